@@ -1,0 +1,43 @@
+# Thin wrapper over CMake. `make` builds build/fcindex; `make test` runs the
+# whole suite under AddressSanitizer + UndefinedBehaviorSanitizer against a
+# private PostgreSQL and Redis; `make run` starts the system.
+MAKEFLAGS += --no-print-directory
+JOBS ?= $(shell nproc)
+BUILD ?= build
+TEST_BUILD ?= build-asan
+
+.PHONY: all build deps test run services-up services-down clean docs
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@scripts/deps
+
+$(TEST_BUILD)/CMakeCache.txt:
+	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFC_SANITIZE=ON >/dev/null
+
+test: deps $(TEST_BUILD)/CMakeCache.txt
+	@cmake --build $(TEST_BUILD) -j $(JOBS)
+	@scripts/services up --test
+	@eval "$$(scripts/services env)" && \
+	  ctest --test-dir $(TEST_BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+run: deps build
+	@scripts/services up
+	@scripts/run-demo
+
+docs: build
+	@$(BUILD)/fcindex config docs > docs/config.md
+
+services-up:
+	@scripts/services up
+
+services-down:
+	@scripts/services down
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

@@ -1,0 +1,46 @@
+/* Subcommands of the fcindex binary. Each takes the arguments after its own
+ * name plus the global options, and returns the process exit status
+ * (0 success, 1 failure, 2 usage error). */
+#ifndef FC_CMD_CMD_H
+#define FC_CMD_CMD_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+
+#define FC_EXIT_OK 0
+#define FC_EXIT_FAIL 1
+#define FC_EXIT_USAGE 2
+
+struct fc_cmd_ctx {
+    int argc;          /* arguments after the subcommand name */
+    char **argv;
+    const char *config_file;   /* --config, or NULL */
+    const char **sets;         /* --set values */
+    size_t n_sets;
+    char **envp;
+};
+
+struct fc_cmd {
+    const char *name;
+    int (*run)(struct fc_cmd_ctx *ctx);
+    const char *summary;
+    const char *usage; /* full help text shown by `fcindex help NAME` */
+};
+
+/* The command table (NULL-terminated), defined in main.c's companion. */
+extern const struct fc_cmd fc_commands[];
+
+const struct fc_cmd *fc_cmd_find(const char *name);
+
+/* Loads the configuration for a command and sets up logging from it. On
+ * failure prints every problem to stderr and returns non-zero; the config
+ * must still be released with fc_config_cleanup. */
+int fc_cmd_load_config(struct fc_cmd_ctx *ctx, struct fc_config *cfg);
+
+int fc_cmd_help(struct fc_cmd_ctx *ctx);
+int fc_cmd_version(struct fc_cmd_ctx *ctx);
+int fc_cmd_config(struct fc_cmd_ctx *ctx);
+int fc_cmd_migrate(struct fc_cmd_ctx *ctx);
+
+#endif

@@ -1,0 +1,101 @@
+#include "store/db.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+
+struct fc_db {
+    PGconn *conn;
+};
+
+static enum fc_err pg_error(struct fc_diag *diag, PGconn *conn, PGresult *res)
+{
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+    char safe[FC_DIAG_MAX];
+    fc_redact(msg ? msg : "unknown error", safe, sizeof(safe));
+    size_t n = strlen(safe);
+    while (n && (safe[n - 1] == '\n' || safe[n - 1] == ' '))
+        safe[--n] = '\0';
+    return fc_diag_set(diag, FC_ERR_DB, "%s", safe);
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs (e.g. "already exists, skipping") are not errors */
+}
+
+enum fc_err fc_db_open(const struct fc_db_options *opts, struct fc_db **out, struct fc_diag *diag)
+{
+    if (!opts->url || !*opts->url)
+        return fc_diag_set(diag, FC_ERR_INVALID,
+                           "no database configured (set database.url or DATABASE_URL)");
+    char timeout[16], keep[16], opt[64];
+    snprintf(timeout, sizeof(timeout), "%d", opts->connect_timeout_s ? opts->connect_timeout_s : 10);
+    snprintf(keep, sizeof(keep), "%d", opts->keepalive_s);
+    snprintf(opt, sizeof(opt), "-c TimeZone=UTC -c statement_timeout=%d",
+             opts->statement_timeout_ms);
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", "options",
+                          opts->keepalive_s ? "keepalives_idle" : NULL, NULL};
+    const char *vals[] = {opts->url, timeout, "fcindex", opt, keep, NULL};
+    /* expand_dbname=1 lets the URL fill in everything it names. */
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (!conn)
+        return fc_diag_set(diag, FC_ERR_NOMEM, "cannot allocate a database connection");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        pg_error(diag, conn, NULL);
+        PQfinish(conn);
+        return FC_ERR_UNAVAILABLE;
+    }
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
+    struct fc_db *db = fc_xcalloc(1, sizeof(*db));
+    db->conn = conn;
+    *out = db;
+    return FC_OK;
+}
+
+void fc_db_close(struct fc_db *db)
+{
+    if (!db)
+        return;
+    PQfinish(db->conn);
+    free(db);
+}
+
+enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag)
+{
+    PGresult *res = PQexec(db->conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    enum fc_err err = FC_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        err = pg_error(diag, db->conn, res);
+    PQclear(res);
+    return err;
+}
+
+enum fc_err fc_db_query_value(struct fc_db *db, const char *sql, int nparams,
+                              const char *const *params, char *out_value, unsigned out_size,
+                              struct fc_diag *diag)
+{
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    enum fc_err err = FC_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        err = pg_error(diag, db->conn, res);
+    } else if (out_value && out_size) {
+        out_value[0] = '\0';
+        if (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
+            snprintf(out_value, out_size, "%s", PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    return err;
+}
+
+void *fc_db_pgconn(struct fc_db *db)
+{
+    return db->conn;
+}

@@ -1,0 +1,37 @@
+/* PostgreSQL connection helpers: the only place besides store/ modules that
+ * sees libpq. Connections are opened with the session settings every
+ * fcindex connection needs (UTC, statement timeout, application name). */
+#ifndef FC_STORE_DB_H
+#define FC_STORE_DB_H
+
+#include "core/err.h"
+
+struct fc_db; /* one connection */
+
+struct fc_db_options {
+    const char *url;          /* postgresql:// URL or conninfo */
+    int statement_timeout_ms; /* 0 = none */
+    int keepalive_s;          /* TCP keepalive idle; 0 = libpq default */
+    int connect_timeout_s;    /* 0 = 10 */
+};
+
+/* Opens a connection. On failure returns FC_ERR_UNAVAILABLE with libpq's
+ * message (passwords redacted) in diag. Caller closes with fc_db_close. */
+enum fc_err fc_db_open(const struct fc_db_options *opts, struct fc_db **out,
+                       struct fc_diag *diag);
+void fc_db_close(struct fc_db *db);
+
+/* Runs SQL with no parameters and no rows expected (DDL, BEGIN, ...). */
+enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag);
+
+/* Runs a parameterised statement (text parameters, NULL entries are SQL
+ * NULL) and, when out_value is non-NULL, copies the first column of the first
+ * row (or "" when there is no row / NULL) into out_value[out_size]. */
+enum fc_err fc_db_query_value(struct fc_db *db, const char *sql, int nparams,
+                              const char *const *params, char *out_value, unsigned out_size,
+                              struct fc_diag *diag);
+
+/* Access to the raw libpq connection for store/ modules (PGconn *). */
+void *fc_db_pgconn(struct fc_db *db);
+
+#endif

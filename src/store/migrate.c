@@ -1,0 +1,163 @@
+#include "store/migrate.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/migrations.h"
+
+/* Advisory lock key: the ASCII bytes of "fcindex" as one bigint. */
+#define MIGRATE_LOCK_KEY "28548437049221240"
+
+static const char create_table_sql[] =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version integer PRIMARY KEY,"
+    " name text NOT NULL,"
+    " applied_at timestamptz NOT NULL DEFAULT now())";
+
+int fc_migrate_latest_version(void)
+{
+    int v = 0;
+    for (const struct fc_migration *m = fc_migrations; m->sql; m++)
+        v = m->version;
+    return v;
+}
+
+static enum fc_err lock(struct fc_db *db, bool on, struct fc_diag *diag)
+{
+    const char *params[] = {MIGRATE_LOCK_KEY};
+    return fc_db_query_value(db, on ? "SELECT pg_advisory_lock($1::bigint)"
+                                    : "SELECT pg_advisory_unlock($1::bigint)",
+                             1, params, NULL, 0, diag);
+}
+
+enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc_diag *diag)
+{
+    char v[32];
+    /* Two statements: the second cannot even be planned without the table. */
+    enum fc_err err = fc_db_query_value(db, "SELECT to_regclass('schema_migrations') IS NOT NULL",
+                                        0, NULL, v, sizeof(v), diag);
+    if (err)
+        return err;
+    if (strcmp(v, "t") != 0) {
+        *version = 0;
+        return FC_OK;
+    }
+    err = fc_db_query_value(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0,
+                            NULL, v, sizeof(v), diag);
+    if (err)
+        return err;
+    *version = atoi(v);
+    return FC_OK;
+}
+
+static enum fc_err is_applied(struct fc_db *db, int version, bool *applied, struct fc_diag *diag)
+{
+    char vs[16], out[8];
+    snprintf(vs, sizeof(vs), "%d", version);
+    const char *params[] = {vs};
+    enum fc_err err = fc_db_query_value(
+        db, "SELECT count(*) FROM schema_migrations WHERE version = $1::integer", 1, params, out,
+        sizeof(out), diag);
+    if (!err)
+        *applied = atoi(out) > 0;
+    return err;
+}
+
+static enum fc_err apply_one(struct fc_db *db, const struct fc_migration *m, struct fc_diag *diag)
+{
+    enum fc_err err = fc_db_exec(db, "BEGIN", diag);
+    if (err)
+        return err;
+    err = fc_db_exec(db, m->sql, diag);
+    if (err) {
+        char detail[FC_DIAG_MAX];
+        snprintf(detail, sizeof(detail), "%s", diag ? diag->msg : "");
+        fc_db_exec(db, "ROLLBACK", NULL);
+        return fc_diag_set(diag, FC_ERR_DB, "migration %s failed: %s", m->name, detail);
+    }
+    char vs[16];
+    snprintf(vs, sizeof(vs), "%d", m->version);
+    const char *params[] = {vs, m->name};
+    err = fc_db_query_value(db, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                            2, params, NULL, 0, diag);
+    if (!err)
+        err = fc_db_exec(db, "COMMIT", diag);
+    if (err)
+        fc_db_exec(db, "ROLLBACK", NULL);
+    return err;
+}
+
+enum fc_err fc_migrate_up(struct fc_db *db, int *applied, struct fc_diag *diag)
+{
+    *applied = 0;
+    enum fc_err err = lock(db, true, diag);
+    if (err)
+        return err;
+    int current = 0;
+    err = fc_db_exec(db, create_table_sql, diag);
+    if (!err)
+        err = fc_migrate_current_version(db, &current, diag);
+    if (!err && current > fc_migrate_latest_version()) {
+        err = fc_diag_set(diag, FC_ERR_CONFLICT,
+                          "the database schema is at version %d but this fcindex knows only up "
+                          "to %d; run a newer fcindex (refusing to touch a newer schema)",
+                          current, fc_migrate_latest_version());
+    }
+    for (const struct fc_migration *m = fc_migrations; !err && m->sql; m++) {
+        bool done = false;
+        err = is_applied(db, m->version, &done, diag);
+        if (err || done)
+            continue;
+        err = apply_one(db, m, diag);
+        if (!err)
+            (*applied)++;
+    }
+    struct fc_diag ignored;
+    lock(db, false, err ? &ignored : diag);
+    return err;
+}
+
+enum fc_err fc_migrate_status(struct fc_db *db, struct fc_buf *out, int *pending,
+                              struct fc_diag *diag)
+{
+    *pending = 0;
+    int current = 0;
+    enum fc_err err = fc_migrate_current_version(db, &current, diag);
+    if (err)
+        return err;
+    PGconn *conn = fc_db_pgconn(db);
+    PGresult *res = NULL;
+    if (current > 0) {
+        res = PQexec(conn, "SELECT version, name, to_char(applied_at AT TIME ZONE 'UTC', "
+                           "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM schema_migrations ORDER BY version");
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            err = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(res));
+            PQclear(res);
+            return err;
+        }
+    }
+    int rows = res ? PQntuples(res) : 0;
+    for (const struct fc_migration *m = fc_migrations; m->sql; m++) {
+        const char *when = NULL;
+        for (int r = 0; r < rows; r++)
+            if (atoi(PQgetvalue(res, r, 0)) == m->version)
+                when = PQgetvalue(res, r, 2);
+        if (when) {
+            fc_buf_printf(out, "%04d %-40s applied %s\n", m->version, m->name, when);
+        } else {
+            fc_buf_printf(out, "%04d %-40s pending\n", m->version, m->name);
+            (*pending)++;
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        int v = atoi(PQgetvalue(res, r, 0));
+        if (v > fc_migrate_latest_version())
+            fc_buf_printf(out, "%04d %-40s applied %s (unknown to this binary: newer fcindex)\n",
+                          v, PQgetvalue(res, r, 1), PQgetvalue(res, r, 2));
+    }
+    PQclear(res);
+    return FC_OK;
+}

@@ -1,0 +1,30 @@
+/* Schema migrations: versioned SQL embedded in the binary, each applied in
+ * its own transaction and recorded in schema_migrations, all under a
+ * PostgreSQL advisory lock so concurrent migrators serialise safely (the
+ * second finds nothing left to do). A database whose schema is newer than
+ * this binary knows is refused. */
+#ifndef FC_STORE_MIGRATE_H
+#define FC_STORE_MIGRATE_H
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "store/db.h"
+
+/* Highest version embedded in this binary. */
+int fc_migrate_latest_version(void);
+
+/* Applies every pending migration. *applied receives how many ran (0 when
+ * the schema was current). Errors: FC_ERR_CONFLICT for a newer schema,
+ * FC_ERR_DB when a migration fails (that migration is rolled back). */
+enum fc_err fc_migrate_up(struct fc_db *db, int *applied, struct fc_diag *diag);
+
+/* Writes one line per known migration ("applied <time>" or "pending") and
+ * any unknown newer versions found in the database. *pending receives the
+ * count of pending migrations. */
+enum fc_err fc_migrate_status(struct fc_db *db, struct fc_buf *out, int *pending,
+                              struct fc_diag *diag);
+
+/* Current schema version in the database (0 when never migrated). */
+enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc_diag *diag);
+
+#endif

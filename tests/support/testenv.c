@@ -1,0 +1,179 @@
+#include "support/testenv.h"
+
+#include <libpq-fe.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void missing(const char *what)
+{
+    const char *ci = getenv("CI");
+    if (ci && *ci && strcmp(ci, "false") != 0) {
+        fprintf(stderr, "FAIL: %s is required under CI (start it with scripts/services up)\n",
+                what);
+        exit(1);
+    }
+    fprintf(stderr, "SKIP: %s not available (run scripts/services up)\n", what);
+    exit(77);
+}
+
+const char *fct_require_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        missing(name);
+    return v;
+}
+
+const char *fct_fcindex_bin(void)
+{
+    return fct_require_env("FCINDEX_BIN");
+}
+
+/* Replaces the database name in a postgresql:// URL. */
+static void with_dbname(const char *url, const char *db, char *out, size_t out_size)
+{
+    const char *scheme = strstr(url, "://");
+    const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+    const char *query = strchr(url, '?');
+    if (!slash || (query && slash > query)) {
+        snprintf(out, out_size, "%.*s/%s%s", (int)(query ? query - url : (long)strlen(url)), url,
+                 db, query ? query : "");
+        return;
+    }
+    snprintf(out, out_size, "%.*s/%s%s", (int)(slash - url), url, db, query ? query : "");
+}
+
+static PGconn *connect_or_skip(const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "cannot connect: %s", PQerrorMessage(c));
+        PQfinish(c);
+        missing("PostgreSQL");
+    }
+    return c;
+}
+
+static void exec_or_die(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "SQL failed: %s: %s", sql, PQresultErrorMessage(r));
+        PQclear(r);
+        PQfinish(c);
+        exit(1);
+    }
+    PQclear(r);
+}
+
+void fct_db_create(const char *tag, char *url_out, size_t url_size)
+{
+    const char *admin = fct_require_env("DATABASE_URL");
+    char name[96], sql[256];
+    snprintf(name, sizeof(name), "fct_%s_%d_%ld", tag, (int)getpid(), (long)random() % 100000);
+    PGconn *c = connect_or_skip(admin);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", name);
+    exec_or_die(c, sql);
+    PQfinish(c);
+    with_dbname(admin, name, url_out, url_size);
+}
+
+void fct_db_drop(const char *url)
+{
+    const char *admin = fct_require_env("DATABASE_URL");
+    const char *slash = strrchr(url, '/');
+    char name[128], sql[256];
+    snprintf(name, sizeof(name), "%s", slash ? slash + 1 : url);
+    char *q = strchr(name, '?');
+    if (q)
+        *q = '\0';
+    PGconn *c = connect_or_skip(admin);
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name);
+    exec_or_die(c, sql);
+    PQfinish(c);
+}
+
+char *fct_sql_value(const char *url, const char *sql)
+{
+    PGconn *c = connect_or_skip(url);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "SQL failed: %s: %s", sql, PQresultErrorMessage(r));
+        PQclear(r);
+        PQfinish(c);
+        fail_msg("SQL failed");
+    }
+    char *v = fc_xstrdup(PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+int fct_spawn(const char *const *argv, const char *const *extra_env, int *out_fd)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        for (const char *const *e = extra_env; e && *e; e++)
+            putenv((char *)*e);
+        execv(argv[0], (char *const *)argv);
+        fprintf(stderr, "exec %s failed\n", argv[0]);
+        _exit(127);
+    }
+    close(fds[1]);
+    *out_fd = fds[0];
+    return pid;
+}
+
+int fct_wait(int pid, int fd, struct fc_buf *out)
+{
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        if (out)
+            fc_buf_append(out, buf, (size_t)n);
+    close(fd);
+    int status;
+    if (waitpid(pid, &status, 0) < 0)
+        return -1;
+    if (out && !out->data)
+        fc_buf_puts(out, "");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int fct_run(const char *const *argv, const char *const *extra_env, struct fc_buf *out)
+{
+    int fd;
+    int pid = fct_spawn(argv, extra_env, &fd);
+    if (pid < 0)
+        return -1;
+    return fct_wait(pid, fd, out);
+}
+
+char *fct_write_temp(const char *text)
+{
+    char *path = fc_xstrdup("/tmp/fctest-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        fail_msg("mkstemp failed");
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len)
+        fail_msg("write failed");
+    close(fd);
+    return path;
+}

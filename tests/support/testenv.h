@@ -1,0 +1,48 @@
+/* Helpers shared by the tests: service URLs, throwaway databases, running
+ * the real binaries and capturing their output. */
+#ifndef FC_TESTS_TESTENV_H
+#define FC_TESTS_TESTENV_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the above first */
+#include <cmocka.h>
+
+#include "core/buf.h"
+
+/* Returns the value of env var name (e.g. "DATABASE_URL"). When it is unset
+ * the test process exits: 77 (skipped) locally, 1 (failed) under CI=true. */
+const char *fct_require_env(const char *name);
+
+/* Creates an empty database with a unique name derived from tag; writes its
+ * URL into url_out. Exits the process (skip/fail as above) if PostgreSQL is
+ * unreachable. */
+void fct_db_create(const char *tag, char *url_out, size_t url_size);
+
+/* Drops a database made by fct_db_create (by its URL). */
+void fct_db_drop(const char *url);
+
+/* Runs a SQL statement on url and returns the first value of the first row
+ * as a new string ("" when no row); fails the test on a SQL error. */
+char *fct_sql_value(const char *url, const char *sql);
+
+/* Runs argv (argv[0] a path) with extra "NAME=value" environment entries
+ * appended to the current environment; captures stdout+stderr into out.
+ * Returns the exit status, or -1 if it did not exit normally. */
+int fct_run(const char *const *argv, const char *const *extra_env, struct fc_buf *out);
+
+/* Starts argv like fct_run but returns immediately with the pid and the
+ * read end of its output pipe; fct_wait collects it. */
+int fct_spawn(const char *const *argv, const char *const *extra_env, int *out_fd);
+int fct_wait(int pid, int fd, struct fc_buf *out);
+
+/* Path of a built binary from the FCINDEX_BIN environment (set by ctest). */
+const char *fct_fcindex_bin(void);
+
+/* Writes text to a new temporary file and returns its path (caller frees,
+ * caller unlinks). */
+char *fct_write_temp(const char *text);
+
+#endif
