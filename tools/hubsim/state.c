@@ -1,0 +1,412 @@
+#include "state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "rng.h"
+
+struct sim_overlay {
+    uint64_t fid;
+    struct sim_msg *added[K_NKINDS];
+    size_t n_added[K_NKINDS], cap_added[K_NKINDS];
+    uint8_t (*deleted)[20];
+    size_t n_deleted, cap_deleted;
+    struct sim_signer *signers;
+    size_t n_signers;
+    uint32_t next_idx[K_NKINDS];
+};
+
+void sim_state_init(struct sim_state *s, const struct sim_params *p, uint32_t retention_ticks,
+                    uint32_t events_per_tick)
+{
+    memset(s, 0, sizeof(*s));
+    s->p = *p;
+    pthread_mutex_init(&s->lock, NULL);
+    s->retention_ticks = retention_ticks;
+    s->events_per_tick = events_per_tick;
+    s->n_logs = p->flavour == SIM_SNAPCHAIN ? p->shards : 1;
+    s->overlay_cap = 1024;
+    s->overlays = fc_xcalloc(s->overlay_cap, sizeof(*s->overlays));
+}
+
+static void overlay_free(struct sim_overlay *o)
+{
+    for (int k = 0; k < K_NKINDS; k++)
+        free(o->added[k]);
+    free(o->deleted);
+    free(o->signers);
+    free(o);
+}
+
+void sim_state_cleanup(struct sim_state *s)
+{
+    for (size_t i = 0; i < sizeof(s->cache) / sizeof(s->cache[0]); i++)
+        sim_fid_data_free(s->cache[i].data);
+    for (size_t i = 0; i < s->overlay_cap; i++)
+        if (s->overlays[i])
+            overlay_free(s->overlays[i]);
+    free(s->overlays);
+    for (size_t i = 0; i < s->n_logs; i++)
+        free(s->logs[i].ev);
+    pthread_mutex_destroy(&s->lock);
+}
+
+static struct sim_fid_data *fid_data(struct sim_state *s, uint64_t fid)
+{
+    size_t n = sizeof(s->cache) / sizeof(s->cache[0]), victim = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s->cache[i].data && s->cache[i].fid == fid) {
+            s->cache[i].used = ++s->clock;
+            return s->cache[i].data;
+        }
+        if (s->cache[i].used < s->cache[victim].used)
+            victim = i;
+    }
+    sim_fid_data_free(s->cache[victim].data);
+    s->cache[victim].fid = fid;
+    s->cache[victim].data = sim_fid_generate(&s->p, fid);
+    s->cache[victim].used = ++s->clock;
+    return s->cache[victim].data;
+}
+
+static struct sim_overlay *overlay_find(struct sim_state *s, uint64_t fid, bool create)
+{
+    size_t i = sim_mix(fid) & (s->overlay_cap - 1);
+    while (s->overlays[i]) {
+        if (s->overlays[i]->fid == fid)
+            return s->overlays[i];
+        i = (i + 1) & (s->overlay_cap - 1);
+    }
+    if (!create)
+        return NULL;
+    if ((s->n_overlays + 1) * 2 > s->overlay_cap) {
+        struct sim_overlay **old = s->overlays;
+        size_t old_cap = s->overlay_cap;
+        s->overlay_cap *= 2;
+        s->overlays = fc_xcalloc(s->overlay_cap, sizeof(*s->overlays));
+        for (size_t k = 0; k < old_cap; k++) {
+            if (!old[k])
+                continue;
+            size_t j = sim_mix(old[k]->fid) & (s->overlay_cap - 1);
+            while (s->overlays[j])
+                j = (j + 1) & (s->overlay_cap - 1);
+            s->overlays[j] = old[k];
+        }
+        free(old);
+        return overlay_find(s, fid, true);
+    }
+    struct sim_overlay *o = fc_xcalloc(1, sizeof(*o));
+    o->fid = fid;
+    for (int k = 0; k < K_NKINDS; k++)
+        o->next_idx[k] = k == K_USERDATA ? 64 : sim_count(&s->p, fid, (enum sim_kind)k);
+    s->overlays[i] = o;
+    s->n_overlays++;
+    return o;
+}
+
+static bool is_deleted(const struct sim_overlay *o, const uint8_t hash[20])
+{
+    if (!o)
+        return false;
+    for (size_t i = 0; i < o->n_deleted; i++)
+        if (memcmp(o->deleted[i], hash, 20) == 0)
+            return true;
+    return false;
+}
+
+size_t sim_state_list(struct sim_state *s, uint64_t fid, enum sim_kind kind, struct sim_msg **out)
+{
+    struct sim_fid_data *d = fid_data(s, fid);
+    struct sim_overlay *o = overlay_find(s, fid, false);
+    size_t total = d->n[kind] + (o ? o->n_added[kind] : 0), n = 0;
+    struct sim_msg *list = fc_xmalloc((total ? total : 1) * sizeof(*list));
+    for (size_t i = 0; i < d->n[kind]; i++)
+        if (!is_deleted(o, d->list[kind][i].hash))
+            list[n++] = d->list[kind][i];
+    for (size_t i = 0; o && i < o->n_added[kind]; i++)
+        if (!is_deleted(o, o->added[kind][i].hash))
+            list[n++] = o->added[kind][i];
+    *out = list;
+    return n;
+}
+
+size_t sim_state_signers(struct sim_state *s, uint64_t fid, struct sim_signer **out)
+{
+    struct sim_signer base[SIM_MAX_SIGNERS];
+    size_t nb = sim_signers(&s->p, fid, base);
+    struct sim_overlay *o = overlay_find(s, fid, false);
+    size_t extra = o ? o->n_signers : 0;
+    struct sim_signer *all = fc_xmalloc((nb + extra) * sizeof(*all));
+    memcpy(all, base, nb * sizeof(*all));
+    if (extra)
+        memcpy(all + nb, o->signers, extra * sizeof(*all));
+    *out = all;
+    return nb + extra;
+}
+
+struct sim_event_log *sim_state_log(struct sim_state *s, unsigned shard)
+{
+    if (s->p.flavour == SIM_HUBBLE)
+        return shard == 0 ? &s->logs[0] : NULL;
+    if (shard < 1 || shard > s->n_logs)
+        return NULL;
+    return &s->logs[shard - 1];
+}
+
+uint64_t sim_state_height(const struct sim_state *s)
+{
+    return SIM_H0 + s->head_tick;
+}
+
+static void overlay_add(struct sim_overlay *o, enum sim_kind k, const struct sim_msg *m)
+{
+    if (o->n_added[k] == o->cap_added[k]) {
+        o->cap_added[k] = o->cap_added[k] ? o->cap_added[k] * 2 : 8;
+        o->added[k] = fc_xrealloc(o->added[k], o->cap_added[k] * sizeof(*m));
+    }
+    o->added[k][o->n_added[k]++] = *m;
+}
+
+static void overlay_delete(struct sim_overlay *o, const uint8_t hash[20])
+{
+    if (o->n_deleted == o->cap_deleted) {
+        o->cap_deleted = o->cap_deleted ? o->cap_deleted * 2 : 8;
+        o->deleted = fc_xrealloc(o->deleted, o->cap_deleted * 20);
+    }
+    memcpy(o->deleted[o->n_deleted++], hash, 20);
+}
+
+static struct sim_event *log_push(struct sim_event_log *log)
+{
+    if (log->len == log->cap) {
+        /* Reclaim the space of events past retention before growing. */
+        if (log->start > log->len / 2) {
+            memmove(log->ev, log->ev + log->start, (log->len - log->start) * sizeof(*log->ev));
+            log->len -= log->start;
+            log->start = 0;
+        }
+        if (log->len == log->cap) {
+            log->cap = log->cap ? log->cap * 2 : 1024;
+            log->ev = fc_xrealloc(log->ev, log->cap * sizeof(*log->ev));
+        }
+    }
+    struct sim_event *e = &log->ev[log->len++];
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+/* One live change by fid at tick t; fills ev (type, msg, deleted) or
+ * returns false when nothing applies. */
+static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_event *ev)
+{
+    const struct sim_params *p = &s->p;
+    uint64_t h = sim_hash4(p->seed, 0x11FE, t, j);
+    uint64_t fid = 1 + h % p->n_fids;
+    unsigned action = (unsigned)((h >> 32) % 100);
+    uint32_t ts = SIM_T0 + t;
+    struct sim_overlay *o = overlay_find(s, fid, true);
+    struct sim_msg *list = NULL, m;
+    size_t n;
+    memset(&m, 0, sizeof(m));
+    m.fid = fid;
+    m.ts = ts;
+    ev->type = EV_MERGE_MESSAGE;
+
+    if (action >= 30 && action < 55) { /* react, or take a reaction back */
+        uint64_t tf = sim_popular_fid(p, sim_mix(h));
+        uint32_t tc = sim_count(p, tf, K_CAST);
+        if (!tc)
+            return false;
+        uint32_t ti = (uint32_t)(sim_mix(h ^ 77) % tc);
+        uint8_t rtype = (h >> 8) % 5 == 0 ? 2 : 1;
+        n = sim_state_list(s, fid, K_REACTION, &list);
+        for (size_t i = 0; i < n; i++) {
+            if (list[i].target_fid == tf && list[i].target_idx == ti && list[i].sub == rtype) {
+                m = list[i];
+                m.type = MT_REACTION_REMOVE;
+                m.ts = ts;
+                sim_msg_hash(p, fid, K_REACTION_REMOVE, list[i].idx, m.hash);
+                ev->deleted = list[i];
+                ev->has_deleted = 1;
+                overlay_delete(o, list[i].hash);
+                ev->msg = m;
+                free(list);
+                return true;
+            }
+        }
+        free(list);
+        m.type = MT_REACTION_ADD;
+        m.sub = rtype;
+        m.target_fid = tf;
+        m.target_idx = ti;
+        m.idx = o->next_idx[K_REACTION]++;
+        sim_msg_hash(p, fid, K_REACTION, m.idx, m.hash);
+        overlay_add(o, K_REACTION, &m);
+    } else if (action >= 55 && action < 70) { /* follow, or unfollow */
+        uint64_t tf = sim_popular_fid(p, sim_mix(h ^ 3));
+        if (tf == fid)
+            return false;
+        n = sim_state_list(s, fid, K_LINK, &list);
+        for (size_t i = 0; i < n; i++) {
+            if (list[i].target_fid == tf) {
+                m = list[i];
+                m.type = MT_LINK_REMOVE;
+                m.ts = ts;
+                sim_msg_hash(p, fid, K_LINK_REMOVE, list[i].idx, m.hash);
+                ev->deleted = list[i];
+                ev->has_deleted = 1;
+                overlay_delete(o, list[i].hash);
+                ev->msg = m;
+                free(list);
+                return true;
+            }
+        }
+        free(list);
+        m.type = MT_LINK_ADD;
+        m.target_fid = tf;
+        m.idx = o->next_idx[K_LINK]++;
+        sim_msg_hash(p, fid, K_LINK, m.idx, m.hash);
+        overlay_add(o, K_LINK, &m);
+    } else if (action >= 70 && action < 82 && action != 76) {
+        /* remove (70-75), prune (77-79) or revoke (80-81) one of fid's live casts */
+        n = sim_state_list(s, fid, K_CAST, &list);
+        size_t live = 0;
+        for (size_t i = 0; i < n; i++)
+            live += list[i].type == MT_CAST_ADD;
+        if (!live) {
+            free(list);
+            return false;
+        }
+        size_t pick = action >= 77 && action < 80 ? 0 : (size_t)(sim_mix(h) % live);
+        struct sim_msg victim = {0};
+        for (size_t i = 0, k = 0; i < n; i++) {
+            if (list[i].type != MT_CAST_ADD)
+                continue;
+            if (k++ == pick) {
+                victim = list[i];
+                break;
+            }
+        }
+        free(list);
+        overlay_delete(o, victim.hash);
+        if (action < 76) {
+            m.type = MT_CAST_REMOVE;
+            m.idx = victim.idx;
+            m.target_idx = victim.idx;
+            sim_msg_hash(p, fid, K_CAST_REMOVE, victim.idx, m.hash);
+            overlay_add(o, K_CAST, &m);
+            ev->deleted = victim;
+            ev->has_deleted = 1;
+        } else {
+            ev->type = action < 80 ? EV_PRUNE_MESSAGE : EV_REVOKE_MESSAGE;
+            m = victim;
+        }
+    } else if (action == 76 || (action >= 82 && action < 87)) { /* profile bio change */
+        n = sim_state_list(s, fid, K_USERDATA, &list);
+        for (size_t i = 0; i < n; i++) {
+            if (list[i].sub == 3) {
+                ev->deleted = list[i];
+                ev->has_deleted = 1;
+                overlay_delete(o, list[i].hash);
+            }
+        }
+        free(list);
+        m.type = MT_USER_DATA_ADD;
+        m.sub = 3;
+        m.idx = o->next_idx[K_USERDATA]++;
+        sim_msg_hash(p, fid, K_USERDATA, m.idx, m.hash);
+        overlay_add(o, K_USERDATA, &m);
+    } else if (action >= 87 && action < 91) { /* a new signer, from one of the apps */
+        struct sim_signer sg = {0};
+        sim_bytes(p->seed, fid, K_SIGNER, 1000 + (uint64_t)t * 65536 + j, sg.key, 32);
+        sg.app_fid = p->n_apps ? p->apps[(h >> 12) % p->n_apps] : sim_popular_fid(p, h);
+        sg.block_number = 140000000ull + t;
+        sg.log_index = j % 1000;
+        o->signers = fc_xrealloc(o->signers, (o->n_signers + 1) * sizeof(sg));
+        o->signers[o->n_signers++] = sg;
+        ev->type = EV_MERGE_ON_CHAIN_EVENT;
+        ev->signer = sg;
+        m.type = 0;
+    } else if (action >= 91 && action < 94) {
+        m.type = MT_VERIF_ADD;
+        m.sub = (h >> 4) % 5 == 0;
+        m.idx = o->next_idx[K_VERIF]++;
+        sim_msg_hash(p, fid, K_VERIF, m.idx, m.hash);
+        overlay_add(o, K_VERIF, &m);
+    } else { /* a new cast (0-29, 94-99): text, replies, channels, mentions */
+        m.type = MT_CAST_ADD;
+        m.idx = o->next_idx[K_CAST]++;
+        sim_msg_hash(p, fid, K_CAST, m.idx, m.hash);
+        overlay_add(o, K_CAST, &m);
+    }
+    ev->msg = m;
+    return true;
+}
+
+static void finish_block(struct sim_state *s, unsigned shard, uint32_t t, struct sim_event *block,
+                         size_t n)
+{
+    struct sim_event_log *log = &s->logs[s->p.flavour == SIM_SNAPCHAIN ? shard - 1 : 0];
+    if (s->p.flavour == SIM_SNAPCHAIN) {
+        uint64_t height = SIM_H0 + t;
+        struct sim_event *bc = log_push(log);
+        bc->type = EV_BLOCK_CONFIRMED;
+        bc->tick = t;
+        bc->shard = (uint16_t)shard;
+        bc->id = height << 14;
+        bc->total_events = (uint32_t)n + 1;
+        for (size_t i = 0; i < n && i < 16383; i++) {
+            struct sim_event *e = log_push(log);
+            *e = block[i];
+            e->tick = t;
+            e->shard = (uint16_t)shard;
+            e->id = height << 14 | (i + 1);
+        }
+    } else {
+        uint64_t fc_ms = (uint64_t)(SIM_T0 + t) * 1000ull;
+        for (size_t i = 0; i < n; i++) {
+            struct sim_event *e = log_push(log);
+            *e = block[i];
+            e->tick = t;
+            e->id = (fc_ms + i / 4096) << 12 | (i % 4096);
+        }
+    }
+}
+
+void sim_state_advance(struct sim_state *s, uint32_t count)
+{
+    size_t nlogs = s->n_logs;
+    struct sim_event **blocks = fc_xcalloc(nlogs, sizeof(*blocks));
+    size_t *nb = fc_xcalloc(nlogs, sizeof(*nb));
+    for (size_t i = 0; i < nlogs; i++)
+        blocks[i] = fc_xcalloc(s->events_per_tick + 1, sizeof(**blocks));
+    for (uint32_t c = 0; c < count; c++) {
+        uint32_t t = ++s->head_tick;
+        memset(nb, 0, nlogs * sizeof(*nb));
+        for (uint32_t j = 0; j < s->events_per_tick; j++) {
+            struct sim_event ev;
+            memset(&ev, 0, sizeof(ev));
+            if (!live_change(s, t, j, &ev))
+                continue;
+            uint64_t fid = ev.msg.fid ? ev.msg.fid : 0;
+            if (!fid) /* on-chain event: the signer's fid */
+                fid = 1 + sim_hash4(s->p.seed, 0x11FE, t, j) % s->p.n_fids;
+            ev.msg.fid = ev.msg.fid ? ev.msg.fid : fid;
+            unsigned shard = s->p.flavour == SIM_SNAPCHAIN ? sim_shard_of(fid, s->p.shards) : 1;
+            blocks[shard - 1][nb[shard - 1]++] = ev;
+        }
+        for (size_t i = 0; i < nlogs; i++)
+            finish_block(s, (unsigned)i + 1, t, blocks[i], nb[i]);
+        /* Retention: drop events older than the window, as real hubs do. */
+        for (size_t i = 0; i < nlogs; i++) {
+            struct sim_event_log *log = &s->logs[i];
+            while (log->start < log->len && log->ev[log->start].tick + s->retention_ticks < t)
+                log->start++;
+        }
+    }
+    for (size_t i = 0; i < nlogs; i++)
+        free(blocks[i]);
+    free(blocks);
+    free(nb);
+}
