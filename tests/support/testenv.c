@@ -1,5 +1,6 @@
 #include "support/testenv.h"
 
+#include <curl/curl.h>
 #include <libpq-fe.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -176,4 +177,84 @@ char *fct_write_temp(const char *text)
         fail_msg("write failed");
     close(fd);
     return path;
+}
+
+static size_t collect(char *ptr, size_t size, size_t n, void *ud)
+{
+    fc_buf_append(ud, ptr, size * n);
+    return size * n;
+}
+
+void fct_http_do(const char *url, const char *post_body, long timeout_ms, struct fct_http *out)
+{
+    memset(out, 0, sizeof(*out));
+    fc_buf_puts(&out->body, "");
+    fc_buf_puts(&out->headers, "");
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (post_body)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body);
+    out->curl_code = (int)curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &out->seconds);
+    curl_easy_cleanup(c);
+}
+
+void fct_http_cleanup(struct fct_http *h)
+{
+    fc_buf_cleanup(&h->body);
+    fc_buf_cleanup(&h->headers);
+}
+
+int fct_hubsim_start(const char *const *args, int *port)
+{
+    const char *argv[40] = {fct_require_env("HUBSIM_BIN"), "--port", "0"};
+    int n = 3;
+    for (; args && args[n - 3] && n < 39; n++)
+        argv[n] = args[n - 3];
+    argv[n] = NULL;
+    int fd;
+    int pid = fct_spawn(argv, NULL, &fd);
+    if (pid < 0)
+        fail_msg("cannot start hubsim");
+    /* Read the "listening on http://host:port" line. */
+    char line[512];
+    size_t len = 0;
+    while (len < sizeof(line) - 1) {
+        ssize_t r = read(fd, line + len, 1);
+        if (r <= 0)
+            break;
+        if (line[len++] == '\n')
+            break;
+    }
+    line[len] = '\0';
+    close(fd);
+    char *colon = strrchr(line, ':');
+    if (!strstr(line, "listening") || !colon) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("hubsim did not start: %s", line);
+    }
+    *port = atoi(colon + 1);
+    return pid;
+}
+
+void fct_hubsim_stop(int pid)
+{
+    kill(pid, SIGTERM);
+    int status;
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return;
+        usleep(20000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
 }

@@ -45,4 +45,25 @@ const char *fct_fcindex_bin(void);
  * caller unlinks). */
 char *fct_write_temp(const char *text);
 
+#ifndef FC_TESTS_TESTENV_HTTP
+#define FC_TESTS_TESTENV_HTTP
+/* An HTTP exchange made by the tests (libcurl). */
+struct fct_http {
+    long status;         /* 0 when no response */
+    int curl_code;       /* CURLcode */
+    struct fc_buf body;
+    struct fc_buf headers;
+    double seconds;
+};
+
+/* GET (body NULL) or POST (body non-NULL) url with a total timeout. The
+ * caller cleans up with fct_http_cleanup. */
+void fct_http_do(const char *url, const char *post_body, long timeout_ms, struct fct_http *out);
+void fct_http_cleanup(struct fct_http *h);
+
+/* Starts `hubsim --port 0 ARGS...` and returns its pid and port; stops it. */
+int fct_hubsim_start(const char *const *args, int *port);
+void fct_hubsim_stop(int pid);
+#endif
+
 #endif

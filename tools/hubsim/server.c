@@ -1342,10 +1342,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t len = resp.body.len;
         if (fd.kind == FAULT_TRUNCATE)
             len /= 2;
-        if (fd.kind == FAULT_BROKEN_JSON && len > 2) {
-            resp.body.data[len / 2] = '}';
-            resp.body.data[len / 2 + 1] = '{';
-        }
+        if (fd.kind == FAULT_BROKEN_JSON && len > 2)
+            resp.body.data[len / 2] = 0x01; /* a raw control byte is invalid anywhere in JSON */
         mr = MHD_create_response_from_buffer(len, fc_buf_take(&resp.body), MHD_RESPMEM_MUST_FREE);
     }
     if (resp.content_type)

@@ -1,0 +1,422 @@
+/* The simulator's model and request handling, without a network:
+ * determinism, distributions, fid->shard, event id layouts, signer
+ * metadata, pagination and live-stream consistency. */
+#include "support/testenv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+#include "core/base64.h"
+#include "model.h"
+#include "render.h"
+#include "server.h"
+#include "state.h"
+
+static struct sim_params params(enum sim_flavour f, uint64_t fids)
+{
+    struct sim_params p = {.seed = 42, .n_fids = fids, .shards = 2, .flavour = f,
+                           .apps = {9152, 309857}, .n_apps = 2};
+    return p;
+}
+
+static void same_seed_same_bytes(void **state)
+{
+    (void)state;
+    struct sim_params p = params(SIM_SNAPCHAIN, 5000);
+    for (uint64_t fid = 1; fid < 200; fid += 7) {
+        struct sim_fid_data *a = sim_fid_generate(&p, fid), *b = sim_fid_generate(&p, fid);
+        for (int k = 0; k < K_NKINDS; k++) {
+            assert_int_equal(a->n[k], b->n[k]);
+            struct fc_buf ra = FC_BUF_INIT, rb = FC_BUF_INIT;
+            for (size_t i = 0; i < a->n[k]; i++) {
+                sim_render_message(&p, &a->list[k][i], &ra);
+                sim_render_message(&p, &b->list[k][i], &rb);
+            }
+            if (a->n[k])
+                assert_string_equal(ra.data, rb.data);
+            fc_buf_cleanup(&ra);
+            fc_buf_cleanup(&rb);
+        }
+        sim_fid_data_free(a);
+        sim_fid_data_free(b);
+    }
+    /* A different seed gives a different network. */
+    struct sim_params q = p;
+    q.seed = 43;
+    uint8_t h1[20], h2[20];
+    sim_msg_hash(&p, 7, K_CAST, 0, h1);
+    sim_msg_hash(&q, 7, K_CAST, 0, h2);
+    assert_memory_not_equal(h1, h2, 20);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void heavy_tailed_counts_and_power_law_follows(void **state)
+{
+    (void)state;
+    struct sim_params p = params(SIM_SNAPCHAIN, 200000);
+    enum { N = 20000 };
+    uint32_t *casts = malloc(N * sizeof(uint32_t));
+    for (uint64_t f = 1; f <= N; f++)
+        casts[f - 1] = sim_count(&p, f, K_CAST);
+    qsort(casts, N, sizeof(uint32_t), cmp_u32);
+    /* Most accounts have tens of casts, a few thousands or more. */
+    assert_in_range(casts[N / 2], 5, 40);
+    assert_true(casts[N * 99 / 100] >= 100);
+    assert_true(casts[N - 1] >= 5000);
+    assert_true(casts[N - 1] <= SIM_MAX_COUNT);
+    free(casts);
+
+    /* A few accounts take a large share of follows. */
+    uint64_t top = 0, total = 0;
+    uint64_t best = sim_popular_fid(&p, 0); /* rank 1 needs u close to 0 */
+    (void)best;
+    uint64_t hits_rank1 = 0;
+    for (uint64_t i = 0; i < 100000; i++) {
+        uint64_t f = sim_popular_fid(&p, i * 7919 + 1);
+        assert_true(f >= 1 && f <= p.n_fids);
+        total++;
+        /* fids of rank <= 10 under the permutation */
+        for (uint64_t r = 1; r <= 10; r++) {
+            uint64_t a = (p.n_fids % 1000003) ? 1000003 : 999983;
+            if (f == ((r - 1) * a + p.seed % p.n_fids) % p.n_fids + 1) {
+                top++;
+                if (r == 1)
+                    hits_rank1++;
+            }
+        }
+    }
+    /* log-uniform ranks: P(rank <= 10) = ln(11)/ln(N+1) ~ 0.196 */
+    assert_true(top * 100 / total >= 12);
+    assert_true(hits_rank1 * 100 / total >= 3);
+}
+
+/* expected.json records each fid's Snapchain shard by the real rule. */
+static void shard_rule_matches_recorded_fixture(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/expected.json", fct_require_env("FCINDEX_FIXTURES"));
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    struct fc_buf b = FC_BUF_INIT;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        fc_buf_append(&b, tmp, n);
+    fclose(f);
+    char err[128];
+    yajl_val root = yajl_tree_parse(b.data, err, sizeof(err));
+    assert_non_null(root);
+    const char *fp[] = {"fids", NULL};
+    yajl_val fids = yajl_tree_get(root, fp, yajl_t_object);
+    assert_non_null(fids);
+    size_t checked = 0;
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
+        yajl_val o = YAJL_GET_OBJECT(fids)->values[i];
+        const char *sp[] = {"snapchain_shard", NULL}, *idp[] = {"fid", NULL};
+        yajl_val s = yajl_tree_get(o, sp, yajl_t_number), id = yajl_tree_get(o, idp, yajl_t_number);
+        assert_non_null(s);
+        assert_int_equal(sim_shard_of((uint64_t)YAJL_GET_INTEGER(id), 2), YAJL_GET_INTEGER(s));
+        checked++;
+    }
+    assert_int_equal(checked, 60);
+    yajl_tree_free(root);
+    fc_buf_cleanup(&b);
+}
+
+static void event_id_layouts(void **state)
+{
+    (void)state;
+    struct sim_params p = params(SIM_SNAPCHAIN, 500);
+    struct sim_state s;
+    sim_state_init(&s, &p, 3 * 86400, 30);
+    sim_state_advance(&s, 5);
+    for (unsigned sh = 1; sh <= 2; sh++) {
+        struct sim_event_log *log = sim_state_log(&s, sh);
+        assert_true(log->len > 0);
+        uint64_t prev = 0;
+        for (size_t i = log->start; i < log->len; i++) {
+            const struct sim_event *e = &log->ev[i];
+            assert_true(e->id > prev);
+            prev = e->id;
+            assert_int_equal(e->id >> 14, SIM_H0 + e->tick);
+            if ((e->id & 16383) == 0) {
+                /* seq 0 is BLOCK_CONFIRMED and counts its block, itself included */
+                assert_int_equal(e->type, EV_BLOCK_CONFIRMED);
+                size_t k = i + 1, n = 1;
+                while (k < log->len && (log->ev[k].id >> 14) == (e->id >> 14))
+                    k++, n++;
+                assert_int_equal(e->total_events, n);
+            } else {
+                assert_int_not_equal(e->type, EV_BLOCK_CONFIRMED);
+                assert_int_equal(sim_shard_of(e->msg.fid, 2), sh);
+            }
+        }
+    }
+    sim_state_cleanup(&s);
+
+    struct sim_params h = params(SIM_HUBBLE, 500);
+    sim_state_init(&s, &h, 3 * 86400, 30);
+    sim_state_advance(&s, 3);
+    struct sim_event_log *log = sim_state_log(&s, 0);
+    for (size_t i = log->start; i < log->len; i++) {
+        uint64_t ms = log->ev[i].id >> 12;
+        assert_int_equal(ms / 1000, SIM_T0 + log->ev[i].tick);
+        assert_int_not_equal(log->ev[i].type, EV_BLOCK_CONFIRMED);
+    }
+    sim_state_cleanup(&s);
+}
+
+static void retention_drops_old_events(void **state)
+{
+    (void)state;
+    struct sim_params p = params(SIM_SNAPCHAIN, 300);
+    struct sim_state s;
+    sim_state_init(&s, &p, 10, 5);
+    sim_state_advance(&s, 40);
+    struct sim_event_log *log = sim_state_log(&s, 1);
+    assert_true(log->ev[log->start].tick >= 30);
+    assert_int_equal(log->ev[log->len - 1].tick, 40);
+    sim_state_cleanup(&s);
+}
+
+static void signer_metadata_is_abi_encoded(void **state)
+{
+    (void)state;
+    struct sim_params p = params(SIM_SNAPCHAIN, 100);
+    uint8_t md[288];
+    sim_signed_key_request(&p, 9152, 77, md);
+    /* word 0: tuple offset 0x20; requestFid in the tuple's first word */
+    for (int i = 0; i < 31; i++)
+        assert_int_equal(md[i], 0);
+    assert_int_equal(md[31], 0x20);
+    uint64_t fid = 0;
+    for (int i = 0; i < 24; i++)
+        assert_int_equal(md[32 + i], 0);
+    for (int i = 56; i < 64; i++)
+        fid = fid << 8 | md[i];
+    assert_int_equal(fid, 9152);
+    assert_int_equal(md[96 + 31], 0x80); /* signature offset relative to the tuple */
+    assert_int_equal(md[160 + 31], 65);  /* signature length */
+    uint8_t custody[20];
+    sim_custody(&p, 9152, custody);
+    assert_memory_equal(md + 76, custody, 20); /* requestSigner right-aligned */
+}
+
+static void base58_vector(void **state)
+{
+    (void)state;
+    char out[64];
+    sim_base58((const uint8_t *)"Hello World!", 12, out, sizeof(out));
+    assert_string_equal(out, "2NEpo7TZRRrLZSi2U");
+    const uint8_t z[] = {0, 0, 1};
+    sim_base58(z, 3, out, sizeof(out));
+    assert_string_equal(out, "112");
+}
+
+/* Calls the request handler the server uses, with a query string. */
+static int get(struct hubsim *hs, const char *path, const char *query, struct fc_buf *body)
+{
+    char q[1024];
+    snprintf(q, sizeof(q), "%s", query);
+    const char *keys[32], *vals[32];
+    size_t n = 0;
+    for (char *tok = strtok(q, "&"); tok && n < 32; tok = strtok(NULL, "&")) {
+        char *eq = strchr(tok, '=');
+        keys[n] = tok;
+        vals[n] = eq ? (*eq = '\0', eq + 1) : "";
+        n++;
+    }
+    struct sim_response resp = {0};
+    hubsim_handle(hs, "GET", path, keys, vals, n, NULL, 0, &resp);
+    fc_buf_reset(body);
+    fc_buf_puts(body, resp.body.data ? resp.body.data : "");
+    fc_buf_cleanup(&resp.body);
+    return resp.status;
+}
+
+/* Pages through castsByFid of a big account in both directions: every
+ * message exactly once, in (timestamp, hash) order. */
+static void pagination_returns_each_message_once(void **state)
+{
+    (void)state;
+    struct sim_params p = params(SIM_SNAPCHAIN, 2000);
+    uint64_t fid = 0;
+    for (uint64_t f = 1; f <= 2000 && !fid; f++)
+        if (sim_count(&p, f, K_CAST) > 150)
+            fid = f;
+    assert_true(fid > 0);
+    struct sim_state s;
+    sim_state_init(&s, &p, 86400, 10);
+    struct hubsim_options o = {.flavour = SIM_SNAPCHAIN, .state = &s};
+    struct hubsim *hs = hubsim_new_offline(&o);
+    struct sim_msg *all;
+    pthread_mutex_lock(&s.lock);
+    size_t total = sim_state_list(&s, fid, K_CAST, &all);
+    pthread_mutex_unlock(&s.lock);
+    for (int reverse = 0; reverse < 2; reverse++) {
+        char token[128] = "";
+        size_t seen = 0;
+        struct fc_buf body = FC_BUF_INIT;
+        for (int page = 0; page < 1000; page++) {
+            char q[512];
+            snprintf(q, sizeof(q), "fid=%llu&pageSize=37%s%s%s", (unsigned long long)fid,
+                     reverse ? "&reverse=true" : "", *token ? "&pageToken=" : "", token);
+            assert_int_equal(get(hs, "/v1/castsByFid", q, &body), 200);
+            char err[128];
+            yajl_val root = yajl_tree_parse(body.data, err, sizeof(err));
+            assert_non_null(root);
+            const char *mp[] = {"messages", NULL}, *tp[] = {"nextPageToken", NULL};
+            yajl_val msgs = yajl_tree_get(root, mp, yajl_t_array);
+            yajl_val tok = yajl_tree_get(root, tp, yajl_t_string);
+            assert_non_null(msgs);
+            assert_non_null(tok);
+            for (size_t i = 0; i < YAJL_GET_ARRAY(msgs)->len; i++) {
+                const char *hp[] = {"hash", NULL};
+                yajl_val h = yajl_tree_get(YAJL_GET_ARRAY(msgs)->values[i], hp, yajl_t_string);
+                size_t want = reverse ? total - 1 - seen : seen;
+                char hex[43];
+                snprintf(hex, sizeof(hex), "0x");
+                for (int k = 0; k < 20; k++)
+                    snprintf(hex + 2 + 2 * k, 3, "%02x", all[want].hash[k]);
+                assert_string_equal(YAJL_GET_STRING(h), hex);
+                seen++;
+            }
+            snprintf(token, sizeof(token), "%s", YAJL_GET_STRING(tok));
+            yajl_tree_free(root);
+            if (!*token)
+                break;
+        }
+        assert_int_equal(seen, total);
+        fc_buf_cleanup(&body);
+    }
+    free(all);
+    hubsim_free_offline(hs);
+    sim_state_cleanup(&s);
+}
+
+/* After live ticks, every merged message is listed by its *ByFid endpoint
+ * and every deleted one is gone. */
+static void live_events_agree_with_by_fid(void **state)
+{
+    (void)state;
+    struct sim_params p = params(SIM_SNAPCHAIN, 300);
+    struct sim_state s;
+    sim_state_init(&s, &p, 86400, 40);
+    sim_state_advance(&s, 30);
+    size_t merges = 0, deletes = 0, prunes = 0;
+    for (unsigned sh = 1; sh <= 2; sh++) {
+        struct sim_event_log *log = sim_state_log(&s, sh);
+        for (size_t i = log->start; i < log->len; i++) {
+            const struct sim_event *e = &log->ev[i];
+            if (e->type == EV_BLOCK_CONFIRMED || e->type == EV_MERGE_ON_CHAIN_EVENT)
+                continue;
+            enum sim_kind k = e->msg.type <= 2 ? K_CAST : e->msg.type <= 4 ? K_REACTION
+                              : e->msg.type <= 6 ? K_LINK : e->msg.type <= 8 ? K_VERIF : K_USERDATA;
+            struct sim_msg *list;
+            size_t n = sim_state_list(&s, e->msg.fid, k, &list);
+            bool msg_listed = false, deleted_listed = false;
+            for (size_t j = 0; j < n; j++) {
+                msg_listed |= memcmp(list[j].hash, e->msg.hash, 20) == 0;
+                deleted_listed |= e->has_deleted && memcmp(list[j].hash, e->deleted.hash, 20) == 0;
+            }
+            free(list);
+            assert_false(deleted_listed);
+            if (e->type != EV_MERGE_MESSAGE) {
+                assert_false(msg_listed); /* pruned / revoked */
+                prunes++;
+                continue;
+            }
+            /* Later events may have deleted it again; check only the last
+             * event touching this message. */
+            bool later = false;
+            for (size_t j = i + 1; j < log->len && !later; j++)
+                later = log->ev[j].type != EV_BLOCK_CONFIRMED &&
+                        (memcmp(log->ev[j].msg.hash, e->msg.hash, 20) == 0 ||
+                         (log->ev[j].has_deleted &&
+                          memcmp(log->ev[j].deleted.hash, e->msg.hash, 20) == 0));
+            bool listed_type = e->msg.type == MT_CAST_ADD || e->msg.type == MT_CAST_REMOVE ||
+                               e->msg.type == MT_REACTION_ADD || e->msg.type == MT_LINK_ADD ||
+                               e->msg.type == MT_VERIF_ADD || e->msg.type == MT_USER_DATA_ADD;
+            if (!later && listed_type)
+                assert_true(msg_listed);
+            if (!listed_type)
+                assert_false(msg_listed); /* removes of reactions/links are not listed */
+            merges++;
+            deletes += e->has_deleted;
+        }
+    }
+    assert_true(merges > 100);
+    assert_true(deletes > 5);
+    assert_true(prunes > 0);
+    sim_state_cleanup(&s);
+}
+
+static void bad_requests_get_the_servers_errors(void **state)
+{
+    (void)state;
+    struct sim_params p = params(SIM_SNAPCHAIN, 100);
+    struct sim_state s;
+    sim_state_init(&s, &p, 86400, 10);
+    struct hubsim_options o = {.flavour = SIM_SNAPCHAIN, .state = &s};
+    struct hubsim *hs = hubsim_new_offline(&o);
+    struct fc_buf b = FC_BUF_INIT;
+    assert_int_equal(get(hs, "/v1/castsByFid", "", &b), 400);
+    assert_string_equal(b.data, "Invalid query parameters: missing field `fid`");
+    assert_int_equal(get(hs, "/v1/castsByFid", "fid=1&reverse=1", &b), 400);
+    assert_int_equal(get(hs, "/v1/reactionsByFid", "fid=1", &b), 400);
+    assert_non_null(strstr(b.data, "reaction_type"));
+    assert_int_equal(get(hs, "/v1/reactionsByFid", "fid=1&reaction_type=None", &b), 200);
+    assert_int_equal(get(hs, "/v1/castById", "fid=1&hash=0x0000000000000000000000000000000000000000", &b), 400);
+    assert_non_null(strstr(b.data, "NotFound"));
+    assert_int_equal(get(hs, "/v1/castsByFid/", "fid=1", &b), 404);
+    assert_string_equal(b.data, "Not Found");
+    assert_int_equal(get(hs, "/v1/fids", "", &b), 400);
+    assert_int_equal(get(hs, "/v1/events", "shard_index=9", &b), 400);
+    assert_non_null(strstr(b.data, "Shard not found"));
+    assert_int_equal(get(hs, "/v1/castsByFid", "fid=1&pageToken=%%%", &b), 400);
+    assert_int_equal(get(hs, "/v1/castsByFid", "fid=99999", &b), 200);
+    assert_string_equal(b.data, "{\"messages\":[],\"nextPageToken\":\"\"}");
+    hubsim_free_offline(hs);
+    sim_state_cleanup(&s);
+
+    struct sim_params hp = params(SIM_HUBBLE, 100);
+    sim_state_init(&s, &hp, 86400, 10);
+    o.flavour = SIM_HUBBLE;
+    hs = hubsim_new_offline(&o);
+    assert_int_equal(get(hs, "/v1/castById", "fid=1&hash=0x0000000000000000000000000000000000000000", &b), 400);
+    assert_non_null(strstr(b.data, "\"errCode\":\"not_found\""));
+    assert_int_equal(get(hs, "/v1/nope", "", &b), 404);
+    assert_non_null(strstr(b.data, "Route GET:/v1/nope not found"));
+    /* Hubble: any reverse value means reverse; events page of at most 100 */
+    assert_int_equal(get(hs, "/v1/castsByFid", "fid=1&reverse=0", &b), 200);
+    assert_int_equal(get(hs, "/v1/events", "from_event_id=0", &b), 200);
+    assert_non_null(strstr(b.data, "{\"nextPageEventId\":1,\"events\":[]}"));
+    fc_buf_cleanup(&b);
+    hubsim_free_offline(hs);
+    sim_state_cleanup(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(same_seed_same_bytes),
+        cmocka_unit_test(heavy_tailed_counts_and_power_law_follows),
+        cmocka_unit_test(shard_rule_matches_recorded_fixture),
+        cmocka_unit_test(event_id_layouts),
+        cmocka_unit_test(retention_drops_old_events),
+        cmocka_unit_test(signer_metadata_is_abi_encoded),
+        cmocka_unit_test(base58_vector),
+        cmocka_unit_test(pagination_returns_each_message_once),
+        cmocka_unit_test(live_events_agree_with_by_fid),
+        cmocka_unit_test(bad_requests_get_the_servers_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
