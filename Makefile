@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-asan
 
-.PHONY: all build deps test run services-up services-down clean docs
+.PHONY: all build deps test run services-up services-down clean docs fuzz
 
 all: build
 
@@ -41,3 +41,10 @@ services-down:
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
+
+# libFuzzer over every target for FUZZ_SECONDS each (clang), growing the corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DFC_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_hubsim_query
+	@build-fuzz/tests/fuzz_hubsim_query -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/hubsim_query

@@ -42,5 +42,6 @@ int fc_cmd_help(struct fc_cmd_ctx *ctx);
 int fc_cmd_version(struct fc_cmd_ctx *ctx);
 int fc_cmd_config(struct fc_cmd_ctx *ctx);
 int fc_cmd_migrate(struct fc_cmd_ctx *ctx);
+int fc_cmd_decode(struct fc_cmd_ctx *ctx);
 
 #endif

@@ -18,5 +18,12 @@ const struct fc_cmd fc_commands[] = {
      "in a transaction, under an advisory lock so concurrent runs are safe; a second run is a\n"
      "no-op. A database whose schema is newer than this binary is refused.\n"
      "  status   list applied and pending migrations\n"},
+    {"decode", fc_cmd_decode, "decode one hub response into JSON lines",
+     "usage: fcindex decode [FILE|-] [--flavour snapchain|hubble] [--kind KIND]\n\n"
+     "Reads one hub HTTP response (a message page, a single message, an events page, an\n"
+     "on-chain events page, a username-proof page or a fids page) and prints one JSON line\n"
+     "per item in the shape documented in docs/decode.md. Malformed items print as\n"
+     "{\"kind\":\"error\",\"path\":...,\"error\":...} and decoding goes on. Exit 0 when every\n"
+     "item decoded, 1 otherwise. KIND: auto (default), messages, events, onchain, proofs, fids.\n"},
     {NULL, NULL, NULL, NULL},
 };

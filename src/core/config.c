@@ -514,7 +514,7 @@ static void hub_set(struct loader *l, const char *hub_name, const char *key, con
     if (!h)
         return;
     if (strcasecmp(key, "url") == 0) {
-        if (!looks_like_url(value) || strlen(value) > FC_MAX_URL_BYTES) {
+        if (!looks_like_url(value) || strlen(value) > FC_MAX_CONFIG_URL_BYTES) {
             error_at(l, origin, "hub \"%s\".url: \"%s\" is not an http(s) URL", hub_name, value);
             return;
         }
@@ -877,7 +877,7 @@ static void resolve_hubs(struct loader *l, struct fc_config *cfg, const char *or
                 error_at(l, match->origin, "hub \"%s\" has no url", match->name);
             } else if (!looks_like_url(item) ||
                        (strncmp(item, "http://", 7) != 0 && strncmp(item, "https://", 8) != 0) ||
-                       len > FC_MAX_URL_BYTES) {
+                       len > FC_MAX_CONFIG_URL_BYTES) {
                 error_at(l, origin, "hubs.urls: \"%s\" is neither an http(s) URL nor a "
                                     "[hub \"NAME\"] section", item);
             } else {
@@ -1037,7 +1037,7 @@ static void value_text(const struct fc_config *cfg, const struct option *opt, st
         const char *v = *(char *const *)(const void *)field;
         if ((opt->flags & F_SECRET) && *v) {
             if (opt->flags & F_URL) {
-                char red[FC_MAX_URL_BYTES + 16];
+                char red[FC_MAX_CONFIG_URL_BYTES + 16];
                 fc_redact(v, red, sizeof(red));
                 fc_buf_puts(out, red);
             } else {
@@ -1076,7 +1076,7 @@ void fc_config_show(const struct fc_config *cfg, struct fc_buf *out)
     }
     for (size_t i = 0; i < cfg->n_hubs; i++) {
         const struct fc_hub_conf *h = &cfg->hubs[i];
-        char red[FC_MAX_URL_BYTES + 16];
+        char red[FC_MAX_CONFIG_URL_BYTES + 16];
         fc_redact(h->url, red, sizeof(red));
         fc_buf_printf(out, "\n[hub \"%s\"]  ; preference %zu\nurl = %s\n", h->name, i + 1, red);
         for (size_t k = 0; k < h->n_headers; k++) {

@@ -22,7 +22,7 @@ enum fc_profile { FC_PROFILE_DEVELOPMENT, FC_PROFILE_PRODUCTION, FC_PROFILE_TEST
 #define FC_MAX_HUBS 16
 #define FC_MAX_HUB_HEADERS 16
 #define FC_MAX_CONFIG_FIDS 100000
-#define FC_MAX_URL_BYTES 2048
+#define FC_MAX_CONFIG_URL_BYTES 2048
 
 /* One hub, in order of preference. Strings are owned by the config. */
 struct fc_hub_conf {

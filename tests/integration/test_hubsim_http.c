@@ -21,12 +21,12 @@ static yajl_val parse(const char *text)
 
 static void url(char *out, size_t n, int port, const char *path)
 {
-    snprintf(out, n, "http://127.0.0.1:%d%s", port, path);
+    snprintf(out, n, "http://127.0.0.1:%d%.1000s", port, path);
 }
 
 static void get_ok(int port, const char *path, struct fct_http *h)
 {
-    char u[512];
+    char u[1100];
     url(u, sizeof(u), port, path);
     fct_http_do(u, NULL, 10000, h);
     if (h->status != 200)

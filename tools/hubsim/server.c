@@ -16,6 +16,7 @@
 
 #include "core/base64.h"
 #include "core/hex.h"
+#include "rcache.h"
 #include "render.h"
 #include "rng.h"
 
@@ -33,6 +34,8 @@ static const char *const endpoints[] = {
 
 struct hubsim {
     struct hubsim_options o;
+    struct rcache *msg_cache;   /* rendered messages (synthetic mode, under the state lock) */
+    struct rcache *event_cache; /* rendered events */
     struct MHD_Daemon *daemon;
     uint16_t port;
     struct faults faults;
@@ -287,6 +290,7 @@ static void page_messages(struct req *r, const struct items *it, const struct pa
 struct msg_ctx {
     const struct sim_params *p;
     const struct sim_msg *list;
+    struct rcache *cache;
 };
 
 static void msg_key(const void *ctx, size_t i, uint8_t out[24])
@@ -302,7 +306,18 @@ static void msg_key(const void *ctx, size_t i, uint8_t out[24])
 static void msg_render(const void *ctx, size_t i, struct fc_buf *out)
 {
     const struct msg_ctx *c = ctx;
+    uint8_t key[24];
+    size_t len;
+    msg_key(ctx, i, key);
+    const char *hit = c->cache ? rcache_get(c->cache, key, &len) : NULL;
+    if (hit) {
+        fc_buf_append(out, hit, len);
+        return;
+    }
+    size_t start = out->len;
     sim_render_message(c->p, &c->list[i], out);
+    if (c->cache)
+        rcache_put(c->cache, key, out->data + start, out->len - start);
 }
 
 /* ---- corpus items ---- */
@@ -358,7 +373,7 @@ static void serve_by_fid(struct req *r, enum sim_kind kind, int reaction_type, b
         (void)follow_only; /* every simulated link is a follow */
         list[w++] = list[i];
     }
-    struct msg_ctx ctx = {&s->p, list};
+    struct msg_ctx ctx = {&s->p, list, hs->msg_cache};
     struct items it = {w, msg_key, msg_render, &ctx};
     page_messages(r, &it, &pg, "messages", true, out);
     pthread_mutex_unlock(&s->lock);
@@ -896,7 +911,19 @@ static size_t stream_events(struct req *r, unsigned shard, uint64_t from, uint64
         if (!*first)
             fc_buf_putc(out, ',');
         *first = false;
-        render_event(&s->p, &log->ev[i], out);
+        uint8_t key[24] = {0};
+        memcpy(key, &log->ev[i].id, 8);
+        key[8] = (uint8_t)shard;
+        size_t len;
+        const char *hit = r->hs->event_cache ? rcache_get(r->hs->event_cache, key, &len) : NULL;
+        if (hit) {
+            fc_buf_append(out, hit, len);
+        } else {
+            size_t start = out->len;
+            render_event(&s->p, &log->ev[i], out);
+            if (r->hs->event_cache)
+                rcache_put(r->hs->event_cache, key, out->data + start, out->len - start);
+        }
         *last_id = log->ev[i].id;
         count++;
     }
@@ -1450,6 +1477,10 @@ struct hubsim *hubsim_new_offline(const struct hubsim_options *opts)
 {
     struct hubsim *hs = fc_xcalloc(1, sizeof(*hs));
     hs->o = *opts;
+    if (opts->state) {
+        hs->msg_cache = rcache_new(256u << 20);
+        hs->event_cache = rcache_new(256u << 20);
+    }
     faults_init(&hs->faults, opts->fault_seed);
     pthread_mutex_init(&hs->stats_lock, NULL);
     return hs;
@@ -1457,6 +1488,8 @@ struct hubsim *hubsim_new_offline(const struct hubsim_options *opts)
 
 void hubsim_free_offline(struct hubsim *hs)
 {
+    rcache_free(hs->msg_cache);
+    rcache_free(hs->event_cache);
     faults_cleanup(&hs->faults);
     pthread_mutex_destroy(&hs->stats_lock);
     free(hs);

@@ -1,0 +1,77 @@
+/* Streaming decoder for hub JSON: feed it the bytes of one response as they
+ * arrive (e.g. from curl's write callback) and it calls back once per item,
+ * already validated, with everything allocated in one per-page arena.
+ *
+ * A malformed item never aborts its page: it becomes an FC_ITEM_ERROR naming
+ * the JSON path and the reason, and decoding goes on. Only JSON that is not
+ * JSON (truncated, broken) fails the page. Unknown fields, enum values and
+ * message types from newer hubs are counted, not fatal.
+ * Items stay valid until fc_decoder_free. Not thread-safe: one per page. */
+#ifndef FC_FC_DECODE_H
+#define FC_FC_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "fc/types.h"
+
+enum fc_page_kind {
+    FC_PAGE_AUTO,           /* detect from the top-level keys and type names */
+    FC_PAGE_MESSAGES,       /* {"messages":[...],"nextPageToken":...} */
+    FC_PAGE_HUB_EVENTS,     /* {"events":[HubEvent...]} (+ nextPageEventId on Hubble) */
+    FC_PAGE_ONCHAIN_EVENTS, /* {"events":[OnChainEvent...]} */
+    FC_PAGE_PROOFS,         /* {"proofs":[...]} */
+    FC_PAGE_FIDS,           /* {"fids":[...]} */
+};
+
+enum fc_item_kind {
+    FC_ITEM_MESSAGE, FC_ITEM_EVENT, FC_ITEM_ONCHAIN, FC_ITEM_PROOF, FC_ITEM_FID, FC_ITEM_ERROR,
+};
+
+struct fc_item {
+    enum fc_item_kind kind;
+    size_t index;                 /* position in the page's array (0 for a single object) */
+    const struct fc_message *message;
+    const struct fc_hub_event *event;
+    const struct fc_onchain_event *onchain;
+    const struct fc_username_proof *proof;
+    uint64_t fid;
+    const char *error_path;       /* FC_ITEM_ERROR: e.g. "messages[3].data.fid" */
+    const char *error;            /* FC_ITEM_ERROR: the reason */
+    const char *raw;              /* the item's bytes as received */
+    size_t raw_len;
+};
+
+typedef void (*fc_item_fn)(void *ud, const struct fc_item *item);
+
+struct fc_page_info {
+    enum fc_page_kind kind;        /* as detected */
+    const char *next_token;        /* NULL when absent or null */
+    bool has_next_event_id;
+    uint64_t next_event_id;
+    size_t n_items, n_errors;
+    size_t unknown_fields, unknown_enums, unknown_types;
+};
+
+struct fc_decoder;
+
+struct fc_decoder *fc_decoder_new(enum fc_page_kind kind, fc_item_fn fn, void *ud);
+
+/* Feeds the next bytes. FC_ERR_INVALID when the text is not JSON (the page
+ * must be fetched again), FC_ERR_LIMIT beyond the page caps. */
+enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n,
+                            struct fc_diag *diag);
+
+/* Ends the page; fills info. FC_ERR_INVALID when the JSON was incomplete. */
+enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info,
+                              struct fc_diag *diag);
+
+void fc_decoder_free(struct fc_decoder *d);
+
+/* Convenience: decode a whole buffer. */
+enum fc_err fc_decode_buffer(enum fc_page_kind kind, const char *data, size_t n, fc_item_fn fn,
+                             void *ud, struct fc_page_info *info, struct fc_diag *diag,
+                             struct fc_decoder **keep);
+
+#endif

@@ -1,0 +1,258 @@
+/* Decoded Farcaster hub data: messages, hub events, on-chain events and
+ * username proofs, as plain structs. Every pointer inside points into the
+ * arena of the page it was decoded from and lives as long as that arena.
+ * Times: fc_ts fields are Farcaster time; unix fields are Unix seconds. */
+#ifndef FC_FC_TYPES_H
+#define FC_FC_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum fc_msg_type {
+    FC_MSG_NONE = 0,
+    FC_MSG_CAST_ADD = 1,
+    FC_MSG_CAST_REMOVE = 2,
+    FC_MSG_REACTION_ADD = 3,
+    FC_MSG_REACTION_REMOVE = 4,
+    FC_MSG_LINK_ADD = 5,
+    FC_MSG_LINK_REMOVE = 6,
+    FC_MSG_VERIFICATION_ADD = 7,
+    FC_MSG_VERIFICATION_REMOVE = 8,
+    FC_MSG_USER_DATA_ADD = 11,
+    FC_MSG_USERNAME_PROOF = 12,
+    FC_MSG_FRAME_ACTION = 13,
+    FC_MSG_LINK_COMPACT_STATE = 14,
+    FC_MSG_LEND_STORAGE = 15,
+    FC_MSG_KEY_ADD = 16,
+    FC_MSG_KEY_REMOVE = 17,
+    FC_MSG_CHANNEL_UPDATE = 18,
+    FC_MSG_CHANNEL_MEMBER = 19,
+    FC_MSG_CHANNEL_PIN = 20,
+    FC_MSG_CHANNEL_MODERATE = 21,
+    FC_MSG_TYPE_MAX = 22,
+};
+
+enum fc_event_type {
+    FC_EVENT_NONE = 0,
+    FC_EVENT_MERGE_MESSAGE = 1,
+    FC_EVENT_PRUNE_MESSAGE = 2,
+    FC_EVENT_REVOKE_MESSAGE = 3,
+    FC_EVENT_MERGE_USERNAME_PROOF = 6,
+    FC_EVENT_MERGE_ON_CHAIN_EVENT = 9,
+    FC_EVENT_MERGE_FAILURE = 10,
+    FC_EVENT_BLOCK_CONFIRMED = 11,
+    FC_EVENT_CHANNEL_OWNER_CHANGE_HINT = 12,
+    FC_EVENT_TYPE_MAX = 13,
+};
+
+enum fc_onchain_type {
+    FC_ONCHAIN_NONE = 0,
+    FC_ONCHAIN_SIGNER = 1,
+    FC_ONCHAIN_SIGNER_MIGRATED = 2,
+    FC_ONCHAIN_ID_REGISTER = 3,
+    FC_ONCHAIN_STORAGE_RENT = 4,
+    FC_ONCHAIN_TIER_PURCHASE = 5,
+    FC_ONCHAIN_CHANNEL_REGISTER = 6,
+    FC_ONCHAIN_TYPE_MAX = 7,
+};
+
+/* Size caps (validation) from the protocol's own limits. */
+#define FC_MAX_CAST_TEXT 320
+#define FC_MAX_LONG_CAST_TEXT 1024
+#define FC_MAX_TEN_K_CAST_TEXT 10000
+#define FC_MAX_MENTIONS 10
+#define FC_MAX_EMBEDS 4
+#define FC_MAX_URL_BYTES 256
+#define FC_MAX_USER_DATA_BYTES 1024
+#define FC_MAX_LINK_TYPE_BYTES 8
+#define FC_MAX_COMPACT_TARGETS 10000
+#define FC_MAX_STRING_BYTES 16384  /* any other string */
+#define FC_MAX_BYTES_FIELD 4096    /* any decoded byte field */
+#define FC_MAX_ITEMS_PER_PAGE 200000
+#define FC_MAX_PAGE_BYTES (256u << 20)
+
+struct fc_cast_id {
+    uint64_t fid;
+    uint8_t hash[20];
+};
+
+struct fc_embed {
+    const char *url; /* NULL for a cast embed */
+    size_t url_len;
+    bool is_cast;
+    struct fc_cast_id cast;
+};
+
+struct fc_username_proof {
+    uint64_t timestamp_unix;
+    const char *name;
+    size_t name_len;
+    uint8_t owner[32];
+    size_t owner_len;
+    const uint8_t *signature;
+    size_t signature_len;
+    uint64_t fid;
+    int type; /* 1 FNAME, 2 ENS_L1, 3 BASENAME */
+};
+
+struct fc_message {
+    enum fc_msg_type type;
+    uint64_t fid;
+    uint32_t fc_ts;
+    int network;
+    uint8_t hash[20];
+    uint8_t signer[32];
+    size_t signer_len;
+    const uint8_t *signature;
+    size_t signature_len;
+    const uint8_t *data_bytes; /* Hubble only; NULL otherwise */
+    size_t data_bytes_len;
+    union {
+        struct {
+            const char *text;
+            size_t text_len;
+            bool text_had_nul; /* NUL bytes were replaced by U+FFFD */
+            int cast_type;     /* 0 CAST, 1 LONG_CAST, 2 TEN_K_CAST */
+            bool has_parent_cast;
+            struct fc_cast_id parent;
+            const char *parent_url;
+            size_t parent_url_len;
+            const uint64_t *mentions;
+            size_t n_mentions;
+            const uint32_t *positions;
+            size_t n_positions;
+            const struct fc_embed *embeds;
+            size_t n_embeds;
+            size_t n_embeds_deprecated;
+        } cast_add;
+        struct {
+            uint8_t target_hash[20];
+        } cast_remove;
+        struct {
+            int reaction_type; /* 1 LIKE, 2 RECAST */
+            bool has_target_cast;
+            struct fc_cast_id target;
+            const char *target_url;
+            size_t target_url_len;
+        } reaction;
+        struct {
+            const char *link_type;
+            uint64_t target_fid;
+            bool has_display_ts;
+            uint32_t display_fc_ts;
+        } link;
+        struct {
+            const char *link_type;
+            const uint64_t *target_fids;
+            size_t n_target_fids;
+        } compact;
+        struct {
+            uint8_t address[32];
+            size_t address_len;
+            int protocol; /* 0 ETHEREUM, 1 SOLANA */
+            uint8_t block_hash[32];
+            size_t block_hash_len;
+            uint32_t verification_type;
+            uint32_t chain_id;
+        } verification;
+        struct {
+            int user_data_type;
+            const char *value;
+            size_t value_len;
+        } user_data;
+        struct fc_username_proof proof;
+        struct {
+            uint64_t to_fid, num_units;
+            int unit_type;
+        } lend;
+        struct {
+            uint8_t key[32];
+            size_t key_len;
+            uint64_t request_fid; /* from metadata; 0 = unknown */
+        } key;
+    } body;
+};
+
+struct fc_onchain_event {
+    enum fc_onchain_type type;
+    uint32_t chain_id;
+    uint64_t block_number;
+    uint8_t block_hash[32];
+    size_t block_hash_len;
+    uint64_t block_timestamp_unix;
+    uint8_t tx_hash[32];
+    size_t tx_hash_len;
+    uint32_t log_index;
+    uint32_t tx_index;
+    uint64_t fid;
+    uint32_t version;
+    union {
+        struct {
+            uint8_t key[32];
+            size_t key_len;
+            uint32_t key_type;
+            int event_type; /* 1 ADD, 2 REMOVE, 3 ADMIN_RESET */
+            uint32_t metadata_type;
+            const uint8_t *metadata;
+            size_t metadata_len;
+            uint64_t request_fid;     /* the app; 0 when metadata absent or invalid */
+            const char *metadata_error; /* why request_fid is 0, or NULL */
+        } signer;
+        struct {
+            uint64_t migrated_at_unix;
+        } migrated;
+        struct {
+            uint8_t to[20];
+            uint8_t from[20];
+            bool has_from;
+            uint8_t recovery[20];
+            bool has_recovery;
+            int event_type; /* 1 REGISTER, 2 TRANSFER, 3 CHANGE_RECOVERY */
+        } id_register;
+        struct {
+            uint8_t payer[20];
+            bool has_payer;
+            uint64_t units;
+            uint64_t expiry_unix;
+        } storage;
+        struct {
+            uint8_t payer[20];
+            bool has_payer;
+            uint64_t for_days;
+            const char *tier_type;
+        } tier;
+    } body;
+};
+
+struct fc_hub_event {
+    uint64_t id;
+    enum fc_event_type type;
+    uint64_t block_number; /* Snapchain */
+    uint32_t shard_index;  /* Snapchain */
+    const struct fc_message *message;         /* merge/prune/revoke/failure */
+    const struct fc_message *const *deleted;  /* merge: deletedMessages */
+    size_t n_deleted;
+    const struct fc_onchain_event *onchain;
+    const struct fc_username_proof *proof, *deleted_proof;
+    const struct fc_message *proof_message, *deleted_proof_message;
+    const char *failure_code, *failure_reason;
+    struct {
+        uint64_t block_number;
+        uint32_t shard_index;
+        uint32_t fc_ts;
+        uint8_t block_hash[32];
+        size_t block_hash_len;
+        uint32_t total_events;
+    } block;
+};
+
+/* Names as the hub writes them ("MESSAGE_TYPE_CAST_ADD", ...); NULL if unknown. */
+const char *fc_msg_type_name(enum fc_msg_type t);
+const char *fc_event_type_name(enum fc_event_type t);
+const char *fc_onchain_type_name(enum fc_onchain_type t);
+enum fc_msg_type fc_msg_type_parse(const char *s, size_t n);
+enum fc_event_type fc_event_type_parse(const char *s, size_t n);
+enum fc_onchain_type fc_onchain_type_parse(const char *s, size_t n);
+
+#endif
