@@ -1,5 +1,6 @@
 #include "rcache.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ struct rcache {
     size_t cap, used;
     struct fc_buf text;
     size_t budget;
+    pthread_rwlock_t lock;
 };
 
 static uint64_t key_hash(const uint8_t k[24])
@@ -34,6 +36,7 @@ struct rcache *rcache_new(size_t budget_bytes)
     c->cap = 1 << 16;
     c->slots = fc_xcalloc(c->cap, sizeof(*c->slots));
     c->budget = budget_bytes;
+    pthread_rwlock_init(&c->lock, NULL);
     return c;
 }
 
@@ -43,23 +46,28 @@ void rcache_free(struct rcache *c)
         return;
     free(c->slots);
     fc_buf_cleanup(&c->text);
+    pthread_rwlock_destroy(&c->lock);
     free(c);
 }
 
-const char *rcache_get(struct rcache *c, const uint8_t key[24], size_t *len)
+bool rcache_get(struct rcache *c, const uint8_t key[24], struct fc_buf *out)
 {
+    bool hit = false;
+    pthread_rwlock_rdlock(&c->lock);
     size_t i = key_hash(key) & (c->cap - 1);
     while (c->slots[i].off) {
         if (memcmp(c->slots[i].key, key, 24) == 0) {
-            *len = c->slots[i].len;
-            return c->text.data + c->slots[i].off - 1;
+            fc_buf_append(out, c->text.data + c->slots[i].off - 1, c->slots[i].len);
+            hit = true;
+            break;
         }
         i = (i + 1) & (c->cap - 1);
     }
-    return NULL;
+    pthread_rwlock_unlock(&c->lock);
+    return hit;
 }
 
-void rcache_put(struct rcache *c, const uint8_t key[24], const char *text, size_t len)
+static void put_locked(struct rcache *c, const uint8_t key[24], const char *text, size_t len)
 {
     if (c->text.len + len > c->budget || len > UINT32_MAX) {
         /* Start over rather than track ages: the working set refills quickly. */
@@ -93,4 +101,11 @@ void rcache_put(struct rcache *c, const uint8_t key[24], const char *text, size_
     c->slots[i].off = c->text.len + 1;
     fc_buf_append(&c->text, text, len);
     c->used++;
+}
+
+void rcache_put(struct rcache *c, const uint8_t key[24], const char *text, size_t len)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    put_locked(c, key, text, len);
+    pthread_rwlock_unlock(&c->lock);
 }

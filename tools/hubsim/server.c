@@ -307,13 +307,9 @@ static void msg_render(const void *ctx, size_t i, struct fc_buf *out)
 {
     const struct msg_ctx *c = ctx;
     uint8_t key[24];
-    size_t len;
     msg_key(ctx, i, key);
-    const char *hit = c->cache ? rcache_get(c->cache, key, &len) : NULL;
-    if (hit) {
-        fc_buf_append(out, hit, len);
+    if (c->cache && rcache_get(c->cache, key, out))
         return;
-    }
     size_t start = out->len;
     sim_render_message(c->p, &c->list[i], out);
     if (c->cache)
@@ -364,6 +360,17 @@ static void serve_by_fid(struct req *r, enum sim_kind kind, int reaction_type, b
     }
     struct sim_state *s = hs->o.state;
     pthread_mutex_lock(&s->lock);
+    const struct sim_msg *view;
+    size_t nview;
+    if (!reaction_type && sim_fid_exists(&s->p, fid) &&
+        sim_state_base_view(s, fid, kind, &view, &nview)) {
+        /* Untouched by the live stream: page straight from the cached list. */
+        struct msg_ctx ctx = {&s->p, view, hs->msg_cache};
+        struct items it = {nview, msg_key, msg_render, &ctx};
+        page_messages(r, &it, &pg, "messages", true, out);
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
     struct sim_msg *list = NULL;
     size_t n = sim_fid_exists(&s->p, fid) ? sim_state_list(s, fid, kind, &list) : 0;
     size_t w = 0;
@@ -373,10 +380,11 @@ static void serve_by_fid(struct req *r, enum sim_kind kind, int reaction_type, b
         (void)follow_only; /* every simulated link is a follow */
         list[w++] = list[i];
     }
+    /* Rendering is a pure function of the parameters: do it unlocked. */
+    pthread_mutex_unlock(&s->lock);
     struct msg_ctx ctx = {&s->p, list, hs->msg_cache};
     struct items it = {w, msg_key, msg_render, &ctx};
     page_messages(r, &it, &pg, "messages", true, out);
-    pthread_mutex_unlock(&s->lock);
     free(list);
 }
 
@@ -914,11 +922,7 @@ static size_t stream_events(struct req *r, unsigned shard, uint64_t from, uint64
         uint8_t key[24] = {0};
         memcpy(key, &log->ev[i].id, 8);
         key[8] = (uint8_t)shard;
-        size_t len;
-        const char *hit = r->hs->event_cache ? rcache_get(r->hs->event_cache, key, &len) : NULL;
-        if (hit) {
-            fc_buf_append(out, hit, len);
-        } else {
+        if (!r->hs->event_cache || !rcache_get(r->hs->event_cache, key, out)) {
             size_t start = out->len;
             render_event(&s->p, &log->ev[i], out);
             if (r->hs->event_cache)

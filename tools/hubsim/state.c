@@ -10,7 +10,7 @@ struct sim_overlay {
     uint64_t fid;
     struct sim_msg *added[K_NKINDS];
     size_t n_added[K_NKINDS], cap_added[K_NKINDS];
-    uint8_t (*deleted)[20];
+    uint8_t (*deleted)[20]; /* open-addressing set; all-zero = empty slot */
     size_t n_deleted, cap_deleted;
     struct sim_signer *signers;
     size_t n_signers;
@@ -105,14 +105,25 @@ static struct sim_overlay *overlay_find(struct sim_state *s, uint64_t fid, bool 
     return o;
 }
 
+static const uint8_t zero_hash[20];
+
+static size_t slot_of(const uint8_t hash[20], size_t cap)
+{
+    uint64_t h;
+    memcpy(&h, hash, 8);
+    return sim_mix(h) & (cap - 1);
+}
+
 static bool is_deleted(const struct sim_overlay *o, const uint8_t hash[20])
 {
-    if (!o)
+    if (!o || !o->n_deleted)
         return false;
-    for (size_t i = 0; i < o->n_deleted; i++)
+    for (size_t i = slot_of(hash, o->cap_deleted);; i = (i + 1) & (o->cap_deleted - 1)) {
         if (memcmp(o->deleted[i], hash, 20) == 0)
             return true;
-    return false;
+        if (memcmp(o->deleted[i], zero_hash, 20) == 0)
+            return false;
+    }
 }
 
 size_t sim_state_list(struct sim_state *s, uint64_t fid, enum sim_kind kind, struct sim_msg **out)
@@ -129,6 +140,17 @@ size_t sim_state_list(struct sim_state *s, uint64_t fid, enum sim_kind kind, str
             list[n++] = o->added[kind][i];
     *out = list;
     return n;
+}
+
+bool sim_state_base_view(struct sim_state *s, uint64_t fid, enum sim_kind kind,
+                         const struct sim_msg **out, size_t *n)
+{
+    if (overlay_find(s, fid, false))
+        return false;
+    struct sim_fid_data *d = fid_data(s, fid);
+    *out = d->list[kind];
+    *n = d->n[kind];
+    return true;
 }
 
 size_t sim_state_signers(struct sim_state *s, uint64_t fid, struct sim_signer **out)
@@ -168,13 +190,33 @@ static void overlay_add(struct sim_overlay *o, enum sim_kind k, const struct sim
     o->added[k][o->n_added[k]++] = *m;
 }
 
+static void set_insert(uint8_t (*set)[20], size_t cap, const uint8_t hash[20])
+{
+    size_t i = slot_of(hash, cap);
+    while (memcmp(set[i], zero_hash, 20) != 0) {
+        if (memcmp(set[i], hash, 20) == 0)
+            return;
+        i = (i + 1) & (cap - 1);
+    }
+    memcpy(set[i], hash, 20);
+}
+
 static void overlay_delete(struct sim_overlay *o, const uint8_t hash[20])
 {
-    if (o->n_deleted == o->cap_deleted) {
-        o->cap_deleted = o->cap_deleted ? o->cap_deleted * 2 : 8;
-        o->deleted = fc_xrealloc(o->deleted, o->cap_deleted * 20);
+    if (is_deleted(o, hash))
+        return;
+    if ((o->n_deleted + 1) * 2 > o->cap_deleted) {
+        size_t cap = o->cap_deleted ? o->cap_deleted * 2 : 16;
+        uint8_t(*set)[20] = fc_xcalloc(cap, 20);
+        for (size_t i = 0; i < o->cap_deleted; i++)
+            if (memcmp(o->deleted[i], zero_hash, 20) != 0)
+                set_insert(set, cap, o->deleted[i]);
+        free(o->deleted);
+        o->deleted = set;
+        o->cap_deleted = cap;
     }
-    memcpy(o->deleted[o->n_deleted++], hash, 20);
+    set_insert(o->deleted, o->cap_deleted, hash);
+    o->n_deleted++;
 }
 
 static struct sim_event *log_push(struct sim_event_log *log)

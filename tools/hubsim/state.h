@@ -61,6 +61,11 @@ void sim_state_advance(struct sim_state *s, uint32_t n);
  * order. *out is a new array the caller frees. */
 size_t sim_state_list(struct sim_state *s, uint64_t fid, enum sim_kind kind, struct sim_msg **out);
 
+/* When fid has no live changes, points *out at its cached base list (valid
+ * while the lock is held) and returns true; the caller must not free it. */
+bool sim_state_base_view(struct sim_state *s, uint64_t fid, enum sim_kind kind,
+                         const struct sim_msg **out, size_t *n);
+
 /* Signer keys of a fid now: base keys and live adds (each with removed flag). */
 size_t sim_state_signers(struct sim_state *s, uint64_t fid, struct sim_signer **out);
 
