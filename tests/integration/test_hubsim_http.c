@@ -363,6 +363,16 @@ static void corpus_serves_fixture_bytes(void **state)
         assert_true(count_all > 5);
         assert_int_equal(count, count_all);
         fct_http_cleanup(&all);
+        /* Followers by fan-out match the recorded ground truth (fid 2079: 3). */
+        get_ok(port, d == 0 ? "/v1/linksByTargetFid?target_fid=2079&link_type=follow"
+                            : "/v1/linksByTargetFid?target_fid=2079", &page);
+        size_t followers = 0;
+        for (char *p = page.body.data; (p = strstr(p, "MESSAGE_TYPE_LINK_ADD")); p++)
+            followers++;
+        assert_int_equal(followers, 3);
+        if (d == 0)
+            assert_non_null(strstr(page.body.data, "\"nextPageToken\":\"W251bGwsbnVsbF0=\""));
+        fct_http_cleanup(&page);
         /* Data the corpus lacks: an empty page, as a real server answers. */
         get_ok(port, "/v1/castsByFid?fid=424242", &page);
         assert_string_equal(page.body.data, "{\"messages\":[],\"nextPageToken\":\"\"}");

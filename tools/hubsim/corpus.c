@@ -339,3 +339,15 @@ uint64_t corpus_message_count(const struct corpus *c)
 {
     return c->n_messages;
 }
+
+const struct corpus_list *corpus_list_at(const struct corpus *c, size_t i, const char *prefix)
+{
+    size_t plen = strlen(prefix), seen = 0;
+    for (size_t k = 0; k < c->n_lists; k++) {
+        if (strncmp(c->lists[k].name, prefix, plen) != 0)
+            continue;
+        if (seen++ == i)
+            return &c->lists[k].list;
+    }
+    return NULL;
+}

@@ -38,6 +38,9 @@ void corpus_free(struct corpus *c);
  * Returns an empty list when absent. */
 struct corpus_list corpus_get(const struct corpus *c, const char *name);
 
+/* The i-th list whose name starts with prefix (NULL past the last). */
+const struct corpus_list *corpus_list_at(const struct corpus *c, size_t i, const char *prefix);
+
 /* The recorded body for a request whose path and decoded query pairs equal
  * a manifest entry's, or NULL. canon is built by corpus_canon. */
 const char *corpus_exact(const struct corpus *c, const char *canon, size_t *len);

@@ -57,6 +57,25 @@ void sim_base58(const uint8_t *in, size_t n, char *out, size_t out_size)
     out[o] = '\0';
 }
 
+void sim_cast_parent(const struct sim_params *p, uint64_t fid, uint32_t idx, uint64_t *parent_fid,
+                     uint32_t *parent_idx, int *parent_url)
+{
+    uint64_t r = sim_hash4(p->seed, fid, K_PARENT, idx);
+    *parent_fid = 0;
+    *parent_idx = 0;
+    *parent_url = -1;
+    if (r % 100 < 25) {
+        uint64_t pf = sim_popular_fid(p, sim_mix(r));
+        uint32_t pc = sim_count(p, pf, K_CAST);
+        if (pc && pf != fid) {
+            *parent_fid = pf;
+            *parent_idx = (uint32_t)((r >> 32) % pc);
+        }
+    } else if (r % 100 < 40) {
+        *parent_url = (int)((r >> 16) % SIM_N_CHANNELS);
+    }
+}
+
 void sim_cast_content(const struct sim_params *p, uint64_t fid, uint32_t idx,
                       struct sim_cast *c, struct fc_buf *text)
 {
@@ -88,17 +107,7 @@ void sim_cast_content(const struct sim_params *p, uint64_t fid, uint32_t idx,
         text->data[text->len] = '\0';
     }
     c->type = text->len - start > 320 ? 1 : 0;
-    uint64_t r = sim_hash4(p->seed, fid, K_PARENT, idx);
-    if (r % 100 < 25) {
-        uint64_t pf = sim_popular_fid(p, sim_mix(r));
-        uint32_t pc = sim_count(p, pf, K_CAST);
-        if (pc && pf != fid) {
-            c->parent_fid = pf;
-            c->parent_idx = (uint32_t)((r >> 32) % pc);
-        }
-    } else if (r % 100 < 40) {
-        c->parent_url = (int)((r >> 16) % SIM_N_CHANNELS);
-    }
+    sim_cast_parent(p, fid, idx, &c->parent_fid, &c->parent_idx, &c->parent_url);
     uint64_t e = sim_hash4(p->seed, fid, K_EMBED, idx);
     c->embed_url = e % 10 < 3;
     if (e % 10 == 9) {

@@ -20,6 +20,10 @@ struct sim_cast {
     uint32_t embed_idx;
 };
 
+/* The parent of cast idx (a cast, a URL, or none), without the text. */
+void sim_cast_parent(const struct sim_params *p, uint64_t fid, uint32_t idx, uint64_t *parent_fid,
+                     uint32_t *parent_idx, int *parent_url);
+
 /* Derives the cast content and appends its text to text (no NUL counted). */
 void sim_cast_content(const struct sim_params *p, uint64_t fid, uint32_t idx,
                       struct sim_cast *c, struct fc_buf *text);
