@@ -5,6 +5,7 @@
 # Needs: nginx, wrk (scripts/deps --bench).  Usage: bench/hubsim.sh [seconds]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+"$ROOT/scripts/deps" --bench
 SECS="${1:-5}"
 BIN="$ROOT/build/hubsim"
 WORK="$(mktemp -d)"
