@@ -80,8 +80,8 @@ int fc_cmd_decode(struct fc_cmd_ctx *ctx)
         fprintf(stderr, "decoded %zu items, %zu errors, %zu unknown fields, %zu unknown enum "
                         "values, %zu unknown types skipped%s%s\n",
                 info.n_items, info.n_errors, info.unknown_fields, info.unknown_enums,
-                info.unknown_types, info.next_token ? "; nextPageToken " : "",
-                info.next_token ? info.next_token : "");
+                info.unknown_types, info.has_next_token ? "; nextPageToken " : "",
+                info.has_next_token ? info.next_token : "");
         if (info.n_errors)
             rc = FC_EXIT_FAIL;
     }

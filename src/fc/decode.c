@@ -320,6 +320,8 @@ struct fc_decoder {
     char *error;
     struct fc_page_info info;
     bool top_decided;
+    bool single; /* the page is one object, not a list */
+    bool token_too_long;
 };
 
 static size_t pos_now(struct fc_decoder *d)
@@ -331,8 +333,8 @@ static void path_text(struct fc_decoder *d, struct fc_buf *out, const char *last
 {
     for (int i = 0; i < d->depth; i++) {
         const struct frame *f = &d->frames[i];
-        if (f->is_array)
-            fc_buf_printf(out, "[%zu]", f->index);
+        if (f->is_array) /* index counts elements started: the current one is index-1 */
+            fc_buf_printf(out, "[%zu]", f->index ? f->index - 1 : 0);
         else if (i + 1 < d->depth || !last_key)
             fc_buf_printf(out, "%s%s", out->len ? "." : "", f->key);
     }
@@ -1003,8 +1005,15 @@ static void on_scalar(struct fc_decoder *d, const char *s, size_t n, bool is_str
     if (!in_item(d)) {
         /* Page-level scalars. */
         if (d->depth == 1 && !fr->is_array) {
-            if (strcmp(fr->key, "nextPageToken") == 0 && is_string)
-                d->info.next_token = fc_arena_strndup(&d->arena, s, n);
+            if (strcmp(fr->key, "nextPageToken") == 0 && is_string) {
+                if (n >= sizeof(d->info.next_token)) {
+                    d->token_too_long = true;
+                } else {
+                    memcpy(d->info.next_token, s, n);
+                    d->info.next_token[n] = '\0';
+                    d->info.has_next_token = true;
+                }
+            }
             else if (strcmp(fr->key, "nextPageEventId") == 0 && !is_string && !is_null) {
                 uint64_t v;
                 if (to_u64(d, s, n, UINT64_MAX, &v)) {
@@ -1102,6 +1111,7 @@ static int cb_map_key(void *ud, const unsigned char *key, size_t n)
     f->val_h = hmix(f->h, (const char *)key, n);
     if (!d->top_decided && d->depth == 1 && d->kind == FC_PAGE_AUTO) {
         /* The first key tells the page's shape. */
+        d->top_decided = true;
         if (strcmp(f->key, "messages") == 0)
             d->kind = FC_PAGE_MESSAGES;
         else if (strcmp(f->key, "events") == 0 || strcmp(f->key, "nextPageEventId") == 0)
@@ -1110,6 +1120,22 @@ static int cb_map_key(void *ud, const unsigned char *key, size_t n)
             d->kind = FC_PAGE_PROOFS;
         else if (strcmp(f->key, "fids") == 0)
             d->kind = FC_PAGE_FIDS;
+        else if (strcmp(f->key, "nextPageToken") != 0) {
+            /* A single object: the root map is the item. */
+            enum ctx_kind kind = C_MSG;
+            bool undecided = false;
+            if (strcmp(f->key, "type") == 0 || strcmp(f->key, "id") == 0)
+                kind = C_EVENT, undecided = true;
+            else if (strcmp(f->key, "timestamp") == 0 || strcmp(f->key, "name") == 0 ||
+                     strcmp(f->key, "owner") == 0)
+                kind = C_PROOF;
+            d->depth = 0; /* so the context's root is the root frame */
+            push_ctx(d, kind, D_ITEM);
+            d->depth = 1;
+            cur(d)->undecided = undecided;
+            d->item_index = 0;
+            d->single = true;
+        }
     }
     return 1;
 }
@@ -1160,6 +1186,7 @@ static int cb_start(struct fc_decoder *d, bool is_array)
     enum field f = F_NONE;
     if (d->depth == 0) {
         d->top_decided = false;
+        d->item_start = pos_now(d) - 1;
     } else if (!in_item(d)) {
         struct frame *pf = &d->frames[d->depth - 1];
         if (d->depth == 1 && is_array && d->kind != FC_PAGE_AUTO &&
@@ -1618,6 +1645,9 @@ enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info, s
         yajl_free_error(d->y, msg);
         return e;
     }
+    if (d->token_too_long)
+        return fc_diag_set(diag, FC_ERR_LIMIT, "nextPageToken longer than %zu bytes",
+                           sizeof(d->info.next_token) - 1);
     d->info.kind = d->kind;
     if (info)
         *info = d->info;

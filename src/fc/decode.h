@@ -47,7 +47,8 @@ typedef void (*fc_item_fn)(void *ud, const struct fc_item *item);
 
 struct fc_page_info {
     enum fc_page_kind kind;        /* as detected */
-    const char *next_token;        /* NULL when absent or null */
+    bool has_next_token;           /* false when absent or null */
+    char next_token[1024];         /* "" when the hub said "" (exhausted) */
     bool has_next_event_id;
     uint64_t next_event_id;
     size_t n_items, n_errors;

@@ -247,6 +247,17 @@ struct fc_hub_event {
     } block;
 };
 
+/* Event id layouts. Snapchain: (block height << 14) | seq, per shard, the same
+ * on every node. Hubble: ((unix_ms - FC epoch ms) << 12) | seq, local to one hub. */
+static inline uint64_t fc_snapchain_event_block(uint64_t id) { return id >> 14; }
+static inline uint32_t fc_snapchain_event_seq(uint64_t id) { return (uint32_t)(id & 16383); }
+static inline uint64_t fc_snapchain_first_event_id(uint64_t block) { return block << 14; }
+static inline uint64_t fc_hubble_event_unix_ms(uint64_t id) { return (id >> 12) + 1609459200000ULL; }
+static inline uint64_t fc_hubble_first_event_id(uint64_t unix_ms)
+{
+    return unix_ms <= 1609459200000ULL ? 0 : (unix_ms - 1609459200000ULL) << 12;
+}
+
 /* Names as the hub writes them ("MESSAGE_TYPE_CAST_ADD", ...); NULL if unknown. */
 const char *fc_msg_type_name(enum fc_msg_type t);
 const char *fc_event_type_name(enum fc_event_type t);

@@ -1,0 +1,306 @@
+/* The hub JSON decoder: validation rules and their messages, byte-field
+ * encodings, UTF-8 and NUL handling, unknown values, ABI metadata, event id
+ * layouts. (Fixture files and ground truth: tests/integration/test_decode_fixtures.c.) */
+#include "support/testenv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fc/bytes.h"
+#include "fc/decode.h"
+#include "fc/emit.h"
+
+struct collected {
+    struct fc_buf lines;
+    size_t n, errors;
+};
+
+static void collect(void *ud, const struct fc_item *it)
+{
+    struct collected *c = ud;
+    fc_emit_item(it, &c->lines);
+    fc_buf_putc(&c->lines, '\n');
+    c->n++;
+    c->errors += it->kind == FC_ITEM_ERROR;
+}
+
+static enum fc_err decode(const char *json, struct collected *c, struct fc_page_info *info)
+{
+    memset(c, 0, sizeof(*c));
+    fc_buf_puts(&c->lines, "");
+    struct fc_diag d;
+    return fc_decode_buffer(FC_PAGE_AUTO, json, strlen(json), collect, c, info, &d, NULL);
+}
+
+#define H40 "0x0202020202020202020202020202020202020202"
+#define SIG "\"signature\":\"AAAA\",\"signer\":\"0x69104ef20c6676aacc9e8c291800d1b7e911e20f85b4066156ea118ace44b8d7\""
+
+static const char *cast(const char *body)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof(buf),
+             "{\"data\":{\"type\":\"MESSAGE_TYPE_CAST_ADD\",\"fid\":1234,\"timestamp\":94608000,"
+             "\"network\":\"FARCASTER_NETWORK_MAINNET\",\"castAddBody\":%s},\"hash\":\"" H40 "\","
+             SIG "}", body);
+    return buf;
+}
+
+static void error_names_path_and_reason(void **state)
+{
+    (void)state;
+    struct fc_buf page = FC_BUF_INIT;
+    fc_buf_puts(&page, "{\"messages\":[");
+    for (int i = 0; i < 5; i++) {
+        const char *body = i == 3 ? "{\"text\":\"hi\",\"parentCastId\":{\"fid\":1,\"hash\":\"0x12\"}}"
+                                  : "{\"text\":\"hi\"}";
+        fc_buf_printf(&page, "%s%s", i ? "," : "", cast(body));
+    }
+    fc_buf_puts(&page, "],\"nextPageToken\":\"\"}");
+    struct collected c;
+    struct fc_page_info info;
+    assert_int_equal(decode(page.data, &c, &info), FC_OK);
+    assert_int_equal(c.n, 5);
+    assert_int_equal(c.errors, 1);
+    assert_non_null(strstr(c.lines.data,
+        "{\"kind\":\"error\",\"index\":3,\"path\":\"messages[3].data.castAddBody.parentCastId.hash\","
+        "\"error\":\"expected 0x and 40 hex digits, got \\\"0x12\\\"\"}"));
+    assert_string_equal(info.next_token, "");
+    fc_buf_cleanup(&page);
+    fc_buf_cleanup(&c.lines);
+}
+
+static void one_rule(const char *body, const char *expect)
+{
+    struct collected c;
+    struct fc_page_info info;
+    assert_int_equal(decode(cast(body), &c, &info), FC_OK);
+    if (c.errors != 1 || !strstr(c.lines.data, expect))
+        fail_msg("body %s: wanted error containing \"%s\", got %s", body, expect, c.lines.data);
+    fc_buf_cleanup(&c.lines);
+}
+
+static void validation_rules(void **state)
+{
+    (void)state;
+    char long_text[400];
+    memset(long_text, 'a', 330);
+    long_text[330] = '\0';
+    char body[1200];
+    snprintf(body, sizeof(body), "{\"text\":\"%s\",\"type\":\"CAST\"}", long_text);
+    one_rule(body, "exceeds the 320-byte limit");
+    snprintf(body, sizeof(body), "{\"text\":\"%s\",\"type\":\"LONG_CAST\"}", long_text);
+    struct collected c;
+    struct fc_page_info info;
+    assert_int_equal(decode(cast(body), &c, &info), FC_OK);
+    assert_int_equal(c.errors, 0); /* a long cast may hold it */
+    fc_buf_cleanup(&c.lines);
+    one_rule("{\"text\":\"hi\",\"mentions\":[1,2,3,4,5,6,7,8,9,10,11],"
+             "\"mentionsPositions\":[0,0,0,0,0,0,0,0,0,0,0]}", "more than 10 mentions");
+    one_rule("{\"text\":\"hi\",\"mentions\":[5],\"mentionsPositions\":[3]}",
+             "mention position 3 is beyond the text (2 bytes)");
+    one_rule("{\"text\":\"hello\",\"mentions\":[5,6],\"mentionsPositions\":[3]}",
+             "2 mentions but 1 mention positions");
+    one_rule("{\"text\":\"hello\",\"mentions\":[5,6],\"mentionsPositions\":[3,1]}",
+             "not in order");
+    one_rule("{\"text\":\"\xff\xfe\"}", "invalid UTF-8");
+    one_rule("{\"text\":\"x\",\"embeds\":[{\"url\":\"a\"},{\"url\":\"b\"},{\"url\":\"c\"},"
+             "{\"url\":\"d\"},{\"url\":\"e\"}]}", "more than 4 embeds");
+    one_rule("{\"text\":\"x\",\"parentCastId\":{\"fid\":1,\"hash\":\"" H40 "\"},"
+             "\"parentUrl\":\"https://x\"}", "both parentCastId and parentUrl");
+    one_rule("{\"text\":\"x\",\"mentions\":[-1],\"mentionsPositions\":[0]}",
+             "expected an unsigned integer, got -1");
+    one_rule("{\"text\":\"x\",\"mentions\":[1.5],\"mentionsPositions\":[0]}",
+             "expected an unsigned integer");
+    char url[400] = "{\"text\":\"x\",\"parentUrl\":\"https://";
+    memset(url + strlen(url), 'u', 300);
+    strcat(url, "\"}");
+    one_rule(url, "bytes exceed the limit of 256");
+}
+
+static void byte_field_encodings(void **state)
+{
+    (void)state;
+    /* castRemoveBody.targetHash is base64 on both servers */
+    const char *rm = "{\"data\":{\"type\":\"MESSAGE_TYPE_CAST_REMOVE\",\"fid\":1,\"timestamp\":1,"
+                     "\"castRemoveBody\":{\"targetHash\":\"AQEBAQEBAQEBAQEBAQEBAQEBAQE=\"}},"
+                     "\"hash\":\"" H40 "\"," SIG "}";
+    struct collected c;
+    struct fc_page_info info;
+    assert_int_equal(decode(rm, &c, &info), FC_OK);
+    assert_non_null(strstr(c.lines.data, "\"target_hash\":\"0x0101010101010101010101010101010101010101\""));
+    fc_buf_cleanup(&c.lines);
+    /* hex where base64 belongs is refused by length/alphabet */
+    const char *bad = "{\"data\":{\"type\":\"MESSAGE_TYPE_CAST_REMOVE\",\"fid\":1,\"timestamp\":1,"
+                      "\"castRemoveBody\":{\"targetHash\":\"" H40 "\"}},\"hash\":\"" H40 "\"," SIG "}";
+    assert_int_equal(decode(bad, &c, &info), FC_OK);
+    assert_int_equal(c.errors, 1);
+    assert_non_null(strstr(c.lines.data, "data.castRemoveBody.targetHash"));
+    fc_buf_cleanup(&c.lines);
+    /* storage payer: base64 (Hubble) and hex (Snapchain) give the same address */
+#define OC "{\"events\":[{\"type\":\"EVENT_TYPE_STORAGE_RENT\",\"chainId\":10," \
+                     "\"blockNumber\":1,\"blockTimestamp\":2,\"transactionHash\":\"0x00\"," \
+                     "\"logIndex\":1,\"fid\":5,\"storageRentEventBody\":{\"payer\":\"%s\"," \
+                     "\"units\":1,\"expiry\":3}}]}"
+    char a[600], b[600];
+    snprintf(a, sizeof(a), OC, "qnwNN/hFqOfwJ+fbJM1tIXQVTtE=");
+    snprintf(b, sizeof(b), OC, "0xaa7c0d37f845a8e7f027e7db24cd6d2174154ed1");
+    assert_int_equal(decode(a, &c, &info), FC_OK);
+    assert_non_null(strstr(c.lines.data, "\"payer\":\"0xaa7c0d37f845a8e7f027e7db24cd6d2174154ed1\""));
+    fc_buf_cleanup(&c.lines);
+    assert_int_equal(decode(b, &c, &info), FC_OK);
+    assert_non_null(strstr(c.lines.data, "\"payer\":\"0xaa7c0d37f845a8e7f027e7db24cd6d2174154ed1\""));
+    fc_buf_cleanup(&c.lines);
+    /* Solana verification: base58 address round-trips */
+    const char *sol = "{\"data\":{\"type\":\"MESSAGE_TYPE_VERIFICATION_ADD_ETH_ADDRESS\",\"fid\":1,"
+                      "\"timestamp\":1,\"verificationAddAddressBody\":{\"address\":"
+                      "\"7Rje2kY1q5bqQ6csWNtyxAczqb9W3d1jgpRtiPxTg53U\",\"protocol\":"
+                      "\"PROTOCOL_SOLANA\",\"blockHash\":\"83fakmbcVKj4YijYoesqbxo4zUp2Ww6c52FZWpYEQdLi\"}},"
+                      "\"hash\":\"" H40 "\"," SIG "}";
+    assert_int_equal(decode(sol, &c, &info), FC_OK);
+    assert_int_equal(c.errors, 0);
+    assert_non_null(strstr(c.lines.data, "\"address\":\"7Rje2kY1q5bqQ6csWNtyxAczqb9W3d1jgpRtiPxTg53U\""));
+    fc_buf_cleanup(&c.lines);
+}
+
+static void nul_bytes_become_replacement_char(void **state)
+{
+    (void)state;
+    struct collected c;
+    struct fc_page_info info;
+    assert_int_equal(decode(cast("{\"text\":\"a\\u0000b\"}"), &c, &info), FC_OK);
+    assert_int_equal(c.errors, 0);
+    assert_non_null(strstr(c.lines.data, "\"text\":\"a\xef\xbf\xbd" "b\",\"text_had_nul\":true"));
+    fc_buf_cleanup(&c.lines);
+}
+
+static void unknown_values_are_counted_not_fatal(void **state)
+{
+    (void)state;
+    const char *page =
+        "{\"messages\":[{\"data\":{\"type\":\"MESSAGE_TYPE_FROM_THE_FUTURE\",\"fid\":1,"
+        "\"timestamp\":1,\"futureBody\":{\"x\":1}},\"hash\":\"" H40 "\"," SIG "},"
+        "{\"data\":{\"type\":\"MESSAGE_TYPE_USER_DATA_ADD\",\"fid\":1,\"timestamp\":1,"
+        "\"newField\":[1,{\"a\":2}],\"userDataBody\":{\"type\":\"USER_DATA_TYPE_HOLOGRAM\","
+        "\"value\":\"x\"}},\"hash\":\"" H40 "\"," SIG "}],\"nextPageToken\":\"abc\"}";
+    struct collected c;
+    struct fc_page_info info;
+    assert_int_equal(decode(page, &c, &info), FC_OK);
+    assert_int_equal(c.n, 1);            /* unknown type skipped */
+    assert_int_equal(c.errors, 0);
+    assert_int_equal(info.unknown_types, 1);
+    assert_true(info.unknown_fields >= 2); /* futureBody, newField */
+    assert_int_equal(info.unknown_enums, 1);
+    assert_string_equal(info.next_token, "abc");
+    fc_buf_cleanup(&c.lines);
+}
+
+static void broken_json_fails_the_page(void **state)
+{
+    (void)state;
+    struct collected c;
+    struct fc_page_info info;
+    assert_int_equal(decode("{\"messages\":[{\"data\":", &c, &info), FC_ERR_INVALID);
+    fc_buf_cleanup(&c.lines);
+    assert_int_equal(decode("{\"messages\":[}", &c, &info), FC_ERR_INVALID);
+    fc_buf_cleanup(&c.lines);
+    /* missing required fields make an item error, not a page error */
+    assert_int_equal(decode("{\"messages\":[{\"data\":{\"type\":\"MESSAGE_TYPE_CAST_ADD\"}}]}", &c,
+                            &info), FC_OK);
+    assert_int_equal(c.errors, 1);
+    fc_buf_cleanup(&c.lines);
+}
+
+static void signer_metadata(void **state)
+{
+    (void)state;
+    /* The reference's example: requestFid 9152. */
+    static const char b64[] =
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAjwAAAAAAAAAAAAAAAAALveQ3XmTo1/YR8BT7drpQNBVWWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAZUIN1QAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABBvQZ3N2tHQPlWptWR6GPZSLwncdWsEJv6V70kEnw1yks80A1WWTdQgC7/lM0o5lsyqwYBKklA8KW4wlyh5UBQdhsAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    char json[1200];
+    snprintf(json, sizeof(json),
+             "{\"type\":\"EVENT_TYPE_SIGNER\",\"chainId\":10,\"blockNumber\":1,\"blockTimestamp\":1,"
+             "\"transactionHash\":\"0x01\",\"logIndex\":1,\"fid\":6833,\"signerEventBody\":{"
+             "\"key\":\"0x0852c07b5695ff94138b025e3f9b4788e06133f04e254f0ea0eb85a06e999cdd\","
+             "\"keyType\":1,\"eventType\":\"SIGNER_EVENT_TYPE_ADD\",\"metadata\":\"%s\","
+             "\"metadataType\":1}}", b64);
+    struct collected c;
+    struct fc_page_info info;
+    char page[1400];
+    snprintf(page, sizeof(page), "{\"events\":[%s]}", json);
+    assert_int_equal(decode(page, &c, &info), FC_OK);
+    assert_non_null(strstr(c.lines.data, "\"request_fid\":9152"));
+    fc_buf_cleanup(&c.lines);
+    /* malformed metadata: the event still decodes, with no app and a reason */
+    snprintf(page, sizeof(page), "{\"events\":[%s]}", json);
+    char *m = strstr(page, b64);
+    memcpy(m, "AAAA", 4); /* tuple offset word still zero-prefixed, but now points to 0 */
+    memset(m + 40, 'A', 4);
+    assert_int_equal(decode(page, &c, &info), FC_OK);
+    assert_int_equal(c.errors, 0);
+    assert_non_null(strstr(c.lines.data, "\"request_fid\":null,\"metadata_error\":\""));
+    fc_buf_cleanup(&c.lines);
+
+    uint8_t md[288] = {0};
+    uint64_t fid;
+    struct fc_diag d;
+    assert_int_equal(fc_signed_key_request_fid(md, 100, &fid, &d), FC_ERR_INVALID);
+    assert_non_null(strstr(d.msg, "shorter than 160"));
+    md[31] = 0x20;
+    md[63] = 7;
+    md[96 + 31] = 0x80;
+    md[160 + 31] = 65;
+    assert_int_equal(fc_signed_key_request_fid(md, 288, &fid, &d), FC_OK);
+    assert_int_equal(fid, 7);
+    md[40] = 1; /* requestFid beyond 64 bits */
+    assert_int_equal(fc_signed_key_request_fid(md, 288, &fid, &d), FC_ERR_INVALID);
+    md[40] = 0;
+    md[96 + 31] = 0xff; /* signature offset outside */
+    md[96 + 30] = 0xff;
+    assert_int_equal(fc_signed_key_request_fid(md, 288, &fid, &d), FC_ERR_INVALID);
+}
+
+static void event_id_layouts(void **state)
+{
+    (void)state;
+    /* Snapchain: fixture id 116238630913 is block 7094643, seq 1 */
+    assert_int_equal(fc_snapchain_event_block(116238630913ULL), 7094643);
+    assert_int_equal(fc_snapchain_event_seq(116238630913ULL), 1);
+    assert_int_equal(fc_snapchain_first_event_id(7094643), 116238630912ULL);
+    /* Hubble: fixture id 575786434560000 is 2025-06-16T00:00:49.3xx (ms since epoch) */
+    uint64_t ms = fc_hubble_event_unix_ms(575786434560000ULL);
+    assert_true(ms >= 1750032000000ULL && ms < 1750118400000ULL);
+    assert_true(fc_hubble_first_event_id(ms) <= 575786434560000ULL);
+    assert_true(fc_hubble_first_event_id(ms + 1) > 575786434560000ULL);
+}
+
+static void utf8_and_base58(void **state)
+{
+    (void)state;
+    assert_true(fc_utf8_valid("caf\xc3\xa9 \xf0\x9f\x90\xb8", 10));
+    assert_false(fc_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    assert_false(fc_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(fc_utf8_valid("\xe6\x97", 2));         /* truncated */
+    uint8_t out[40];
+    size_t n;
+    assert_int_equal(fc_base58_decode("2NEpo7TZRRrLZSi2U", 17, out, sizeof(out), &n, NULL), FC_OK);
+    assert_int_equal(n, 12);
+    assert_memory_equal(out, "Hello World!", 12);
+    assert_int_equal(fc_base58_decode("0OIl", 4, out, sizeof(out), &n, NULL), FC_ERR_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(error_names_path_and_reason),
+        cmocka_unit_test(validation_rules),
+        cmocka_unit_test(byte_field_encodings),
+        cmocka_unit_test(nul_bytes_become_replacement_char),
+        cmocka_unit_test(unknown_values_are_counted_not_fatal),
+        cmocka_unit_test(broken_json_fails_the_page),
+        cmocka_unit_test(signer_metadata),
+        cmocka_unit_test(event_id_layouts),
+        cmocka_unit_test(utf8_and_base58),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
