@@ -108,7 +108,9 @@ struct fc_message {
     size_t signature_len;
     const uint8_t *data_bytes; /* Hubble only; NULL otherwise */
     size_t data_bytes_len;
-    union {
+    /* A struct, not a union: a malformed message may carry fields of several
+     * bodies, and each must land in its own storage. */
+    struct {
         struct {
             const char *text;
             size_t text_len;
@@ -187,7 +189,7 @@ struct fc_onchain_event {
     uint32_t tx_index;
     uint64_t fid;
     uint32_t version;
-    union {
+    struct { /* not a union: see fc_message */
         struct {
             uint8_t key[32];
             size_t key_len;

@@ -1,0 +1,42 @@
+/* Fuzz target: the hub JSON decoder, fed in two chunks at an input-chosen
+ * split (as curl delivers bytes), in auto mode and as each page kind. */
+#include <stdint.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "fc/decode.h"
+#include "fc/emit.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void sink(void *ud, const struct fc_item *it)
+{
+    struct fc_buf *b = ud;
+    fc_buf_reset(b);
+    fc_emit_item(it, b); /* exercise every field the decoder produced */
+    if (it->raw_len && it->raw[0] != '{' && it->raw[0] != ' ')
+        __builtin_trap(); /* an item's raw bytes start at its object */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > (1 << 20))
+        return 0;
+    size_t split = data[0] % (size);
+    const char *text = (const char *)data + 1;
+    size_t n = size - 1;
+    if (split > n)
+        split = n;
+    for (int kind = FC_PAGE_AUTO; kind <= FC_PAGE_FIDS; kind++) {
+        struct fc_buf out = FC_BUF_INIT;
+        struct fc_decoder *d = fc_decoder_new((enum fc_page_kind)kind, sink, &out);
+        struct fc_diag diag;
+        struct fc_page_info info;
+        if (fc_decoder_feed(d, text, split, &diag) == FC_OK &&
+            fc_decoder_feed(d, text + split, n - split, &diag) == FC_OK)
+            fc_decoder_finish(d, &info, &diag);
+        fc_decoder_free(d);
+        fc_buf_cleanup(&out);
+    }
+    return 0;
+}
