@@ -62,3 +62,17 @@ void fc_arena_reset(struct fc_arena *a)
     a->head = NULL;
     a->used = a->total = 0;
 }
+
+void fc_arena_clear(struct fc_arena *a)
+{
+    if (!a->head)
+        return;
+    struct fc_arena_block *b = a->head->next;
+    while (b) {
+        struct fc_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head->next = NULL;
+    a->used = a->total = 0;
+}

@@ -21,6 +21,8 @@ void *fc_arena_alloc(struct fc_arena *a, size_t n);
 /* Copies s[0..n) and appends a NUL. */
 char *fc_arena_strndup(struct fc_arena *a, const char *s, size_t n);
 void *fc_arena_memdup(struct fc_arena *a, const void *p, size_t n);
+/* Forgets every allocation but keeps the newest (largest) block for reuse. */
+void fc_arena_clear(struct fc_arena *a);
 /* Frees every block; the arena can be reused. */
 void fc_arena_reset(struct fc_arena *a);
 

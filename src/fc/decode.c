@@ -1654,6 +1654,27 @@ enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info, s
     return FC_OK;
 }
 
+void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn fn, void *ud)
+{
+    yajl_free(d->y);
+    struct fc_arena arena = d->arena;
+    struct fc_buf fed = d->fed;
+    struct ctx ctx[MAX_CTX];
+    memcpy(ctx, d->ctx, sizeof(ctx));
+    memset(d, 0, sizeof(*d));
+    fc_arena_clear(&arena);
+    d->arena = arena;
+    fc_buf_reset(&fed);
+    d->fed = fed;
+    memcpy(d->ctx, ctx, sizeof(ctx)); /* keeps the scratch vectors' storage */
+    d->kind = kind;
+    d->info.kind = kind;
+    d->fn = fn;
+    d->ud = ud;
+    d->y = yajl_alloc(&callbacks, NULL, d);
+    yajl_config(d->y, yajl_dont_validate_strings, 1);
+}
+
 void fc_decoder_free(struct fc_decoder *d)
 {
     if (!d)

@@ -68,6 +68,10 @@ enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n,
 enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info,
                               struct fc_diag *diag);
 
+/* Makes d ready for a new page, keeping its memory (items of the previous
+ * page become invalid). */
+void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn fn, void *ud);
+
 void fc_decoder_free(struct fc_decoder *d);
 
 /* Convenience: decode a whole buffer. */

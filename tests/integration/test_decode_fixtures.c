@@ -183,7 +183,7 @@ static void check_dialect(const char *dir, yajl_val manifest, yajl_val expected,
                 continue;
             char path[1024];
             snprintf(path, sizeof(path), "%s/%s", dir, sget(get(e, "file")));
-            size_t len;
+            size_t len = 0;
             char *body = read_file(path, &len);
             assert_non_null(body);
             struct fc_diag diag;
@@ -254,7 +254,7 @@ static void check_dialect(const char *dir, yajl_val manifest, yajl_val expected,
             continue;
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", dir, sget(get(e, "file")));
-        size_t len;
+        size_t len = 0;
         char *body = read_file(path, &len);
         struct fc_diag diag;
         struct fc_page_info info;
@@ -294,7 +294,7 @@ static void fixtures_match_ground_truth(void **state)
     (void)state;
     const char *dir = fct_require_env("FCINDEX_FIXTURES");
     char path[1024];
-    size_t len;
+    size_t len = 0;
     snprintf(path, sizeof(path), "%s/manifest.json", dir);
     char *mt = read_file(path, &len);
     snprintf(path, sizeof(path), "%s/expected.json", dir);

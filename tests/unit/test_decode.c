@@ -289,6 +289,33 @@ static void utf8_and_base58(void **state)
     assert_int_equal(fc_base58_decode("0OIl", 4, out, sizeof(out), &n, NULL), FC_ERR_INVALID);
 }
 
+/* A reset decoder decodes the next page exactly like a new one. */
+static void reset_decoder_reuses_memory(void **state)
+{
+    (void)state;
+    struct collected a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    struct fc_decoder *d = fc_decoder_new(FC_PAGE_AUTO, collect, &a);
+    struct fc_diag diag;
+    struct fc_page_info info;
+    const char *p1 = cast("{\"text\":\"first\"}");
+    assert_int_equal(fc_decoder_feed(d, p1, strlen(p1), &diag), FC_OK);
+    assert_int_equal(fc_decoder_finish(d, &info, &diag), FC_OK);
+    fc_decoder_reset(d, FC_PAGE_AUTO, collect, &b);
+    const char *p2 = cast("{\"text\":\"second\",\"mentions\":[7],\"mentionsPositions\":[0]}");
+    assert_int_equal(fc_decoder_feed(d, p2, strlen(p2), &diag), FC_OK);
+    assert_int_equal(fc_decoder_finish(d, &info, &diag), FC_OK);
+    fc_decoder_free(d);
+    assert_int_equal(a.n, 1);
+    assert_int_equal(b.n, 1);
+    assert_non_null(strstr(a.lines.data, "\"text\":\"first\""));
+    assert_non_null(strstr(b.lines.data, "\"text\":\"second\""));
+    assert_non_null(strstr(b.lines.data, "\"mentions\":[7]"));
+    fc_buf_cleanup(&a.lines);
+    fc_buf_cleanup(&b.lines);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +328,7 @@ int main(void)
         cmocka_unit_test(signer_metadata),
         cmocka_unit_test(event_id_layouts),
         cmocka_unit_test(utf8_and_base58),
+        cmocka_unit_test(reset_decoder_reuses_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
