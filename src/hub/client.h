@@ -1,0 +1,99 @@
+/* Hub client: ordered hubs with fail-over, per-hub headers and timeouts,
+ * retries with exponential backoff and jitter, Retry-After, a circuit
+ * breaker and a request budget per hub, and streaming decode of every page.
+ *
+ * Threading: one struct fc_hub_client is shared by all workers (its hub
+ * state is locked); each worker thread owns a struct fc_hub_conn (curl
+ * handles, reused connections, a reusable decoder). */
+#ifndef FC_HUB_CLIENT_H
+#define FC_HUB_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "fc/decode.h"
+
+struct fc_hub_client_options {
+    const struct fc_hub_conf *hubs; /* in order of preference */
+    size_t n_hubs;
+    int retries;              /* extra attempts after the first, across hubs */
+    int backoff_base_ms;      /* first backoff (doubles each retry); default 100 */
+    int backoff_max_ms;       /* cap; default 5000 */
+    int retry_after_max_ms;   /* longest Retry-After honoured; default 30000 */
+    int breaker_failures;     /* consecutive failures that open a hub's breaker; default 5 */
+    int breaker_cooldown_ms;  /* how long it stays open before a probe; default 5000 */
+    uint64_t jitter_seed;     /* 0 = from the clock */
+};
+
+enum fc_hub_outcome {
+    FC_HUB_OK, FC_HUB_NOT_FOUND, FC_HUB_BAD_REQUEST, FC_HUB_RATE_LIMITED, FC_HUB_SERVER_ERROR,
+    FC_HUB_CONNECT_ERROR, FC_HUB_TIMEOUT, FC_HUB_TRANSFER_ERROR, FC_HUB_BAD_JSON,
+    FC_HUB_SKIPPED_BREAKER, FC_HUB_NOUTCOMES,
+};
+
+const char *fc_hub_outcome_name(enum fc_hub_outcome o);
+
+struct fc_hub_client;
+struct fc_hub_conn;
+
+enum fc_err fc_hub_client_new(const struct fc_hub_client_options *opts,
+                              struct fc_hub_client **out, struct fc_diag *diag);
+void fc_hub_client_free(struct fc_hub_client *c);
+
+/* Counters: requests per hub and outcome (for metrics and tests). */
+uint64_t fc_hub_client_count(struct fc_hub_client *c, size_t hub, enum fc_hub_outcome o);
+bool fc_hub_client_breaker_open(struct fc_hub_client *c, size_t hub);
+size_t fc_hub_client_hub_count(const struct fc_hub_client *c);
+const char *fc_hub_client_hub_name(const struct fc_hub_client *c, size_t hub);
+
+struct fc_hub_conn *fc_hub_conn_new(struct fc_hub_client *c);
+void fc_hub_conn_free(struct fc_hub_conn *conn);
+
+/* What a page request produced. Items are valid until the next request on
+ * the same connection. */
+struct fc_hub_page {
+    struct fc_page_info info;
+    size_t hub;            /* index of the hub that answered */
+    long status;
+};
+
+/* Requests path_query (e.g. "/v1/castsByFid?fid=3&pageSize=1000") and
+ * decodes the body as kind. fn is called for each item only after the whole
+ * page arrived and parsed, so a failed attempt delivers nothing.
+ * pin_hub >= 0 sends to that hub only (Hubble event cursors); -1 fails over.
+ * Errors: FC_ERR_NOT_FOUND (the hub's not-found 400), FC_ERR_INVALID (other
+ * 4xx: not retried), FC_ERR_UNAVAILABLE (every attempt failed). */
+enum fc_err fc_hub_get(struct fc_hub_conn *conn, const char *path_query, enum fc_page_kind kind,
+                       int pin_hub, fc_item_fn fn, void *ud, struct fc_hub_page *page,
+                       struct fc_diag *diag);
+
+/* The raw body of a GET (for /v1/info and small documents), same policy. */
+enum fc_err fc_hub_get_raw(struct fc_hub_conn *conn, const char *path_query, int pin_hub,
+                           struct fc_buf *body, size_t *hub, struct fc_diag *diag);
+
+/* Server facts from /v1/info. */
+struct fc_hub_info {
+    bool snapchain;            /* numShards present */
+    unsigned num_shards;       /* Snapchain data shards (1..N) */
+    uint64_t max_height[64];   /* by shard id */
+    char version[32];
+};
+enum fc_err fc_hub_info(struct fc_hub_conn *conn, int pin_hub, struct fc_hub_info *info,
+                        size_t *hub, struct fc_diag *diag);
+
+/* Follows nextPageToken through every page of path (without pageToken;
+ * pageSize is added), calling fn per item. Stops on an absent, null or
+ * empty token, a token that decodes to an all-null JSON array (Snapchain
+ * fan-out), or an empty page. *pages receives the number of pages. */
+enum fc_err fc_hub_paginate(struct fc_hub_conn *conn, const char *path, unsigned page_size,
+                            enum fc_page_kind kind, fc_item_fn fn, void *ud, size_t *pages,
+                            struct fc_diag *diag);
+
+/* True when a page token means "no more pages" (see fc_hub_paginate). */
+bool fc_hub_token_is_end(const char *token);
+
+#endif

@@ -1,0 +1,388 @@
+/* The hub client against the real simulator: fail-over order, Retry-After,
+ * circuit breaker, pagination that loses and duplicates nothing under
+ * faults, bounded call time, flavour detection, request budget. */
+#include "support/testenv.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fctime.h"
+#include "core/hex.h"
+#include "hub/client.h"
+
+static struct fc_hub_conf hub_conf(const char *url, int timeout_ms)
+{
+    struct fc_hub_conf h;
+    memset(&h, 0, sizeof(h));
+    h.name = (char *)url;
+    h.url = (char *)url;
+    h.connect_timeout_ms = 1000;
+    h.timeout_ms = timeout_ms;
+    h.budget_burst = 50;
+    return h;
+}
+
+static char urls[4][64];
+
+static const char *url_of(int i, int port)
+{
+    snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:%d", port);
+    return urls[i];
+}
+
+struct hashes {
+    struct fc_buf list;
+    size_t n;
+};
+
+static void collect_hash(void *ud, const struct fc_item *it)
+{
+    struct hashes *h = ud;
+    if (it->kind != FC_ITEM_MESSAGE)
+        return;
+    char hex[43];
+    fc_hex_encode(it->message->hash, 20, hex);
+    fc_buf_printf(&h->list, "%s\n", hex);
+    h->n++;
+}
+
+static void post(int port, const char *json)
+{
+    char u[128];
+    snprintf(u, sizeof(u), "http://127.0.0.1:%d/_sim/faults", port);
+    struct fct_http h;
+    fct_http_do(u, json, 5000, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+}
+
+static uint64_t sim_requests(int port, const char *endpoint)
+{
+    char u[128];
+    snprintf(u, sizeof(u), "http://127.0.0.1:%d/_sim/stats", port);
+    struct fct_http h;
+    fct_http_do(u, NULL, 5000, &h);
+    char key[128];
+    snprintf(key, sizeof(key), "\"%s\":", endpoint);
+    char *p = strstr(h.body.data, key);
+    uint64_t v = p ? strtoull(p + strlen(key), NULL, 10) : 0;
+    fct_http_cleanup(&h);
+    return v;
+}
+
+/* A fid with several pages of casts at page size 7. */
+static uint64_t busy_fid(struct fc_hub_conn *conn)
+{
+    for (uint64_t fid = 1; fid < 300; fid++) {
+        struct hashes h = {FC_BUF_INIT, 0};
+        char path[64];
+        snprintf(path, sizeof(path), "/v1/castsByFid?fid=%llu&pageSize=1000",
+                 (unsigned long long)fid);
+        struct fc_diag d;
+        if (fc_hub_get(conn, path, FC_PAGE_MESSAGES, -1, collect_hash, &h, NULL, &d) == FC_OK &&
+            h.n > 40) {
+            fc_buf_cleanup(&h.list);
+            return fid;
+        }
+        fc_buf_cleanup(&h.list);
+    }
+    fail_msg("no busy fid");
+    return 0;
+}
+
+static void paginate(struct fc_hub_conn *conn, uint64_t fid, struct hashes *out, enum fc_err want)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/v1/castsByFid?fid=%llu", (unsigned long long)fid);
+    memset(out, 0, sizeof(*out));
+    fc_buf_puts(&out->list, "");
+    struct fc_diag d;
+    size_t pages;
+    enum fc_err err = fc_hub_paginate(conn, path, 7, FC_PAGE_MESSAGES, collect_hash, out, &pages, &d);
+    if (err != want)
+        fail_msg("paginate: %s", d.msg);
+}
+
+static void pagination_and_flavours(void **state)
+{
+    (void)state;
+    const char *flavours[] = {"snapchain", "hubble"};
+    for (int f = 0; f < 2; f++) {
+        int port;
+        int pid = fct_hubsim_start((const char *[]){"--flavour", flavours[f], "--fids", "300",
+                                                     NULL}, &port);
+        struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 10000)};
+        struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 2, .jitter_seed = 1};
+        struct fc_hub_client *c;
+        struct fc_diag d;
+        assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+        struct fc_hub_conn *conn = fc_hub_conn_new(c);
+        struct fc_hub_info info;
+        size_t hub;
+        assert_int_equal(fc_hub_info(conn, -1, &info, &hub, &d), FC_OK);
+        assert_int_equal(info.snapchain, f == 0);
+        if (f == 0) {
+            assert_int_equal(info.num_shards, 2);
+            assert_true(info.max_height[1] >= 7000000);
+        }
+        uint64_t fid = busy_fid(conn);
+        struct hashes all = {FC_BUF_INIT, 0}, paged;
+        char path[64];
+        snprintf(path, sizeof(path), "/v1/castsByFid?fid=%llu&pageSize=1000", (unsigned long long)fid);
+        assert_int_equal(fc_hub_get(conn, path, FC_PAGE_MESSAGES, -1, collect_hash, &all, NULL, &d),
+                         FC_OK);
+        paginate(conn, fid, &paged, FC_OK);
+        assert_int_equal(paged.n, all.n);
+        assert_string_equal(paged.list.data, all.list.data);
+        /* not found and bad requests are answered at once, not retried */
+        assert_int_equal(fc_hub_get(conn, "/v1/castById?fid=1&hash=0x0000000000000000000000000000000000000000",
+                                    FC_PAGE_AUTO, -1, collect_hash, &all, NULL, &d), FC_ERR_NOT_FOUND);
+        if (f == 0) {
+            assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=1&reverse=1", FC_PAGE_MESSAGES,
+                                        -1, collect_hash, &all, NULL, &d), FC_ERR_INVALID);
+            assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_BAD_REQUEST), 1);
+        }
+        fc_buf_cleanup(&all.list);
+        fc_buf_cleanup(&paged.list);
+        fc_hub_conn_free(conn);
+        fc_hub_client_free(c);
+        fct_hubsim_stop(pid);
+    }
+}
+
+static void fails_over_in_order(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){"--fids", "100", NULL}, &port);
+    struct fc_hub_conf hubs[] = {hub_conf("http://127.0.0.1:1", 2000), hub_conf(url_of(1, port), 5000)};
+    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 2, .retries = 3,
+                                      .backoff_base_ms = 10, .jitter_seed = 1};
+    struct fc_hub_client *c;
+    struct fc_diag d;
+    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+    struct fc_hub_conn *conn = fc_hub_conn_new(c);
+    struct hashes h = {FC_BUF_INIT, 0};
+    struct fc_hub_page page;
+    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash,
+                                &h, &page, &d), FC_OK);
+    assert_int_equal(page.hub, 1);
+    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_CONNECT_ERROR), 1);
+    assert_int_equal(fc_hub_client_count(c, 1, FC_HUB_OK), 1);
+    /* pinned to the dead hub: no fail-over */
+    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, 0, collect_hash,
+                                &h, &page, &d), FC_ERR_UNAVAILABLE);
+    assert_int_equal(fc_hub_client_count(c, 1, FC_HUB_OK), 1);
+    fc_buf_cleanup(&h.list);
+    fc_hub_conn_free(conn);
+    fc_hub_client_free(c);
+    fct_hubsim_stop(pid);
+}
+
+static void retry_after_is_respected(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){"--fids", "100", "--faults",
+                                                 "{\"rate_limit_rate\":1,\"retry_after_s\":1}", NULL},
+                               &port);
+    struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 5000)};
+    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 2,
+                                      .backoff_base_ms = 10, .breaker_failures = 100, .jitter_seed = 1};
+    struct fc_hub_client *c;
+    struct fc_diag d;
+    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+    struct fc_hub_conn *conn = fc_hub_conn_new(c);
+    struct hashes h = {FC_BUF_INIT, 0};
+    int64_t t0 = fc_now_mono_ms();
+    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash,
+                                &h, NULL, &d), FC_ERR_UNAVAILABLE);
+    int64_t took = fc_now_mono_ms() - t0;
+    assert_true(took >= 1900); /* two waits of Retry-After: 1 s */
+    assert_true(took < 6000);
+    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_RATE_LIMITED), 3);
+    assert_non_null(strstr(d.msg, "HTTP 429"));
+    fc_buf_cleanup(&h.list);
+    fc_hub_conn_free(conn);
+    fc_hub_client_free(c);
+    fct_hubsim_stop(pid);
+}
+
+static void breaker_opens_and_closes(void **state)
+{
+    (void)state;
+    int pa, pb;
+    int a = fct_hubsim_start((const char *[]){"--fids", "100", "--faults", "{\"error_rate\":1}", NULL}, &pa);
+    int b = fct_hubsim_start((const char *[]){"--fids", "100", NULL}, &pb);
+    struct fc_hub_conf hubs[] = {hub_conf(url_of(0, pa), 5000), hub_conf(url_of(1, pb), 5000)};
+    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 2, .retries = 3, .backoff_base_ms = 5,
+                                      .breaker_failures = 3, .breaker_cooldown_ms = 400,
+                                      .jitter_seed = 1};
+    struct fc_hub_client *c;
+    struct fc_diag d;
+    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+    struct fc_hub_conn *conn = fc_hub_conn_new(c);
+    struct hashes h = {FC_BUF_INIT, 0};
+    for (int i = 0; i < 10; i++) {
+        struct fc_hub_page page;
+        assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1,
+                                    collect_hash, &h, &page, &d), FC_OK);
+        assert_int_equal(page.hub, 1);
+    }
+    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_SERVER_ERROR), 3);
+    assert_true(fc_hub_client_breaker_open(c, 0));
+    assert_int_equal(sim_requests(pa, "/v1/castsByFid"), 3); /* skipped while open */
+    /* hub A recovers; after the cool-down a probe closes the breaker */
+    post(pa, "{\"clear\":true}");
+    usleep(500000);
+    struct fc_hub_page page;
+    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash,
+                                &h, &page, &d), FC_OK);
+    assert_int_equal(page.hub, 0);
+    assert_false(fc_hub_client_breaker_open(c, 0));
+    fc_buf_cleanup(&h.list);
+    fc_hub_conn_free(conn);
+    fc_hub_client_free(c);
+    fct_hubsim_stop(a);
+    fct_hubsim_stop(b);
+}
+
+static void pagination_survives_faults(void **state)
+{
+    (void)state;
+    int clean_port, faulty_port;
+    int clean = fct_hubsim_start((const char *[]){"--fids", "300", NULL}, &clean_port);
+    int faulty = fct_hubsim_start((const char *[]){"--fids", "300", "--fault-seed", "3", "--faults",
+                                                    "{\"error_rate\":0.15,\"truncate_rate\":0.1,"
+                                                    "\"reset_rate\":0.1,\"broken_json_rate\":0.1,"
+                                                    "\"rate_limit_rate\":0.05,\"retry_after_s\":0}",
+                                                    NULL}, &faulty_port);
+    struct fc_hub_conf ref_hubs[] = {hub_conf(url_of(0, clean_port), 5000)};
+    struct fc_hub_conf hubs[] = {hub_conf(url_of(1, faulty_port), 5000)};
+    struct fc_hub_client_options ro = {.hubs = ref_hubs, .n_hubs = 1, .retries = 0};
+    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 20,
+                                      .backoff_base_ms = 2, .backoff_max_ms = 20,
+                                      .breaker_failures = 1000, .jitter_seed = 1};
+    struct fc_hub_client *rc, *c;
+    struct fc_diag d;
+    assert_int_equal(fc_hub_client_new(&ro, &rc, &d), FC_OK);
+    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+    struct fc_hub_conn *rconn = fc_hub_conn_new(rc), *conn = fc_hub_conn_new(c);
+    uint64_t fid = busy_fid(rconn);
+    struct hashes want, got;
+    paginate(rconn, fid, &want, FC_OK);
+    paginate(conn, fid, &got, FC_OK);
+    assert_int_equal(got.n, want.n);
+    assert_string_equal(got.list.data, want.list.data);
+    uint64_t faults = 0;
+    for (int k = FC_HUB_RATE_LIMITED; k <= FC_HUB_BAD_JSON; k++)
+        faults += fc_hub_client_count(c, 0, (enum fc_hub_outcome)k);
+    assert_true(faults > 0); /* faults really happened and were absorbed */
+    fc_buf_cleanup(&want.list);
+    fc_buf_cleanup(&got.list);
+    fc_hub_conn_free(rconn);
+    fc_hub_conn_free(conn);
+    fc_hub_client_free(rc);
+    fc_hub_client_free(c);
+    fct_hubsim_stop(clean);
+    fct_hubsim_stop(faulty);
+}
+
+static void every_call_is_bounded_in_time(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){"--fids", "100", "--faults",
+                                                 "{\"hang_rate\":1,\"hang_ms\":5000}", NULL}, &port);
+    struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 300)};
+    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1,
+                                      .backoff_base_ms = 10, .jitter_seed = 1};
+    struct fc_hub_client *c;
+    struct fc_diag d;
+    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+    struct fc_hub_conn *conn = fc_hub_conn_new(c);
+    struct hashes h = {FC_BUF_INIT, 0};
+    int64_t t0 = fc_now_mono_ms();
+    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash,
+                                &h, NULL, &d), FC_ERR_UNAVAILABLE);
+    int64_t took = fc_now_mono_ms() - t0;
+    assert_true(took < 1500); /* 2 attempts x 300 ms timeout + backoff */
+    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_TIMEOUT), 2);
+    fc_buf_cleanup(&h.list);
+    fc_hub_conn_free(conn);
+    fc_hub_client_free(c);
+    fct_hubsim_stop(pid);
+}
+
+struct budget_worker {
+    struct fc_hub_client *c;
+};
+
+static void *budget_thread(void *arg)
+{
+    struct budget_worker *w = arg;
+    struct fc_hub_conn *conn = fc_hub_conn_new(w->c);
+    struct hashes h = {FC_BUF_INIT, 0};
+    struct fc_diag d;
+    for (int i = 0; i < 5; i++)
+        fc_hub_get(conn, "/v1/userDataByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash, &h, NULL, &d);
+    fc_buf_cleanup(&h.list);
+    fc_hub_conn_free(conn);
+    return NULL;
+}
+
+static void budget_is_shared_by_workers(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){"--fids", "100", NULL}, &port);
+    struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 5000)};
+    hubs[0].budget_rps = 20;
+    hubs[0].budget_burst = 1;
+    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 0};
+    struct fc_hub_client *c;
+    struct fc_diag d;
+    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+    struct budget_worker w = {c};
+    pthread_t t[3];
+    int64_t t0 = fc_now_mono_ms();
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, budget_thread, &w);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    int64_t took = fc_now_mono_ms() - t0;
+    /* 15 requests at 20/s after a burst of 1: at least 14/20 s */
+    assert_true(took >= 650);
+    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_OK), 15);
+    fc_hub_client_free(c);
+    fct_hubsim_stop(pid);
+}
+
+static void end_of_pages_rule(void **state)
+{
+    (void)state;
+    assert_true(fc_hub_token_is_end(NULL));
+    assert_true(fc_hub_token_is_end(""));
+    assert_true(fc_hub_token_is_end("W251bGwsbnVsbF0=")); /* [null,null] */
+    assert_true(fc_hub_token_is_end("W251bGxd"));         /* [null] */
+    assert_false(fc_hub_token_is_end("CJWdNW+N9leTc8Po4rXuuQynoWx7ibeZ"));
+    assert_false(fc_hub_token_is_end("W1sxLDJdLG51bGxd")); /* [[1,2],null] */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(end_of_pages_rule),
+        cmocka_unit_test(pagination_and_flavours),
+        cmocka_unit_test(fails_over_in_order),
+        cmocka_unit_test(retry_after_is_respected),
+        cmocka_unit_test(breaker_opens_and_closes),
+        cmocka_unit_test(pagination_survives_faults),
+        cmocka_unit_test(every_call_is_bounded_in_time),
+        cmocka_unit_test(budget_is_shared_by_workers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
