@@ -150,3 +150,19 @@ char *fc_buf_take(struct fc_buf *b)
     b->len = b->cap = 0;
     return p;
 }
+
+char *fc_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct fc_buf b = FC_BUF_INIT;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        fc_buf_append(&b, tmp, n);
+    fclose(f);
+    if (len)
+        *len = b.len;
+    return fc_buf_take(&b);
+}

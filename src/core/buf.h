@@ -33,6 +33,10 @@ void fc_buf_json_str(struct fc_buf *b, const char *s, size_t n);
 /* Moves the contents out (caller frees); the buffer is left empty. */
 char *fc_buf_take(struct fc_buf *b);
 
+/* Reads a whole file into a new NUL-terminated string (caller frees);
+ * NULL with errno set when it cannot be read. */
+char *fc_read_file(const char *path, size_t *len);
+
 /* Never-failing allocation helpers for the same reason as above. */
 void *fc_xmalloc(size_t n);
 void *fc_xcalloc(size_t n, size_t size);

@@ -12,20 +12,6 @@
 #include "fc/bytes.h"
 #include "fc/decode.h"
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct fc_buf b = FC_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        fc_buf_append(&b, tmp, n);
-    fclose(f);
-    *len = b.len;
-    return fc_buf_take(&b);
-}
 
 static const char *sget(yajl_val v)
 {
@@ -184,7 +170,7 @@ static void check_dialect(const char *dir, yajl_val manifest, yajl_val expected,
             char path[1024];
             snprintf(path, sizeof(path), "%s/%s", dir, sget(get(e, "file")));
             size_t len = 0;
-            char *body = read_file(path, &len);
+            char *body = fc_read_file(path, &len);
             assert_non_null(body);
             struct fc_diag diag;
             struct fc_page_info info;
@@ -255,7 +241,7 @@ static void check_dialect(const char *dir, yajl_val manifest, yajl_val expected,
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", dir, sget(get(e, "file")));
         size_t len = 0;
-        char *body = read_file(path, &len);
+        char *body = fc_read_file(path, &len);
         struct fc_diag diag;
         struct fc_page_info info;
         assert_int_equal(fc_decode_buffer(FC_PAGE_HUB_EVENTS, body, len, on_item, &events, &info,
@@ -296,9 +282,9 @@ static void fixtures_match_ground_truth(void **state)
     char path[1024];
     size_t len = 0;
     snprintf(path, sizeof(path), "%s/manifest.json", dir);
-    char *mt = read_file(path, &len);
+    char *mt = fc_read_file(path, &len);
     snprintf(path, sizeof(path), "%s/expected.json", dir);
-    char *et = read_file(path, &len);
+    char *et = fc_read_file(path, &len);
     assert_non_null(mt);
     assert_non_null(et);
     char err[256];

@@ -279,20 +279,6 @@ static void faults_are_reproducible(void **state)
     assert_non_null(strchr(seq[0], '.'));
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct fc_buf b = FC_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        fc_buf_append(&b, tmp, n);
-    fclose(f);
-    *len = b.len;
-    return fc_buf_take(&b);
-}
 
 static void corpus_serves_fixture_bytes(void **state)
 {
@@ -301,7 +287,7 @@ static void corpus_serves_fixture_bytes(void **state)
     char mpath[1024];
     snprintf(mpath, sizeof(mpath), "%s/manifest.json", dir);
     size_t mlen;
-    char *mtext = read_file(mpath, &mlen);
+    char *mtext = fc_read_file(mpath, &mlen);
     assert_non_null(mtext);
     yajl_val m = parse(mtext);
     free(mtext);
@@ -325,7 +311,7 @@ static void corpus_serves_fixture_bytes(void **state)
             char fpath[1024];
             snprintf(fpath, sizeof(fpath), "%s/%s", dir, file);
             size_t len;
-            char *want = read_file(fpath, &len);
+            char *want = fc_read_file(fpath, &len);
             assert_non_null(want);
             if (h.body.len != len || memcmp(h.body.data, want, len) != 0)
                 fail_msg("%s: served bytes differ from %s", u, file);

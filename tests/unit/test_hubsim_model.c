@@ -103,14 +103,9 @@ static void shard_rule_matches_recorded_fixture(void **state)
     (void)state;
     char path[1024];
     snprintf(path, sizeof(path), "%s/expected.json", fct_require_env("FCINDEX_FIXTURES"));
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
     struct fc_buf b = FC_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        fc_buf_append(&b, tmp, n);
-    fclose(f);
+    b.data = fc_read_file(path, &b.len);
+    assert_non_null(b.data);
     char err[128];
     yajl_val root = yajl_tree_parse(b.data, err, sizeof(err));
     assert_non_null(root);

@@ -35,20 +35,6 @@ struct corpus {
     uint64_t n_messages;
 };
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct fc_buf b = FC_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        fc_buf_append(&b, tmp, n);
-    fclose(f);
-    *len = b.len;
-    return fc_buf_take(&b);
-}
 
 static struct named_list *list_get(struct corpus *c, const char *name, bool create)
 {
@@ -195,7 +181,7 @@ enum fc_err corpus_load(const char *dir, enum sim_flavour flavour, struct corpus
     char path[4096], errbuf[256];
     snprintf(path, sizeof(path), "%s/manifest.json", dir);
     size_t mlen;
-    char *manifest = read_all(path, &mlen);
+    char *manifest = fc_read_file(path, &mlen);
     if (!manifest)
         return fc_diag_set(diag, FC_ERR_IO, "%s: %s", path, strerror(errno));
     yajl_val root = yajl_tree_parse(manifest, errbuf, sizeof(errbuf));
@@ -247,7 +233,7 @@ enum fc_err corpus_load(const char *dir, enum sim_flavour flavour, struct corpus
         free(vals);
         snprintf(path, sizeof(path), "%s/%s", dir, file);
         size_t len;
-        char *body = read_all(path, &len);
+        char *body = fc_read_file(path, &len);
         if (!body) {
             err = fc_diag_set(diag, FC_ERR_IO, "%s: %s", path, strerror(errno));
             break;

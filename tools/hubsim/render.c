@@ -6,6 +6,7 @@
 #include "core/base64.h"
 #include "core/fctime.h"
 #include "core/hex.h"
+#include "fc/bytes.h"
 #include "rng.h"
 
 static const char *const words[] = {
@@ -32,29 +33,7 @@ static void put_b64(struct fc_buf *b, const uint8_t *bytes, size_t n)
 
 void sim_base58(const uint8_t *in, size_t n, char *out, size_t out_size)
 {
-    static const char alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    uint8_t digits[64] = {0};
-    size_t nd = 0, zeros = 0;
-    while (zeros < n && in[zeros] == 0)
-        zeros++;
-    for (size_t i = zeros; i < n; i++) {
-        unsigned carry = in[i];
-        for (size_t j = 0; j < nd; j++) {
-            carry += (unsigned)digits[j] << 8;
-            digits[j] = (uint8_t)(carry % 58);
-            carry /= 58;
-        }
-        while (carry) {
-            digits[nd++] = (uint8_t)(carry % 58);
-            carry /= 58;
-        }
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < zeros && o + 1 < out_size; i++)
-        out[o++] = '1';
-    for (size_t i = nd; i > 0 && o + 1 < out_size; i--)
-        out[o++] = alphabet[digits[i - 1]];
-    out[o] = '\0';
+    fc_base58_encode(in, n, out, out_size);
 }
 
 void sim_cast_parent(const struct sim_params *p, uint64_t fid, uint32_t idx, uint64_t *parent_fid,

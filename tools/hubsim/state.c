@@ -238,6 +238,21 @@ static struct sim_event *log_push(struct sim_event_log *log)
     return e;
 }
 
+/* The event that takes back add `prev` (an unlike, an unfollow): a remove
+ * message with the same key, merged with prev in deletedMessages. */
+static void retract(struct sim_state *s, struct sim_overlay *o, const struct sim_msg *prev,
+                    uint8_t remove_type, unsigned remove_kind, uint32_t ts, struct sim_event *ev)
+{
+    struct sim_msg m = *prev;
+    m.type = remove_type;
+    m.ts = ts;
+    sim_msg_hash(&s->p, prev->fid, remove_kind, prev->idx, m.hash);
+    ev->deleted = *prev;
+    ev->has_deleted = 1;
+    overlay_delete(o, prev->hash);
+    ev->msg = m;
+}
+
 /* One live change by fid at tick t; fills ev (type, msg, deleted) or
  * returns false when nothing applies. */
 static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_event *ev)
@@ -265,14 +280,7 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         n = sim_state_list(s, fid, K_REACTION, &list);
         for (size_t i = 0; i < n; i++) {
             if (list[i].target_fid == tf && list[i].target_idx == ti && list[i].sub == rtype) {
-                m = list[i];
-                m.type = MT_REACTION_REMOVE;
-                m.ts = ts;
-                sim_msg_hash(p, fid, K_REACTION_REMOVE, list[i].idx, m.hash);
-                ev->deleted = list[i];
-                ev->has_deleted = 1;
-                overlay_delete(o, list[i].hash);
-                ev->msg = m;
+                retract(s, o, &list[i], MT_REACTION_REMOVE, K_REACTION_REMOVE, ts, ev);
                 free(list);
                 return true;
             }
@@ -292,14 +300,7 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         n = sim_state_list(s, fid, K_LINK, &list);
         for (size_t i = 0; i < n; i++) {
             if (list[i].target_fid == tf) {
-                m = list[i];
-                m.type = MT_LINK_REMOVE;
-                m.ts = ts;
-                sim_msg_hash(p, fid, K_LINK_REMOVE, list[i].idx, m.hash);
-                ev->deleted = list[i];
-                ev->has_deleted = 1;
-                overlay_delete(o, list[i].hash);
-                ev->msg = m;
+                retract(s, o, &list[i], MT_LINK_REMOVE, K_LINK_REMOVE, ts, ev);
                 free(list);
                 return true;
             }
