@@ -43,5 +43,9 @@ int fc_cmd_version(struct fc_cmd_ctx *ctx);
 int fc_cmd_config(struct fc_cmd_ctx *ctx);
 int fc_cmd_migrate(struct fc_cmd_ctx *ctx);
 int fc_cmd_decode(struct fc_cmd_ctx *ctx);
+int fc_cmd_targets(struct fc_cmd_ctx *ctx);
+int fc_cmd_clients(struct fc_cmd_ctx *ctx);
+int fc_cmd_backfill(struct fc_cmd_ctx *ctx);
+int fc_cmd_sync(struct fc_cmd_ctx *ctx);
 
 #endif

@@ -25,5 +25,22 @@ const struct fc_cmd fc_commands[] = {
      "per item in the shape documented in docs/decode.md. Malformed items print as\n"
      "{\"kind\":\"error\",\"path\":...,\"error\":...} and decoding goes on. Exit 0 when every\n"
      "item decoded, 1 otherwise. KIND: auto (default), messages, events, onchain, proofs, fids.\n"},
+    {"targets", fc_cmd_targets, "list and change the target set",
+     "usage: fcindex targets list | add FID [--root] | remove FID | promote FID | demote FID\n\n"
+     "The target set lives in PostgreSQL (table targets). Added targets are backfilled by a\n"
+     "running indexer or by `fcindex backfill --all-unsynced --wait`. remove keeps the rows.\n"},
+    {"clients", fc_cmd_clients, "list and change the monitored app fids",
+     "usage: fcindex clients list | add FID | remove FID\n\n"
+     "Users who add a signer of a monitored app (found in the event stream) become roots.\n"},
+    {"backfill", fc_cmd_backfill, "fetch the history of targets",
+     "usage: fcindex backfill [--fid N | --all-unsynced] [--wait]\n\n"
+     "With --wait the jobs run in this process (concurrency.backfill_workers workers) and the\n"
+     "command returns when they are done: exit 0 only if every job succeeded. Without it the\n"
+     "targets are left pending for a running indexer. A root's follows become targets too.\n"},
+    {"sync", fc_cmd_sync, "follow the event stream up to the hub's head",
+     "usage: fcindex sync --until-head\n\n"
+     "Reads every event stream (each Snapchain shard, or the Hubble hub) from its stored\n"
+     "cursor, the first time from the oldest retained event, keeps the events that touch a\n"
+     "target, applies each page in one transaction with its cursor, and exits when caught up.\n"},
     {NULL, NULL, NULL, NULL},
 };

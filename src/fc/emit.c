@@ -191,7 +191,7 @@ void fc_emit_message(const struct fc_message *m, struct fc_buf *b)
     fc_buf_putc(b, '}');
 }
 
-static void onchain(struct fc_buf *b, const struct fc_onchain_event *o)
+void fc_emit_onchain(const struct fc_onchain_event *o, struct fc_buf *b)
 {
     const char *tn = fc_onchain_type_name(o->type);
     fc_buf_printf(b, "{\"type\":\"%s\",\"fid\":%llu,\"chain_id\":%u,\"block_number\":%llu,"
@@ -304,7 +304,7 @@ void fc_emit_item(const struct fc_item *it, struct fc_buf *b)
         }
         if (e->onchain) {
             fc_buf_puts(b, ",\"onchain_event\":");
-            onchain(b, e->onchain);
+            fc_emit_onchain(e->onchain, b);
         }
         if (e->proof) {
             fc_buf_puts(b, ",\"username_proof\":");
@@ -343,7 +343,7 @@ void fc_emit_item(const struct fc_item *it, struct fc_buf *b)
     }
     case FC_ITEM_ONCHAIN:
         fc_buf_puts(b, "{\"kind\":\"onchain_event\"");
-        onchain(&tmp, it->onchain);
+        fc_emit_onchain(it->onchain, &tmp);
         splice(b, &tmp);
         fc_buf_putc(b, '}');
         break;

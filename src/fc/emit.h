@@ -8,5 +8,6 @@
 
 void fc_emit_item(const struct fc_item *item, struct fc_buf *out);
 void fc_emit_message(const struct fc_message *m, struct fc_buf *out);
+void fc_emit_onchain(const struct fc_onchain_event *o, struct fc_buf *out);
 
 #endif

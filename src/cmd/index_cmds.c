@@ -1,0 +1,259 @@
+/* Operator commands over the target set and the indexer: targets, clients,
+ * backfill, sync. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "indexer/indexer.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/targets.h"
+
+static int open_db(const struct fc_config *cfg, struct fc_db **db)
+{
+    struct fc_diag diag = {{0}};
+    struct fc_db_options o = {.url = cfg->database_url,
+                              .statement_timeout_ms = cfg->db_statement_timeout_ms,
+                              .keepalive_s = cfg->db_keepalive_s};
+    if (fc_db_open(&o, db, &diag)) {
+        fprintf(stderr, "fcindex: cannot connect to the database: %s\n", diag.msg);
+        return FC_EXIT_FAIL;
+    }
+    int version = 0;
+    if (fc_migrate_current_version(*db, &version, &diag) || version < fc_migrate_latest_version()) {
+        fprintf(stderr, "fcindex: the database schema is not current; run `fcindex migrate`\n");
+        fc_db_close(*db);
+        *db = NULL;
+        return FC_EXIT_FAIL;
+    }
+    return FC_EXIT_OK;
+}
+
+static bool parse_fid_arg(const char *s, uint64_t *fid)
+{
+    struct fc_diag d;
+    if (fc_parse_fid(s, fid, &d)) {
+        fprintf(stderr, "fcindex: %s\n", d.msg);
+        return false;
+    }
+    return true;
+}
+
+int fc_cmd_targets(struct fc_cmd_ctx *ctx)
+{
+    static const char usage[] =
+        "usage: fcindex targets list | add FID [--root] | remove FID | promote FID | demote FID\n";
+    if (ctx->argc < 1) {
+        fputs(usage, stderr);
+        return FC_EXIT_USAGE;
+    }
+    const char *sub = ctx->argv[0];
+    uint64_t fid = 0;
+    bool list = strcmp(sub, "list") == 0 && ctx->argc == 1;
+    bool root = ctx->argc == 3 && strcmp(ctx->argv[2], "--root") == 0;
+    if (!list) {
+        bool known = strcmp(sub, "add") == 0 || strcmp(sub, "remove") == 0 ||
+                     strcmp(sub, "promote") == 0 || strcmp(sub, "demote") == 0;
+        if (!known || ctx->argc < 2 || (ctx->argc == 3 && !(root && strcmp(sub, "add") == 0)) ||
+            ctx->argc > 3) {
+            fputs(usage, stderr);
+            return FC_EXIT_USAGE;
+        }
+        if (!parse_fid_arg(ctx->argv[1], &fid))
+            return FC_EXIT_USAGE;
+    }
+    struct fc_config cfg;
+    struct fc_db *db = NULL;
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    if (rc || (rc = open_db(&cfg, &db)))
+        goto out;
+    struct fc_diag diag = {{0}};
+    enum fc_err err = FC_OK;
+    bool flag = false;
+    if (list) {
+        struct fc_buf text = FC_BUF_INIT;
+        err = fc_targets_describe(db, &text, &diag);
+        if (!err)
+            fwrite(text.data, 1, text.len, stdout);
+        fc_buf_cleanup(&text);
+    } else if (strcmp(sub, "add") == 0) {
+        err = fc_targets_add(db, fid, root, "admin", &flag, &diag);
+        if (!err)
+            printf("%s %llu%s; its backfill is pending\n", flag ? "added" : "updated",
+                   (unsigned long long)fid, root ? " as a root" : "");
+    } else if (strcmp(sub, "remove") == 0) {
+        err = fc_targets_remove(db, fid, &flag, &diag);
+        if (!err && !flag) {
+            fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
+            rc = FC_EXIT_FAIL;
+        } else if (!err) {
+            printf("removed %llu (its rows are kept)\n", (unsigned long long)fid);
+        }
+    } else {
+        bool promote = strcmp(sub, "promote") == 0;
+        err = fc_targets_set_root(db, fid, promote, &flag, &diag);
+        if (!err && !flag) {
+            fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
+            rc = FC_EXIT_FAIL;
+        } else if (!err) {
+            printf("%llu is %s a root\n", (unsigned long long)fid, promote ? "now" : "no longer");
+        }
+    }
+    if (err) {
+        fprintf(stderr, "fcindex targets: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+    }
+out:
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    return rc;
+}
+
+int fc_cmd_clients(struct fc_cmd_ctx *ctx)
+{
+    static const char usage[] = "usage: fcindex clients list | add FID | remove FID\n";
+    uint64_t fid = 0;
+    bool list = ctx->argc == 1 && strcmp(ctx->argv[0], "list") == 0;
+    bool add = ctx->argc == 2 && strcmp(ctx->argv[0], "add") == 0;
+    bool remove = ctx->argc == 2 && strcmp(ctx->argv[0], "remove") == 0;
+    if (!list && !add && !remove) {
+        fputs(usage, stderr);
+        return FC_EXIT_USAGE;
+    }
+    if (!list && !parse_fid_arg(ctx->argv[1], &fid))
+        return FC_EXIT_USAGE;
+    struct fc_config cfg;
+    struct fc_db *db = NULL;
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    if (rc || (rc = open_db(&cfg, &db)))
+        goto out;
+    struct fc_diag diag = {{0}};
+    enum fc_err err;
+    if (list) {
+        uint64_t *fids;
+        size_t n;
+        err = fc_clients_all(db, &fids, &n, &diag);
+        for (size_t i = 0; !err && i < n; i++)
+            printf("%llu\n", (unsigned long long)fids[i]);
+        if (!err) {
+            printf("%zu clients\n", n);
+            free(fids);
+        }
+    } else if (add) {
+        err = fc_clients_add(db, fid, "admin", &diag);
+        if (!err)
+            printf("monitoring sign-ups through app %llu\n", (unsigned long long)fid);
+    } else {
+        bool removed;
+        err = fc_clients_remove(db, fid, &removed, &diag);
+        if (!err && !removed) {
+            fprintf(stderr, "fcindex: %llu is not a client\n", (unsigned long long)fid);
+            rc = FC_EXIT_FAIL;
+        }
+    }
+    if (err) {
+        fprintf(stderr, "fcindex clients: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+    }
+out:
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    return rc;
+}
+
+int fc_cmd_backfill(struct fc_cmd_ctx *ctx)
+{
+    static const char usage[] = "usage: fcindex backfill [--fid N | --all-unsynced] [--wait]\n";
+    uint64_t fid = 0;
+    bool all = false, wait = false;
+    for (int i = 0; i < ctx->argc; i++) {
+        if (strcmp(ctx->argv[i], "--fid") == 0 && i + 1 < ctx->argc) {
+            if (!parse_fid_arg(ctx->argv[++i], &fid))
+                return FC_EXIT_USAGE;
+        } else if (strcmp(ctx->argv[i], "--all-unsynced") == 0) {
+            all = true;
+        } else if (strcmp(ctx->argv[i], "--wait") == 0) {
+            wait = true;
+        } else {
+            fputs(usage, stderr);
+            return FC_EXIT_USAGE;
+        }
+    }
+    if ((fid != 0) == all) {
+        fputs(usage, stderr);
+        return FC_EXIT_USAGE;
+    }
+    struct fc_config cfg;
+    struct fc_db *db = NULL;
+    struct fc_indexer *ix = NULL;
+    struct fc_diag diag = {{0}};
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    if (rc || (rc = open_db(&cfg, &db)))
+        goto out;
+    if (!wait) {
+        /* Pending work lives in PostgreSQL: a running indexer picks it up. */
+        bool added;
+        enum fc_err err = fid ? fc_targets_add(db, fid, false, "admin", &added, &diag) : FC_OK;
+        if (!err && fid)
+            err = fc_db_exec(db, "SELECT 1", &diag);
+        if (err) {
+            fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
+            rc = FC_EXIT_FAIL;
+        } else {
+            printf("queued; a running `fcindex serve` backfills pending targets (or add --wait)\n");
+        }
+        goto out;
+    }
+    if (fc_indexer_new(&cfg, &ix, &diag)) {
+        fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+        goto out;
+    }
+    struct fc_backfill_stats st;
+    enum fc_err err = fc_indexer_backfill(ix, fid ? &fid : NULL, fid ? 1 : 0, &st, &diag);
+    printf("backfill: %zu fids done, %zu failed, %zu messages, %zu pages, %zu dead letters\n",
+           st.jobs_ok, st.jobs_failed, st.messages, st.pages, st.dead_letters);
+    if (err) {
+        fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+    }
+out:
+    fc_indexer_free(ix);
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    return rc;
+}
+
+int fc_cmd_sync(struct fc_cmd_ctx *ctx)
+{
+    if (ctx->argc != 1 || strcmp(ctx->argv[0], "--until-head") != 0) {
+        fputs("usage: fcindex sync --until-head\n", stderr);
+        return FC_EXIT_USAGE;
+    }
+    struct fc_config cfg;
+    struct fc_db *db = NULL;
+    struct fc_indexer *ix = NULL;
+    struct fc_diag diag = {{0}};
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    if (rc || (rc = open_db(&cfg, &db)))
+        goto out;
+    if (fc_indexer_new(&cfg, &ix, &diag)) {
+        fprintf(stderr, "fcindex sync: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+        goto out;
+    }
+    struct fc_sync_stats st;
+    if (fc_indexer_sync_until_head(ix, &st, &diag)) {
+        fprintf(stderr, "fcindex sync: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+    } else {
+        printf("sync: %zu pages, %zu events, %zu applied, %zu new targets, %zu dropped\n",
+               st.pages, st.events, st.kept, st.new_targets, st.dropped_targets);
+    }
+out:
+    fc_indexer_free(ix);
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    return rc;
+}

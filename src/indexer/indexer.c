@@ -1,0 +1,702 @@
+#include "indexer/indexer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/fctime.h"
+#include "core/log.h"
+#include "hub/client.h"
+#include "store/db.h"
+#include "store/targets.h"
+#include "store/writer.h"
+
+/* ---- a set of fids (the in-process target and client sets) ---- */
+
+struct fidset {
+    pthread_rwlock_t lock;
+    uint64_t *slots; /* 0 = empty, UINT64_MAX = deleted */
+    size_t cap, n;
+};
+
+static size_t slot_of(uint64_t fid, size_t cap)
+{
+    uint64_t x = fid * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(x >> 17) & (cap - 1);
+}
+
+static void set_init(struct fidset *s)
+{
+    pthread_rwlock_init(&s->lock, NULL);
+    s->cap = 1024;
+    s->slots = fc_xcalloc(s->cap, sizeof(uint64_t));
+}
+
+static void set_free(struct fidset *s)
+{
+    free(s->slots);
+    pthread_rwlock_destroy(&s->lock);
+}
+
+static bool set_has(struct fidset *s, uint64_t fid)
+{
+    if (!fid)
+        return false;
+    pthread_rwlock_rdlock(&s->lock);
+    bool found = false;
+    for (size_t i = slot_of(fid, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1)) {
+        if (s->slots[i] == fid) {
+            found = true;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&s->lock);
+    return found;
+}
+
+static void put(uint64_t *slots, size_t cap, uint64_t fid)
+{
+    size_t i = slot_of(fid, cap);
+    while (slots[i] && slots[i] != UINT64_MAX && slots[i] != fid)
+        i = (i + 1) & (cap - 1);
+    slots[i] = fid;
+}
+
+static void set_add(struct fidset *s, uint64_t fid)
+{
+    if (!fid || set_has(s, fid))
+        return;
+    pthread_rwlock_wrlock(&s->lock);
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap * 2;
+        uint64_t *slots = fc_xcalloc(cap, sizeof(uint64_t));
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i] && s->slots[i] != UINT64_MAX)
+                put(slots, cap, s->slots[i]);
+        free(s->slots);
+        s->slots = slots;
+        s->cap = cap;
+    }
+    put(s->slots, s->cap, fid);
+    s->n++;
+    pthread_rwlock_unlock(&s->lock);
+}
+
+static void set_remove(struct fidset *s, uint64_t fid)
+{
+    pthread_rwlock_wrlock(&s->lock);
+    for (size_t i = slot_of(fid, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1)) {
+        if (s->slots[i] == fid) {
+            s->slots[i] = UINT64_MAX; /* tombstone keeps probe chains intact */
+            s->n--;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&s->lock);
+}
+
+/* ---- the embedded job queue: fids to backfill, each queued once ---- */
+
+struct queue {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint64_t *fids;
+    size_t head, tail, cap;
+    struct fidset queued; /* queued or running */
+    size_t running;
+};
+
+static void queue_init(struct queue *q)
+{
+    memset(q, 0, sizeof(*q));
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->cond, NULL);
+    set_init(&q->queued);
+}
+
+static void queue_free(struct queue *q)
+{
+    free(q->fids);
+    set_free(&q->queued);
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->cond);
+}
+
+static void queue_push(struct queue *q, uint64_t fid)
+{
+    pthread_mutex_lock(&q->lock);
+    if (!set_has(&q->queued, fid)) {
+        set_add(&q->queued, fid);
+        if (q->tail == q->cap) {
+            q->cap = q->cap ? q->cap * 2 : 256;
+            q->fids = fc_xrealloc(q->fids, q->cap * sizeof(uint64_t));
+        }
+        q->fids[q->tail++] = fid;
+        pthread_cond_signal(&q->cond);
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* Blocks for the next fid; returns 0 when nothing is queued or running. */
+static uint64_t queue_pop(struct queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    while (q->head == q->tail && q->running > 0)
+        pthread_cond_wait(&q->cond, &q->lock);
+    uint64_t fid = 0;
+    if (q->head < q->tail) {
+        fid = q->fids[q->head++];
+        q->running++;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return fid;
+}
+
+static void queue_done(struct queue *q, uint64_t fid)
+{
+    pthread_mutex_lock(&q->lock);
+    q->running--;
+    set_remove(&q->queued, fid);
+    pthread_cond_broadcast(&q->cond);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* ---- the indexer ---- */
+
+struct fc_indexer {
+    const struct fc_config *cfg;
+    struct fc_db *db; /* control connection (targets, sync) */
+    struct fc_hub_client *hubs;
+    struct fidset targets, roots, clients;
+    struct queue queue;
+    bool snapchain;
+    unsigned shards;
+    pthread_mutex_t stats_lock;
+    struct fc_backfill_stats bstats;
+};
+
+static enum fc_err open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag)
+{
+    struct fc_db_options o = {
+        .url = cfg->database_url,
+        .statement_timeout_ms = cfg->db_statement_timeout_ms,
+        .keepalive_s = cfg->db_keepalive_s,
+    };
+    return fc_db_open(&o, db, diag);
+}
+
+static enum fc_err load_sets(struct fc_indexer *ix, struct fc_diag *diag)
+{
+    uint64_t *fids;
+    bool *roots;
+    size_t n;
+    enum fc_err err = fc_targets_all(ix->db, &fids, &roots, &n, diag);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n; i++) {
+        set_add(&ix->targets, fids[i]);
+        if (roots[i])
+            set_add(&ix->roots, fids[i]);
+    }
+    free(fids);
+    free(roots);
+    err = fc_clients_all(ix->db, &fids, &n, diag);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n; i++)
+        set_add(&ix->clients, fids[i]);
+    free(fids);
+    return FC_OK;
+}
+
+enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
+                           struct fc_diag *diag)
+{
+    struct fc_indexer *ix = fc_xcalloc(1, sizeof(*ix));
+    ix->cfg = cfg;
+    set_init(&ix->targets);
+    set_init(&ix->roots);
+    set_init(&ix->clients);
+    queue_init(&ix->queue);
+    pthread_mutex_init(&ix->stats_lock, NULL);
+    enum fc_err err = open_db(cfg, &ix->db, diag);
+    struct fc_hub_client_options ho = {
+        .hubs = cfg->hubs,
+        .n_hubs = cfg->n_hubs,
+        .retries = cfg->hub_retries,
+    };
+    if (!err)
+        err = fc_hub_client_new(&ho, &ix->hubs, diag);
+    /* Configured roots and clients are recorded first, in PostgreSQL. */
+    for (size_t i = 0; !err && i < cfg->n_root_targets; i++)
+        err = fc_targets_add(ix->db, cfg->root_targets[i], true, "config", NULL, diag);
+    for (size_t i = 0; !err && i < cfg->n_target_clients; i++)
+        err = fc_clients_add(ix->db, cfg->target_clients[i], "config", diag);
+    if (!err)
+        err = load_sets(ix, diag);
+    if (!err) {
+        struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
+        struct fc_hub_info info;
+        err = fc_hub_info(conn, -1, &info, NULL, diag);
+        fc_hub_conn_free(conn);
+        ix->snapchain = info.snapchain;
+        ix->shards = info.snapchain ? info.num_shards : 1;
+    }
+    if (err) {
+        fc_indexer_free(ix);
+        return err;
+    }
+    *out = ix;
+    return FC_OK;
+}
+
+void fc_indexer_free(struct fc_indexer *ix)
+{
+    if (!ix)
+        return;
+    fc_hub_client_free(ix->hubs);
+    fc_db_close(ix->db);
+    set_free(&ix->targets);
+    set_free(&ix->roots);
+    set_free(&ix->clients);
+    queue_free(&ix->queue);
+    pthread_mutex_destroy(&ix->stats_lock);
+    free(ix);
+}
+
+/* ---- backfill ---- */
+
+struct worker {
+    struct fc_indexer *ix;
+    struct fc_db *db;
+    struct fc_writer *w;
+    struct fc_hub_conn *conn;
+    uint64_t fid;
+    const char *source; /* endpoint, for dead letters */
+    enum fc_err apply_err;
+    struct fc_diag apply_diag;
+    size_t messages, dead;
+};
+
+static void apply_item(void *ud, const struct fc_item *it)
+{
+    struct worker *wk = ud;
+    if (wk->apply_err)
+        return;
+    enum fc_err err = FC_OK;
+    switch (it->kind) {
+    case FC_ITEM_MESSAGE:
+        err = fc_writer_message(wk->w, it->message, &wk->apply_diag);
+        wk->messages++;
+        break;
+    case FC_ITEM_ONCHAIN:
+        err = fc_writer_onchain(wk->w, it->onchain, &wk->apply_diag);
+        break;
+    case FC_ITEM_PROOF:
+        err = fc_writer_proof(wk->w, it->proof, &wk->apply_diag);
+        break;
+    case FC_ITEM_ERROR: {
+        char reason[600];
+        snprintf(reason, sizeof(reason), "%s: %s", it->error_path, it->error);
+        err = fc_writer_dead_letter(wk->w, wk->source, it->raw, it->raw_len, reason,
+                                    &wk->apply_diag);
+        wk->dead++;
+        break;
+    }
+    default:
+        break;
+    }
+    if (err)
+        wk->apply_err = err;
+}
+
+/* Fetches one endpoint page by page, each page in its own transaction. */
+static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool paged,
+                                     enum fc_page_kind kind, struct fc_diag *diag)
+{
+    char token[1024] = "";
+    wk->source = path;
+    for (int page = 0;; page++) {
+        struct fc_buf q = FC_BUF_INIT;
+        fc_buf_puts(&q, path);
+        if (paged) {
+            fc_buf_printf(&q, "&pageSize=%d", wk->ix->cfg->batch_size < 1000 ? wk->ix->cfg->batch_size
+                                                                             : 1000);
+            if (*token) {
+                struct fc_buf esc = FC_BUF_INIT;
+                for (const char *c = token; *c; c++) {
+                    if (*c == '+' || *c == '/' || *c == '=')
+                        fc_buf_printf(&esc, "%%%02X", (unsigned char)*c);
+                    else
+                        fc_buf_putc(&esc, *c);
+                }
+                fc_buf_printf(&q, "&pageToken=%s", esc.data);
+                fc_buf_cleanup(&esc);
+            }
+        }
+        enum fc_err err = fc_writer_begin(wk->w, diag);
+        if (err) {
+            fc_buf_cleanup(&q);
+            return err;
+        }
+        wk->apply_err = FC_OK;
+        struct fc_hub_page pg;
+        size_t before = wk->messages + wk->dead;
+        err = fc_hub_get(wk->conn, q.data, kind, -1, apply_item, wk, &pg, diag);
+        fc_buf_cleanup(&q);
+        if (err == FC_ERR_NOT_FOUND) {
+            fc_writer_rollback(wk->w);
+            return FC_OK; /* nothing there */
+        }
+        if (!err && wk->apply_err) {
+            err = wk->apply_err;
+            *diag = wk->apply_diag;
+        }
+        if (err) {
+            fc_writer_rollback(wk->w);
+            return err;
+        }
+        if ((err = fc_writer_commit(wk->w, diag)))
+            return err;
+        pthread_mutex_lock(&wk->ix->stats_lock);
+        wk->ix->bstats.pages++;
+        pthread_mutex_unlock(&wk->ix->stats_lock);
+        size_t items = wk->messages + wk->dead - before;
+        if (!paged || !pg.info.has_next_token || fc_hub_token_is_end(pg.info.next_token) ||
+            items == 0)
+            return FC_OK;
+        if (strcmp(token, pg.info.next_token) == 0)
+            return fc_diag_set(diag, FC_ERR_INVALID, "%s: repeated page token", path);
+        snprintf(token, sizeof(token), "%s", pg.info.next_token);
+        (void)page;
+    }
+}
+
+static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag *diag)
+{
+    struct fc_indexer *ix = wk->ix;
+    char path[256];
+    unsigned long long f = (unsigned long long)fid;
+    const struct {
+        const char *endpoint; /* the fid and any extra parameters follow */
+        const char *extra;
+        bool paged;
+        enum fc_page_kind kind;
+    } endpoints[] = {
+        {"userDataByFid", "", true, FC_PAGE_MESSAGES},
+        {"castsByFid", "", true, FC_PAGE_MESSAGES},
+        /* Snapchain requires reaction_type; None means all */
+        {"reactionsByFid", ix->snapchain ? "&reaction_type=None" : "", true, FC_PAGE_MESSAGES},
+        {"linksByFid", "", true, FC_PAGE_MESSAGES},
+        {"verificationsByFid", "", true, FC_PAGE_MESSAGES},
+        {"userNameProofsByFid", "", false, FC_PAGE_PROOFS},
+        {"onChainEventsByFid", "&event_type=EVENT_TYPE_ID_REGISTER", false, FC_PAGE_ONCHAIN_EVENTS},
+        {"onChainEventsByFid", "&event_type=EVENT_TYPE_SIGNER", false, FC_PAGE_ONCHAIN_EVENTS},
+    };
+    wk->fid = fid;
+    for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/%s?fid=%llu%s", endpoints[i].endpoint, f,
+                 endpoints[i].extra);
+        enum fc_err err = backfill_endpoint(wk, path, endpoints[i].paged, endpoints[i].kind, diag);
+        if (err)
+            return err;
+    }
+    /* A root's follows become targets (expansion depth 1) and are queued. */
+    if (set_has(&ix->roots, fid) && ix->cfg->expansion_depth > 0) {
+        uint64_t *follows;
+        size_t n;
+        enum fc_err err = fc_targets_follows_of(wk->db, fid, &follows, &n, diag);
+        if (err)
+            return err;
+        for (size_t i = 0; i < n && !err; i++) {
+            bool added = false;
+            err = fc_targets_add(wk->db, follows[i], false, "follow", &added, diag);
+            if (!err && added) {
+                set_add(&ix->targets, follows[i]);
+                queue_push(&ix->queue, follows[i]);
+            }
+        }
+        free(follows);
+        if (err)
+            return err;
+    }
+    return fc_targets_mark_synced(wk->db, fid, diag);
+}
+
+static void *backfill_thread(void *arg)
+{
+    struct worker *wk = arg;
+    struct fc_indexer *ix = wk->ix;
+    for (;;) {
+        uint64_t fid = queue_pop(&ix->queue);
+        if (!fid)
+            break;
+        struct fc_diag diag = {{0}};
+        enum fc_err err = FC_OK;
+        /* a few attempts, with a pause, before the job counts as failed */
+        for (int attempt = 0; attempt < 3; attempt++) {
+            err = backfill_fid(wk, fid, &diag);
+            if (!err)
+                break;
+            log_warn("backfill", "fid %llu attempt %d failed: %s", (unsigned long long)fid,
+                     attempt + 1, diag.msg);
+            struct fc_diag ignored;
+            fc_targets_mark_failed(wk->db, fid, diag.msg, &ignored);
+        }
+        pthread_mutex_lock(&ix->stats_lock);
+        if (err)
+            ix->bstats.jobs_failed++;
+        else
+            ix->bstats.jobs_ok++;
+        pthread_mutex_unlock(&ix->stats_lock);
+        queue_done(&ix->queue, fid);
+    }
+    return NULL;
+}
+
+enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, size_t n,
+                                struct fc_backfill_stats *stats, struct fc_diag *diag)
+{
+    uint64_t *pending = NULL;
+    size_t npending = 0;
+    if (!n) {
+        enum fc_err err = fc_targets_unsynced(ix->db, &pending, &npending, diag);
+        if (err)
+            return err;
+        fids = pending;
+        n = npending;
+    }
+    for (size_t i = 0; i < n; i++)
+        queue_push(&ix->queue, fids[i]);
+    free(pending);
+    int nworkers = ix->cfg->backfill_workers;
+    struct worker *workers = fc_xcalloc((size_t)nworkers, sizeof(*workers));
+    pthread_t *threads = fc_xcalloc((size_t)nworkers, sizeof(*threads));
+    enum fc_err err = FC_OK;
+    int started = 0;
+    memset(&ix->bstats, 0, sizeof(ix->bstats));
+    int64_t t0 = fc_now_mono_ms();
+    for (int i = 0; i < nworkers && !err; i++) {
+        struct worker *wk = &workers[i];
+        wk->ix = ix;
+        err = open_db(ix->cfg, &wk->db, diag);
+        if (!err)
+            err = fc_writer_new(wk->db, &wk->w, diag);
+        if (!err) {
+            wk->conn = fc_hub_conn_new(ix->hubs);
+            if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
+                started++;
+        }
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    int64_t ms = fc_now_mono_ms() - t0;
+    size_t messages = 0, dead = 0;
+    for (int i = 0; i < nworkers; i++) {
+        messages += workers[i].messages;
+        dead += workers[i].dead;
+        fc_hub_conn_free(workers[i].conn);
+        fc_writer_free(workers[i].w);
+        fc_db_close(workers[i].db);
+    }
+    free(workers);
+    free(threads);
+    ix->bstats.messages = messages;
+    ix->bstats.dead_letters = dead;
+    if (stats)
+        *stats = ix->bstats;
+    log_info("backfill", "%zu fids done, %zu failed, %zu messages in %lld ms (%.0f messages/s)",
+             ix->bstats.jobs_ok, ix->bstats.jobs_failed, messages, (long long)ms,
+             ms ? (double)messages * 1000.0 / (double)ms : 0.0);
+    if (err)
+        return err;
+    if (ix->bstats.jobs_failed)
+        return fc_diag_set(diag, FC_ERR_UNAVAILABLE, "%zu backfill jobs failed (see targets list)",
+                           ix->bstats.jobs_failed);
+    return FC_OK;
+}
+
+/* ---- realtime ---- */
+
+struct follower {
+    struct fc_indexer *ix;
+    struct fc_writer *w;
+    enum fc_err err;
+    struct fc_diag diag;
+    struct fc_sync_stats *stats;
+    const char *source;
+};
+
+static bool touches_target(struct fc_indexer *ix, const struct fc_message *m)
+{
+    if (!m)
+        return false;
+    if (set_has(&ix->targets, m->fid))
+        return true;
+    switch (m->type) {
+    case FC_MSG_CAST_ADD:
+        return m->body.cast_add.has_parent_cast && set_has(&ix->targets, m->body.cast_add.parent.fid);
+    case FC_MSG_REACTION_ADD:
+    case FC_MSG_REACTION_REMOVE:
+        return m->body.reaction.has_target_cast &&
+               set_has(&ix->targets, m->body.reaction.target.fid);
+    case FC_MSG_LINK_ADD:
+    case FC_MSG_LINK_REMOVE:
+        return set_has(&ix->targets, m->body.link.target_fid);
+    default:
+        return false;
+    }
+}
+
+/* Root follows and unfollows grow and shrink the target set. */
+static enum fc_err follow_side_effects(struct follower *fo, const struct fc_message *m)
+{
+    struct fc_indexer *ix = fo->ix;
+    if (!m || (m->type != FC_MSG_LINK_ADD && m->type != FC_MSG_LINK_REMOVE) ||
+        !m->body.link.link_type || strcmp(m->body.link.link_type, "follow") != 0 ||
+        !set_has(&ix->roots, m->fid) || ix->cfg->expansion_depth < 1)
+        return FC_OK;
+    uint64_t t = m->body.link.target_fid;
+    if (m->type == FC_MSG_LINK_ADD) {
+        bool added = false;
+        enum fc_err err = fc_targets_add(ix->db, t, false, "follow", &added, &fo->diag);
+        if (!err && added) {
+            set_add(&ix->targets, t);
+            fo->stats->new_targets++;
+        }
+        return err;
+    }
+    bool dropped = false;
+    enum fc_err err = fc_targets_drop_if_orphan(ix->db, t, &dropped, &fo->diag);
+    if (!err && dropped) {
+        set_remove(&ix->targets, t);
+        fo->stats->dropped_targets++;
+    }
+    return err;
+}
+
+static void apply_event(void *ud, const struct fc_item *it)
+{
+    struct follower *fo = ud;
+    struct fc_indexer *ix = fo->ix;
+    if (fo->err)
+        return;
+    fo->stats->events++;
+    if (it->kind == FC_ITEM_ERROR) {
+        char reason[600];
+        snprintf(reason, sizeof(reason), "%s: %s", it->error_path, it->error);
+        fo->err = fc_writer_dead_letter(fo->w, fo->source, it->raw, it->raw_len, reason, &fo->diag);
+        fo->stats->dead_letters++;
+        return;
+    }
+    if (it->kind != FC_ITEM_EVENT)
+        return;
+    const struct fc_hub_event *e = it->event;
+    bool keep = false;
+    switch (e->type) {
+    case FC_EVENT_MERGE_MESSAGE:
+    case FC_EVENT_PRUNE_MESSAGE:
+    case FC_EVENT_REVOKE_MESSAGE:
+        keep = touches_target(ix, e->message);
+        break;
+    case FC_EVENT_MERGE_ON_CHAIN_EVENT:
+        if (e->onchain) {
+            keep = set_has(&ix->targets, e->onchain->fid);
+            /* a user signing up through a monitored app becomes a root */
+            if (e->onchain->type == FC_ONCHAIN_SIGNER && e->onchain->body.signer.event_type == 1 &&
+                ix->cfg->client_discovery && set_has(&ix->clients, e->onchain->body.signer.request_fid)) {
+                bool added = false;
+                fo->err = fc_targets_add(ix->db, e->onchain->fid, true, "client", &added, &fo->diag);
+                if (!fo->err) {
+                    set_add(&ix->targets, e->onchain->fid);
+                    set_add(&ix->roots, e->onchain->fid);
+                    fo->stats->new_targets += added;
+                    keep = true;
+                }
+            }
+        }
+        break;
+    case FC_EVENT_MERGE_USERNAME_PROOF:
+        keep = (e->proof && set_has(&ix->targets, e->proof->fid)) ||
+               (e->deleted_proof && set_has(&ix->targets, e->deleted_proof->fid));
+        break;
+    default:
+        break;
+    }
+    if (!keep || fo->err)
+        return;
+    fo->stats->kept++;
+    fo->err = fc_writer_event(fo->w, e, &fo->diag);
+    if (!fo->err && e->type == FC_EVENT_MERGE_MESSAGE)
+        fo->err = follow_side_effects(fo, e->message);
+}
+
+static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
+                                 struct fc_hub_conn *conn, unsigned shard, int pin_hub,
+                                 const char *cursor_hub, struct fc_sync_stats *stats,
+                                 struct fc_diag *diag)
+{
+    uint64_t from;
+    bool found;
+    enum fc_err err = fc_cursor_get(ix->db, cursor_hub, shard, &from, &found, diag);
+    if (err)
+        return err;
+    char source[96];
+    snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
+    for (;;) {
+        struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source};
+        if ((err = fc_writer_begin(w, diag)))
+            return err;
+        uint64_t next = from;
+        size_t n = 0;
+        err = fc_hub_events_page(conn, ix->snapchain, shard, from,
+                                 (unsigned)ix->cfg->event_page_size, pin_hub, apply_event, &fo,
+                                 &next, &n, diag);
+        if (!err && fo.err) {
+            err = fo.err;
+            *diag = fo.diag;
+        }
+        if (!err && n)
+            err = fc_writer_set_cursor(w, cursor_hub, shard, next, diag);
+        if (err) {
+            fc_writer_rollback(w);
+            return err;
+        }
+        if ((err = fc_writer_commit(w, diag)))
+            return err;
+        stats->pages++;
+        if (!n || next == from)
+            return FC_OK; /* caught up with the head */
+        from = next;
+    }
+}
+
+enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_stats *stats,
+                                       struct fc_diag *diag)
+{
+    struct fc_sync_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof(*stats));
+    struct fc_writer *w = NULL;
+    enum fc_err err = fc_writer_new(ix->db, &w, diag);
+    if (err)
+        return err;
+    struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
+    if (ix->snapchain) {
+        /* Snapchain ids are global: one cursor per shard, any hub may serve it. */
+        for (unsigned s = 1; s <= ix->shards && !err; s++)
+            err = follow_stream(ix, w, conn, s, -1, "snapchain", stats, diag);
+    } else {
+        /* Hubble ids are per hub: read from the first hub with its own cursor. */
+        err = follow_stream(ix, w, conn, 0, 0, fc_hub_client_hub_name(ix->hubs, 0), stats, diag);
+    }
+    fc_hub_conn_free(conn);
+    fc_writer_free(w);
+    log_info("sync", "%zu pages, %zu events, %zu kept, %zu new targets, %zu dropped",
+             stats->pages, stats->events, stats->kept, stats->new_targets,
+             stats->dropped_targets);
+    return err;
+}

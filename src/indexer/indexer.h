@@ -1,0 +1,46 @@
+/* The indexer: keeps the target set, backfills targets from the hubs with a
+ * pool of workers, and follows the event stream, writing everything through
+ * store/writer in transactions that carry the stream cursor.
+ *
+ * Threading: fc_indexer_backfill runs its own worker threads (each with its
+ * own database connection and hub connection); other calls are made from
+ * one thread. The target and client sets are in-process copies of the
+ * PostgreSQL tables, rebuilt at start. */
+#ifndef FC_INDEXER_INDEXER_H
+#define FC_INDEXER_INDEXER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+
+struct fc_indexer;
+
+struct fc_backfill_stats {
+    size_t jobs_ok, jobs_failed, messages, pages, dead_letters;
+};
+
+struct fc_sync_stats {
+    size_t pages, events, kept, dead_letters, new_targets, dropped_targets;
+};
+
+/* Connects to the database and hubs named by cfg (borrowed for the
+ * indexer's life) and records cfg's root targets and clients. */
+enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
+                           struct fc_diag *diag);
+void fc_indexer_free(struct fc_indexer *ix);
+
+/* Backfills the given fids, or every unsynced target when n == 0, with the
+ * configured number of workers; targets added on the way (follows of roots)
+ * are backfilled too. Returns FC_OK only if every job succeeded. */
+enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, size_t n,
+                                struct fc_backfill_stats *stats, struct fc_diag *diag);
+
+/* Follows every stream from its stored cursor (the oldest retained event
+ * the first time) until a read returns nothing new. */
+enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_stats *stats,
+                                       struct fc_diag *diag);
+
+#endif

@@ -1,0 +1,231 @@
+#include "store/targets.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum fc_err exec(struct fc_db *db, const char *sql, int n, const char *const *params,
+                        PGresult **out, struct fc_diag *diag)
+{
+    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));
+        PQclear(r);
+        return e;
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return FC_OK;
+}
+
+static void u64s(char *buf, size_t n, uint64_t v)
+{
+    snprintf(buf, n, "%llu", (unsigned long long)v);
+}
+
+enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char *source,
+                           bool *added, struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f, root ? "t" : "f", source};
+    PGresult *r = NULL;
+    /* xmax = 0 tells an insert from an update */
+    enum fc_err err = exec(db,
+        "INSERT INTO targets (fid, is_root, source) VALUES ($1, $2, $3) "
+        "ON CONFLICT (fid) DO UPDATE SET is_root = targets.is_root OR EXCLUDED.is_root, "
+        " source = CASE WHEN EXCLUDED.is_root AND NOT targets.is_root THEN EXCLUDED.source "
+        "  ELSE targets.source END RETURNING (xmax = 0)", 3, p, &r, diag);
+    if (err)
+        return err;
+    if (added)
+        *added = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f};
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, "DELETE FROM targets WHERE fid = $1", 1, p, &r, diag);
+    if (err)
+        return err;
+    if (removed)
+        *removed = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool *found,
+                                struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f, root ? "t" : "f"};
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, "UPDATE targets SET is_root = $2 WHERE fid = $1", 2, p, &r, diag);
+    if (err)
+        return err;
+    if (found)
+        *found = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return FC_OK;
+}
+
+static enum fc_err fid_list(struct fc_db *db, const char *sql, int n, const char *const *p,
+                            uint64_t **fids, bool **flags, size_t *count, struct fc_diag *diag)
+{
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, sql, n, p, &r, diag);
+    if (err)
+        return err;
+    size_t rows = (size_t)PQntuples(r);
+    *fids = fc_xcalloc(rows + 1, sizeof(uint64_t));
+    if (flags)
+        *flags = fc_xcalloc(rows + 1, sizeof(bool));
+    for (size_t i = 0; i < rows; i++) {
+        (*fids)[i] = strtoull(PQgetvalue(r, (int)i, 0), NULL, 10);
+        if (flags)
+            (*flags)[i] = PQgetvalue(r, (int)i, 1)[0] == 't';
+    }
+    *count = rows;
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_targets_all(struct fc_db *db, uint64_t **fids, bool **roots, size_t *n,
+                           struct fc_diag *diag)
+{
+    return fid_list(db, "SELECT fid, is_root FROM targets ORDER BY fid", 0, NULL, fids, roots, n,
+                    diag);
+}
+
+enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag)
+{
+    return fid_list(db, "SELECT fid FROM targets WHERE last_synced_at IS NULL "
+                        "ORDER BY is_root DESC, added_at, fid", 0, NULL, fids, NULL, n, diag);
+}
+
+enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f};
+    return exec(db, "UPDATE targets SET last_synced_at = now(), last_error = NULL WHERE fid = $1",
+                1, p, NULL, diag);
+}
+
+enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *error,
+                                   struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f, error};
+    return exec(db, "UPDATE targets SET backfill_attempts = backfill_attempts + 1, "
+                    "last_error = $2 WHERE fid = $1", 2, p, NULL, diag);
+}
+
+enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fids, size_t *n,
+                                  struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f};
+    return fid_list(db, "SELECT DISTINCT target_fid FROM links WHERE fid = $1 AND type = 'follow' "
+                        "AND NOT is_remove AND deleted_at IS NULL", 1, p, fids, NULL, n, diag);
+}
+
+enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *dropped,
+                                      struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f};
+    PGresult *r = NULL;
+    enum fc_err err = exec(db,
+        "DELETE FROM targets t WHERE t.fid = $1 AND NOT t.is_root AND NOT EXISTS ("
+        " SELECT 1 FROM links l JOIN targets r ON r.fid = l.fid AND r.is_root "
+        " WHERE l.target_fid = $1 AND l.type = 'follow' AND NOT l.is_remove AND "
+        " l.deleted_at IS NULL)", 1, p, &r, diag);
+    if (err)
+        return err;
+    if (dropped)
+        *dropped = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_targets_describe(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag)
+{
+    PGresult *r = NULL;
+    enum fc_err err = exec(db,
+        "SELECT fid, is_root, source, to_char(added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
+        " coalesce(to_char(last_synced_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), 'pending'), "
+        " coalesce(last_error, '') FROM targets ORDER BY is_root DESC, fid", 0, NULL, &r, diag);
+    if (err)
+        return err;
+    fc_buf_printf(out, "%-10s %-5s %-7s %-17s %-17s %s\n", "fid", "root", "source", "added",
+                  "synced", "last error");
+    for (int i = 0; i < PQntuples(r); i++)
+        fc_buf_printf(out, "%-10s %-5s %-7s %-17s %-17s %s\n", PQgetvalue(r, i, 0),
+                      PQgetvalue(r, i, 1)[0] == 't' ? "yes" : "no", PQgetvalue(r, i, 2),
+                      PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
+    fc_buf_printf(out, "%d targets\n", PQntuples(r));
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_clients_add(struct fc_db *db, uint64_t fid, const char *source,
+                           struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f, source};
+    return exec(db, "INSERT INTO target_clients (client_fid, source) VALUES ($1, $2) "
+                    "ON CONFLICT (client_fid) DO NOTHING", 2, p, NULL, diag);
+}
+
+enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f};
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, "DELETE FROM target_clients WHERE client_fid = $1", 1, p, &r, diag);
+    if (err)
+        return err;
+    if (removed)
+        *removed = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_clients_all(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag)
+{
+    return fid_list(db, "SELECT client_fid FROM target_clients ORDER BY client_fid", 0, NULL, fids,
+                    NULL, n, diag);
+}
+
+enum fc_err fc_cursor_get(struct fc_db *db, const char *hub, unsigned shard, uint64_t *next,
+                          bool *found, struct fc_diag *diag)
+{
+    char s[16];
+    snprintf(s, sizeof(s), "%u", shard);
+    const char *p[] = {hub, s};
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, "SELECT event_id FROM hub_cursors WHERE hub = $1 AND shard = $2",
+                           2, p, &r, diag);
+    if (err)
+        return err;
+    *found = PQntuples(r) == 1;
+    *next = *found ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    PQclear(r);
+    return FC_OK;
+}

@@ -1,0 +1,48 @@
+/* The target set and client set as stored in PostgreSQL, the source of
+ * truth that in-memory and Redis copies are rebuilt from. */
+#ifndef FC_STORE_TARGETS_H
+#define FC_STORE_TARGETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "store/db.h"
+
+/* Adds fid (or upgrades it to root). source: config|admin|follow|client.
+ * *added is true when the fid was not a target before. */
+enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char *source,
+                           bool *added, struct fc_diag *diag);
+enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag);
+enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool *found,
+                                struct fc_diag *diag);
+/* Every target fid (roots flagged) into a caller-freed array. */
+enum fc_err fc_targets_all(struct fc_db *db, uint64_t **fids, bool **roots, size_t *n,
+                           struct fc_diag *diag);
+/* Targets whose backfill is pending, oldest first. */
+enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n,
+                                struct fc_diag *diag);
+enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag);
+enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *error,
+                                   struct fc_diag *diag);
+/* Live follow targets of fid. */
+enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fids, size_t *n,
+                                  struct fc_diag *diag);
+/* Drops a non-root target no root follows any more; *dropped says if it did. */
+enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *dropped,
+                                      struct fc_diag *diag);
+/* A table of the targets for `fcindex targets list`. */
+enum fc_err fc_targets_describe(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag);
+
+enum fc_err fc_clients_add(struct fc_db *db, uint64_t fid, const char *source,
+                           struct fc_diag *diag);
+enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag);
+enum fc_err fc_clients_all(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag);
+
+/* Next event id to read for (hub, shard); 0 when never read. */
+enum fc_err fc_cursor_get(struct fc_db *db, const char *hub, unsigned shard, uint64_t *next,
+                          bool *found, struct fc_diag *diag);
+
+#endif

@@ -1,0 +1,715 @@
+#include "store/writer.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/fctime.h"
+#include "core/hex.h"
+#include "fc/emit.h"
+
+/* Prepared statements, by name and text. */
+enum stmt {
+    S_CAST_ADD, S_CAST_REMOVE, S_CAST_DELETE, S_REACTION_INS, S_REACTION_RESOLVE_CAST,
+    S_REACTION_RESOLVE_URL, S_LINK_INS, S_LINK_RESOLVE, S_VERIF_INS, S_VERIF_RESOLVE,
+    S_USER_DATA, S_COMPACT_UPSERT, S_COMPACT_APPLY, S_DELETE_REACTION, S_DELETE_LINK,
+    S_DELETE_VERIF, S_DELETE_USER_DATA, S_ONCHAIN, S_SIGNER_ADD, S_SIGNER_REMOVE, S_CUSTODY,
+    S_PROOF, S_PROOF_DELETE, S_DEAD_LETTER, S_CURSOR, S_USERS_RECOMPUTE, S_APP_RECOMPUTE,
+    S_COUNT,
+};
+
+static const struct {
+    const char *name;
+    const char *sql;
+} stmts[S_COUNT] = {
+    [S_CAST_ADD] = {"w_cast_add",
+        "INSERT INTO casts (hash, fid, \"timestamp\", text, text_had_nul, type, parent_hash, "
+        " parent_fid, parent_url, root_parent_hash, root_parent_url, embeds, mentions, "
+        " mentions_positions, signer) "
+        "VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, "
+        " CASE WHEN $7::bytea IS NULL THEN NULL ELSE coalesce((SELECT coalesce(c.root_parent_hash, "
+        "  c.hash) FROM casts c WHERE c.hash = $7::bytea), $7::bytea) END, "
+        " CASE WHEN $9::text IS NOT NULL THEN $9::text "
+        "  ELSE (SELECT c.root_parent_url FROM casts c WHERE c.hash = $7::bytea) END, "
+        " $10, $11, $12, $13) "
+        /* a remove that came first left a row without text: fill it, stay deleted */
+        "ON CONFLICT (hash) DO UPDATE SET fid = EXCLUDED.fid, \"timestamp\" = EXCLUDED.\"timestamp\", "
+        " text = EXCLUDED.text, text_had_nul = EXCLUDED.text_had_nul, type = EXCLUDED.type, "
+        " parent_hash = EXCLUDED.parent_hash, parent_fid = EXCLUDED.parent_fid, "
+        " parent_url = EXCLUDED.parent_url, root_parent_hash = EXCLUDED.root_parent_hash, "
+        " root_parent_url = EXCLUDED.root_parent_url, embeds = EXCLUDED.embeds, "
+        " mentions = EXCLUDED.mentions, mentions_positions = EXCLUDED.mentions_positions, "
+        " signer = EXCLUDED.signer WHERE casts.text IS NULL"},
+    [S_CAST_REMOVE] = {"w_cast_remove",
+        /* remove always wins, whatever the timestamps; the latest remove is kept */
+        "INSERT INTO casts (hash, fid, deleted_at, deleted_reason, removed_by, removed_at_ts) "
+        "VALUES ($1, $2, now(), 'removed', $3, to_timestamp($4)) "
+        "ON CONFLICT (hash) DO UPDATE SET deleted_at = coalesce(casts.deleted_at, now()), "
+        " deleted_reason = CASE WHEN casts.deleted_reason IN ('revoked') THEN casts.deleted_reason "
+        "  ELSE 'removed' END, "
+        " removed_by = CASE WHEN casts.removed_at_ts IS NULL OR (EXCLUDED.removed_at_ts, "
+        "  EXCLUDED.removed_by) > (casts.removed_at_ts, casts.removed_by) THEN EXCLUDED.removed_by "
+        "  ELSE casts.removed_by END, "
+        " removed_at_ts = greatest(casts.removed_at_ts, EXCLUDED.removed_at_ts)"},
+    [S_CAST_DELETE] = {"w_cast_delete",
+        "INSERT INTO casts (hash, fid, deleted_at, deleted_reason) VALUES ($1, $2, now(), $3) "
+        "ON CONFLICT (hash) DO UPDATE SET deleted_at = coalesce(casts.deleted_at, now()), "
+        " deleted_reason = coalesce(casts.deleted_reason, EXCLUDED.deleted_reason)"},
+    [S_REACTION_INS] = {"w_reaction_ins",
+        "INSERT INTO reactions (hash, fid, type, is_remove, target_hash, target_fid, target_url, "
+        " \"timestamp\") VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8)) "
+        "ON CONFLICT (hash) DO NOTHING"},
+    /* CRDT for one key: the latest (timestamp, remove-wins-ties, hash) survives,
+     * every other add/remove of the key is marked removed. Pruned and revoked
+     * rows take no part. */
+    [S_REACTION_RESOLVE_CAST] = {"w_reaction_resolve_cast",
+        "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM reactions WHERE fid = $1 AND "
+        " type = $2 AND target_hash = $3 AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "
+        "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC LIMIT 1) "
+        "UPDATE reactions r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
+        " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
+        " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
+    [S_REACTION_RESOLVE_URL] = {"w_reaction_resolve_url",
+        "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM reactions WHERE fid = $1 AND "
+        " type = $2 AND target_url = $3 AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "
+        "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC LIMIT 1) "
+        "UPDATE reactions r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
+        " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
+        " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
+    [S_LINK_INS] = {"w_link_ins",
+        "INSERT INTO links (hash, fid, target_fid, type, is_remove, \"timestamp\", display_timestamp) "
+        "VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7)) ON CONFLICT (hash) DO NOTHING"},
+    [S_LINK_RESOLVE] = {"w_link_resolve",
+        "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM links WHERE fid = $1 AND type = $2 "
+        " AND target_fid = $3 AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "
+        "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC LIMIT 1) "
+        "UPDATE links r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
+        " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
+        " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
+    [S_VERIF_INS] = {"w_verif_ins",
+        "INSERT INTO verifications (hash, fid, address, protocol, is_remove, verification_type, "
+        " chain_id, block_hash, \"timestamp\") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        " to_timestamp($9)) ON CONFLICT (hash) DO NOTHING"},
+    [S_VERIF_RESOLVE] = {"w_verif_resolve",
+        "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM verifications WHERE fid = $1 AND "
+        " address = $2 AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "
+        "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC LIMIT 1) "
+        "UPDATE verifications r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
+        " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
+        " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
+    [S_USER_DATA] = {"w_user_data",
+        /* last write wins by (timestamp, hash) */
+        "INSERT INTO user_data (fid, type, value, hash, \"timestamp\") VALUES ($1, $2, $3, $4, "
+        " to_timestamp($5)) ON CONFLICT (fid, type) DO UPDATE SET value = EXCLUDED.value, "
+        " hash = EXCLUDED.hash, \"timestamp\" = EXCLUDED.\"timestamp\", deleted_at = NULL, "
+        " deleted_reason = NULL WHERE (EXCLUDED.\"timestamp\", EXCLUDED.hash) > "
+        " (user_data.\"timestamp\", user_data.hash)"},
+    [S_COMPACT_UPSERT] = {"w_compact_upsert",
+        "INSERT INTO link_compact_states (fid, type, hash, \"timestamp\", target_fids) VALUES "
+        " ($1, $2, $3, to_timestamp($4), $5) ON CONFLICT (fid, type) DO UPDATE SET "
+        " hash = EXCLUDED.hash, \"timestamp\" = EXCLUDED.\"timestamp\", target_fids = "
+        " EXCLUDED.target_fids WHERE EXCLUDED.\"timestamp\" >= link_compact_states.\"timestamp\""},
+    [S_COMPACT_APPLY] = {"w_compact_apply",
+        /* the compact state deletes older removes, and older adds not in its list */
+        "UPDATE links SET deleted_at = coalesce(deleted_at, now()), deleted_reason = 'removed' "
+        "WHERE fid = $1 AND type = $2 AND \"timestamp\" <= to_timestamp($3) AND "
+        " (deleted_reason IS NULL OR deleted_reason = 'removed') AND "
+        " (is_remove OR NOT (target_fid = ANY($4::bigint[])))"},
+    [S_DELETE_REACTION] = {"w_delete_reaction",
+        "UPDATE reactions SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
+        "WHERE hash = $1 AND (deleted_reason IS NULL OR deleted_reason = 'removed')"},
+    [S_DELETE_LINK] = {"w_delete_link",
+        "UPDATE links SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
+        "WHERE hash = $1 AND (deleted_reason IS NULL OR deleted_reason = 'removed')"},
+    [S_DELETE_VERIF] = {"w_delete_verif",
+        "UPDATE verifications SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
+        "WHERE hash = $1 AND (deleted_reason IS NULL OR deleted_reason = 'removed')"},
+    [S_DELETE_USER_DATA] = {"w_delete_user_data",
+        "UPDATE user_data SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
+        "WHERE hash = $1"},
+    [S_ONCHAIN] = {"w_onchain",
+        "INSERT INTO onchain_events (chain_id, block_number, block_hash, block_timestamp, "
+        " transaction_hash, log_index, tx_index, fid, type, body) VALUES ($1, $2, $3, "
+        " to_timestamp($4), $5, $6, $7, $8, $9, $10) "
+        "ON CONFLICT (chain_id, transaction_hash, log_index) DO NOTHING"},
+    [S_SIGNER_ADD] = {"w_signer_add",
+        /* the earliest add of a key names the app */
+        "INSERT INTO signers (fid, key, key_type, request_fid, added_at, add_block_number, "
+        " add_log_index) VALUES ($1, $2, $3, $4, to_timestamp($5), $6, $7) "
+        "ON CONFLICT (fid, key) DO UPDATE SET key_type = EXCLUDED.key_type, request_fid = "
+        " EXCLUDED.request_fid, added_at = EXCLUDED.added_at, add_block_number = "
+        " EXCLUDED.add_block_number, add_log_index = EXCLUDED.add_log_index "
+        "WHERE signers.add_block_number IS NULL OR (EXCLUDED.add_block_number, "
+        " EXCLUDED.add_log_index) < (signers.add_block_number, signers.add_log_index)"},
+    [S_SIGNER_REMOVE] = {"w_signer_remove",
+        "INSERT INTO signers (fid, key, removed_at) VALUES ($1, $2, to_timestamp($3)) "
+        "ON CONFLICT (fid, key) DO UPDATE SET removed_at = EXCLUDED.removed_at"},
+    [S_CUSTODY] = {"w_custody",
+        "INSERT INTO users (fid, custody_address, recovery_address) VALUES ($1, $2, $3) "
+        "ON CONFLICT (fid) DO UPDATE SET custody_address = EXCLUDED.custody_address, "
+        " recovery_address = coalesce(EXCLUDED.recovery_address, users.recovery_address)"},
+    [S_PROOF] = {"w_proof",
+        "INSERT INTO username_proofs (name, fid, type, owner, signature, \"timestamp\", message_hash) "
+        "VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7) ON CONFLICT (name) DO UPDATE SET "
+        " fid = EXCLUDED.fid, type = EXCLUDED.type, owner = EXCLUDED.owner, signature = "
+        " EXCLUDED.signature, \"timestamp\" = EXCLUDED.\"timestamp\", message_hash = "
+        " EXCLUDED.message_hash, deleted_at = NULL "
+        "WHERE EXCLUDED.\"timestamp\" >= username_proofs.\"timestamp\""},
+    [S_PROOF_DELETE] = {"w_proof_delete",
+        "UPDATE username_proofs SET deleted_at = now() WHERE name = $1 AND fid = $2 AND "
+        " \"timestamp\" <= to_timestamp($3)"},
+    [S_DEAD_LETTER] = {"w_dead_letter",
+        "INSERT INTO dead_letters (source, payload, reason) VALUES ($1, $2, $3) "
+        "ON CONFLICT (source, payload_digest) DO UPDATE SET last_seen = now(), "
+        " attempts = dead_letters.attempts + 1, reason = EXCLUDED.reason"},
+    [S_CURSOR] = {"w_cursor",
+        "INSERT INTO hub_cursors (hub, shard, event_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT (hub, shard) DO UPDATE SET event_id = EXCLUDED.event_id, updated_at = now()"},
+    [S_USERS_RECOMPUTE] = {"w_users_recompute",
+        /* profiles derive from user data: latest live value per type; "" clears */
+        "INSERT INTO users AS u (fid, username, display_name, pfp_url, bio, url, location, "
+        " twitter, github, banner, live_at, profile_token, updated_at, synced_at) "
+        "SELECT f, nullif(max(value) FILTER (WHERE type = 6), ''), "
+        " nullif(max(value) FILTER (WHERE type = 2), ''), nullif(max(value) FILTER (WHERE type = 1), ''), "
+        " nullif(max(value) FILTER (WHERE type = 3), ''), nullif(max(value) FILTER (WHERE type = 5), ''), "
+        " nullif(max(value) FILTER (WHERE type = 7), ''), nullif(max(value) FILTER (WHERE type = 8), ''), "
+        " nullif(max(value) FILTER (WHERE type = 9), ''), nullif(max(value) FILTER (WHERE type = 10), ''), "
+        " nullif(max(value) FILTER (WHERE type = 14), ''), nullif(max(value) FILTER (WHERE type = 13), ''), "
+        " max(d.\"timestamp\"), now() "
+        "FROM unnest($1::bigint[]) AS f LEFT JOIN user_data d ON d.fid = f AND d.deleted_at IS NULL "
+        "GROUP BY f ON CONFLICT (fid) DO UPDATE SET username = EXCLUDED.username, display_name = "
+        " EXCLUDED.display_name, pfp_url = EXCLUDED.pfp_url, bio = EXCLUDED.bio, url = EXCLUDED.url, "
+        " location = EXCLUDED.location, twitter = EXCLUDED.twitter, github = EXCLUDED.github, "
+        " banner = EXCLUDED.banner, live_at = EXCLUDED.live_at, profile_token = "
+        " EXCLUDED.profile_token, updated_at = EXCLUDED.updated_at, synced_at = now()"},
+    [S_APP_RECOMPUTE] = {"w_app_recompute",
+        /* the app the user signed up through: request fid of the earliest signer add */
+        "UPDATE users u SET app_fid = (SELECT s.request_fid FROM signers s WHERE s.fid = u.fid AND "
+        " s.add_block_number IS NOT NULL ORDER BY s.add_block_number, s.add_log_index LIMIT 1) "
+        "WHERE u.fid = ANY($1::bigint[])"},
+};
+
+struct fc_writer {
+    struct fc_db *db;
+    PGconn *conn;
+    bool in_tx;
+    struct fc_buf touched;  /* "{1,2,3}" array text of fids whose derived rows need refresh */
+    size_t n_touched;
+    uint64_t statements;
+};
+
+#define MAX_PARAMS 16
+
+struct params {
+    const char *v[MAX_PARAMS];
+    int len[MAX_PARAMS];
+    int fmt[MAX_PARAMS];
+    char buf[MAX_PARAMS][96];
+    int n;
+};
+
+static void p_null(struct params *p)
+{
+    p->v[p->n] = NULL;
+    p->len[p->n] = 0;
+    p->fmt[p->n] = 0;
+    p->n++;
+}
+
+static void p_text(struct params *p, const char *s)
+{
+    if (!s) {
+        p_null(p);
+        return;
+    }
+    p->v[p->n] = s;
+    p->len[p->n] = 0;
+    p->fmt[p->n] = 0;
+    p->n++;
+}
+
+static void p_u64(struct params *p, uint64_t v)
+{
+    snprintf(p->buf[p->n], sizeof(p->buf[p->n]), "%llu", (unsigned long long)v);
+    p_text(p, p->buf[p->n]);
+}
+
+static void p_bool(struct params *p, bool v)
+{
+    p_text(p, v ? "t" : "f");
+}
+
+/* bytea as binary, so no hex round trip. */
+static void p_bytes(struct params *p, const uint8_t *b, size_t n)
+{
+    p->v[p->n] = (const char *)b;
+    p->len[p->n] = (int)n;
+    p->fmt[p->n] = 1;
+    p->n++;
+}
+
+static enum fc_err run(struct fc_writer *w, enum stmt s, struct params *p, struct fc_diag *diag)
+{
+    PGresult *r = PQexecPrepared(w->conn, stmts[s].name, p->n, p->v, p->len, p->fmt, 0);
+    ExecStatusType st = PQresultStatus(r);
+    enum fc_err err = FC_OK;
+    w->statements++;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        err = fc_diag_set(diag, FC_ERR_DB, "%s: %s", stmts[s].name, PQresultErrorMessage(r));
+    PQclear(r);
+    return err;
+}
+
+enum fc_err fc_writer_new(struct fc_db *db, struct fc_writer **out, struct fc_diag *diag)
+{
+    PGconn *conn = fc_db_pgconn(db);
+    for (int i = 0; i < S_COUNT; i++) {
+        PGresult *r = PQprepare(conn, stmts[i].name, stmts[i].sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "prepare %s: %s", stmts[i].name,
+                                        PQresultErrorMessage(r));
+            PQclear(r);
+            return e;
+        }
+        PQclear(r);
+    }
+    struct fc_writer *w = fc_xcalloc(1, sizeof(*w));
+    w->db = db;
+    w->conn = conn;
+    *out = w;
+    return FC_OK;
+}
+
+void fc_writer_free(struct fc_writer *w)
+{
+    if (!w)
+        return;
+    if (w->in_tx)
+        fc_writer_rollback(w);
+    fc_buf_cleanup(&w->touched);
+    free(w);
+}
+
+uint64_t fc_writer_statements(const struct fc_writer *w)
+{
+    return w->statements;
+}
+
+static void touch(struct fc_writer *w, uint64_t fid)
+{
+    fc_buf_printf(&w->touched, "%s%llu", w->n_touched ? "," : "", (unsigned long long)fid);
+    w->n_touched++;
+}
+
+enum fc_err fc_writer_begin(struct fc_writer *w, struct fc_diag *diag)
+{
+    enum fc_err err = fc_db_exec(w->db, "BEGIN", diag);
+    if (!err)
+        w->in_tx = true;
+    fc_buf_reset(&w->touched);
+    w->n_touched = 0;
+    return err;
+}
+
+void fc_writer_rollback(struct fc_writer *w)
+{
+    fc_db_exec(w->db, "ROLLBACK", NULL);
+    w->in_tx = false;
+}
+
+enum fc_err fc_writer_commit(struct fc_writer *w, struct fc_diag *diag)
+{
+    enum fc_err err = FC_OK;
+    if (w->n_touched) {
+        struct fc_buf arr = FC_BUF_INIT;
+        fc_buf_printf(&arr, "{%s}", w->touched.data);
+        struct params p = {.n = 0};
+        p_text(&p, arr.data);
+        err = run(w, S_USERS_RECOMPUTE, &p, diag);
+        if (!err)
+            err = run(w, S_APP_RECOMPUTE, &p, diag);
+        fc_buf_cleanup(&arr);
+    }
+    if (!err)
+        err = fc_db_exec(w->db, "COMMIT", diag);
+    if (err)
+        fc_writer_rollback(w);
+    w->in_tx = false;
+    return err;
+}
+
+static int64_t unix_of(uint32_t fc_ts)
+{
+    return fc_time_to_unix(fc_ts);
+}
+
+static enum fc_err cast_add(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
+{
+    const __typeof__(m->body.cast_add) *c = &m->body.cast_add;
+    struct fc_buf embeds = FC_BUF_INIT, mentions = FC_BUF_INIT, positions = FC_BUF_INIT;
+    fc_buf_putc(&embeds, '[');
+    for (size_t i = 0; i < c->n_embeds; i++) {
+        if (i)
+            fc_buf_putc(&embeds, ',');
+        if (c->embeds[i].is_cast) {
+            char hex[43];
+            fc_hex_encode(c->embeds[i].cast.hash, 20, hex);
+            fc_buf_printf(&embeds, "{\"cast_id\":{\"fid\":%llu,\"hash\":\"%s\"}}",
+                          (unsigned long long)c->embeds[i].cast.fid, hex);
+        } else {
+            fc_buf_puts(&embeds, "{\"url\":");
+            fc_buf_json_str(&embeds, c->embeds[i].url, c->embeds[i].url_len);
+            fc_buf_putc(&embeds, '}');
+        }
+    }
+    fc_buf_putc(&embeds, ']');
+    fc_buf_putc(&mentions, '{');
+    for (size_t i = 0; i < c->n_mentions; i++)
+        fc_buf_printf(&mentions, "%s%llu", i ? "," : "", (unsigned long long)c->mentions[i]);
+    fc_buf_putc(&mentions, '}');
+    fc_buf_putc(&positions, '{');
+    for (size_t i = 0; i < c->n_positions; i++)
+        fc_buf_printf(&positions, "%s%u", i ? "," : "", c->positions[i]);
+    fc_buf_putc(&positions, '}');
+    struct params p = {.n = 0};
+    p_bytes(&p, m->hash, 20);
+    p_u64(&p, m->fid);
+    p_u64(&p, (uint64_t)unix_of(m->fc_ts));
+    p_text(&p, c->text);
+    p_bool(&p, c->text_had_nul);
+    p_u64(&p, (uint64_t)c->cast_type);
+    if (c->has_parent_cast) {
+        p_bytes(&p, c->parent.hash, 20);
+        p_u64(&p, c->parent.fid);
+    } else {
+        p_null(&p);
+        p_null(&p);
+    }
+    p_text(&p, c->parent_url);
+    p_text(&p, embeds.data);
+    p_text(&p, mentions.data);
+    p_text(&p, positions.data);
+    if (m->signer_len)
+        p_bytes(&p, m->signer, m->signer_len);
+    else
+        p_null(&p);
+    enum fc_err err = run(w, S_CAST_ADD, &p, diag);
+    fc_buf_cleanup(&embeds);
+    fc_buf_cleanup(&mentions);
+    fc_buf_cleanup(&positions);
+    return err;
+}
+
+static enum fc_err reaction(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
+{
+    const __typeof__(m->body.reaction) *r = &m->body.reaction;
+    struct params p = {.n = 0};
+    p_bytes(&p, m->hash, 20);
+    p_u64(&p, m->fid);
+    p_u64(&p, (uint64_t)r->reaction_type);
+    p_bool(&p, m->type == FC_MSG_REACTION_REMOVE);
+    if (r->has_target_cast) {
+        p_bytes(&p, r->target.hash, 20);
+        p_u64(&p, r->target.fid);
+        p_null(&p);
+    } else {
+        p_null(&p);
+        p_null(&p);
+        p_text(&p, r->target_url);
+    }
+    p_u64(&p, (uint64_t)unix_of(m->fc_ts));
+    enum fc_err err = run(w, S_REACTION_INS, &p, diag);
+    if (err)
+        return err;
+    struct params q = {.n = 0};
+    p_u64(&q, m->fid);
+    p_u64(&q, (uint64_t)r->reaction_type);
+    if (r->has_target_cast) {
+        p_bytes(&q, r->target.hash, 20);
+        return run(w, S_REACTION_RESOLVE_CAST, &q, diag);
+    }
+    p_text(&q, r->target_url);
+    return run(w, S_REACTION_RESOLVE_URL, &q, diag);
+}
+
+static enum fc_err link_msg(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
+{
+    const __typeof__(m->body.link) *l = &m->body.link;
+    struct params p = {.n = 0};
+    p_bytes(&p, m->hash, 20);
+    p_u64(&p, m->fid);
+    p_u64(&p, l->target_fid);
+    p_text(&p, l->link_type);
+    p_bool(&p, m->type == FC_MSG_LINK_REMOVE);
+    p_u64(&p, (uint64_t)unix_of(m->fc_ts));
+    if (l->has_display_ts)
+        p_u64(&p, (uint64_t)unix_of(l->display_fc_ts));
+    else
+        p_null(&p);
+    enum fc_err err = run(w, S_LINK_INS, &p, diag);
+    if (err)
+        return err;
+    struct params q = {.n = 0};
+    p_u64(&q, m->fid);
+    p_text(&q, l->link_type);
+    p_u64(&q, l->target_fid);
+    return run(w, S_LINK_RESOLVE, &q, diag);
+}
+
+static enum fc_err compact(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
+{
+    struct fc_buf arr = FC_BUF_INIT;
+    fc_buf_putc(&arr, '{');
+    for (size_t i = 0; i < m->body.compact.n_target_fids; i++)
+        fc_buf_printf(&arr, "%s%llu", i ? "," : "",
+                      (unsigned long long)m->body.compact.target_fids[i]);
+    fc_buf_putc(&arr, '}');
+    struct params p = {.n = 0};
+    p_u64(&p, m->fid);
+    p_text(&p, m->body.compact.link_type);
+    p_bytes(&p, m->hash, 20);
+    p_u64(&p, (uint64_t)unix_of(m->fc_ts));
+    p_text(&p, arr.data);
+    enum fc_err err = run(w, S_COMPACT_UPSERT, &p, diag);
+    if (!err) {
+        struct params q = {.n = 0};
+        p_u64(&q, m->fid);
+        p_text(&q, m->body.compact.link_type);
+        p_u64(&q, (uint64_t)unix_of(m->fc_ts));
+        p_text(&q, arr.data);
+        err = run(w, S_COMPACT_APPLY, &q, diag);
+    }
+    fc_buf_cleanup(&arr);
+    return err;
+}
+
+static enum fc_err verification(struct fc_writer *w, const struct fc_message *m,
+                                struct fc_diag *diag)
+{
+    const __typeof__(m->body.verification) *v = &m->body.verification;
+    struct params p = {.n = 0};
+    p_bytes(&p, m->hash, 20);
+    p_u64(&p, m->fid);
+    p_bytes(&p, v->address, v->address_len);
+    p_u64(&p, (uint64_t)v->protocol);
+    p_bool(&p, m->type == FC_MSG_VERIFICATION_REMOVE);
+    p_u64(&p, v->verification_type);
+    p_u64(&p, v->chain_id);
+    if (v->block_hash_len)
+        p_bytes(&p, v->block_hash, v->block_hash_len);
+    else
+        p_null(&p);
+    p_u64(&p, (uint64_t)unix_of(m->fc_ts));
+    enum fc_err err = run(w, S_VERIF_INS, &p, diag);
+    if (err)
+        return err;
+    struct params q = {.n = 0};
+    p_u64(&q, m->fid);
+    p_bytes(&q, v->address, v->address_len);
+    return run(w, S_VERIF_RESOLVE, &q, diag);
+}
+
+enum fc_err fc_writer_message(struct fc_writer *w, const struct fc_message *m,
+                              struct fc_diag *diag)
+{
+    switch (m->type) {
+    case FC_MSG_CAST_ADD:
+        return cast_add(w, m, diag);
+    case FC_MSG_CAST_REMOVE: {
+        struct params p = {.n = 0};
+        p_bytes(&p, m->body.cast_remove.target_hash, 20);
+        p_u64(&p, m->fid);
+        p_bytes(&p, m->hash, 20);
+        p_u64(&p, (uint64_t)unix_of(m->fc_ts));
+        return run(w, S_CAST_REMOVE, &p, diag);
+    }
+    case FC_MSG_REACTION_ADD:
+    case FC_MSG_REACTION_REMOVE:
+        return reaction(w, m, diag);
+    case FC_MSG_LINK_ADD:
+    case FC_MSG_LINK_REMOVE:
+        return link_msg(w, m, diag);
+    case FC_MSG_LINK_COMPACT_STATE:
+        return compact(w, m, diag);
+    case FC_MSG_VERIFICATION_ADD:
+    case FC_MSG_VERIFICATION_REMOVE:
+        return verification(w, m, diag);
+    case FC_MSG_USER_DATA_ADD: {
+        struct params p = {.n = 0};
+        p_u64(&p, m->fid);
+        p_u64(&p, (uint64_t)m->body.user_data.user_data_type);
+        p_text(&p, m->body.user_data.value);
+        p_bytes(&p, m->hash, 20);
+        p_u64(&p, (uint64_t)unix_of(m->fc_ts));
+        touch(w, m->fid);
+        return run(w, S_USER_DATA, &p, diag);
+    }
+    case FC_MSG_USERNAME_PROOF:
+        return fc_writer_proof(w, &m->body.proof, diag);
+    default:
+        return FC_OK; /* frame actions, storage lending, keys, channels: not indexed */
+    }
+}
+
+enum fc_err fc_writer_delete_message(struct fc_writer *w, const struct fc_message *m,
+                                     const char *reason, struct fc_diag *diag)
+{
+    struct params p = {.n = 0};
+    p_bytes(&p, m->hash, 20);
+    switch (m->type) {
+    case FC_MSG_CAST_ADD:
+        p_u64(&p, m->fid);
+        p_text(&p, reason);
+        return run(w, S_CAST_DELETE, &p, diag);
+    case FC_MSG_REACTION_ADD:
+    case FC_MSG_REACTION_REMOVE: {
+        /* make sure the row exists (the add may not have been seen), then delete it */
+        enum fc_err err = reaction(w, m, diag);
+        p_text(&p, reason);
+        return err ? err : run(w, S_DELETE_REACTION, &p, diag);
+    }
+    case FC_MSG_LINK_ADD:
+    case FC_MSG_LINK_REMOVE: {
+        enum fc_err err = link_msg(w, m, diag);
+        p_text(&p, reason);
+        return err ? err : run(w, S_DELETE_LINK, &p, diag);
+    }
+    case FC_MSG_VERIFICATION_ADD:
+    case FC_MSG_VERIFICATION_REMOVE: {
+        enum fc_err err = verification(w, m, diag);
+        p_text(&p, reason);
+        return err ? err : run(w, S_DELETE_VERIF, &p, diag);
+    }
+    case FC_MSG_USER_DATA_ADD:
+        p_text(&p, reason);
+        touch(w, m->fid);
+        return run(w, S_DELETE_USER_DATA, &p, diag);
+    default:
+        return FC_OK; /* a pruned/revoked CastRemove leaves the cast removed */
+    }
+}
+
+enum fc_err fc_writer_proof(struct fc_writer *w, const struct fc_username_proof *pr,
+                            struct fc_diag *diag)
+{
+    if (!pr->name)
+        return FC_OK;
+    struct params p = {.n = 0};
+    p_text(&p, pr->name);
+    p_u64(&p, pr->fid);
+    p_u64(&p, (uint64_t)(pr->type > 0 ? pr->type : 0));
+    p_bytes(&p, pr->owner, pr->owner_len);
+    p_bytes(&p, pr->signature ? pr->signature : (const uint8_t *)"", pr->signature_len);
+    p_u64(&p, pr->timestamp_unix);
+    p_null(&p);
+    return run(w, S_PROOF, &p, diag);
+}
+
+enum fc_err fc_writer_onchain(struct fc_writer *w, const struct fc_onchain_event *o,
+                              struct fc_diag *diag)
+{
+    struct fc_buf body = FC_BUF_INIT;
+    fc_emit_onchain(o, &body);
+    struct params p = {.n = 0};
+    p_u64(&p, o->chain_id);
+    p_u64(&p, o->block_number);
+    p_bytes(&p, o->block_hash, o->block_hash_len);
+    p_u64(&p, o->block_timestamp_unix);
+    p_bytes(&p, o->tx_hash, o->tx_hash_len);
+    p_u64(&p, o->log_index);
+    p_u64(&p, o->tx_index);
+    p_u64(&p, o->fid);
+    p_u64(&p, (uint64_t)o->type);
+    p_text(&p, body.data);
+    enum fc_err err = run(w, S_ONCHAIN, &p, diag);
+    fc_buf_cleanup(&body);
+    if (err)
+        return err;
+    if (o->type == FC_ONCHAIN_SIGNER && o->body.signer.key_len == 32) {
+        struct params q = {.n = 0};
+        p_u64(&q, o->fid);
+        p_bytes(&q, o->body.signer.key, 32);
+        if (o->body.signer.event_type == 1) {
+            p_u64(&q, o->body.signer.key_type);
+            if (o->body.signer.request_fid)
+                p_u64(&q, o->body.signer.request_fid);
+            else
+                p_null(&q);
+            p_u64(&q, o->block_timestamp_unix);
+            p_u64(&q, o->block_number);
+            p_u64(&q, o->log_index);
+            touch(w, o->fid);
+            return run(w, S_SIGNER_ADD, &q, diag);
+        }
+        p_u64(&q, o->block_timestamp_unix);
+        return run(w, S_SIGNER_REMOVE, &q, diag);
+    }
+    if (o->type == FC_ONCHAIN_ID_REGISTER && o->body.id_register.event_type != 3) {
+        struct params q = {.n = 0};
+        p_u64(&q, o->fid);
+        p_bytes(&q, o->body.id_register.to, 20);
+        if (o->body.id_register.has_recovery)
+            p_bytes(&q, o->body.id_register.recovery, 20);
+        else
+            p_null(&q);
+        return run(w, S_CUSTODY, &q, diag);
+    }
+    return FC_OK;
+}
+
+enum fc_err fc_writer_event(struct fc_writer *w, const struct fc_hub_event *e,
+                            struct fc_diag *diag)
+{
+    enum fc_err err = FC_OK;
+    switch (e->type) {
+    case FC_EVENT_MERGE_MESSAGE:
+        /* deletedMessages need no separate step: the conflict rules above
+         * reach the same result from the merged message alone, and apply
+         * the compact-state rule Snapchain leaves to us. */
+        return e->message ? fc_writer_message(w, e->message, diag) : FC_OK;
+    case FC_EVENT_PRUNE_MESSAGE:
+        return e->message ? fc_writer_delete_message(w, e->message, "pruned", diag) : FC_OK;
+    case FC_EVENT_REVOKE_MESSAGE:
+        return e->message ? fc_writer_delete_message(w, e->message, "revoked", diag) : FC_OK;
+    case FC_EVENT_MERGE_ON_CHAIN_EVENT:
+        return e->onchain ? fc_writer_onchain(w, e->onchain, diag) : FC_OK;
+    case FC_EVENT_MERGE_USERNAME_PROOF:
+        if (e->proof)
+            err = fc_writer_proof(w, e->proof, diag);
+        if (!err && e->deleted_proof && (!e->proof || !e->proof->name || !e->deleted_proof->name ||
+                                         strcmp(e->proof->name, e->deleted_proof->name) != 0)) {
+            struct params p = {.n = 0};
+            p_text(&p, e->deleted_proof->name);
+            p_u64(&p, e->deleted_proof->fid);
+            p_u64(&p, e->deleted_proof->timestamp_unix);
+            err = run(w, S_PROOF_DELETE, &p, diag);
+        }
+        if (!err && e->proof_message)
+            err = fc_writer_message(w, e->proof_message, diag);
+        return err;
+    default:
+        return FC_OK; /* merge failures, block confirmations, hints */
+    }
+}
+
+enum fc_err fc_writer_dead_letter(struct fc_writer *w, const char *source, const char *raw,
+                                  size_t raw_len, const char *reason, struct fc_diag *diag)
+{
+    struct params p = {.n = 0};
+    p_text(&p, source);
+    p_bytes(&p, (const uint8_t *)raw, raw_len > (1u << 20) ? (1u << 20) : raw_len);
+    p_text(&p, reason);
+    return run(w, S_DEAD_LETTER, &p, diag);
+}
+
+enum fc_err fc_writer_set_cursor(struct fc_writer *w, const char *hub, unsigned shard,
+                                 uint64_t next_event_id, struct fc_diag *diag)
+{
+    struct params p = {.n = 0};
+    p_text(&p, hub);
+    p_u64(&p, shard);
+    p_u64(&p, next_event_id);
+    return run(w, S_CURSOR, &p, diag);
+}

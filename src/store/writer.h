@@ -1,0 +1,49 @@
+/* Applies decoded Farcaster data to PostgreSQL with the protocol's conflict
+ * rules, idempotently: applying the same items twice, or in another order,
+ * ends in the same rows. Everything between fc_writer_begin and
+ * fc_writer_commit is one transaction (rows + the stream cursor), so a crash
+ * replays from the last committed cursor. One writer per connection; not
+ * thread-safe. */
+#ifndef FC_STORE_WRITER_H
+#define FC_STORE_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "fc/types.h"
+#include "store/db.h"
+
+struct fc_writer;
+
+/* Prepares the statements on db (which the writer borrows). */
+enum fc_err fc_writer_new(struct fc_db *db, struct fc_writer **out, struct fc_diag *diag);
+void fc_writer_free(struct fc_writer *w);
+
+enum fc_err fc_writer_begin(struct fc_writer *w, struct fc_diag *diag);
+/* Recomputes derived rows (profiles, sign-up app) for the fids touched, then
+ * commits. On error the transaction is rolled back. */
+enum fc_err fc_writer_commit(struct fc_writer *w, struct fc_diag *diag);
+void fc_writer_rollback(struct fc_writer *w);
+
+enum fc_err fc_writer_message(struct fc_writer *w, const struct fc_message *m,
+                              struct fc_diag *diag);
+enum fc_err fc_writer_event(struct fc_writer *w, const struct fc_hub_event *e,
+                            struct fc_diag *diag);
+enum fc_err fc_writer_onchain(struct fc_writer *w, const struct fc_onchain_event *o,
+                              struct fc_diag *diag);
+enum fc_err fc_writer_proof(struct fc_writer *w, const struct fc_username_proof *p,
+                            struct fc_diag *diag);
+/* Soft-deletes the message named by hash (prune or revoke). */
+enum fc_err fc_writer_delete_message(struct fc_writer *w, const struct fc_message *m,
+                                     const char *reason, struct fc_diag *diag);
+enum fc_err fc_writer_dead_letter(struct fc_writer *w, const char *source, const char *raw,
+                                  size_t raw_len, const char *reason, struct fc_diag *diag);
+enum fc_err fc_writer_set_cursor(struct fc_writer *w, const char *hub, unsigned shard,
+                                 uint64_t next_event_id, struct fc_diag *diag);
+
+/* Number of statements run since creation (for benchmarks). */
+uint64_t fc_writer_statements(const struct fc_writer *w);
+
+#endif

@@ -1,0 +1,256 @@
+/* End to end on the recorded fixture corpus, both dialects: the simulator
+ * serves it, `fcindex backfill --all-unsynced --wait` and `fcindex sync
+ * --until-head` run against a real PostgreSQL, and the tables must hold
+ * exactly the fixture's ground truth (expected.json). Running both commands
+ * a second time changes nothing. */
+#include "support/testenv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+static yajl_val get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return yajl_tree_get(v, p, yajl_t_any);
+}
+
+/* Sorted, comma-joined text of a JSON array of strings or numbers. */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *joined(yajl_val arr)
+{
+    size_t n = arr && YAJL_IS_ARRAY(arr) ? YAJL_GET_ARRAY(arr)->len : 0;
+    char **items = fc_xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        yajl_val v = YAJL_GET_ARRAY(arr)->values[i];
+        char tmp[128];
+        if (YAJL_IS_STRING(v))
+            snprintf(tmp, sizeof(tmp), "%s", YAJL_GET_STRING(v));
+        else
+            snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(v));
+        items[i] = fc_xstrdup(tmp);
+    }
+    qsort(items, n, sizeof(char *), cmp_str);
+    struct fc_buf b = FC_BUF_INIT;
+    fc_buf_puts(&b, "");
+    for (size_t i = 0; i < n; i++) {
+        fc_buf_printf(&b, "%s%s", i ? "," : "", items[i]);
+        free(items[i]);
+    }
+    free(items);
+    return fc_buf_take(&b);
+}
+
+static void expect_sql(const char *url, const char *sql, const char *want, const char *what,
+                       const char *fid)
+{
+    char *got = fct_sql_value(url, sql);
+    if (strcmp(got, want) != 0)
+        fail_msg("fid %s %s:\n  got  [%s]\n  want [%s]", fid, what, got, want);
+    free(got);
+}
+
+static void check_against_expected(const char *url, yajl_val expected)
+{
+    yajl_val fids = get(expected, "fids");
+    char sql[1024];
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
+        const char *fid = YAJL_GET_OBJECT(fids)->keys[i];
+        yajl_val e = YAJL_GET_OBJECT(fids)->values[i];
+        char *want;
+        /* casts: live, removed, pruned, revoked */
+        static const struct {
+            const char *key, *cond;
+        } sets[] = {
+            {"live_cast_hashes", "deleted_at IS NULL AND text IS NOT NULL"},
+            {"removed_cast_hashes", "deleted_reason = 'removed'"},
+            {"pruned_cast_hashes", "deleted_reason = 'pruned'"},
+            {"revoked_cast_hashes", "deleted_reason = 'revoked'"},
+        };
+        for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+            want = joined(get(e, sets[k].key));
+            snprintf(sql, sizeof(sql),
+                     "SELECT coalesce(string_agg('0x' || encode(hash, 'hex'), ',' ORDER BY "
+                     "'0x' || encode(hash, 'hex')), '') FROM casts WHERE fid = %s AND %s",
+                     fid, sets[k].cond);
+            expect_sql(url, sql, want, sets[k].key, fid);
+            free(want);
+        }
+        want = joined(get(e, "live_follows"));
+        snprintf(sql, sizeof(sql),
+                 "SELECT coalesce(string_agg(t, ',' ORDER BY t), '') FROM (SELECT DISTINCT "
+                 "target_fid::text AS t FROM links WHERE fid = %s AND type = 'follow' AND NOT "
+                 "is_remove AND deleted_at IS NULL) x", fid);
+        expect_sql(url, sql, want, "live_follows", fid);
+        free(want);
+        /* verified addresses */
+        want = joined(get(get(e, "verified_addresses"), "ethereum"));
+        snprintf(sql, sizeof(sql),
+                 "SELECT coalesce(string_agg('0x' || encode(address, 'hex'), ',' ORDER BY "
+                 "'0x' || encode(address, 'hex')), '') FROM verifications WHERE fid = %s AND "
+                 "protocol = 0 AND NOT is_remove AND deleted_at IS NULL", fid);
+        expect_sql(url, sql, want, "ethereum addresses", fid);
+        free(want);
+        size_t nsol = YAJL_GET_ARRAY(get(get(e, "verified_addresses"), "solana"))->len;
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM verifications WHERE fid = %s AND protocol = 1 AND "
+                 "NOT is_remove AND deleted_at IS NULL", fid);
+        char wantn[32];
+        snprintf(wantn, sizeof(wantn), "%zu", nsol);
+        expect_sql(url, sql, wantn, "solana address count", fid);
+        /* reaction counts per live cast */
+        yajl_val counts = get(e, "cast_reaction_counts");
+        for (size_t c = 0; counts && c < YAJL_GET_OBJECT(counts)->len; c++) {
+            const char *hash = YAJL_GET_OBJECT(counts)->keys[c];
+            yajl_val cv = YAJL_GET_OBJECT(counts)->values[c];
+            char w[64];
+            snprintf(w, sizeof(w), "%lld,%lld", YAJL_GET_INTEGER(get(cv, "likes")),
+                     YAJL_GET_INTEGER(get(cv, "recasts")));
+            snprintf(sql, sizeof(sql),
+                     "SELECT count(*) FILTER (WHERE type = 1) || ',' || count(*) FILTER (WHERE "
+                     "type = 2) FROM reactions WHERE target_hash = decode('%s', 'hex') AND NOT "
+                     "is_remove AND deleted_at IS NULL", hash + 2);
+            expect_sql(url, sql, w, hash, fid);
+        }
+        /* profile fields */
+        static const struct {
+            const char *key, *column;
+        } prof[] = {{"username", "username"}, {"display", "display_name"}, {"pfp", "pfp_url"},
+                    {"bio", "bio"}, {"url", "url"}, {"location", "location"},
+                    {"twitter", "twitter"}, {"github", "github"}, {"banner", "banner"},
+                    {"live_at", "live_at"}};
+        yajl_val profile = get(e, "profile");
+        for (size_t k = 0; k < sizeof(prof) / sizeof(prof[0]); k++) {
+            yajl_val v = get(profile, prof[k].key);
+            const char *w = v && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : "";
+            snprintf(sql, sizeof(sql), "SELECT coalesce(%s, '') FROM users WHERE fid = %s",
+                     prof[k].column, fid);
+            expect_sql(url, sql, w, prof[k].key, fid);
+        }
+        /* the app the user signed up through */
+        yajl_val app = get(e, "app_fid");
+        char wapp[32] = "";
+        if (app && YAJL_IS_INTEGER(app))
+            snprintf(wapp, sizeof(wapp), "%lld", YAJL_GET_INTEGER(app));
+        snprintf(sql, sizeof(sql), "SELECT coalesce(app_fid::text, '') FROM users WHERE fid = %s",
+                 fid);
+        expect_sql(url, sql, wapp, "app_fid", fid);
+        yajl_val custody = get(e, "custody_address");
+        if (custody && YAJL_IS_STRING(custody)) {
+            snprintf(sql, sizeof(sql), "SELECT '0x' || encode(custody_address, 'hex') FROM users "
+                                       "WHERE fid = %s", fid);
+            expect_sql(url, sql, YAJL_GET_STRING(custody), "custody_address", fid);
+        }
+        yajl_val fname = get(e, "fname");
+        if (fname && YAJL_IS_STRING(fname)) {
+            snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg(name, ','), '') FROM "
+                                       "username_proofs WHERE fid = %s AND type = 1 AND deleted_at "
+                                       "IS NULL", fid);
+            expect_sql(url, sql, YAJL_GET_STRING(fname), "fname", fid);
+        }
+    }
+    /* reactions to URLs */
+    yajl_val urls = get(expected, "url_reaction_counts");
+    for (size_t i = 0; urls && i < YAJL_GET_OBJECT(urls)->len; i++) {
+        yajl_val cv = YAJL_GET_OBJECT(urls)->values[i];
+        char w[64];
+        snprintf(w, sizeof(w), "%lld", YAJL_GET_INTEGER(get(cv, "likes")));
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM reactions WHERE target_url = '%s' AND "
+                                   "type = 1 AND NOT is_remove AND deleted_at IS NULL",
+                 YAJL_GET_OBJECT(urls)->keys[i]);
+        expect_sql(url, sql, w, YAJL_GET_OBJECT(urls)->keys[i], "url");
+    }
+    /* totals */
+    yajl_val totals = get(get(expected, "meta"), "totals");
+    char w[32];
+    snprintf(w, sizeof(w), "%lld", YAJL_GET_INTEGER(get(totals, "casts_live")));
+    expect_sql(url, "SELECT count(*) FROM casts WHERE deleted_at IS NULL AND text IS NOT NULL", w,
+               "casts_live", "all");
+    expect_sql(url, "SELECT count(*) FROM dead_letters", "0", "dead letters", "all");
+}
+
+static int run_cmd(const char *url, int port, const char *roots, const char *const *args)
+{
+    char e1[512], e2[128], e3[2048], e4[128];
+    snprintf(e1, sizeof(e1), "DATABASE_URL=%s", url);
+    snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=http://127.0.0.1:%d", port);
+    snprintf(e3, sizeof(e3), "FCINDEX_STRATEGY_ROOT_TARGETS=%s", roots);
+    snprintf(e4, sizeof(e4), "FCINDEX_STRATEGY_TARGET_CLIENTS=9152,309857,22640");
+    const char *env[] = {e1, e2, e3, e4, "FCINDEX_LOG_LEVEL=warn", NULL};
+    const char *argv[8] = {fct_fcindex_bin()};
+    int n = 1;
+    for (; args[n - 1] && n < 7; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_run(argv, env, &out);
+    if (rc != 0)
+        fprintf(stderr, "%s %s: %s\n", args[0], args[1] ? args[1] : "", out.data);
+    fc_buf_cleanup(&out);
+    return rc;
+}
+
+static void index_dialect(const char *dialect)
+{
+    const char *dir = fct_require_env("FCINDEX_FIXTURES");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/expected.json", dir);
+    size_t len;
+    char *text = fc_read_file(path, &len);
+    assert_non_null(text);
+    char err[128];
+    yajl_val expected = yajl_tree_parse(text, err, sizeof(err));
+    free(text);
+    assert_non_null(expected);
+    struct fc_buf roots = FC_BUF_INIT;
+    yajl_val fids = get(expected, "fids");
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++)
+        fc_buf_printf(&roots, "%s%s", i ? "," : "", YAJL_GET_OBJECT(fids)->keys[i]);
+
+    int port;
+    int pid = fct_hubsim_start((const char *[]){"--corpus", dir, "--flavour", dialect, NULL}, &port);
+    char url[512];
+    fct_db_create(dialect, url, sizeof(url));
+    assert_int_equal(run_cmd(url, port, roots.data, (const char *[]){"migrate", NULL}), 0);
+    for (int round = 0; round < 2; round++) {
+        /* the second round must change nothing */
+        assert_int_equal(run_cmd(url, port, roots.data,
+                                 (const char *[]){"backfill", "--all-unsynced", "--wait", NULL}), 0);
+        assert_int_equal(run_cmd(url, port, roots.data,
+                                 (const char *[]){"sync", "--until-head", NULL}), 0);
+        check_against_expected(url, expected);
+        if (round == 0) /* make every target pending again */
+            free(fct_sql_value(url, "UPDATE targets SET last_synced_at = NULL"));
+    }
+    fct_hubsim_stop(pid);
+    fct_db_drop(url);
+    fc_buf_cleanup(&roots);
+    yajl_tree_free(expected);
+}
+
+static void snapchain_corpus(void **state)
+{
+    (void)state;
+    index_dialect("snapchain");
+}
+
+static void hubble_corpus(void **state)
+{
+    (void)state;
+    index_dialect("hubble");
+}
+
+int main(void)
+{
+    fct_require_env("DATABASE_URL");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(snapchain_corpus),
+        cmocka_unit_test(hubble_corpus),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
