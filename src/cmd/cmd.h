@@ -47,5 +47,6 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx);
 int fc_cmd_clients(struct fc_cmd_ctx *ctx);
 int fc_cmd_backfill(struct fc_cmd_ctx *ctx);
 int fc_cmd_sync(struct fc_cmd_ctx *ctx);
+int fc_cmd_serve(struct fc_cmd_ctx *ctx);
 
 #endif

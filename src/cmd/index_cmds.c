@@ -1,5 +1,6 @@
 /* Operator commands over the target set and the indexer: targets, clients,
  * backfill, sync. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,51 @@ int fc_cmd_sync(struct fc_cmd_ctx *ctx)
     } else {
         printf("sync: %zu pages, %zu events, %zu applied, %zu new targets, %zu dropped\n",
                st.pages, st.events, st.kept, st.new_targets, st.dropped_targets);
+    }
+out:
+    fc_indexer_free(ix);
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    return rc;
+}
+
+static volatile int stop_flag;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+int fc_cmd_serve(struct fc_cmd_ctx *ctx)
+{
+    for (int i = 0; i < ctx->argc; i++) {
+        if (strcmp(ctx->argv[i], "--role=all") != 0 && strcmp(ctx->argv[i], "--role=indexer") != 0) {
+            fputs("usage: fcindex serve [--role=all|indexer]\n", stderr);
+            return FC_EXIT_USAGE;
+        }
+    }
+    struct fc_config cfg;
+    struct fc_db *db = NULL;
+    struct fc_indexer *ix = NULL;
+    struct fc_diag diag = {{0}};
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    if (rc || (rc = open_db(&cfg, &db)))
+        goto out;
+    if (fc_indexer_new(&cfg, &ix, &diag)) {
+        fprintf(stderr, "fcindex serve: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+        goto out;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (fc_indexer_run(ix, &stop_flag, &diag)) {
+        fprintf(stderr, "fcindex serve: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
     }
 out:
     fc_indexer_free(ix);

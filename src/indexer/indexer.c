@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/fctime.h"
@@ -102,6 +104,8 @@ static void set_remove(struct fidset *s, uint64_t fid)
 struct queue {
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    bool daemon;               /* serve: wait for work instead of ending when idle */
+    volatile const int *stop;  /* serve: set by the signal handler */
     uint64_t *fids;
     size_t head, tail, cap;
     struct fidset queued; /* queued or running */
@@ -143,10 +147,20 @@ static void queue_push(struct queue *q, uint64_t fid)
 static uint64_t queue_pop(struct queue *q)
 {
     pthread_mutex_lock(&q->lock);
-    while (q->head == q->tail && q->running > 0)
-        pthread_cond_wait(&q->cond, &q->lock);
+    while (q->head == q->tail && (q->running > 0 || q->daemon)) {
+        if (q->daemon && q->stop && *q->stop)
+            break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&q->cond, &q->lock, &until);
+    }
     uint64_t fid = 0;
-    if (q->head < q->tail) {
+    if (q->head < q->tail && !(q->stop && *q->stop)) {
         fid = q->fids[q->head++];
         q->running++;
     }
@@ -175,6 +189,7 @@ struct fc_indexer {
     unsigned shards;
     pthread_mutex_t stats_lock;
     struct fc_backfill_stats bstats;
+    int64_t started_ms, last_report_ms;
 };
 
 static enum fc_err open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag)
@@ -277,8 +292,34 @@ struct worker {
     const char *source; /* endpoint, for dead letters */
     enum fc_err apply_err;
     struct fc_diag apply_diag;
-    size_t messages, dead;
+    size_t messages, dead, reported;
 };
+
+/* Progress of long runs: fids done/total, messages/s and an ETA; a line
+ * rewritten in place on a terminal, a log line every 10 s otherwise. Called
+ * with stats_lock held. */
+static void report_progress(struct fc_indexer *ix, bool final)
+{
+    int64_t now = fc_now_mono_ms();
+    bool tty = isatty(2);
+    if (!final && now - ix->last_report_ms < (tty ? 500 : 10000))
+        return;
+    ix->last_report_ms = now;
+    pthread_mutex_lock(&ix->queue.lock);
+    size_t waiting = ix->queue.tail - ix->queue.head + ix->queue.running;
+    pthread_mutex_unlock(&ix->queue.lock);
+    size_t done = ix->bstats.jobs_ok + ix->bstats.jobs_failed;
+    double secs = (double)(now - ix->started_ms) / 1000.0;
+    double rate = secs > 0 ? (double)ix->bstats.messages / secs : 0;
+    double fids_per_s = secs > 0 ? (double)done / secs : 0;
+    double eta = fids_per_s > 0 ? (double)waiting / fids_per_s : 0;
+    if (tty)
+        fprintf(stderr, "\rbackfill: %zu/%zu fids, %zu messages, %.0f msg/s, ETA %.0f s   %s",
+                done, done + waiting, ix->bstats.messages, rate, eta, final ? "\n" : "");
+    else
+        log_info("backfill", "progress: %zu/%zu fids, %zu messages, %.0f msg/s, ETA %.0f s",
+                 done, done + waiting, ix->bstats.messages, rate, eta);
+}
 
 static void apply_item(void *ud, const struct fc_item *it)
 {
@@ -450,6 +491,9 @@ static void *backfill_thread(void *arg)
             ix->bstats.jobs_failed++;
         else
             ix->bstats.jobs_ok++;
+        ix->bstats.messages += wk->messages - wk->reported;
+        wk->reported = wk->messages;
+        report_progress(ix, false);
         pthread_mutex_unlock(&ix->stats_lock);
         queue_done(&ix->queue, fid);
     }
@@ -478,6 +522,7 @@ enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, siz
     int started = 0;
     memset(&ix->bstats, 0, sizeof(ix->bstats));
     int64_t t0 = fc_now_mono_ms();
+    ix->started_ms = ix->last_report_ms = t0;
     for (int i = 0; i < nworkers && !err; i++) {
         struct worker *wk = &workers[i];
         wk->ix = ix;
@@ -505,6 +550,8 @@ enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, siz
     free(threads);
     ix->bstats.messages = messages;
     ix->bstats.dead_letters = dead;
+    if (isatty(2) && ix->bstats.jobs_ok + ix->bstats.jobs_failed > 0)
+        report_progress(ix, true);
     if (stats)
         *stats = ix->bstats;
     log_info("backfill", "%zu fids done, %zu failed, %zu messages in %lld ms (%.0f messages/s)",
@@ -564,6 +611,7 @@ static enum fc_err follow_side_effects(struct follower *fo, const struct fc_mess
         enum fc_err err = fc_targets_add(ix->db, t, false, "follow", &added, &fo->diag);
         if (!err && added) {
             set_add(&ix->targets, t);
+            queue_push(&ix->queue, t); /* backfilled by the workers when serving */
             fo->stats->new_targets++;
         }
         return err;
@@ -612,6 +660,7 @@ static void apply_event(void *ud, const struct fc_item *it)
                 if (!fo->err) {
                     set_add(&ix->targets, e->onchain->fid);
                     set_add(&ix->roots, e->onchain->fid);
+                    queue_push(&ix->queue, e->onchain->fid);
                     fo->stats->new_targets += added;
                     keep = true;
                 }
@@ -631,6 +680,16 @@ static void apply_event(void *ud, const struct fc_item *it)
     fo->err = fc_writer_event(fo->w, e, &fo->diag);
     if (!fo->err && e->type == FC_EVENT_MERGE_MESSAGE)
         fo->err = follow_side_effects(fo, e->message);
+}
+
+static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
+                                 struct fc_hub_conn *conn, unsigned shard, int pin_hub,
+                                 const char *cursor_hub, struct fc_sync_stats *stats,
+                                 struct fc_diag *diag);
+
+static bool stopping(const struct fc_indexer *ix)
+{
+    return ix->queue.stop && *ix->queue.stop;
 }
 
 static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
@@ -667,10 +726,104 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         if ((err = fc_writer_commit(w, diag)))
             return err;
         stats->pages++;
-        if (!n || next == from)
-            return FC_OK; /* caught up with the head */
+        if (!n || next == from || stopping(ix))
+            return FC_OK; /* caught up with the head (or asked to stop) */
         from = next;
     }
+}
+
+static enum fc_err sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct fc_hub_conn *conn,
+                             struct fc_sync_stats *stats, struct fc_diag *diag)
+{
+    enum fc_err err = FC_OK;
+    if (ix->snapchain) {
+        for (unsigned s = 1; s <= ix->shards && !err; s++)
+            err = follow_stream(ix, w, conn, s, -1, "snapchain", stats, diag);
+    } else {
+        err = follow_stream(ix, w, conn, 0, 0, fc_hub_client_hub_name(ix->hubs, 0), stats, diag);
+    }
+    return err;
+}
+
+enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, struct fc_diag *diag)
+{
+    ix->queue.daemon = true;
+    ix->queue.stop = stop;
+    int nworkers = ix->cfg->backfill_workers;
+    struct worker *workers = fc_xcalloc((size_t)nworkers, sizeof(*workers));
+    pthread_t *threads = fc_xcalloc((size_t)nworkers, sizeof(*threads));
+    enum fc_err err = FC_OK;
+    int started = 0;
+    ix->started_ms = ix->last_report_ms = fc_now_mono_ms();
+    for (int i = 0; i < nworkers && !err; i++) {
+        struct worker *wk = &workers[i];
+        wk->ix = ix;
+        err = open_db(ix->cfg, &wk->db, diag);
+        if (!err)
+            err = fc_writer_new(wk->db, &wk->w, diag);
+        if (!err) {
+            wk->conn = fc_hub_conn_new(ix->hubs);
+            if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
+                started++;
+        }
+    }
+    struct fc_writer *w = NULL;
+    if (!err)
+        err = fc_writer_new(ix->db, &w, diag);
+    struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
+    struct fc_sync_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    int64_t last_refill = 0, last_log = fc_now_mono_ms();
+    size_t last_events = 0;
+    log_info("serve", "indexing: %d backfill workers, %s with %u shard%s", nworkers,
+             ix->snapchain ? "Snapchain" : "Hubble", ix->shards, ix->shards == 1 ? "" : "s");
+    while (!err && !*stop) {
+        int64_t now = fc_now_mono_ms();
+        if (now - last_refill > 5000) {
+            /* pending work is derived from PostgreSQL: nothing is lost with the queue */
+            uint64_t *fids;
+            size_t n;
+            if (fc_targets_unsynced(ix->db, &fids, &n, diag) == FC_OK) {
+                for (size_t i = 0; i < n; i++)
+                    queue_push(&ix->queue, fids[i]);
+                free(fids);
+            }
+            last_refill = now;
+        }
+        size_t before = stats.events;
+        err = sync_pass(ix, w, conn, &stats, diag);
+        if (err) {
+            /* a hub outage is not fatal for a server: log, wait, go on */
+            log_warn("sync", "%s; retrying", diag->msg);
+            err = FC_OK;
+            for (int i = 0; i < 20 && !*stop; i++)
+                usleep(100000);
+            continue;
+        }
+        if (now - last_log > 10000) {
+            log_info("sync", "%zu events read, %zu applied, %zu new targets, %zu dropped",
+                     stats.events - last_events, stats.kept, stats.new_targets,
+                     stats.dropped_targets);
+            last_events = stats.events;
+            last_log = now;
+        }
+        if (stats.events == before) /* caught up: poll again shortly */
+            for (int i = 0; i < 10 && !*stop; i++)
+                usleep(100000);
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; i < nworkers; i++) {
+        fc_hub_conn_free(workers[i].conn);
+        fc_writer_free(workers[i].w);
+        fc_db_close(workers[i].db);
+    }
+    free(workers);
+    free(threads);
+    fc_hub_conn_free(conn);
+    fc_writer_free(w);
+    log_info("serve", "stopped");
+    return err;
 }
 
 enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_stats *stats,
@@ -685,14 +838,9 @@ enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_sta
     if (err)
         return err;
     struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
-    if (ix->snapchain) {
-        /* Snapchain ids are global: one cursor per shard, any hub may serve it. */
-        for (unsigned s = 1; s <= ix->shards && !err; s++)
-            err = follow_stream(ix, w, conn, s, -1, "snapchain", stats, diag);
-    } else {
-        /* Hubble ids are per hub: read from the first hub with its own cursor. */
-        err = follow_stream(ix, w, conn, 0, 0, fc_hub_client_hub_name(ix->hubs, 0), stats, diag);
-    }
+    /* Snapchain ids are global: one cursor per shard, any hub may serve it.
+     * Hubble ids are per hub: read from the first hub with its own cursor. */
+    err = sync_pass(ix, w, conn, stats, diag);
     fc_hub_conn_free(conn);
     fc_writer_free(w);
     log_info("sync", "%zu pages, %zu events, %zu kept, %zu new targets, %zu dropped",

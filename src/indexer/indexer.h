@@ -43,4 +43,9 @@ enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, siz
 enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_stats *stats,
                                        struct fc_diag *diag);
 
+/* Serves: backfill workers take pending targets (re-derived from PostgreSQL
+ * every few seconds) while this thread follows the event streams, until
+ * *stop becomes non-zero; in-flight work then finishes. */
+enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, struct fc_diag *diag);
+
 #endif
