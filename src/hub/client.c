@@ -525,19 +525,27 @@ enum fc_err fc_hub_get_raw(struct fc_hub_conn *conn, const char *path_query, int
 enum fc_err fc_hub_info(struct fc_hub_conn *conn, int pin_hub, struct fc_hub_info *info,
                         size_t *hub, struct fc_diag *diag)
 {
-    struct fc_buf body = FC_BUF_INIT;
-    enum fc_err err = fc_hub_get_raw(conn, "/v1/info", pin_hub, &body, hub, diag);
-    if (err) {
+    yajl_val root = NULL;
+    /* A broken body (cut or garbled in transit) is fetched again, like a page. */
+    for (int attempt = 0; attempt <= conn->c->o.retries && !root; attempt++) {
+        struct fc_buf body = FC_BUF_INIT;
+        enum fc_err err = fc_hub_get_raw(conn, "/v1/info", pin_hub, &body, hub, diag);
+        if (err) {
+            fc_buf_cleanup(&body);
+            return err;
+        }
+        char errbuf[128];
+        root = yajl_tree_parse(body.data ? body.data : "", errbuf, sizeof(errbuf));
         fc_buf_cleanup(&body);
-        return err;
+        if (root && !YAJL_IS_OBJECT(root)) {
+            yajl_tree_free(root);
+            root = NULL;
+        }
+        if (!root)
+            sleep_ms(conn->c->o.backoff_base_ms);
     }
-    char errbuf[128];
-    yajl_val root = yajl_tree_parse(body.data, errbuf, sizeof(errbuf));
-    fc_buf_cleanup(&body);
-    if (!root || !YAJL_IS_OBJECT(root)) {
-        yajl_tree_free(root);
+    if (!root)
         return fc_diag_set(diag, FC_ERR_INVALID, "/v1/info is not a JSON object");
-    }
     memset(info, 0, sizeof(*info));
     const char *ns_path[] = {"numShards", NULL}, *si_path[] = {"shardInfos", NULL},
                *v_path[] = {"version", NULL};

@@ -256,8 +256,10 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
         struct fc_hub_info info;
         err = fc_hub_info(conn, -1, &info, NULL, diag);
         fc_hub_conn_free(conn);
-        ix->snapchain = info.snapchain;
-        ix->shards = info.snapchain ? info.num_shards : 1;
+        if (!err) {
+            ix->snapchain = info.snapchain;
+            ix->shards = info.snapchain ? info.num_shards : 1;
+        }
     }
     if (err) {
         fc_indexer_free(ix);

@@ -39,7 +39,11 @@ enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char
         "INSERT INTO targets (fid, is_root, source) VALUES ($1, $2, $3) "
         "ON CONFLICT (fid) DO UPDATE SET is_root = targets.is_root OR EXCLUDED.is_root, "
         " source = CASE WHEN EXCLUDED.is_root AND NOT targets.is_root THEN EXCLUDED.source "
-        "  ELSE targets.source END RETURNING (xmax = 0)", 3, p, &r, diag);
+        "  ELSE targets.source END, "
+        /* a new root needs its follows expanded: backfill it again */
+        " last_synced_at = CASE WHEN EXCLUDED.is_root AND NOT targets.is_root THEN NULL "
+        "  ELSE targets.last_synced_at END "
+        "RETURNING (xmax = 0) OR last_synced_at IS NULL", 3, p, &r, diag);
     if (err)
         return err;
     if (added)
@@ -70,7 +74,9 @@ enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool 
     u64s(f, sizeof(f), fid);
     const char *p[] = {f, root ? "t" : "f"};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "UPDATE targets SET is_root = $2 WHERE fid = $1", 2, p, &r, diag);
+    enum fc_err err = exec(db, "UPDATE targets SET is_root = $2, last_synced_at = CASE WHEN $2 "
+                               "AND NOT is_root THEN NULL ELSE last_synced_at END WHERE fid = $1",
+                           2, p, &r, diag);
     if (err)
         return err;
     if (found)

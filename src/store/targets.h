@@ -12,7 +12,8 @@
 #include "store/db.h"
 
 /* Adds fid (or upgrades it to root). source: config|admin|follow|client.
- * *added is true when the fid was not a target before. */
+ * *added is true when the fid now needs a backfill: it was not a target, or
+ * it just became a root (whose follows must be expanded). */
 enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char *source,
                            bool *added, struct fc_diag *diag);
 enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag);

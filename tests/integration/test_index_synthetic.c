@@ -1,0 +1,335 @@
+/* The indexer against the synthetic network: the database equals `hubsim
+ * truth` for the same roots and clients; kill -9 at random points during
+ * backfill and sync, then finishing, ends in the clean run's state; so do
+ * hub faults (errors, 429s, resets, truncation, broken JSON, a dead hub). */
+#include "support/testenv.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+#define NET_ARGS "--seed", "5", "--fids", "300", "--history-ticks", "40"
+
+static yajl_val get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return yajl_tree_get(v, p, yajl_t_any);
+}
+
+struct env {
+    char db[512];
+    char hubs[256];
+    char e_db[600], e_hubs[300];
+    const char *vars[8];
+};
+
+static void env_init(struct env *e, const char *db, const char *hubs)
+{
+    snprintf(e->db, sizeof(e->db), "%s", db);
+    snprintf(e->hubs, sizeof(e->hubs), "%s", hubs);
+    snprintf(e->e_db, sizeof(e->e_db), "DATABASE_URL=%s", db);
+    snprintf(e->e_hubs, sizeof(e->e_hubs), "FCINDEX_HUBS_URLS=%s", hubs);
+    e->vars[0] = e->e_db;
+    e->vars[1] = e->e_hubs;
+    e->vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=1,2";
+    e->vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=9152";
+    e->vars[4] = "FCINDEX_LOG_LEVEL=error";
+    e->vars[5] = "FCINDEX_HUBS_RETRIES=30";
+    e->vars[6] = NULL;
+}
+
+static int fcindex(struct env *e, const char *a, const char *b, const char *c)
+{
+    const char *argv[] = {fct_fcindex_bin(), a, b, c, NULL};
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_run(argv, e->vars, &out);
+    if (rc != 0 && rc != -1)
+        fprintf(stderr, "fcindex %s %s: rc %d: %s\n", a, b ? b : "", rc, out.data);
+    fc_buf_cleanup(&out);
+    return rc;
+}
+
+/* Backfill and sync until no target is pending (sync discovers new roots
+ * whose follows need a backfill in turn). */
+static void index_fully(struct env *e)
+{
+    assert_int_equal(fcindex(e, "migrate", NULL, NULL), 0);
+    for (int round = 0; round < 6; round++) {
+        assert_int_equal(fcindex(e, "backfill", "--all-unsynced", "--wait"), 0);
+        assert_int_equal(fcindex(e, "sync", "--until-head", NULL), 0);
+        char *pending = fct_sql_value(e->db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
+        bool done = strcmp(pending, "0") == 0;
+        free(pending);
+        if (done)
+            return;
+    }
+    fail_msg("targets still pending after 6 rounds");
+}
+
+/* A digest of everything the indexer wrote, without ingestion times. */
+static char *fingerprint(const char *db)
+{
+    return fct_sql_value(db,
+        "SELECT md5(concat_ws('|',"
+        " (SELECT string_agg(encode(hash,'hex')||':'||fid||':'||coalesce(md5(text),'~')||':'||"
+        "   coalesce(deleted_reason,'-')||':'||coalesce(encode(parent_hash,'hex'),''), ',' ORDER BY hash) FROM casts),"
+        " (SELECT string_agg(encode(hash,'hex')||':'||is_remove||':'||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM reactions),"
+        " (SELECT string_agg(encode(hash,'hex')||':'||is_remove||':'||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM links),"
+        " (SELECT string_agg(encode(hash,'hex')||':'||is_remove||':'||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM verifications),"
+        " (SELECT string_agg(fid||':'||type||':'||md5(value)||':'||coalesce(deleted_reason,'-'), ',' ORDER BY fid, type) FROM user_data),"
+        " (SELECT string_agg(fid||':'||coalesce(username,'')||':'||coalesce(md5(bio),'')||':'||coalesce(app_fid::text,'')||':'||"
+        "   coalesce(encode(custody_address,'hex'),''), ',' ORDER BY fid) FROM users),"
+        " (SELECT string_agg(fid||':'||is_root||':'||source||':'||(last_synced_at IS NOT NULL), ',' ORDER BY fid) FROM targets),"
+        " (SELECT string_agg(name||':'||fid, ',' ORDER BY name) FROM username_proofs),"
+        " (SELECT string_agg(fid||':'||encode(key,'hex')||':'||coalesce(request_fid::text,'')||':'||(removed_at IS NULL), ',' ORDER BY fid, key) FROM signers),"
+        " (SELECT string_agg(chain_id||':'||encode(transaction_hash,'hex')||':'||log_index, ',' ORDER BY chain_id, transaction_hash, log_index) FROM onchain_events),"
+        " (SELECT string_agg(hub||':'||shard||':'||event_id, ',' ORDER BY hub, shard) FROM hub_cursors)))");
+}
+
+static char *sorted_csv(yajl_val arr, const char *field)
+{
+    struct fc_buf sql = FC_BUF_INIT;
+    fc_buf_puts(&sql, "");
+    size_t n = arr && YAJL_IS_ARRAY(arr) ? YAJL_GET_ARRAY(arr)->len : 0;
+    char **items = fc_xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        yajl_val v = YAJL_GET_ARRAY(arr)->values[i];
+        if (field)
+            v = get(v, field);
+        char tmp[128];
+        if (YAJL_IS_STRING(v))
+            snprintf(tmp, sizeof(tmp), "%s", YAJL_GET_STRING(v));
+        else
+            snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(v));
+        items[i] = fc_xstrdup(tmp);
+    }
+    for (size_t i = 0; i + 1 < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (strcmp(items[i], items[j]) > 0) {
+                char *t = items[i];
+                items[i] = items[j];
+                items[j] = t;
+            }
+    for (size_t i = 0; i < n; i++) {
+        fc_buf_printf(&sql, "%s%s", i ? "," : "", items[i]);
+        free(items[i]);
+    }
+    free(items);
+    return fc_buf_take(&sql);
+}
+
+static void expect(const char *db, const char *sql, const char *want, const char *what,
+                   long long fid)
+{
+    char *got = fct_sql_value(db, sql);
+    if (strcmp(got, want) != 0)
+        fail_msg("fid %lld %s:\n got  [%.300s]\n want [%.300s]", fid, what, got, want);
+    free(got);
+}
+
+static void database_equals_truth(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
+    char db[512], hubs[64];
+    fct_db_create("truth", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    index_fully(&e);
+
+    struct fc_buf out = FC_BUF_INIT;
+    const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", "1,2",
+                          "--clients", "9152", NULL};
+    assert_int_equal(fct_run(argv, NULL, &out), 0);
+    char err[128];
+    yajl_val truth = yajl_tree_parse(out.data, err, sizeof(err));
+    fc_buf_cleanup(&out);
+    assert_non_null(truth);
+    yajl_val targets = get(truth, "targets");
+    /* the target set, with how each got in */
+    struct fc_buf want = FC_BUF_INIT;
+    fc_buf_puts(&want, "");
+    size_t nt = YAJL_GET_ARRAY(targets)->len;
+    size_t clients = 0;
+    for (size_t i = 0; i < nt; i++) {
+        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
+        const char *src = YAJL_GET_STRING(get(t, "source"));
+        clients += strcmp(src, "client") == 0;
+        fc_buf_printf(&want, "%s%lld:%s:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")),
+                      YAJL_IS_TRUE(get(t, "is_root")) ? "t" : "f", src);
+    }
+    assert_true(nt > 20);
+    assert_true(clients > 0); /* the stream made some sign-ups through app 9152 */
+    expect(db, "SELECT string_agg(fid||':'||(CASE WHEN is_root THEN 't' ELSE 'f' END)||':'||source, ',' "
+               "ORDER BY fid) FROM targets", want.data, "target set", 0);
+    fc_buf_cleanup(&want);
+    char sql[1024];
+    for (size_t i = 0; i < nt; i++) {
+        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
+        long long fid = YAJL_GET_INTEGER(get(t, "fid"));
+        char *w = sorted_csv(get(t, "casts"), NULL);
+        snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY "
+                 "'0x'||encode(hash,'hex')), '') FROM casts WHERE fid = %lld AND deleted_at IS NULL "
+                 "AND text IS NOT NULL", fid);
+        expect(db, sql, w, "live casts", fid);
+        free(w);
+        w = sorted_csv(get(t, "removed_casts"), NULL);
+        snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY "
+                 "'0x'||encode(hash,'hex')), '') FROM casts WHERE fid = %lld AND deleted_reason = "
+                 "'removed'", fid);
+        expect(db, sql, w, "removed casts", fid);
+        free(w);
+        w = sorted_csv(get(t, "follows"), NULL);
+        snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg(t, ',' ORDER BY t), '') FROM (SELECT "
+                 "DISTINCT target_fid::text t FROM links WHERE fid = %lld AND NOT is_remove AND "
+                 "deleted_at IS NULL) x", fid);
+        expect(db, sql, w, "follows", fid);
+        free(w);
+        w = sorted_csv(get(t, "reactions"), "hash");
+        snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY "
+                 "'0x'||encode(hash,'hex')), '') FROM reactions WHERE fid = %lld AND NOT is_remove "
+                 "AND deleted_at IS NULL", fid);
+        expect(db, sql, w, "reactions", fid);
+        free(w);
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM verifications WHERE fid = %lld AND NOT "
+                 "is_remove AND deleted_at IS NULL", fid);
+        char n[32];
+        snprintf(n, sizeof(n), "%zu", YAJL_GET_ARRAY(get(t, "verifications"))->len);
+        expect(db, sql, n, "verifications", fid);
+        yajl_val profile = get(t, "profile");
+        static const char *const fields[][2] = {{"username", "username"}, {"display", "display_name"},
+                                                {"bio", "bio"}, {"pfp", "pfp_url"}, {"url", "url"},
+                                                {"location", "location"}, {"twitter", "twitter"},
+                                                {"github", "github"}};
+        for (size_t k = 0; k < 8; k++) {
+            yajl_val v = get(profile, fields[k][0]);
+            snprintf(sql, sizeof(sql), "SELECT coalesce(%s, '') FROM users WHERE fid = %lld",
+                     fields[k][1], fid);
+            expect(db, sql, v && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : "", fields[k][0], fid);
+        }
+        long long app = YAJL_GET_INTEGER(get(t, "app_fid"));
+        snprintf(n, sizeof(n), "%lld", app);
+        snprintf(sql, sizeof(sql), "SELECT coalesce(app_fid, 0) FROM users WHERE fid = %lld", fid);
+        expect(db, sql, n, "app_fid", fid);
+    }
+    yajl_tree_free(truth);
+    fct_db_drop(db);
+    fct_hubsim_stop(pid);
+}
+
+/* The clean run's fingerprint, for the crash and fault tests. */
+static char *clean_fingerprint(int port)
+{
+    char db[512], hubs[64];
+    fct_db_create("clean", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    index_fully(&e);
+    char *fp = fingerprint(db);
+    fct_db_drop(db);
+    return fp;
+}
+
+/* Runs a command, killing it with SIGKILL after delay_ms; returns true when
+ * it finished by itself first. */
+static bool run_and_kill(struct env *e, const char *a, const char *b, const char *c, int delay_ms)
+{
+    const char *argv[] = {fct_fcindex_bin(), a, b, c, NULL};
+    int fd;
+    int pid = fct_spawn(argv, e->vars, &fd);
+    assert_true(pid > 0);
+    for (int waited = 0; waited < delay_ms; waited += 5) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            close(fd);
+            return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        }
+        usleep(5000);
+    }
+    kill(pid, SIGKILL);
+    fct_wait(pid, fd, NULL);
+    return false;
+}
+
+static void crash_anywhere_then_finish(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
+    char *want = clean_fingerprint(port);
+    char db[512], hubs[64];
+    fct_db_create("crash", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    srandom(12345);
+    int kills = 0;
+    for (int round = 0; round < 8; round++) {
+        /* backfill and sync, each killed at random points until one finishes */
+        while (!run_and_kill(&e, "backfill", "--all-unsynced", "--wait", 30 + (int)(random() % 400)))
+            kills++;
+        while (!run_and_kill(&e, "sync", "--until-head", NULL, 20 + (int)(random() % 250)))
+            kills++;
+        char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
+        bool done = strcmp(pending, "0") == 0;
+        free(pending);
+        if (done && kills >= 20)
+            break;
+        if (done) /* more kill points: start over on a fresh database state */
+            free(fct_sql_value(db, "UPDATE targets SET last_synced_at = NULL"));
+    }
+    assert_true(kills >= 20);
+    char *got = fingerprint(db);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    fct_db_drop(db);
+    fct_hubsim_stop(pid);
+}
+
+static void hub_faults_change_nothing(void **state)
+{
+    (void)state;
+    int cport, fport;
+    int clean = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &cport);
+    char *want = clean_fingerprint(cport);
+    fct_hubsim_stop(clean);
+    /* a dead hub first, then one with every kind of fault */
+    int faulty = fct_hubsim_start((const char *[]){NET_ARGS, "--fault-seed", "9", "--faults",
+                                                    "{\"error_rate\":0.1,\"rate_limit_rate\":0.05,"
+                                                    "\"retry_after_s\":0,\"reset_rate\":0.05,"
+                                                    "\"truncate_rate\":0.05,\"broken_json_rate\":0.05}",
+                                                    NULL}, &fport);
+    char db[512], hubs[128];
+    fct_db_create("faults", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:1,http://127.0.0.1:%d", fport);
+    struct env e;
+    env_init(&e, db, hubs);
+    index_fully(&e);
+    char *got = fingerprint(db);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    fct_db_drop(db);
+    fct_hubsim_stop(faulty);
+}
+
+int main(void)
+{
+    fct_require_env("DATABASE_URL");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(database_equals_truth),
+        cmocka_unit_test(crash_anywhere_then_finish),
+        cmocka_unit_test(hub_faults_change_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
