@@ -1,0 +1,242 @@
+/* The storage writer's conflict rules against a real PostgreSQL: remove
+ * before add, later timestamp wins, remove wins a tie, late old adds stay
+ * dead, link compact state, prunes and revokes, user data last-write-wins,
+ * and applying everything again changes nothing. */
+#include "support/testenv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fc/decode.h"
+#include "store/db.h"
+#include "store/writer.h"
+
+static char url[512];
+static struct fc_db *db;
+static struct fc_writer *w;
+
+static int setup(void **state)
+{
+    (void)state;
+    fct_db_create("writer", url, sizeof(url));
+    char env[600];
+    snprintf(env, sizeof(env), "DATABASE_URL=%s", url);
+    const char *e[] = {env, NULL};
+    const char *argv[] = {fct_fcindex_bin(), "migrate", NULL};
+    struct fc_buf out = FC_BUF_INIT;
+    if (fct_run(argv, e, &out) != 0)
+        fail_msg("migrate: %s", out.data);
+    fc_buf_cleanup(&out);
+    struct fc_db_options o = {.url = url};
+    struct fc_diag d;
+    if (fc_db_open(&o, &db, &d) || fc_writer_new(db, &w, &d))
+        fail_msg("%s", d.msg);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fc_writer_free(w);
+    fc_db_close(db);
+    fct_db_drop(url);
+    return 0;
+}
+
+struct apply_ctx {
+    const char *as; /* "message" | "prune" | "revoke" */
+};
+
+static void apply_item(void *ud, const struct fc_item *it)
+{
+    struct apply_ctx *a = ud;
+    struct fc_diag d;
+    enum fc_err err = FC_OK;
+    if (it->kind == FC_ITEM_ERROR)
+        fail_msg("decode: %s: %s", it->error_path, it->error);
+    if (it->kind != FC_ITEM_MESSAGE)
+        return;
+    if (strcmp(a->as, "message") == 0)
+        err = fc_writer_message(w, it->message, &d);
+    else
+        err = fc_writer_delete_message(w, it->message, strcmp(a->as, "prune") == 0 ? "pruned"
+                                                                                    : "revoked", &d);
+    if (err)
+        fail_msg("apply: %s", d.msg);
+}
+
+/* Decodes one message JSON and applies it in its own transaction. */
+static void apply(const char *as, const char *json)
+{
+    struct apply_ctx a = {as};
+    struct fc_diag d;
+    assert_int_equal(fc_writer_begin(w, &d), FC_OK);
+    if (fc_decode_buffer(FC_PAGE_AUTO, json, strlen(json), apply_item, &a, NULL, &d, NULL))
+        fail_msg("%s", d.msg);
+    assert_int_equal(fc_writer_commit(w, &d), FC_OK);
+}
+
+#define HDR(type, fid, ts) "{\"data\":{\"type\":\"" type "\",\"fid\":" #fid ",\"timestamp\":" #ts ","
+#define TAIL(hashbyte) "},\"hash\":\"0x" hashbyte "00000000000000000000000000000000000000\"}"
+#define H(b) "0x" b "00000000000000000000000000000000000000"
+
+static char *q(const char *sql)
+{
+    return fct_sql_value(url, sql);
+}
+
+static void expect(const char *sql, const char *want)
+{
+    char *got = q(sql);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s\n got [%s] want [%s]", sql, got, want);
+    free(got);
+}
+
+static const char *cast_add(void)
+{
+    return HDR("MESSAGE_TYPE_CAST_ADD", 10, 1000) "\"castAddBody\":{\"text\":\"hello\"}" TAIL("c1");
+}
+
+static void remove_before_add_stays_removed(void **state)
+{
+    (void)state;
+    /* targetHash of 0xc1000...: base64 of 20 bytes c1 00.. */
+    apply("message", HDR("MESSAGE_TYPE_CAST_REMOVE", 10, 2000)
+          "\"castRemoveBody\":{\"targetHash\":\"wQAAAAAAAAAAAAAAAAAAAAAAAAA=\"}" TAIL("c2"));
+    expect("SELECT deleted_reason || ':' || (text IS NULL) FROM casts WHERE hash = '\\xc1" "00000000000000000000000000000000000000'", "removed:true");
+    apply("message", cast_add());
+    /* the late add fills the content but cannot resurrect the cast */
+    expect("SELECT deleted_reason || ':' || text FROM casts WHERE hash = '\\xc1" "00000000000000000000000000000000000000'", "removed:hello");
+}
+
+static const char *reaction(const char *type, int ts, const char *hashbyte)
+{
+    static char buf[4][600];
+    static int k;
+    char *b = buf[k++ % 4];
+    snprintf(b, 600, "{\"data\":{\"type\":\"%s\",\"fid\":20,\"timestamp\":%d,\"reactionBody\":{"
+                     "\"type\":\"REACTION_TYPE_LIKE\",\"targetCastId\":{\"fid\":10,\"hash\":\"" H("c1")
+                     "\"}}},\"hash\":\"0x%s00000000000000000000000000000000000000\"}",
+             type, ts, hashbyte);
+    return b;
+}
+
+static void later_wins_remove_wins_ties_old_adds_stay_dead(void **state)
+{
+    (void)state;
+    const char *live = "SELECT coalesce(string_agg(encode(substr(hash,1,1),'hex') || (CASE WHEN "
+                       "is_remove THEN '-' ELSE '+' END), ',' ORDER BY hash), '') FROM reactions "
+                       "WHERE fid = 20 AND deleted_at IS NULL";
+    apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 100, "a1"));
+    expect(live, "a1+");
+    apply("message", reaction("MESSAGE_TYPE_REACTION_REMOVE", 200, "a2"));
+    expect(live, "a2-");
+    apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 50, "a0")); /* older add arrives late */
+    expect(live, "a2-");
+    apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 300, "a3")); /* a new like */
+    expect(live, "a3+");
+    /* equal timestamps: the remove wins whichever arrives first */
+    apply("message", reaction("MESSAGE_TYPE_REACTION_REMOVE", 400, "b1"));
+    apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 400, "ff"));
+    expect(live, "b1-");
+    expect("SELECT count(*) FROM reactions WHERE fid = 20", "6");
+}
+
+static void link_compact_state(void **state)
+{
+    (void)state;
+    char buf[600];
+    const int targets[] = {5, 6, 7};
+    for (int i = 0; i < 3; i++) {
+        snprintf(buf, sizeof(buf), "{\"data\":{\"type\":\"MESSAGE_TYPE_LINK_ADD\",\"fid\":30,"
+                 "\"timestamp\":100,\"linkBody\":{\"type\":\"follow\",\"targetFid\":%d}},"
+                 "\"hash\":\"0xd%d00000000000000000000000000000000000000\"}", targets[i], i);
+        apply("message", buf);
+    }
+    apply("message", "{\"data\":{\"type\":\"MESSAGE_TYPE_LINK_ADD\",\"fid\":30,\"timestamp\":300,"
+                     "\"linkBody\":{\"type\":\"follow\",\"targetFid\":8}},\"hash\":\"0xd9"
+                     "00000000000000000000000000000000000000\"}");
+    apply("message", "{\"data\":{\"type\":\"MESSAGE_TYPE_LINK_COMPACT_STATE\",\"fid\":30,"
+                     "\"timestamp\":200,\"linkCompactStateBody\":{\"type\":\"follow\","
+                     "\"targetFids\":[5]}},\"hash\":\"0xe1" "00000000000000000000000000000000000000\"}");
+    /* older links not in the snapshot are gone; newer ones stay */
+    expect("SELECT string_agg(target_fid::text, ',' ORDER BY target_fid) FROM links WHERE fid = 30 "
+           "AND NOT is_remove AND deleted_at IS NULL", "5,8");
+}
+
+static void prune_and_revoke(void **state)
+{
+    (void)state;
+    apply("prune", reaction("MESSAGE_TYPE_REACTION_ADD", 300, "a3"));
+    expect("SELECT deleted_reason FROM reactions WHERE hash = '\\xa3" "00000000000000000000000000000000000000'", "pruned");
+    /* replaying the add does not bring it back */
+    apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 300, "a3"));
+    expect("SELECT deleted_reason FROM reactions WHERE hash = '\\xa3" "00000000000000000000000000000000000000'", "pruned");
+    /* a revoked profile field disappears from the profile */
+    apply("message", HDR("MESSAGE_TYPE_USER_DATA_ADD", 40, 100)
+          "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_BIO\",\"value\":\"first\"}" TAIL("f1"));
+    expect("SELECT bio FROM users WHERE fid = 40", "first");
+    apply("revoke", HDR("MESSAGE_TYPE_USER_DATA_ADD", 40, 100)
+          "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_BIO\",\"value\":\"first\"}" TAIL("f1"));
+    expect("SELECT coalesce(bio, '<none>') FROM users WHERE fid = 40", "<none>");
+    /* a pruned cast is kept with its reason */
+    apply("message", HDR("MESSAGE_TYPE_CAST_ADD", 10, 900) "\"castAddBody\":{\"text\":\"x\"}" TAIL("c7"));
+    apply("prune", HDR("MESSAGE_TYPE_CAST_ADD", 10, 900) "\"castAddBody\":{\"text\":\"x\"}" TAIL("c7"));
+    expect("SELECT deleted_reason || ':' || text FROM casts WHERE hash = '\\xc7" "00000000000000000000000000000000000000'", "pruned:x");
+}
+
+static void user_data_last_write_wins(void **state)
+{
+    (void)state;
+    apply("message", HDR("MESSAGE_TYPE_USER_DATA_ADD", 41, 200)
+          "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_DISPLAY\",\"value\":\"New\"}" TAIL("e2"));
+    apply("message", HDR("MESSAGE_TYPE_USER_DATA_ADD", 41, 100)
+          "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_DISPLAY\",\"value\":\"Old\"}" TAIL("e1"));
+    expect("SELECT display_name FROM users WHERE fid = 41", "New");
+    /* an empty value clears the field */
+    apply("message", HDR("MESSAGE_TYPE_USER_DATA_ADD", 41, 300)
+          "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_DISPLAY\",\"value\":\"\"}" TAIL("e3"));
+    expect("SELECT coalesce(display_name, '<none>') FROM users WHERE fid = 41", "<none>");
+}
+
+static void everything_twice_changes_nothing(void **state)
+{
+    (void)state;
+    const char *fp = "SELECT md5(concat_ws('|',"
+        "(SELECT string_agg(encode(hash,'hex')||coalesce(deleted_reason,'-')||coalesce(text,'~'), ',' ORDER BY hash) FROM casts),"
+        "(SELECT string_agg(encode(hash,'hex')||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM reactions),"
+        "(SELECT string_agg(encode(hash,'hex')||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM links),"
+        "(SELECT string_agg(fid||coalesce(display_name,'')||coalesce(bio,''), ',' ORDER BY fid) FROM users)))";
+    char *before = q(fp);
+    /* the same messages again, in another order */
+    apply("message", cast_add());
+    apply("message", HDR("MESSAGE_TYPE_CAST_REMOVE", 10, 2000)
+          "\"castRemoveBody\":{\"targetHash\":\"wQAAAAAAAAAAAAAAAAAAAAAAAAA=\"}" TAIL("c2"));
+    apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 400, "ff"));
+    apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 50, "a0"));
+    apply("message", reaction("MESSAGE_TYPE_REACTION_REMOVE", 200, "a2"));
+    apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 100, "a1"));
+    apply("message", reaction("MESSAGE_TYPE_REACTION_REMOVE", 400, "b1"));
+    apply("message", HDR("MESSAGE_TYPE_USER_DATA_ADD", 41, 100)
+          "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_DISPLAY\",\"value\":\"Old\"}" TAIL("e1"));
+    char *after = q(fp);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+int main(void)
+{
+    fct_require_env("DATABASE_URL");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(remove_before_add_stays_removed),
+        cmocka_unit_test(later_wins_remove_wins_ties_old_adds_stay_dead),
+        cmocka_unit_test(link_compact_state),
+        cmocka_unit_test(prune_and_revoke),
+        cmocka_unit_test(user_data_last_write_wins),
+        cmocka_unit_test(everything_twice_changes_nothing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
