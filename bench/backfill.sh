@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Backfill throughput: messages/s from the simulator into PostgreSQL for N
+# accounts, against psql \copy of the same rows into the same tables (the
+# limit), in the same run; then realtime events/s for a stream where about
+# 10% of events touch a target. Usage: bench/backfill.sh [fids]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+FIDS="${1:-1000}"
+make -C "$ROOT" build >/dev/null
+"$ROOT/scripts/services" up >/dev/null
+eval "$("$ROOT/scripts/services" env)"
+ADMIN="$DATABASE_URL"
+BASE="${DATABASE_URL%/*}"
+WORK="$(mktemp -d)"; chmod 755 "$WORK"
+SIM=""
+trap '[ -n "$SIM" ] && kill $SIM 2>/dev/null; rm -rf "$WORK"' EXIT
+for db in bench_fc bench_copy bench_rt; do
+  psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
+done
+wait_port() { for _ in $(seq 1 600); do grep -q listening "$1" 2>/dev/null && { grep -o ':[0-9]*' "$1" | tail -1 | tr -d :; return; }; sleep 0.1; done; exit 1; }
+
+"$ROOT/build/hubsim" --port 0 --fids "$FIDS" > "$WORK/sim.log" &
+SIM=$!
+PORT="$(wait_port "$WORK/sim.log")"
+export FCINDEX_HUBS_URLS="http://127.0.0.1:$PORT" FCINDEX_LOG_LEVEL=warn
+export FCINDEX_STRATEGY_ROOT_TARGETS="$(seq -s, 1 "$FIDS")" FCINDEX_STRATEGY_EXPANSION_DEPTH=0
+export FCINDEX_CONCURRENCY_BACKFILL_WORKERS=4
+DATABASE_URL="$BASE/bench_fc" "$ROOT/build/fcindex" migrate >/dev/null
+T0=$(date +%s%N)
+DATABASE_URL="$BASE/bench_fc" "$ROOT/build/fcindex" backfill --all-unsynced --wait > "$WORK/bf.out"
+T1=$(date +%s%N)
+MSGS=$(grep -o '[0-9]* messages' "$WORK/bf.out" | head -1 | cut -d' ' -f1)
+FC_MS=$(( (T1 - T0) / 1000000 ))
+
+# The limit: the same rows loaded with psql \copy into an empty copy of the schema.
+DATABASE_URL="$BASE/bench_copy" "$ROOT/build/fcindex" migrate >/dev/null
+TABLES="casts reactions links verifications user_data onchain_events signers username_proofs"
+for t in $TABLES; do psql "$BASE/bench_fc" -qc "\\copy $t TO '$WORK/$t.csv' CSV"; done
+ROWS=$(for t in $TABLES; do wc -l < "$WORK/$t.csv"; done | paste -sd+ | bc)
+T2=$(date +%s%N)
+for t in $TABLES; do psql "$BASE/bench_copy" -qc "\\copy $t FROM '$WORK/$t.csv' CSV"; done
+T3=$(date +%s%N)
+CP_MS=$(( (T3 - T2) / 1000000 ))
+echo "backfill: $FIDS fids, $MSGS messages ($ROWS rows) in $FC_MS ms = $(( MSGS * 1000 / (FC_MS + 1) )) messages/s"
+echo "psql \\copy of the same $ROWS rows: $CP_MS ms = $(( ROWS * 1000 / (CP_MS + 1) )) rows/s"
+echo "ratio (rows/s): $(( ROWS * 1000 / (FC_MS + 1) * 100 / (ROWS * 1000 / (CP_MS + 1)) ))%"
+
+# Realtime: 40 blocks of history at 16,000 events each (--tick-ms long makes
+# every block full); targets are every 10th fid.
+kill $SIM; SIM=""
+"$ROOT/build/hubsim" --port 0 --fids "$FIDS" --history-ticks 40 --events-per-sec 500 \
+    --tick-ms 1000000 > "$WORK/sim2.log" &
+SIM=$!
+PORT="$(wait_port "$WORK/sim2.log")"
+export FCINDEX_HUBS_URLS="http://127.0.0.1:$PORT"
+export FCINDEX_STRATEGY_ROOT_TARGETS="$(seq -s, 1 10 "$FIDS")"
+DATABASE_URL="$BASE/bench_rt" "$ROOT/build/fcindex" migrate >/dev/null
+T4=$(date +%s%N)
+DATABASE_URL="$BASE/bench_rt" "$ROOT/build/fcindex" sync --until-head > "$WORK/rt.out"
+T5=$(date +%s%N)
+EV=$(grep -o '[0-9]* events' "$WORK/rt.out" | cut -d' ' -f1)
+KEPT=$(grep -o '[0-9]* applied' "$WORK/rt.out" | cut -d' ' -f1)
+RT_MS=$(( (T5 - T4) / 1000000 ))
+echo "realtime: $EV events ($KEPT applied) in $RT_MS ms = $(( EV * 1000 / (RT_MS + 1) )) events/s"
+for db in bench_fc bench_copy bench_rt; do psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $db" 2>/dev/null; done
