@@ -532,6 +532,7 @@ enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, siz
         if (!err)
             err = fc_writer_new(wk->db, &wk->w, diag);
         if (!err) {
+            fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
             wk->conn = fc_hub_conn_new(ix->hubs);
             if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
                 started++;
@@ -764,6 +765,7 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
         if (!err)
             err = fc_writer_new(wk->db, &wk->w, diag);
         if (!err) {
+            fc_writer_set_pipelined(wk->w, true);
             wk->conn = fc_hub_conn_new(ix->hubs);
             if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
                 started++;

@@ -195,6 +195,9 @@ struct fc_writer {
     struct fc_db *db;
     PGconn *conn;
     bool in_tx;
+    bool pipelined;     /* configured */
+    bool in_pipeline;   /* this transaction is being pipelined */
+    size_t sent;        /* statements awaiting their results */
     struct fc_buf touched;  /* "{1,2,3}" array text of fids whose derived rows need refresh */
     size_t n_touched;
     uint64_t statements;
@@ -252,6 +255,13 @@ static void p_bytes(struct params *p, const uint8_t *b, size_t n)
 
 static enum fc_err run(struct fc_writer *w, enum stmt s, struct params *p, struct fc_diag *diag)
 {
+    if (w->in_pipeline) {
+        w->statements++;
+        if (!PQsendQueryPrepared(w->conn, stmts[s].name, p->n, p->v, p->len, p->fmt, 0))
+            return fc_diag_set(diag, FC_ERR_DB, "%s: %s", stmts[s].name, PQerrorMessage(w->conn));
+        w->sent++;
+        return FC_OK;
+    }
     PGresult *r = PQexecPrepared(w->conn, stmts[s].name, p->n, p->v, p->len, p->fmt, 0);
     ExecStatusType st = PQresultStatus(r);
     enum fc_err err = FC_OK;
@@ -303,18 +313,71 @@ static void touch(struct fc_writer *w, uint64_t fid)
     w->n_touched++;
 }
 
+void fc_writer_set_pipelined(struct fc_writer *w, bool on)
+{
+    w->pipelined = on;
+}
+
 enum fc_err fc_writer_begin(struct fc_writer *w, struct fc_diag *diag)
 {
+    fc_buf_reset(&w->touched);
+    w->n_touched = 0;
+    if (w->pipelined) {
+        if (!PQenterPipelineMode(w->conn))
+            return fc_diag_set(diag, FC_ERR_DB, "cannot enter pipeline mode: %s",
+                               PQerrorMessage(w->conn));
+        w->in_pipeline = true;
+        w->sent = 0;
+        if (!PQsendQueryParams(w->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) {
+            PQexitPipelineMode(w->conn);
+            w->in_pipeline = false;
+            return fc_diag_set(diag, FC_ERR_DB, "BEGIN: %s", PQerrorMessage(w->conn));
+        }
+        w->sent++;
+        w->in_tx = true;
+        return FC_OK;
+    }
     enum fc_err err = fc_db_exec(w->db, "BEGIN", diag);
     if (!err)
         w->in_tx = true;
-    fc_buf_reset(&w->touched);
-    w->n_touched = 0;
+    return err;
+}
+
+/* Ends a pipelined transaction: sync, then read every result; the first
+ * failure names the error (everything after it was aborted by the server). */
+static enum fc_err drain_pipeline(struct fc_writer *w, struct fc_diag *diag)
+{
+    enum fc_err err = FC_OK;
+    if (!PQpipelineSync(w->conn))
+        err = fc_diag_set(diag, FC_ERR_DB, "pipeline sync: %s", PQerrorMessage(w->conn));
+    for (size_t i = 0; i < w->sent; i++) {
+        PGresult *r;
+        while ((r = PQgetResult(w->conn)) != NULL) {
+            ExecStatusType st = PQresultStatus(r);
+            if (!err && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+                err = fc_diag_set(diag, FC_ERR_DB, "%s", st == PGRES_PIPELINE_ABORTED
+                                      ? "statement aborted by an earlier failure"
+                                      : PQresultErrorMessage(r));
+            PQclear(r);
+        }
+    }
+    /* the sync point itself */
+    PGresult *r;
+    while ((r = PQgetResult(w->conn)) != NULL) {
+        PQclear(r);
+    }
+    PQexitPipelineMode(w->conn);
+    w->in_pipeline = false;
+    w->sent = 0;
     return err;
 }
 
 void fc_writer_rollback(struct fc_writer *w)
 {
+    if (w->in_pipeline) {
+        struct fc_diag ignored;
+        drain_pipeline(w, &ignored);
+    }
     fc_db_exec(w->db, "ROLLBACK", NULL);
     w->in_tx = false;
 }
@@ -331,6 +394,19 @@ enum fc_err fc_writer_commit(struct fc_writer *w, struct fc_diag *diag)
         if (!err)
             err = run(w, S_APP_RECOMPUTE, &p, diag);
         fc_buf_cleanup(&arr);
+    }
+    if (w->in_pipeline) {
+        if (!err && !PQsendQueryParams(w->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0))
+            err = fc_diag_set(diag, FC_ERR_DB, "COMMIT: %s", PQerrorMessage(w->conn));
+        else if (!err)
+            w->sent++;
+        enum fc_err derr = drain_pipeline(w, diag);
+        if (!err)
+            err = derr;
+        if (err)
+            fc_db_exec(w->db, "ROLLBACK", NULL); /* a failed COMMIT already rolled back */
+        w->in_tx = false;
+        return err;
     }
     if (!err)
         err = fc_db_exec(w->db, "COMMIT", diag);

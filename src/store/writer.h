@@ -43,6 +43,12 @@ enum fc_err fc_writer_dead_letter(struct fc_writer *w, const char *source, const
 enum fc_err fc_writer_set_cursor(struct fc_writer *w, const char *hub, unsigned shard,
                                  uint64_t next_event_id, struct fc_diag *diag);
 
+/* Pipelined mode sends a transaction's statements without waiting for each
+ * result and checks them all at commit: far fewer round trips. Use it only
+ * when nothing else runs on the connection inside the transaction (backfill
+ * workers); errors are then reported by fc_writer_commit. */
+void fc_writer_set_pipelined(struct fc_writer *w, bool on);
+
 /* Number of statements run since creation (for benchmarks). */
 uint64_t fc_writer_statements(const struct fc_writer *w);
 
