@@ -295,6 +295,8 @@ struct worker {
     enum fc_err apply_err;
     struct fc_diag apply_diag;
     size_t messages, dead, reported;
+    bool tx_open;    /* a writer transaction spans pages until batch_size items */
+    size_t tx_items;
 };
 
 /* Progress of long runs: fids done/total, messages/s and an ETA; a line
@@ -355,13 +357,44 @@ static void apply_item(void *ud, const struct fc_item *it)
         wk->apply_err = err;
 }
 
-/* Fetches one endpoint page by page, each page in its own transaction. */
+/* One transaction spans pages (of one or several endpoints of the fid) until
+ * it holds batch_size items: small accounts then cost one transaction, not
+ * one per endpoint. A fid is marked synced only after its last commit, so a
+ * crash loses at most uncommitted pages, which the retried job rewrites. */
+static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *diag)
+{
+    if (wk->tx_open)
+        return FC_OK;
+    enum fc_err err = fc_writer_begin(wk->w, diag);
+    if (!err) {
+        wk->tx_open = true;
+        wk->tx_items = 0;
+    }
+    return err;
+}
+
+static enum fc_err tx_commit(struct worker *wk, struct fc_diag *diag)
+{
+    if (!wk->tx_open)
+        return FC_OK;
+    wk->tx_open = false;
+    return fc_writer_commit(wk->w, diag);
+}
+
+static void tx_abort(struct worker *wk)
+{
+    if (wk->tx_open)
+        fc_writer_rollback(wk->w);
+    wk->tx_open = false;
+}
+
+/* Fetches one endpoint page by page into the worker's transaction. */
 static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool paged,
                                      enum fc_page_kind kind, struct fc_diag *diag)
 {
     char token[1024] = "";
     wk->source = path;
-    for (int page = 0;; page++) {
+    for (;;) {
         struct fc_buf q = FC_BUF_INIT;
         fc_buf_puts(&q, path);
         if (paged) {
@@ -379,7 +412,7 @@ static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool p
                 fc_buf_cleanup(&esc);
             }
         }
-        enum fc_err err = fc_writer_begin(wk->w, diag);
+        enum fc_err err = tx_ensure(wk, diag);
         if (err) {
             fc_buf_cleanup(&q);
             return err;
@@ -389,31 +422,27 @@ static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool p
         size_t before = wk->messages + wk->dead;
         err = fc_hub_get(wk->conn, q.data, kind, -1, apply_item, wk, &pg, diag);
         fc_buf_cleanup(&q);
-        if (err == FC_ERR_NOT_FOUND) {
-            fc_writer_rollback(wk->w);
+        if (err == FC_ERR_NOT_FOUND)
             return FC_OK; /* nothing there */
-        }
         if (!err && wk->apply_err) {
             err = wk->apply_err;
             *diag = wk->apply_diag;
         }
-        if (err) {
-            fc_writer_rollback(wk->w);
+        if (err)
             return err;
-        }
-        if ((err = fc_writer_commit(wk->w, diag)))
+        size_t items = wk->messages + wk->dead - before;
+        wk->tx_items += items;
+        if (wk->tx_items >= (size_t)wk->ix->cfg->batch_size && (err = tx_commit(wk, diag)))
             return err;
         pthread_mutex_lock(&wk->ix->stats_lock);
         wk->ix->bstats.pages++;
         pthread_mutex_unlock(&wk->ix->stats_lock);
-        size_t items = wk->messages + wk->dead - before;
         if (!paged || !pg.info.has_next_token || fc_hub_token_is_end(pg.info.next_token) ||
             items == 0)
             return FC_OK;
         if (strcmp(token, pg.info.next_token) == 0)
             return fc_diag_set(diag, FC_ERR_INVALID, "%s: repeated page token", path);
         snprintf(token, sizeof(token), "%s", pg.info.next_token);
-        (void)page;
     }
 }
 
@@ -443,29 +472,41 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         snprintf(path, sizeof(path), "/v1/%s?fid=%llu%s", endpoints[i].endpoint, f,
                  endpoints[i].extra);
         enum fc_err err = backfill_endpoint(wk, path, endpoints[i].paged, endpoints[i].kind, diag);
-        if (err)
+        if (err) {
+            tx_abort(wk);
             return err;
-    }
-    /* A root's follows become targets (expansion depth 1) and are queued. */
-    if (set_has(&ix->roots, fid) && ix->cfg->expansion_depth > 0) {
-        uint64_t *follows;
-        size_t n;
-        enum fc_err err = fc_targets_follows_of(wk->db, fid, &follows, &n, diag);
-        if (err)
-            return err;
-        for (size_t i = 0; i < n && !err; i++) {
-            bool added = false;
-            err = fc_targets_add(wk->db, follows[i], false, "follow", &added, diag);
-            if (!err && added) {
-                set_add(&ix->targets, follows[i]);
-                queue_push(&ix->queue, follows[i]);
-            }
         }
-        free(follows);
-        if (err)
-            return err;
     }
-    return fc_targets_mark_synced(wk->db, fid, diag);
+    enum fc_err err;
+    if (!set_has(&ix->roots, fid) || ix->cfg->expansion_depth < 1) {
+        /* the synced mark rides in the same transaction as the last rows */
+        if ((err = tx_ensure(wk, diag)))
+            return err;
+        if ((err = fc_writer_mark_synced(wk->w, fid, diag))) {
+            tx_abort(wk);
+            return err;
+        }
+        return tx_commit(wk, diag);
+    }
+    /* A root's follows become targets (expansion depth 1) and are queued:
+     * read them once this fid's rows are committed. */
+    if ((err = tx_commit(wk, diag)))
+        return err;
+    uint64_t *follows;
+    size_t n;
+    err = fc_targets_follows_of(wk->db, fid, &follows, &n, diag);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n && !err; i++) {
+        bool added = false;
+        err = fc_targets_add(wk->db, follows[i], false, "follow", &added, diag);
+        if (!err && added) {
+            set_add(&ix->targets, follows[i]);
+            queue_push(&ix->queue, follows[i]);
+        }
+    }
+    free(follows);
+    return err ? err : fc_targets_mark_synced(wk->db, fid, diag);
 }
 
 static void *backfill_thread(void *arg)
@@ -533,6 +574,7 @@ enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, siz
             err = fc_writer_new(wk->db, &wk->w, diag);
         if (!err) {
             fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
+            fc_writer_set_batched(wk->w, true);
             wk->conn = fc_hub_conn_new(ix->hubs);
             if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
                 started++;
@@ -766,6 +808,7 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
             err = fc_writer_new(wk->db, &wk->w, diag);
         if (!err) {
             fc_writer_set_pipelined(wk->w, true);
+            fc_writer_set_batched(wk->w, true);
             wk->conn = fc_hub_conn_new(ix->hubs);
             if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
                 started++;

@@ -17,6 +17,8 @@ enum stmt {
     S_USER_DATA, S_COMPACT_UPSERT, S_COMPACT_APPLY, S_DELETE_REACTION, S_DELETE_LINK,
     S_DELETE_VERIF, S_DELETE_USER_DATA, S_ONCHAIN, S_SIGNER_ADD, S_SIGNER_REMOVE, S_CUSTODY,
     S_PROOF, S_PROOF_DELETE, S_DEAD_LETTER, S_CURSOR, S_USERS_RECOMPUTE, S_APP_RECOMPUTE,
+    B_CAST_ADD, B_CAST_REMOVE, B_REACTION_INS, B_REACTION_RESOLVE, B_LINK_INS, B_LINK_RESOLVE,
+    B_VERIF_INS, B_VERIF_RESOLVE, B_USER_DATA, S_MARK_SYNCED,
     S_COUNT,
 };
 
@@ -189,7 +191,112 @@ static const struct {
         "UPDATE users u SET app_fid = (SELECT s.request_fid FROM signers s WHERE s.fid = u.fid AND "
         " s.add_block_number IS NOT NULL ORDER BY s.add_block_number, s.add_log_index LIMIT 1) "
         "WHERE u.fid = ANY($1::bigint[])"},
+    [S_MARK_SYNCED] = {"w_mark_synced",
+        "UPDATE targets SET last_synced_at = now(), last_error = NULL WHERE fid = $1"},
+    /* Set-wise forms of the statements above, one per page and kind, with
+     * every column passed as an array (batched mode). */
+    [B_CAST_ADD] = {"w_b_cast_add",
+        "INSERT INTO casts (hash, fid, \"timestamp\", text, text_had_nul, type, parent_hash, "
+        " parent_fid, parent_url, root_parent_hash, root_parent_url, embeds, mentions, "
+        " mentions_positions, signer) "
+        "SELECT DISTINCT ON (u.hash) u.hash, u.fid, to_timestamp(u.ts), u.text, u.nul, u.type, "
+        " u.ph, u.pf, u.pu, CASE WHEN u.ph IS NULL THEN NULL ELSE coalesce((SELECT "
+        " coalesce(c.root_parent_hash, c.hash) FROM casts c WHERE c.hash = u.ph), u.ph) END, "
+        " CASE WHEN u.pu IS NOT NULL THEN u.pu ELSE (SELECT c.root_parent_url FROM casts c "
+        " WHERE c.hash = u.ph) END, u.embeds::jsonb, u.mentions::bigint[], u.positions::int[], "
+        " u.signer "
+        "FROM unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::text[], $5::bool[], "
+        " $6::smallint[], $7::bytea[], $8::bigint[], $9::text[], $10::text[], $11::text[], "
+        " $12::text[], $13::bytea[]) AS u(hash, fid, ts, text, nul, type, ph, pf, pu, embeds, "
+        " mentions, positions, signer) ORDER BY u.hash "
+        "ON CONFLICT (hash) DO UPDATE SET fid = EXCLUDED.fid, \"timestamp\" = EXCLUDED.\"timestamp\", "
+        " text = EXCLUDED.text, text_had_nul = EXCLUDED.text_had_nul, type = EXCLUDED.type, "
+        " parent_hash = EXCLUDED.parent_hash, parent_fid = EXCLUDED.parent_fid, "
+        " parent_url = EXCLUDED.parent_url, root_parent_hash = EXCLUDED.root_parent_hash, "
+        " root_parent_url = EXCLUDED.root_parent_url, embeds = EXCLUDED.embeds, "
+        " mentions = EXCLUDED.mentions, mentions_positions = EXCLUDED.mentions_positions, "
+        " signer = EXCLUDED.signer WHERE casts.text IS NULL"},
+    [B_CAST_REMOVE] = {"w_b_cast_remove",
+        "INSERT INTO casts (hash, fid, deleted_at, deleted_reason, removed_by, removed_at_ts) "
+        "SELECT DISTINCT ON (u.t) u.t, u.fid, now(), 'removed', u.r, to_timestamp(u.ts) "
+        "FROM unnest($1::bytea[], $2::bigint[], $3::bytea[], $4::bigint[]) AS u(t, fid, r, ts) "
+        "ORDER BY u.t, u.ts DESC, u.r DESC "
+        "ON CONFLICT (hash) DO UPDATE SET deleted_at = coalesce(casts.deleted_at, now()), "
+        " deleted_reason = CASE WHEN casts.deleted_reason IN ('revoked') THEN casts.deleted_reason "
+        "  ELSE 'removed' END, "
+        " removed_by = CASE WHEN casts.removed_at_ts IS NULL OR (EXCLUDED.removed_at_ts, "
+        "  EXCLUDED.removed_by) > (casts.removed_at_ts, casts.removed_by) THEN EXCLUDED.removed_by "
+        "  ELSE casts.removed_by END, "
+        " removed_at_ts = greatest(casts.removed_at_ts, EXCLUDED.removed_at_ts)"},
+    [B_REACTION_INS] = {"w_b_reaction_ins",
+        "INSERT INTO reactions (hash, fid, type, is_remove, target_hash, target_fid, target_url, "
+        " \"timestamp\") SELECT u.hash, u.fid, u.type, u.rm, u.th, u.tf, u.tu, to_timestamp(u.ts) "
+        "FROM unnest($1::bytea[], $2::bigint[], $3::smallint[], $4::bool[], $5::bytea[], "
+        " $6::bigint[], $7::text[], $8::bigint[]) AS u(hash, fid, type, rm, th, tf, tu, ts) "
+        "ON CONFLICT (hash) DO NOTHING"},
+    [B_REACTION_RESOLVE] = {"w_b_reaction_resolve",
+        "WITH keys AS (SELECT DISTINCT u.fid, u.type, u.th, u.tu FROM unnest($1::bigint[], "
+        " $2::smallint[], $3::bytea[], $4::text[]) AS u(fid, type, th, tu)), "
+        "cand AS (SELECT r.hash, row_number() OVER (PARTITION BY r.fid, r.type, r.target_hash, "
+        "  r.target_url ORDER BY r.\"timestamp\" DESC, r.is_remove DESC, r.hash DESC) AS rn "
+        " FROM reactions r JOIN keys k ON r.fid = k.fid AND r.type = k.type AND "
+        "  ((k.th IS NOT NULL AND r.target_hash = k.th) OR (k.tu IS NOT NULL AND r.target_url = k.tu)) "
+        " WHERE r.deleted_reason IS NULL OR r.deleted_reason = 'removed') "
+        "UPDATE reactions r SET deleted_at = CASE WHEN c.rn = 1 THEN NULL ELSE coalesce(r.deleted_at, "
+        " now()) END, deleted_reason = CASE WHEN c.rn = 1 THEN NULL ELSE 'removed' END "
+        "FROM cand c WHERE r.hash = c.hash AND ((c.rn = 1) <> (r.deleted_at IS NULL) OR "
+        " (c.rn > 1 AND r.deleted_reason IS NULL))"},
+    [B_LINK_INS] = {"w_b_link_ins",
+        "INSERT INTO links (hash, fid, target_fid, type, is_remove, \"timestamp\", display_timestamp) "
+        "SELECT u.hash, u.fid, u.tf, u.type, u.rm, to_timestamp(u.ts), to_timestamp(u.dts) "
+        "FROM unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::text[], $5::bool[], $6::bigint[], "
+        " $7::bigint[]) AS u(hash, fid, tf, type, rm, ts, dts) ON CONFLICT (hash) DO NOTHING"},
+    [B_LINK_RESOLVE] = {"w_b_link_resolve",
+        "WITH keys AS (SELECT DISTINCT u.fid, u.type, u.tf FROM unnest($1::bigint[], $2::text[], "
+        " $3::bigint[]) AS u(fid, type, tf)), "
+        "cand AS (SELECT r.hash, row_number() OVER (PARTITION BY r.fid, r.type, r.target_fid ORDER "
+        "  BY r.\"timestamp\" DESC, r.is_remove DESC, r.hash DESC) AS rn FROM links r JOIN keys k "
+        "  ON r.fid = k.fid AND r.type = k.type AND r.target_fid = k.tf "
+        " WHERE r.deleted_reason IS NULL OR r.deleted_reason = 'removed') "
+        "UPDATE links r SET deleted_at = CASE WHEN c.rn = 1 THEN NULL ELSE coalesce(r.deleted_at, "
+        " now()) END, deleted_reason = CASE WHEN c.rn = 1 THEN NULL ELSE 'removed' END "
+        "FROM cand c WHERE r.hash = c.hash AND ((c.rn = 1) <> (r.deleted_at IS NULL) OR "
+        " (c.rn > 1 AND r.deleted_reason IS NULL))"},
+    [B_VERIF_INS] = {"w_b_verif_ins",
+        "INSERT INTO verifications (hash, fid, address, protocol, is_remove, verification_type, "
+        " chain_id, block_hash, \"timestamp\") SELECT u.hash, u.fid, u.addr, u.proto, u.rm, u.vt, "
+        " u.chain, u.bh, to_timestamp(u.ts) FROM unnest($1::bytea[], $2::bigint[], $3::bytea[], "
+        " $4::smallint[], $5::bool[], $6::smallint[], $7::int[], $8::bytea[], $9::bigint[]) "
+        " AS u(hash, fid, addr, proto, rm, vt, chain, bh, ts) ON CONFLICT (hash) DO NOTHING"},
+    [B_VERIF_RESOLVE] = {"w_b_verif_resolve",
+        "WITH keys AS (SELECT DISTINCT u.fid, u.addr FROM unnest($1::bigint[], $2::bytea[]) "
+        " AS u(fid, addr)), "
+        "cand AS (SELECT r.hash, row_number() OVER (PARTITION BY r.fid, r.address ORDER BY "
+        "  r.\"timestamp\" DESC, r.is_remove DESC, r.hash DESC) AS rn FROM verifications r JOIN "
+        "  keys k ON r.fid = k.fid AND r.address = k.addr "
+        " WHERE r.deleted_reason IS NULL OR r.deleted_reason = 'removed') "
+        "UPDATE verifications r SET deleted_at = CASE WHEN c.rn = 1 THEN NULL ELSE "
+        " coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN c.rn = 1 THEN NULL ELSE "
+        " 'removed' END FROM cand c WHERE r.hash = c.hash AND ((c.rn = 1) <> (r.deleted_at IS NULL) "
+        " OR (c.rn > 1 AND r.deleted_reason IS NULL))"},
+    [B_USER_DATA] = {"w_b_user_data",
+        "INSERT INTO user_data (fid, type, value, hash, \"timestamp\") "
+        "SELECT DISTINCT ON (u.fid, u.type) u.fid, u.type, u.value, u.hash, to_timestamp(u.ts) "
+        "FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::bytea[], $5::bigint[]) "
+        " AS u(fid, type, value, hash, ts) ORDER BY u.fid, u.type, u.ts DESC, u.hash DESC "
+        "ON CONFLICT (fid, type) DO UPDATE SET value = EXCLUDED.value, hash = EXCLUDED.hash, "
+        " \"timestamp\" = EXCLUDED.\"timestamp\", deleted_at = NULL, deleted_reason = NULL "
+        "WHERE (EXCLUDED.\"timestamp\", EXCLUDED.hash) > (user_data.\"timestamp\", user_data.hash)"},
 };
+
+/* One array parameter being built as PostgreSQL array text: {a,"b",NULL}. */
+struct col {
+    struct fc_buf b;
+    size_t n;
+};
+
+enum { BC_CAST_ADD, BC_CAST_REMOVE, BC_REACTION, BC_LINK, BC_VERIF, BC_USER_DATA, BC_KINDS };
+#define MAX_COLS 13
 
 struct fc_writer {
     struct fc_db *db;
@@ -198,6 +305,9 @@ struct fc_writer {
     bool pipelined;     /* configured */
     bool in_pipeline;   /* this transaction is being pipelined */
     size_t sent;        /* statements awaiting their results */
+    bool batched;           /* messages are gathered and written set-wise at commit */
+    struct col cols[BC_KINDS][MAX_COLS];
+    size_t batch_rows[BC_KINDS];
     struct fc_buf touched;  /* "{1,2,3}" array text of fids whose derived rows need refresh */
     size_t n_touched;
     uint64_t statements;
@@ -299,6 +409,9 @@ void fc_writer_free(struct fc_writer *w)
     if (w->in_tx)
         fc_writer_rollback(w);
     fc_buf_cleanup(&w->touched);
+    for (int k = 0; k < BC_KINDS; k++)
+        for (int c = 0; c < MAX_COLS; c++)
+            fc_buf_cleanup(&w->cols[k][c].b);
     free(w);
 }
 
@@ -318,8 +431,283 @@ void fc_writer_set_pipelined(struct fc_writer *w, bool on)
     w->pipelined = on;
 }
 
+
+static void col_sep(struct col *c)
+{
+    fc_buf_putc(&c->b, c->n++ ? ',' : '{');
+}
+
+static void col_null(struct col *c)
+{
+    col_sep(c);
+    fc_buf_puts(&c->b, "NULL");
+}
+
+static void col_text(struct col *c, const char *s, size_t n)
+{
+    if (!s) {
+        col_null(c);
+        return;
+    }
+    col_sep(c);
+    fc_buf_putc(&c->b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"' || s[i] == '\\')
+            fc_buf_putc(&c->b, '\\');
+        fc_buf_putc(&c->b, s[i]);
+    }
+    fc_buf_putc(&c->b, '"');
+}
+
+static void col_cstr(struct col *c, const char *s)
+{
+    col_text(c, s, s ? strlen(s) : 0);
+}
+
+static void col_u64(struct col *c, uint64_t v)
+{
+    col_sep(c);
+    fc_buf_printf(&c->b, "%llu", (unsigned long long)v);
+}
+
+static void col_bool(struct col *c, bool v)
+{
+    col_sep(c);
+    fc_buf_putc(&c->b, v ? 't' : 'f');
+}
+
+static void col_bytes(struct col *c, const uint8_t *p, size_t n)
+{
+    if (!p) {
+        col_null(c);
+        return;
+    }
+    /* "\\x0102" inside the array literal is the bytea text \x0102 */
+    col_sep(c);
+    fc_buf_puts(&c->b, "\"\\\\x");
+    char hex[3];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(hex, sizeof(hex), "%02x", p[i]);
+        fc_buf_append(&c->b, hex, 2);
+    }
+    fc_buf_putc(&c->b, '"');
+}
+
+static const char *col_done(struct col *c)
+{
+    if (!c->n)
+        fc_buf_puts(&c->b, "{");
+    fc_buf_putc(&c->b, '}');
+    return c->b.data;
+}
+
+void fc_writer_set_batched(struct fc_writer *w, bool on)
+{
+    w->batched = on;
+}
+
+static void batch_reset(struct fc_writer *w)
+{
+    for (int k = 0; k < BC_KINDS; k++) {
+        for (int c = 0; c < MAX_COLS; c++) {
+            fc_buf_reset(&w->cols[k][c].b);
+            w->cols[k][c].n = 0;
+        }
+        w->batch_rows[k] = 0;
+    }
+}
+
+static enum fc_err run(struct fc_writer *w, enum stmt s, struct params *p, struct fc_diag *diag);
+
+/* Sends a kind's gathered rows as one statement (columns as arrays). */
+static enum fc_err batch_send(struct fc_writer *w, int kind, enum stmt st, int ncols,
+                              struct fc_diag *diag)
+{
+    struct params p = {.n = 0};
+    for (int c = 0; c < ncols; c++)
+        p_text(&p, col_done(&w->cols[kind][c]));
+    return run(w, st, &p, diag);
+}
+
+/* Sends a resolve statement over some key columns of a kind's rows. */
+static enum fc_err batch_resolve(struct fc_writer *w, int kind, enum stmt st, const int *cols,
+                                 int n, struct fc_diag *diag)
+{
+    struct params p = {.n = 0};
+    for (int i = 0; i < n; i++)
+        p_text(&p, w->cols[kind][cols[i]].b.data); /* already closed by batch_send */
+    return run(w, st, &p, diag);
+}
+
+static enum fc_err batch_flush(struct fc_writer *w, struct fc_diag *diag)
+{
+    enum fc_err err = FC_OK;
+    if (w->batch_rows[BC_CAST_ADD])
+        err = batch_send(w, BC_CAST_ADD, B_CAST_ADD, 13, diag);
+    if (!err && w->batch_rows[BC_CAST_REMOVE])
+        err = batch_send(w, BC_CAST_REMOVE, B_CAST_REMOVE, 4, diag);
+    if (!err && w->batch_rows[BC_REACTION]) {
+        /* columns: 0 hash 1 fid 2 type 3 rm 4 th 5 tf 6 tu 7 ts */
+        static const int key[] = {1, 2, 4, 6};
+        err = batch_send(w, BC_REACTION, B_REACTION_INS, 8, diag);
+        if (!err)
+            err = batch_resolve(w, BC_REACTION, B_REACTION_RESOLVE, key, 4, diag);
+    }
+    if (!err && w->batch_rows[BC_LINK]) {
+        /* columns: 0 hash 1 fid 2 tf 3 type 4 rm 5 ts 6 dts */
+        static const int key[] = {1, 3, 2};
+        err = batch_send(w, BC_LINK, B_LINK_INS, 7, diag);
+        if (!err)
+            err = batch_resolve(w, BC_LINK, B_LINK_RESOLVE, key, 3, diag);
+    }
+    if (!err && w->batch_rows[BC_VERIF]) {
+        /* columns: 0 hash 1 fid 2 addr 3 proto 4 rm 5 vt 6 chain 7 bh 8 ts */
+        static const int key[] = {1, 2};
+        err = batch_send(w, BC_VERIF, B_VERIF_INS, 9, diag);
+        if (!err)
+            err = batch_resolve(w, BC_VERIF, B_VERIF_RESOLVE, key, 2, diag);
+    }
+    if (!err && w->batch_rows[BC_USER_DATA])
+        err = batch_send(w, BC_USER_DATA, B_USER_DATA, 5, diag);
+    batch_reset(w);
+    return err;
+}
+
+/* Gathers a message for the set-wise statements; false when its kind is
+ * not batched (the row-at-a-time path handles it). */
+static bool batch_add(struct fc_writer *w, const struct fc_message *m)
+{
+    int64_t ts = fc_time_to_unix(m->fc_ts);
+    switch (m->type) {
+    case FC_MSG_CAST_ADD: {
+        const __typeof__(m->body.cast_add) *c = &m->body.cast_add;
+        struct col *k = w->cols[BC_CAST_ADD];
+        struct fc_buf tmp = FC_BUF_INIT;
+        col_bytes(&k[0], m->hash, 20);
+        col_u64(&k[1], m->fid);
+        col_u64(&k[2], (uint64_t)ts);
+        col_text(&k[3], c->text, c->text_len);
+        col_bool(&k[4], c->text_had_nul);
+        col_u64(&k[5], (uint64_t)c->cast_type);
+        col_bytes(&k[6], c->has_parent_cast ? c->parent.hash : NULL, 20);
+        if (c->has_parent_cast)
+            col_u64(&k[7], c->parent.fid);
+        else
+            col_null(&k[7]);
+        col_text(&k[8], c->parent_url, c->parent_url_len);
+        fc_buf_putc(&tmp, '[');
+        for (size_t i = 0; i < c->n_embeds; i++) {
+            if (i)
+                fc_buf_putc(&tmp, ',');
+            if (c->embeds[i].is_cast) {
+                char hex[43];
+                fc_hex_encode(c->embeds[i].cast.hash, 20, hex);
+                fc_buf_printf(&tmp, "{\"cast_id\":{\"fid\":%llu,\"hash\":\"%s\"}}",
+                              (unsigned long long)c->embeds[i].cast.fid, hex);
+            } else {
+                fc_buf_puts(&tmp, "{\"url\":");
+                fc_buf_json_str(&tmp, c->embeds[i].url, c->embeds[i].url_len);
+                fc_buf_putc(&tmp, '}');
+            }
+        }
+        fc_buf_putc(&tmp, ']');
+        col_text(&k[9], tmp.data, tmp.len);
+        fc_buf_reset(&tmp);
+        fc_buf_putc(&tmp, '{');
+        for (size_t i = 0; i < c->n_mentions; i++)
+            fc_buf_printf(&tmp, "%s%llu", i ? "," : "", (unsigned long long)c->mentions[i]);
+        fc_buf_putc(&tmp, '}');
+        col_text(&k[10], tmp.data, tmp.len);
+        fc_buf_reset(&tmp);
+        fc_buf_putc(&tmp, '{');
+        for (size_t i = 0; i < c->n_positions; i++)
+            fc_buf_printf(&tmp, "%s%u", i ? "," : "", c->positions[i]);
+        fc_buf_putc(&tmp, '}');
+        col_text(&k[11], tmp.data, tmp.len);
+        fc_buf_cleanup(&tmp);
+        col_bytes(&k[12], m->signer_len ? m->signer : NULL, m->signer_len);
+        w->batch_rows[BC_CAST_ADD]++;
+        return true;
+    }
+    case FC_MSG_CAST_REMOVE: {
+        struct col *k = w->cols[BC_CAST_REMOVE];
+        col_bytes(&k[0], m->body.cast_remove.target_hash, 20);
+        col_u64(&k[1], m->fid);
+        col_bytes(&k[2], m->hash, 20);
+        col_u64(&k[3], (uint64_t)ts);
+        w->batch_rows[BC_CAST_REMOVE]++;
+        return true;
+    }
+    case FC_MSG_REACTION_ADD:
+    case FC_MSG_REACTION_REMOVE: {
+        const __typeof__(m->body.reaction) *r = &m->body.reaction;
+        struct col *k = w->cols[BC_REACTION];
+        col_bytes(&k[0], m->hash, 20);
+        col_u64(&k[1], m->fid);
+        col_u64(&k[2], (uint64_t)r->reaction_type);
+        col_bool(&k[3], m->type == FC_MSG_REACTION_REMOVE);
+        col_bytes(&k[4], r->has_target_cast ? r->target.hash : NULL, 20);
+        if (r->has_target_cast)
+            col_u64(&k[5], r->target.fid);
+        else
+            col_null(&k[5]);
+        col_text(&k[6], r->has_target_cast ? NULL : r->target_url, r->target_url_len);
+        col_u64(&k[7], (uint64_t)ts);
+        w->batch_rows[BC_REACTION]++;
+        return true;
+    }
+    case FC_MSG_LINK_ADD:
+    case FC_MSG_LINK_REMOVE: {
+        const __typeof__(m->body.link) *l = &m->body.link;
+        struct col *k = w->cols[BC_LINK];
+        col_bytes(&k[0], m->hash, 20);
+        col_u64(&k[1], m->fid);
+        col_u64(&k[2], l->target_fid);
+        col_cstr(&k[3], l->link_type);
+        col_bool(&k[4], m->type == FC_MSG_LINK_REMOVE);
+        col_u64(&k[5], (uint64_t)ts);
+        if (l->has_display_ts)
+            col_u64(&k[6], (uint64_t)fc_time_to_unix(l->display_fc_ts));
+        else
+            col_null(&k[6]);
+        w->batch_rows[BC_LINK]++;
+        return true;
+    }
+    case FC_MSG_VERIFICATION_ADD:
+    case FC_MSG_VERIFICATION_REMOVE: {
+        const __typeof__(m->body.verification) *v = &m->body.verification;
+        struct col *k = w->cols[BC_VERIF];
+        col_bytes(&k[0], m->hash, 20);
+        col_u64(&k[1], m->fid);
+        col_bytes(&k[2], v->address, v->address_len);
+        col_u64(&k[3], (uint64_t)v->protocol);
+        col_bool(&k[4], m->type == FC_MSG_VERIFICATION_REMOVE);
+        col_u64(&k[5], v->verification_type);
+        col_u64(&k[6], v->chain_id);
+        col_bytes(&k[7], v->block_hash_len ? v->block_hash : NULL, v->block_hash_len);
+        col_u64(&k[8], (uint64_t)ts);
+        w->batch_rows[BC_VERIF]++;
+        return true;
+    }
+    case FC_MSG_USER_DATA_ADD: {
+        struct col *k = w->cols[BC_USER_DATA];
+        col_u64(&k[0], m->fid);
+        col_u64(&k[1], (uint64_t)m->body.user_data.user_data_type);
+        col_text(&k[2], m->body.user_data.value, m->body.user_data.value_len);
+        col_bytes(&k[3], m->hash, 20);
+        col_u64(&k[4], (uint64_t)ts);
+        touch(w, m->fid);
+        w->batch_rows[BC_USER_DATA]++;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 enum fc_err fc_writer_begin(struct fc_writer *w, struct fc_diag *diag)
 {
+    batch_reset(w);
     fc_buf_reset(&w->touched);
     w->n_touched = 0;
     if (w->pipelined) {
@@ -384,8 +772,8 @@ void fc_writer_rollback(struct fc_writer *w)
 
 enum fc_err fc_writer_commit(struct fc_writer *w, struct fc_diag *diag)
 {
-    enum fc_err err = FC_OK;
-    if (w->n_touched) {
+    enum fc_err err = batch_flush(w, diag);
+    if (!err && w->n_touched) {
         struct fc_buf arr = FC_BUF_INIT;
         fc_buf_printf(&arr, "{%s}", w->touched.data);
         struct params p = {.n = 0};
@@ -590,6 +978,8 @@ static enum fc_err verification(struct fc_writer *w, const struct fc_message *m,
 enum fc_err fc_writer_message(struct fc_writer *w, const struct fc_message *m,
                               struct fc_diag *diag)
 {
+    if (w->batched && batch_add(w, m))
+        return FC_OK;
     switch (m->type) {
     case FC_MSG_CAST_ADD:
         return cast_add(w, m, diag);
@@ -788,4 +1178,11 @@ enum fc_err fc_writer_set_cursor(struct fc_writer *w, const char *hub, unsigned 
     p_u64(&p, shard);
     p_u64(&p, next_event_id);
     return run(w, S_CURSOR, &p, diag);
+}
+
+enum fc_err fc_writer_mark_synced(struct fc_writer *w, uint64_t fid, struct fc_diag *diag)
+{
+    struct params p = {.n = 0};
+    p_u64(&p, fid);
+    return run(w, S_MARK_SYNCED, &p, diag);
 }

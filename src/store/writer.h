@@ -49,6 +49,16 @@ enum fc_err fc_writer_set_cursor(struct fc_writer *w, const char *hub, unsigned 
  * workers); errors are then reported by fc_writer_commit. */
 void fc_writer_set_pipelined(struct fc_writer *w, bool on);
 
+/* Batched mode gathers the messages of a transaction (casts, reactions,
+ * links, verifications, user data) and writes them at commit with one
+ * set-wise statement per kind (columns as arrays), with the same conflict
+ * rules. For pages of messages from one source (backfill); events that
+ * delete by hash keep the row-at-a-time path. */
+void fc_writer_set_batched(struct fc_writer *w, bool on);
+
+/* Marks a target's backfill done, in the current transaction. */
+enum fc_err fc_writer_mark_synced(struct fc_writer *w, uint64_t fid, struct fc_diag *diag);
+
 /* Number of statements run since creation (for benchmarks). */
 uint64_t fc_writer_statements(const struct fc_writer *w);
 

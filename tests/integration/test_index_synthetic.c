@@ -273,11 +273,11 @@ static void crash_anywhere_then_finish(void **state)
     assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
     srandom(12345);
     int kills = 0;
-    for (int round = 0; round < 8; round++) {
+    for (int round = 0; round < 40; round++) {
         /* backfill and sync, each killed at random points until one finishes */
-        while (!run_and_kill(&e, "backfill", "--all-unsynced", "--wait", 30 + (int)(random() % 400)))
+        while (!run_and_kill(&e, "backfill", "--all-unsynced", "--wait", 20 + (int)(random() % 160)))
             kills++;
-        while (!run_and_kill(&e, "sync", "--until-head", NULL, 20 + (int)(random() % 250)))
+        while (!run_and_kill(&e, "sync", "--until-head", NULL, 20 + (int)(random() % 120)))
             kills++;
         char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
         bool done = strcmp(pending, "0") == 0;
