@@ -48,5 +48,7 @@ int fc_cmd_clients(struct fc_cmd_ctx *ctx);
 int fc_cmd_backfill(struct fc_cmd_ctx *ctx);
 int fc_cmd_sync(struct fc_cmd_ctx *ctx);
 int fc_cmd_serve(struct fc_cmd_ctx *ctx);
+int fc_cmd_health(struct fc_cmd_ctx *ctx);
+int fc_cmd_jobs(struct fc_cmd_ctx *ctx);
 
 #endif

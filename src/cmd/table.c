@@ -47,5 +47,14 @@ const struct fc_cmd fc_commands[] = {
      "Reads every event stream (each Snapchain shard, or the Hubble hub) from its stored\n"
      "cursor, the first time from the oldest retained event, keeps the events that touch a\n"
      "target, applies each page in one transaction with its cursor, and exits when caught up.\n"},
+    {"jobs", fc_cmd_jobs, "backfill jobs: counts, failures, retry",
+     "usage: fcindex jobs stats | failed | retry FID\n\n"
+     "Backfill jobs are the targets' sync state in PostgreSQL (a lost queue loses nothing):\n"
+     "stats counts pending, failed and done; failed lists failures with their last error;\n"
+     "retry FID makes a target pending again.\n"},
+    {"health", fc_cmd_health, "check the database, Redis, each hub and the sync lag",
+     "usage: fcindex health\n\n"
+     "Prints one line per check and exits non-zero when the database is unreachable or its\n"
+     "schema is not current, Redis is configured but unreachable, or no hub answers.\n"},
     {NULL, NULL, NULL, NULL},
 };

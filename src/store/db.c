@@ -20,6 +20,9 @@ static enum fc_err pg_error(struct fc_diag *diag, PGconn *conn, PGresult *res)
     size_t n = strlen(safe);
     while (n && (safe[n - 1] == '\n' || safe[n - 1] == ' '))
         safe[--n] = '\0';
+    for (char *c = safe; *c; c++) /* one line: libpq adds hints on new lines */
+        if (*c == '\n' || *c == '\t')
+            *c = ' ';
     return fc_diag_set(diag, FC_ERR_DB, "%s", safe);
 }
 

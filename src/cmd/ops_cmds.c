@@ -1,0 +1,180 @@
+/* Operations commands: health and jobs. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "core/fctime.h"
+#include "hub/client.h"
+#include "state/redis_conn.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "store/targets.h"
+
+int fc_cmd_health(struct fc_cmd_ctx *ctx)
+{
+    if (ctx->argc) {
+        fputs("usage: fcindex health\n", stderr);
+        return FC_EXIT_USAGE;
+    }
+    struct fc_config cfg;
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    if (rc) {
+        fc_config_cleanup(&cfg);
+        return rc;
+    }
+    bool healthy = true;
+    struct fc_diag diag = {{0}};
+    struct fc_db *db = NULL;
+    struct fc_db_options o = {.url = cfg.database_url, .connect_timeout_s = 5};
+    if (fc_db_open(&o, &db, &diag)) {
+        printf("database   FAIL  %s\n", diag.msg);
+        healthy = false;
+    } else {
+        int v = 0;
+        if (fc_migrate_current_version(db, &v, &diag) || v != fc_migrate_latest_version()) {
+            printf("database   FAIL  schema at version %d, this fcindex needs %d (run migrate)\n",
+                   v, fc_migrate_latest_version());
+            healthy = false;
+        } else {
+            printf("database   ok    schema version %d\n", v);
+        }
+    }
+    if (*cfg.redis_url) {
+        struct fc_redis *r = NULL;
+        if (fc_redis_open(cfg.redis_url, 2000, &r, &diag) || fc_redis_ping(r, &diag)) {
+            printf("redis      FAIL  %s\n", diag.msg);
+            healthy = false;
+        } else {
+            printf("redis      ok\n");
+        }
+        fc_redis_close(r);
+    } else {
+        printf("redis      -     not configured (embedded state)\n");
+    }
+    struct fc_hub_client *hc = NULL;
+    struct fc_hub_client_options ho = {.hubs = cfg.hubs, .n_hubs = cfg.n_hubs, .retries = 0};
+    size_t reachable = 0;
+    if (fc_hub_client_new(&ho, &hc, &diag)) {
+        printf("hubs       FAIL  %s\n", diag.msg);
+        healthy = false;
+    }
+    for (size_t i = 0; hc && i < cfg.n_hubs; i++) {
+        struct fc_hub_conn *conn = fc_hub_conn_new(hc);
+        struct fc_hub_info info;
+        if (fc_hub_info(conn, (int)i, &info, NULL, &diag)) {
+            printf("hub        FAIL  %s: %s\n", cfg.hubs[i].name, diag.msg);
+        } else {
+            reachable++;
+            printf("hub        ok    %s: %s %s", cfg.hubs[i].name,
+                   info.snapchain ? "snapchain" : "hubble", info.version);
+            if (info.snapchain)
+                printf(", %u shards", info.num_shards);
+            printf("\n");
+            /* lag per stream: how far the stored cursor is behind the hub */
+            for (unsigned s = 1; db && info.snapchain && s <= info.num_shards && s < 64; s++) {
+                uint64_t next;
+                bool found;
+                if (fc_cursor_get(db, "snapchain", s, &next, &found, &diag) == FC_OK) {
+                    if (!found)
+                        printf("lag        -     shard %u: never synced\n", s);
+                    else {
+                        long long behind = (long long)info.max_height[s] - (long long)(next >> 14);
+                        printf("lag        %s  shard %u: %lld blocks behind\n",
+                               behind > 100 ? "WARN" : "ok  ", s, behind > 0 ? behind : 0);
+                    }
+                }
+            }
+            if (db && !info.snapchain) {
+                uint64_t next;
+                bool found;
+                if (fc_cursor_get(db, cfg.hubs[i].name, 0, &next, &found, &diag) == FC_OK &&
+                    found && next) {
+                    int64_t ms = fc_now_unix_ms() - (int64_t)fc_hubble_event_unix_ms(next);
+                    printf("lag        %s  %s: %lld s behind\n", ms > 60000 ? "WARN" : "ok  ",
+                           cfg.hubs[i].name, (long long)(ms / 1000));
+                }
+            }
+        }
+        fc_hub_conn_free(conn);
+    }
+    if (cfg.n_hubs && !reachable)
+        healthy = false;
+    fc_hub_client_free(hc);
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    printf("%s\n", healthy ? "healthy" : "UNHEALTHY");
+    return healthy ? FC_EXIT_OK : FC_EXIT_FAIL;
+}
+
+static int jobs_sql(struct fc_db *db, const char *sql, const char *const *params, int n)
+{
+    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, n, NULL, params, NULL, NULL, 0);
+    int rc = FC_EXIT_OK;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        for (int i = 0; i < PQntuples(r); i++) {
+            for (int c = 0; c < PQnfields(r); c++)
+                printf("%s%s", c ? "  " : "", PQgetvalue(r, i, c));
+            printf("\n");
+        }
+    } else if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+        if (atoi(PQcmdTuples(r)) == 0) {
+            fprintf(stderr, "fcindex jobs: no such job\n");
+            rc = FC_EXIT_FAIL;
+        } else {
+            printf("queued again\n");
+        }
+    } else {
+        fprintf(stderr, "fcindex jobs: %s", PQresultErrorMessage(r));
+        rc = FC_EXIT_FAIL;
+    }
+    PQclear(r);
+    return rc;
+}
+
+int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
+{
+    static const char usage[] = "usage: fcindex jobs stats | failed | retry FID\n";
+    bool stats = ctx->argc == 1 && strcmp(ctx->argv[0], "stats") == 0;
+    bool failed = ctx->argc == 1 && strcmp(ctx->argv[0], "failed") == 0;
+    bool retry = ctx->argc == 2 && strcmp(ctx->argv[0], "retry") == 0;
+    uint64_t fid = 0;
+    struct fc_diag diag;
+    if ((!stats && !failed && !retry) || (retry && fc_parse_fid(ctx->argv[1], &fid, &diag))) {
+        fputs(usage, stderr);
+        return FC_EXIT_USAGE;
+    }
+    struct fc_config cfg;
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    struct fc_db *db = NULL;
+    struct fc_db_options o = {.url = cfg.database_url};
+    if (!rc && fc_db_open(&o, &db, &diag)) {
+        fprintf(stderr, "fcindex: cannot connect to the database: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+    }
+    if (!rc) {
+        /* Backfill jobs are the targets' sync state: the queue is derived from it. */
+        if (stats) {
+            rc = jobs_sql(db,
+                "SELECT 'pending', count(*) FILTER (WHERE last_synced_at IS NULL AND last_error IS NULL) "
+                "FROM targets UNION ALL SELECT 'failed', count(*) FILTER (WHERE last_synced_at IS NULL "
+                "AND last_error IS NOT NULL) FROM targets UNION ALL SELECT 'done', count(*) FILTER "
+                "(WHERE last_synced_at IS NOT NULL) FROM targets", NULL, 0);
+        } else if (failed) {
+            rc = jobs_sql(db, "SELECT fid, backfill_attempts || ' attempts', last_error FROM targets "
+                              "WHERE last_synced_at IS NULL AND last_error IS NOT NULL ORDER BY fid",
+                          NULL, 0);
+        } else {
+            char f[24];
+            snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+            const char *p[] = {f};
+            rc = jobs_sql(db, "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
+                              "backfill_attempts = 0 WHERE fid = $1", p, 1);
+        }
+    }
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    return rc;
+}

@@ -1,0 +1,16 @@
+/* Redis connections from a redis:// URL (hiredis stays inside src/state). */
+#ifndef FC_STATE_REDIS_CONN_H
+#define FC_STATE_REDIS_CONN_H
+
+#include "core/err.h"
+
+struct fc_redis;
+
+/* Connects to redis://[:password@]host[:port][/db] with a timeout. */
+enum fc_err fc_redis_open(const char *url, int timeout_ms, struct fc_redis **out,
+                          struct fc_diag *diag);
+void fc_redis_close(struct fc_redis *r);
+/* PING; FC_ERR_UNAVAILABLE with the reason on failure. */
+enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag);
+
+#endif
