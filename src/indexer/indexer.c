@@ -737,6 +737,60 @@ static bool stopping(const struct fc_indexer *ix)
     return ix->queue.stop && *ix->queue.stop;
 }
 
+/* Items of one events page, gathered so the page can be checked before it
+ * is applied (valid until the next request on the connection). */
+struct page_items {
+    const struct fc_item **p;
+    size_t n, cap;
+};
+
+static void gather(void *ud, const struct fc_item *it)
+{
+    struct page_items *pi = ud;
+    if (pi->n == pi->cap) {
+        pi->cap = pi->cap ? pi->cap * 2 : 1024;
+        pi->p = fc_xrealloc(pi->p, pi->cap * sizeof(*pi->p));
+    }
+    pi->p[pi->n++] = it;
+}
+
+/* Snapchain: every block starts with BLOCK_CONFIRMED (seq 0) counting its
+ * events; a block whose events in the page are not exactly seq 0..total-1
+ * lost events in transit. Blocks cut by the page end are checked when the
+ * page ends inside them only for the part present. Returns the first bad
+ * block, or 0. */
+static uint64_t incomplete_block(const struct page_items *pi, uint64_t from)
+{
+    uint64_t block = 0, expected = 0, total = 0;
+    bool first = true;
+    for (size_t i = 0; i < pi->n; i++) {
+        const struct fc_item *it = pi->p[i];
+        if (it->kind != FC_ITEM_EVENT)
+            continue;
+        uint64_t b = fc_snapchain_event_block(it->event->id);
+        uint32_t seq = fc_snapchain_event_seq(it->event->id);
+        if (b != block) {
+            if (block && total != UINT64_MAX && expected != total)
+                return block; /* the previous block ended early */
+            block = b;
+            expected = 0;
+            total = 0;
+            if (first && b == fc_snapchain_event_block(from) && fc_snapchain_event_seq(from)) {
+                /* the page resumes a block begun on the previous page */
+                expected = fc_snapchain_event_seq(from);
+                total = UINT64_MAX;
+            }
+            first = false;
+        }
+        if (seq != expected)
+            return b;
+        if (it->event->type == FC_EVENT_BLOCK_CONFIRMED && total != UINT64_MAX)
+            total = it->event->block.total_events;
+        expected++;
+    }
+    return 0;
+}
+
 static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                                  struct fc_hub_conn *conn, unsigned shard, int pin_hub,
                                  const char *cursor_hub, struct fc_sync_stats *stats,
@@ -749,16 +803,58 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         return err;
     char source[96];
     snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
+    struct page_items pi = {NULL, 0, 0};
+    int rereads = 0;
+    /* Only the first read after resuming from a stored cursor can reveal
+     * pruned events; later pages follow our own reads. */
+    bool check_retention = found && from;
     for (;;) {
         struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source};
-        if ((err = fc_writer_begin(w, diag)))
-            return err;
         uint64_t next = from;
         size_t n = 0;
+        pi.n = 0;
         err = fc_hub_events_page(conn, ix->snapchain, shard, from,
-                                 (unsigned)ix->cfg->event_page_size, pin_hub, apply_event, &fo,
-                                 &next, &n, diag);
-        if (!err && fo.err) {
+                                 (unsigned)ix->cfg->event_page_size, pin_hub, gather, &pi, &next,
+                                 &n, diag);
+        if (err)
+            break;
+        if (ix->snapchain && n) {
+            uint64_t first = fc_snapchain_event_block(pi.p[0]->kind == FC_ITEM_EVENT
+                                                          ? pi.p[0]->event->id : from);
+            /* The cursor fell out of the hub's retention: events are gone for good,
+             * so every target is synced again from its *ByFid history. */
+            if (check_retention && first > fc_snapchain_event_block(from) + 1) {
+                log_error("sync", "shard %u: cursor at block %llu but the hub's oldest retained "
+                                  "block is %llu: events were pruned before we read them; "
+                                  "re-syncing every target", shard,
+                          (unsigned long long)fc_snapchain_event_block(from),
+                          (unsigned long long)first);
+                if ((err = fc_db_exec(ix->db, "UPDATE targets SET last_synced_at = NULL", diag)))
+                    break;
+                stats->retention_resyncs++;
+            }
+            check_retention = false;
+            uint64_t bad = incomplete_block(&pi, from);
+            if (bad && rereads < 3) {
+                /* a block lost events in transit: read it again from its start */
+                rereads++;
+                stats->block_rereads++;
+                log_warn("sync", "shard %u block %llu is incomplete; reading it again", shard,
+                         (unsigned long long)bad);
+                if (fc_snapchain_first_event_id(bad) >= from)
+                    from = fc_snapchain_first_event_id(bad);
+                continue;
+            }
+            if (bad)
+                log_error("sync", "shard %u block %llu still incomplete after 3 reads; going on",
+                          shard, (unsigned long long)bad);
+            rereads = 0;
+        }
+        if ((err = fc_writer_begin(w, diag)))
+            break;
+        for (size_t i = 0; i < pi.n && !fo.err; i++)
+            apply_event(&fo, pi.p[i]);
+        if (fo.err) {
             err = fo.err;
             *diag = fo.diag;
         }
@@ -766,15 +862,17 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
             err = fc_writer_set_cursor(w, cursor_hub, shard, next, diag);
         if (err) {
             fc_writer_rollback(w);
-            return err;
+            break;
         }
         if ((err = fc_writer_commit(w, diag)))
-            return err;
+            break;
         stats->pages++;
         if (!n || next == from || stopping(ix))
-            return FC_OK; /* caught up with the head (or asked to stop) */
+            break; /* caught up with the head (or asked to stop) */
         from = next;
     }
+    free(pi.p);
+    return err;
 }
 
 static enum fc_err sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct fc_hub_conn *conn,

@@ -24,6 +24,8 @@ struct fc_backfill_stats {
 
 struct fc_sync_stats {
     size_t pages, events, kept, dead_letters, new_targets, dropped_targets;
+    size_t block_rereads;     /* Snapchain blocks read again because events were missing */
+    size_t retention_resyncs; /* cursors older than the hub's retention */
 };
 
 /* Connects to the database and hubs named by cfg (borrowed for the
