@@ -249,8 +249,9 @@ int fc_cmd_sync(struct fc_cmd_ctx *ctx)
         fprintf(stderr, "fcindex sync: %s\n", diag.msg);
         rc = FC_EXIT_FAIL;
     } else {
-        printf("sync: %zu pages, %zu events, %zu applied, %zu new targets, %zu dropped\n",
-               st.pages, st.events, st.kept, st.new_targets, st.dropped_targets);
+        printf("sync: %zu pages, %zu events, %zu applied, %zu new targets, %zu dropped, "
+               "%zu blocks re-read, %zu retention re-syncs\n", st.pages, st.events, st.kept,
+               st.new_targets, st.dropped_targets, st.block_rereads, st.retention_resyncs);
     }
 out:
     fc_indexer_free(ix);

@@ -323,6 +323,40 @@ static void hub_faults_change_nothing(void **state)
     fct_hubsim_stop(faulty);
 }
 
+/* A cursor older than the hub's retention: the events in between are gone,
+ * so every target is synced again from its history. */
+static void retention_gap_resyncs_every_target(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){"--fids", "100", "--events-per-sec", "400",
+                                                 "--tick-ms", "20", "--retention", "5", NULL}, &port);
+    char db[512], hubs[64];
+    fct_db_create("retention", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    assert_int_equal(fcindex(&e, "backfill", "--all-unsynced", "--wait"), 0);
+    assert_int_equal(fcindex(&e, "sync", "--until-head", NULL), 0);
+    char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
+    assert_string_equal(pending, "0");
+    free(pending);
+    usleep(600000); /* ~30 blocks: far past the 5-block retention */
+    const char *argv[] = {fct_fcindex_bin(), "sync", "--until-head", NULL};
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(fct_run(argv, e.vars, &out), 0);
+    assert_non_null(strstr(out.data, "re-syncing every target"));
+    assert_non_null(strstr(out.data, "retention re-syncs"));
+    assert_null(strstr(out.data, " 0 retention re-syncs"));
+    fc_buf_cleanup(&out);
+    pending = fct_sql_value(db, "SELECT count(*) > 0 FROM targets WHERE last_synced_at IS NULL");
+    assert_string_equal(pending, "t");
+    free(pending);
+    fct_db_drop(db);
+    fct_hubsim_stop(pid);
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -330,6 +364,7 @@ int main(void)
         cmocka_unit_test(database_equals_truth),
         cmocka_unit_test(crash_anywhere_then_finish),
         cmocka_unit_test(hub_faults_change_nothing),
+        cmocka_unit_test(retention_gap_resyncs_every_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
