@@ -14,6 +14,7 @@
 #include "store/db.h"
 #include "store/targets.h"
 #include "store/writer.h"
+#include "state/fidset.h"
 
 /* ---- a set of fids (the in-process target and client sets) ---- */
 
@@ -183,7 +184,9 @@ struct fc_indexer {
     const struct fc_config *cfg;
     struct fc_db *db; /* control connection (targets, sync) */
     struct fc_hub_client *hubs;
-    struct fidset targets, roots, clients;
+    /* target, root and client sets: embedded, or Redis when redis.url is set
+     * (shared by every process); rebuilt from PostgreSQL at start */
+    struct fc_fidset *targets, *roots, *clients;
     struct queue queue;
     bool snapchain;
     unsigned shards;
@@ -191,6 +194,22 @@ struct fc_indexer {
     struct fc_backfill_stats bstats;
     int64_t started_ms, last_report_ms;
 };
+
+/* Shared-set changes follow PostgreSQL, which already holds them: a failed
+ * Redis write is logged and healed by the rebuild at the next start. */
+static void shared_add(struct fc_fidset *s, uint64_t fid)
+{
+    struct fc_diag d;
+    if (fc_fidset_add(s, fid, &d))
+        log_warn("state", "%s", d.msg);
+}
+
+static void shared_remove(struct fc_fidset *s, uint64_t fid)
+{
+    struct fc_diag d;
+    if (fc_fidset_remove(s, fid, &d))
+        log_warn("state", "%s", d.msg);
+}
 
 static enum fc_err open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag)
 {
@@ -210,20 +229,25 @@ static enum fc_err load_sets(struct fc_indexer *ix, struct fc_diag *diag)
     enum fc_err err = fc_targets_all(ix->db, &fids, &roots, &n, diag);
     if (err)
         return err;
-    for (size_t i = 0; i < n; i++) {
-        set_add(&ix->targets, fids[i]);
+    uint64_t *root_fids = fc_xcalloc(n + 1, sizeof(uint64_t));
+    size_t nroots = 0;
+    for (size_t i = 0; i < n; i++)
         if (roots[i])
-            set_add(&ix->roots, fids[i]);
-    }
+            root_fids[nroots++] = fids[i];
+    err = fc_fidset_replace(ix->targets, fids, n, diag);
+    if (!err)
+        err = fc_fidset_replace(ix->roots, root_fids, nroots, diag);
     free(fids);
     free(roots);
+    free(root_fids);
+    if (err)
+        return err;
     err = fc_clients_all(ix->db, &fids, &n, diag);
     if (err)
         return err;
-    for (size_t i = 0; i < n; i++)
-        set_add(&ix->clients, fids[i]);
+    err = fc_fidset_replace(ix->clients, fids, n, diag);
     free(fids);
-    return FC_OK;
+    return err;
 }
 
 enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
@@ -231,12 +255,23 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
 {
     struct fc_indexer *ix = fc_xcalloc(1, sizeof(*ix));
     ix->cfg = cfg;
-    set_init(&ix->targets);
-    set_init(&ix->roots);
-    set_init(&ix->clients);
     queue_init(&ix->queue);
     pthread_mutex_init(&ix->stats_lock, NULL);
-    enum fc_err err = open_db(cfg, &ix->db, diag);
+    enum fc_err err = FC_OK;
+    if (*cfg->redis_url) {
+        err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "targets", &ix->targets, diag);
+        if (!err)
+            err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "roots", &ix->roots, diag);
+        if (!err)
+            err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "clients", &ix->clients,
+                                       diag);
+    } else {
+        ix->targets = fc_fidset_new_embedded();
+        ix->roots = fc_fidset_new_embedded();
+        ix->clients = fc_fidset_new_embedded();
+    }
+    if (!err)
+        err = open_db(cfg, &ix->db, diag);
     struct fc_hub_client_options ho = {
         .hubs = cfg->hubs,
         .n_hubs = cfg->n_hubs,
@@ -275,9 +310,9 @@ void fc_indexer_free(struct fc_indexer *ix)
         return;
     fc_hub_client_free(ix->hubs);
     fc_db_close(ix->db);
-    set_free(&ix->targets);
-    set_free(&ix->roots);
-    set_free(&ix->clients);
+    fc_fidset_free(ix->targets);
+    fc_fidset_free(ix->roots);
+    fc_fidset_free(ix->clients);
     queue_free(&ix->queue);
     pthread_mutex_destroy(&ix->stats_lock);
     free(ix);
@@ -478,7 +513,7 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         }
     }
     enum fc_err err;
-    if (!set_has(&ix->roots, fid) || ix->cfg->expansion_depth < 1) {
+    if (!fc_fidset_has(ix->roots, fid) || ix->cfg->expansion_depth < 1) {
         /* the synced mark rides in the same transaction as the last rows */
         if ((err = tx_ensure(wk, diag)))
             return err;
@@ -501,7 +536,7 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         bool added = false;
         err = fc_targets_add(wk->db, follows[i], false, "follow", &added, diag);
         if (!err && added) {
-            set_add(&ix->targets, follows[i]);
+            shared_add(ix->targets, follows[i]);
             queue_push(&ix->queue, follows[i]);
         }
     }
@@ -625,18 +660,18 @@ static bool touches_target(struct fc_indexer *ix, const struct fc_message *m)
 {
     if (!m)
         return false;
-    if (set_has(&ix->targets, m->fid))
+    if (fc_fidset_has(ix->targets, m->fid))
         return true;
     switch (m->type) {
     case FC_MSG_CAST_ADD:
-        return m->body.cast_add.has_parent_cast && set_has(&ix->targets, m->body.cast_add.parent.fid);
+        return m->body.cast_add.has_parent_cast && fc_fidset_has(ix->targets, m->body.cast_add.parent.fid);
     case FC_MSG_REACTION_ADD:
     case FC_MSG_REACTION_REMOVE:
         return m->body.reaction.has_target_cast &&
-               set_has(&ix->targets, m->body.reaction.target.fid);
+               fc_fidset_has(ix->targets, m->body.reaction.target.fid);
     case FC_MSG_LINK_ADD:
     case FC_MSG_LINK_REMOVE:
-        return set_has(&ix->targets, m->body.link.target_fid);
+        return fc_fidset_has(ix->targets, m->body.link.target_fid);
     default:
         return false;
     }
@@ -648,14 +683,14 @@ static enum fc_err follow_side_effects(struct follower *fo, const struct fc_mess
     struct fc_indexer *ix = fo->ix;
     if (!m || (m->type != FC_MSG_LINK_ADD && m->type != FC_MSG_LINK_REMOVE) ||
         !m->body.link.link_type || strcmp(m->body.link.link_type, "follow") != 0 ||
-        !set_has(&ix->roots, m->fid) || ix->cfg->expansion_depth < 1)
+        !fc_fidset_has(ix->roots, m->fid) || ix->cfg->expansion_depth < 1)
         return FC_OK;
     uint64_t t = m->body.link.target_fid;
     if (m->type == FC_MSG_LINK_ADD) {
         bool added = false;
         enum fc_err err = fc_targets_add(ix->db, t, false, "follow", &added, &fo->diag);
         if (!err && added) {
-            set_add(&ix->targets, t);
+            shared_add(ix->targets, t);
             queue_push(&ix->queue, t); /* backfilled by the workers when serving */
             fo->stats->new_targets++;
         }
@@ -664,7 +699,7 @@ static enum fc_err follow_side_effects(struct follower *fo, const struct fc_mess
     bool dropped = false;
     enum fc_err err = fc_targets_drop_if_orphan(ix->db, t, &dropped, &fo->diag);
     if (!err && dropped) {
-        set_remove(&ix->targets, t);
+        shared_remove(ix->targets, t);
         fo->stats->dropped_targets++;
     }
     return err;
@@ -696,15 +731,15 @@ static void apply_event(void *ud, const struct fc_item *it)
         break;
     case FC_EVENT_MERGE_ON_CHAIN_EVENT:
         if (e->onchain) {
-            keep = set_has(&ix->targets, e->onchain->fid);
+            keep = fc_fidset_has(ix->targets, e->onchain->fid);
             /* a user signing up through a monitored app becomes a root */
             if (e->onchain->type == FC_ONCHAIN_SIGNER && e->onchain->body.signer.event_type == 1 &&
-                ix->cfg->client_discovery && set_has(&ix->clients, e->onchain->body.signer.request_fid)) {
+                ix->cfg->client_discovery && fc_fidset_has(ix->clients, e->onchain->body.signer.request_fid)) {
                 bool added = false;
                 fo->err = fc_targets_add(ix->db, e->onchain->fid, true, "client", &added, &fo->diag);
                 if (!fo->err) {
-                    set_add(&ix->targets, e->onchain->fid);
-                    set_add(&ix->roots, e->onchain->fid);
+                    shared_add(ix->targets, e->onchain->fid);
+                    shared_add(ix->roots, e->onchain->fid);
                     queue_push(&ix->queue, e->onchain->fid);
                     fo->stats->new_targets += added;
                     keep = true;
@@ -713,8 +748,8 @@ static void apply_event(void *ud, const struct fc_item *it)
         }
         break;
     case FC_EVENT_MERGE_USERNAME_PROOF:
-        keep = (e->proof && set_has(&ix->targets, e->proof->fid)) ||
-               (e->deleted_proof && set_has(&ix->targets, e->deleted_proof->fid));
+        keep = (e->proof && fc_fidset_has(ix->targets, e->proof->fid)) ||
+               (e->deleted_proof && fc_fidset_has(ix->targets, e->deleted_proof->fid));
         break;
     default:
         break;

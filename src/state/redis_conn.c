@@ -90,3 +90,8 @@ enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag)
         freeReplyObject(rep);
     return e;
 }
+
+void *fc_redis_context(struct fc_redis *r)
+{
+    return r->ctx;
+}

@@ -10,6 +10,9 @@ struct fc_redis;
 enum fc_err fc_redis_open(const char *url, int timeout_ms, struct fc_redis **out,
                           struct fc_diag *diag);
 void fc_redis_close(struct fc_redis *r);
+/* The hiredis context (redisContext *), for other modules of src/state. */
+void *fc_redis_context(struct fc_redis *r);
+
 /* PING; FC_ERR_UNAVAILABLE with the reason on failure. */
 enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yajl/yajl_tree.h>
 
 static yajl_val get(yajl_val v, const char *k)
@@ -181,7 +182,11 @@ static int run_cmd(const char *url, int port, const char *roots, const char *con
     snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=http://127.0.0.1:%d", port);
     snprintf(e3, sizeof(e3), "FCINDEX_STRATEGY_ROOT_TARGETS=%s", roots);
     snprintf(e4, sizeof(e4), "FCINDEX_STRATEGY_TARGET_CLIENTS=9152,309857,22640");
-    const char *env[] = {e1, e2, e3, e4, "FCINDEX_LOG_LEVEL=warn", NULL};
+    /* Redis-backed target sets (REDIS_URL from the environment), under a
+     * prefix of this test's own */
+    char e5[128];
+    snprintf(e5, sizeof(e5), "FCINDEX_REDIS_PREFIX=fctest:%d:fixture:%d:", (int)getpid(), port);
+    const char *env[] = {e1, e2, e3, e4, e5, "FCINDEX_LOG_LEVEL=warn", NULL};
     const char *argv[8] = {fct_fcindex_bin()};
     int n = 1;
     for (; args[n - 1] && n < 7; n++)

@@ -24,12 +24,22 @@ static yajl_val get(yajl_val v, const char *k)
 struct env {
     char db[512];
     char hubs[256];
-    char e_db[600], e_hubs[300];
-    const char *vars[8];
+    char e_db[600], e_hubs[300], e_redis[160];
+    const char *vars[9];
 };
+
+/* Alternate the state backend between tests: embedded (no Redis) or Redis
+ * under a prefix of the test's own. */
+static bool use_redis;
 
 static void env_init(struct env *e, const char *db, const char *hubs)
 {
+    static int seq;
+    if (use_redis)
+        snprintf(e->e_redis, sizeof(e->e_redis), "FCINDEX_REDIS_PREFIX=fctest:%d:%d:",
+                 (int)getpid(), ++seq);
+    else
+        snprintf(e->e_redis, sizeof(e->e_redis), "REDIS_URL=");
     snprintf(e->db, sizeof(e->db), "%s", db);
     snprintf(e->hubs, sizeof(e->hubs), "%s", hubs);
     snprintf(e->e_db, sizeof(e->e_db), "DATABASE_URL=%s", db);
@@ -40,7 +50,8 @@ static void env_init(struct env *e, const char *db, const char *hubs)
     e->vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=9152";
     e->vars[4] = "FCINDEX_LOG_LEVEL=error";
     e->vars[5] = "FCINDEX_HUBS_RETRIES=30";
-    e->vars[6] = NULL;
+    e->vars[6] = e->e_redis;
+    e->vars[7] = NULL;
 }
 
 static int fcindex(struct env *e, const char *a, const char *b, const char *c)
@@ -135,6 +146,7 @@ static void expect(const char *db, const char *sql, const char *want, const char
 static void database_equals_truth(void **state)
 {
     (void)state;
+    use_redis = false;
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
     char db[512], hubs[64];
@@ -262,6 +274,7 @@ static bool run_and_kill(struct env *e, const char *a, const char *b, const char
 static void crash_anywhere_then_finish(void **state)
 {
     (void)state;
+    use_redis = true;
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
     char *want = clean_fingerprint(port);
@@ -299,6 +312,7 @@ static void crash_anywhere_then_finish(void **state)
 static void hub_faults_change_nothing(void **state)
 {
     (void)state;
+    use_redis = false;
     int cport, fport;
     int clean = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &cport);
     char *want = clean_fingerprint(cport);
