@@ -117,6 +117,9 @@ static const struct option options[] = {
 
     {"concurrency", "backfill_workers", T_INT, OFF(backfill_workers), 0, "4", 1, 256, NULL, 0,
      NULL, "Backfill jobs run at once in one process."},
+    {"concurrency", "job_lease_s", T_INT, OFF(job_lease_s), 0, "300", 1, 86400, NULL, 0, NULL,
+     "Seconds a taken backfill job may run before another worker may take it (a crashed "
+     "worker's job is then picked up)."},
     {"concurrency", "batch_size", T_INT, OFF(batch_size), 0, "1000", 1, 100000, NULL, 0, NULL,
      "Messages per database batch."},
     {"concurrency", "event_page_size", T_INT, OFF(event_page_size), 0, "1000", 1, 10000, NULL, 0,

@@ -91,6 +91,7 @@ struct fc_config {
 
     /* [concurrency] */
     int backfill_workers;
+    int job_lease_s;
     int batch_size;
     int event_page_size;
 

@@ -15,167 +15,50 @@
 #include "store/targets.h"
 #include "store/writer.h"
 #include "state/fidset.h"
+#include "state/jobq.h"
 
-/* ---- a set of fids (the in-process target and client sets) ---- */
+/* ---- the backfill queue: state/jobq (embedded or Redis) plus how a run waits ---- */
 
-struct fidset {
-    pthread_rwlock_t lock;
-    uint64_t *slots; /* 0 = empty, UINT64_MAX = deleted */
-    size_t cap, n;
-};
-
-static size_t slot_of(uint64_t fid, size_t cap)
-{
-    uint64_t x = fid * 0x9e3779b97f4a7c15ULL;
-    return (size_t)(x >> 17) & (cap - 1);
-}
-
-static void set_init(struct fidset *s)
-{
-    pthread_rwlock_init(&s->lock, NULL);
-    s->cap = 1024;
-    s->slots = fc_xcalloc(s->cap, sizeof(uint64_t));
-}
-
-static void set_free(struct fidset *s)
-{
-    free(s->slots);
-    pthread_rwlock_destroy(&s->lock);
-}
-
-static bool set_has(struct fidset *s, uint64_t fid)
-{
-    if (!fid)
-        return false;
-    pthread_rwlock_rdlock(&s->lock);
-    bool found = false;
-    for (size_t i = slot_of(fid, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1)) {
-        if (s->slots[i] == fid) {
-            found = true;
-            break;
-        }
-    }
-    pthread_rwlock_unlock(&s->lock);
-    return found;
-}
-
-static void put(uint64_t *slots, size_t cap, uint64_t fid)
-{
-    size_t i = slot_of(fid, cap);
-    while (slots[i] && slots[i] != UINT64_MAX && slots[i] != fid)
-        i = (i + 1) & (cap - 1);
-    slots[i] = fid;
-}
-
-static void set_add(struct fidset *s, uint64_t fid)
-{
-    if (!fid || set_has(s, fid))
-        return;
-    pthread_rwlock_wrlock(&s->lock);
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap * 2;
-        uint64_t *slots = fc_xcalloc(cap, sizeof(uint64_t));
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slots[i] && s->slots[i] != UINT64_MAX)
-                put(slots, cap, s->slots[i]);
-        free(s->slots);
-        s->slots = slots;
-        s->cap = cap;
-    }
-    put(s->slots, s->cap, fid);
-    s->n++;
-    pthread_rwlock_unlock(&s->lock);
-}
-
-static void set_remove(struct fidset *s, uint64_t fid)
-{
-    pthread_rwlock_wrlock(&s->lock);
-    for (size_t i = slot_of(fid, s->cap); s->slots[i]; i = (i + 1) & (s->cap - 1)) {
-        if (s->slots[i] == fid) {
-            s->slots[i] = UINT64_MAX; /* tombstone keeps probe chains intact */
-            s->n--;
-            break;
-        }
-    }
-    pthread_rwlock_unlock(&s->lock);
-}
-
-/* ---- the embedded job queue: fids to backfill, each queued once ---- */
+#define JOB_MAX_ATTEMPTS 3
 
 struct queue {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
+    struct fc_jobq *q;
     bool daemon;               /* serve: wait for work instead of ending when idle */
     volatile const int *stop;  /* serve: set by the signal handler */
-    uint64_t *fids;
-    size_t head, tail, cap;
-    struct fidset queued; /* queued or running */
-    size_t running;
 };
-
-static void queue_init(struct queue *q)
-{
-    memset(q, 0, sizeof(*q));
-    pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->cond, NULL);
-    set_init(&q->queued);
-}
-
-static void queue_free(struct queue *q)
-{
-    free(q->fids);
-    set_free(&q->queued);
-    pthread_mutex_destroy(&q->lock);
-    pthread_cond_destroy(&q->cond);
-}
 
 static void queue_push(struct queue *q, uint64_t fid)
 {
-    pthread_mutex_lock(&q->lock);
-    if (!set_has(&q->queued, fid)) {
-        set_add(&q->queued, fid);
-        if (q->tail == q->cap) {
-            q->cap = q->cap ? q->cap * 2 : 256;
-            q->fids = fc_xrealloc(q->fids, q->cap * sizeof(uint64_t));
-        }
-        q->fids[q->tail++] = fid;
-        pthread_cond_signal(&q->cond);
-    }
-    pthread_mutex_unlock(&q->lock);
+    struct fc_diag d;
+    if (fc_jobq_push(q->q, fid, NULL, &d))
+        log_warn("queue", "%s", d.msg); /* PostgreSQL keeps it pending: the refill retries */
 }
 
-/* Blocks for the next fid; returns 0 when nothing is queued or running. */
-static uint64_t queue_pop(struct queue *q)
+static size_t queue_outstanding(struct queue *q)
 {
-    pthread_mutex_lock(&q->lock);
-    while (q->head == q->tail && (q->running > 0 || q->daemon)) {
-        if (q->daemon && q->stop && *q->stop)
-            break;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 200 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&q->cond, &q->lock, &until);
-    }
-    uint64_t fid = 0;
-    if (q->head < q->tail && !(q->stop && *q->stop)) {
-        fid = q->fids[q->head++];
-        q->running++;
-    }
-    pthread_mutex_unlock(&q->lock);
-    return fid;
+    struct fc_jobq_counts c;
+    struct fc_diag d;
+    if (fc_jobq_counts(q->q, &c, &d))
+        return 1;
+    return c.pending + c.running + c.delayed;
 }
 
-static void queue_done(struct queue *q, uint64_t fid)
+/* Takes the next job; false when the run is over (stop requested, or in a
+ * --wait run when nothing is pending, running or waiting for a retry). */
+static bool queue_pop(struct queue *q, struct fc_job *job)
 {
-    pthread_mutex_lock(&q->lock);
-    q->running--;
-    set_remove(&q->queued, fid);
-    pthread_cond_broadcast(&q->cond);
-    pthread_mutex_unlock(&q->lock);
+    for (;;) {
+        if (q->stop && *q->stop)
+            return false;
+        bool got = false;
+        struct fc_diag d;
+        if (fc_jobq_take(q->q, 200, job, &got, &d))
+            log_warn("queue", "%s", d.msg);
+        if (got)
+            return true;
+        if (!q->daemon && queue_outstanding(q) == 0)
+            return false;
+    }
 }
 
 /* ---- the indexer ---- */
@@ -255,7 +138,8 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
 {
     struct fc_indexer *ix = fc_xcalloc(1, sizeof(*ix));
     ix->cfg = cfg;
-    queue_init(&ix->queue);
+    struct fc_jobq_options jo = {.max_attempts = JOB_MAX_ATTEMPTS, .backoff_base_ms = 500,
+                                 .lease_ms = cfg->job_lease_s * 1000};
     pthread_mutex_init(&ix->stats_lock, NULL);
     enum fc_err err = FC_OK;
     if (*cfg->redis_url) {
@@ -269,6 +153,15 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
         ix->targets = fc_fidset_new_embedded();
         ix->roots = fc_fidset_new_embedded();
         ix->clients = fc_fidset_new_embedded();
+    }
+    if (!err && *cfg->redis_url) {
+        char consumer[128], host[64] = "host";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(consumer, sizeof(consumer), "%s:%d", host, (int)getpid());
+        err = fc_jobq_open_redis(cfg->redis_url, cfg->redis_prefix, consumer, &jo, &ix->queue.q,
+                                 diag);
+    } else if (!err) {
+        ix->queue.q = fc_jobq_new_embedded(&jo);
     }
     if (!err)
         err = open_db(cfg, &ix->db, diag);
@@ -313,7 +206,7 @@ void fc_indexer_free(struct fc_indexer *ix)
     fc_fidset_free(ix->targets);
     fc_fidset_free(ix->roots);
     fc_fidset_free(ix->clients);
-    queue_free(&ix->queue);
+    fc_jobq_free(ix->queue.q);
     pthread_mutex_destroy(&ix->stats_lock);
     free(ix);
 }
@@ -344,9 +237,7 @@ static void report_progress(struct fc_indexer *ix, bool final)
     if (!final && now - ix->last_report_ms < (tty ? 500 : 10000))
         return;
     ix->last_report_ms = now;
-    pthread_mutex_lock(&ix->queue.lock);
-    size_t waiting = ix->queue.tail - ix->queue.head + ix->queue.running;
-    pthread_mutex_unlock(&ix->queue.lock);
+    size_t waiting = queue_outstanding(&ix->queue);
     size_t done = ix->bstats.jobs_ok + ix->bstats.jobs_failed;
     double secs = (double)(now - ix->started_ms) / 1000.0;
     double rate = secs > 0 ? (double)ix->bstats.messages / secs : 0;
@@ -548,32 +439,30 @@ static void *backfill_thread(void *arg)
 {
     struct worker *wk = arg;
     struct fc_indexer *ix = wk->ix;
-    for (;;) {
-        uint64_t fid = queue_pop(&ix->queue);
-        if (!fid)
-            break;
-        struct fc_diag diag = {{0}};
-        enum fc_err err = FC_OK;
-        /* a few attempts, with a pause, before the job counts as failed */
-        for (int attempt = 0; attempt < 3; attempt++) {
-            err = backfill_fid(wk, fid, &diag);
-            if (!err)
-                break;
-            log_warn("backfill", "fid %llu attempt %d failed: %s", (unsigned long long)fid,
-                     attempt + 1, diag.msg);
-            struct fc_diag ignored;
-            fc_targets_mark_failed(wk->db, fid, diag.msg, &ignored);
+    struct fc_job job;
+    while (queue_pop(&ix->queue, &job)) {
+        struct fc_diag diag = {{0}}, ignored;
+        enum fc_err err = backfill_fid(wk, job.fid, &diag);
+        bool failed_for_good = false;
+        if (err) {
+            log_warn("backfill", "fid %llu attempt %d failed: %s", (unsigned long long)job.fid,
+                     job.attempt, diag.msg);
+            fc_targets_mark_failed(wk->db, job.fid, diag.msg, &ignored);
+            /* the queue retries with backoff, then keeps it as failed */
+            fc_jobq_fail(ix->queue.q, &job, diag.msg, &ignored);
+            failed_for_good = job.attempt >= JOB_MAX_ATTEMPTS;
+        } else {
+            fc_jobq_done(ix->queue.q, &job, &ignored);
         }
         pthread_mutex_lock(&ix->stats_lock);
-        if (err)
+        if (failed_for_good)
             ix->bstats.jobs_failed++;
-        else
+        else if (!err)
             ix->bstats.jobs_ok++;
         ix->bstats.messages += wk->messages - wk->reported;
         wk->reported = wk->messages;
         report_progress(ix, false);
         pthread_mutex_unlock(&ix->stats_lock);
-        queue_done(&ix->queue, fid);
     }
     return NULL;
 }

@@ -226,6 +226,22 @@ static const char promote_lua[] =
     "for _, f in ipairs(due) do redis.call('ZREM', KEYS[1], f) "
     " redis.call('XADD', KEYS[2], '*', 'fid', f) end return #due";
 
+/* Finishing a job changes several keys: each change is one script, so a
+ * process killed half-way cannot leave a fid queued with nothing to take. */
+static const char done_lua[] =
+    "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) redis.call('XDEL', KEYS[1], ARGV[2]) "
+    "redis.call('SREM', KEYS[2], ARGV[3]) redis.call('HDEL', KEYS[3], ARGV[3]) return 1";
+static const char fail_lua[] =
+    "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) redis.call('XDEL', KEYS[1], ARGV[2]) "
+    "local n = redis.call('HINCRBY', KEYS[3], ARGV[3], 1) "
+    "if n >= tonumber(ARGV[4]) then redis.call('HSET', KEYS[4], ARGV[3], ARGV[5]) "
+    " redis.call('SREM', KEYS[2], ARGV[3]) "
+    "else redis.call('ZADD', KEYS[5], ARGV[6], ARGV[3]) "
+    " redis.call('HSET', KEYS[6], ARGV[3], ARGV[5]) end return n";
+static const char release_lua[] =
+    "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) redis.call('XDEL', KEYS[1], ARGV[2]) "
+    "redis.call('XADD', KEYS[1], '*', 'fid', ARGV[3]) return 1";
+
 static bool parse_entry(redisReply *entry, struct fc_job *job)
 {
     /* [id, [field, value, ...]] */
@@ -294,18 +310,6 @@ static enum fc_err redis_take(struct fc_jobq *q, int wait_ms, struct fc_job *job
     return FC_OK;
 }
 
-/* Acknowledges and deletes a stream entry. */
-static void ack(struct fc_jobq *q, const struct fc_job *job)
-{
-    redisAppendCommand(q->ctx, "XACK %s %s %s", q->stream, q->group, job->id);
-    redisAppendCommand(q->ctx, "XDEL %s %s", q->stream, job->id);
-    for (int i = 0; i < 2; i++) {
-        redisReply *r = NULL;
-        if (redisGetReply(q->ctx, (void **)&r) == REDIS_OK && r)
-            freeReplyObject(r);
-    }
-}
-
 /* ---- the interface ---- */
 
 void fc_jobq_free(struct fc_jobq *q)
@@ -366,12 +370,9 @@ enum fc_err fc_jobq_done(struct fc_jobq *q, const struct fc_job *job, struct fc_
         if (e)
             e->st = ST_FREE;
     } else {
-        ack(q, job);
-        redisReply *r = redisCommand(q->ctx, "SREM %s %llu", q->queued,
+        redisReply *r = redisCommand(q->ctx, "EVAL %s 3 %s %s %s %s %s %llu", done_lua, q->stream,
+                                     q->queued, q->attempts, q->group, job->id,
                                      (unsigned long long)job->fid);
-        if (r)
-            freeReplyObject(r);
-        r = redisCommand(q->ctx, "HDEL %s %llu", q->attempts, (unsigned long long)job->fid);
         if (r)
             freeReplyObject(r);
     }
@@ -397,32 +398,24 @@ enum fc_err fc_jobq_fail(struct fc_jobq *q, const struct fc_job *job, const char
             }
         }
     } else {
-        ack(q, job);
-        bool ok;
-        long long failures = cmd_int(q, redisCommand(q->ctx, "HINCRBY %s %llu 1", q->attempts,
-                                                     (unsigned long long)job->fid), &ok);
-        redisReply *r;
-        if (!ok) {
-            err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis HINCRBY failed");
-        } else if (failures >= q->o.max_attempts) {
-            r = redisCommand(q->ctx, "HSET %s %llu %s", q->failed, (unsigned long long)job->fid,
-                             error);
-            if (r)
-                freeReplyObject(r);
-            r = redisCommand(q->ctx, "SREM %s %llu", q->queued, (unsigned long long)job->fid);
-            if (r)
-                freeReplyObject(r);
-        } else {
-            r = redisCommand(q->ctx, "ZADD %s %lld %llu", q->delayed,
-                             (long long)(fc_now_unix_ms() + backoff(q, (int)failures)),
-                             (unsigned long long)job->fid);
-            if (r)
-                freeReplyObject(r);
-            r = redisCommand(q->ctx, "HSET %s:lasterror %llu %s", q->attempts,
-                             (unsigned long long)job->fid, error);
-            if (r)
-                freeReplyObject(r);
-        }
+        char lasterror[260], ready[32], max[16];
+        snprintf(lasterror, sizeof(lasterror), "%s:lasterror", q->attempts);
+        snprintf(max, sizeof(max), "%d", q->o.max_attempts);
+        /* the delay doubles per failure: read the count first to compute it */
+        redisReply *r = redisCommand(q->ctx, "HGET %s %llu", q->attempts,
+                                     (unsigned long long)job->fid);
+        int failures = 1 + (r && r->type == REDIS_REPLY_STRING ? atoi(r->str) : 0);
+        if (r)
+            freeReplyObject(r);
+        snprintf(ready, sizeof(ready), "%lld", (long long)(fc_now_unix_ms() + backoff(q, failures)));
+        r = redisCommand(q->ctx, "EVAL %s 6 %s %s %s %s %s %s %s %s %llu %s %s %s", fail_lua,
+                         q->stream, q->queued, q->attempts, q->failed, q->delayed, lasterror,
+                         q->group, job->id, (unsigned long long)job->fid, max, error, ready);
+        if (!r || r->type != REDIS_REPLY_INTEGER)
+            err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis: recording the failure of %llu "
+                                                        "failed", (unsigned long long)job->fid);
+        if (r)
+            freeReplyObject(r);
     }
     pthread_mutex_unlock(&q->lock);
     return err;
@@ -440,9 +433,8 @@ enum fc_err fc_jobq_release(struct fc_jobq *q, const struct fc_job *job, struct 
             pthread_cond_signal(&q->cond);
         }
     } else {
-        ack(q, job);
-        redisReply *r = redisCommand(q->ctx, "XADD %s * fid %llu", q->stream,
-                                     (unsigned long long)job->fid);
+        redisReply *r = redisCommand(q->ctx, "EVAL %s 1 %s %s %s %llu", release_lua, q->stream,
+                                     q->group, job->id, (unsigned long long)job->fid);
         if (r)
             freeReplyObject(r);
     }

@@ -25,7 +25,7 @@ struct env {
     char db[512];
     char hubs[256];
     char e_db[600], e_hubs[300], e_redis[160];
-    const char *vars[9];
+    const char *vars[10];
 };
 
 /* Alternate the state backend between tests: embedded (no Redis) or Redis
@@ -51,7 +51,9 @@ static void env_init(struct env *e, const char *db, const char *hubs)
     e->vars[4] = "FCINDEX_LOG_LEVEL=error";
     e->vars[5] = "FCINDEX_HUBS_RETRIES=30";
     e->vars[6] = e->e_redis;
-    e->vars[7] = NULL;
+    /* a killed worker's job is taken again after this lease */
+    e->vars[7] = "FCINDEX_CONCURRENCY_JOB_LEASE_S=1";
+    e->vars[8] = NULL;
 }
 
 static int fcindex(struct env *e, const char *a, const char *b, const char *c)
@@ -288,9 +290,13 @@ static void crash_anywhere_then_finish(void **state)
     int kills = 0;
     for (int round = 0; round < 40; round++) {
         /* backfill and sync, each killed at random points until one finishes */
-        while (!run_and_kill(&e, "backfill", "--all-unsynced", "--wait", 20 + (int)(random() % 160)))
+        /* each consecutive kill doubles the next delay, so a run always ends up
+         * finishing (a killed worker's job waits for its lease to expire) */
+        for (int k = 0; !run_and_kill(&e, "backfill", "--all-unsynced", "--wait",
+                                      (20 + (int)(random() % 160)) << (k < 6 ? k : 6)); k++)
             kills++;
-        while (!run_and_kill(&e, "sync", "--until-head", NULL, 20 + (int)(random() % 120)))
+        for (int k = 0; !run_and_kill(&e, "sync", "--until-head", NULL,
+                                      (20 + (int)(random() % 120)) << (k < 6 ? k : 6)); k++)
             kills++;
         char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
         bool done = strcmp(pending, "0") == 0;
