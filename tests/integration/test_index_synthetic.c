@@ -343,6 +343,45 @@ static void hub_faults_change_nothing(void **state)
     fct_hubsim_stop(faulty);
 }
 
+/* Two indexer processes sharing Redis and PostgreSQL end in the state of one. */
+static void two_processes_share_the_work(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
+    use_redis = true;
+    char *want = clean_fingerprint(port);
+    char db[512], hubs[64];
+    fct_db_create("two", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    for (int round = 0; round < 6; round++) {
+        const char *argv[] = {fct_fcindex_bin(), "backfill", "--all-unsynced", "--wait", NULL};
+        int fd1, fd2;
+        int p1 = fct_spawn(argv, e.vars, &fd1), p2 = fct_spawn(argv, e.vars, &fd2);
+        struct fc_buf o1 = FC_BUF_INIT, o2 = FC_BUF_INIT;
+        assert_int_equal(fct_wait(p1, fd1, &o1), 0);
+        assert_int_equal(fct_wait(p2, fd2, &o2), 0);
+        fc_buf_cleanup(&o1);
+        fc_buf_cleanup(&o2);
+        assert_int_equal(fcindex(&e, "sync", "--until-head", NULL), 0);
+        char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
+        bool done = strcmp(pending, "0") == 0;
+        free(pending);
+        if (done)
+            break;
+    }
+    char *got = fingerprint(db);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    fct_db_drop(db);
+    fct_hubsim_stop(pid);
+    use_redis = false;
+}
+
 /* A cursor older than the hub's retention: the events in between are gone,
  * so every target is synced again from its history. */
 static void retention_gap_resyncs_every_target(void **state)
@@ -385,6 +424,7 @@ int main(void)
         cmocka_unit_test(crash_anywhere_then_finish),
         cmocka_unit_test(hub_faults_change_nothing),
         cmocka_unit_test(retention_gap_resyncs_every_target),
+        cmocka_unit_test(two_processes_share_the_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
