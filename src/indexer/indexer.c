@@ -467,6 +467,41 @@ static void *backfill_thread(void *arg)
     return NULL;
 }
 
+/* Starts n backfill workers, each with its own database connection (its
+ * writer pipelined and set-wise) and hub connection. */
+static enum fc_err start_workers(struct fc_indexer *ix, int n, struct worker *workers,
+                                 pthread_t *threads, int *started, struct fc_diag *diag)
+{
+    enum fc_err err = FC_OK;
+    *started = 0;
+    for (int i = 0; i < n && !err; i++) {
+        struct worker *wk = &workers[i];
+        wk->ix = ix;
+        err = open_db(ix->cfg, &wk->db, diag);
+        if (!err)
+            err = fc_writer_new(wk->db, &wk->w, diag);
+        if (!err) {
+            fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
+            fc_writer_set_batched(wk->w, true);
+            wk->conn = fc_hub_conn_new(ix->hubs);
+            if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
+                (*started)++;
+        }
+    }
+    return err;
+}
+
+static void join_workers(int n, int started, struct worker *workers, pthread_t *threads)
+{
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; i < n; i++) {
+        fc_hub_conn_free(workers[i].conn);
+        fc_writer_free(workers[i].w);
+        fc_db_close(workers[i].db);
+    }
+}
+
 enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, size_t n,
                                 struct fc_backfill_stats *stats, struct fc_diag *diag)
 {
@@ -490,30 +525,13 @@ enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, siz
     memset(&ix->bstats, 0, sizeof(ix->bstats));
     int64_t t0 = fc_now_mono_ms();
     ix->started_ms = ix->last_report_ms = t0;
-    for (int i = 0; i < nworkers && !err; i++) {
-        struct worker *wk = &workers[i];
-        wk->ix = ix;
-        err = open_db(ix->cfg, &wk->db, diag);
-        if (!err)
-            err = fc_writer_new(wk->db, &wk->w, diag);
-        if (!err) {
-            fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
-            fc_writer_set_batched(wk->w, true);
-            wk->conn = fc_hub_conn_new(ix->hubs);
-            if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
-                started++;
-        }
-    }
-    for (int i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
+    err = start_workers(ix, nworkers, workers, threads, &started, diag);
+    join_workers(nworkers, started, workers, threads);
     int64_t ms = fc_now_mono_ms() - t0;
     size_t messages = 0, dead = 0;
     for (int i = 0; i < nworkers; i++) {
         messages += workers[i].messages;
         dead += workers[i].dead;
-        fc_hub_conn_free(workers[i].conn);
-        fc_writer_free(workers[i].w);
-        fc_db_close(workers[i].db);
     }
     free(workers);
     free(threads);
@@ -822,20 +840,7 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
     enum fc_err err = FC_OK;
     int started = 0;
     ix->started_ms = ix->last_report_ms = fc_now_mono_ms();
-    for (int i = 0; i < nworkers && !err; i++) {
-        struct worker *wk = &workers[i];
-        wk->ix = ix;
-        err = open_db(ix->cfg, &wk->db, diag);
-        if (!err)
-            err = fc_writer_new(wk->db, &wk->w, diag);
-        if (!err) {
-            fc_writer_set_pipelined(wk->w, true);
-            fc_writer_set_batched(wk->w, true);
-            wk->conn = fc_hub_conn_new(ix->hubs);
-            if (pthread_create(&threads[i], NULL, backfill_thread, wk) == 0)
-                started++;
-        }
-    }
+    err = start_workers(ix, nworkers, workers, threads, &started, diag);
     struct fc_writer *w = NULL;
     if (!err)
         err = fc_writer_new(ix->db, &w, diag);
@@ -880,13 +885,7 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
             for (int i = 0; i < 10 && !*stop; i++)
                 usleep(100000);
     }
-    for (int i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    for (int i = 0; i < nworkers; i++) {
-        fc_hub_conn_free(workers[i].conn);
-        fc_writer_free(workers[i].w);
-        fc_db_close(workers[i].db);
-    }
+    join_workers(nworkers, started, workers, threads);
     free(workers);
     free(threads);
     fc_hub_conn_free(conn);

@@ -432,6 +432,38 @@ void fc_writer_set_pipelined(struct fc_writer *w, bool on)
 }
 
 
+/* Cast embeds as the jsonb stored in casts.embeds, and mentions and
+ * positions as array text; shared by the row and set-wise paths. */
+static void cast_columns(const struct fc_message *m, struct fc_buf *embeds, struct fc_buf *mentions,
+                         struct fc_buf *positions)
+{
+    const __typeof__(m->body.cast_add) *c = &m->body.cast_add;
+    fc_buf_putc(embeds, '[');
+    for (size_t i = 0; i < c->n_embeds; i++) {
+        if (i)
+            fc_buf_putc(embeds, ',');
+        if (c->embeds[i].is_cast) {
+            char hex[43];
+            fc_hex_encode(c->embeds[i].cast.hash, 20, hex);
+            fc_buf_printf(embeds, "{\"cast_id\":{\"fid\":%llu,\"hash\":\"%s\"}}",
+                          (unsigned long long)c->embeds[i].cast.fid, hex);
+        } else {
+            fc_buf_puts(embeds, "{\"url\":");
+            fc_buf_json_str(embeds, c->embeds[i].url, c->embeds[i].url_len);
+            fc_buf_putc(embeds, '}');
+        }
+    }
+    fc_buf_putc(embeds, ']');
+    fc_buf_putc(mentions, '{');
+    for (size_t i = 0; i < c->n_mentions; i++)
+        fc_buf_printf(mentions, "%s%llu", i ? "," : "", (unsigned long long)c->mentions[i]);
+    fc_buf_putc(mentions, '}');
+    fc_buf_putc(positions, '{');
+    for (size_t i = 0; i < c->n_positions; i++)
+        fc_buf_printf(positions, "%s%u", i ? "," : "", c->positions[i]);
+    fc_buf_putc(positions, '}');
+}
+
 static void col_sep(struct col *c)
 {
     fc_buf_putc(&c->b, c->n++ ? ',' : '{');
@@ -595,36 +627,14 @@ static bool batch_add(struct fc_writer *w, const struct fc_message *m)
         else
             col_null(&k[7]);
         col_text(&k[8], c->parent_url, c->parent_url_len);
-        fc_buf_putc(&tmp, '[');
-        for (size_t i = 0; i < c->n_embeds; i++) {
-            if (i)
-                fc_buf_putc(&tmp, ',');
-            if (c->embeds[i].is_cast) {
-                char hex[43];
-                fc_hex_encode(c->embeds[i].cast.hash, 20, hex);
-                fc_buf_printf(&tmp, "{\"cast_id\":{\"fid\":%llu,\"hash\":\"%s\"}}",
-                              (unsigned long long)c->embeds[i].cast.fid, hex);
-            } else {
-                fc_buf_puts(&tmp, "{\"url\":");
-                fc_buf_json_str(&tmp, c->embeds[i].url, c->embeds[i].url_len);
-                fc_buf_putc(&tmp, '}');
-            }
-        }
-        fc_buf_putc(&tmp, ']');
+        struct fc_buf mentions = FC_BUF_INIT, positions = FC_BUF_INIT;
+        cast_columns(m, &tmp, &mentions, &positions);
         col_text(&k[9], tmp.data, tmp.len);
-        fc_buf_reset(&tmp);
-        fc_buf_putc(&tmp, '{');
-        for (size_t i = 0; i < c->n_mentions; i++)
-            fc_buf_printf(&tmp, "%s%llu", i ? "," : "", (unsigned long long)c->mentions[i]);
-        fc_buf_putc(&tmp, '}');
-        col_text(&k[10], tmp.data, tmp.len);
-        fc_buf_reset(&tmp);
-        fc_buf_putc(&tmp, '{');
-        for (size_t i = 0; i < c->n_positions; i++)
-            fc_buf_printf(&tmp, "%s%u", i ? "," : "", c->positions[i]);
-        fc_buf_putc(&tmp, '}');
-        col_text(&k[11], tmp.data, tmp.len);
+        col_text(&k[10], mentions.data, mentions.len);
+        col_text(&k[11], positions.data, positions.len);
         fc_buf_cleanup(&tmp);
+        fc_buf_cleanup(&mentions);
+        fc_buf_cleanup(&positions);
         col_bytes(&k[12], m->signer_len ? m->signer : NULL, m->signer_len);
         w->batch_rows[BC_CAST_ADD]++;
         return true;
@@ -813,30 +823,7 @@ static enum fc_err cast_add(struct fc_writer *w, const struct fc_message *m, str
 {
     const __typeof__(m->body.cast_add) *c = &m->body.cast_add;
     struct fc_buf embeds = FC_BUF_INIT, mentions = FC_BUF_INIT, positions = FC_BUF_INIT;
-    fc_buf_putc(&embeds, '[');
-    for (size_t i = 0; i < c->n_embeds; i++) {
-        if (i)
-            fc_buf_putc(&embeds, ',');
-        if (c->embeds[i].is_cast) {
-            char hex[43];
-            fc_hex_encode(c->embeds[i].cast.hash, 20, hex);
-            fc_buf_printf(&embeds, "{\"cast_id\":{\"fid\":%llu,\"hash\":\"%s\"}}",
-                          (unsigned long long)c->embeds[i].cast.fid, hex);
-        } else {
-            fc_buf_puts(&embeds, "{\"url\":");
-            fc_buf_json_str(&embeds, c->embeds[i].url, c->embeds[i].url_len);
-            fc_buf_putc(&embeds, '}');
-        }
-    }
-    fc_buf_putc(&embeds, ']');
-    fc_buf_putc(&mentions, '{');
-    for (size_t i = 0; i < c->n_mentions; i++)
-        fc_buf_printf(&mentions, "%s%llu", i ? "," : "", (unsigned long long)c->mentions[i]);
-    fc_buf_putc(&mentions, '}');
-    fc_buf_putc(&positions, '{');
-    for (size_t i = 0; i < c->n_positions; i++)
-        fc_buf_printf(&positions, "%s%u", i ? "," : "", c->positions[i]);
-    fc_buf_putc(&positions, '}');
+    cast_columns(m, &embeds, &mentions, &positions);
     struct params p = {.n = 0};
     p_bytes(&p, m->hash, 20);
     p_u64(&p, m->fid);
