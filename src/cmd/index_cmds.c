@@ -44,7 +44,8 @@ static bool parse_fid_arg(const char *s, uint64_t *fid)
 int fc_cmd_targets(struct fc_cmd_ctx *ctx)
 {
     static const char usage[] =
-        "usage: fcindex targets list | add FID [--root] | remove FID | promote FID | demote FID\n";
+        "usage: fcindex targets list | cleanup | add FID [--root] | remove FID | promote FID | "
+        "demote FID\n";
     if (ctx->argc < 1) {
         fputs(usage, stderr);
         return FC_EXIT_USAGE;
@@ -52,8 +53,9 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx)
     const char *sub = ctx->argv[0];
     uint64_t fid = 0;
     bool list = strcmp(sub, "list") == 0 && ctx->argc == 1;
+    bool cleanup = strcmp(sub, "cleanup") == 0 && ctx->argc == 1;
     bool root = ctx->argc == 3 && strcmp(ctx->argv[2], "--root") == 0;
-    if (!list) {
+    if (!list && !cleanup) {
         bool known = strcmp(sub, "add") == 0 || strcmp(sub, "remove") == 0 ||
                      strcmp(sub, "promote") == 0 || strcmp(sub, "demote") == 0;
         if (!known || ctx->argc < 2 || (ctx->argc == 3 && !(root && strcmp(sub, "add") == 0)) ||
@@ -78,6 +80,12 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx)
         if (!err)
             fwrite(text.data, 1, text.len, stdout);
         fc_buf_cleanup(&text);
+    } else if (cleanup) {
+        /* an explicit operator request: runs whatever strategy.dropped_rows says */
+        size_t accounts = 0, rows = 0;
+        err = fc_targets_cleanup(db, &accounts, &rows, &diag);
+        if (!err)
+            printf("deleted %zu rows of %zu dropped accounts\n", rows, accounts);
     } else if (strcmp(sub, "add") == 0) {
         err = fc_targets_add(db, fid, root, "admin", &flag, &diag);
         if (!err)
@@ -89,7 +97,10 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx)
             fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
             rc = FC_EXIT_FAIL;
         } else if (!err) {
-            printf("removed %llu (its rows are kept)\n", (unsigned long long)fid);
+            printf("removed %llu (%s)\n", (unsigned long long)fid,
+                   strcmp(cfg.dropped_rows, "delete") == 0
+                       ? "its rows go at the next clean-up"
+                       : "its rows are kept; `targets cleanup` deletes them");
         }
     } else {
         bool promote = strcmp(sub, "promote") == 0;

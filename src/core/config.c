@@ -78,6 +78,10 @@ static const struct option options[] = {
      NULL, "Add users who add a signer of a target client as roots."},
     {"strategy", "expansion_depth", T_INT, OFF(expansion_depth), 0, "1", 0, 3, NULL, 0, NULL,
      "How many follow hops from the roots become targets (0: roots only)."},
+    {"strategy", "dropped_rows", T_ENUM, OFF(dropped_rows), 0, "keep", 0, 0, "keep|delete", 0,
+     NULL, "What happens to the rows of an account that leaves the target set: `keep` them, or "
+     "`delete` its own messages that touch no remaining target (clean-up runs in `serve` and "
+     "`fcindex targets cleanup`)."},
 
     {"api", "listen", T_STR, OFF(api_listen), 0, "127.0.0.1:8080", 0, 0, NULL, 0, NULL,
      "Address and port of the HTTP API (host:port)."},
@@ -1126,8 +1130,13 @@ void fc_config_docs(struct fc_buf *out)
         fc_buf_printf(out, "| `%s` | %s", opt->key, type_names[opt->type]);
         if (opt->type == T_INT)
             fc_buf_printf(out, " %ld..%ld", opt->min, opt->max);
-        if (opt->choices)
-            fc_buf_printf(out, " (%s)", opt->choices);
+        if (opt->choices) {
+            /* a bare '|' would end the Markdown table cell */
+            fc_buf_puts(out, " (");
+            for (const char *c = opt->choices; *c; c++)
+                fc_buf_puts(out, *c == '|' ? ", " : (char[2]){*c, 0});
+            fc_buf_puts(out, ")");
+        }
         fc_buf_puts(out, " | ");
         bool by_profile = false;
         for (size_t k = 0; k < sizeof(profile_defaults) / sizeof(profile_defaults[0]); k++) {

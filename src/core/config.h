@@ -67,6 +67,7 @@ struct fc_config {
     size_t n_target_clients;
     bool client_discovery;
     int expansion_depth;
+    char *dropped_rows;
 
     /* [api] */
     char *api_listen;

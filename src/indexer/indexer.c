@@ -862,6 +862,13 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
                     queue_push(&ix->queue, fids[i]);
                 free(fids);
             }
+            if (strcmp(ix->cfg->dropped_rows, "delete") == 0) {
+                size_t accounts = 0, rows = 0;
+                if (fc_targets_cleanup(ix->db, &accounts, &rows, diag) != FC_OK)
+                    log_warn("cleanup", "%s", diag->msg);
+                else if (accounts)
+                    log_info("cleanup", "%zu rows of %zu dropped accounts deleted", rows, accounts);
+            }
             last_refill = now;
         }
         size_t before = stats.events;

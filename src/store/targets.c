@@ -36,6 +36,8 @@ enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char
     PGresult *r = NULL;
     /* xmax = 0 tells an insert from an update */
     enum fc_err err = exec(db,
+        /* back in the set before the clean-up ran: its rows stay */
+        "WITH undrop AS (DELETE FROM dropped_targets WHERE fid = $1) "
         "INSERT INTO targets (fid, is_root, source) VALUES ($1, $2, $3) "
         "ON CONFLICT (fid) DO UPDATE SET is_root = targets.is_root OR EXCLUDED.is_root, "
         " source = CASE WHEN EXCLUDED.is_root AND NOT targets.is_root THEN EXCLUDED.source "
@@ -58,7 +60,10 @@ enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, str
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "DELETE FROM targets WHERE fid = $1", 1, p, &r, diag);
+    enum fc_err err = exec(db,
+        "WITH d AS (DELETE FROM targets WHERE fid = $1 RETURNING fid) "
+        "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
+        "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()", 1, p, &r, diag);
     if (err)
         return err;
     if (removed)
@@ -156,10 +161,12 @@ enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *drop
     const char *p[] = {f};
     PGresult *r = NULL;
     enum fc_err err = exec(db,
-        "DELETE FROM targets t WHERE t.fid = $1 AND NOT t.is_root AND NOT EXISTS ("
+        "WITH d AS (DELETE FROM targets t WHERE t.fid = $1 AND NOT t.is_root AND NOT EXISTS ("
         " SELECT 1 FROM links l JOIN targets r ON r.fid = l.fid AND r.is_root "
         " WHERE l.target_fid = $1 AND l.type = 'follow' AND NOT l.is_remove AND "
-        " l.deleted_at IS NULL)", 1, p, &r, diag);
+        " l.deleted_at IS NULL) RETURNING fid) "
+        "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
+        "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()", 1, p, &r, diag);
     if (err)
         return err;
     if (dropped)
@@ -234,4 +241,74 @@ enum fc_err fc_cursor_get(struct fc_db *db, const char *hub, unsigned shard, uin
     *next = *found ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
     PQclear(r);
     return FC_OK;
+}
+
+/* The rows an account wrote stay while they touch a target (a reply to a
+ * target's cast, a reaction to one, a follow of one): the realtime rule
+ * would keep exactly those. Everything else it wrote goes. */
+static const char *const cleanup_sql[] = {
+    "DELETE FROM casts c WHERE c.fid = $1 AND (c.parent_fid IS NULL OR NOT EXISTS "
+    " (SELECT 1 FROM targets t WHERE t.fid = c.parent_fid))",
+    "DELETE FROM reactions x WHERE x.fid = $1 AND (x.target_fid IS NULL OR NOT EXISTS "
+    " (SELECT 1 FROM targets t WHERE t.fid = x.target_fid))",
+    "DELETE FROM links l WHERE l.fid = $1 AND NOT EXISTS "
+    " (SELECT 1 FROM targets t WHERE t.fid = l.target_fid)",
+    "DELETE FROM link_compact_states WHERE fid = $1",
+    "DELETE FROM verifications WHERE fid = $1",
+    "DELETE FROM user_data WHERE fid = $1",
+    "DELETE FROM username_proofs WHERE fid = $1",
+    "DELETE FROM signers WHERE fid = $1",
+    "DELETE FROM onchain_events WHERE fid = $1",
+    "DELETE FROM users WHERE fid = $1",
+};
+
+static enum fc_err cleanup_one(struct fc_db *db, const char *fid, bool *done, size_t *rows,
+                               struct fc_diag *diag)
+{
+    const char *p[] = {fid};
+    PGresult *r = NULL;
+    /* the row lock keeps a concurrent re-add from slipping between the checks */
+    enum fc_err err = exec(db, "SELECT 1 FROM dropped_targets d WHERE d.fid = $1 AND NOT EXISTS "
+                               "(SELECT 1 FROM targets t WHERE t.fid = d.fid) FOR UPDATE",
+                           1, p, &r, diag);
+    if (err)
+        return err;
+    *done = PQntuples(r) == 1;
+    PQclear(r);
+    if (!*done)
+        return exec(db, "DELETE FROM dropped_targets WHERE fid = $1", 1, p, NULL, diag);
+    for (size_t i = 0; i < sizeof(cleanup_sql) / sizeof(cleanup_sql[0]); i++) {
+        if ((err = exec(db, cleanup_sql[i], 1, p, &r, diag)))
+            return err;
+        *rows += (size_t)strtoull(PQcmdTuples(r), NULL, 10);
+        PQclear(r);
+    }
+    return exec(db, "DELETE FROM dropped_targets WHERE fid = $1", 1, p, NULL, diag);
+}
+
+enum fc_err fc_targets_cleanup(struct fc_db *db, size_t *accounts, size_t *rows,
+                               struct fc_diag *diag)
+{
+    *accounts = *rows = 0;
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, "SELECT fid FROM dropped_targets ORDER BY dropped_at LIMIT 1000",
+                           0, NULL, &r, diag);
+    if (err)
+        return err;
+    for (int i = 0; i < PQntuples(r) && !err; i++) {
+        bool done = false;
+        if ((err = fc_db_exec(db, "BEGIN", diag)))
+            break;
+        err = cleanup_one(db, PQgetvalue(r, i, 0), &done, rows, diag);
+        if (err) {
+            struct fc_diag ignored = {0};
+            fc_db_exec(db, "ROLLBACK", &ignored);
+            break;
+        }
+        if ((err = fc_db_exec(db, "COMMIT", diag)))
+            break;
+        *accounts += done;
+    }
+    PQclear(r);
+    return err;
 }

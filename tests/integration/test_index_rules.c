@@ -126,6 +126,39 @@ static void realtime_rules(void **state)
     v = fct_sql_value(db, "SELECT request_fid FROM signers WHERE fid = 30");
     assert_string_equal(v, "9152");
     free(v);
+
+    /* Clean-up of a dropped account (21): its own rows go, except those that
+     * still touch a target; an account dropped then re-added (20) keeps all. */
+    free(fct_sql_value(db,
+        "INSERT INTO casts (hash, fid, text) VALUES (decode(repeat('21', 20), 'hex'), 21, 'own'), "
+        " (decode(repeat('22', 20), 'hex'), 20, 'own');"
+        "INSERT INTO casts (hash, fid, text, parent_hash, parent_fid) VALUES "
+        " (decode(repeat('23', 20), 'hex'), 21, 'reply', decode(repeat('a1', 20), 'hex'), 10);"
+        "INSERT INTO links (hash, fid, target_fid, type, \"timestamp\") VALUES "
+        " (decode(repeat('24', 20), 'hex'), 21, 99, 'follow', now()), "
+        " (decode(repeat('25', 20), 'hex'), 21, 10, 'follow', now());"
+        "INSERT INTO user_data (fid, type, value, hash, \"timestamp\") VALUES "
+        " (21, 2, 'Twenty One', decode(repeat('26', 20), 'hex'), now())"));
+    const char *remove20[] = {fct_fcindex_bin(), "targets", "remove", "20", NULL};
+    const char *add20[] = {fct_fcindex_bin(), "targets", "add", "20", NULL};
+    const char *cleanup[] = {fct_fcindex_bin(), "targets", "cleanup", NULL};
+    assert_int_equal(fct_run(remove20, env, &out), 0);
+    assert_int_equal(fct_run(add20, env, &out), 0);
+    fc_buf_reset(&out);
+    assert_int_equal(fct_run(cleanup, env, &out), 0);
+    assert_non_null(strstr(out.data, "deleted 3 rows of 1 dropped accounts"));
+    v = fct_sql_value(db, "SELECT string_agg(fid || ':' || text, ',' ORDER BY hash) FROM casts "
+                          "WHERE fid IN (20, 21)");
+    assert_string_equal(v, "20:own,21:reply");
+    free(v);
+    v = fct_sql_value(db, "SELECT string_agg(fid || '>' || target_fid, ',') FROM links "
+                          "WHERE fid = 21");
+    assert_string_equal(v, "21>10");
+    free(v);
+    v = fct_sql_value(db, "SELECT (SELECT count(*) FROM user_data WHERE fid = 21) + "
+                          "(SELECT count(*) FROM dropped_targets)");
+    assert_string_equal(v, "0");
+    free(v);
     fc_buf_cleanup(&out);
     fc_buf_cleanup(&page);
     fc_buf_cleanup(&events);
