@@ -172,20 +172,25 @@ static const struct {
     [S_USERS_RECOMPUTE] = {"w_users_recompute",
         /* profiles derive from user data: latest live value per type; "" clears */
         "INSERT INTO users AS u (fid, username, display_name, pfp_url, bio, url, location, "
-        " twitter, github, banner, live_at, profile_token, updated_at, synced_at) "
+        " twitter, github, banner, live_at, profile_token, primary_address_ethereum, "
+        " primary_address_solana, updated_at, synced_at) "
         "SELECT f, nullif(max(value) FILTER (WHERE type = 6), ''), "
         " nullif(max(value) FILTER (WHERE type = 2), ''), nullif(max(value) FILTER (WHERE type = 1), ''), "
         " nullif(max(value) FILTER (WHERE type = 3), ''), nullif(max(value) FILTER (WHERE type = 5), ''), "
         " nullif(max(value) FILTER (WHERE type = 7), ''), nullif(max(value) FILTER (WHERE type = 8), ''), "
         " nullif(max(value) FILTER (WHERE type = 9), ''), nullif(max(value) FILTER (WHERE type = 10), ''), "
         " nullif(max(value) FILTER (WHERE type = 14), ''), nullif(max(value) FILTER (WHERE type = 13), ''), "
+        " decode(substr(max(value) FILTER (WHERE type = 11 AND value ~ '^0x[0-9a-fA-F]{40}$'), 3), 'hex'), "
+        " fc_base58_decode(max(value) FILTER (WHERE type = 12)), "
         " max(d.\"timestamp\"), now() "
         "FROM unnest($1::bigint[]) AS f LEFT JOIN user_data d ON d.fid = f AND d.deleted_at IS NULL "
         "GROUP BY f ON CONFLICT (fid) DO UPDATE SET username = EXCLUDED.username, display_name = "
         " EXCLUDED.display_name, pfp_url = EXCLUDED.pfp_url, bio = EXCLUDED.bio, url = EXCLUDED.url, "
         " location = EXCLUDED.location, twitter = EXCLUDED.twitter, github = EXCLUDED.github, "
         " banner = EXCLUDED.banner, live_at = EXCLUDED.live_at, profile_token = "
-        " EXCLUDED.profile_token, updated_at = EXCLUDED.updated_at, synced_at = now()"},
+        " EXCLUDED.profile_token, primary_address_ethereum = EXCLUDED.primary_address_ethereum, "
+        " primary_address_solana = EXCLUDED.primary_address_solana, "
+        " updated_at = EXCLUDED.updated_at, synced_at = now()"},
     [S_APP_RECOMPUTE] = {"w_app_recompute",
         /* the app the user signed up through: request fid of the earliest signer add */
         "UPDATE users u SET app_fid = (SELECT s.request_fid FROM signers s WHERE s.fid = u.fid AND "

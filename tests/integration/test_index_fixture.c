@@ -3,6 +3,8 @@
  * --until-head` run against a real PostgreSQL, and the tables must hold
  * exactly the fixture's ground truth (expected.json). Running both commands
  * a second time changes nothing. */
+#include "core/hex.h"
+#include "fc/bytes.h"
 #include "support/testenv.h"
 
 #include <stdio.h>
@@ -124,7 +126,8 @@ static void check_against_expected(const char *url, yajl_val expected)
         } prof[] = {{"username", "username"}, {"display", "display_name"}, {"pfp", "pfp_url"},
                     {"bio", "bio"}, {"url", "url"}, {"location", "location"},
                     {"twitter", "twitter"}, {"github", "github"}, {"banner", "banner"},
-                    {"live_at", "live_at"}};
+                    {"live_at", "live_at"}, {"profile_token", "profile_token"},
+                    {"primary_address_ethereum", "'0x' || encode(primary_address_ethereum, 'hex')"}};
         yajl_val profile = get(e, "profile");
         for (size_t k = 0; k < sizeof(prof) / sizeof(prof[0]); k++) {
             yajl_val v = get(profile, prof[k].key);
@@ -132,6 +135,27 @@ static void check_against_expected(const char *url, yajl_val expected)
             snprintf(sql, sizeof(sql), "SELECT coalesce(%s, '') FROM users WHERE fid = %s",
                      prof[k].column, fid);
             expect_sql(url, sql, w, prof[k].key, fid);
+        }
+        /* Solana: stored as bytes, compared in the fixture's base58 */
+        yajl_val sol = get(profile, "primary_address_solana");
+        snprintf(sql, sizeof(sql), "SELECT coalesce(encode(primary_address_solana, 'hex'), '') "
+                                   "FROM users WHERE fid = %s", fid);
+        char *hex = fct_sql_value(url, sql);
+        char got58[128] = "";
+        uint8_t raw[64];
+        size_t nraw = 0;
+        struct fc_diag hexdiag = {{0}};
+        if (*hex && fc_hex_decode(hex, strlen(hex), false, raw, sizeof(raw), &nraw, &hexdiag) == FC_OK)
+            fc_base58_encode(raw, nraw, got58, sizeof(got58));
+        free(hex);
+        const char *want58 = sol && YAJL_IS_STRING(sol) ? YAJL_GET_STRING(sol) : "";
+        if (strcmp(got58, want58) != 0)
+            fail_msg("fid %s primary_address_solana: want '%s', got '%s'", fid, want58, got58);
+        yajl_val recovery = get(e, "recovery_address");
+        if (recovery && YAJL_IS_STRING(recovery)) {
+            snprintf(sql, sizeof(sql), "SELECT '0x' || encode(recovery_address, 'hex') FROM users "
+                                       "WHERE fid = %s", fid);
+            expect_sql(url, sql, YAJL_GET_STRING(recovery), "recovery_address", fid);
         }
         /* the app the user signed up through */
         yajl_val app = get(e, "app_fid");

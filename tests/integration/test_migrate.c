@@ -91,6 +91,12 @@ static void creates_every_table_and_index_then_noop(void **state)
     assert_string_equal(t, "0");
     free(t);
 
+    /* base58 for primary Solana addresses: leading '1's are zero bytes, bad text is NULL */
+    t = fct_sql_value(url, "SELECT encode(fc_base58_decode('112g'), 'hex') || '/' || "
+                           "coalesce(encode(fc_base58_decode('0OIl'), 'hex'), 'null')");
+    assert_string_equal(t, "000061/null");
+    free(t);
+
     fc_buf_reset(&out);
     assert_int_equal(migrate(url, NULL, &out), 0);
     assert_non_null(strstr(out.data, "schema up to date"));
