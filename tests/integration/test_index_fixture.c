@@ -106,6 +106,25 @@ static void check_against_expected(const char *url, yajl_val expected)
         char wantn[32];
         snprintf(wantn, sizeof(wantn), "%zu", nsol);
         expect_sql(url, sql, wantn, "solana address count", fid);
+        /* apps with a live signer, and the reactions this fid made */
+        want = joined(get(e, "active_signer_app_fids"));
+        snprintf(sql, sizeof(sql),
+                 "SELECT coalesce(string_agg(t, ',' ORDER BY t), '') FROM (SELECT DISTINCT "
+                 "request_fid::text AS t FROM signers WHERE fid = %s AND removed_at IS NULL AND "
+                 "request_fid IS NOT NULL) x", fid);
+        expect_sql(url, sql, want, "active_signer_app_fids", fid);
+        free(want);
+        yajl_val made = get(e, "reactions_made");
+        if (made) {
+            char w[64];
+            snprintf(w, sizeof(w), "%lld,%lld", YAJL_GET_INTEGER(get(made, "likes")),
+                     YAJL_GET_INTEGER(get(made, "recasts")));
+            snprintf(sql, sizeof(sql),
+                     "SELECT count(*) FILTER (WHERE type = 1) || ',' || count(*) FILTER (WHERE "
+                     "type = 2) FROM reactions WHERE fid = %s AND NOT is_remove AND deleted_at "
+                     "IS NULL", fid);
+            expect_sql(url, sql, w, "reactions_made", fid);
+        }
         /* reaction counts per live cast */
         yajl_val counts = get(e, "cast_reaction_counts");
         for (size_t c = 0; counts && c < YAJL_GET_OBJECT(counts)->len; c++) {
