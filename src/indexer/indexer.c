@@ -554,6 +554,61 @@ enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, siz
 
 /* ---- realtime ---- */
 
+/* Target membership of the fids one events page mentions, read in one round
+ * trip (one SMISMEMBER on Redis rather than a SISMEMBER per event). A read
+ * error fails the page, which is then retried: an event is never dropped
+ * because the set could not be asked. Changes made while applying the page
+ * are written through. */
+struct page_targets {
+    uint64_t *fid; /* sorted, unique after page_targets_load */
+    bool *has;
+    size_t n, cap;
+};
+
+static void page_targets_note(struct page_targets *pt, uint64_t fid)
+{
+    if (!fid)
+        return;
+    if (pt->n == pt->cap) {
+        pt->cap = pt->cap ? pt->cap * 2 : 1024;
+        pt->fid = fc_xrealloc(pt->fid, pt->cap * sizeof(*pt->fid));
+    }
+    pt->fid[pt->n++] = fid;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static enum fc_err page_targets_load(struct page_targets *pt, struct fc_fidset *set,
+                                     struct fc_diag *diag)
+{
+    if (!pt->n)
+        return FC_OK;
+    qsort(pt->fid, pt->n, sizeof(*pt->fid), cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < pt->n; i++)
+        if (!u || pt->fid[u - 1] != pt->fid[i])
+            pt->fid[u++] = pt->fid[i];
+    pt->n = u;
+    pt->has = fc_xrealloc(pt->has, pt->cap * sizeof(*pt->has));
+    return fc_fidset_has_many(set, pt->fid, pt->n, pt->has, diag);
+}
+
+static bool *page_targets_slot(const struct page_targets *pt, uint64_t fid)
+{
+    const uint64_t *hit = pt->n ? bsearch(&fid, pt->fid, pt->n, sizeof(*pt->fid), cmp_u64) : NULL;
+    return hit ? &pt->has[hit - pt->fid] : NULL;
+}
+
+static void page_targets_cleanup(struct page_targets *pt)
+{
+    free(pt->fid);
+    free(pt->has);
+}
+
 struct follower {
     struct fc_indexer *ix;
     struct fc_writer *w;
@@ -561,27 +616,75 @@ struct follower {
     struct fc_diag diag;
     struct fc_sync_stats *stats;
     const char *source;
+    struct page_targets *pt; /* NULL: ask the set itself */
 };
 
-static bool touches_target(struct fc_indexer *ix, const struct fc_message *m)
+static bool is_target(const struct follower *fo, uint64_t fid)
+{
+    bool *slot = fo->pt ? page_targets_slot(fo->pt, fid) : NULL;
+    return slot ? *slot : fc_fidset_has(fo->ix->targets, fid);
+}
+
+static void target_added(struct follower *fo, uint64_t fid)
+{
+    shared_add(fo->ix->targets, fid);
+    bool *slot = fo->pt ? page_targets_slot(fo->pt, fid) : NULL;
+    if (slot)
+        *slot = true;
+}
+
+static void target_removed(struct follower *fo, uint64_t fid)
+{
+    shared_remove(fo->ix->targets, fid);
+    bool *slot = fo->pt ? page_targets_slot(fo->pt, fid) : NULL;
+    if (slot)
+        *slot = false;
+}
+
+static bool touches_target(const struct follower *fo, const struct fc_message *m)
 {
     if (!m)
         return false;
-    if (fc_fidset_has(ix->targets, m->fid))
+    if (is_target(fo, m->fid))
         return true;
     switch (m->type) {
     case FC_MSG_CAST_ADD:
-        return m->body.cast_add.has_parent_cast && fc_fidset_has(ix->targets, m->body.cast_add.parent.fid);
+        return m->body.cast_add.has_parent_cast && is_target(fo, m->body.cast_add.parent.fid);
     case FC_MSG_REACTION_ADD:
     case FC_MSG_REACTION_REMOVE:
         return m->body.reaction.has_target_cast &&
-               fc_fidset_has(ix->targets, m->body.reaction.target.fid);
+               is_target(fo, m->body.reaction.target.fid);
     case FC_MSG_LINK_ADD:
     case FC_MSG_LINK_REMOVE:
-        return fc_fidset_has(ix->targets, m->body.link.target_fid);
+        return is_target(fo, m->body.link.target_fid);
     default:
         return false;
     }
+}
+
+/* The fids touches_target and apply_event may ask about for one event. */
+static void note_event_fids(struct page_targets *pt, const struct fc_item *it)
+{
+    if (it->kind != FC_ITEM_EVENT)
+        return;
+    const struct fc_hub_event *e = it->event;
+    const struct fc_message *m = e->message;
+    if (m) {
+        page_targets_note(pt, m->fid);
+        if ((m->type == FC_MSG_CAST_ADD) && m->body.cast_add.has_parent_cast)
+            page_targets_note(pt, m->body.cast_add.parent.fid);
+        if ((m->type == FC_MSG_REACTION_ADD || m->type == FC_MSG_REACTION_REMOVE) &&
+            m->body.reaction.has_target_cast)
+            page_targets_note(pt, m->body.reaction.target.fid);
+        if (m->type == FC_MSG_LINK_ADD || m->type == FC_MSG_LINK_REMOVE)
+            page_targets_note(pt, m->body.link.target_fid);
+    }
+    if (e->onchain)
+        page_targets_note(pt, e->onchain->fid);
+    if (e->proof)
+        page_targets_note(pt, e->proof->fid);
+    if (e->deleted_proof)
+        page_targets_note(pt, e->deleted_proof->fid);
 }
 
 /* Root follows and unfollows grow and shrink the target set. */
@@ -597,7 +700,7 @@ static enum fc_err follow_side_effects(struct follower *fo, const struct fc_mess
         bool added = false;
         enum fc_err err = fc_targets_add(ix->db, t, false, "follow", &added, &fo->diag);
         if (!err && added) {
-            shared_add(ix->targets, t);
+            target_added(fo, t);
             queue_push(&ix->queue, t); /* backfilled by the workers when serving */
             fo->stats->new_targets++;
         }
@@ -606,7 +709,7 @@ static enum fc_err follow_side_effects(struct follower *fo, const struct fc_mess
     bool dropped = false;
     enum fc_err err = fc_targets_drop_if_orphan(ix->db, t, &dropped, &fo->diag);
     if (!err && dropped) {
-        shared_remove(ix->targets, t);
+        target_removed(fo, t);
         fo->stats->dropped_targets++;
     }
     return err;
@@ -634,18 +737,18 @@ static void apply_event(void *ud, const struct fc_item *it)
     case FC_EVENT_MERGE_MESSAGE:
     case FC_EVENT_PRUNE_MESSAGE:
     case FC_EVENT_REVOKE_MESSAGE:
-        keep = touches_target(ix, e->message);
+        keep = touches_target(fo, e->message);
         break;
     case FC_EVENT_MERGE_ON_CHAIN_EVENT:
         if (e->onchain) {
-            keep = fc_fidset_has(ix->targets, e->onchain->fid);
+            keep = is_target(fo, e->onchain->fid);
             /* a user signing up through a monitored app becomes a root */
             if (e->onchain->type == FC_ONCHAIN_SIGNER && e->onchain->body.signer.event_type == 1 &&
                 ix->cfg->client_discovery && fc_fidset_has(ix->clients, e->onchain->body.signer.request_fid)) {
                 bool added = false;
                 fo->err = fc_targets_add(ix->db, e->onchain->fid, true, "client", &added, &fo->diag);
                 if (!fo->err) {
-                    shared_add(ix->targets, e->onchain->fid);
+                    target_added(fo, e->onchain->fid);
                     shared_add(ix->roots, e->onchain->fid);
                     queue_push(&ix->queue, e->onchain->fid);
                     fo->stats->new_targets += added;
@@ -655,8 +758,8 @@ static void apply_event(void *ud, const struct fc_item *it)
         }
         break;
     case FC_EVENT_MERGE_USERNAME_PROOF:
-        keep = (e->proof && fc_fidset_has(ix->targets, e->proof->fid)) ||
-               (e->deleted_proof && fc_fidset_has(ix->targets, e->deleted_proof->fid));
+        keep = (e->proof && is_target(fo, e->proof->fid)) ||
+               (e->deleted_proof && is_target(fo, e->deleted_proof->fid));
         break;
     default:
         break;
@@ -746,6 +849,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     char source[96];
     snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
     struct page_items pi = {NULL, 0, 0};
+    struct page_targets pt = {NULL, NULL, 0, 0};
     int rereads = 0;
     /* Only the first read after resuming from a stored cursor can reveal
      * pruned events; later pages follow our own reads. */
@@ -792,6 +896,12 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                           shard, (unsigned long long)bad);
             rereads = 0;
         }
+        pt.n = 0;
+        for (size_t i = 0; i < pi.n; i++)
+            note_event_fids(&pt, pi.p[i]);
+        if ((err = page_targets_load(&pt, ix->targets, diag)))
+            break;
+        fo.pt = &pt;
         if ((err = fc_writer_begin(w, diag)))
             break;
         for (size_t i = 0; i < pi.n && !fo.err; i++)
@@ -814,6 +924,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         from = next;
     }
     free(pi.p);
+    page_targets_cleanup(&pt);
     return err;
 }
 
