@@ -1,5 +1,7 @@
 #include "store/targets.h"
 
+#include "core/buf.h"
+
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,70 +247,66 @@ enum fc_err fc_cursor_get(struct fc_db *db, const char *hub, unsigned shard, uin
 
 /* The rows an account wrote stay while they touch a target (a reply to a
  * target's cast, a reaction to one, a follow of one): the realtime rule
- * would keep exactly those. Everything else it wrote goes. */
+ * would keep exactly those. Everything else it wrote goes. $1 holds the
+ * dropped accounts being cleaned. */
 static const char *const cleanup_sql[] = {
-    "DELETE FROM casts c WHERE c.fid = $1 AND (c.parent_fid IS NULL OR NOT EXISTS "
+    "DELETE FROM casts c WHERE c.fid = ANY($1) AND (c.parent_fid IS NULL OR NOT EXISTS "
     " (SELECT 1 FROM targets t WHERE t.fid = c.parent_fid))",
-    "DELETE FROM reactions x WHERE x.fid = $1 AND (x.target_fid IS NULL OR NOT EXISTS "
+    "DELETE FROM reactions x WHERE x.fid = ANY($1) AND (x.target_fid IS NULL OR NOT EXISTS "
     " (SELECT 1 FROM targets t WHERE t.fid = x.target_fid))",
-    "DELETE FROM links l WHERE l.fid = $1 AND NOT EXISTS "
+    "DELETE FROM links l WHERE l.fid = ANY($1) AND NOT EXISTS "
     " (SELECT 1 FROM targets t WHERE t.fid = l.target_fid)",
-    "DELETE FROM link_compact_states WHERE fid = $1",
-    "DELETE FROM verifications WHERE fid = $1",
-    "DELETE FROM user_data WHERE fid = $1",
-    "DELETE FROM username_proofs WHERE fid = $1",
-    "DELETE FROM signers WHERE fid = $1",
-    "DELETE FROM onchain_events WHERE fid = $1",
-    "DELETE FROM users WHERE fid = $1",
+    "DELETE FROM link_compact_states WHERE fid = ANY($1)",
+    "DELETE FROM verifications WHERE fid = ANY($1)",
+    "DELETE FROM user_data WHERE fid = ANY($1)",
+    "DELETE FROM username_proofs WHERE fid = ANY($1)",
+    "DELETE FROM signers WHERE fid = ANY($1)",
+    "DELETE FROM onchain_events WHERE fid = ANY($1)",
+    "DELETE FROM users WHERE fid = ANY($1)",
 };
 
-static enum fc_err cleanup_one(struct fc_db *db, const char *fid, bool *done, size_t *rows,
-                               struct fc_diag *diag)
+/* One transaction for the whole list, one statement per table. */
+static enum fc_err cleanup_locked(struct fc_db *db, size_t *accounts, size_t *rows,
+                                  struct fc_diag *diag)
 {
-    const char *p[] = {fid};
     PGresult *r = NULL;
-    /* the row lock keeps a concurrent re-add from slipping between the checks */
-    enum fc_err err = exec(db, "SELECT 1 FROM dropped_targets d WHERE d.fid = $1 AND NOT EXISTS "
-                               "(SELECT 1 FROM targets t WHERE t.fid = d.fid) FOR UPDATE",
-                           1, p, &r, diag);
+    /* Locks the rows it takes, so a concurrent re-add (which deletes them)
+     * waits; accounts already back in the set are only taken off the list. */
+    enum fc_err err = exec(db,
+        "SELECT count(*), coalesce(array_agg(fid), '{}') FROM (SELECT d.fid FROM dropped_targets d "
+        " WHERE NOT EXISTS (SELECT 1 FROM targets t WHERE t.fid = d.fid) FOR UPDATE) x",
+        0, NULL, &r, diag);
     if (err)
         return err;
-    *done = PQntuples(r) == 1;
+    *accounts = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    char *fids = fc_xstrdup(PQgetvalue(r, 0, 1));
     PQclear(r);
-    if (!*done)
-        return exec(db, "DELETE FROM dropped_targets WHERE fid = $1", 1, p, NULL, diag);
-    for (size_t i = 0; i < sizeof(cleanup_sql) / sizeof(cleanup_sql[0]); i++) {
+    const char *p[] = {fids};
+    for (size_t i = 0; i < sizeof(cleanup_sql) / sizeof(cleanup_sql[0]) && *accounts; i++) {
         if ((err = exec(db, cleanup_sql[i], 1, p, &r, diag)))
-            return err;
+            break;
         *rows += (size_t)strtoull(PQcmdTuples(r), NULL, 10);
         PQclear(r);
     }
-    return exec(db, "DELETE FROM dropped_targets WHERE fid = $1", 1, p, NULL, diag);
+    if (!err)
+        err = exec(db, "DELETE FROM dropped_targets d WHERE d.fid = ANY($1) OR EXISTS "
+                       "(SELECT 1 FROM targets t WHERE t.fid = d.fid)", 1, p, NULL, diag);
+    free(fids);
+    return err;
 }
 
 enum fc_err fc_targets_cleanup(struct fc_db *db, size_t *accounts, size_t *rows,
                                struct fc_diag *diag)
 {
     *accounts = *rows = 0;
-    PGresult *r = NULL;
-    enum fc_err err = exec(db, "SELECT fid FROM dropped_targets ORDER BY dropped_at LIMIT 1000",
-                           0, NULL, &r, diag);
+    enum fc_err err = fc_db_exec(db, "BEGIN", diag);
     if (err)
         return err;
-    for (int i = 0; i < PQntuples(r) && !err; i++) {
-        bool done = false;
-        if ((err = fc_db_exec(db, "BEGIN", diag)))
-            break;
-        err = cleanup_one(db, PQgetvalue(r, i, 0), &done, rows, diag);
-        if (err) {
-            struct fc_diag ignored = {0};
-            fc_db_exec(db, "ROLLBACK", &ignored);
-            break;
-        }
-        if ((err = fc_db_exec(db, "COMMIT", diag)))
-            break;
-        *accounts += done;
+    if ((err = cleanup_locked(db, accounts, rows, diag))) {
+        struct fc_diag ignored = {{0}};
+        fc_db_exec(db, "ROLLBACK", &ignored);
+        *accounts = *rows = 0;
+        return err;
     }
-    PQclear(r);
-    return err;
+    return fc_db_exec(db, "COMMIT", diag);
 }

@@ -36,7 +36,7 @@ enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *drop
                                       struct fc_diag *diag);
 /* A table of the targets for `fcindex targets list`. */
 /* Deletes the rows of accounts that left the target set (strategy.dropped_rows
- * = delete), keeping those that still touch a target; one transaction each. */
+ * = delete), keeping those that still touch a target; one transaction. */
 enum fc_err fc_targets_cleanup(struct fc_db *db, size_t *accounts, size_t *rows,
                                struct fc_diag *diag);
 enum fc_err fc_targets_describe(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag);
