@@ -1,12 +1,16 @@
 /* Operator commands over the target set and the indexer: targets, clients,
  * backfill, sync. */
 #include <signal.h>
+#include <stdbool.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "api/api.h"
 #include "indexer/indexer.h"
+#include "state/changes.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/targets.h"
@@ -279,38 +283,89 @@ static void on_stop(int sig)
     stop_flag = 1;
 }
 
+/* After each indexer commit: this process's API cache, and other processes
+ * through Redis. */
+struct change_sink {
+    struct fc_api *api;
+    struct fc_changes_pub *pub;
+};
+
+static void on_change(void *arg, const uint64_t *fids, size_t n)
+{
+    struct change_sink *cs = arg;
+    if (cs->api)
+        fc_api_invalidate(cs->api, fids, n);
+    if (cs->pub)
+        fc_changes_publish(cs->pub, fids, n);
+}
+
 int fc_cmd_serve(struct fc_cmd_ctx *ctx)
 {
+    bool run_indexer = true, run_api = true;
     for (int i = 0; i < ctx->argc; i++) {
-        if (strcmp(ctx->argv[i], "--role=all") != 0 && strcmp(ctx->argv[i], "--role=indexer") != 0) {
-            fputs("usage: fcindex serve [--role=all|indexer]\n", stderr);
+        if (strcmp(ctx->argv[i], "--role=all") == 0) {
+            run_indexer = run_api = true;
+        } else if (strcmp(ctx->argv[i], "--role=indexer") == 0) {
+            run_indexer = true;
+            run_api = false;
+        } else if (strcmp(ctx->argv[i], "--role=api") == 0) {
+            run_indexer = false;
+            run_api = true;
+        } else {
+            fprintf(stderr, "fcindex serve: unknown argument \"%s\"\n"
+                            "usage: fcindex serve [--role=all|indexer|api]\n", ctx->argv[i]);
             return FC_EXIT_USAGE;
         }
     }
     struct fc_config cfg;
     struct fc_db *db = NULL;
     struct fc_indexer *ix = NULL;
+    struct fc_api *api = NULL;
+    struct change_sink sink = {NULL, NULL};
     struct fc_diag diag = {{0}};
     int rc = fc_cmd_load_config(ctx, &cfg);
     if (rc || (rc = open_db(&cfg, &db)))
         goto out;
-    if (fc_indexer_new(&cfg, &ix, &diag)) {
+    if (run_indexer && fc_indexer_new(&cfg, &ix, &diag)) {
         fprintf(stderr, "fcindex serve: %s\n", diag.msg);
         rc = FC_EXIT_FAIL;
         goto out;
     }
+    if (run_api && fc_api_start(&cfg, ix, &api, &diag)) {
+        fprintf(stderr, "fcindex serve: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+        goto out;
+    }
+    if (ix && *cfg.redis_url &&
+        fc_changes_pub_open(cfg.redis_url, cfg.redis_prefix, &sink.pub, &diag))
+        fprintf(stderr, "fcindex serve: change notifications disabled: %s\n", diag.msg);
+    sink.api = api;
+    if (ix)
+        fc_indexer_on_change(ix, on_change, &sink);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (fc_indexer_run(ix, &stop_flag, &diag)) {
-        fprintf(stderr, "fcindex serve: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
+    if (api)
+        printf("api: listening on port %u\n", fc_api_port(api));
+    fflush(stdout);
+    if (ix) {
+        if (fc_indexer_run(ix, &stop_flag, &diag)) {
+            fprintf(stderr, "fcindex serve: %s\n", diag.msg);
+            rc = FC_EXIT_FAIL;
+        }
+    } else {
+        while (!stop_flag)
+            pause();
     }
 out:
+    fc_api_stop(api);
+    if (ix)
+        fc_indexer_on_change(ix, NULL, NULL);
     fc_indexer_free(ix);
+    fc_changes_pub_free(sink.pub);
     fc_db_close(db);
     fc_config_cleanup(&cfg);
     return rc;

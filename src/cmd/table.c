@@ -25,11 +25,15 @@ const struct fc_cmd fc_commands[] = {
      "per item in the shape documented in docs/decode.md. Malformed items print as\n"
      "{\"kind\":\"error\",\"path\":...,\"error\":...} and decoding goes on. Exit 0 when every\n"
      "item decoded, 1 otherwise. KIND: auto (default), messages, events, onchain, proofs, fids.\n"},
-    {"serve", fc_cmd_serve, "run the indexer: backfill workers and the event follower",
-     "usage: fcindex serve [--role=all|indexer]\n\n"
-     "Backfills pending targets with concurrency.backfill_workers workers and follows the\n"
-     "event streams, growing the target set as roots follow accounts and users sign up\n"
-     "through monitored apps. Stops cleanly on SIGINT/SIGTERM. (The HTTP API joins role all.)\n"},
+    {"serve", fc_cmd_serve, "run the indexer and the HTTP API",
+     "usage: fcindex serve [--role=all|indexer|api]\n\n"
+     "all (default): the indexer and the HTTP API (api.listen) in one process.\n"
+     "indexer: backfills pending targets with concurrency.backfill_workers workers and\n"
+     "follows the event streams, growing the target set as roots follow accounts and users\n"
+     "sign up through monitored apps.\n"
+     "api: the HTTP API alone (public, admin, /metrics, /healthz, /readyz); run any number\n"
+     "of them with redis.url set so they share the target set, the queue, rate limits and\n"
+     "cache invalidations with the indexer. Stops cleanly on SIGINT/SIGTERM.\n"},
     {"targets", fc_cmd_targets, "list and change the target set",
      "usage: fcindex targets list | add FID [--root] | remove FID | promote FID | demote FID\n\n"
      "The target set lives in PostgreSQL (table targets). Added targets are backfilled by a\n"

@@ -81,6 +81,7 @@ struct fc_config {
     int api_max_body_bytes;
     int api_max_connections;
     int api_connection_timeout_s;
+    int api_threads;
     bool api_access_log;
 
     /* [auth] */

@@ -76,7 +76,20 @@ struct fc_indexer {
     pthread_mutex_t stats_lock;
     struct fc_backfill_stats bstats;
     int64_t started_ms, last_report_ms;
+    /* told after each commit which fids' rows changed (cache invalidation) */
+    fc_indexer_change_fn on_change;
+    void *on_change_arg;
+    /* figures for /metrics, read from other threads */
+    _Atomic uint64_t m_events_read, m_events_applied, m_dead_letters, m_backfill_messages;
+    _Atomic uint64_t m_cursor[FC_INDEXER_MAX_STREAMS];
+    _Atomic int64_t m_behind_since_ms[FC_INDEXER_MAX_STREAMS]; /* 0: at the head */
 };
+
+static void notify_change(struct fc_indexer *ix, const uint64_t *fids, size_t n)
+{
+    if (ix->on_change && n)
+        ix->on_change(ix->on_change_arg, fids, n);
+}
 
 /* Shared-set changes follow PostgreSQL, which already holds them: a failed
  * Redis write is logged and healed by the rebuild at the next start. */
@@ -304,7 +317,10 @@ static enum fc_err tx_commit(struct worker *wk, struct fc_diag *diag)
     if (!wk->tx_open)
         return FC_OK;
     wk->tx_open = false;
-    return fc_writer_commit(wk->w, diag);
+    enum fc_err err = fc_writer_commit(wk->w, diag);
+    if (!err)
+        notify_change(wk->ix, &wk->fid, 1);
+    return err;
 }
 
 static void tx_abort(struct worker *wk)
@@ -460,6 +476,7 @@ static void *backfill_thread(void *arg)
         else if (!err)
             ix->bstats.jobs_ok++;
         ix->bstats.messages += wk->messages - wk->reported;
+        ix->m_backfill_messages += wk->messages - wk->reported;
         wk->reported = wk->messages;
         report_progress(ix, false);
         pthread_mutex_unlock(&ix->stats_lock);
@@ -617,6 +634,7 @@ struct follower {
     struct fc_sync_stats *stats;
     const char *source;
     struct page_targets *pt; /* NULL: ask the set itself */
+    struct page_targets *changed; /* fids whose rows the page changes */
 };
 
 static bool is_target(const struct follower *fo, uint64_t fid)
@@ -767,6 +785,7 @@ static void apply_event(void *ud, const struct fc_item *it)
     if (!keep || fo->err)
         return;
     fo->stats->kept++;
+    note_event_fids(fo->changed, it);
     fo->err = fc_writer_event(fo->w, e, &fo->diag);
     if (!fo->err && e->type == FC_EVENT_MERGE_MESSAGE)
         fo->err = follow_side_effects(fo, e->message);
@@ -849,13 +868,15 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     char source[96];
     snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
     struct page_items pi = {NULL, 0, 0};
-    struct page_targets pt = {NULL, NULL, 0, 0};
+    struct page_targets pt = {NULL, NULL, 0, 0}, changed = {NULL, NULL, 0, 0};
+    unsigned stream = shard < FC_INDEXER_MAX_STREAMS ? shard : FC_INDEXER_MAX_STREAMS - 1;
     int rereads = 0;
     /* Only the first read after resuming from a stored cursor can reveal
      * pruned events; later pages follow our own reads. */
     bool check_retention = found && from;
     for (;;) {
-        struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source};
+        struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source,
+                              .changed = &changed};
         uint64_t next = from;
         size_t n = 0;
         pi.n = 0;
@@ -902,6 +923,9 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         if ((err = page_targets_load(&pt, ix->targets, diag)))
             break;
         fo.pt = &pt;
+        changed.n = 0;
+        size_t events_before = stats->events, kept_before = stats->kept,
+               dead_before = stats->dead_letters;
         if ((err = fc_writer_begin(w, diag)))
             break;
         for (size_t i = 0; i < pi.n && !fo.err; i++)
@@ -919,12 +943,30 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         if ((err = fc_writer_commit(w, diag)))
             break;
         stats->pages++;
+        ix->m_events_read += stats->events - events_before;
+        ix->m_events_applied += stats->kept - kept_before;
+        ix->m_dead_letters += stats->dead_letters - dead_before;
+        ix->m_cursor[stream] = next;
+        if (changed.n) { /* sorted and unique for the listener */
+            qsort(changed.fid, changed.n, sizeof(*changed.fid), cmp_u64);
+            size_t u = 0;
+            for (size_t i = 0; i < changed.n; i++)
+                if (!u || changed.fid[u - 1] != changed.fid[i])
+                    changed.fid[u++] = changed.fid[i];
+            notify_change(ix, changed.fid, u);
+        }
+        if (!n || next == from) {
+            ix->m_behind_since_ms[stream] = 0;
+        } else if (!ix->m_behind_since_ms[stream]) {
+            ix->m_behind_since_ms[stream] = fc_now_mono_ms();
+        }
         if (!n || next == from || stopping(ix))
             break; /* caught up with the head (or asked to stop) */
         from = next;
     }
     free(pi.p);
     page_targets_cleanup(&pt);
+    page_targets_cleanup(&changed);
     return err;
 }
 
@@ -1033,4 +1075,49 @@ enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_sta
              stats->pages, stats->events, stats->kept, stats->new_targets,
              stats->dropped_targets);
     return err;
+}
+
+void fc_indexer_on_change(struct fc_indexer *ix, fc_indexer_change_fn fn, void *arg)
+{
+    ix->on_change = fn;
+    ix->on_change_arg = arg;
+}
+
+void fc_indexer_shared(struct fc_indexer *ix, struct fc_indexer_shared *out)
+{
+    out->targets = ix->targets;
+    out->roots = ix->roots;
+    out->clients = ix->clients;
+    out->jobq = ix->queue.q;
+}
+
+void fc_indexer_metrics(struct fc_indexer *ix, struct fc_indexer_metrics *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->events_read = ix->m_events_read;
+    m->events_applied = ix->m_events_applied;
+    m->dead_letters = ix->m_dead_letters;
+    m->backfill_messages = ix->m_backfill_messages;
+    m->snapchain = ix->snapchain;
+    m->n_streams = ix->snapchain ? ix->shards : 1;
+    if (m->n_streams > FC_INDEXER_MAX_STREAMS - 1)
+        m->n_streams = FC_INDEXER_MAX_STREAMS - 1;
+    int64_t now = fc_now_mono_ms();
+    for (unsigned i = 0; i < m->n_streams; i++) {
+        unsigned s = ix->snapchain ? i + 1 : 0;
+        m->stream[i].shard = s;
+        m->stream[i].cursor = ix->m_cursor[s];
+        int64_t since = ix->m_behind_since_ms[s];
+        m->stream[i].lag_s = since ? (double)(now - since) / 1000.0 : 0.0;
+    }
+}
+
+void fc_indexer_enqueue(struct fc_indexer *ix, uint64_t fid)
+{
+    queue_push(&ix->queue, fid);
+}
+
+struct fc_hub_client *fc_indexer_hub_client(struct fc_indexer *ix)
+{
+    return ix->hubs;
 }

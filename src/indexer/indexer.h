@@ -17,6 +17,9 @@
 #include "core/err.h"
 
 struct fc_indexer;
+struct fc_hub_client;
+struct fc_fidset;
+struct fc_jobq;
 
 struct fc_backfill_stats {
     size_t jobs_ok, jobs_failed, messages, pages, dead_letters;
@@ -49,5 +52,39 @@ enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_sta
  * every few seconds) while this thread follows the event streams, until
  * *stop becomes non-zero; in-flight work then finishes. */
 enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, struct fc_diag *diag);
+
+/* Called after every commit with the fids whose rows changed (sorted,
+ * unique), from the thread that committed: keep it short. */
+typedef void (*fc_indexer_change_fn)(void *arg, const uint64_t *fids, size_t n);
+void fc_indexer_on_change(struct fc_indexer *ix, fc_indexer_change_fn fn, void *arg);
+
+/* The indexer's target, root and client sets and its job queue, for an API
+ * served from the same process (borrowed; valid while ix lives). */
+struct fc_indexer_shared {
+    struct fc_fidset *targets, *roots, *clients;
+    struct fc_jobq *jobq;
+};
+void fc_indexer_shared(struct fc_indexer *ix, struct fc_indexer_shared *out);
+
+/* The indexer's hub client (for hub health in status reports). */
+struct fc_hub_client *fc_indexer_hub_client(struct fc_indexer *ix);
+
+/* Queues a backfill of fid (deduplicated by the queue). */
+void fc_indexer_enqueue(struct fc_indexer *ix, uint64_t fid);
+
+#define FC_INDEXER_MAX_STREAMS 64
+
+/* Running totals for /metrics; safe to call from any thread. */
+struct fc_indexer_metrics {
+    uint64_t events_read, events_applied, dead_letters, backfill_messages;
+    bool snapchain;
+    unsigned n_streams;
+    struct {
+        unsigned shard;  /* 0 for a Hubble stream */
+        uint64_t cursor; /* next event id */
+        double lag_s;    /* how long the follower has been behind the head; 0 at it */
+    } stream[FC_INDEXER_MAX_STREAMS];
+};
+void fc_indexer_metrics(struct fc_indexer *ix, struct fc_indexer_metrics *m);
 
 #endif

@@ -98,6 +98,38 @@ enum fc_err fc_db_query_value(struct fc_db *db, const char *sql, int nparams,
     return err;
 }
 
+enum fc_err fc_db_query_text(struct fc_db *db, const char *sql, int nparams,
+                             const char *const *params, struct fc_buf *out, bool *found,
+                             struct fc_diag *diag)
+{
+    return fc_db_query_text2(db, sql, nparams, params, out, NULL, found, diag);
+}
+
+enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
+                              const char *const *params, struct fc_buf *out, struct fc_buf *out2,
+                              bool *found, struct fc_diag *diag)
+{
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    enum fc_err err = FC_OK;
+    *found = false;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        err = pg_error(diag, db->conn, res);
+    } else if (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0)) {
+        *found = true;
+        fc_buf_append(out, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+        if (out2 && PQnfields(res) > 1 && !PQgetisnull(res, 0, 1))
+            fc_buf_append(out2, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+    }
+    PQclear(res);
+    return err;
+}
+
+bool fc_db_broken(struct fc_db *db)
+{
+    return PQstatus(db->conn) != CONNECTION_OK;
+}
+
 void *fc_db_pgconn(struct fc_db *db)
 {
     return db->conn;

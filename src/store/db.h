@@ -4,6 +4,9 @@
 #ifndef FC_STORE_DB_H
 #define FC_STORE_DB_H
 
+#include <stdbool.h>
+
+#include "core/buf.h"
 #include "core/err.h"
 
 struct fc_db; /* one connection */
@@ -30,6 +33,21 @@ enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag);
 enum fc_err fc_db_query_value(struct fc_db *db, const char *sql, int nparams,
                               const char *const *params, char *out_value, unsigned out_size,
                               struct fc_diag *diag);
+
+/* Like fc_db_query_value for a value of any length: appends the first
+ * column of the first row to out; *found is false when there is no row or
+ * the value is NULL. */
+enum fc_err fc_db_query_text(struct fc_db *db, const char *sql, int nparams,
+                             const char *const *params, struct fc_buf *out, bool *found,
+                             struct fc_diag *diag);
+
+/* The same, also appending the second column (when out2 is non-NULL). */
+enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
+                              const char *const *params, struct fc_buf *out, struct fc_buf *out2,
+                              bool *found, struct fc_diag *diag);
+
+/* True when the connection is lost (the pool then replaces it). */
+bool fc_db_broken(struct fc_db *db);
 
 /* Access to the raw libpq connection for store/ modules (PGconn *). */
 void *fc_db_pgconn(struct fc_db *db);

@@ -1,0 +1,683 @@
+/* Admin routes (session cookie checked by the server) and the auth routes.
+ * Every change is written to PostgreSQL first, then to the shared target
+ * sets and the job queue, so it reaches the indexer at once. */
+#include "api/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+#include "core/fctime.h"
+#include "core/log.h"
+#include "indexer/indexer.h"
+#include "hub/client.h"
+#include "store/targets.h"
+
+/* ---- helpers ---- */
+
+static struct fc_db *take_db(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    struct fc_db *db = NULL;
+    struct fc_diag diag;
+    if (fc_pool_get(req->api->pool, 2000, &db, &diag)) {
+        log_warn("api", "request %s: %s", req->request_id, diag.msg);
+        fc_http_add_header(resp, "Retry-After", "1");
+        fc_http_error(resp, 503, "unavailable", "the database is busy or unreachable; retry");
+        return NULL;
+    }
+    return db;
+}
+
+static void db_failed(struct fc_http_req *req, struct fc_http_resp *resp, const struct fc_diag *d)
+{
+    log_error("api", "request %s: %s", req->request_id, d->msg);
+    fc_http_error(resp, 500, "internal", "internal error (request id %s)", req->request_id);
+}
+
+/* The request body as a JSON object with only the allowed keys. */
+static yajl_val body_object(struct fc_http_req *req, struct fc_http_resp *resp,
+                            const char *const *allowed)
+{
+    const char *ct = fc_http_header(req, "Content-Type");
+    if (ct && strncmp(ct, "application/json", 16) != 0) {
+        fc_http_error(resp, 415, "unsupported_media_type",
+                      "send the body as application/json, not \"%.60s\"", ct);
+        return NULL;
+    }
+    char err[256] = "";
+    yajl_val v = req->body_len ? yajl_tree_parse(req->body, err, sizeof(err)) : NULL;
+    if (!v || !YAJL_IS_OBJECT(v)) {
+        for (char *c = err; *c; c++)
+            if (*c == '\n')
+                *c = ' ';
+        fc_http_error(resp, 400, "invalid_json", "the body must be a JSON object%s%s",
+                      *err ? ": " : "", err);
+        yajl_tree_free(v);
+        return NULL;
+    }
+    for (size_t i = 0; i < YAJL_GET_OBJECT(v)->len; i++) {
+        const char *k = YAJL_GET_OBJECT(v)->keys[i];
+        bool ok = false;
+        for (size_t j = 0; allowed[j] && !ok; j++)
+            ok = strcmp(allowed[j], k) == 0;
+        if (!ok) {
+            fc_http_error(resp, 400, "invalid_field", "unknown field \"%.60s\"", k);
+            yajl_tree_free(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+static yajl_val field(yajl_val obj, const char *name)
+{
+    const char *path[] = {name, NULL};
+    return yajl_tree_get(obj, path, yajl_t_any);
+}
+
+/* A fid given as a JSON integer or a decimal string. */
+static bool body_fid(struct fc_http_resp *resp, yajl_val obj, uint64_t *fid)
+{
+    yajl_val v = field(obj, "fid");
+    char tmp[32];
+    if (v && YAJL_IS_INTEGER(v))
+        snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(v));
+    else if (v && YAJL_IS_STRING(v) && strlen(v->u.string) < sizeof(tmp))
+        snprintf(tmp, sizeof(tmp), "%s", YAJL_GET_STRING(v));
+    else {
+        fc_http_error(resp, 400, "invalid_fid", "fid: a positive integer is required");
+        return false;
+    }
+    return fc_api_parse_fid(resp, "fid", tmp, fid);
+}
+
+static bool body_bool(struct fc_http_resp *resp, yajl_val obj, const char *name, bool def,
+                      bool *out)
+{
+    yajl_val v = field(obj, name);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v)) {
+        fc_http_error(resp, 400, "invalid_field", "%s: expected true or false", name);
+        return false;
+    }
+    *out = YAJL_IS_TRUE(v);
+    return true;
+}
+
+static void state_add(struct fc_fidset *s, uint64_t fid)
+{
+    struct fc_diag d;
+    if (fc_fidset_add(s, fid, &d))
+        log_warn("api", "target set: %s (healed at the next start)", d.msg);
+}
+
+static void state_remove(struct fc_fidset *s, uint64_t fid)
+{
+    struct fc_diag d;
+    if (fc_fidset_remove(s, fid, &d))
+        log_warn("api", "target set: %s (healed at the next start)", d.msg);
+}
+
+static void enqueue(struct fc_api *api, uint64_t fid)
+{
+    if (api->ix) {
+        fc_indexer_enqueue(api->ix, fid);
+        return;
+    }
+    struct fc_diag d;
+    bool queued;
+    if (fc_jobq_push(api->jobq, fid, &queued, &d))
+        log_warn("api", "job queue: %s (the indexer re-reads pending work from PostgreSQL)",
+                 d.msg);
+}
+
+static void json_query(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql, int n,
+                       const char *const *params, int status, const char *not_found)
+{
+    fc_buf_reset(&resp->body);
+    int rc = fc_api_query(req, resp, sql, n, params, &resp->body);
+    if (rc == 1)
+        resp->status = status;
+    else if (rc == 0)
+        fc_http_error(resp, 404, "not_found", "%s", not_found);
+}
+
+/* ---- targets ---- */
+
+static const char target_json_sql[] =
+    "SELECT json_build_object('fid', t.fid, 'root', t.is_root, 'source', t.source, "
+    "'username', u.username, 'display_name', u.display_name, 'added_at', fc_iso(t.added_at), "
+    "'last_synced_at', fc_iso(t.last_synced_at), 'backfill_attempts', t.backfill_attempts, "
+    "'last_error', t.last_error)::text FROM targets t LEFT JOIN users u ON u.fid = t.fid "
+    "WHERE t.fid = $1";
+
+static const struct {
+    const char *name, *order;
+} sorts[] = {
+    {"fid", "t.fid"},
+    {"-fid", "t.fid DESC"},
+    {"added_at", "t.added_at, t.fid"},
+    {"-added_at", "t.added_at DESC, t.fid"},
+    {"last_synced_at", "t.last_synced_at NULLS FIRST, t.fid"},
+    {"-last_synced_at", "t.last_synced_at DESC NULLS LAST, t.fid"},
+    {"username", "lower(u.username) NULLS LAST, t.fid"},
+};
+
+static bool tri_bool(struct fc_http_resp *resp, const char *name, const char *s, const char **out)
+{
+    *out = NULL;
+    if (!s)
+        return true;
+    if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+        *out = s;
+        return true;
+    }
+    fc_http_error(resp, 400, "invalid_filter", "%s: expected true or false, got \"%.20s\"", name, s);
+    return false;
+}
+
+void fc_api_admin_targets(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    int limit, offset;
+    const char *root, *synced;
+    if (!fc_api_limit(req, resp, 50, 500, &limit) || !fc_api_offset_cursor(req, resp, &offset) ||
+        !tri_bool(resp, "root", fc_http_arg(req, "root"), &root) ||
+        !tri_bool(resp, "synced", fc_http_arg(req, "synced"), &synced))
+        return;
+    const char *source = fc_http_arg(req, "source");
+    if (source && strcmp(source, "config") != 0 && strcmp(source, "admin") != 0 &&
+        strcmp(source, "follow") != 0 && strcmp(source, "client") != 0) {
+        fc_http_error(resp, 400, "invalid_filter",
+                      "source: expected config, admin, follow or client, got \"%.20s\"", source);
+        return;
+    }
+    const char *q = fc_http_arg(req, "q");
+    if (q) {
+        bool ok = *q && strlen(q) <= 64;
+        for (const char *c = q; ok && *c; c++)
+            ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                 *c == '-' || *c == '.' || *c == '_';
+        if (!ok) {
+            fc_http_error(resp, 400, "invalid_filter",
+                          "q: an fid or part of a username (letters, digits, '-', '.', '_')");
+            return;
+        }
+    }
+    const char *sort = fc_http_arg(req, "sort");
+    const char *order = NULL;
+    for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++)
+        if (strcmp(sort ? sort : "fid", sorts[i].name) == 0)
+            order = sorts[i].order;
+    if (!order) {
+        fc_http_error(resp, 400, "invalid_sort",
+                      "sort: one of fid, -fid, added_at, -added_at, last_synced_at, "
+                      "-last_synced_at, username");
+        return;
+    }
+    /* the ORDER BY comes from the table above, never from the request */
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "WITH f AS (SELECT t.*, u.username, u.display_name, row_number() OVER (ORDER BY %s) "
+             "AS n FROM targets t LEFT JOIN users u ON u.fid = t.fid "
+             "WHERE ($1::bool IS NULL OR t.is_root = $1::bool) "
+             "AND ($2::bool IS NULL OR (t.last_synced_at IS NOT NULL) = $2::bool) "
+             "AND ($3::text IS NULL OR t.source = $3) "
+             "AND ($4::text IS NULL OR t.fid::text = $4 OR u.username ILIKE '%%' || "
+             "replace($4, '_', '\\_') || '%%')) "
+             "SELECT json_build_object('total', (SELECT count(*) FROM f), "
+             "'targets', coalesce((SELECT json_agg(json_build_object('fid', fid, 'root', is_root, "
+             "'source', source, 'username', username, 'display_name', display_name, "
+             "'added_at', fc_iso(added_at), 'last_synced_at', fc_iso(last_synced_at), "
+             "'backfill_attempts', backfill_attempts, 'last_error', last_error) ORDER BY n) "
+             "FROM f WHERE n > $6::int AND n <= $5::int + $6::int), '[]'), "
+             "'next_cursor', CASE WHEN (SELECT count(*) FROM f) > $5::int + $6::int "
+             "THEN ($5::int + $6::int)::text END)::text",
+             order);
+    char l[8], o[8];
+    snprintf(l, sizeof(l), "%d", limit);
+    snprintf(o, sizeof(o), "%d", offset);
+    const char *params[] = {root, synced, source, q, l, o};
+    json_query(req, resp, sql, 6, params, 200, "no targets");
+}
+
+void fc_api_admin_target_add(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    static const char *const allowed[] = {"fid", "root", NULL};
+    yajl_val body = body_object(req, resp, allowed);
+    if (!body)
+        return;
+    uint64_t fid;
+    bool root;
+    if (!body_fid(resp, body, &fid) || !body_bool(resp, body, "root", true, &root)) {
+        yajl_tree_free(body);
+        return;
+    }
+    yajl_tree_free(body);
+    struct fc_db *db = take_db(req, resp);
+    if (!db)
+        return;
+    struct fc_api *api = req->api;
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    char existed[8] = "";
+    struct fc_diag diag;
+    const char *p[] = {f};
+    bool added = false;
+    enum fc_err err = fc_db_query_value(db, "SELECT is_root::text FROM targets WHERE fid = $1", 1,
+                                        p, existed, sizeof(existed), &diag);
+    if (!err)
+        err = fc_targets_add(db, fid, root, "admin", &added, &diag);
+    if (!err && *existed && root && strcmp(existed, "false") == 0) {
+        bool found;
+        err = fc_targets_set_root(db, fid, true, &found, &diag);
+        added = true;
+    }
+    fc_pool_put(api->pool, db);
+    if (err) {
+        db_failed(req, resp, &diag);
+        return;
+    }
+    state_add(api->targets, fid);
+    if (root)
+        state_add(api->roots, fid);
+    if (added)
+        enqueue(api, fid);
+    fc_api_invalidate(api, &fid, 1);
+    json_query(req, resp, target_json_sql, 1, p, *existed ? 200 : 201, "target vanished");
+}
+
+void fc_api_admin_target_put(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid;
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
+        return;
+    static const char *const allowed[] = {"root", NULL};
+    yajl_val body = body_object(req, resp, allowed);
+    if (!body)
+        return;
+    bool root;
+    bool has = field(body, "root") != NULL;
+    bool ok = body_bool(resp, body, "root", false, &root);
+    yajl_tree_free(body);
+    if (!ok)
+        return;
+    if (!has) {
+        fc_http_error(resp, 400, "invalid_field", "root: required (true promotes, false demotes)");
+        return;
+    }
+    struct fc_db *db = take_db(req, resp);
+    if (!db)
+        return;
+    struct fc_diag diag;
+    bool found = false;
+    enum fc_err err = fc_targets_set_root(db, fid, root, &found, &diag);
+    fc_pool_put(req->api->pool, db);
+    if (err) {
+        db_failed(req, resp, &diag);
+        return;
+    }
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    if (!found) {
+        fc_http_error(resp, 404, "not_found", "fid %s is not a target", f);
+        return;
+    }
+    if (root) {
+        state_add(req->api->roots, fid);
+        enqueue(req->api, fid); /* a new root's follows are expanded by its backfill */
+    } else {
+        state_remove(req->api->roots, fid);
+    }
+    fc_api_invalidate(req->api, &fid, 1);
+    const char *p[] = {f};
+    json_query(req, resp, target_json_sql, 1, p, 200, "target vanished");
+}
+
+void fc_api_admin_target_delete(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid;
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
+        return;
+    struct fc_db *db = take_db(req, resp);
+    if (!db)
+        return;
+    struct fc_diag diag;
+    bool removed = false;
+    enum fc_err err = fc_targets_remove(db, fid, &removed, &diag);
+    fc_pool_put(req->api->pool, db);
+    if (err) {
+        db_failed(req, resp, &diag);
+        return;
+    }
+    if (!removed) {
+        fc_http_error(resp, 404, "not_found", "fid %llu is not a target", (unsigned long long)fid);
+        return;
+    }
+    state_remove(req->api->targets, fid);
+    state_remove(req->api->roots, fid);
+    fc_api_invalidate(req->api, &fid, 1);
+    char b[96];
+    int n = snprintf(b, sizeof(b), "{\"fid\":%llu,\"removed\":true}", (unsigned long long)fid);
+    fc_http_json(resp, 200, b, (size_t)n);
+}
+
+void fc_api_admin_target_backfill(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid;
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
+        return;
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    const char *p[] = {f};
+    /* the pending mark first: a lost queue entry is re-derived from it */
+    json_query(req, resp,
+               "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, last_error = NULL "
+               "WHERE fid = $1 RETURNING json_build_object('fid', fid, 'queued', true)::text",
+               1, p, 202, "not a target");
+    if (resp->status == 202) {
+        struct fc_diag d;
+        fc_jobq_retry(req->api->jobq, fid, &d); /* a failed job comes back */
+        enqueue(req->api, fid);
+    }
+}
+
+void fc_api_admin_target_stats(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid;
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
+        return;
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    const char *p[] = {f};
+    json_query(req, resp,
+               "SELECT json_build_object('fid', t.fid, 'root', t.is_root, 'source', t.source, "
+               "'last_synced_at', fc_iso(t.last_synced_at), 'last_error', t.last_error, "
+               "'casts', (SELECT count(*) FROM casts WHERE fid = t.fid AND deleted_at IS NULL "
+               "  AND text IS NOT NULL), "
+               "'casts_deleted', (SELECT count(*) FROM casts WHERE fid = t.fid AND deleted_at IS "
+               "  NOT NULL), "
+               "'reactions', (SELECT count(*) FROM reactions WHERE fid = t.fid AND NOT is_remove "
+               "  AND deleted_at IS NULL), "
+               "'reactions_received', (SELECT count(*) FROM reactions WHERE target_fid = t.fid "
+               "  AND NOT is_remove AND deleted_at IS NULL), "
+               "'followers', (SELECT count(DISTINCT fid) FROM links WHERE target_fid = t.fid AND "
+               "  type = 'follow' AND NOT is_remove AND deleted_at IS NULL), "
+               "'following', (SELECT count(DISTINCT target_fid) FROM links WHERE fid = t.fid AND "
+               "  type = 'follow' AND NOT is_remove AND deleted_at IS NULL), "
+               "'verifications', (SELECT count(*) FROM verifications WHERE fid = t.fid AND NOT "
+               "  is_remove AND deleted_at IS NULL))::text FROM targets t WHERE t.fid = $1",
+               1, p, 200, "not a target");
+}
+
+/* ---- client apps ---- */
+
+void fc_api_admin_clients(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    json_query(req, resp,
+               "SELECT json_build_object('clients', coalesce(json_agg(json_build_object("
+               "'fid', c.client_fid, 'source', c.source, 'added_at', fc_iso(c.added_at), "
+               "'users', (SELECT count(*) FROM users u WHERE u.app_fid = c.client_fid)) "
+               "ORDER BY c.client_fid), '[]'))::text FROM target_clients c",
+               0, NULL, 200, "no clients");
+}
+
+void fc_api_admin_client_add(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    static const char *const allowed[] = {"fid", NULL};
+    yajl_val body = body_object(req, resp, allowed);
+    if (!body)
+        return;
+    uint64_t fid;
+    bool ok = body_fid(resp, body, &fid);
+    yajl_tree_free(body);
+    if (!ok)
+        return;
+    struct fc_db *db = take_db(req, resp);
+    if (!db)
+        return;
+    struct fc_diag diag;
+    enum fc_err err = fc_clients_add(db, fid, "admin", &diag);
+    fc_pool_put(req->api->pool, db);
+    if (err) {
+        db_failed(req, resp, &diag);
+        return;
+    }
+    state_add(req->api->clients, fid);
+    char b[96];
+    int n = snprintf(b, sizeof(b), "{\"fid\":%llu,\"added\":true}", (unsigned long long)fid);
+    fc_http_json(resp, 201, b, (size_t)n);
+}
+
+void fc_api_admin_client_delete(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid;
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
+        return;
+    struct fc_db *db = take_db(req, resp);
+    if (!db)
+        return;
+    struct fc_diag diag;
+    bool removed = false;
+    enum fc_err err = fc_clients_remove(db, fid, &removed, &diag);
+    fc_pool_put(req->api->pool, db);
+    if (err) {
+        db_failed(req, resp, &diag);
+        return;
+    }
+    if (!removed) {
+        fc_http_error(resp, 404, "not_found", "fid %llu is not a client app", (unsigned long long)fid);
+        return;
+    }
+    state_remove(req->api->clients, fid);
+    char b[96];
+    int n = snprintf(b, sizeof(b), "{\"fid\":%llu,\"removed\":true}", (unsigned long long)fid);
+    fc_http_json(resp, 200, b, (size_t)n);
+}
+
+/* ---- jobs ---- */
+
+void fc_api_admin_jobs(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    struct fc_jobq_counts c = {0, 0, 0, 0};
+    struct fc_diag d;
+    bool have = fc_jobq_counts(req->api->jobq, &c, &d) == FC_OK;
+    char counts[256];
+    if (have)
+        snprintf(counts, sizeof(counts),
+                 "{\"pending\":%zu,\"running\":%zu,\"delayed\":%zu,\"failed\":%zu}", c.pending,
+                 c.running, c.delayed, c.failed);
+    else
+        snprintf(counts, sizeof(counts), "null");
+    const char *p[] = {counts};
+    json_query(req, resp,
+               "SELECT json_build_object('counts', $1::json, "
+               "'unsynced', (SELECT count(*) FROM targets WHERE last_synced_at IS NULL), "
+               "'failures', coalesce((SELECT json_agg(json_build_object('id', fid::text, 'fid', "
+               "fid, 'attempts', backfill_attempts, 'error', last_error) ORDER BY fid) FROM "
+               "(SELECT * FROM targets WHERE last_error IS NOT NULL ORDER BY fid LIMIT 100) f), "
+               "'[]'))::text",
+               1, p, 200, "no jobs");
+}
+
+void fc_api_admin_jobs_backfill(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    struct fc_db *db = take_db(req, resp);
+    if (!db)
+        return;
+    uint64_t *fids = NULL;
+    size_t n = 0;
+    struct fc_diag diag;
+    enum fc_err err = fc_targets_unsynced(db, &fids, &n, &diag);
+    fc_pool_put(req->api->pool, db);
+    if (err) {
+        db_failed(req, resp, &diag);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        enqueue(req->api, fids[i]);
+    free(fids);
+    char b[64];
+    int len = snprintf(b, sizeof(b), "{\"queued\":%zu}", n);
+    fc_http_json(resp, 202, b, (size_t)len);
+}
+
+void fc_api_admin_job_retry(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid; /* a job's id is its fid: one backfill job per account */
+    if (!fc_api_parse_fid(resp, "job id", req->param[0], &fid))
+        return;
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    const char *p[] = {f};
+    json_query(req, resp,
+               "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, last_error = NULL "
+               "WHERE fid = $1 RETURNING json_build_object('id', fid::text, 'fid', fid, "
+               "'queued', true)::text",
+               1, p, 202, "no job for that id (not a target)");
+    if (resp->status == 202) {
+        struct fc_diag d;
+        fc_jobq_retry(req->api->jobq, fid, &d);
+        enqueue(req->api, fid);
+    }
+}
+
+/* ---- status ---- */
+
+void fc_api_admin_status(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    struct fc_api *api = req->api;
+    struct fc_buf extra = FC_BUF_INIT;
+    fc_buf_puts(&extra, "{");
+    if (api->ix) {
+        struct fc_indexer_metrics m;
+        fc_indexer_metrics(api->ix, &m);
+        double up = (double)(fc_now_mono_ms() - api->started_ms) / 1000.0;
+        fc_buf_printf(&extra, "\"indexer\":{\"events_read\":%llu,\"events_applied\":%llu,"
+                              "\"events_per_s\":%.1f,\"backfill_messages\":%llu,\"streams\":[",
+                      (unsigned long long)m.events_read, (unsigned long long)m.events_applied,
+                      up > 0 ? (double)m.events_read / up : 0.0,
+                      (unsigned long long)m.backfill_messages);
+        for (unsigned i = 0; i < m.n_streams; i++)
+            fc_buf_printf(&extra, "%s{\"shard\":%u,\"cursor\":%llu,\"lag_s\":%.1f}", i ? "," : "",
+                          m.stream[i].shard, (unsigned long long)m.stream[i].cursor,
+                          m.stream[i].lag_s);
+        fc_buf_puts(&extra, "]},");
+    }
+    struct fc_jobq_counts c = {0, 0, 0, 0};
+    struct fc_diag d;
+    if (fc_jobq_counts(api->jobq, &c, &d) == FC_OK)
+        fc_buf_printf(&extra, "\"queue\":{\"pending\":%zu,\"running\":%zu,\"delayed\":%zu,"
+                              "\"failed\":%zu},", c.pending, c.running, c.delayed, c.failed);
+    fc_buf_puts(&extra, "\"hubs\":[");
+    struct fc_hub_client *hc = api->ix ? fc_indexer_hub_client(api->ix) : NULL;
+    for (size_t i = 0; i < api->cfg->n_hubs; i++) {
+        fc_buf_puts(&extra, i ? ",{\"name\":" : "{\"name\":");
+        const char *name = api->cfg->hubs[i].name;
+        fc_buf_json_str(&extra, name, strlen(name));
+        if (hc)
+            fc_buf_printf(&extra, ",\"healthy\":%s}",
+                          fc_hub_client_breaker_open(hc, i) ? "false" : "true");
+        else
+            fc_buf_puts(&extra, ",\"healthy\":null}");
+    }
+    fc_buf_puts(&extra, "],");
+    struct fc_pool_stats ps;
+    fc_pool_stats(api->pool, &ps);
+    fc_buf_printf(&extra, "\"api\":{\"uptime_s\":%lld,\"db_pool\":{\"size\":%zu,\"in_use\":%zu}}}",
+                  (long long)((fc_now_mono_ms() - api->started_ms) / 1000), ps.size, ps.in_use);
+    const char *p[] = {extra.data};
+    json_query(req, resp,
+               "SELECT ($1::jsonb || jsonb_build_object("
+               "'database_bytes', pg_database_size(current_database()), "
+               "'targets', (SELECT count(*) FROM targets), "
+               "'roots', (SELECT count(*) FROM targets WHERE is_root), "
+               "'unsynced', (SELECT count(*) FROM targets WHERE last_synced_at IS NULL), "
+               "'dead_letters', (SELECT count(*) FROM dead_letters), "
+               "'cursors', coalesce((SELECT json_agg(json_build_object('hub', hub, 'shard', shard, "
+               "'event_id', event_id, 'updated_at', fc_iso(updated_at)) ORDER BY hub, shard) "
+               "FROM hub_cursors), '[]')))::text",
+               1, p, 200, "no status");
+    fc_buf_cleanup(&extra);
+}
+
+/* ---- auth ---- */
+
+static void session_body(struct fc_api *api, const char *token, const char *sub, int64_t exp,
+                         struct fc_buf *out)
+{
+    char csrf[65];
+    fc_auth_csrf(api->auth, token, csrf);
+    fc_buf_puts(out, "{\"subject\":");
+    fc_buf_json_str(out, sub, strlen(sub));
+    fc_buf_printf(out, ",\"expires_at\":%lld,\"csrf_token\":\"%s\"}", (long long)exp, csrf);
+}
+
+void fc_api_login(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    struct fc_api *api = req->api;
+    const char *origin = fc_http_header(req, "Origin");
+    if (origin) {
+        const char *host = fc_http_header(req, "Host");
+        const char *h = strstr(origin, "://");
+        if (!host || !h || strcmp(h + 3, host) != 0) {
+            fc_http_error(resp, 403, "csrf", "login from another origin refused");
+            return;
+        }
+    }
+    static const char *const allowed[] = {"password", NULL};
+    yajl_val body = body_object(req, resp, allowed);
+    if (!body)
+        return;
+    yajl_val pw = field(body, "password");
+    if (!pw || !YAJL_IS_STRING(pw) || strlen(pw->u.string) > 1024) {
+        yajl_tree_free(body);
+        fc_http_error(resp, 400, "invalid_field", "password: a string is required");
+        return;
+    }
+    bool ok = fc_auth_check_password(api->auth, YAJL_GET_STRING(pw));
+    yajl_tree_free(body);
+    if (!ok) {
+        log_warn("auth", "failed login from %s", req->ip);
+        fc_http_error(resp, 401, "invalid_credentials", "wrong password");
+        return;
+    }
+    int64_t now = fc_now_unix_ms() / 1000;
+    struct fc_buf token = FC_BUF_INIT;
+    fc_auth_issue(api->auth, "admin", now, &token);
+    struct fc_buf cookie = FC_BUF_INIT;
+    fc_buf_printf(&cookie, "token=%s; HttpOnly;%s SameSite=Strict; Path=/; Max-Age=%d", token.data,
+                  api->cfg->cookie_secure ? " Secure;" : "", fc_auth_ttl(api->auth));
+    fc_http_add_header(resp, "Set-Cookie", cookie.data);
+    fc_buf_reset(&resp->body);
+    session_body(api, token.data, "admin", now + fc_auth_ttl(api->auth), &resp->body);
+    resp->status = 200;
+    log_info("auth", "admin login from %s", req->ip);
+    fc_buf_cleanup(&cookie);
+    fc_buf_cleanup(&token);
+}
+
+void fc_api_logout(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    fc_http_add_header(resp, "Set-Cookie",
+                       req->api->cfg->cookie_secure
+                           ? "token=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0"
+                           : "token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    fc_http_json(resp, 200, "{\"ok\":true}", 11);
+}
+
+void fc_api_session(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    char token[2100];
+    if (!fc_http_cookie(req, "token", token, sizeof(token))) {
+        fc_http_error(resp, 401, "unauthorized", "no session");
+        return;
+    }
+    /* the server already verified it; read its expiry again for the reply */
+    fc_buf_reset(&resp->body);
+    session_body(req->api, token, req->subject, 0, &resp->body);
+    resp->status = 200;
+}

@@ -1,0 +1,30 @@
+/* The HTTP API server (public, admin, auth and operations routes) on
+ * libmicrohttpd. Served next to the indexer (`serve --role=all`), sharing
+ * its target sets and job queue and seeing its commits directly, or alone
+ * (`--role=api`), opening its own state and learning of commits through
+ * Redis. Routes and responses: docs/api/openapi.yaml. */
+#ifndef FC_API_API_H
+#define FC_API_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+
+struct fc_api;
+struct fc_indexer;
+
+/* Starts serving on cfg->api_listen ("host:0" picks a free port). ix may be
+ * NULL (API alone). cfg and ix are borrowed for the server's life. */
+enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, struct fc_api **out,
+                         struct fc_diag *diag);
+/* Stops accepting, finishes in-flight requests, frees everything. */
+void fc_api_stop(struct fc_api *api);
+
+unsigned fc_api_port(const struct fc_api *api);
+
+/* Rows of these fids changed: cached responses depending on them go stale. */
+void fc_api_invalidate(struct fc_api *api, const uint64_t *fids, size_t n);
+
+#endif

@@ -1,0 +1,43 @@
+/* Admin authentication: the password checked against an argon2id hash, and
+ * session tokens as HS256 JWTs (sub, iat, exp). Verification is pinned: the
+ * header must be exactly the one fcindex issues, so "alg":"none" or any
+ * other algorithm is refused before the signature is even looked at; the
+ * signature is compared in constant time and expiry is enforced. */
+#ifndef FC_API_AUTH_H
+#define FC_API_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct fc_auth;
+
+/* password_hash: an argon2id string ("$argon2id$..."), or "" to hash
+ * password now. */
+enum fc_err fc_auth_new(const char *jwt_secret, const char *password, const char *password_hash,
+                        int token_ttl_s, struct fc_auth **out, struct fc_diag *diag);
+void fc_auth_free(struct fc_auth *a);
+
+/* Constant-time check of a login password. */
+bool fc_auth_check_password(const struct fc_auth *a, const char *password);
+
+/* Issues a token for sub valid from now_s for the configured TTL. */
+void fc_auth_issue(const struct fc_auth *a, const char *sub, int64_t now_s, struct fc_buf *out);
+int fc_auth_ttl(const struct fc_auth *a);
+
+/* Checks token at now_s; on success copies its subject. FC_ERR_INVALID with
+ * the reason (malformed, wrong header, bad signature, expired). */
+enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t now_s, char *sub,
+                           size_t sub_size, struct fc_diag *diag);
+
+/* The CSRF token bound to a session token (hex of an HMAC of it). */
+void fc_auth_csrf(const struct fc_auth *a, const char *token, char out[65]);
+
+/* Hashes a password to an argon2id string (for `fcindex admin hash-password`). */
+enum fc_err fc_auth_hash_password(const char *password, char *out, size_t out_size,
+                                  struct fc_diag *diag);
+
+#endif

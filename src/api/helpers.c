@@ -1,0 +1,134 @@
+/* Parameter parsing and database access shared by the handlers. */
+#include "api/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+bool fc_api_parse_fid(struct fc_http_resp *resp, const char *what, const char *s, uint64_t *fid)
+{
+    struct fc_diag diag;
+    if (!s || fc_parse_fid(s, fid, &diag)) {
+        fc_http_error(resp, 400, "invalid_fid", "%s: expected a decimal fid from 1 to "
+                                                "9223372036854775807, got \"%.40s\"",
+                      what, s ? s : "");
+        return false;
+    }
+    return true;
+}
+
+static bool all_digits(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (!n || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+bool fc_api_limit(const struct fc_http_req *req, struct fc_http_resp *resp, int def, int max,
+                  int *out)
+{
+    const char *s = fc_http_arg(req, "limit");
+    if (!s) {
+        *out = def;
+        return true;
+    }
+    if (!all_digits(s, 4) || atoi(s) < 1 || atoi(s) > max) {
+        fc_http_error(resp, 400, "invalid_limit", "limit: expected an integer from 1 to %d, got "
+                                                  "\"%.20s\"", max, s);
+        return false;
+    }
+    *out = atoi(s);
+    return true;
+}
+
+bool fc_api_keyset_cursor(const struct fc_http_req *req, struct fc_http_resp *resp,
+                          char ts_out[40], char hash_out[48])
+{
+    ts_out[0] = hash_out[0] = '\0';
+    const char *s = fc_http_arg(req, "cursor");
+    if (!s)
+        return true;
+    const char *colon = strchr(s, ':');
+    bool ok = colon && colon - s >= 1 && colon - s <= 18 && strlen(colon + 1) == 40;
+    for (const char *p = s; ok && p < colon; p++)
+        ok = *p >= '0' && *p <= '9';
+    for (const char *p = colon ? colon + 1 : s; ok && *p; p++)
+        ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
+    if (!ok) {
+        fc_http_error(resp, 400, "invalid_cursor",
+                      "cursor: not a cursor returned by this API (\"%.60s\")", s);
+        return false;
+    }
+    memcpy(ts_out, s, (size_t)(colon - s));
+    ts_out[colon - s] = '\0';
+    memcpy(hash_out, colon + 1, 41);
+    return true;
+}
+
+bool fc_api_offset_cursor(const struct fc_http_req *req, struct fc_http_resp *resp, int *offset)
+{
+    const char *s = fc_http_arg(req, "cursor");
+    *offset = 0;
+    if (!s)
+        return true;
+    if (!all_digits(s, 5) || atoi(s) > 10000) {
+        fc_http_error(resp, 400, "invalid_cursor",
+                      "cursor: not a cursor returned by this API (\"%.60s\")", s);
+        return false;
+    }
+    *offset = atoi(s);
+    return true;
+}
+
+static int run(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql, int nparams,
+               const char *const *params, struct fc_buf *body, struct fc_buf *deps)
+{
+    struct fc_db *db = NULL;
+    struct fc_diag diag;
+    enum fc_err err = fc_pool_get(req->api->pool, 2000, &db, &diag);
+    if (err) {
+        log_warn("api", "request %s: %s", req->request_id, diag.msg);
+        fc_http_add_header(resp, "Retry-After", "1");
+        fc_http_error(resp, 503, "unavailable", "the database is busy or unreachable; retry");
+        return -1;
+    }
+    bool found = false;
+    err = fc_db_query_text2(db, sql, nparams, params, body, deps, &found, &diag);
+    fc_pool_put(req->api->pool, db);
+    if (err) {
+        log_error("api", "request %s: %s", req->request_id, diag.msg);
+        fc_http_error(resp, 500, "internal", "internal error (request id %s)", req->request_id);
+        return -1;
+    }
+    return found ? 1 : 0;
+}
+
+int fc_api_query(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql,
+                 int nparams, const char *const *params, struct fc_buf *body)
+{
+    return run(req, resp, sql, nparams, params, body, NULL);
+}
+
+int fc_api_query_deps(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql,
+                      int nparams, const char *const *params, struct fc_buf *body,
+                      struct fc_buf *deps)
+{
+    return run(req, resp, sql, nparams, params, body, deps);
+}
+
+void fc_api_cached(struct fc_http_req *req, struct fc_http_resp *resp, const char *key, int ttl_s,
+                   fc_cache_fill_fn fill, void *arg)
+{
+    bool hit = false;
+    int status = 0;
+    fc_buf_reset(&resp->body);
+    fc_cache_get(req->api->cache, key, ttl_s, fill, arg, &status, &resp->body, &hit);
+    resp->status = status;
+    snprintf(resp->cache, sizeof(resp->cache), "%s", ttl_s > 0 ? (hit ? "hit" : "miss") : "");
+}

@@ -1,0 +1,121 @@
+/* Shared by the API's modules: the server state, route classes and the
+ * helpers handlers use to read parameters and query the database. */
+#ifndef FC_API_INTERNAL_H
+#define FC_API_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "api/cache.h"
+#include "api/http.h"
+#include "api/metrics.h"
+#include "core/config.h"
+#include "state/changes.h"
+#include "state/fidset.h"
+#include "state/jobq.h"
+#include "state/ratelimit.h"
+#include "store/pool.h"
+
+enum route_class { CLASS_PUBLIC, CLASS_SEARCH, CLASS_ADMIN, CLASS_LOGIN, CLASS_OPS };
+
+typedef void (*route_fn)(struct fc_http_req *req, struct fc_http_resp *resp);
+
+struct route {
+    const char *method;
+    const char *pattern; /* "/v1/casts/:hash"; also the metrics label */
+    enum route_class cls;
+    route_fn fn;
+};
+
+extern const struct route fc_api_routes[];
+extern const size_t fc_api_n_routes;
+
+struct fc_api {
+    const struct fc_config *cfg;
+    struct fc_indexer *ix; /* NULL when serving alone */
+    struct fc_pool *pool;
+    struct fc_cache *cache;
+    struct fc_ratelimit *rl;
+    struct fc_auth *auth;
+    struct fc_fidset *targets, *roots, *clients;
+    struct fc_jobq *jobq;
+    bool own_state; /* sets and queue opened by the API (not the indexer's) */
+    struct fc_changes_sub *sub;
+    struct fc_metrics *metrics;
+    void *daemon; /* struct MHD_Daemon * */
+    unsigned port;
+    char **cors;
+    size_t n_cors;
+    int64_t started_ms;
+    atomic_ulong request_seq;
+    uint64_t id_salt;
+};
+
+/* Handlers (public.c, admin.c, ops.c) */
+void fc_api_feed(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_cast(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_cast_replies(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_user(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_user_by_name(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_user_casts(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_user_followers(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_user_following(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_trending(struct fc_http_req *req, struct fc_http_resp *resp);
+
+void fc_api_login(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_logout(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_session(struct fc_http_req *req, struct fc_http_resp *resp);
+
+void fc_api_admin_targets(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_target_add(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_target_put(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_target_delete(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_target_backfill(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_target_stats(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_clients(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_client_add(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_client_delete(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_jobs(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_jobs_backfill(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_job_retry(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_status(struct fc_http_req *req, struct fc_http_resp *resp);
+
+void fc_api_healthz(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp);
+
+/* ---- helpers (helpers.c) ---- */
+
+/* Parses an fid path or body value; on failure sets a 400 and returns false. */
+bool fc_api_parse_fid(struct fc_http_resp *resp, const char *what, const char *s, uint64_t *fid);
+/* ?limit= (1..max, default def). */
+bool fc_api_limit(const struct fc_http_req *req, struct fc_http_resp *resp, int def, int max,
+                  int *out);
+/* ?cursor= of a (timestamp, hash) list: "<unix µs>:<40 hex>". Absent: both
+ * outputs empty strings. ts_out gets an SQL timestamptz literal. */
+bool fc_api_keyset_cursor(const struct fc_http_req *req, struct fc_http_resp *resp,
+                          char ts_out[40], char hash_out[48]);
+/* ?cursor= of an offset list: a decimal offset up to 10,000. */
+bool fc_api_offset_cursor(const struct fc_http_req *req, struct fc_http_resp *resp, int *offset);
+
+/* Runs sql (returning one JSON text value) on a pooled connection; appends
+ * it to body. Returns 1 with a value, 0 when there was no row, -1 after
+ * setting an error response (database down or failed). */
+int fc_api_query(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql,
+                 int nparams, const char *const *params, struct fc_buf *body);
+
+/* fc_api_query that also appends the second column (a comma-separated fid
+ * list the response depends on) to deps. */
+int fc_api_query_deps(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql,
+                      int nparams, const char *const *params, struct fc_buf *body,
+                      struct fc_buf *deps);
+
+/* A cached JSON GET: key names the response; fill builds it. */
+void fc_api_cached(struct fc_http_req *req, struct fc_http_resp *resp, const char *key, int ttl_s,
+                   fc_cache_fill_fn fill, void *arg);
+
+#endif

@@ -1,0 +1,154 @@
+/* Operations routes: liveness, readiness (database, schema, Redis) and
+ * Prometheus metrics. */
+#include "api/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fctime.h"
+#include "hub/client.h"
+#include "indexer/indexer.h"
+#include "state/redis_conn.h"
+#include "store/migrate.h"
+
+void fc_api_healthz(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    char b[96];
+    int n = snprintf(b, sizeof(b), "{\"status\":\"ok\",\"uptime_s\":%lld}",
+                     (long long)((fc_now_mono_ms() - req->api->started_ms) / 1000));
+    fc_http_json(resp, 200, b, (size_t)n);
+}
+
+void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    struct fc_api *api = req->api;
+    struct fc_buf b = FC_BUF_INIT;
+    bool ready = true;
+    struct fc_db *db = NULL;
+    struct fc_diag diag;
+    fc_buf_puts(&b, "{\"checks\":{\"database\":");
+    if (fc_pool_get(api->pool, 1000, &db, &diag)) {
+        fc_buf_json_str(&b, diag.msg, strlen(diag.msg));
+        ready = false;
+    } else {
+        int v = 0;
+        if (fc_migrate_current_version(db, &v, &diag)) {
+            fc_buf_json_str(&b, diag.msg, strlen(diag.msg));
+            ready = false;
+        } else {
+            fc_buf_puts(&b, "\"ok\"");
+        }
+        fc_pool_put(api->pool, db);
+        fc_buf_printf(&b, ",\"schema\":");
+        if (v == fc_migrate_latest_version()) {
+            fc_buf_puts(&b, "\"ok\"");
+        } else {
+            fc_buf_printf(&b, "\"version %d, expected %d (run fcindex migrate)\"", v,
+                          fc_migrate_latest_version());
+            ready = false;
+        }
+    }
+    fc_buf_puts(&b, ",\"redis\":");
+    if (*api->cfg->redis_url) {
+        struct fc_redis *r = NULL;
+        if (fc_redis_open(api->cfg->redis_url, 1000, &r, &diag) || fc_redis_ping(r, &diag)) {
+            fc_buf_json_str(&b, diag.msg, strlen(diag.msg));
+            ready = false;
+        } else {
+            fc_buf_puts(&b, "\"ok\"");
+        }
+        fc_redis_close(r);
+    } else {
+        fc_buf_puts(&b, "\"not configured\"");
+    }
+    fc_buf_printf(&b, "},\"status\":\"%s\"}", ready ? "ready" : "not ready");
+    fc_http_json(resp, ready ? 200 : 503, b.data, b.len);
+    fc_buf_cleanup(&b);
+}
+
+static long rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, rss = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+        rss = 0;
+    fclose(f);
+    return rss * 4096;
+}
+
+void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    struct fc_api *api = req->api;
+    struct fc_buf *o = &resp->body;
+    fc_buf_reset(o);
+    fc_metrics_render(api->metrics, o);
+    struct fc_cache_stats cs;
+    fc_cache_stats(api->cache, &cs);
+    fc_buf_printf(o, "# TYPE fcindex_cache_hits_total counter\nfcindex_cache_hits_total %llu\n"
+                     "# TYPE fcindex_cache_misses_total counter\nfcindex_cache_misses_total %llu\n"
+                     "# TYPE fcindex_cache_waits_total counter\nfcindex_cache_waits_total %llu\n"
+                     "# TYPE fcindex_cache_entries gauge\nfcindex_cache_entries %zu\n"
+                     "# TYPE fcindex_cache_bytes gauge\nfcindex_cache_bytes %zu\n",
+                  (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+                  (unsigned long long)cs.waits, cs.entries, cs.bytes);
+    struct fc_pool_stats ps;
+    fc_pool_stats(api->pool, &ps);
+    fc_buf_printf(o, "# TYPE fcindex_db_pool_size gauge\nfcindex_db_pool_size %zu\n"
+                     "# TYPE fcindex_db_pool_in_use gauge\nfcindex_db_pool_in_use %zu\n"
+                     "# TYPE fcindex_db_pool_waits_total counter\nfcindex_db_pool_waits_total %llu\n"
+                     "# TYPE fcindex_db_pool_timeouts_total counter\n"
+                     "fcindex_db_pool_timeouts_total %llu\n",
+                  ps.size, ps.in_use, (unsigned long long)ps.waits,
+                  (unsigned long long)ps.timeouts);
+    if (api->ix) {
+        struct fc_indexer_metrics m;
+        fc_indexer_metrics(api->ix, &m);
+        fc_buf_printf(o, "# TYPE fcindex_events_read_total counter\nfcindex_events_read_total %llu\n"
+                         "# TYPE fcindex_events_applied_total counter\n"
+                         "fcindex_events_applied_total %llu\n"
+                         "# TYPE fcindex_backfill_messages_total counter\n"
+                         "fcindex_backfill_messages_total %llu\n"
+                         "# HELP fcindex_sync_lag_seconds How long the follower has been behind "
+                         "the stream head (0 at the head).\n# TYPE fcindex_sync_lag_seconds gauge\n",
+                      (unsigned long long)m.events_read, (unsigned long long)m.events_applied,
+                      (unsigned long long)m.backfill_messages);
+        for (unsigned i = 0; i < m.n_streams; i++)
+            fc_buf_printf(o, "fcindex_sync_lag_seconds{shard=\"%u\"} %.3f\n", m.stream[i].shard,
+                          m.stream[i].lag_s);
+        struct fc_hub_client *hc = fc_indexer_hub_client(api->ix);
+        fc_buf_puts(o, "# HELP fcindex_hub_requests_total Hub requests by hub and outcome.\n"
+                       "# TYPE fcindex_hub_requests_total counter\n");
+        for (size_t h = 0; h < fc_hub_client_hub_count(hc); h++)
+            for (int oc = 0; oc < FC_HUB_NOUTCOMES; oc++)
+                fc_buf_printf(o, "fcindex_hub_requests_total{hub=\"%s\",outcome=\"%s\"} %llu\n",
+                              fc_hub_client_hub_name(hc, h),
+                              fc_hub_outcome_name((enum fc_hub_outcome)oc),
+                              (unsigned long long)fc_hub_client_count(hc, h,
+                                                                      (enum fc_hub_outcome)oc));
+    }
+    struct fc_jobq_counts jc;
+    struct fc_diag d;
+    if (fc_jobq_counts(api->jobq, &jc, &d) == FC_OK)
+        fc_buf_printf(o, "# TYPE fcindex_backfill_jobs gauge\n"
+                         "fcindex_backfill_jobs{state=\"pending\"} %zu\n"
+                         "fcindex_backfill_jobs{state=\"running\"} %zu\n"
+                         "fcindex_backfill_jobs{state=\"delayed\"} %zu\n"
+                         "fcindex_backfill_jobs{state=\"failed\"} %zu\n",
+                      jc.pending, jc.running, jc.delayed, jc.failed);
+    struct fc_buf dl = FC_BUF_INIT;
+    fc_buf_puts(&dl, "");
+    struct fc_http_resp tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    if (fc_api_query(req, &tmp, "SELECT count(*)::text FROM dead_letters", 0, NULL, &dl) == 1)
+        fc_buf_printf(o, "# TYPE fcindex_dead_letters gauge\nfcindex_dead_letters %s\n", dl.data);
+    fc_buf_cleanup(&dl);
+    fc_buf_cleanup(&tmp.body);
+    fc_buf_cleanup(&tmp.headers);
+    fc_buf_printf(o, "# TYPE process_resident_memory_bytes gauge\n"
+                     "process_resident_memory_bytes %ld\n", rss_bytes());
+    resp->status = 200;
+    resp->content_type = "text/plain; version=0.0.4";
+}

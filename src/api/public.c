@@ -1,0 +1,443 @@
+/* Public read routes. Each response document is built by one SQL statement
+ * (helpers from migration 0004) that also names the fids the document
+ * depends on, so the cache can drop it when the indexer changes any of them. */
+#include "api/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+
+#define PAGE_DEFAULT 25
+#define PAGE_MAX 100
+
+struct qfill {
+    struct fc_http_req *req;
+    const char *sql;
+    int n;
+    const char *params[6];
+    char not_found[256]; /* message of the 404 when there is no row */
+    bool all;            /* depends on everything (search, trending) */
+};
+
+static bool qfill(void *arg, struct fc_cache_value *v)
+{
+    struct qfill *q = arg;
+    struct fc_http_resp tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    struct fc_buf deps = FC_BUF_INIT;
+    fc_buf_puts(&deps, "");
+    int rc = fc_api_query_deps(q->req, &tmp, q->sql, q->n, q->params, &v->body, &deps);
+    bool ok = rc == 1;
+    if (ok) {
+        v->status = 200;
+        v->all = q->all;
+        for (char *p = deps.data; p && *p;) {
+            char *end;
+            unsigned long long f = strtoull(p, &end, 10);
+            if (end == p)
+                break;
+            fc_cache_value_depend(v, (uint64_t)f);
+            p = *end == ',' ? end + 1 : end;
+        }
+    } else {
+        if (rc == 0)
+            fc_http_error(&tmp, 404, "not_found", "%s", q->not_found);
+        v->status = tmp.status;
+        fc_buf_reset(&v->body);
+        fc_buf_append(&v->body, tmp.body.data, tmp.body.len);
+    }
+    fc_buf_cleanup(&deps);
+    fc_buf_cleanup(&tmp.body);
+    fc_buf_cleanup(&tmp.headers);
+    return ok;
+}
+
+/* ---- feed ---- */
+
+static const char feed_sql[] =
+    "WITH f AS (SELECT DISTINCT target_fid AS fid FROM links WHERE fid = $1 AND type = 'follow' "
+    "AND NOT is_remove AND deleted_at IS NULL), "
+    "page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "
+    "  WHERE c.fid IN (SELECT fid FROM f) AND c.deleted_at IS NULL AND c.text IS NOT NULL "
+    "  AND ($2::bigint IS NULL OR (c.\"timestamp\", c.hash) < ('epoch'::timestamptz + "
+    "       $2::bigint * interval '1 microsecond', decode($3, 'hex'))) "
+    "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "
+    "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "
+    "SELECT json_build_object('fid', $1::bigint, "
+    "  'casts', coalesce((SELECT json_agg(fc_cast_json(s.r) ORDER BY s.ts DESC, s.h DESC) "
+    "                     FROM shown s), '[]'), "
+    "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "
+    "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text, "
+    "  $1 || coalesce(',' || (SELECT string_agg(fid::text, ',') FROM f), '') "
+    "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1)";
+
+void fc_api_feed(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid;
+    int limit;
+    char ts[40], hash[48];
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid) ||
+        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
+        !fc_api_keyset_cursor(req, resp, ts, hash))
+        return;
+    char f[24], l[8], key[160];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    snprintf(l, sizeof(l), "%d", limit);
+    snprintf(key, sizeof(key), "feed:%s:%s:%s:%s", f, l, ts, hash);
+    struct qfill q = {.req = req, .sql = feed_sql, .n = 4,
+                      .params = {f, *ts ? ts : NULL, *ts ? hash : NULL, l}};
+    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed (not a target)", f);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, qfill, &q);
+}
+
+/* ---- casts ---- */
+
+static const char cast_sql[] =
+    "WITH m AS (SELECT c FROM casts c WHERE c.hash >= decode($1, 'hex') "
+    "  AND ($2::text IS NULL OR c.hash < decode($2, 'hex')) "
+    "  AND c.deleted_at IS NULL AND c.text IS NOT NULL ORDER BY c.hash LIMIT 11) "
+    "SELECT CASE WHEN (SELECT count(*) FROM m) = 1 THEN (SELECT fc_cast_json(m.c) FROM m)::text "
+    "  ELSE json_build_object('ambiguous', (SELECT json_agg(fc_hex((m.c).hash)) FROM m))::text "
+    "  END, (SELECT string_agg((m.c).fid::text, ',') FROM m) "
+    "WHERE EXISTS (SELECT 1 FROM m)";
+
+/* Parses a cast hash or prefix: "0x" then 8..40 hex digits (4..20 bytes),
+ * even length. lo/hi get the hex bounds of the prefix range. */
+static bool parse_hash_prefix(struct fc_http_resp *resp, const char *s, char lo[48], char hi[48],
+                              bool *has_hi)
+{
+    size_t n = s ? strlen(s) : 0;
+    bool ok = n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    size_t hexlen = ok ? n - 2 : 0;
+    ok = ok && hexlen >= 8 && hexlen <= 40 && hexlen % 2 == 0;
+    for (size_t i = 2; ok && i < n; i++) {
+        char c = s[i];
+        ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+    if (!ok) {
+        fc_http_error(resp, 400, "invalid_hash",
+                      "hash: expected 0x and 8 to 40 hex digits (a full hash or a prefix of at "
+                      "least 4 bytes), got \"%.60s\"", s ? s : "");
+        return false;
+    }
+    for (size_t i = 0; i < hexlen; i++) {
+        char c = s[2 + i];
+        lo[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+    }
+    lo[hexlen] = '\0';
+    /* the upper bound: the prefix plus one, or none when it is all f */
+    memcpy(hi, lo, hexlen + 1);
+    *has_hi = false;
+    for (size_t i = hexlen; i-- > 0;) {
+        if (hi[i] != 'f') {
+            hi[i] = hi[i] == '9' ? 'a' : (char)(hi[i] + 1);
+            *has_hi = true;
+            break;
+        }
+        hi[i] = '0';
+    }
+    return true;
+}
+
+static void cast_lookup(struct fc_http_req *req, struct fc_http_resp *resp, const char *lo,
+                        const char *hi)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "cast:%s", lo);
+    struct qfill q = {.req = req, .sql = cast_sql, .n = 2, .params = {lo, hi}};
+    snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
+}
+
+void fc_api_cast(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    char lo[48], hi[48];
+    bool has_hi;
+    if (!parse_hash_prefix(resp, req->param[0], lo, hi, &has_hi))
+        return;
+    cast_lookup(req, resp, lo, has_hi ? hi : NULL);
+    if (resp->status == 200 && strncmp(resp->body.data, "{\"ambiguous\"", 12) == 0) {
+        struct fc_buf b = FC_BUF_INIT;
+        fc_buf_printf(&b, "{\"error\":{\"code\":\"ambiguous_hash\",\"message\":\"the prefix "
+                          "0x%s matches several casts; use more digits\",\"candidates\":", lo);
+        const char *arr = strchr(resp->body.data, '[');
+        const char *end = strrchr(resp->body.data, ']');
+        if (arr && end && end > arr)
+            fc_buf_append(&b, arr, (size_t)(end - arr + 1));
+        else
+            fc_buf_puts(&b, "[]");
+        fc_buf_puts(&b, "}}");
+        fc_http_json(resp, 409, b.data, b.len);
+        fc_buf_cleanup(&b);
+    }
+}
+
+/* Thread order: depth first under the cast, siblings oldest first. */
+static const char replies_sql[] =
+    "WITH RECURSIVE root AS (SELECT hash, fid FROM casts WHERE hash = decode($1, 'hex') "
+    "  AND deleted_at IS NULL AND text IS NOT NULL), "
+    "t AS (SELECT c AS r, c.hash, 1 AS depth, ARRAY[c.\"timestamp\"::text || encode(c.hash, 'hex')] "
+    "        AS path FROM casts c, root WHERE c.parent_hash = root.hash "
+    "  UNION ALL SELECT c, c.hash, t.depth + 1, t.path || (c.\"timestamp\"::text || "
+    "        encode(c.hash, 'hex')) FROM casts c JOIN t ON c.parent_hash = t.hash "
+    "  WHERE t.depth < 32), "
+    "live AS (SELECT * FROM t WHERE (t.r).deleted_at IS NULL AND (t.r).text IS NOT NULL), "
+    "shown AS (SELECT * FROM live ORDER BY path LIMIT $2::int OFFSET $3::int) "
+    "SELECT json_build_object('hash', '0x' || $1, "
+    "  'replies', coalesce((SELECT json_agg(fc_cast_json(s.r)::jsonb || "
+    "      jsonb_build_object('depth', s.depth) ORDER BY s.path) FROM shown s), '[]'), "
+    "  'next_cursor', CASE WHEN (SELECT count(*) FROM live) > $2::int + $3::int "
+    "    THEN ($2::int + $3::int)::text END)::text, "
+    "  (SELECT fid::text FROM root) || coalesce(',' || (SELECT string_agg(DISTINCT (l.r).fid::text, ',') "
+    "    FROM live l), '') "
+    "WHERE EXISTS (SELECT 1 FROM root)";
+
+void fc_api_cast_replies(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    char lo[48], hi[48];
+    bool has_hi;
+    int limit, offset;
+    if (!parse_hash_prefix(resp, req->param[0], lo, hi, &has_hi) ||
+        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
+        !fc_api_offset_cursor(req, resp, &offset))
+        return;
+    if (strlen(lo) != 40) {
+        fc_http_error(resp, 400, "invalid_hash", "replies need the full 20-byte hash");
+        return;
+    }
+    char l[8], o[8], key[128];
+    snprintf(l, sizeof(l), "%d", limit);
+    snprintf(o, sizeof(o), "%d", offset);
+    snprintf(key, sizeof(key), "replies:%s:%s:%s", lo, l, o);
+    struct qfill q = {.req = req, .sql = replies_sql, .n = 3, .params = {lo, l, o}};
+    snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, qfill, &q);
+}
+
+/* ---- users ---- */
+
+static const char user_sql[] = "SELECT fc_user_json($1::bigint)::text, $1::text "
+                               "WHERE fc_user_json($1::bigint) IS NOT NULL";
+
+void fc_api_user(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid;
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
+        return;
+    char f[24], key[64];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    snprintf(key, sizeof(key), "user:%s", f);
+    struct qfill q = {.req = req, .sql = user_sql, .n = 1, .params = {f}};
+    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", f);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
+}
+
+static const char user_by_name_sql[] =
+    "SELECT fc_user_json(u.fid)::text, u.fid::text FROM users u "
+    "WHERE lower(u.username) = lower($1) AND u.username IS NOT NULL ORDER BY u.updated_at DESC "
+    "NULLS LAST LIMIT 1";
+
+void fc_api_user_by_name(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    const char *name = req->param[0];
+    size_t n = strlen(name);
+    bool ok = n >= 1 && n <= 64;
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = name[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_' || c == '.';
+    }
+    if (!ok) {
+        fc_http_error(resp, 400, "invalid_username",
+                      "username: 1 to 64 letters, digits, '-', '_' or '.'; got \"%.64s\"", name);
+        return;
+    }
+    char key[96], lower[72];
+    for (size_t i = 0; i <= n; i++)
+        lower[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] - 'A' + 'a') : name[i];
+    snprintf(key, sizeof(key), "username:%s", lower);
+    /* a name can move to another fid: depend on every change (short TTL) */
+    struct qfill q = {.req = req, .sql = user_by_name_sql, .n = 1, .params = {lower}, .all = true};
+    snprintf(q.not_found, sizeof(q.not_found), "no indexed user named \"%s\"", lower);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
+}
+
+static const char user_casts_sql[] =
+    "WITH page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "
+    "  WHERE c.fid = $1 AND c.deleted_at IS NULL AND c.text IS NOT NULL "
+    "  AND ($2::bigint IS NULL OR (c.\"timestamp\", c.hash) < ('epoch'::timestamptz + "
+    "       $2::bigint * interval '1 microsecond', decode($3, 'hex'))) "
+    "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "
+    "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "
+    "SELECT json_build_object('fid', $1::bigint, "
+    "  'casts', coalesce((SELECT json_agg(fc_cast_json(s.r) ORDER BY s.ts DESC, s.h DESC) "
+    "                     FROM shown s), '[]'), "
+    "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "
+    "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text, $1 "
+    "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1) OR EXISTS (SELECT 1 FROM users "
+    "WHERE fid = $1)";
+
+void fc_api_user_casts(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    uint64_t fid;
+    int limit;
+    char ts[40], hash[48];
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid) ||
+        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
+        !fc_api_keyset_cursor(req, resp, ts, hash))
+        return;
+    char f[24], l[8], key[160];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    snprintf(l, sizeof(l), "%d", limit);
+    snprintf(key, sizeof(key), "ucasts:%s:%s:%s:%s", f, l, ts, hash);
+    struct qfill q = {.req = req, .sql = user_casts_sql, .n = 4,
+                      .params = {f, *ts ? ts : NULL, *ts ? hash : NULL, l}};
+    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", f);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, qfill, &q);
+}
+
+/* followers (who follows $1) and following (whom $1 follows): the newest
+ * follow per pair, keyset on (follow time, link hash) */
+#define FOLLOW_SQL(me, other)                                                                     \
+    "WITH l AS (SELECT DISTINCT ON (" other ") " other " AS fid, \"timestamp\" AS ts, hash AS h "  \
+    "  FROM links WHERE " me " = $1 AND type = 'follow' AND NOT is_remove AND deleted_at IS NULL " \
+    "  ORDER BY " other ", \"timestamp\" DESC), "                                                 \
+    "page AS (SELECT * FROM l WHERE ($2::bigint IS NULL OR (ts, h) < ('epoch'::timestamptz + "   \
+    "  $2::bigint * interval '1 microsecond', decode($3, 'hex'))) ORDER BY ts DESC, h DESC "      \
+    "  LIMIT $4::int + 1), "                                                                      \
+    "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "                       \
+    "SELECT json_build_object('fid', $1::bigint, "                                                \
+    "  'users', coalesce((SELECT json_agg(fc_user_brief(s.fid)::jsonb || "                        \
+    "      jsonb_build_object('followed_at', fc_iso(s.ts)) ORDER BY s.ts DESC, s.h DESC) "        \
+    "      FROM shown s), '[]'), "                                                                \
+    "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "                     \
+    "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text, "      \
+    "  $1 || coalesce(',' || (SELECT string_agg(fid::text, ',') FROM shown), '') "                \
+    "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1) OR EXISTS (SELECT 1 FROM users "         \
+    "WHERE fid = $1)"
+
+static void follow_list(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql,
+                        const char *kind)
+{
+    uint64_t fid;
+    int limit;
+    char ts[40], hash[48];
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid) ||
+        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
+        !fc_api_keyset_cursor(req, resp, ts, hash))
+        return;
+    char f[24], l[8], key[160];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    snprintf(l, sizeof(l), "%d", limit);
+    snprintf(key, sizeof(key), "%s:%s:%s:%s:%s", kind, f, l, ts, hash);
+    struct qfill q = {.req = req, .sql = sql, .n = 4,
+                      .params = {f, *ts ? ts : NULL, *ts ? hash : NULL, l}};
+    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", f);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
+}
+
+void fc_api_user_followers(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    follow_list(req, resp, FOLLOW_SQL("target_fid", "fid"), "followers");
+}
+
+void fc_api_user_following(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    follow_list(req, resp, FOLLOW_SQL("fid", "target_fid"), "following");
+}
+
+/* ---- search and trending ---- */
+
+static const char search_sql[] =
+    "WITH q AS (SELECT websearch_to_tsquery('simple', $1) AS q), "
+    "hits AS (SELECT c AS r, ts_rank(to_tsvector('simple', coalesce(c.text, '')), q.q) AS rank "
+    "  FROM casts c, q WHERE to_tsvector('simple', coalesce(c.text, '')) @@ q.q "
+    "  AND c.deleted_at IS NULL AND c.text IS NOT NULL "
+    "  ORDER BY rank DESC, c.\"timestamp\" DESC, c.hash DESC LIMIT $2::int + 1 OFFSET $3::int), "
+    "shown AS (SELECT *, row_number() OVER (ORDER BY rank DESC, (r).\"timestamp\" DESC, "
+    "  (r).hash DESC) AS n FROM hits) "
+    "SELECT json_build_object('query', $1, "
+    "  'casts', coalesce((SELECT json_agg(fc_cast_json(s.r)::jsonb || jsonb_build_object('rank', "
+    "      round(s.rank::numeric, 6)) ORDER BY s.n) FROM shown s WHERE s.n <= $2::int), '[]'), "
+    "  'next_cursor', CASE WHEN (SELECT count(*) FROM hits) > $2::int "
+    "    THEN ($2::int + $3::int)::text END)::text, NULL";
+
+void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    const char *qs = fc_http_arg(req, "q");
+    int limit, offset;
+    if (!qs || !*qs || strlen(qs) > 256) {
+        fc_http_error(resp, 400, "invalid_query", "q: a search text of 1 to 256 bytes is required");
+        return;
+    }
+    if (!fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
+        !fc_api_offset_cursor(req, resp, &offset))
+        return;
+    char l[8], o[8];
+    snprintf(l, sizeof(l), "%d", limit);
+    snprintf(o, sizeof(o), "%d", offset);
+    struct fc_buf key = FC_BUF_INIT;
+    fc_buf_printf(&key, "search:%s:%s:%s", l, o, qs);
+    struct qfill q = {.req = req, .sql = search_sql, .n = 3, .params = {qs, l, o}, .all = true};
+    snprintf(q.not_found, sizeof(q.not_found), "no results");
+    fc_api_cached(req, resp, key.data, 60, qfill, &q);
+    fc_buf_cleanup(&key);
+}
+
+/* Engagement in the window ending at the newest indexed activity (so an
+ * index of older history still shows what was trending at its head):
+ * likes 1, recasts 2, replies 3. */
+static const char trending_sql[] =
+    "WITH head AS (SELECT least(now(), greatest((SELECT max(\"timestamp\") FROM reactions), "
+    "  (SELECT max(\"timestamp\") FROM casts))) AS t), "
+    "w AS (SELECT head.t - $1::interval AS since, head.t FROM head), "
+    "e AS (SELECT target_hash AS h, CASE type WHEN 2 THEN 2 ELSE 1 END AS pts FROM reactions, w "
+    "      WHERE \"timestamp\" > w.since AND \"timestamp\" <= w.t AND target_hash IS NOT NULL "
+    "        AND NOT is_remove AND deleted_at IS NULL "
+    "      UNION ALL SELECT parent_hash, 3 FROM casts, w WHERE parent_hash IS NOT NULL "
+    "        AND \"timestamp\" > w.since AND \"timestamp\" <= w.t AND deleted_at IS NULL "
+    "        AND text IS NOT NULL), "
+    "s AS (SELECT h, sum(pts) AS score FROM e GROUP BY h), "
+    "ranked AS (SELECT c AS r, s.score FROM s JOIN casts c ON c.hash = s.h "
+    "  WHERE c.deleted_at IS NULL AND c.text IS NOT NULL "
+    "  ORDER BY s.score DESC, c.hash LIMIT $2::int + 1 OFFSET $3::int), "
+    "shown AS (SELECT *, row_number() OVER (ORDER BY score DESC, (r).hash) AS n FROM ranked) "
+    "SELECT json_build_object('window', $4::text, "
+    "  'window_end', (SELECT fc_iso(t) FROM head), "
+    "  'casts', coalesce((SELECT json_agg(fc_cast_json(x.r)::jsonb || jsonb_build_object('score', "
+    "      x.score) ORDER BY x.n) FROM shown x WHERE x.n <= $2::int), '[]'), "
+    "  'next_cursor', CASE WHEN (SELECT count(*) FROM ranked) > $2::int "
+    "    THEN ($2::int + $3::int)::text END)::text, NULL";
+
+void fc_api_trending(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    const char *win = fc_http_arg(req, "window");
+    const char *interval = NULL;
+    if (!win)
+        win = "24h";
+    if (strcmp(win, "1h") == 0)
+        interval = "1 hour";
+    else if (strcmp(win, "24h") == 0)
+        interval = "24 hours";
+    else if (strcmp(win, "7d") == 0)
+        interval = "7 days";
+    if (!interval) {
+        fc_http_error(resp, 400, "invalid_window", "window: expected 1h, 24h or 7d, got \"%.20s\"",
+                      win);
+        return;
+    }
+    int limit, offset;
+    if (!fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
+        !fc_api_offset_cursor(req, resp, &offset))
+        return;
+    char l[8], o[8], key[96];
+    snprintf(l, sizeof(l), "%d", limit);
+    snprintf(o, sizeof(o), "%d", offset);
+    snprintf(key, sizeof(key), "trending:%s:%s:%s", win, l, o);
+    struct qfill q = {.req = req, .sql = trending_sql, .n = 4, .params = {interval, l, o, win},
+                      .all = true};
+    snprintf(q.not_found, sizeof(q.not_found), "no results");
+    fc_api_cached(req, resp, key, 60, qfill, &q);
+}

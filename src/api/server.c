@@ -1,0 +1,681 @@
+/* The HTTP server: libmicrohttpd in epoll mode with a thread pool, request
+ * framing (body cap, URL cap), routing, rate limits, admin authentication
+ * and CSRF checks, security and CORS headers, request ids, metrics and the
+ * access log. Handlers live in public.c, admin.c and ops.c. */
+#include "api/internal.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/fctime.h"
+#include "core/log.h"
+#include "indexer/indexer.h"
+#include "store/targets.h"
+
+#define MAX_URL 2048
+
+const struct route fc_api_routes[] = {
+    {"GET", "/v1/feed/:fid", CLASS_PUBLIC, fc_api_feed},
+    {"GET", "/v1/casts/:hash", CLASS_PUBLIC, fc_api_cast},
+    {"GET", "/v1/casts/:hash/replies", CLASS_PUBLIC, fc_api_cast_replies},
+    {"GET", "/v1/users/by-username/:name", CLASS_PUBLIC, fc_api_user_by_name},
+    {"GET", "/v1/users/:fid", CLASS_PUBLIC, fc_api_user},
+    {"GET", "/v1/users/:fid/casts", CLASS_PUBLIC, fc_api_user_casts},
+    {"GET", "/v1/users/:fid/followers", CLASS_PUBLIC, fc_api_user_followers},
+    {"GET", "/v1/users/:fid/following", CLASS_PUBLIC, fc_api_user_following},
+    {"GET", "/v1/search/casts", CLASS_SEARCH, fc_api_search},
+    {"GET", "/v1/trending", CLASS_PUBLIC, fc_api_trending},
+    {"POST", "/auth/login", CLASS_LOGIN, fc_api_login},
+    {"POST", "/auth/logout", CLASS_ADMIN, fc_api_logout},
+    {"GET", "/auth/session", CLASS_ADMIN, fc_api_session},
+    {"GET", "/admin/targets", CLASS_ADMIN, fc_api_admin_targets},
+    {"POST", "/admin/targets", CLASS_ADMIN, fc_api_admin_target_add},
+    {"PUT", "/admin/targets/:fid", CLASS_ADMIN, fc_api_admin_target_put},
+    {"DELETE", "/admin/targets/:fid", CLASS_ADMIN, fc_api_admin_target_delete},
+    {"POST", "/admin/targets/:fid/backfill", CLASS_ADMIN, fc_api_admin_target_backfill},
+    {"GET", "/admin/targets/:fid/stats", CLASS_ADMIN, fc_api_admin_target_stats},
+    {"GET", "/admin/client-targets", CLASS_ADMIN, fc_api_admin_clients},
+    {"POST", "/admin/client-targets", CLASS_ADMIN, fc_api_admin_client_add},
+    {"DELETE", "/admin/client-targets/:fid", CLASS_ADMIN, fc_api_admin_client_delete},
+    {"GET", "/admin/jobs", CLASS_ADMIN, fc_api_admin_jobs},
+    {"POST", "/admin/jobs/backfill", CLASS_ADMIN, fc_api_admin_jobs_backfill},
+    {"POST", "/admin/jobs/:id/retry", CLASS_ADMIN, fc_api_admin_job_retry},
+    {"GET", "/admin/status", CLASS_ADMIN, fc_api_admin_status},
+    {"GET", "/healthz", CLASS_OPS, fc_api_healthz},
+    {"GET", "/readyz", CLASS_OPS, fc_api_readyz},
+    {"GET", "/metrics", CLASS_OPS, fc_api_metrics},
+};
+const size_t fc_api_n_routes = sizeof(fc_api_routes) / sizeof(fc_api_routes[0]);
+
+static const char *class_name(enum route_class c)
+{
+    static const char *const names[] = {"public", "search", "admin", "login", "ops"};
+    return names[c];
+}
+
+/* ---- request accessors ---- */
+
+const char *fc_http_arg(const struct fc_http_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *fc_http_header(const struct fc_http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+bool fc_http_cookie(const struct fc_http_req *r, const char *name, char *out, size_t out_size)
+{
+    const char *v = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+    if (!v || strlen(v) >= out_size)
+        return false;
+    memcpy(out, v, strlen(v) + 1);
+    return true;
+}
+
+void fc_http_add_header(struct fc_http_resp *resp, const char *name, const char *value)
+{
+    fc_buf_printf(&resp->headers, "%s: %s\n", name, value);
+}
+
+void fc_http_error(struct fc_http_resp *resp, int status, const char *code, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    resp->status = status;
+    fc_buf_reset(&resp->body);
+    fc_buf_puts(&resp->body, "{\"error\":{\"code\":");
+    fc_buf_json_str(&resp->body, code, strlen(code));
+    fc_buf_puts(&resp->body, ",\"message\":");
+    fc_buf_json_str(&resp->body, msg, strlen(msg));
+    fc_buf_puts(&resp->body, "}}");
+}
+
+void fc_http_json(struct fc_http_resp *resp, int status, const char *json, size_t len)
+{
+    resp->status = status;
+    fc_buf_reset(&resp->body);
+    fc_buf_append(&resp->body, json, len);
+}
+
+/* ---- routing ---- */
+
+/* Matches path against pattern, capturing :segments. */
+static bool match(const char *pattern, const char *path, struct fc_http_req *req)
+{
+    size_t n = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p != '/' || *s != '/')
+            return false;
+        p++;
+        s++;
+        const char *pend = strchr(p, '/'), *send = strchr(s, '/');
+        size_t plen = pend ? (size_t)(pend - p) : strlen(p);
+        size_t slen = send ? (size_t)(send - s) : strlen(s);
+        if (*p == ':') {
+            if (!slen || n == FC_HTTP_MAX_PARAMS)
+                return false;
+            req->param[n++] = s; /* terminated in the copy by route() */
+        } else if (plen != slen || memcmp(p, s, plen) != 0) {
+            return false;
+        }
+        p += plen;
+        s += slen;
+    }
+    if (*p || *s)
+        return false;
+    req->n_param = n;
+    return true;
+}
+
+/* Finds the route for (method, path); *path_known tells whether another
+ * method would have matched (405 rather than 404). */
+static int route(struct fc_http_req *req, char *path_copy, bool *path_known, struct fc_buf *allow)
+{
+    *path_known = false;
+    int found = -1;
+    for (size_t i = 0; i < fc_api_n_routes; i++) {
+        struct fc_http_req probe = *req;
+        if (!match(fc_api_routes[i].pattern, path_copy, &probe))
+            continue;
+        /* a literal route wins over a :param one at the same place
+         * (/v1/users/by-username/x is not user "by-username") */
+        *path_known = true;
+        fc_buf_printf(allow, "%s%s", allow->len ? ", " : "", fc_api_routes[i].method);
+        if (found < 0 && strcmp(fc_api_routes[i].method, req->method) == 0) {
+            found = (int)i;
+            *req = probe;
+        }
+    }
+    if (found >= 0) {
+        /* cut the captured segments at their '/' */
+        for (size_t i = 0; i < req->n_param; i++) {
+            char *slash = strchr((char *)req->param[i], '/');
+            if (slash)
+                *slash = '\0';
+        }
+    }
+    return found;
+}
+
+/* ---- security, CORS and limits ---- */
+
+static bool origin_allowed(const struct fc_api *api, const char *origin)
+{
+    for (size_t i = 0; i < api->n_cors; i++)
+        if (strcmp(api->cors[i], "*") == 0 || strcmp(api->cors[i], origin) == 0)
+            return true;
+    return false;
+}
+
+static void add_common_headers(const struct fc_api *api, const struct fc_http_req *req,
+                               struct fc_http_resp *resp, int cls, const char *path)
+{
+    fc_http_add_header(resp, "X-Request-Id", req->request_id);
+    fc_http_add_header(resp, "X-Content-Type-Options", "nosniff");
+    fc_http_add_header(resp, "Referrer-Policy", "no-referrer");
+    fc_http_add_header(resp, "X-Frame-Options", "DENY");
+    if (strncmp(path, "/admin", 6) == 0 || strncmp(path, "/auth", 5) == 0) {
+        fc_http_add_header(resp, "Content-Security-Policy",
+                           "default-src 'self'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                           "base-uri 'none'; form-action 'self'; object-src 'none'");
+        fc_http_add_header(resp, "Cache-Control", "no-store");
+    } else {
+        fc_http_add_header(resp, "Content-Security-Policy",
+                           "default-src 'none'; frame-ancestors 'none'");
+    }
+    if (cls == CLASS_PUBLIC || cls == CLASS_SEARCH) {
+        const char *origin = fc_http_header(req, "Origin");
+        if (origin && origin_allowed(api, origin)) {
+            fc_http_add_header(resp, "Access-Control-Allow-Origin", origin);
+            fc_http_add_header(resp, "Vary", "Origin");
+        }
+    }
+}
+
+static int rate_limit_for(const struct fc_config *cfg, enum route_class c)
+{
+    switch (c) {
+    case CLASS_PUBLIC: return cfg->api_rate_public_per_min;
+    case CLASS_SEARCH: return cfg->api_rate_search_per_min;
+    case CLASS_ADMIN: return cfg->api_rate_admin_per_min;
+    case CLASS_LOGIN: return cfg->api_rate_login_per_min;
+    default: return 0;
+    }
+}
+
+static bool same_origin(const struct fc_http_req *req)
+{
+    const char *host = fc_http_header(req, "Host");
+    if (!host)
+        return false;
+    const char *origin = fc_http_header(req, "Origin");
+    const char *referer = fc_http_header(req, "Referer");
+    const char *src = origin ? origin : referer;
+    if (!src)
+        return false;
+    const char *scheme_end = strstr(src, "://");
+    if (!scheme_end)
+        return false;
+    const char *h = scheme_end + 3;
+    size_t hl = strlen(host);
+    return strncmp(h, host, hl) == 0 && (h[hl] == '\0' || h[hl] == '/');
+}
+
+/* Admin routes: the session cookie, and for state changes the same origin
+ * or the session's CSRF token. */
+static bool check_admin(struct fc_api *api, struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    char token[2100];
+    if (!fc_http_cookie(req, "token", token, sizeof(token))) {
+        fc_http_error(resp, 401, "unauthorized", "log in first (POST /auth/login)");
+        return false;
+    }
+    struct fc_diag diag;
+    if (fc_auth_verify(api->auth, token, fc_now_unix_ms() / 1000, req->subject,
+                       sizeof(req->subject), &diag)) {
+        fc_http_error(resp, 403, "forbidden", "invalid session: %s", diag.msg);
+        return false;
+    }
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        const char *given = fc_http_header(req, "X-CSRF-Token");
+        char want[65];
+        fc_auth_csrf(api->auth, token, want);
+        bool token_ok = given && strlen(given) == 64 && memcmp(given, want, 64) == 0;
+        if (!token_ok && !same_origin(req)) {
+            fc_http_error(resp, 403, "csrf",
+                          "state-changing requests must come from the same origin or carry "
+                          "the X-CSRF-Token header from /auth/login");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- libmicrohttpd glue ---- */
+
+struct conn_state {
+    struct fc_buf body;
+    bool too_big;
+};
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t out_size)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, out_size, "unknown");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)out_size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)out_size);
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *conn, struct fc_http_resp *resp)
+{
+    size_t len = resp->body.len;
+    struct MHD_Response *mr =
+        MHD_create_response_from_buffer(len, len ? fc_buf_take(&resp->body) : (void *)"",
+                                        len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!mr)
+        return MHD_NO;
+    if (len || resp->status != 204)
+        MHD_add_response_header(mr, "Content-Type",
+                                resp->content_type ? resp->content_type : "application/json");
+    char *line = resp->headers.data;
+    while (line && *line) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        char *colon = strchr(line, ':');
+        if (colon) {
+            *colon = '\0';
+            MHD_add_response_header(mr, line, colon + 2);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    enum MHD_Result r = MHD_queue_response(conn, (unsigned)resp->status, mr);
+    MHD_destroy_response(mr);
+    return r;
+}
+
+static void handle(struct fc_api *api, struct fc_http_req *req, struct fc_http_resp *resp,
+                   int *route_idx, int *cls_out)
+{
+    const char *path = req->path;
+    *route_idx = -1;
+    *cls_out = -1;
+    if (strlen(path) > MAX_URL) {
+        fc_http_error(resp, 414, "uri_too_long", "the URL is longer than %d bytes", MAX_URL);
+        return;
+    }
+    char copy[MAX_URL + 2];
+    snprintf(copy, sizeof(copy), "%s", path);
+    size_t cl = strlen(copy);
+    if (cl > 1 && copy[cl - 1] == '/')
+        copy[cl - 1] = '\0'; /* "/v1/users/3/" is "/v1/users/3" */
+    bool known;
+    struct fc_buf allow = FC_BUF_INIT;
+    fc_buf_puts(&allow, "");
+    /* CORS preflight for the public routes */
+    if (strcmp(req->method, "OPTIONS") == 0) {
+        struct fc_http_req probe = *req;
+        probe.method = "GET";
+        int r = route(&probe, copy, &known, &allow);
+        if (known) {
+            *cls_out = r >= 0 ? (int)fc_api_routes[r].cls : CLASS_PUBLIC;
+            resp->status = 204;
+            const char *origin = fc_http_header(req, "Origin");
+            if (r >= 0 && (fc_api_routes[r].cls == CLASS_PUBLIC ||
+                           fc_api_routes[r].cls == CLASS_SEARCH) &&
+                origin && origin_allowed(api, origin)) {
+                fc_http_add_header(resp, "Access-Control-Allow-Methods", "GET, OPTIONS");
+                fc_http_add_header(resp, "Access-Control-Allow-Headers", "Content-Type");
+                fc_http_add_header(resp, "Access-Control-Max-Age", "600");
+            }
+            fc_http_add_header(resp, "Allow", allow.data);
+            fc_buf_cleanup(&allow);
+            return;
+        }
+        fc_buf_cleanup(&allow);
+        fc_http_error(resp, 404, "not_found", "no route %s", path);
+        return;
+    }
+    bool head = strcmp(req->method, "HEAD") == 0;
+    if (head)
+        req->method = "GET";
+    int r = route(req, copy, &known, &allow);
+    if (r < 0) {
+        if (known) {
+            fc_http_error(resp, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
+                          head ? "HEAD" : req->method, path, allow.data);
+            fc_http_add_header(resp, "Allow", allow.data);
+        } else {
+            fc_http_error(resp, 404, "not_found", "no route %s", path);
+        }
+        fc_buf_cleanup(&allow);
+        return;
+    }
+    fc_buf_cleanup(&allow);
+    *route_idx = r;
+    const struct route *rt = &fc_api_routes[r];
+    *cls_out = (int)rt->cls;
+    int limit = rate_limit_for(api->cfg, rt->cls);
+    if (limit) {
+        struct fc_rate_result rr;
+        struct fc_diag diag;
+        if (fc_ratelimit_take(api->rl, class_name(rt->cls), req->ip, limit, &rr, &diag))
+            log_warn("api", "rate limiter: %s (request allowed)", diag.msg);
+        char v[32];
+        snprintf(v, sizeof(v), "%d", rr.limit);
+        fc_http_add_header(resp, "RateLimit-Limit", v);
+        snprintf(v, sizeof(v), "%d", rr.remaining);
+        fc_http_add_header(resp, "RateLimit-Remaining", v);
+        snprintf(v, sizeof(v), "%d", rr.reset_s);
+        fc_http_add_header(resp, "RateLimit-Reset", v);
+        if (!rr.allowed) {
+            snprintf(v, sizeof(v), "%d", rr.retry_after_s);
+            fc_http_add_header(resp, "Retry-After", v);
+            fc_metrics_rate_limited(api->metrics, class_name(rt->cls));
+            fc_http_error(resp, 429, "rate_limited",
+                          "too many %s requests from %s; retry in %d s", class_name(rt->cls),
+                          req->ip, rr.retry_after_s);
+            return;
+        }
+    }
+    if (rt->cls == CLASS_ADMIN && !check_admin(api, req, resp))
+        return;
+    rt->fn(req, resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct fc_api *api = cls;
+    struct conn_state *cs = *con_cls;
+    if (!cs) {
+        /* first call: headers only; answering now would close the connection */
+        cs = fc_xcalloc(1, sizeof(*cs));
+        *con_cls = cs;
+        const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (clen && strtoull(clen, NULL, 10) > (unsigned long long)api->cfg->api_max_body_bytes)
+            cs->too_big = true;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (cs->body.len + *upload_data_size > (size_t)api->cfg->api_max_body_bytes)
+            cs->too_big = true;
+        else
+            fc_buf_append(&cs->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    int64_t t0 = fc_now_mono_ms();
+    struct timespec ts0;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    struct fc_http_req req;
+    memset(&req, 0, sizeof(req));
+    req.method = method;
+    req.path = url;
+    req.conn = conn;
+    req.api = api;
+    fc_buf_putc(&cs->body, '\0');
+    req.body = cs->body.data;
+    req.body_len = cs->body.len - 1;
+    client_ip(conn, req.ip, sizeof(req.ip));
+    unsigned long seq = ++api->request_seq;
+    snprintf(req.request_id, sizeof(req.request_id), "%08llx%08lx",
+             (unsigned long long)(api->id_salt & 0xffffffffu), seq);
+    struct fc_http_resp resp;
+    memset(&resp, 0, sizeof(resp));
+    resp.status = 200;
+    fc_buf_puts(&resp.headers, "");
+    int ri = -1, rcls = -1;
+    if (cs->too_big)
+        fc_http_error(&resp, 413, "body_too_large", "the request body is larger than %d bytes",
+                      api->cfg->api_max_body_bytes);
+    else
+        handle(api, &req, &resp, &ri, &rcls);
+    add_common_headers(api, &req, &resp, rcls, url);
+    if (resp.cache[0])
+        fc_http_add_header(&resp, "X-Cache", resp.cache);
+    struct timespec ts1;
+    clock_gettime(CLOCK_MONOTONIC, &ts1);
+    double secs = (double)(ts1.tv_sec - ts0.tv_sec) + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
+    fc_metrics_request(api->metrics, ri >= 0 ? (size_t)ri : fc_api_n_routes, resp.status, secs);
+    if (api->cfg->api_access_log)
+        log_info("access", "%s %s %d %.2fms ip=%s id=%s%s%s", method, url, resp.status,
+                 secs * 1000.0, req.ip, req.request_id, resp.cache[0] ? " cache=" : "",
+                 resp.cache);
+    (void)t0;
+    int status = resp.status;
+    if (strcmp(method, "HEAD") == 0)
+        fc_buf_reset(&resp.body);
+    enum MHD_Result r = send_resp(conn, &resp);
+    (void)status;
+    fc_buf_cleanup(&resp.body);
+    fc_buf_cleanup(&resp.headers);
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct conn_state *cs = *con_cls;
+    if (cs) {
+        fc_buf_cleanup(&cs->body);
+        free(cs);
+        *con_cls = NULL;
+    }
+}
+
+/* ---- life cycle ---- */
+
+static void on_change(void *arg, const uint64_t *fids, size_t n)
+{
+    fc_cache_invalidate(((struct fc_api *)arg)->cache, fids, n);
+}
+
+static void on_reset(void *arg)
+{
+    fc_cache_clear(((struct fc_api *)arg)->cache);
+}
+
+void fc_api_invalidate(struct fc_api *api, const uint64_t *fids, size_t n)
+{
+    fc_cache_invalidate(api->cache, fids, n);
+}
+
+static enum fc_err open_state(struct fc_api *api, struct fc_diag *diag)
+{
+    const struct fc_config *cfg = api->cfg;
+    if (api->ix) {
+        struct fc_indexer_shared sh;
+        fc_indexer_shared(api->ix, &sh);
+        api->targets = sh.targets;
+        api->roots = sh.roots;
+        api->clients = sh.clients;
+        api->jobq = sh.jobq;
+        return FC_OK;
+    }
+    api->own_state = true;
+    if (!*cfg->redis_url) {
+        /* alone without Redis: target changes go to PostgreSQL, which the
+         * indexer process re-reads; the sets here only serve this process */
+        api->targets = fc_fidset_new_embedded();
+        api->roots = fc_fidset_new_embedded();
+        api->clients = fc_fidset_new_embedded();
+        struct fc_jobq_options jo = {0, 0, 0};
+        api->jobq = fc_jobq_new_embedded(&jo);
+        return FC_OK;
+    }
+    enum fc_err err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "targets",
+                                           &api->targets, diag);
+    if (!err)
+        err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "roots", &api->roots, diag);
+    if (!err)
+        err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "clients", &api->clients,
+                                   diag);
+    if (!err) {
+        char consumer[96];
+        snprintf(consumer, sizeof(consumer), "api:%d", (int)getpid());
+        struct fc_jobq_options jo = {3, 500, cfg->job_lease_s * 1000};
+        err = fc_jobq_open_redis(cfg->redis_url, cfg->redis_prefix, consumer, &jo, &api->jobq,
+                                 diag);
+    }
+    return err;
+}
+
+static void split_cors(struct fc_api *api)
+{
+    const char *s = api->cfg->api_cors_origins;
+    while (s && *s) {
+        while (*s == ' ' || *s == ',')
+            s++;
+        size_t n = strcspn(s, ", ");
+        if (n) {
+            api->cors = fc_xrealloc(api->cors, (api->n_cors + 1) * sizeof(char *));
+            api->cors[api->n_cors] = fc_xmalloc(n + 1);
+            memcpy(api->cors[api->n_cors], s, n);
+            api->cors[api->n_cors++][n] = '\0';
+        }
+        s += n;
+    }
+}
+
+static bool parse_listen(const char *listen, struct sockaddr_in *addr)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof(host))
+        return false;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end || port > 65535)
+        return false;
+    memset(addr, 0, sizeof(*addr));
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons((uint16_t)port);
+    if (!*host || strcmp(host, "0.0.0.0") == 0)
+        addr->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (strcmp(host, "localhost") == 0)
+        addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &addr->sin_addr) != 1)
+        return false;
+    return true;
+}
+
+enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, struct fc_api **out,
+                         struct fc_diag *diag)
+{
+    struct fc_api *api = fc_xcalloc(1, sizeof(*api));
+    api->cfg = cfg;
+    api->ix = ix;
+    api->started_ms = fc_now_mono_ms();
+    api->id_salt = (uint64_t)getpid() * 2654435761u ^ (uint64_t)fc_now_unix_ms();
+    static const char *labels[sizeof(fc_api_routes) / sizeof(fc_api_routes[0])];
+    for (size_t i = 0; i < fc_api_n_routes; i++)
+        labels[i] = fc_api_routes[i].pattern;
+    api->metrics = fc_metrics_new(labels, fc_api_n_routes);
+    split_cors(api);
+    struct fc_db_options dbo = {.url = cfg->database_url,
+                                .statement_timeout_ms = cfg->db_statement_timeout_ms,
+                                .keepalive_s = cfg->db_keepalive_s};
+    api->pool = fc_pool_new(&dbo, (size_t)cfg->db_pool_size);
+    api->cache = fc_cache_new(20000, 256u << 20);
+    enum fc_err err = fc_auth_new(cfg->jwt_secret, cfg->admin_password, cfg->admin_password_hash,
+                                  cfg->token_ttl_s, &api->auth, diag);
+    if (!err)
+        err = open_state(api, diag);
+    if (!err && *cfg->redis_url)
+        err = fc_ratelimit_open_redis(cfg->redis_url, cfg->redis_prefix, &api->rl, diag);
+    else if (!err)
+        api->rl = fc_ratelimit_new_embedded();
+    /* another process's commits arrive through Redis; our own indexer's
+     * commits invalidate directly (see cmd serve) */
+    if (!err && *cfg->redis_url)
+        err = fc_changes_sub_start(cfg->redis_url, cfg->redis_prefix, on_change, on_reset, api,
+                                   &api->sub, diag);
+    struct sockaddr_in addr;
+    if (!err && !parse_listen(cfg->api_listen, &addr))
+        err = fc_diag_set(diag, FC_ERR_INVALID, "api.listen: cannot use \"%s\"", cfg->api_listen);
+    if (!err) {
+        unsigned threads = (unsigned)cfg->api_threads;
+        api->daemon = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL,
+            on_request, api, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_CONNECTION_LIMIT,
+            (unsigned)cfg->api_max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)cfg->api_connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)64 * 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
+            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+        if (!api->daemon)
+            err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "cannot listen on %s", cfg->api_listen);
+    }
+    if (err) {
+        fc_api_stop(api);
+        return err;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    api->port = info ? info->port : 0;
+    log_info("api", "listening on %s (port %u), %u threads", cfg->api_listen, api->port,
+             (unsigned)cfg->api_threads);
+    *out = api;
+    return FC_OK;
+}
+
+void fc_api_stop(struct fc_api *api)
+{
+    if (!api)
+        return;
+    if (api->daemon)
+        MHD_stop_daemon(api->daemon);
+    fc_changes_sub_stop(api->sub);
+    if (api->own_state) {
+        fc_fidset_free(api->targets);
+        fc_fidset_free(api->roots);
+        fc_fidset_free(api->clients);
+        fc_jobq_free(api->jobq);
+    }
+    fc_ratelimit_free(api->rl);
+    fc_auth_free(api->auth);
+    fc_cache_free(api->cache);
+    fc_pool_free(api->pool);
+    fc_metrics_free(api->metrics);
+    for (size_t i = 0; i < api->n_cors; i++)
+        free(api->cors[i]);
+    free(api->cors);
+    free(api);
+}
+
+unsigned fc_api_port(const struct fc_api *api)
+{
+    return api->port;
+}

@@ -1,0 +1,201 @@
+#include "state/ratelimit.h"
+
+#include <hiredis/hiredis.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/fctime.h"
+#include "state/redis_conn.h"
+
+#define BUCKETS 4096 /* hash chains of the embedded table */
+
+struct bucket {
+    char *key;
+    double tokens;
+    int64_t at_ms;
+    struct bucket *next;
+};
+
+struct fc_ratelimit {
+    pthread_mutex_t lock;
+    /* embedded */
+    struct bucket *table[BUCKETS];
+    size_t n;
+    int64_t last_sweep_ms;
+    /* redis */
+    struct fc_redis *redis;
+    char *url, *prefix;
+};
+
+struct fc_ratelimit *fc_ratelimit_new_embedded(void)
+{
+    struct fc_ratelimit *rl = fc_xcalloc(1, sizeof(*rl));
+    pthread_mutex_init(&rl->lock, NULL);
+    return rl;
+}
+
+enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct fc_ratelimit **out,
+                                    struct fc_diag *diag)
+{
+    struct fc_ratelimit *rl = fc_ratelimit_new_embedded();
+    enum fc_err err = fc_redis_open(url, 1000, &rl->redis, diag);
+    if (err) {
+        fc_ratelimit_free(rl);
+        return err;
+    }
+    rl->url = fc_xstrdup(url);
+    rl->prefix = fc_xstrdup(prefix);
+    *out = rl;
+    return FC_OK;
+}
+
+void fc_ratelimit_free(struct fc_ratelimit *rl)
+{
+    if (!rl)
+        return;
+    for (size_t i = 0; i < BUCKETS; i++)
+        for (struct bucket *b = rl->table[i], *n; b; b = n) {
+            n = b->next;
+            free(b->key);
+            free(b);
+        }
+    fc_redis_close(rl->redis);
+    free(rl->url);
+    free(rl->prefix);
+    pthread_mutex_destroy(&rl->lock);
+    free(rl);
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void fill_result(struct fc_rate_result *out, int limit, double tokens, bool allowed)
+{
+    double per_s = limit / 60.0;
+    out->allowed = allowed;
+    out->limit = limit;
+    out->remaining = (int)floor(tokens);
+    out->reset_s = (int)ceil((limit - tokens) / per_s);
+    out->retry_after_s = allowed ? 0 : (int)ceil((1.0 - tokens) / per_s);
+    if (!allowed && out->retry_after_s < 1)
+        out->retry_after_s = 1;
+}
+
+/* Drops buckets that have refilled completely (they equal a new bucket). */
+static void sweep(struct fc_ratelimit *rl, int64_t now)
+{
+    if (now - rl->last_sweep_ms < 60000)
+        return;
+    rl->last_sweep_ms = now;
+    for (size_t i = 0; i < BUCKETS; i++)
+        for (struct bucket **pp = &rl->table[i]; *pp;) {
+            struct bucket *b = *pp;
+            if (now - b->at_ms > 60000) {
+                *pp = b->next;
+                free(b->key);
+                free(b);
+                rl->n--;
+            } else {
+                pp = &b->next;
+            }
+        }
+}
+
+static void take_embedded(struct fc_ratelimit *rl, const char *key, int limit,
+                          struct fc_rate_result *out)
+{
+    int64_t now = fc_now_mono_ms();
+    pthread_mutex_lock(&rl->lock);
+    sweep(rl, now);
+    size_t i = hash_str(key) % BUCKETS;
+    struct bucket *b = rl->table[i];
+    while (b && strcmp(b->key, key) != 0)
+        b = b->next;
+    if (!b) {
+        b = fc_xcalloc(1, sizeof(*b));
+        b->key = fc_xstrdup(key);
+        b->tokens = limit;
+        b->at_ms = now;
+        b->next = rl->table[i];
+        rl->table[i] = b;
+        rl->n++;
+    }
+    b->tokens += (double)(now - b->at_ms) / 1000.0 * (limit / 60.0);
+    if (b->tokens > limit)
+        b->tokens = limit;
+    b->at_ms = now;
+    bool allowed = b->tokens >= 1.0;
+    if (allowed)
+        b->tokens -= 1.0;
+    fill_result(out, limit, b->tokens, allowed);
+    pthread_mutex_unlock(&rl->lock);
+}
+
+/* KEYS[1] bucket; ARGV limit, now (ms). Returns {allowed, tokens * 1000}. */
+static const char take_lua[] =
+    "local limit = tonumber(ARGV[1]) local now = tonumber(ARGV[2]) "
+    "local b = redis.call('HMGET', KEYS[1], 't', 'at') "
+    "local t = tonumber(b[1]) or limit local at = tonumber(b[2]) or now "
+    "if now > at then t = math.min(limit, t + (now - at) / 1000 * limit / 60) end "
+    "local ok = 0 if t >= 1 then t = t - 1 ok = 1 end "
+    "redis.call('HSET', KEYS[1], 't', tostring(t), 'at', tostring(math.max(now, at))) "
+    "redis.call('PEXPIRE', KEYS[1], 120000) "
+    "return {ok, math.floor(t * 1000)}";
+
+static enum fc_err take_redis(struct fc_ratelimit *rl, const char *key, int limit,
+                              struct fc_rate_result *out, struct fc_diag *diag)
+{
+    pthread_mutex_lock(&rl->lock);
+    enum fc_err err = FC_OK;
+    if (!rl->redis)
+        err = fc_redis_open(rl->url, 1000, &rl->redis, diag);
+    redisReply *r = NULL;
+    if (!err) {
+        char full[512];
+        snprintf(full, sizeof(full), "%srate:%s", rl->prefix, key);
+        r = redisCommand(fc_redis_context(rl->redis), "EVAL %s 1 %s %d %lld", take_lua, full,
+                         limit, (long long)fc_now_unix_ms());
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis rate limit: %s",
+                              r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply");
+            if (!r) { /* the connection is gone: reconnect next time */
+                fc_redis_close(rl->redis);
+                rl->redis = NULL;
+            }
+        }
+    }
+    if (!err)
+        fill_result(out, limit, (double)r->element[1]->integer / 1000.0,
+                    r->element[0]->integer == 1);
+    else
+        fill_result(out, limit, limit, true);
+    if (r)
+        freeReplyObject(r);
+    pthread_mutex_unlock(&rl->lock);
+    return err;
+}
+
+enum fc_err fc_ratelimit_take(struct fc_ratelimit *rl, const char *cls, const char *client,
+                              int limit_per_min, struct fc_rate_result *out, struct fc_diag *diag)
+{
+    if (limit_per_min <= 0) {
+        memset(out, 0, sizeof(*out));
+        out->allowed = true;
+        return FC_OK;
+    }
+    char key[256];
+    snprintf(key, sizeof(key), "%s:%s", cls, client);
+    if (rl->url)
+        return take_redis(rl, key, limit_per_min, out, diag);
+    take_embedded(rl, key, limit_per_min, out);
+    return FC_OK;
+}

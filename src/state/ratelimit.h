@@ -1,0 +1,33 @@
+/* Request rate limits per (client, class): a token bucket that holds `limit`
+ * requests and refills at limit per minute. Embedded (per process) or Redis
+ * (shared by every API process; one Lua script per check). */
+#ifndef FC_STATE_RATELIMIT_H
+#define FC_STATE_RATELIMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct fc_ratelimit;
+
+struct fc_rate_result {
+    bool allowed;
+    int limit;       /* bucket size (requests per minute) */
+    int remaining;   /* whole requests left after this one */
+    int reset_s;     /* seconds until the bucket is full again */
+    int retry_after_s; /* when refused: seconds until one request is allowed */
+};
+
+struct fc_ratelimit *fc_ratelimit_new_embedded(void);
+enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct fc_ratelimit **out,
+                                    struct fc_diag *diag);
+void fc_ratelimit_free(struct fc_ratelimit *rl);
+
+/* Takes one request from the bucket of (cls, client). A limit of 0 means no
+ * limit. When Redis cannot be asked the request is allowed (an outage of the
+ * limiter must not take the API down) and FC_ERR_UNAVAILABLE is returned. */
+enum fc_err fc_ratelimit_take(struct fc_ratelimit *rl, const char *cls, const char *client,
+                              int limit_per_min, struct fc_rate_result *out, struct fc_diag *diag);
+
+#endif
