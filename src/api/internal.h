@@ -45,6 +45,7 @@ struct fc_api {
     bool own_state; /* sets and queue opened by the API (not the indexer's) */
     struct fc_changes_sub *sub;
     struct fc_metrics *metrics;
+    char **labels; /* metrics label set per route */
     void *daemon; /* struct MHD_Daemon * */
     unsigned port;
     char **cors;

@@ -70,23 +70,23 @@ void fc_metrics_render(struct fc_metrics *m, struct fc_buf *out)
     fc_buf_puts(out, "# HELP fcindex_http_requests_total HTTP requests by route and status.\n"
                      "# TYPE fcindex_http_requests_total counter\n");
     for (size_t r = 0; r <= m->n; r++) {
-        const char *label = r < m->n ? m->labels[r] : "unmatched";
+        const char *label = r < m->n ? m->labels[r] : "method=\"\",route=\"unmatched\"";
         for (size_t i = 0; i < N_STATUS; i++) {
             unsigned long long v = atomic_load_explicit(&m->r[r].count[i], memory_order_relaxed);
             if (!v)
                 continue;
             if (statuses[i])
-                fc_buf_printf(out, "fcindex_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                fc_buf_printf(out, "fcindex_http_requests_total{%s,status=\"%d\"} %llu\n",
                               label, statuses[i], v);
             else
-                fc_buf_printf(out, "fcindex_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
+                fc_buf_printf(out, "fcindex_http_requests_total{%s,status=\"other\"} %llu\n",
                               label, v);
         }
     }
     fc_buf_puts(out, "# HELP fcindex_http_request_duration_seconds Request latency by route.\n"
                      "# TYPE fcindex_http_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= m->n; r++) {
-        const char *label = r < m->n ? m->labels[r] : "unmatched";
+        const char *label = r < m->n ? m->labels[r] : "method=\"\",route=\"unmatched\"";
         unsigned long long cum = 0;
         for (size_t b = 0; b <= N_BOUNDS; b++)
             cum += atomic_load_explicit(&m->r[r].bucket[b], memory_order_relaxed);
@@ -97,16 +97,16 @@ void fc_metrics_render(struct fc_metrics *m, struct fc_buf *out)
             cum += atomic_load_explicit(&m->r[r].bucket[b], memory_order_relaxed);
             if (b < N_BOUNDS)
                 fc_buf_printf(out,
-                              "fcindex_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                              "fcindex_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
                               label, bounds[b], cum);
             else
                 fc_buf_printf(out,
-                              "fcindex_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                              "fcindex_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
                               label, cum);
         }
-        fc_buf_printf(out, "fcindex_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", label,
+        fc_buf_printf(out, "fcindex_http_request_duration_seconds_sum{%s} %.6f\n", label,
                       (double)atomic_load_explicit(&m->r[r].sum_us, memory_order_relaxed) / 1e6);
-        fc_buf_printf(out, "fcindex_http_request_duration_seconds_count{route=\"%s\"} %llu\n", label,
+        fc_buf_printf(out, "fcindex_http_request_duration_seconds_count{%s} %llu\n", label,
                       cum);
     }
     fc_buf_puts(out, "# HELP fcindex_http_rate_limited_total Requests refused by the rate limiter.\n"

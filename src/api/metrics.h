@@ -11,7 +11,8 @@
 
 struct fc_metrics;
 
-/* n_routes labelled routes; index n_routes counts unmatched requests. */
+/* n_routes routes, each label a rendered label set such as
+ * `method="GET",route="/v1/feed/:fid"` (borrowed); index n_routes counts unmatched requests. */
 struct fc_metrics *fc_metrics_new(const char *const *route_labels, size_t n_routes);
 void fc_metrics_free(struct fc_metrics *m);
 

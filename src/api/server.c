@@ -600,10 +600,14 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
     api->ix = ix;
     api->started_ms = fc_now_mono_ms();
     api->id_salt = (uint64_t)getpid() * 2654435761u ^ (uint64_t)fc_now_unix_ms();
-    static const char *labels[sizeof(fc_api_routes) / sizeof(fc_api_routes[0])];
-    for (size_t i = 0; i < fc_api_n_routes; i++)
-        labels[i] = fc_api_routes[i].pattern;
-    api->metrics = fc_metrics_new(labels, fc_api_n_routes);
+    api->labels = fc_xcalloc(fc_api_n_routes, sizeof(char *));
+    for (size_t i = 0; i < fc_api_n_routes; i++) {
+        struct fc_buf l = FC_BUF_INIT;
+        fc_buf_printf(&l, "method=\"%s\",route=\"%s\"", fc_api_routes[i].method,
+                      fc_api_routes[i].pattern);
+        api->labels[i] = fc_buf_take(&l);
+    }
+    api->metrics = fc_metrics_new((const char *const *)api->labels, fc_api_n_routes);
     split_cors(api);
     struct fc_db_options dbo = {.url = cfg->database_url,
                                 .statement_timeout_ms = cfg->db_statement_timeout_ms,
@@ -669,6 +673,9 @@ void fc_api_stop(struct fc_api *api)
     fc_cache_free(api->cache);
     fc_pool_free(api->pool);
     fc_metrics_free(api->metrics);
+    for (size_t i = 0; api->labels && i < fc_api_n_routes; i++)
+        free(api->labels[i]);
+    free(api->labels);
     for (size_t i = 0; i < api->n_cors; i++)
         free(api->cors[i]);
     free(api->cors);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,7 +186,8 @@ static size_t collect(char *ptr, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-void fct_http_do(const char *url, const char *post_body, long timeout_ms, struct fct_http *out)
+void fct_http_request(const char *method, const char *url, const char *const *headers,
+                      const char *body, long timeout_ms, struct fct_http *out)
 {
     memset(out, 0, sizeof(*out));
     fc_buf_puts(&out->body, "");
@@ -199,12 +201,49 @@ void fct_http_do(const char *url, const char *post_body, long timeout_ms, struct
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (post_body)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body);
+    struct curl_slist *hl = NULL;
+    for (size_t i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    if (hl)
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    if (body)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    if (method && strcmp(method, body ? "POST" : "GET") != 0)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     out->curl_code = (int)curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &out->seconds);
+    curl_slist_free_all(hl);
     curl_easy_cleanup(c);
+}
+
+void fct_http_do(const char *url, const char *post_body, long timeout_ms, struct fct_http *out)
+{
+    fct_http_request(post_body ? "POST" : "GET", url, NULL, post_body, timeout_ms, out);
+}
+
+const char *fct_http_header_value(const struct fct_http *h, const char *name, char *out,
+                                  size_t out_size)
+{
+    size_t n = strlen(name);
+    for (const char *line = h->headers.data; line && *line;) {
+        const char *end = strchr(line, '\n');
+        if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            while (*v == ' ')
+                v++;
+            size_t len = end ? (size_t)(end - v) : strlen(v);
+            while (len && (v[len - 1] == '\r' || v[len - 1] == '\n'))
+                len--;
+            if (len >= out_size)
+                len = out_size - 1;
+            memcpy(out, v, len);
+            out[len] = '\0';
+            return out;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return NULL;
 }
 
 void fct_http_cleanup(struct fct_http *h)

@@ -59,6 +59,12 @@ struct fct_http {
 /* GET (body NULL) or POST (body non-NULL) url with a total timeout. The
  * caller cleans up with fct_http_cleanup. */
 void fct_http_do(const char *url, const char *post_body, long timeout_ms, struct fct_http *out);
+/* Any method, with extra "Name: value" headers (NULL-terminated list or NULL). */
+void fct_http_request(const char *method, const char *url, const char *const *headers,
+                      const char *body, long timeout_ms, struct fct_http *out);
+/* The value of response header name (case-insensitive) copied into out, or NULL. */
+const char *fct_http_header_value(const struct fct_http *h, const char *name, char *out,
+                                  size_t out_size);
 void fct_http_cleanup(struct fct_http *h);
 
 /* Starts `hubsim --port 0 ARGS...` and returns its pid and port; stops it. */

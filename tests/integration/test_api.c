@@ -1,0 +1,1105 @@
+/* The HTTP API end to end: the fixture corpus indexed by the real binaries
+ * into a real PostgreSQL, then the API server (in this process, under the
+ * sanitizers) answering real HTTP requests. Checks the public routes against
+ * the fixture's ground truth, every error path, the auth flows, the admin
+ * routes, rate limits, many parallel clients, and the cache staleness bound
+ * with a live indexer process publishing changes through Redis. Every
+ * response is recorded (FCT_API_RECORD) for the OpenAPI check. */
+#include "api/api.h"
+#include "api/auth.h"
+#include "core/config.h"
+#include "core/fctime.h"
+#include "support/testenv.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+static char db_url[512];
+static yajl_val expected;
+static int sim_pid, sim_port;
+static FILE *record;
+static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static yajl_val get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
+}
+
+/* ---- an API server in this process ---- */
+
+struct server {
+    struct fc_config cfg;
+    struct fc_api *api;
+    char base[64];
+};
+
+static void server_start(struct server *s, const char *const *extra)
+{
+    char e1[600];
+    snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db_url);
+    /* extras first: the first setting of a variable is the one used */
+    const char *env[32];
+    size_t n = 0;
+    for (size_t i = 0; extra && extra[i] && n < 20; i++)
+        env[n++] = extra[i];
+    static const char *const defaults[] = {
+        "FCINDEX_API_LISTEN=127.0.0.1:0", "FCINDEX_LOG_LEVEL=error",
+        "FCINDEX_AUTH_ADMIN_PASSWORD=correct horse battery", "FCINDEX_API_RATE_PUBLIC_PER_MIN=0",
+        "FCINDEX_API_RATE_SEARCH_PER_MIN=0", "FCINDEX_API_RATE_ADMIN_PER_MIN=0"};
+    env[n++] = e1;
+    for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+        env[n++] = defaults[i];
+    env[n] = NULL;
+    struct fc_buf errors = FC_BUF_INIT;
+    struct fc_config_sources src = {NULL, (char **)env, NULL, 0};
+    if (fc_config_load(&s->cfg, &src, &errors))
+        fail_msg("config: %s", errors.data);
+    fc_buf_cleanup(&errors);
+    struct fc_diag diag;
+    if (fc_api_start(&s->cfg, NULL, &s->api, &diag))
+        fail_msg("api start: %s", diag.msg);
+    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%u", fc_api_port(s->api));
+}
+
+static void server_stop(struct server *s)
+{
+    fc_api_stop(s->api);
+    fc_config_cleanup(&s->cfg);
+}
+
+/* ---- requests, recorded for the OpenAPI check ---- */
+
+static void note(const char *method, const char *route, const struct fct_http *h)
+{
+    if (!record || !route)
+        return;
+    char ct[128] = "";
+    fct_http_header_value(h, "Content-Type", ct, sizeof(ct));
+    struct fc_buf b = FC_BUF_INIT;
+    fc_buf_printf(&b, "{\"method\":\"%s\",\"route\":", method);
+    fc_buf_json_str(&b, route, strlen(route));
+    fc_buf_printf(&b, ",\"status\":%ld,\"content_type\":", h->status);
+    fc_buf_json_str(&b, ct, strlen(ct));
+    fc_buf_puts(&b, ",\"body\":");
+    fc_buf_json_str(&b, h->body.data, h->body.len);
+    fc_buf_puts(&b, "}\n");
+    pthread_mutex_lock(&record_lock);
+    fwrite(b.data, 1, b.len, record);
+    pthread_mutex_unlock(&record_lock);
+    fc_buf_cleanup(&b);
+}
+
+/* method on base+path; route is the documented pattern (NULL: not recorded) */
+static void call(const struct server *s, const char *method, const char *route, const char *path,
+                 const char *const *headers, const char *body, struct fct_http *out)
+{
+    char url[2600];
+    snprintf(url, sizeof(url), "%s%s", s->base, path);
+    fct_http_request(method, url, headers, body, 10000, out);
+    if (out->curl_code)
+        fail_msg("%s %s: curl error %d", method, path, out->curl_code);
+    note(method, route, out);
+}
+
+static yajl_val call_json(const struct server *s, const char *route, const char *path,
+                          long want_status)
+{
+    struct fct_http h;
+    call(s, "GET", route, path, NULL, NULL, &h);
+    if (h.status != want_status)
+        fail_msg("GET %s: status %ld, want %ld: %s", path, h.status, want_status, h.body.data);
+    char err[256];
+    yajl_val v = yajl_tree_parse(h.body.data, err, sizeof(err));
+    if (!v)
+        fail_msg("GET %s: not JSON (%s): %s", path, err, h.body.data);
+    fct_http_cleanup(&h);
+    return v;
+}
+
+static void expect_error(const struct server *s, const char *method, const char *route,
+                         const char *path, const char *const *headers, const char *body,
+                         long status, const char *code)
+{
+    struct fct_http h;
+    call(s, method, route, path, headers, body, &h);
+    char err[256];
+    yajl_val v = yajl_tree_parse(h.body.data, err, sizeof(err));
+    yajl_val c = get(get(v, "error"), "code");
+    yajl_val m = get(get(v, "error"), "message");
+    if (h.status != status || !c || !YAJL_IS_STRING(c) || strcmp(c->u.string, code) != 0 || !m ||
+        !YAJL_IS_STRING(m) || !*m->u.string)
+        fail_msg("%s %s: want %ld %s, got %ld %s", method, path, status, code, h.status,
+                 h.body.data);
+    yajl_tree_free(v);
+    fct_http_cleanup(&h);
+}
+
+/* ---- fixture set-up ---- */
+
+static int run_fcindex(const char *const *args, const char *roots)
+{
+    char e1[600], e2[128], e3[2048];
+    snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db_url);
+    snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=http://127.0.0.1:%d", sim_port);
+    snprintf(e3, sizeof(e3), "FCINDEX_STRATEGY_ROOT_TARGETS=%s", roots);
+    const char *env[] = {e1, e2, e3, "FCINDEX_STRATEGY_TARGET_CLIENTS=9152,309857,22640",
+                         "FCINDEX_LOG_LEVEL=warn", "REDIS_URL=", NULL};
+    const char *argv[8] = {fct_fcindex_bin()};
+    int n = 1;
+    for (; args[n - 1] && n < 7; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_run(argv, env, &out);
+    if (rc)
+        fprintf(stderr, "fcindex %s: %s\n", args[0], out.data);
+    fc_buf_cleanup(&out);
+    return rc;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *dir = fct_require_env("FCINDEX_FIXTURES");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/expected.json", dir);
+    size_t len;
+    char *text = fc_read_file(path, &len);
+    assert_non_null(text);
+    expected = yajl_tree_parse(text, NULL, 0);
+    free(text);
+    assert_non_null(expected);
+    const char *rec = getenv("FCT_API_RECORD");
+    if (rec && *rec)
+        record = fopen(rec, "w");
+    struct fc_buf roots = FC_BUF_INIT;
+    yajl_val fids = get(expected, "fids");
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++)
+        fc_buf_printf(&roots, "%s%s", i ? "," : "", YAJL_GET_OBJECT(fids)->keys[i]);
+    sim_pid = fct_hubsim_start((const char *[]){"--corpus", dir, "--flavour", "snapchain", NULL},
+                               &sim_port);
+    fct_db_create("api", db_url, sizeof(db_url));
+    assert_int_equal(run_fcindex((const char *[]){"migrate", NULL}, roots.data), 0);
+    assert_int_equal(run_fcindex((const char *[]){"backfill", "--all-unsynced", "--wait", NULL},
+                                 roots.data), 0);
+    assert_int_equal(run_fcindex((const char *[]){"sync", "--until-head", NULL}, roots.data), 0);
+    fc_buf_cleanup(&roots);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fct_hubsim_stop(sim_pid);
+    fct_db_drop(db_url);
+    yajl_tree_free(expected);
+    if (record)
+        fclose(record);
+    return 0;
+}
+
+/* ---- helpers over responses ---- */
+
+static const char *str_or_empty(yajl_val v)
+{
+    return v && YAJL_IS_STRING(v) ? v->u.string : "";
+}
+
+static bool in_array(yajl_val arr, const char *s)
+{
+    for (size_t i = 0; arr && YAJL_IS_ARRAY(arr) && i < YAJL_GET_ARRAY(arr)->len; i++) {
+        yajl_val v = YAJL_GET_ARRAY(arr)->values[i];
+        char tmp[64];
+        if (YAJL_IS_INTEGER(v))
+            snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(v));
+        else
+            snprintf(tmp, sizeof(tmp), "%s", str_or_empty(v));
+        if (strcmp(tmp, s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Follows next_cursor through a paginated list; returns the items' key
+ * values (field "hash" or "fid") joined by commas. */
+static char *collect_pages(const struct server *s, const char *route, const char *path,
+                           const char *list, const char *key, int *pages)
+{
+    struct fc_buf all = FC_BUF_INIT;
+    fc_buf_puts(&all, "");
+    char cursor[128] = "";
+    *pages = 0;
+    for (;;) {
+        char p[512];
+        snprintf(p, sizeof(p), "%s%slimit=3%s%s", path, strchr(path, '?') ? "&" : "?",
+                 *cursor ? "&cursor=" : "", cursor);
+        yajl_val v = call_json(s, route, p, 200);
+        (*pages)++;
+        yajl_val items = get(v, list);
+        assert_true(items && YAJL_IS_ARRAY(items));
+        assert_true(YAJL_GET_ARRAY(items)->len <= 3);
+        for (size_t i = 0; i < YAJL_GET_ARRAY(items)->len; i++) {
+            yajl_val k = get(YAJL_GET_ARRAY(items)->values[i], key);
+            char tmp[64];
+            if (k && YAJL_IS_INTEGER(k))
+                snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(k));
+            else
+                snprintf(tmp, sizeof(tmp), "%s", str_or_empty(k));
+            fc_buf_printf(&all, "%s%s", all.len ? "," : "", tmp);
+        }
+        yajl_val next = get(v, "next_cursor");
+        bool more = next && YAJL_IS_STRING(next);
+        if (more)
+            snprintf(cursor, sizeof(cursor), "%s", next->u.string);
+        yajl_tree_free(v);
+        if (!more || *pages > 200)
+            break;
+    }
+    return fc_buf_take(&all);
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static size_t count_items(const char *joined)
+{
+    if (!*joined)
+        return 0;
+    size_t n = 1;
+    for (const char *c = joined; *c; c++)
+        n += *c == ',';
+    return n;
+}
+
+static bool joined_has(const char *joined, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = joined; (p = strstr(p, item)); p += n)
+        if ((p == joined || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* ---- tests ---- */
+
+/* Profiles, live casts (deleted never shown), follows and reaction counts
+ * equal the fixture's ground truth. */
+static void public_routes_match_ground_truth(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    yajl_val fids = get(expected, "fids");
+    yajl_val casts = get(expected, "casts");
+    size_t checked_casts = 0, multi_page = 0;
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
+        const char *fid = YAJL_GET_OBJECT(fids)->keys[i];
+        yajl_val e = YAJL_GET_OBJECT(fids)->values[i];
+        char path[256];
+        snprintf(path, sizeof(path), "/v1/users/%s", fid);
+        yajl_val u = call_json(&s, "/v1/users/:fid", path, 200);
+        yajl_val prof = get(e, "profile");
+        static const struct {
+            const char *want, *got;
+        } fields[] = {{"username", "username"}, {"display", "display_name"}, {"pfp", "pfp_url"},
+                      {"bio", "bio"},           {"url", "url"},               {"twitter", "twitter"},
+                      {"github", "github"},     {"location", "location"}};
+        for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+            if (strcmp(str_or_empty(get(prof, fields[k].want)), str_or_empty(get(u, fields[k].got))))
+                fail_msg("fid %s %s: want \"%s\", got \"%s\"", fid, fields[k].got,
+                         str_or_empty(get(prof, fields[k].want)), str_or_empty(get(u, fields[k].got)));
+        assert_string_equal(str_or_empty(get(e, "custody_address")),
+                            str_or_empty(get(u, "custody_address")));
+        assert_string_equal(str_or_empty(get(prof, "primary_address_solana")),
+                            str_or_empty(get(get(u, "primary_addresses"), "solana")));
+        size_t nfollows = YAJL_GET_ARRAY(get(e, "live_follows"))->len;
+        assert_int_equal(YAJL_GET_INTEGER(get(u, "following")), (long long)nfollows);
+        yajl_val eth = get(get(e, "verified_addresses"), "ethereum");
+        yajl_val geth = get(get(u, "verified_addresses"), "ethereum");
+        assert_int_equal(YAJL_GET_ARRAY(geth)->len, YAJL_GET_ARRAY(eth)->len);
+        for (size_t k = 0; k < YAJL_GET_ARRAY(eth)->len; k++)
+            assert_true(in_array(geth, str_or_empty(YAJL_GET_ARRAY(eth)->values[k])));
+        yajl_tree_free(u);
+
+        /* the account's casts: exactly the live ones, across pages */
+        int pages;
+        snprintf(path, sizeof(path), "/v1/users/%s/casts", fid);
+        char *got = collect_pages(&s, "/v1/users/:fid/casts", path, "casts", "hash", &pages);
+        yajl_val live = get(e, "live_cast_hashes");
+        if (count_items(got) != YAJL_GET_ARRAY(live)->len)
+            fail_msg("fid %s casts: got %s", fid, got);
+        for (size_t k = 0; k < YAJL_GET_ARRAY(live)->len; k++)
+            assert_true(joined_has(got, str_or_empty(YAJL_GET_ARRAY(live)->values[k])));
+        multi_page += pages > 1;
+        free(got);
+
+        /* following: exactly the live follows */
+        snprintf(path, sizeof(path), "/v1/users/%s/following", fid);
+        got = collect_pages(&s, "/v1/users/:fid/following", path, "users", "fid", &pages);
+        assert_int_equal(count_items(got), nfollows);
+        for (size_t k = 0; k < nfollows; k++) {
+            char f[32];
+            snprintf(f, sizeof(f), "%lld", YAJL_GET_INTEGER(YAJL_GET_ARRAY(get(e, "live_follows"))->values[k]));
+            assert_true(joined_has(got, f));
+        }
+        free(got);
+
+        /* every live cast with its reaction counts; deleted ones are 404 */
+        for (size_t k = 0; k < YAJL_GET_ARRAY(live)->len; k++) {
+            const char *h = str_or_empty(YAJL_GET_ARRAY(live)->values[k]);
+            snprintf(path, sizeof(path), "/v1/casts/%s", h);
+            yajl_val c = call_json(&s, "/v1/casts/:hash", path, 200);
+            yajl_val want = get(casts, h);
+            assert_string_equal(str_or_empty(get(c, "hash")), h);
+            assert_string_equal(str_or_empty(get(c, "text")), str_or_empty(get(want, "text")));
+            assert_int_equal(YAJL_GET_INTEGER(get(get(c, "reactions"), "likes")),
+                             YAJL_GET_INTEGER(get(want, "likes")));
+            assert_int_equal(YAJL_GET_INTEGER(get(get(c, "reactions"), "recasts")),
+                             YAJL_GET_INTEGER(get(want, "recasts")));
+            yajl_tree_free(c);
+            checked_casts++;
+        }
+        static const char *const gone[] = {"removed_cast_hashes", "pruned_cast_hashes",
+                                           "revoked_cast_hashes"};
+        for (size_t g = 0; g < 3; g++) {
+            yajl_val arr = get(e, gone[g]);
+            for (size_t k = 0; k < YAJL_GET_ARRAY(arr)->len; k++) {
+                snprintf(path, sizeof(path), "/v1/casts/%s",
+                         str_or_empty(YAJL_GET_ARRAY(arr)->values[k]));
+                expect_error(&s, "GET", "/v1/casts/:hash", path, NULL, NULL, 404, "not_found");
+            }
+        }
+    }
+    assert_int_equal(checked_casts,
+                     YAJL_GET_INTEGER(get(get(get(expected, "meta"), "totals"), "casts_live")));
+    assert_true(multi_page > 0);
+    server_stop(&s);
+}
+
+/* The feed: newest first, only live casts of followed accounts, every one
+ * of them across pages, with authors and counts. */
+static void feed_lists_followed_live_casts(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    yajl_val fids = get(expected, "fids");
+    size_t nonempty = 0;
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
+        const char *fid = YAJL_GET_OBJECT(fids)->keys[i];
+        char path[128], sql[1024];
+        snprintf(path, sizeof(path), "/v1/feed/%s", fid);
+        int pages;
+        char *got = collect_pages(&s, "/v1/feed/:fid", path, "casts", "hash", &pages);
+        snprintf(sql, sizeof(sql),
+                 "SELECT coalesce(string_agg('0x' || encode(hash, 'hex'), ',' ORDER BY "
+                 "\"timestamp\" DESC, hash DESC), '') FROM casts WHERE deleted_at IS NULL AND text "
+                 "IS NOT NULL AND fid IN (SELECT target_fid FROM links WHERE fid = %s AND type = "
+                 "'follow' AND NOT is_remove AND deleted_at IS NULL)", fid);
+        char *want = fct_sql_value(db_url, sql);
+        if (strcmp(got, want) != 0)
+            fail_msg("feed %s:\n got  %s\n want %s", fid, got, want);
+        nonempty += *got != '\0';
+        free(got);
+        free(want);
+    }
+    assert_true(nonempty > 5);
+    /* one page in detail: authors and counts present */
+    const char *first = YAJL_GET_OBJECT(fids)->keys[0];
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/feed/%s?limit=100", first);
+    yajl_val v = call_json(&s, "/v1/feed/:fid", path, 200);
+    yajl_val arr = get(v, "casts");
+    for (size_t i = 0; i < YAJL_GET_ARRAY(arr)->len; i++) {
+        yajl_val c = YAJL_GET_ARRAY(arr)->values[i];
+        assert_true(YAJL_IS_INTEGER(get(get(c, "author"), "fid")));
+        assert_true(YAJL_IS_INTEGER(get(get(c, "reactions"), "likes")));
+        assert_true(YAJL_IS_INTEGER(get(c, "replies")));
+    }
+    yajl_tree_free(v);
+    expect_error(&s, "GET", "/v1/feed/:fid", "/v1/feed/999999999", NULL, NULL, 404, "not_found");
+    server_stop(&s);
+}
+
+static void casts_by_prefix_replies_search_trending(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    /* a unique 4-byte prefix finds the cast; an ambiguous one lists candidates */
+    char *hash = fct_sql_value(db_url, "SELECT encode(hash, 'hex') FROM casts c WHERE deleted_at "
+                                       "IS NULL AND text IS NOT NULL AND (SELECT count(*) FROM "
+                                       "casts d WHERE substr(d.hash, 1, 4) = substr(c.hash, 1, 4)) "
+                                       "= 1 LIMIT 1");
+    char path[256];
+    snprintf(path, sizeof(path), "/v1/casts/0x%.8s", hash);
+    yajl_val v = call_json(&s, "/v1/casts/:hash", path, 200);
+    char full[64];
+    snprintf(full, sizeof(full), "0x%s", hash);
+    assert_string_equal(str_or_empty(get(v, "hash")), full);
+    yajl_tree_free(v);
+    free(hash);
+    /* two live casts sharing their first byte: the 1-byte prefix is too
+     * short (400); ambiguity needs a shared 4-byte prefix, made here by
+     * inserting a sibling of a live cast */
+    char *h2 = fct_sql_value(db_url, "SELECT encode(hash, 'hex') FROM casts WHERE deleted_at IS "
+                                     "NULL AND text IS NOT NULL ORDER BY hash LIMIT 1");
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO casts (hash, fid, \"timestamp\", text) SELECT "
+             "overlay(hash placing '\\xffffff'::bytea from 18), fid, \"timestamp\", 'twin' "
+             "FROM casts WHERE hash = decode('%s', 'hex')", h2);
+    free(fct_sql_value(db_url, sql));
+    snprintf(path, sizeof(path), "/v1/casts/0x%.8s", h2);
+    struct fct_http h;
+    call(&s, "GET", "/v1/casts/:hash", path, NULL, NULL, &h);
+    assert_int_equal(h.status, 409);
+    assert_non_null(strstr(h.body.data, "\"candidates\""));
+    assert_non_null(strstr(h.body.data, h2));
+    fct_http_cleanup(&h);
+    snprintf(sql, sizeof(sql), "DELETE FROM casts WHERE text = 'twin'");
+    free(fct_sql_value(db_url, sql));
+    free(h2);
+
+    /* replies in thread order: a cast with replies */
+    char *parent = fct_sql_value(db_url, "SELECT encode(parent_hash, 'hex') FROM casts c WHERE "
+                                         "parent_hash IS NOT NULL AND deleted_at IS NULL AND text "
+                                         "IS NOT NULL AND EXISTS (SELECT 1 FROM casts p WHERE "
+                                         "p.hash = c.parent_hash AND p.deleted_at IS NULL AND "
+                                         "p.text IS NOT NULL) LIMIT 1");
+    assert_true(*parent);
+    snprintf(path, sizeof(path), "/v1/casts/0x%s/replies", parent);
+    v = call_json(&s, "/v1/casts/:hash/replies", path, 200);
+    yajl_val replies = get(v, "replies");
+    assert_true(YAJL_GET_ARRAY(replies)->len >= 1);
+    assert_int_equal(YAJL_GET_INTEGER(get(YAJL_GET_ARRAY(replies)->values[0], "depth")), 1);
+    yajl_tree_free(v);
+    free(parent);
+
+    /* search finds a word of a live cast and never a deleted cast */
+    v = call_json(&s, "/v1/search/casts", "/v1/search/casts?q=congrats&limit=100", 200);
+    yajl_val found = get(v, "casts");
+    assert_true(YAJL_GET_ARRAY(found)->len > 0);
+    for (size_t i = 0; i < YAJL_GET_ARRAY(found)->len; i++) {
+        yajl_val c = YAJL_GET_ARRAY(found)->values[i];
+        assert_true(contains_ci(str_or_empty(get(c, "text")), "congrats"));
+        snprintf(sql, sizeof(sql), "SELECT deleted_at IS NULL FROM casts WHERE hash = decode('%s', "
+                                   "'hex')", str_or_empty(get(c, "hash")) + 2);
+        char *live = fct_sql_value(db_url, sql);
+        assert_string_equal(live, "t");
+        free(live);
+    }
+    yajl_tree_free(v);
+
+    /* trending: ranked by score, non-increasing */
+    static const char *const windows[] = {"1h", "24h", "7d"};
+    for (size_t w = 0; w < 3; w++) {
+        snprintf(path, sizeof(path), "/v1/trending?window=%s", windows[w]);
+        v = call_json(&s, "/v1/trending", path, 200);
+        yajl_val arr = get(v, "casts");
+        for (size_t i = 1; i < YAJL_GET_ARRAY(arr)->len; i++)
+            assert_true(YAJL_GET_INTEGER(get(YAJL_GET_ARRAY(arr)->values[i - 1], "score")) >=
+                        YAJL_GET_INTEGER(get(YAJL_GET_ARRAY(arr)->values[i], "score")));
+        if (w == 2)
+            assert_true(YAJL_GET_ARRAY(arr)->len > 0);
+        yajl_tree_free(v);
+    }
+    v = call_json(&s, "/v1/users/by-username/:name", "/v1/users/by-username/HANAONCHAIN", 200);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "fid")), 2079);
+    yajl_tree_free(v);
+    v = call_json(&s, "/v1/users/:fid/followers", "/v1/users/2079/followers", 200);
+    assert_true(YAJL_GET_ARRAY(get(v, "users"))->len > 0);
+    yajl_tree_free(v);
+    server_stop(&s);
+}
+
+/* Every client mistake is a 4xx with the error shape, never a 500. */
+static void bad_inputs_get_json_errors(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    static const struct {
+        const char *method, *route, *path;
+        long status;
+        const char *code;
+    } cases[] = {
+        {"GET", "/v1/users/:fid", "/v1/users/abc", 400, "invalid_fid"},
+        {"GET", "/v1/users/:fid", "/v1/users/0", 400, "invalid_fid"},
+        {"GET", "/v1/users/:fid", "/v1/users/-5", 400, "invalid_fid"},
+        {"GET", "/v1/users/:fid", "/v1/users/99999999999999999999999", 400, "invalid_fid"},
+        {"GET", "/v1/users/:fid", "/v1/users/123456789", 404, "not_found"},
+        {"GET", "/v1/users/:fid/casts", "/v1/users/2079/casts?limit=0", 400, "invalid_limit"},
+        {"GET", "/v1/users/:fid/casts", "/v1/users/2079/casts?limit=101", 400, "invalid_limit"},
+        {"GET", "/v1/users/:fid/casts", "/v1/users/2079/casts?limit=ten", 400, "invalid_limit"},
+        {"GET", "/v1/users/:fid/casts", "/v1/users/2079/casts?cursor=zzz", 400, "invalid_cursor"},
+        {"GET", "/v1/feed/:fid", "/v1/feed/2079?cursor=123:abc", 400, "invalid_cursor"},
+        {"GET", "/v1/users/:fid/followers", "/v1/users/2079/followers?cursor=1:", 400,
+         "invalid_cursor"},
+        {"GET", "/v1/casts/:hash", "/v1/casts/0xZZ112233", 400, "invalid_hash"},
+        {"GET", "/v1/casts/:hash", "/v1/casts/12345678", 400, "invalid_hash"},
+        {"GET", "/v1/casts/:hash", "/v1/casts/0x123456789", 400, "invalid_hash"},
+        {"GET", "/v1/casts/:hash", "/v1/casts/0x00000000", 404, "not_found"},
+        {"GET", "/v1/casts/:hash/replies", "/v1/casts/0x12345678/replies", 400, "invalid_hash"},
+        {"GET", "/v1/casts/:hash/replies", "/v1/casts/0x1234567812345678123456781234567812345678"
+                                           "/replies?cursor=-1", 400, "invalid_cursor"},
+        {"GET", "/v1/search/casts", "/v1/search/casts", 400, "invalid_query"},
+        {"GET", "/v1/search/casts", "/v1/search/casts?q=a&cursor=99999999", 400, "invalid_cursor"},
+        {"GET", "/v1/trending", "/v1/trending?window=2h", 400, "invalid_window"},
+        {"GET", "/v1/users/by-username/:name", "/v1/users/by-username/no%20spaces", 400,
+         "invalid_username"},
+        {"GET", "/v1/users/by-username/:name", "/v1/users/by-username/nobody-here", 404,
+         "not_found"},
+        {"GET", NULL, "/v2/nothing", 404, "not_found"},
+        {"DELETE", NULL, "/v1/users/2079", 405, "method_not_allowed"},
+        {"POST", NULL, "/v1/feed/2079", 405, "method_not_allowed"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_error(&s, cases[i].method, cases[i].route, cases[i].path, NULL,
+                     strcmp(cases[i].method, "POST") == 0 ? "{}" : NULL, cases[i].status,
+                     cases[i].code);
+    /* an over-long URL, and an oversized body */
+    char *longpath = fc_xmalloc(5000);
+    snprintf(longpath, 5000, "/v1/users/");
+    memset(longpath + 10, '1', 3000);
+    longpath[3010] = '\0';
+    expect_error(&s, "GET", NULL, longpath, NULL, NULL, 414, "uri_too_long");
+    free(longpath);
+    char *big = fc_xmalloc(70000);
+    memset(big, 'x', 69999);
+    big[69999] = '\0';
+    expect_error(&s, "POST", "/auth/login", "/auth/login",
+                 (const char *[]){"Content-Type: application/json", NULL}, big, 413,
+                 "body_too_large");
+    free(big);
+    /* malformed and wrongly shaped JSON bodies */
+    const char *json_ct[] = {"Content-Type: application/json", NULL};
+    expect_error(&s, "POST", "/auth/login", "/auth/login", json_ct, "{\"password\":", 400,
+                 "invalid_json");
+    expect_error(&s, "POST", "/auth/login", "/auth/login", json_ct, "[1,2]", 400, "invalid_json");
+    expect_error(&s, "POST", "/auth/login", "/auth/login", json_ct, "{\"password\":5}", 400,
+                 "invalid_field");
+    expect_error(&s, "POST", "/auth/login", "/auth/login", json_ct, "{\"pass\":\"x\"}", 400,
+                 "invalid_field");
+    server_stop(&s);
+}
+
+static char *login(const struct server *s, const char *password, long want)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "{\"password\":\"%s\"}", password);
+    struct fct_http h;
+    call(s, "POST", "/auth/login", "/auth/login",
+         (const char *[]){"Content-Type: application/json", NULL}, body, &h);
+    if (h.status != want)
+        fail_msg("login: status %ld, want %ld: %s", h.status, want, h.body.data);
+    char cookie[2200];
+    char *token = NULL;
+    if (fct_http_header_value(&h, "Set-Cookie", cookie, sizeof(cookie))) {
+        assert_non_null(strstr(cookie, "HttpOnly"));
+        assert_non_null(strstr(cookie, "SameSite=Strict"));
+        assert_non_null(strstr(cookie, "Path=/"));
+        assert_non_null(strstr(cookie, "Secure"));
+        char *semi = strchr(cookie, ';');
+        *semi = '\0';
+        token = fc_xstrdup(cookie + strlen("token="));
+    }
+    fct_http_cleanup(&h);
+    return token;
+}
+
+static char *csrf_of(const struct server *s, const char *cookie_header)
+{
+    struct fct_http h;
+    call(s, "GET", "/auth/session", "/auth/session", (const char *[]){cookie_header, NULL}, NULL,
+         &h);
+    assert_int_equal(h.status, 200);
+    yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
+    char *csrf = fc_xstrdup(str_or_empty(get(v, "csrf_token")));
+    yajl_tree_free(v);
+    fct_http_cleanup(&h);
+    return csrf;
+}
+
+/* Login, the cookie, expiry, tampering, algorithm pinning, logout, CSRF,
+ * brute force. */
+static void auth_flows(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, (const char *[]){"FCINDEX_API_RATE_LOGIN_PER_MIN=5", NULL});
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets", NULL, NULL, 401, "unauthorized");
+    assert_null(login(&s, "wrong", 401));
+    char *token = login(&s, "correct horse battery", 200);
+    assert_non_null(token);
+    char cookie[2300];
+    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
+    struct fct_http h;
+    call(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){cookie, NULL}, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+
+    /* tampered payload, wrong signature, alg none / RS256, expired */
+    char bad[2300];
+    snprintf(bad, sizeof(bad), "%s", cookie);
+    char *dot = strchr(bad, '.');
+    dot[2] = dot[2] == 'A' ? 'B' : 'A';
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){bad, NULL}, NULL,
+                 403, "forbidden");
+    snprintf(bad, sizeof(bad), "%s", cookie);
+    bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){bad, NULL}, NULL,
+                 403, "forbidden");
+    const char *none = "Cookie: token=eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsImlh"
+                       "dCI6MSwiZXhwIjo5OTk5OTk5OTk5fQ.";
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){none, NULL}, NULL,
+                 403, "forbidden");
+    const char *rs = "Cookie: token=eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZG1pbiIsImlhd"
+                     "CI6MSwiZXhwIjo5OTk5OTk5OTk5fQ.c2lnbmF0dXJl";
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){rs, NULL}, NULL,
+                 403, "forbidden");
+    struct fc_auth *auth;
+    struct fc_diag diag;
+    assert_int_equal(fc_auth_new(s.cfg.jwt_secret, "x", "", 60, &auth, &diag), FC_OK);
+    struct fc_buf old = FC_BUF_INIT;
+    fc_auth_issue(auth, "admin", time(NULL) - 3600, &old); /* expired an hour ago... minus 60 s */
+    snprintf(bad, sizeof(bad), "Cookie: token=%s", old.data);
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){bad, NULL}, NULL,
+                 403, "forbidden");
+    fc_buf_reset(&old);
+    fc_auth_issue(auth, "admin", time(NULL), &old); /* same secret, still valid: accepted */
+    snprintf(bad, sizeof(bad), "Cookie: token=%s", old.data);
+    call(&s, "GET", "/admin/jobs", "/admin/jobs", (const char *[]){bad, NULL}, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    fc_buf_cleanup(&old);
+    fc_auth_free(auth);
+
+    /* CSRF: a state change with neither same origin nor token is refused */
+    const char *json_ct = "Content-Type: application/json";
+    expect_error(&s, "POST", "/admin/targets", "/admin/targets",
+                 (const char *[]){cookie, json_ct, NULL}, "{\"fid\":77}", 403, "csrf");
+    expect_error(&s, "POST", "/admin/targets", "/admin/targets",
+                 (const char *[]){cookie, json_ct, "Origin: https://evil.example", NULL},
+                 "{\"fid\":77}", 403, "csrf");
+    char origin[128];
+    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
+    call(&s, "POST", "/admin/targets", "/admin/targets",
+         (const char *[]){cookie, json_ct, origin, NULL}, "{\"fid\":77,\"root\":false}", &h);
+    assert_int_equal(h.status, 201);
+    fct_http_cleanup(&h);
+    char *csrf = csrf_of(&s, cookie);
+    char csrf_h[128];
+    snprintf(csrf_h, sizeof(csrf_h), "X-CSRF-Token: %s", csrf);
+    call(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/77",
+         (const char *[]){cookie, csrf_h, NULL}, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    free(csrf);
+
+    /* logout clears the cookie */
+    snprintf(csrf_h, sizeof(csrf_h), "X-CSRF-Token: %s", "");
+    call(&s, "POST", "/auth/logout", "/auth/logout", (const char *[]){cookie, origin, NULL}, "",
+         &h);
+    assert_int_equal(h.status, 200);
+    char set[256];
+    assert_non_null(fct_http_header_value(&h, "Set-Cookie", set, sizeof(set)));
+    assert_non_null(strstr(set, "token=;"));
+    assert_non_null(strstr(set, "Max-Age=0"));
+    fct_http_cleanup(&h);
+    free(token);
+
+    /* brute force: the login class allows 5 a minute per address; two were
+     * used above, so the sixth attempt is refused with Retry-After */
+    for (int i = 0; i < 3; i++)
+        free(login(&s, "guess", 401));
+    call(&s, "POST", "/auth/login", "/auth/login",
+         (const char *[]){"Content-Type: application/json", NULL}, "{\"password\":\"correct horse "
+                                                                   "battery\"}", &h);
+    assert_int_equal(h.status, 429);
+    char ra[32];
+    assert_non_null(fct_http_header_value(&h, "Retry-After", ra, sizeof(ra)));
+    assert_true(atoi(ra) >= 1);
+    assert_non_null(fct_http_header_value(&h, "RateLimit-Limit", ra, sizeof(ra)));
+    assert_string_equal(ra, "5");
+    fct_http_cleanup(&h);
+    server_stop(&s);
+}
+
+/* Every admin route with the cookie; changes land in PostgreSQL and the
+ * public routes see them. */
+static void admin_routes(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    char *token = login(&s, "correct horse battery", 200);
+    char cookie[2300], origin[128];
+    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
+    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
+    const char *get_h[] = {cookie, NULL};
+    const char *post_h[] = {cookie, origin, "Content-Type: application/json", NULL};
+    struct fct_http h;
+
+    yajl_val v;
+    call(&s, "GET", "/admin/targets", "/admin/targets?root=true&limit=5&sort=-fid", get_h, NULL, &h);
+    assert_int_equal(h.status, 200);
+    v = yajl_tree_parse(h.body.data, NULL, 0);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 60);
+    assert_int_equal(YAJL_GET_ARRAY(get(v, "targets"))->len, 5);
+    assert_true(YAJL_IS_STRING(get(v, "next_cursor")));
+    yajl_tree_free(v);
+    fct_http_cleanup(&h);
+    call(&s, "GET", "/admin/targets", "/admin/targets?q=hanaonchain", get_h, NULL, &h);
+    assert_non_null(strstr(h.body.data, "\"fid\" : 2079"));
+    fct_http_cleanup(&h);
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets?sort=evil;drop", get_h, NULL, 400,
+                 "invalid_sort");
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets?source=x", get_h, NULL, 400,
+                 "invalid_filter");
+
+    /* add, promote, demote, backfill, stats, remove */
+    call(&s, "POST", "/admin/targets", "/admin/targets", post_h, "{\"fid\":424242,\"root\":false}",
+         &h);
+    assert_int_equal(h.status, 201);
+    fct_http_cleanup(&h);
+    char *row = fct_sql_value(db_url, "SELECT is_root || ',' || source FROM targets WHERE fid = "
+                                      "424242");
+    assert_string_equal(row, "false,admin");
+    free(row);
+    call(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h, "{\"root\":true}", &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    row = fct_sql_value(db_url, "SELECT is_root FROM targets WHERE fid = 424242");
+    assert_string_equal(row, "t");
+    free(row);
+    call(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h, "{\"root\":false}", &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    expect_error(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h, "{}", 400,
+                 "invalid_field");
+    expect_error(&s, "PUT", "/admin/targets/:fid", "/admin/targets/5", post_h, "{\"root\":true}",
+                 404, "not_found");
+    free(fct_sql_value(db_url, "UPDATE targets SET last_synced_at = now() WHERE fid = 424242"));
+    call(&s, "POST", "/admin/targets/:fid/backfill", "/admin/targets/424242/backfill", post_h, "",
+         &h);
+    assert_int_equal(h.status, 202);
+    fct_http_cleanup(&h);
+    row = fct_sql_value(db_url, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 424242");
+    assert_string_equal(row, "t");
+    free(row);
+    call(&s, "GET", "/admin/targets/:fid/stats", "/admin/targets/2079/stats", get_h, NULL, &h);
+    assert_int_equal(h.status, 200);
+    v = yajl_tree_parse(h.body.data, NULL, 0);
+    yajl_val e = get(get(expected, "fids"), "2079");
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "casts")),
+                     (long long)YAJL_GET_ARRAY(get(e, "live_cast_hashes"))->len);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "following")),
+                     (long long)YAJL_GET_ARRAY(get(e, "live_follows"))->len);
+    yajl_tree_free(v);
+    fct_http_cleanup(&h);
+    call(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/424242", post_h, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    expect_error(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/424242", post_h, NULL, 404,
+                 "not_found");
+    expect_error(&s, "POST", "/admin/targets", "/admin/targets", post_h, "{\"fid\":\"x\"}", 400,
+                 "invalid_fid");
+
+    /* client apps */
+    call(&s, "POST", "/admin/client-targets", "/admin/client-targets", post_h, "{\"fid\":31337}", &h);
+    assert_int_equal(h.status, 201);
+    fct_http_cleanup(&h);
+    call(&s, "GET", "/admin/client-targets", "/admin/client-targets", get_h, NULL, &h);
+    assert_non_null(strstr(h.body.data, "31337"));
+    assert_non_null(strstr(h.body.data, "9152"));
+    fct_http_cleanup(&h);
+    call(&s, "DELETE", "/admin/client-targets/:fid", "/admin/client-targets/31337", post_h, NULL,
+         &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    expect_error(&s, "DELETE", "/admin/client-targets/:fid", "/admin/client-targets/31337", post_h,
+                 NULL, 404, "not_found");
+
+    /* jobs and status */
+    free(fct_sql_value(db_url, "UPDATE targets SET last_error = 'hub said no', backfill_attempts "
+                               "= 3 WHERE fid = 2079"));
+    call(&s, "GET", "/admin/jobs", "/admin/jobs", get_h, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_non_null(strstr(h.body.data, "hub said no"));
+    fct_http_cleanup(&h);
+    call(&s, "POST", "/admin/jobs/:id/retry", "/admin/jobs/2079/retry", post_h, "", &h);
+    assert_int_equal(h.status, 202);
+    fct_http_cleanup(&h);
+    row = fct_sql_value(db_url, "SELECT coalesce(last_error, 'none') FROM targets WHERE fid = 2079");
+    assert_string_equal(row, "none");
+    free(row);
+    expect_error(&s, "POST", "/admin/jobs/:id/retry", "/admin/jobs/555555/retry", post_h, "", 404,
+                 "not_found");
+    call(&s, "POST", "/admin/jobs/backfill", "/admin/jobs/backfill", post_h, "", &h);
+    assert_int_equal(h.status, 202);
+    v = yajl_tree_parse(h.body.data, NULL, 0);
+    assert_true(YAJL_GET_INTEGER(get(v, "queued")) >= 1); /* 2079 is pending again */
+    yajl_tree_free(v);
+    fct_http_cleanup(&h);
+    free(fct_sql_value(db_url, "UPDATE targets SET last_synced_at = now() WHERE fid = 2079"));
+    call(&s, "GET", "/admin/status", "/admin/status", get_h, NULL, &h);
+    assert_int_equal(h.status, 200);
+    v = yajl_tree_parse(h.body.data, NULL, 0);
+    assert_true(YAJL_GET_INTEGER(get(v, "database_bytes")) > 0);
+    assert_true(YAJL_GET_ARRAY(get(v, "cursors"))->len >= 1);
+    yajl_tree_free(v);
+    fct_http_cleanup(&h);
+    free(token);
+    server_stop(&s);
+}
+
+/* Operations routes, CORS and security headers, rate limits on public routes. */
+static void ops_headers_and_rate_limits(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, (const char *[]){"FCINDEX_API_RATE_PUBLIC_PER_MIN=4",
+                                      "FCINDEX_API_CORS_ORIGINS=https://app.example", NULL});
+    struct fct_http h;
+    call(&s, "GET", "/healthz", "/healthz", NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_non_null(strstr(h.body.data, "\"database\":\"ok\""));
+    fct_http_cleanup(&h);
+    char v[256];
+    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
+         (const char *[]){"Origin: https://app.example", NULL}, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(fct_http_header_value(&h, "Access-Control-Allow-Origin", v, sizeof(v)),
+                        "https://app.example");
+    assert_string_equal(fct_http_header_value(&h, "X-Content-Type-Options", v, sizeof(v)),
+                        "nosniff");
+    assert_non_null(fct_http_header_value(&h, "X-Request-Id", v, sizeof(v)));
+    assert_non_null(strstr(fct_http_header_value(&h, "Content-Security-Policy", v, sizeof(v)),
+                           "frame-ancestors 'none'"));
+    fct_http_cleanup(&h);
+    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
+         (const char *[]){"Origin: https://evil.example", NULL}, NULL, &h);
+    assert_null(fct_http_header_value(&h, "Access-Control-Allow-Origin", v, sizeof(v)));
+    fct_http_cleanup(&h);
+    call(&s, "OPTIONS", NULL, "/v1/users/2079",
+         (const char *[]){"Origin: https://app.example", NULL}, NULL, &h);
+    assert_int_equal(h.status, 204);
+    assert_non_null(fct_http_header_value(&h, "Access-Control-Allow-Methods", v, sizeof(v)));
+    fct_http_cleanup(&h);
+    call(&s, "GET", NULL, "/admin/targets", NULL, NULL, &h);
+    assert_non_null(strstr(fct_http_header_value(&h, "Content-Security-Policy", v, sizeof(v)),
+                           "default-src 'self'"));
+    fct_http_cleanup(&h);
+    /* 4 a minute: two used above; the fifth public request is refused */
+    for (int i = 0; i < 2; i++) {
+        call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
+        assert_int_equal(h.status, 200);
+        fct_http_cleanup(&h);
+    }
+    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
+    assert_int_equal(h.status, 429);
+    assert_non_null(fct_http_header_value(&h, "Retry-After", v, sizeof(v)));
+    assert_string_equal(fct_http_header_value(&h, "RateLimit-Remaining", v, sizeof(v)), "0");
+    assert_non_null(strstr(h.body.data, "\"rate_limited\""));
+    fct_http_cleanup(&h);
+    /* operations routes are not limited; metrics show all of the above */
+    call(&s, "GET", "/metrics", "/metrics", NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_non_null(strstr(h.body.data, "fcindex_http_requests_total{method=\"GET\",route=\"/v1/"
+                                        "users/:fid\",status=\"200\"}"));
+    assert_non_null(strstr(h.body.data, "fcindex_http_rate_limited_total{class=\"public\"} 1"));
+    assert_non_null(strstr(h.body.data, "fcindex_http_request_duration_seconds_bucket"));
+    assert_non_null(strstr(h.body.data, "fcindex_cache_hits_total"));
+    assert_non_null(strstr(h.body.data, "fcindex_db_pool_in_use"));
+    assert_non_null(strstr(h.body.data, "fcindex_dead_letters 0"));
+    assert_non_null(strstr(h.body.data, "process_resident_memory_bytes"));
+    fct_http_cleanup(&h);
+    server_stop(&s);
+}
+
+/* Many parallel clients on cached and uncached routes: every answer right. */
+struct client_arg {
+    const struct server *s;
+    int id, failures;
+};
+
+static void *client_main(void *p)
+{
+    struct client_arg *a = p;
+    static const char *const paths[] = {"/v1/users/2079", "/v1/feed/2079?limit=5",
+                                        "/v1/users/2079/casts", "/v1/search/casts?q=gm",
+                                        "/v1/casts/0x1234567812345678123456781234567812345678"};
+    static const long want[] = {200, 200, 200, 200, 404};
+    for (int i = 0; i < 150; i++) {
+        size_t k = (size_t)(i + a->id) % 5;
+        char url[256];
+        snprintf(url, sizeof(url), "%s%s", a->s->base, paths[k]);
+        struct fct_http h;
+        fct_http_request("GET", url, NULL, NULL, 20000, &h);
+        if (h.status != want[k])
+            a->failures++;
+        fct_http_cleanup(&h);
+    }
+    return NULL;
+}
+
+static void parallel_clients(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    enum { N = 12 };
+    pthread_t t[N];
+    struct client_arg a[N];
+    for (int i = 0; i < N; i++) {
+        a[i] = (struct client_arg){&s, i, 0};
+        pthread_create(&t[i], NULL, client_main, &a[i]);
+    }
+    int failures = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        failures += a[i].failures;
+    }
+    assert_int_equal(failures, 0);
+    server_stop(&s);
+}
+
+/* After the indexer applies an event, no API response shows the old state
+ * for more than 1 s: a live simulated network, `fcindex serve
+ * --role=indexer` publishing changes through Redis, and this process's API
+ * (caching feeds for 15 minutes) polled against PostgreSQL. */
+static void cache_staleness_bound(void **state)
+{
+    (void)state;
+    const char *redis = getenv("REDIS_URL");
+    if (!redis || !*redis)
+        skip();
+    int port;
+    int sim = fct_hubsim_start((const char *[]){"--fids", "30", "--events-per-sec", "40",
+                                                "--tick-ms", "200", NULL}, &port);
+    char url[512];
+    fct_db_create("apistale", url, sizeof(url));
+    char saved[512];
+    snprintf(saved, sizeof(saved), "%s", db_url);
+    snprintf(db_url, sizeof(db_url), "%s", url);
+    char e1[600], e2[128], e3[300], e4[160];
+    snprintf(e1, sizeof(e1), "DATABASE_URL=%s", url);
+    snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=http://127.0.0.1:%d", port);
+    snprintf(e3, sizeof(e3), "REDIS_URL=%s", redis);
+    snprintf(e4, sizeof(e4), "FCINDEX_REDIS_PREFIX=fctest:%d:stale:", (int)getpid());
+    const char *env[] = {e1, e2, e3, e4, "FCINDEX_STRATEGY_ROOT_TARGETS=1,2,3",
+                         "FCINDEX_LOG_LEVEL=warn", NULL};
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL}, env, &out), 0);
+    int fd;
+    int ix = fct_spawn((const char *[]){fct_fcindex_bin(), "serve", "--role=indexer", NULL}, env,
+                       &fd);
+    struct server s;
+    server_start(&s, (const char *[]){e3, e4, NULL});
+    sleep(2); /* backfill of the roots */
+    /* the newest cast of root 1, as the API and as PostgreSQL say */
+    struct sample {
+        int64_t ms;
+        char hash[48];
+    } db_hist[4096];
+    size_t n_hist = 0, hits = 0, changes = 0, checks = 0;
+    char last[48] = "";
+    int64_t start = fc_now_mono_ms();
+    while (fc_now_mono_ms() - start < 8000 && n_hist < 4096) {
+        char *h = fct_sql_value(url, "SELECT coalesce('0x' || encode(hash, 'hex'), '') FROM casts "
+                                     "WHERE fid IN (SELECT target_fid FROM links WHERE fid = 1 AND "
+                                     "type = 'follow' AND NOT is_remove AND deleted_at IS NULL) AND "
+                                     "deleted_at IS NULL AND text IS NOT NULL ORDER BY "
+                                     "\"timestamp\" DESC, hash DESC LIMIT 1");
+        db_hist[n_hist].ms = fc_now_mono_ms();
+        snprintf(db_hist[n_hist].hash, sizeof(db_hist[n_hist].hash), "%s", h);
+        n_hist++;
+        if (strcmp(h, last) != 0) {
+            changes++;
+            snprintf(last, sizeof(last), "%s", h);
+        }
+        free(h);
+        struct fct_http r;
+        call(&s, "GET", NULL, "/v1/feed/1?limit=1", NULL, NULL, &r);
+        int64_t now = fc_now_mono_ms();
+        char xc[16] = "";
+        fct_http_header_value(&r, "X-Cache", xc, sizeof(xc));
+        hits += strcmp(xc, "hit") == 0;
+        yajl_val v = yajl_tree_parse(r.body.data, NULL, 0);
+        yajl_val arr = get(v, "casts");
+        const char *api_hash = arr && YAJL_IS_ARRAY(arr) && YAJL_GET_ARRAY(arr)->len
+                                   ? str_or_empty(get(YAJL_GET_ARRAY(arr)->values[0], "hash"))
+                                   : "";
+        /* the answer must equal what PostgreSQL held at some moment in the
+         * last second (or later) */
+        bool ok = false;
+        for (size_t i = n_hist; i-- > 0 && !ok;) {
+            if (now - db_hist[i].ms > 1000 && i + 1 < n_hist)
+                break;
+            ok = strcmp(db_hist[i].hash, api_hash) == 0;
+        }
+        if (!ok) {
+            /* PostgreSQL may have moved on after our read: read it again */
+            char *h2 = fct_sql_value(url, "SELECT coalesce('0x' || encode(hash, 'hex'), '') FROM "
+                                          "casts WHERE fid IN (SELECT target_fid FROM links WHERE "
+                                          "fid = 1 AND type = 'follow' AND NOT is_remove AND "
+                                          "deleted_at IS NULL) AND deleted_at IS NULL AND text IS "
+                                          "NOT NULL ORDER BY \"timestamp\" DESC, hash DESC LIMIT 1");
+            ok = strcmp(h2, api_hash) == 0;
+            free(h2);
+        }
+        if (!ok)
+            fail_msg("feed of 1 shows %s, which PostgreSQL has not held for over 1 s (now %s)",
+                     api_hash, db_hist[n_hist - 1].hash);
+        checks++;
+        yajl_tree_free(v);
+        fct_http_cleanup(&r);
+        usleep(20000);
+    }
+    fprintf(stderr, "staleness: %zu checks, %zu cache hits, %zu changes of the newest cast\n",
+            checks, hits, changes);
+    assert_true(changes >= 3);   /* the state really moved */
+    assert_true(hits > checks / 4); /* and the cache really served */
+    server_stop(&s);
+    kill(ix, SIGTERM);
+    fct_wait(ix, fd, &out);
+    fc_buf_cleanup(&out);
+    fct_hubsim_stop(sim);
+    snprintf(db_url, sizeof(db_url), "%s", saved);
+    fct_db_drop(url);
+}
+
+int main(void)
+{
+    fct_require_env("DATABASE_URL");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(public_routes_match_ground_truth),
+        cmocka_unit_test(feed_lists_followed_live_casts),
+        cmocka_unit_test(casts_by_prefix_replies_search_trending),
+        cmocka_unit_test(bad_inputs_get_json_errors),
+        cmocka_unit_test(auth_flows),
+        cmocka_unit_test(admin_routes),
+        cmocka_unit_test(ops_headers_and_rate_limits),
+        cmocka_unit_test(parallel_clients),
+        cmocka_unit_test(cache_staleness_bound),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
