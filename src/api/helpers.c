@@ -1,5 +1,6 @@
 /* Parameter parsing and database access shared by the handlers. */
 #include "api/internal.h"
+#include "api/parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,17 +20,6 @@ bool fc_api_parse_fid(struct fc_http_resp *resp, const char *what, const char *s
     return true;
 }
 
-static bool all_digits(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (!n || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
 bool fc_api_limit(const struct fc_http_req *req, struct fc_http_resp *resp, int def, int max,
                   int *out)
 {
@@ -38,12 +28,11 @@ bool fc_api_limit(const struct fc_http_req *req, struct fc_http_resp *resp, int 
         *out = def;
         return true;
     }
-    if (!all_digits(s, 4) || atoi(s) < 1 || atoi(s) > max) {
+    if (!fc_api_parse_limit(s, max, out)) {
         fc_http_error(resp, 400, "invalid_limit", "limit: expected an integer from 1 to %d, got "
                                                   "\"%.20s\"", max, s);
         return false;
     }
-    *out = atoi(s);
     return true;
 }
 
@@ -54,20 +43,12 @@ bool fc_api_keyset_cursor(const struct fc_http_req *req, struct fc_http_resp *re
     const char *s = fc_http_arg(req, "cursor");
     if (!s)
         return true;
-    const char *colon = strchr(s, ':');
-    bool ok = colon && colon - s >= 1 && colon - s <= 18 && strlen(colon + 1) == 40;
-    for (const char *p = s; ok && p < colon; p++)
-        ok = *p >= '0' && *p <= '9';
-    for (const char *p = colon ? colon + 1 : s; ok && *p; p++)
-        ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
-    if (!ok) {
+    if (!fc_api_parse_keyset(s, ts_out, hash_out)) {
+        ts_out[0] = hash_out[0] = '\0';
         fc_http_error(resp, 400, "invalid_cursor",
                       "cursor: not a cursor returned by this API (\"%.60s\")", s);
         return false;
     }
-    memcpy(ts_out, s, (size_t)(colon - s));
-    ts_out[colon - s] = '\0';
-    memcpy(hash_out, colon + 1, 41);
     return true;
 }
 
@@ -77,12 +58,11 @@ bool fc_api_offset_cursor(const struct fc_http_req *req, struct fc_http_resp *re
     *offset = 0;
     if (!s)
         return true;
-    if (!all_digits(s, 5) || atoi(s) > 10000) {
+    if (!fc_api_parse_offset(s, offset)) {
         fc_http_error(resp, 400, "invalid_cursor",
                       "cursor: not a cursor returned by this API (\"%.60s\")", s);
         return false;
     }
-    *offset = atoi(s);
     return true;
 }
 

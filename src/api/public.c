@@ -2,6 +2,7 @@
  * (helpers from migration 0004) that also names the fids the document
  * depends on, so the cache can drop it when the indexer changes any of them. */
 #include "api/internal.h"
+#include "api/parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,35 +109,11 @@ static const char cast_sql[] =
 static bool parse_hash_prefix(struct fc_http_resp *resp, const char *s, char lo[48], char hi[48],
                               bool *has_hi)
 {
-    size_t n = s ? strlen(s) : 0;
-    bool ok = n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-    size_t hexlen = ok ? n - 2 : 0;
-    ok = ok && hexlen >= 8 && hexlen <= 40 && hexlen % 2 == 0;
-    for (size_t i = 2; ok && i < n; i++) {
-        char c = s[i];
-        ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    }
-    if (!ok) {
+    if (!s || !fc_api_parse_hash_prefix(s, lo, hi, has_hi)) {
         fc_http_error(resp, 400, "invalid_hash",
                       "hash: expected 0x and 8 to 40 hex digits (a full hash or a prefix of at "
                       "least 4 bytes), got \"%.60s\"", s ? s : "");
         return false;
-    }
-    for (size_t i = 0; i < hexlen; i++) {
-        char c = s[2 + i];
-        lo[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
-    }
-    lo[hexlen] = '\0';
-    /* the upper bound: the prefix plus one, or none when it is all f */
-    memcpy(hi, lo, hexlen + 1);
-    *has_hi = false;
-    for (size_t i = hexlen; i-- > 0;) {
-        if (hi[i] != 'f') {
-            hi[i] = hi[i] == '9' ? 'a' : (char)(hi[i] + 1);
-            *has_hi = true;
-            break;
-        }
-        hi[i] = '0';
     }
     return true;
 }
@@ -242,21 +219,12 @@ static const char user_by_name_sql[] =
 void fc_api_user_by_name(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     const char *name = req->param[0];
-    size_t n = strlen(name);
-    bool ok = n >= 1 && n <= 64;
-    for (size_t i = 0; ok && i < n; i++) {
-        char c = name[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '-' || c == '_' || c == '.';
-    }
-    if (!ok) {
+    char key[96], lower[72];
+    if (!fc_api_parse_username(name, lower)) {
         fc_http_error(resp, 400, "invalid_username",
                       "username: 1 to 64 letters, digits, '-', '_' or '.'; got \"%.64s\"", name);
         return;
     }
-    char key[96], lower[72];
-    for (size_t i = 0; i <= n; i++)
-        lower[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] - 'A' + 'a') : name[i];
     snprintf(key, sizeof(key), "username:%s", lower);
     /* a name can move to another fid: depend on every change (short TTL) */
     struct qfill q = {.req = req, .sql = user_by_name_sql, .n = 1, .params = {lower}, .all = true};

@@ -3,6 +3,7 @@
  * and CSRF checks, security and CORS headers, request ids, metrics and the
  * access log. Handlers live in public.c, admin.c and ops.c. */
 #include "api/internal.h"
+#include "api/parse.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -113,31 +114,14 @@ void fc_http_json(struct fc_http_resp *resp, int status, const char *json, size_
 
 /* ---- routing ---- */
 
-/* Matches path against pattern, capturing :segments. */
+/* Matches path against pattern, pointing req's params at the :segments. */
 static bool match(const char *pattern, const char *path, struct fc_http_req *req)
 {
-    size_t n = 0;
-    const char *p = pattern, *s = path;
-    while (*p && *s) {
-        if (*p != '/' || *s != '/')
-            return false;
-        p++;
-        s++;
-        const char *pend = strchr(p, '/'), *send = strchr(s, '/');
-        size_t plen = pend ? (size_t)(pend - p) : strlen(p);
-        size_t slen = send ? (size_t)(send - s) : strlen(s);
-        if (*p == ':') {
-            if (!slen || n == FC_HTTP_MAX_PARAMS)
-                return false;
-            req->param[n++] = s; /* terminated in the copy by route() */
-        } else if (plen != slen || memcmp(p, s, plen) != 0) {
-            return false;
-        }
-        p += plen;
-        s += slen;
-    }
-    if (*p || *s)
+    size_t off[FC_API_MAX_PARAMS], len[FC_API_MAX_PARAMS], n;
+    if (!fc_api_match(pattern, path, off, len, &n))
         return false;
+    for (size_t i = 0; i < n; i++)
+        req->param[i] = path + off[i]; /* terminated in the copy by route() */
     req->n_param = n;
     return true;
 }
