@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "core/log.h"
 
 #define PAGE_DEFAULT 25
 #define PAGE_MAX 100
@@ -57,22 +58,88 @@ static bool qfill(void *arg, struct fc_cache_value *v)
 
 /* ---- feed ---- */
 
+/* Two statements on one connection: the followed accounts, then their
+ * newest casts with the list passed as an array parameter. PostgreSQL plans
+ * an unnamed statement with its parameter values, so the list is a constant
+ * it can hash, and it picks by real selectivity between walking the newest
+ * casts and reading each followed account's own index. (A join against the
+ * follows instead ran a nested loop over them for every cast: 10x slower.) */
+static const char feed_follows_sql[] =
+    "SELECT coalesce(array_agg(DISTINCT target_fid ORDER BY target_fid)::text, '{}') FROM links "
+    "WHERE fid = $1 AND type = 'follow' AND NOT is_remove AND deleted_at IS NULL "
+    "HAVING EXISTS (SELECT 1 FROM targets WHERE fid = $1)";
+
 static const char feed_sql[] =
-    "WITH f AS (SELECT DISTINCT target_fid AS fid FROM links WHERE fid = $1 AND type = 'follow' "
-    "AND NOT is_remove AND deleted_at IS NULL), "
-    "page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "
-    "  WHERE c.fid IN (SELECT fid FROM f) AND c.deleted_at IS NULL AND c.text IS NOT NULL "
+    "WITH page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "
+    "  WHERE c.fid = ANY($5::bigint[]) AND c.deleted_at IS NULL AND c.text IS NOT NULL "
     "  AND ($2::bigint IS NULL OR (c.\"timestamp\", c.hash) < ('epoch'::timestamptz + "
     "       $2::bigint * interval '1 microsecond', decode($3, 'hex'))) "
     "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "
     "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "
     "SELECT json_build_object('fid', $1::bigint, "
-    "  'casts', coalesce((SELECT json_agg(fc_cast_json(s.r) ORDER BY s.ts DESC, s.h DESC) "
-    "                     FROM shown s), '[]'), "
+    "  'casts', fc_casts_json(ARRAY(SELECT s.r FROM shown s ORDER BY s.ts DESC, s.h DESC)), "
     "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "
-    "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text, "
-    "  $1 || coalesce(',' || (SELECT string_agg(fid::text, ',') FROM f), '') "
-    "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1)";
+    "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text";
+
+struct feed_fill {
+    struct fc_http_req *req;
+    const char *fid, *ts, *hash, *limit;
+};
+
+static bool feed_fill(void *arg, struct fc_cache_value *v)
+{
+    struct feed_fill *f = arg;
+    struct fc_api *api = f->req->api;
+    struct fc_db *db = NULL;
+    struct fc_diag diag;
+    struct fc_http_resp tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    if (fc_pool_get(api->pool, 2000, &db, &diag)) {
+        fc_http_error(&tmp, 503, "unavailable", "the database is busy or unreachable; retry");
+        goto failed;
+    }
+    struct fc_buf follows = FC_BUF_INIT;
+    bool found = false;
+    const char *p1[] = {f->fid};
+    enum fc_err err = fc_db_query_text(db, feed_follows_sql, 1, p1, &follows, &found, &diag);
+    if (!err && found) {
+        const char *p2[] = {f->fid, f->ts, f->hash, f->limit, follows.data};
+        err = fc_db_query_text(db, feed_sql, 5, p2, &v->body, &found, &diag);
+    }
+    fc_pool_put(api->pool, db);
+    if (err) {
+        log_error("api", "request %s: %s", f->req->request_id, diag.msg);
+        fc_buf_cleanup(&follows);
+        fc_http_error(&tmp, 500, "internal", "internal error (request id %s)",
+                      f->req->request_id);
+        goto failed;
+    }
+    if (!found) {
+        fc_buf_cleanup(&follows);
+        fc_http_error(&tmp, 404, "not_found", "fid %s is not indexed (not a target)", f->fid);
+        goto failed;
+    }
+    /* the page depends on the owner (its follows) and every followed account */
+    fc_cache_value_depend(v, strtoull(f->fid, NULL, 10));
+    for (char *c = follows.data + 1; *c && *c != '}';) {
+        char *end;
+        unsigned long long fid = strtoull(c, &end, 10);
+        if (end == c)
+            break;
+        fc_cache_value_depend(v, (uint64_t)fid);
+        c = *end == ',' ? end + 1 : end;
+    }
+    fc_buf_cleanup(&follows);
+    v->status = 200;
+    return true;
+failed:
+    v->status = tmp.status;
+    fc_buf_reset(&v->body);
+    fc_buf_append(&v->body, tmp.body.data, tmp.body.len);
+    fc_buf_cleanup(&tmp.body);
+    fc_buf_cleanup(&tmp.headers);
+    return false;
+}
 
 void fc_api_feed(struct fc_http_req *req, struct fc_http_resp *resp)
 {
@@ -87,10 +154,8 @@ void fc_api_feed(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(key, sizeof(key), "feed:%s:%s:%s:%s", f, l, ts, hash);
-    struct qfill q = {.req = req, .sql = feed_sql, .n = 4,
-                      .params = {f, *ts ? ts : NULL, *ts ? hash : NULL, l}};
-    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed (not a target)", f);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, qfill, &q);
+    struct feed_fill ff = {req, f, *ts ? ts : NULL, *ts ? hash : NULL, l};
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, feed_fill, &ff);
 }
 
 /* ---- casts ---- */
@@ -240,8 +305,7 @@ static const char user_casts_sql[] =
     "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "
     "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "
     "SELECT json_build_object('fid', $1::bigint, "
-    "  'casts', coalesce((SELECT json_agg(fc_cast_json(s.r) ORDER BY s.ts DESC, s.h DESC) "
-    "                     FROM shown s), '[]'), "
+    "  'casts', fc_casts_json(ARRAY(SELECT s.r FROM shown s ORDER BY s.ts DESC, s.h DESC)), "
     "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "
     "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text, $1 "
     "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1) OR EXISTS (SELECT 1 FROM users "

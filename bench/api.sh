@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# API throughput and latency with wrk, against nginx serving static JSON of
+# the same size in the same run:
+#  - cached GET /v1/casts/:hash and GET /v1/users/:fid (ratio to nginx, p99);
+#  - uncached GET /v1/feed/:fid of a user following 1,000 accounts over
+#    1,000,000 casts (requests/s, p99).
+# Needs nginx and wrk (scripts/deps --bench). Usage: bench/api.sh [seconds]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+"$ROOT/scripts/deps" --bench
+SECS="${1:-5}"
+make -C "$ROOT" build >/dev/null
+"$ROOT/scripts/services" up >/dev/null
+eval "$("$ROOT/scripts/services" env)"
+ADMIN="$DATABASE_URL"
+DB="${DATABASE_URL%/*}/bench_api"
+WORK="$(mktemp -d)"; chmod 755 "$WORK"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+if [ "$(psql "$ADMIN" -Atc "SELECT count(*) FROM pg_database WHERE datname = 'bench_api'")" = 0 ] ||
+   [ "$(psql "$DB" -Atc "SELECT count(*) >= 1000000 FROM casts" 2>/dev/null)" != t ]; then
+  echo "loading 1,000,000 casts by 10,000 accounts, 500,000 reactions, 1,000 follows..."
+  psql "$ADMIN" -qc "DROP DATABASE IF EXISTS bench_api" -c "CREATE DATABASE bench_api"
+  DATABASE_URL="$DB" "$ROOT/build/fcindex" migrate >/dev/null
+  psql "$DB" -q <<'SQL'
+INSERT INTO users (fid, username, display_name, pfp_url, bio)
+  SELECT f, 'user' || f, 'User ' || f, 'https://example.com/' || f || '.png', 'bio of ' || f
+  FROM generate_series(1, 10000) f;
+INSERT INTO casts (hash, fid, "timestamp", text, embeds)
+  SELECT decode(md5(i::text) || substr(md5('x' || i), 1, 8), 'hex'), 1 + (i % 10000),
+         timestamptz '2025-01-01' + i * interval '10 seconds',
+         'cast ' || i || ' about farcaster indexers and postgres', '[]'
+  FROM generate_series(1, 1000000) i;
+INSERT INTO reactions (hash, fid, type, target_hash, target_fid, "timestamp")
+  SELECT decode(md5('r' || i) || substr(md5('s' || i), 1, 8), 'hex'), 1 + (i % 9973), 1 + (i % 2),
+         decode(md5((i * 2)::text) || substr(md5('x' || (i * 2)), 1, 8), 'hex'),
+         1 + ((i * 2) % 10000), timestamptz '2025-01-01' + i * interval '20 seconds'
+  FROM generate_series(1, 500000) i;
+INSERT INTO links (hash, fid, target_fid, type, "timestamp")
+  SELECT decode(md5('l' || i) || substr(md5('m' || i), 1, 8), 'hex'), 424242, 1 + i * 10, 'follow',
+         now()
+  FROM generate_series(0, 999) i;
+INSERT INTO targets (fid, is_root, source, last_synced_at) VALUES (424242, true, 'admin', now());
+ANALYZE;
+SQL
+fi
+
+start_api() { # extra env... -> port
+  local port; port="$(free_port)"
+  env DATABASE_URL="$DB" REDIS_URL= FCINDEX_API_LISTEN="127.0.0.1:$port" FCINDEX_LOG_LEVEL=warn \
+      FCINDEX_API_RATE_PUBLIC_PER_MIN=0 FCINDEX_DATABASE_POOL_SIZE=8 "$@" \
+      "$ROOT/build/fcindex" serve --role=api > "$WORK/api-$port.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  echo "$port"
+}
+APORT="$(start_api)"
+HASH="0x$(psql "$DB" -Atc "SELECT encode(hash, 'hex') FROM casts ORDER BY \"timestamp\" DESC LIMIT 1")"
+mkdir -p "$WORK/www"
+curl -s "127.0.0.1:$APORT/v1/casts/$HASH" > "$WORK/www/cast.json"
+curl -s "127.0.0.1:$APORT/v1/users/42" > "$WORK/www/user.json"
+NPORT="$(free_port)"
+cat > "$WORK/nginx.conf" <<NGX
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  server { listen 127.0.0.1:$NPORT; root $WORK/www; }
+}
+NGX
+nginx -c "$WORK/nginx.conf" -p "$WORK"
+sleep 0.5
+
+run() { # url -> "req/s p99_ms"
+  wrk -t2 -c8 -d"${SECS}s" --latency "$1" 2>/dev/null | awk '
+    /Requests\/sec/ {r=$2}
+    /^ *99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p=v}
+    END {printf "%.0f %.2f", r, p}'
+}
+printf "%-34s %10s %9s %10s %9s %7s\n" route api_req/s api_p99 nginx_req/s nginx_p99 ratio
+for pair in "/v1/casts/:hash:/v1/casts/$HASH:cast.json" "/v1/users/:fid:/v1/users/42:user.json"; do
+  IFS='|' read -r name path file <<<"$(echo "$pair" | sed 's/:\/v1/|\/v1/; s/:\([a-z]*\.json\)$/|\1/')"
+  read -r ar ap <<<"$(run "http://127.0.0.1:$APORT$path")"
+  read -r nr np <<<"$(run "http://127.0.0.1:$NPORT/$file")"
+  printf "%-34s %10s %7sms %10s %7sms %6.0f%%\n" "$name cached ($(stat -c %s "$WORK/www/$file")B)" \
+    "$ar" "$ap" "$nr" "$np" "$(echo "100*$ar/$nr" | bc -l)"
+done
+
+# The feed uncached: the cache is off for feeds in this server.
+UPORT="$(start_api FCINDEX_API_CACHE_FEED_TTL_S=0)"
+read -r fr fp <<<"$(run "http://127.0.0.1:$UPORT/v1/feed/424242")"
+printf "%-34s %10s %7sms   (1,000 follows, 1,000,000 casts)\n" "/v1/feed/:fid uncached" "$fr" "$fp"
+read -r fr fp <<<"$(run "http://127.0.0.1:$UPORT/v1/feed/424242?limit=100")"
+printf "%-34s %10s %7sms\n" "/v1/feed/:fid?limit=100 uncached" "$fr" "$fp"
