@@ -1087,6 +1087,102 @@ static void cache_staleness_bound(void **state)
     fct_db_drop(url);
 }
 
+/* With Redis, rate limits are shared by every API process. */
+static void redis_rate_limits_are_shared(void **state)
+{
+    (void)state;
+    const char *redis = getenv("REDIS_URL");
+    if (!redis || !*redis)
+        skip();
+    char e3[300], e4[160];
+    snprintf(e3, sizeof(e3), "REDIS_URL=%s", redis);
+    snprintf(e4, sizeof(e4), "FCINDEX_REDIS_PREFIX=fctest:%d:%ld:rl:", (int)getpid(),
+             (long)time(NULL));
+    const char *extra[] = {e3, e4, "FCINDEX_API_RATE_PUBLIC_PER_MIN=4", NULL};
+    struct server a, b;
+    server_start(&a, extra);
+    server_start(&b, extra);
+    struct fct_http h;
+    for (int i = 0; i < 4; i++) {
+        call(i % 2 ? &b : &a, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
+        assert_int_equal(h.status, 200);
+        fct_http_cleanup(&h);
+    }
+    call(&b, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
+    assert_int_equal(h.status, 429);
+    fct_http_cleanup(&h);
+    call(&a, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
+    assert_int_equal(h.status, 429);
+    char v[32];
+    assert_non_null(fct_http_header_value(&h, "Retry-After", v, sizeof(v)));
+    fct_http_cleanup(&h);
+    server_stop(&a);
+    server_stop(&b);
+}
+
+/* `fcindex serve` (role all): the API next to the indexer reports the
+ * indexer's figures; the access log can be switched on. */
+static void serve_all_roles(void **state)
+{
+    (void)state;
+    int port;
+    int sim = fct_hubsim_start((const char *[]){"--fids", "20", "--events-per-sec", "20",
+                                                "--tick-ms", "200", NULL}, &port);
+    char url[512];
+    fct_db_create("apiserve", url, sizeof(url));
+    char e1[600], e2[128];
+    snprintf(e1, sizeof(e1), "DATABASE_URL=%s", url);
+    snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=http://127.0.0.1:%d", port);
+    const char *env[] = {e1, e2, "REDIS_URL=", "FCINDEX_STRATEGY_ROOT_TARGETS=1,2",
+                         "FCINDEX_API_LISTEN=127.0.0.1:0", "FCINDEX_API_ACCESS_LOG=true",
+                         "FCINDEX_LOG_LEVEL=info", NULL};
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL}, env, &out), 0);
+    int fd;
+    int pid = fct_spawn((const char *[]){fct_fcindex_bin(), "serve", NULL}, env, &fd);
+    /* "api: listening on port N" */
+    char buf[8192];
+    size_t got = 0;
+    unsigned api_port = 0;
+    for (int i = 0; i < 200 && !api_port; i++) {
+        ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+        if (r > 0)
+            got += (size_t)r;
+        buf[got] = '\0';
+        const char *l = strstr(buf, "api: listening on port ");
+        if (l && strchr(l, '\n'))
+            api_port = (unsigned)atoi(l + strlen("api: listening on port "));
+        else
+            usleep(20000);
+    }
+    assert_true(api_port > 0);
+    struct server s;
+    snprintf(s.base, sizeof(s.base), "http://127.0.0.1:%u", api_port);
+    sleep(2);
+    struct fct_http h;
+    call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    call(&s, "GET", "/metrics", "/metrics", NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_non_null(strstr(h.body.data, "fcindex_events_applied_total"));
+    assert_non_null(strstr(h.body.data, "fcindex_sync_lag_seconds{shard=\"1\"}"));
+    assert_non_null(strstr(h.body.data, "fcindex_hub_requests_total{hub="));
+    assert_non_null(strstr(h.body.data, "fcindex_backfill_jobs{state=\"failed\"}"));
+    fct_http_cleanup(&h);
+    call(&s, "GET", "/v1/users/:fid", "/v1/users/1", NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    kill(pid, SIGTERM);
+    fc_buf_puts(&out, buf);
+    assert_int_equal(fct_wait(pid, fd, &out), 0);
+    /* the access log line of the request above */
+    assert_non_null(strstr(out.data, "GET /v1/users/1 200"));
+    fc_buf_cleanup(&out);
+    fct_hubsim_stop(sim);
+    fct_db_drop(url);
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -1100,6 +1196,8 @@ int main(void)
         cmocka_unit_test(ops_headers_and_rate_limits),
         cmocka_unit_test(parallel_clients),
         cmocka_unit_test(cache_staleness_bound),
+        cmocka_unit_test(redis_rate_limits_are_shared),
+        cmocka_unit_test(serve_all_roles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

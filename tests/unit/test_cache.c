@@ -1,0 +1,191 @@
+/* The API response cache: single flight, TTL, invalidation by fid (also of
+ * a fill racing the invalidation), failures not cached, LRU eviction. */
+#include "api/cache.h"
+#include "support/testenv.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fill_ctx {
+    atomic_int calls;
+    int sleep_ms;
+    const char *body;
+    uint64_t dep;
+    bool fail;
+    struct fc_cache *invalidate_during; /* invalidate dep while filling */
+};
+
+static bool fill(void *arg, struct fc_cache_value *v)
+{
+    struct fill_ctx *f = arg;
+    f->calls++;
+    if (f->sleep_ms)
+        usleep((useconds_t)f->sleep_ms * 1000);
+    if (f->invalidate_during)
+        fc_cache_invalidate(f->invalidate_during, &f->dep, 1);
+    v->status = f->fail ? 500 : 200;
+    fc_buf_puts(&v->body, f->body);
+    if (f->dep)
+        fc_cache_value_depend(v, f->dep);
+    return !f->fail;
+}
+
+static void get(struct fc_cache *c, const char *key, struct fill_ctx *f, bool *hit, char *out)
+{
+    struct fc_buf b = FC_BUF_INIT;
+    fc_buf_puts(&b, "");
+    int status;
+    fc_cache_get(c, key, 60, fill, f, &status, &b, hit);
+    strcpy(out, b.data);
+    fc_buf_cleanup(&b);
+}
+
+struct stampede {
+    struct fc_cache *c;
+    struct fill_ctx *f;
+    char out[64];
+};
+
+static void *stampede_main(void *p)
+{
+    struct stampede *s = p;
+    bool hit;
+    get(s->c, "feed:1", s->f, &hit, s->out);
+    return NULL;
+}
+
+static void stampede_makes_one_fill(void **state)
+{
+    (void)state;
+    struct fc_cache *c = fc_cache_new(100, 0);
+    struct fill_ctx f = {.sleep_ms = 200, .body = "page", .dep = 7};
+    enum { N = 16 };
+    pthread_t t[N];
+    struct stampede s[N];
+    for (int i = 0; i < N; i++) {
+        s[i] = (struct stampede){c, &f, ""};
+        pthread_create(&t[i], NULL, stampede_main, &s[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        assert_string_equal(s[i].out, "page");
+    }
+    assert_int_equal(f.calls, 1);
+    struct fc_cache_stats st;
+    fc_cache_stats(c, &st);
+    assert_int_equal(st.misses, 1);
+    assert_true(st.waits >= 1);
+    fc_cache_free(c);
+}
+
+static void invalidation_by_fid(void **state)
+{
+    (void)state;
+    struct fc_cache *c = fc_cache_new(100, 0);
+    struct fill_ctx a = {.body = "a", .dep = 1}, b = {.body = "b", .dep = 2};
+    bool hit;
+    char out[64];
+    get(c, "ka", &a, &hit, out);
+    assert_false(hit);
+    get(c, "kb", &b, &hit, out);
+    get(c, "ka", &a, &hit, out);
+    assert_true(hit);
+    uint64_t one = 1;
+    fc_cache_invalidate(c, &one, 1);
+    get(c, "ka", &a, &hit, out); /* depends on 1: refilled */
+    assert_false(hit);
+    assert_int_equal(a.calls, 2);
+    get(c, "kb", &b, &hit, out); /* depends on 2 only: still cached */
+    assert_true(hit);
+    assert_int_equal(b.calls, 1);
+    fc_cache_clear(c);
+    get(c, "kb", &b, &hit, out);
+    assert_false(hit);
+    fc_cache_free(c);
+}
+
+static void fill_racing_invalidation_is_not_served(void **state)
+{
+    (void)state;
+    struct fc_cache *c = fc_cache_new(100, 0);
+    struct fill_ctx f = {.body = "old", .dep = 5};
+    f.invalidate_during = c; /* the indexer commits while we read */
+    bool hit;
+    char out[64];
+    get(c, "k", &f, &hit, out);
+    f.invalidate_during = NULL;
+    f.body = "new";
+    get(c, "k", &f, &hit, out);
+    assert_false(hit);
+    assert_string_equal(out, "new");
+    get(c, "k", &f, &hit, out);
+    assert_true(hit);
+    fc_cache_free(c);
+}
+
+static void failures_not_cached_and_ttl(void **state)
+{
+    (void)state;
+    struct fc_cache *c = fc_cache_new(100, 0);
+    struct fill_ctx f = {.body = "err", .fail = true};
+    bool hit;
+    char out[64];
+    get(c, "k", &f, &hit, out);
+    get(c, "k", &f, &hit, out);
+    assert_false(hit);
+    assert_int_equal(f.calls, 2);
+    /* ttl 0 bypasses the cache */
+    struct fill_ctx g = {.body = "x"};
+    struct fc_buf b = FC_BUF_INIT;
+    fc_buf_puts(&b, "");
+    int status;
+    fc_cache_get(c, "t", 0, fill, &g, &status, &b, &hit);
+    fc_cache_get(c, "t", 0, fill, &g, &status, &b, &hit);
+    assert_int_equal(g.calls, 2);
+    /* ttl 1: expired after a second */
+    fc_cache_get(c, "t1", 1, fill, &g, &status, &b, &hit);
+    fc_cache_get(c, "t1", 1, fill, &g, &status, &b, &hit);
+    assert_true(hit);
+    usleep(1100000);
+    fc_cache_get(c, "t1", 1, fill, &g, &status, &b, &hit);
+    assert_false(hit);
+    fc_buf_cleanup(&b);
+    fc_cache_free(c);
+}
+
+static void lru_eviction(void **state)
+{
+    (void)state;
+    struct fc_cache *c = fc_cache_new(3, 0);
+    struct fill_ctx f = {.body = "v"};
+    bool hit;
+    char out[64];
+    get(c, "1", &f, &hit, out);
+    get(c, "2", &f, &hit, out);
+    get(c, "3", &f, &hit, out);
+    get(c, "1", &f, &hit, out); /* 1 is now the most recent */
+    get(c, "4", &f, &hit, out); /* evicts 2 */
+    get(c, "1", &f, &hit, out);
+    assert_true(hit);
+    get(c, "2", &f, &hit, out);
+    assert_false(hit);
+    struct fc_cache_stats st;
+    fc_cache_stats(c, &st);
+    assert_true(st.entries <= 3);
+    assert_true(st.evictions >= 1);
+    fc_cache_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(stampede_makes_one_fill),
+        cmocka_unit_test(invalidation_by_fid),
+        cmocka_unit_test(fill_racing_invalidation_is_not_served),
+        cmocka_unit_test(failures_not_cached_and_ttl),
+        cmocka_unit_test(lru_eviction),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
