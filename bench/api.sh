@@ -15,8 +15,8 @@ eval "$("$ROOT/scripts/services" env)"
 ADMIN="$DATABASE_URL"
 DB="${DATABASE_URL%/*}/bench_api"
 WORK="$(mktemp -d)"; chmod 755 "$WORK"
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
+# start_api runs in a command substitution (a subshell): pids go to a file
+trap 'for p in $(cat "$WORK/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ "$(psql "$ADMIN" -Atc "SELECT count(*) FROM pg_database WHERE datname = 'bench_api'")" = 0 ] ||
@@ -52,7 +52,7 @@ start_api() { # extra env... -> port
   env DATABASE_URL="$DB" REDIS_URL= FCINDEX_API_LISTEN="127.0.0.1:$port" FCINDEX_LOG_LEVEL=warn \
       FCINDEX_API_RATE_PUBLIC_PER_MIN=0 FCINDEX_DATABASE_POOL_SIZE=8 "$@" \
       "$ROOT/build/fcindex" serve --role=api > "$WORK/api-$port.log" 2>&1 &
-  PIDS+=($!)
+  echo $! >> "$WORK/pids"
   for _ in $(seq 1 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   echo "$port"
 }

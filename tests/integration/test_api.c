@@ -26,6 +26,23 @@ static yajl_val expected;
 static int sim_pid, sim_port;
 static FILE *record;
 static pthread_mutex_t record_lock = PTHREAD_MUTEX_INITIALIZER;
+/* processes a test started: stopped by teardown even when the test failed */
+static int spawned[8];
+static size_t n_spawned;
+
+static int remember(int pid)
+{
+    if (n_spawned < sizeof(spawned) / sizeof(spawned[0]))
+        spawned[n_spawned++] = pid;
+    return pid;
+}
+
+static void forget(int pid)
+{
+    for (size_t i = 0; i < n_spawned; i++)
+        if (spawned[i] == pid)
+            spawned[i] = -1;
+}
 
 static yajl_val get(yajl_val v, const char *k)
 {
@@ -198,6 +215,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    for (size_t i = 0; i < n_spawned; i++)
+        if (spawned[i] > 0)
+            kill(spawned[i], SIGKILL);
     fct_hubsim_stop(sim_pid);
     fct_db_drop(db_url);
     yajl_tree_free(expected);
@@ -993,8 +1013,8 @@ static void cache_staleness_bound(void **state)
     if (!redis || !*redis)
         skip();
     int port;
-    int sim = fct_hubsim_start((const char *[]){"--fids", "30", "--events-per-sec", "40",
-                                                "--tick-ms", "200", NULL}, &port);
+    int sim = remember(fct_hubsim_start((const char *[]){"--fids", "30", "--events-per-sec",
+                                                         "40", "--tick-ms", "200", NULL}, &port));
     char url[512];
     fct_db_create("apistale", url, sizeof(url));
     char saved[512];
@@ -1010,8 +1030,8 @@ static void cache_staleness_bound(void **state)
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL}, env, &out), 0);
     int fd;
-    int ix = fct_spawn((const char *[]){fct_fcindex_bin(), "serve", "--role=indexer", NULL}, env,
-                       &fd);
+    int ix = remember(fct_spawn((const char *[]){fct_fcindex_bin(), "serve", "--role=indexer", NULL},
+                                env, &fd));
     struct server s;
     server_start(&s, (const char *[]){e3, e4, NULL});
     sleep(2); /* backfill of the roots */
@@ -1081,6 +1101,8 @@ static void cache_staleness_bound(void **state)
     server_stop(&s);
     kill(ix, SIGTERM);
     fct_wait(ix, fd, &out);
+    forget(ix);
+    forget(sim);
     fc_buf_cleanup(&out);
     fct_hubsim_stop(sim);
     snprintf(db_url, sizeof(db_url), "%s", saved);
@@ -1126,8 +1148,8 @@ static void serve_all_roles(void **state)
 {
     (void)state;
     int port;
-    int sim = fct_hubsim_start((const char *[]){"--fids", "20", "--events-per-sec", "20",
-                                                "--tick-ms", "200", NULL}, &port);
+    int sim = remember(fct_hubsim_start((const char *[]){"--fids", "20", "--events-per-sec",
+                                                         "20", "--tick-ms", "200", NULL}, &port));
     char url[512];
     fct_db_create("apiserve", url, sizeof(url));
     char e1[600], e2[128];
@@ -1139,7 +1161,7 @@ static void serve_all_roles(void **state)
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL}, env, &out), 0);
     int fd;
-    int pid = fct_spawn((const char *[]){fct_fcindex_bin(), "serve", NULL}, env, &fd);
+    int pid = remember(fct_spawn((const char *[]){fct_fcindex_bin(), "serve", NULL}, env, &fd));
     /* "api: listening on port N" */
     char buf[8192];
     size_t got = 0;
@@ -1176,6 +1198,8 @@ static void serve_all_roles(void **state)
     kill(pid, SIGTERM);
     fc_buf_puts(&out, buf);
     assert_int_equal(fct_wait(pid, fd, &out), 0);
+    forget(pid);
+    forget(sim);
     /* the access log line of the request above */
     assert_non_null(strstr(out.data, "GET /v1/users/1 200"));
     fc_buf_cleanup(&out);
