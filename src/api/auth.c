@@ -48,7 +48,7 @@ enum fc_err fc_auth_new(const char *jwt_secret, const char *password, const char
             strlen(password_hash) >= sizeof(a->hash))
             err = fc_diag_set(diag, FC_ERR_INVALID,
                               "auth.admin_password_hash: expected an argon2id string "
-                              "(\"$argon2id$...\"; make one with `fcindex admin hash-password`)");
+                              "(\"$argon2id$...\"; make one with `fcindex hash-password`)");
         else
             snprintf(a->hash, sizeof(a->hash), "%s", password_hash);
     } else {

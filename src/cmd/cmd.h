@@ -50,5 +50,6 @@ int fc_cmd_sync(struct fc_cmd_ctx *ctx);
 int fc_cmd_serve(struct fc_cmd_ctx *ctx);
 int fc_cmd_health(struct fc_cmd_ctx *ctx);
 int fc_cmd_jobs(struct fc_cmd_ctx *ctx);
+int fc_cmd_hash_password(struct fc_cmd_ctx *ctx);
 
 #endif

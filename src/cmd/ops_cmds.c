@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/auth.h"
 #include "cmd/cmd.h"
 #include "core/fctime.h"
 #include "hub/client.h"
@@ -177,4 +178,30 @@ int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
     fc_db_close(db);
     fc_config_cleanup(&cfg);
     return rc;
+}
+
+int fc_cmd_hash_password(struct fc_cmd_ctx *ctx)
+{
+    if (ctx->argc) {
+        fputs("usage: fcindex hash-password < password-file\n", stderr);
+        return FC_EXIT_USAGE;
+    }
+    char line[1100];
+    if (!fgets(line, sizeof(line), stdin)) {
+        fputs("fcindex hash-password: no password on standard input\n", stderr);
+        return FC_EXIT_FAIL;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strlen(line) < 8 || strlen(line) > 1024) {
+        fputs("fcindex hash-password: the password must have 8 to 1024 characters\n", stderr);
+        return FC_EXIT_FAIL;
+    }
+    char hash[256];
+    struct fc_diag diag;
+    if (fc_auth_hash_password(line, hash, sizeof(hash), &diag)) {
+        fprintf(stderr, "fcindex hash-password: %s\n", diag.msg);
+        return FC_EXIT_FAIL;
+    }
+    printf("%s\n", hash);
+    return FC_EXIT_OK;
 }

@@ -60,5 +60,10 @@ const struct fc_cmd fc_commands[] = {
      "usage: fcindex health\n\n"
      "Prints one line per check and exits non-zero when the database is unreachable or its\n"
      "schema is not current, Redis is configured but unreachable, or no hub answers.\n"},
+    {"hash-password", fc_cmd_hash_password, "make an argon2id hash for auth.admin_password_hash",
+     "usage: fcindex hash-password < password-file\n\n"
+     "Reads the admin password from the first line of standard input and prints its argon2id\n"
+     "hash; put it in auth.admin_password_hash (or FCINDEX_AUTH_ADMIN_PASSWORD_HASH) so the\n"
+     "plain password need not be stored.\n"},
     {NULL, NULL, NULL, NULL},
 };

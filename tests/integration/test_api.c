@@ -1207,6 +1207,33 @@ static void serve_all_roles(void **state)
     fct_db_drop(url);
 }
 
+/* A stored argon2id hash made by `fcindex hash-password` logs in; the
+ * plain password option is then not needed. */
+static void password_hash_from_the_cli(void **state)
+{
+    (void)state;
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "echo 'a long passphrase' | %s hash-password", fct_fcindex_bin());
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(fct_run((const char *[]){"/bin/sh", "-c", cmd, NULL}, NULL, &out), 0);
+    assert_true(strncmp(out.data, "$argon2id$", 10) == 0);
+    out.data[strcspn(out.data, "\n")] = '\0';
+    char env_hash[512];
+    snprintf(env_hash, sizeof(env_hash), "FCINDEX_AUTH_ADMIN_PASSWORD_HASH=%s", out.data);
+    struct server s;
+    server_start(&s, (const char *[]){env_hash, NULL});
+    char *token = login(&s, "a long passphrase", 200);
+    assert_non_null(token);
+    free(token);
+    assert_null(login(&s, "correct horse battery", 401));
+    server_stop(&s);
+    fc_buf_reset(&out);
+    snprintf(cmd, sizeof(cmd), "echo short | %s hash-password", fct_fcindex_bin());
+    assert_int_equal(fct_run((const char *[]){"/bin/sh", "-c", cmd, NULL}, NULL, &out), 1);
+    assert_non_null(strstr(out.data, "8 to 1024"));
+    fc_buf_cleanup(&out);
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -1222,6 +1249,7 @@ int main(void)
         cmocka_unit_test(cache_staleness_bound),
         cmocka_unit_test(redis_rate_limits_are_shared),
         cmocka_unit_test(serve_all_roles),
+        cmocka_unit_test(password_hash_from_the_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
