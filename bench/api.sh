@@ -76,8 +76,8 @@ NGX
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 sleep 0.5
 
-run() { # url -> "req/s p99_ms"
-  wrk -t2 -c8 -d"${SECS}s" --latency "$1" 2>/dev/null | awk '
+run() { # url [connections] -> "req/s p99_ms"
+  wrk -t2 -c"${2:-8}" -d"${SECS}s" --latency "$1" 2>/dev/null | awk '
     /Requests\/sec/ {r=$2}
     /^ *99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p=v}
     END {printf "%.0f %.2f", r, p}'
@@ -95,5 +95,7 @@ done
 UPORT="$(start_api FCINDEX_API_CACHE_FEED_TTL_S=0)"
 read -r fr fp <<<"$(run "http://127.0.0.1:$UPORT/v1/feed/424242")"
 printf "%-34s %10s %7sms   (1,000 follows, 1,000,000 casts)\n" "/v1/feed/:fid uncached" "$fr" "$fp"
+read -r fr fp <<<"$(run "http://127.0.0.1:$UPORT/v1/feed/424242" 2)"
+printf "%-34s %10s %7sms   (2 connections: latency without queueing)\n" "/v1/feed/:fid uncached" "$fr" "$fp"
 read -r fr fp <<<"$(run "http://127.0.0.1:$UPORT/v1/feed/424242?limit=100")"
 printf "%-34s %10s %7sms\n" "/v1/feed/:fid?limit=100 uncached" "$fr" "$fp"
