@@ -617,7 +617,8 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
     if (!err) {
         unsigned threads = (unsigned)cfg->api_threads;
         api->daemon = MHD_start_daemon(
-            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL,
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC, 0,
+            NULL, NULL,
             on_request, api, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_CONNECTION_LIMIT,
             (unsigned)cfg->api_max_connections, MHD_OPTION_CONNECTION_TIMEOUT,

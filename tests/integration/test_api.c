@@ -7,11 +7,16 @@
  * response is recorded (FCT_API_RECORD) for the OpenAPI check. */
 #include "api/api.h"
 #include "api/auth.h"
+#include "state/fidset.h"
 #include "core/config.h"
 #include "core/fctime.h"
 #include "support/testenv.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1234,6 +1239,128 @@ static void password_hash_from_the_cli(void **state)
     fc_buf_cleanup(&out);
 }
 
+/* Admin changes reach the shared (Redis) target sets at once. */
+static void admin_changes_reach_redis_sets(void **state)
+{
+    (void)state;
+    const char *redis = getenv("REDIS_URL");
+    if (!redis || !*redis)
+        skip();
+    char e3[300], e4[160], prefix[128];
+    snprintf(prefix, sizeof(prefix), "fctest:%d:%ld:sets:", (int)getpid(), (long)time(NULL));
+    snprintf(e3, sizeof(e3), "REDIS_URL=%s", redis);
+    snprintf(e4, sizeof(e4), "FCINDEX_REDIS_PREFIX=%s", prefix);
+    struct server s;
+    server_start(&s, (const char *[]){e3, e4, NULL});
+    struct fc_fidset *targets, *roots, *clients;
+    struct fc_diag diag;
+    assert_int_equal(fc_fidset_open_redis(redis, prefix, "targets", &targets, &diag), FC_OK);
+    assert_int_equal(fc_fidset_open_redis(redis, prefix, "roots", &roots, &diag), FC_OK);
+    assert_int_equal(fc_fidset_open_redis(redis, prefix, "clients", &clients, &diag), FC_OK);
+    char *token = login(&s, "correct horse battery", 200);
+    char cookie[2300], origin[128];
+    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
+    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
+    const char *h[] = {cookie, origin, "Content-Type: application/json", NULL};
+    struct fct_http r;
+    call(&s, "POST", "/admin/targets", "/admin/targets", h, "{\"fid\":515151}", &r);
+    assert_int_equal(r.status, 201);
+    fct_http_cleanup(&r);
+    assert_true(fc_fidset_has(targets, 515151));
+    assert_true(fc_fidset_has(roots, 515151));
+    call(&s, "PUT", "/admin/targets/:fid", "/admin/targets/515151", h, "{\"root\":false}", &r);
+    fct_http_cleanup(&r);
+    assert_false(fc_fidset_has(roots, 515151));
+    call(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/515151", h, NULL, &r);
+    fct_http_cleanup(&r);
+    assert_false(fc_fidset_has(targets, 515151));
+    call(&s, "POST", "/admin/client-targets", "/admin/client-targets", h, "{\"fid\":\"616161\"}", &r);
+    assert_int_equal(r.status, 201);
+    fct_http_cleanup(&r);
+    assert_true(fc_fidset_has(clients, 616161));
+    call(&s, "DELETE", "/admin/client-targets/:fid", "/admin/client-targets/616161", h, NULL, &r);
+    fct_http_cleanup(&r);
+    assert_false(fc_fidset_has(clients, 616161));
+    free(token);
+    fc_fidset_free(targets);
+    fc_fidset_free(roots);
+    fc_fidset_free(clients);
+    server_stop(&s);
+}
+
+static int connect_to(const struct server *s)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fc_api_port(s->api))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+/* Connections beyond the cap wait unserved; a client that sends half a
+ * request is cut off by the idle timeout, which then lets the waiting one in. */
+static void slow_clients_and_connection_cap(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, (const char *[]){"FCINDEX_API_CONNECTION_TIMEOUT_S=2",
+                                      "FCINDEX_API_MAX_CONNECTIONS=2", NULL});
+    int64_t t0 = fc_now_mono_ms();
+    int slow = connect_to(&s);
+    const char *partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+    assert_true(write(slow, partial, strlen(partial)) > 0);
+    int idle = connect_to(&s);
+    usleep(200000);
+    int third = connect_to(&s);
+    const char *full = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    assert_true(write(third, full, strlen(full)) > 0);
+    struct timeval short_wait = {1, 0};
+    setsockopt(third, SOL_SOCKET, SO_RCVTIMEO, &short_wait, sizeof(short_wait));
+    char b[512];
+    assert_true(read(third, b, sizeof(b)) < 0); /* not served while two are open */
+    /* the idle timeout closes the slow and the idle connection... */
+    ssize_t n = read(slow, b, sizeof(b));
+    assert_true(n <= 0);
+    int64_t waited = fc_now_mono_ms() - t0;
+    assert_true(waited >= 1500 && waited < 6000);
+    /* ...and the waiting one is served */
+    struct timeval long_wait = {5, 0};
+    setsockopt(third, SOL_SOCKET, SO_RCVTIMEO, &long_wait, sizeof(long_wait));
+    n = read(third, b, sizeof(b) - 1);
+    assert_true(n > 12);
+    b[n] = '\0';
+    assert_true(strncmp(b, "HTTP/1.1 200", 12) == 0);
+    close(slow);
+    close(idle);
+    close(third);
+    server_stop(&s);
+}
+
+/* With the database unreachable: /readyz says so (503) and reads get 503,
+ * never a crash or a 500. */
+static void database_down(void **state)
+{
+    (void)state;
+    struct server s;
+    char saved[512];
+    snprintf(saved, sizeof(saved), "%s", db_url);
+    snprintf(db_url, sizeof(db_url), "postgresql://postgres@127.0.0.1:1/nothing");
+    server_start(&s, NULL);
+    snprintf(db_url, sizeof(db_url), "%s", saved);
+    struct fct_http h;
+    call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
+    assert_int_equal(h.status, 503);
+    assert_non_null(strstr(h.body.data, "not ready"));
+    fct_http_cleanup(&h);
+    expect_error(&s, "GET", "/v1/feed/:fid", "/v1/feed/2079", NULL, NULL, 503, "unavailable");
+    call(&s, "GET", "/healthz", "/healthz", NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    server_stop(&s);
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -1250,6 +1377,9 @@ int main(void)
         cmocka_unit_test(redis_rate_limits_are_shared),
         cmocka_unit_test(serve_all_roles),
         cmocka_unit_test(password_hash_from_the_cli),
+        cmocka_unit_test(admin_changes_reach_redis_sets),
+        cmocka_unit_test(slow_clients_and_connection_cap),
+        cmocka_unit_test(database_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
