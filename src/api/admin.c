@@ -146,6 +146,37 @@ static void json_query(struct fc_http_req *req, struct fc_http_resp *resp, const
         fc_http_error(resp, 404, "not_found", "%s", not_found);
 }
 
+/* Removes fid from a table with fn (fc_targets_remove, fc_clients_remove);
+ * true when it was there, otherwise the error response is set. */
+static bool remove_fid(struct fc_http_req *req, struct fc_http_resp *resp,
+                       enum fc_err (*fn)(struct fc_db *, uint64_t, bool *, struct fc_diag *),
+                       const char *what, uint64_t *fid)
+{
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], fid))
+        return false;
+    struct fc_db *db = take_db(req, resp);
+    if (!db)
+        return false;
+    struct fc_diag diag;
+    bool removed = false;
+    enum fc_err err = fn(db, *fid, &removed, &diag);
+    fc_pool_put(req->api->pool, db);
+    if (err) {
+        db_failed(req, resp, &diag);
+        return false;
+    }
+    if (!removed)
+        fc_http_error(resp, 404, "not_found", "fid %llu is not %s", (unsigned long long)*fid, what);
+    return removed;
+}
+
+static void removed_body(struct fc_http_resp *resp, uint64_t fid)
+{
+    char b[96];
+    int n = snprintf(b, sizeof(b), "{\"fid\":%llu,\"removed\":true}", (unsigned long long)fid);
+    fc_http_json(resp, 200, b, (size_t)n);
+}
+
 /* ---- targets ---- */
 
 static const char target_json_sql[] =
@@ -340,58 +371,56 @@ void fc_api_admin_target_put(struct fc_http_req *req, struct fc_http_resp *resp)
 void fc_api_admin_target_delete(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     uint64_t fid;
-    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
+    if (!remove_fid(req, resp, fc_targets_remove, "a target", &fid))
         return;
-    struct fc_db *db = take_db(req, resp);
-    if (!db)
-        return;
-    struct fc_diag diag;
-    bool removed = false;
-    enum fc_err err = fc_targets_remove(db, fid, &removed, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        db_failed(req, resp, &diag);
-        return;
-    }
-    if (!removed) {
-        fc_http_error(resp, 404, "not_found", "fid %llu is not a target", (unsigned long long)fid);
-        return;
-    }
     state_remove(req->api->targets, fid);
     state_remove(req->api->roots, fid);
     fc_api_invalidate(req->api, &fid, 1);
-    char b[96];
-    int n = snprintf(b, sizeof(b), "{\"fid\":%llu,\"removed\":true}", (unsigned long long)fid);
-    fc_http_json(resp, 200, b, (size_t)n);
+    removed_body(resp, fid);
+}
+
+/* The path's fid as a decimal SQL parameter; false after setting a 400. */
+static bool fid_param(struct fc_http_req *req, struct fc_http_resp *resp, const char *what,
+                      uint64_t *fid, char f[24])
+{
+    if (!fc_api_parse_fid(resp, what, req->param[0], fid))
+        return false;
+    snprintf(f, 24, "%llu", (unsigned long long)*fid);
+    return true;
+}
+
+/* Marks a target pending again and queues it (a failed job comes back);
+ * the pending mark goes first, so a lost queue entry is re-derived from it. */
+static void queue_again(struct fc_http_req *req, struct fc_http_resp *resp, const char *what,
+                        const char *returning)
+{
+    uint64_t fid;
+    char f[24], sql[512];
+    if (!fid_param(req, resp, what, &fid, f))
+        return;
+    snprintf(sql, sizeof(sql),
+             "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, last_error = NULL "
+             "WHERE fid = $1 RETURNING %s::text", returning);
+    const char *p[] = {f};
+    json_query(req, resp, sql, 1, p, 202, "not a target");
+    if (resp->status == 202) {
+        struct fc_diag d;
+        fc_jobq_retry(req->api->jobq, fid, &d);
+        enqueue(req->api, fid);
+    }
 }
 
 void fc_api_admin_target_backfill(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    uint64_t fid;
-    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
-        return;
-    char f[24];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    const char *p[] = {f};
-    /* the pending mark first: a lost queue entry is re-derived from it */
-    json_query(req, resp,
-               "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, last_error = NULL "
-               "WHERE fid = $1 RETURNING json_build_object('fid', fid, 'queued', true)::text",
-               1, p, 202, "not a target");
-    if (resp->status == 202) {
-        struct fc_diag d;
-        fc_jobq_retry(req->api->jobq, fid, &d); /* a failed job comes back */
-        enqueue(req->api, fid);
-    }
+    queue_again(req, resp, "fid", "json_build_object('fid', fid, 'queued', true)");
 }
 
 void fc_api_admin_target_stats(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     uint64_t fid;
-    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
-        return;
     char f[24];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    if (!fid_param(req, resp, "fid", &fid, f))
+        return;
     const char *p[] = {f};
     json_query(req, resp,
                "SELECT json_build_object('fid', t.fid, 'root', t.is_root, 'source', t.source, "
@@ -455,27 +484,10 @@ void fc_api_admin_client_add(struct fc_http_req *req, struct fc_http_resp *resp)
 void fc_api_admin_client_delete(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     uint64_t fid;
-    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
+    if (!remove_fid(req, resp, fc_clients_remove, "a client app", &fid))
         return;
-    struct fc_db *db = take_db(req, resp);
-    if (!db)
-        return;
-    struct fc_diag diag;
-    bool removed = false;
-    enum fc_err err = fc_clients_remove(db, fid, &removed, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        db_failed(req, resp, &diag);
-        return;
-    }
-    if (!removed) {
-        fc_http_error(resp, 404, "not_found", "fid %llu is not a client app", (unsigned long long)fid);
-        return;
-    }
     state_remove(req->api->clients, fid);
-    char b[96];
-    int n = snprintf(b, sizeof(b), "{\"fid\":%llu,\"removed\":true}", (unsigned long long)fid);
-    fc_http_json(resp, 200, b, (size_t)n);
+    removed_body(resp, fid);
 }
 
 /* ---- jobs ---- */
@@ -527,22 +539,9 @@ void fc_api_admin_jobs_backfill(struct fc_http_req *req, struct fc_http_resp *re
 
 void fc_api_admin_job_retry(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    uint64_t fid; /* a job's id is its fid: one backfill job per account */
-    if (!fc_api_parse_fid(resp, "job id", req->param[0], &fid))
-        return;
-    char f[24];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    const char *p[] = {f};
-    json_query(req, resp,
-               "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, last_error = NULL "
-               "WHERE fid = $1 RETURNING json_build_object('id', fid::text, 'fid', fid, "
-               "'queued', true)::text",
-               1, p, 202, "no job for that id (not a target)");
-    if (resp->status == 202) {
-        struct fc_diag d;
-        fc_jobq_retry(req->api->jobq, fid, &d);
-        enqueue(req->api, fid);
-    }
+    /* a job's id is its fid: one backfill job per account */
+    queue_again(req, resp, "job id",
+                "json_build_object('id', fid::text, 'fid', fid, 'queued', true)");
 }
 
 /* ---- status ---- */

@@ -56,6 +56,30 @@ static bool qfill(void *arg, struct fc_cache_value *v)
     return ok;
 }
 
+/* The arguments of a keyset-paginated list of one account, as SQL text
+ * parameters; false after setting a 400. */
+struct list_args {
+    char fid[24], limit[8], ts[40], hash[48];
+};
+
+static bool list_args(struct fc_http_req *req, struct fc_http_resp *resp, struct list_args *a)
+{
+    uint64_t fid;
+    int limit;
+    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid) ||
+        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
+        !fc_api_keyset_cursor(req, resp, a->ts, a->hash))
+        return false;
+    snprintf(a->fid, sizeof(a->fid), "%llu", (unsigned long long)fid);
+    snprintf(a->limit, sizeof(a->limit), "%d", limit);
+    return true;
+}
+
+static void list_key(const char *kind, const struct list_args *a, char *key, size_t size)
+{
+    snprintf(key, size, "%s:%s:%s:%s:%s", kind, a->fid, a->limit, a->ts, a->hash);
+}
+
 /* ---- feed ---- */
 
 /* Two statements on one connection: the followed accounts, then their
@@ -143,18 +167,12 @@ failed:
 
 void fc_api_feed(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    uint64_t fid;
-    int limit;
-    char ts[40], hash[48];
-    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid) ||
-        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !fc_api_keyset_cursor(req, resp, ts, hash))
+    struct list_args a;
+    char key[160];
+    if (!list_args(req, resp, &a))
         return;
-    char f[24], l[8], key[160];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    snprintf(l, sizeof(l), "%d", limit);
-    snprintf(key, sizeof(key), "feed:%s:%s:%s:%s", f, l, ts, hash);
-    struct feed_fill ff = {req, f, *ts ? ts : NULL, *ts ? hash : NULL, l};
+    list_key("feed", &a, key, sizeof(key));
+    struct feed_fill ff = {req, a.fid, *a.ts ? a.ts : NULL, *a.ts ? a.hash : NULL, a.limit};
     fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, feed_fill, &ff);
 }
 
@@ -311,23 +329,23 @@ static const char user_casts_sql[] =
     "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1) OR EXISTS (SELECT 1 FROM users "
     "WHERE fid = $1)";
 
+static void account_list(struct fc_http_req *req, struct fc_http_resp *resp, const char *kind,
+                         const char *sql, int ttl_s)
+{
+    struct list_args a;
+    char key[160];
+    if (!list_args(req, resp, &a))
+        return;
+    list_key(kind, &a, key, sizeof(key));
+    struct qfill q = {.req = req, .sql = sql, .n = 4,
+                      .params = {a.fid, *a.ts ? a.ts : NULL, *a.ts ? a.hash : NULL, a.limit}};
+    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", a.fid);
+    fc_api_cached(req, resp, key, ttl_s, qfill, &q);
+}
+
 void fc_api_user_casts(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    uint64_t fid;
-    int limit;
-    char ts[40], hash[48];
-    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid) ||
-        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !fc_api_keyset_cursor(req, resp, ts, hash))
-        return;
-    char f[24], l[8], key[160];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    snprintf(l, sizeof(l), "%d", limit);
-    snprintf(key, sizeof(key), "ucasts:%s:%s:%s:%s", f, l, ts, hash);
-    struct qfill q = {.req = req, .sql = user_casts_sql, .n = 4,
-                      .params = {f, *ts ? ts : NULL, *ts ? hash : NULL, l}};
-    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", f);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, qfill, &q);
+    account_list(req, resp, "ucasts", user_casts_sql, req->api->cfg->api_cache_feed_ttl_s);
 }
 
 /* followers (who follows $1) and following (whom $1 follows): the newest
@@ -350,34 +368,16 @@ void fc_api_user_casts(struct fc_http_req *req, struct fc_http_resp *resp)
     "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1) OR EXISTS (SELECT 1 FROM users "         \
     "WHERE fid = $1)"
 
-static void follow_list(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql,
-                        const char *kind)
-{
-    uint64_t fid;
-    int limit;
-    char ts[40], hash[48];
-    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid) ||
-        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !fc_api_keyset_cursor(req, resp, ts, hash))
-        return;
-    char f[24], l[8], key[160];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    snprintf(l, sizeof(l), "%d", limit);
-    snprintf(key, sizeof(key), "%s:%s:%s:%s:%s", kind, f, l, ts, hash);
-    struct qfill q = {.req = req, .sql = sql, .n = 4,
-                      .params = {f, *ts ? ts : NULL, *ts ? hash : NULL, l}};
-    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", f);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
-}
-
 void fc_api_user_followers(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    follow_list(req, resp, FOLLOW_SQL("target_fid", "fid"), "followers");
+    account_list(req, resp, "followers", FOLLOW_SQL("target_fid", "fid"),
+                 req->api->cfg->api_cache_profile_ttl_s);
 }
 
 void fc_api_user_following(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    follow_list(req, resp, FOLLOW_SQL("fid", "target_fid"), "following");
+    account_list(req, resp, "following", FOLLOW_SQL("fid", "target_fid"),
+                 req->api->cfg->api_cache_profile_ttl_s);
 }
 
 /* ---- search and trending ---- */
