@@ -206,7 +206,9 @@ static void cast_lookup(struct fc_http_req *req, struct fc_http_resp *resp, cons
 {
     char key[128];
     snprintf(key, sizeof(key), "cast:%s", lo);
-    struct qfill q = {.req = req, .sql = cast_sql, .n = 2, .params = {lo, hi}};
+    /* a prefix's answer changes when any new cast shares it: depend on all */
+    struct qfill q = {.req = req, .sql = cast_sql, .n = 2, .params = {lo, hi},
+                      .all = strlen(lo) < 40};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
     fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
 }
