@@ -23,7 +23,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: hubsim [options]          serve the hub HTTP API\n"
-        "       hubsim truth [options]    print the expected indexer state as JSON\n\n"
+        "       hubsim truth [options]    print the expected indexer state as JSON\n"
+        "       hubsim busiest --count N [--fids F] [--seed S]   the N busiest accounts\n\n"
         "  --flavour snapchain|hubble   API dialect (default snapchain)\n"
         "  --port P                     listen port (default 3381 / 2281; 0 = any free port)\n"
         "  --bind ADDR                  listen address (default 127.0.0.1)\n"
@@ -78,6 +79,41 @@ static bool parse_duration(const char *s, uint64_t *out)
     return *out <= 365ull * 86400;
 }
 
+struct fid_size {
+    uint64_t fid, messages;
+};
+
+static int by_size_desc(const void *a, const void *b)
+{
+    const struct fid_size *x = a, *y = b;
+    if (x->messages != y->messages)
+        return x->messages < y->messages ? 1 : -1;
+    return (x->fid > y->fid) - (x->fid < y->fid);
+}
+
+/* `hubsim busiest`: the n accounts with the most messages, comma-separated
+ * (benchmarks pick realistic heavy accounts with it). */
+static void print_busiest(const struct sim_params *p, uint64_t n)
+{
+    struct fid_size *all = calloc(p->n_fids, sizeof(*all));
+    for (uint64_t f = 1; f <= p->n_fids; f++) {
+        all[f - 1].fid = f;
+        for (unsigned k = K_CAST; k <= K_VERIF; k++)
+            all[f - 1].messages += sim_count(p, f, (enum sim_kind)k);
+    }
+    qsort(all, p->n_fids, sizeof(*all), by_size_desc);
+    uint64_t total = 0;
+    for (uint64_t i = 0; i < n && i < p->n_fids; i++) {
+        printf("%s%llu", i ? "," : "", (unsigned long long)all[i].fid);
+        total += all[i].messages;
+    }
+    printf("\n");
+    fprintf(stderr, "hubsim: the %llu busiest of %llu accounts hold about %llu messages\n",
+            (unsigned long long)(n < p->n_fids ? n : p->n_fids), (unsigned long long)p->n_fids,
+            (unsigned long long)total);
+    free(all);
+}
+
 int main(int argc, char **argv)
 {
     struct sim_params p = {.seed = 1, .n_fids = 1000, .shards = 2, .flavour = SIM_SNAPCHAIN};
@@ -89,11 +125,15 @@ int main(int argc, char **argv)
     const char *bind = "127.0.0.1", *corpus_dir = NULL, *faults_json = NULL;
     uint64_t *roots = NULL, *clients = NULL;
     size_t n_roots = 0, n_clients = 0;
-    bool truth = false;
+    bool truth = false, busiest = false;
+    uint64_t busiest_n = 1000;
     int rc = 2, i = 1;
     struct fc_diag diag;
     if (argc > 1 && strcmp(argv[1], "truth") == 0) {
         truth = true;
+        i = 2;
+    } else if (argc > 1 && strcmp(argv[1], "busiest") == 0) {
+        busiest = true;
         i = 2;
     }
     for (; i < argc; i++) {
@@ -161,6 +201,8 @@ int main(int argc, char **argv)
             ok = parse_num(v, 0, 3, &depth);
         } else if (truth && strcmp(a, "--until-event") == 0) {
             ok = parse_num(v, 0, UINT64_MAX - 1, &until);
+        } else if (busiest && strcmp(a, "--count") == 0) {
+            ok = parse_num(v, 1, 1000000, &busiest_n);
         } else {
             fprintf(stderr, "hubsim: unknown option %s; see --help\n", a);
             goto out;
@@ -169,6 +211,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "hubsim: bad value for %s: \"%s\"\n", a, v);
             goto out;
         }
+    }
+    if (busiest) {
+        print_busiest(&p, busiest_n);
+        rc = 0;
+        goto out;
     }
     /* Events per block: the live rate, or a fixed mix for pre-generated history. */
     uint32_t per_tick = eps ? (uint32_t)((eps * tick_ms + 999) / 1000) : 20;

@@ -1850,7 +1850,11 @@ static void *tick_thread(void *arg)
     struct hubsim *hs = arg;
     struct sim_state *s = hs->o.state;
     while (!hs->stopping) {
-        sleep_ms((int)hs->o.tick_ms);
+        /* sleep in short steps so a stop never waits for a long tick */
+        for (unsigned waited = 0; waited < hs->o.tick_ms && !hs->stopping; waited += 50)
+            sleep_ms((int)(hs->o.tick_ms - waited < 50 ? hs->o.tick_ms - waited : 50));
+        if (hs->stopping)
+            break;
         pthread_mutex_lock(&s->lock);
         sim_state_advance(s, 1);
         pthread_mutex_unlock(&s->lock);
