@@ -242,11 +242,18 @@ static const struct {
     [B_REACTION_RESOLVE] = {"w_b_reaction_resolve",
         "WITH keys AS (SELECT DISTINCT u.fid, u.type, u.th, u.tu FROM unnest($1::bigint[], "
         " $2::smallint[], $3::bytea[], $4::text[]) AS u(fid, type, th, tu)), "
-        "cand AS (SELECT r.hash, row_number() OVER (PARTITION BY r.fid, r.type, r.target_hash, "
-        "  r.target_url ORDER BY r.\"timestamp\" DESC, r.is_remove DESC, r.hash DESC) AS rn "
+        /* one branch per kind of target: an OR in the join would keep
+         * PostgreSQL from using either key index */
+        "cand AS (SELECT r.hash, row_number() OVER (PARTITION BY r.fid, r.type, r.target_hash "
+        "  ORDER BY r.\"timestamp\" DESC, r.is_remove DESC, r.hash DESC) AS rn "
         " FROM reactions r JOIN keys k ON r.fid = k.fid AND r.type = k.type AND "
-        "  ((k.th IS NOT NULL AND r.target_hash = k.th) OR (k.tu IS NOT NULL AND r.target_url = k.tu)) "
-        " WHERE r.deleted_reason IS NULL OR r.deleted_reason = 'removed') "
+        "  r.target_hash = k.th WHERE k.th IS NOT NULL AND (r.deleted_reason IS NULL OR "
+        "  r.deleted_reason = 'removed') "
+        " UNION ALL SELECT r.hash, row_number() OVER (PARTITION BY r.fid, r.type, r.target_url "
+        "  ORDER BY r.\"timestamp\" DESC, r.is_remove DESC, r.hash DESC) AS rn "
+        " FROM reactions r JOIN keys k ON r.fid = k.fid AND r.type = k.type AND "
+        "  r.target_url = k.tu WHERE k.tu IS NOT NULL AND (r.deleted_reason IS NULL OR "
+        "  r.deleted_reason = 'removed')) "
         "UPDATE reactions r SET deleted_at = CASE WHEN c.rn = 1 THEN NULL ELSE coalesce(r.deleted_at, "
         " now()) END, deleted_reason = CASE WHEN c.rn = 1 THEN NULL ELSE 'removed' END "
         "FROM cand c WHERE r.hash = c.hash AND ((c.rn = 1) <> (r.deleted_at IS NULL) OR "
