@@ -1041,8 +1041,8 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
             last_events = stats.events;
             last_log = now;
         }
-        if (stats.events == before) /* caught up: poll again shortly */
-            for (int i = 0; i < 10 && !*stop; i++)
+        if (stats.events == before) /* caught up: poll again shortly (blocks come each ~1 s) */
+            for (int i = 0; i < 2 && !*stop; i++)
                 usleep(100000);
     }
     join_workers(nworkers, started, workers, threads);
