@@ -865,6 +865,21 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     enum fc_err err = fc_cursor_get(ix->db, cursor_hub, shard, &from, &found, diag);
     if (err)
         return err;
+    if (!ix->snapchain && !found) {
+        /* A Hubble hub read for the first time after another: its ids encode time, so
+         * start ten minutes before the other hub's position rather than replaying this
+         * hub's whole retention (the overlap is absorbed by idempotent writes). */
+        uint64_t other;
+        bool have;
+        if ((err = fc_cursor_latest_other(ix->db, cursor_hub, shard, &other, &have, diag)))
+            return err;
+        uint64_t margin = 600000ull << 12;
+        if (have && (other & ~0xfffull) > margin) {
+            from = (other & ~0xfffull) - margin;
+            log_info("sync", "hub %s: starting at event %llu, ten minutes before where the "
+                             "previous hub was", cursor_hub, (unsigned long long)from);
+        }
+    }
     char source[96];
     snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
     struct page_items pi = {NULL, 0, 0};
@@ -978,7 +993,19 @@ static enum fc_err sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct 
         for (unsigned s = 1; s <= ix->shards && !err; s++)
             err = follow_stream(ix, w, conn, s, -1, "snapchain", stats, diag);
     } else {
-        err = follow_stream(ix, w, conn, 0, 0, fc_hub_client_hub_name(ix->hubs, 0), stats, diag);
+        /* Hubble event ids are per hub: read from the first hub that answers, with that
+         * hub's own cursor (a hub read for the first time replays its retained events,
+         * which idempotent writes absorb). Database errors are not a hub's fault. */
+        size_t n = fc_hub_client_hub_count(ix->hubs);
+        for (size_t h = 0; h < n; h++) {
+            if (h + 1 < n && fc_hub_client_breaker_open(ix->hubs, h))
+                continue;
+            const char *name = fc_hub_client_hub_name(ix->hubs, h);
+            err = follow_stream(ix, w, conn, 0, (int)h, name, stats, diag);
+            if (!err || err == FC_ERR_DB || h + 1 == n)
+                break;
+            log_warn("sync", "hub %s: %s; reading events from the next hub", name, diag->msg);
+        }
     }
     return err;
 }

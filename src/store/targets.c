@@ -245,6 +245,23 @@ enum fc_err fc_cursor_get(struct fc_db *db, const char *hub, unsigned shard, uin
     return FC_OK;
 }
 
+enum fc_err fc_cursor_latest_other(struct fc_db *db, const char *hub, unsigned shard,
+                                   uint64_t *next, bool *found, struct fc_diag *diag)
+{
+    char s[16];
+    snprintf(s, sizeof(s), "%u", shard);
+    const char *p[] = {hub, s};
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, "SELECT max(event_id) FROM hub_cursors WHERE hub <> $1 AND "
+                               "shard = $2 HAVING max(event_id) > 0", 2, p, &r, diag);
+    if (err)
+        return err;
+    *found = PQntuples(r) == 1;
+    *next = *found ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    PQclear(r);
+    return FC_OK;
+}
+
 /* The rows an account wrote stay while they touch a target (a reply to a
  * target's cast, a reaction to one, a follow of one): the realtime rule
  * would keep exactly those. Everything else it wrote goes. $1 holds the

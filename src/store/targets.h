@@ -47,6 +47,10 @@ enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, str
 enum fc_err fc_clients_all(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag);
 
 /* Next event id to read for (hub, shard); 0 when never read. */
+/* The furthest cursor of the same shard on any other hub (Hubble fail-over
+ * starts a new hub from its time); *found false when there is none. */
+enum fc_err fc_cursor_latest_other(struct fc_db *db, const char *hub, unsigned shard,
+                                   uint64_t *next, bool *found, struct fc_diag *diag);
 enum fc_err fc_cursor_get(struct fc_db *db, const char *hub, unsigned shard, uint64_t *next,
                           bool *found, struct fc_diag *diag);
 

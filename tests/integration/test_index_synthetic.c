@@ -343,6 +343,79 @@ static void hub_faults_change_nothing(void **state)
     fct_hubsim_stop(faulty);
 }
 
+/* Hubble: event ids are per hub, so when the first hub is down the stream
+ * is read from the next one with its own cursor; the end state is the same. */
+static void hubble_stream_fails_over_to_the_next_hub(void **state)
+{
+    (void)state;
+    use_redis = false;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, "--flavour", "hubble", NULL}, &port);
+    char *want = clean_fingerprint(port);
+    char db[512], hubs[128];
+    fct_db_create("hubblefo", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:1,http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    e.vars[5] = "FCINDEX_HUBS_RETRIES=2"; /* each run gives up on the dead hub quickly */
+    index_fully(&e);
+    char *got = fingerprint(db);
+    assert_string_equal(got, want);
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM hub_cursors WHERE hub = "
+                               "'http://127.0.0.1:%d'", port);
+    char *cursors = fct_sql_value(db, sql);
+    assert_string_equal(cursors, "1"); /* the cursor is the live hub's own */
+    free(cursors);
+    free(got);
+    free(want);
+    fct_db_drop(db);
+    fct_hubsim_stop(pid);
+}
+
+static long events_read(struct env *e)
+{
+    const char *argv[] = {fct_fcindex_bin(), "sync", "--until-head", NULL};
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(fct_run(argv, e->vars, &out), 0);
+    const char *p = strstr(out.data, " pages, ");
+    long n = p ? atol(p + strlen(" pages, ")) : -1;
+    fc_buf_cleanup(&out);
+    return n;
+}
+
+/* A Hubble hub never read before starts from the previous hub's position
+ * (minus ten minutes), not from the start of its retention. */
+static void hubble_next_hub_starts_near_the_previous_position(void **state)
+{
+    (void)state;
+    use_redis = false;
+    const char *net[] = {"--seed", "5", "--fids", "300", "--history-ticks", "1800", "--flavour",
+                         "hubble", NULL};
+    int pa, pb;
+    int a = fct_hubsim_start(net, &pa), b = fct_hubsim_start(net, &pb);
+    char db[512], hubs[128];
+    fct_db_create("hubblenext", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d,http://127.0.0.1:%d", pa, pb);
+    struct env e;
+    env_init(&e, db, hubs);
+    e.vars[5] = "FCINDEX_HUBS_RETRIES=2";
+    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    long first = events_read(&e); /* from hub a, all 30 minutes */
+    fct_hubsim_stop(a);
+    long second = events_read(&e); /* hub a is down: hub b, from a's position - 10 min */
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM hub_cursors WHERE hub = "
+                               "'http://127.0.0.1:%d' AND event_id > 0", pb);
+    char *cursors = fct_sql_value(db, sql);
+    assert_string_equal(cursors, "1");
+    free(cursors);
+    if (!(first > 0 && second > 0 && second < first / 2))
+        fail_msg("events read: %ld from the first hub, %ld from the second", first, second);
+    fct_db_drop(db);
+    fct_hubsim_stop(b);
+}
+
 /* Two indexer processes sharing Redis and PostgreSQL end in the state of one. */
 static void two_processes_share_the_work(void **state)
 {
@@ -426,6 +499,8 @@ int main(void)
         cmocka_unit_test(database_equals_truth),
         cmocka_unit_test(crash_anywhere_then_finish),
         cmocka_unit_test(hub_faults_change_nothing),
+        cmocka_unit_test(hubble_stream_fails_over_to_the_next_hub),
+        cmocka_unit_test(hubble_next_hub_starts_near_the_previous_position),
         cmocka_unit_test(retention_gap_resyncs_every_target),
         cmocka_unit_test(two_processes_share_the_work),
     };
