@@ -111,10 +111,17 @@ void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
                          "fcindex_events_applied_total %llu\n"
                          "# TYPE fcindex_backfill_messages_total counter\n"
                          "fcindex_backfill_messages_total %llu\n"
+                         "# HELP fcindex_retention_resyncs_total Cursors older than the hub's "
+                         "retention (every target re-synced).\n"
+                         "# TYPE fcindex_retention_resyncs_total counter\n"
+                         "fcindex_retention_resyncs_total %llu\n"
+                         "# TYPE fcindex_block_rereads_total counter\n"
+                         "fcindex_block_rereads_total %llu\n"
                          "# HELP fcindex_sync_lag_seconds How long the follower has been behind "
                          "the stream head (0 at the head).\n# TYPE fcindex_sync_lag_seconds gauge\n",
                       (unsigned long long)m.events_read, (unsigned long long)m.events_applied,
-                      (unsigned long long)m.backfill_messages);
+                      (unsigned long long)m.backfill_messages,
+                      (unsigned long long)m.retention_resyncs, (unsigned long long)m.block_rereads);
         for (unsigned i = 0; i < m.n_streams; i++)
             fc_buf_printf(o, "fcindex_sync_lag_seconds{shard=\"%u\"} %.3f\n", m.stream[i].shard,
                           m.stream[i].lag_s);

@@ -81,6 +81,7 @@ struct fc_indexer {
     void *on_change_arg;
     /* figures for /metrics, read from other threads */
     _Atomic uint64_t m_events_read, m_events_applied, m_dead_letters, m_backfill_messages;
+    _Atomic uint64_t m_retention_resyncs, m_block_rereads;
     _Atomic uint64_t m_cursor[FC_INDEXER_MAX_STREAMS];
     _Atomic int64_t m_behind_since_ms[FC_INDEXER_MAX_STREAMS]; /* 0: at the head */
 };
@@ -914,6 +915,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                 if ((err = fc_db_exec(ix->db, "UPDATE targets SET last_synced_at = NULL", diag)))
                     break;
                 stats->retention_resyncs++;
+                ix->m_retention_resyncs++;
             }
             check_retention = false;
             uint64_t bad = incomplete_block(&pi, from);
@@ -921,6 +923,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                 /* a block lost events in transit: read it again from its start */
                 rereads++;
                 stats->block_rereads++;
+                ix->m_block_rereads++;
                 log_warn("sync", "shard %u block %llu is incomplete; reading it again", shard,
                          (unsigned long long)bad);
                 if (fc_snapchain_first_event_id(bad) >= from)
@@ -1125,6 +1128,8 @@ void fc_indexer_metrics(struct fc_indexer *ix, struct fc_indexer_metrics *m)
     m->events_applied = ix->m_events_applied;
     m->dead_letters = ix->m_dead_letters;
     m->backfill_messages = ix->m_backfill_messages;
+    m->retention_resyncs = ix->m_retention_resyncs;
+    m->block_rereads = ix->m_block_rereads;
     m->snapchain = ix->snapchain;
     m->n_streams = ix->snapchain ? ix->shards : 1;
     if (m->n_streams > FC_INDEXER_MAX_STREAMS - 1)

@@ -77,6 +77,8 @@ void fc_indexer_enqueue(struct fc_indexer *ix, uint64_t fid);
 /* Running totals for /metrics; safe to call from any thread. */
 struct fc_indexer_metrics {
     uint64_t events_read, events_applied, dead_letters, backfill_messages;
+    uint64_t retention_resyncs; /* cursors found older than the hub's retention */
+    uint64_t block_rereads;     /* Snapchain blocks read again after missing events */
     bool snapchain;
     unsigned n_streams;
     struct {

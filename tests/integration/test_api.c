@@ -1193,6 +1193,7 @@ static void serve_all_roles(void **state)
     call(&s, "GET", "/metrics", "/metrics", NULL, NULL, &h);
     assert_int_equal(h.status, 200);
     assert_non_null(strstr(h.body.data, "fcindex_events_applied_total"));
+    assert_non_null(strstr(h.body.data, "fcindex_retention_resyncs_total 0"));
     assert_non_null(strstr(h.body.data, "fcindex_sync_lag_seconds{shard=\"1\"}"));
     assert_non_null(strstr(h.body.data, "fcindex_hub_requests_total{hub="));
     assert_non_null(strstr(h.body.data, "fcindex_backfill_jobs{state=\"failed\"}"));
