@@ -147,6 +147,28 @@ static enum fc_err load_sets(struct fc_indexer *ix, struct fc_diag *diag)
     return err;
 }
 
+/* A stored Snapchain cursor far beyond the hub's newest block means the hub
+ * was reset or is another network: nothing would be read until the hub
+ * catches up, so say so loudly at start. (A hub merely lagging behind others
+ * is a few blocks behind, hence the margin.) */
+static void warn_cursors_ahead(struct fc_indexer *ix, const struct fc_hub_info *info)
+{
+    for (unsigned s = 1; info->snapchain && s <= info->num_shards && s < 64; s++) {
+        uint64_t next;
+        bool found;
+        struct fc_diag d;
+        if (fc_cursor_get(ix->db, "snapchain", s, &next, &found, &d) || !found)
+            continue;
+        uint64_t block = fc_snapchain_event_block(next);
+        if (block > info->max_height[s] + 100)
+            log_error("sync", "shard %u: the stored cursor is at block %llu but the hub's newest "
+                              "block is %llu: the hub was reset or serves another network; no "
+                              "events will be read until it passes that block (delete the "
+                              "shard's row in hub_cursors to start over)", s,
+                      (unsigned long long)block, (unsigned long long)info->max_height[s]);
+    }
+}
+
 enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
                            struct fc_diag *diag)
 {
@@ -201,6 +223,7 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
         if (!err) {
             ix->snapchain = info.snapchain;
             ix->shards = info.snapchain ? info.num_shards : 1;
+            warn_cursors_ahead(ix, &info);
         }
     }
     if (err) {

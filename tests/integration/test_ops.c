@@ -56,6 +56,14 @@ static void health_and_jobs(void **state)
     const char *missing[] = {fct_fcindex_bin(), "jobs", "retry", "999", NULL};
     fc_buf_reset(&out);
     assert_int_equal(fct_run(missing, env, &out), 1);
+    /* a stored cursor far beyond the hub's newest block is reported at start */
+    free(fct_sql_value(db, "INSERT INTO hub_cursors (hub, shard, event_id) VALUES ('snapchain', 1, "
+                           "9000000::bigint << 14)"));
+    const char *sync[] = {fct_fcindex_bin(), "sync", "--until-head", NULL};
+    fc_buf_reset(&out);
+    assert_int_equal(fct_run(sync, env, &out), 0);
+    assert_non_null(strstr(out.data, "shard 1: the stored cursor is at block 9000000"));
+    assert_non_null(strstr(out.data, "the hub was reset or serves another network"));
     fc_buf_cleanup(&out);
     fct_db_drop(db);
     fct_hubsim_stop(pid);
