@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "fc/bytes.h"
 #include "core/log.h"
 
 #define PAGE_DEFAULT 25
@@ -402,8 +403,9 @@ void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     const char *qs = fc_http_arg(req, "q");
     int limit, offset;
-    if (!qs || !*qs || strlen(qs) > 256) {
-        fc_http_error(resp, 400, "invalid_query", "q: a search text of 1 to 256 bytes is required");
+    if (!qs || !*qs || strlen(qs) > 256 || !fc_utf8_valid(qs, strlen(qs))) {
+        fc_http_error(resp, 400, "invalid_query",
+                      "q: a search text of 1 to 256 bytes of UTF-8 is required");
         return;
     }
     if (!fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||

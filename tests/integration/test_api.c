@@ -583,6 +583,7 @@ static void bad_inputs_get_json_errors(void **state)
         {"GET", "/v1/casts/:hash/replies", "/v1/casts/0x1234567812345678123456781234567812345678"
                                            "/replies?cursor=-1", 400, "invalid_cursor"},
         {"GET", "/v1/search/casts", "/v1/search/casts", 400, "invalid_query"},
+        {"GET", "/v1/search/casts", "/v1/search/casts?q=%ff%fe", 400, "invalid_query"},
         {"GET", "/v1/search/casts", "/v1/search/casts?q=a&cursor=99999999", 400, "invalid_cursor"},
         {"GET", "/v1/trending", "/v1/trending?window=2h", 400, "invalid_window"},
         {"GET", "/v1/users/by-username/:name", "/v1/users/by-username/no%20spaces", 400,
@@ -597,6 +598,24 @@ static void bad_inputs_get_json_errors(void **state)
         expect_error(&s, cases[i].method, cases[i].route, cases[i].path, NULL,
                      strcmp(cases[i].method, "POST") == 0 ? "{}" : NULL, cases[i].status,
                      cases[i].code);
+    /* odd but well-formed values are answered, never with a 5xx */
+    static const char *const odd[] = {
+        "/v1/feed/2079?cursor=999999999999999999:0bde2f2414fae73811ea557a3fe7ac6a6e7404d1",
+        "/v1/feed/2079?cursor=0:0000000000000000000000000000000000000000",
+        "/v1/search/casts?q=%27%22%26%7C%21%3A%2A%28%29",
+        "/v1/search/casts?q=a%00b",
+        "/v1/users/by-username/%00",
+        "/v1/users/9223372036854775807",
+        "/v1/casts/0xffffffffffffffffffffffffffffffffffffffff",
+        "/v1/trending?window=7d&limit=100&cursor=10000",
+        "/v1/users/2079/casts?cursor=1:ffffffffffffffffffffffffffffffffffffffff&limit=100"};
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        struct fct_http h;
+        call(&s, "GET", NULL, odd[i], NULL, NULL, &h);
+        if (h.status < 200 || h.status >= 500)
+            fail_msg("GET %s: %ld %s", odd[i], h.status, h.body.data);
+        fct_http_cleanup(&h);
+    }
     /* an over-long URL, and an oversized body */
     char *longpath = fc_xmalloc(5000);
     snprintf(longpath, 5000, "/v1/users/");
