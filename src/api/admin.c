@@ -661,6 +661,13 @@ void fc_api_login(struct fc_http_req *req, struct fc_http_resp *resp)
 
 void fc_api_logout(struct fc_http_req *req, struct fc_http_resp *resp)
 {
+    /* the token itself stops working, not only the cookie */
+    struct fc_diag d;
+    if (fc_revoked_add(req->api->revoked, req->session_id, req->session_exp, &d)) {
+        fc_http_add_header(resp, "Retry-After", "1");
+        fc_http_error(resp, 503, "unavailable", "cannot end the session right now; retry");
+        return;
+    }
     fc_http_add_header(resp, "Set-Cookie",
                        req->api->cfg->cookie_secure
                            ? "token=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0"
@@ -675,8 +682,7 @@ void fc_api_session(struct fc_http_req *req, struct fc_http_resp *resp)
         fc_http_error(resp, 401, "unauthorized", "no session");
         return;
     }
-    /* the server already verified it; read its expiry again for the reply */
-    fc_buf_reset(&resp->body);
-    session_body(req->api, token, req->subject, 0, &resp->body);
+    fc_buf_reset(&resp->body); /* the server already verified it */
+    session_body(req->api, token, req->subject, req->session_exp, &resp->body);
     resp->status = 200;
 }

@@ -95,7 +95,11 @@ void fc_auth_issue(const struct fc_auth *a, const char *sub, int64_t now_s, stru
     struct fc_buf payload = FC_BUF_INIT;
     fc_buf_puts(&payload, "{\"sub\":");
     fc_buf_json_str(&payload, sub, strlen(sub));
-    fc_buf_printf(&payload, ",\"iat\":%lld,\"exp\":%lld}", (long long)now_s,
+    unsigned char id[16];
+    char jti[33];
+    randombytes_buf(id, sizeof(id));
+    sodium_bin2hex(jti, sizeof(jti), id, sizeof(id));
+    fc_buf_printf(&payload, ",\"jti\":\"%s\",\"iat\":%lld,\"exp\":%lld}", jti, (long long)now_s,
                   (long long)(now_s + a->ttl_s));
     size_t start = out->len;
     fc_buf_puts(out, jwt_header);
@@ -112,8 +116,8 @@ void fc_auth_issue(const struct fc_auth *a, const char *sub, int64_t now_s, stru
     fc_buf_cleanup(&payload);
 }
 
-enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t now_s, char *sub,
-                           size_t sub_size, struct fc_diag *diag)
+enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t now_s,
+                           struct fc_auth_claims *claims, struct fc_diag *diag)
 {
     size_t len = strlen(token);
     if (len > 2048)
@@ -145,18 +149,24 @@ enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t n
     payload[plen] = '\0';
     yajl_val v = yajl_tree_parse(payload, NULL, 0);
     const char *psub[] = {"sub", NULL}, *pexp[] = {"exp", NULL}, *piat[] = {"iat", NULL};
+    const char *pjti[] = {"jti", NULL};
+    yajl_val vj = v ? yajl_tree_get(v, pjti, yajl_t_string) : NULL;
     yajl_val vs = v ? yajl_tree_get(v, psub, yajl_t_string) : NULL;
     yajl_val ve = v ? yajl_tree_get(v, pexp, yajl_t_number) : NULL;
     yajl_val vi = v ? yajl_tree_get(v, piat, yajl_t_number) : NULL;
     enum fc_err err = FC_OK;
-    if (!vs || !ve || !vi || !YAJL_IS_INTEGER(ve) || !YAJL_IS_INTEGER(vi))
-        err = fc_diag_set(diag, FC_ERR_INVALID, "token payload lacks sub, iat or exp");
+    if (!vs || !ve || !vi || !vj || !YAJL_IS_INTEGER(ve) || !YAJL_IS_INTEGER(vi) ||
+        strlen(vj->u.string) >= sizeof(claims->jti) || strlen(vs->u.string) >= sizeof(claims->sub))
+        err = fc_diag_set(diag, FC_ERR_INVALID, "token payload lacks sub, jti, iat or exp");
     else if (YAJL_GET_INTEGER(ve) <= now_s)
         err = fc_diag_set(diag, FC_ERR_INVALID, "token expired");
     else if (YAJL_GET_INTEGER(vi) > now_s + 60)
         err = fc_diag_set(diag, FC_ERR_INVALID, "token issued in the future");
-    else
-        snprintf(sub, sub_size, "%s", YAJL_GET_STRING(vs));
+    else {
+        snprintf(claims->sub, sizeof(claims->sub), "%s", vs->u.string);
+        snprintf(claims->jti, sizeof(claims->jti), "%s", vj->u.string);
+        claims->exp = YAJL_GET_INTEGER(ve);
+    }
     yajl_tree_free(v);
     return err;
 }

@@ -24,14 +24,21 @@ void fc_auth_free(struct fc_auth *a);
 /* Constant-time check of a login password. */
 bool fc_auth_check_password(const struct fc_auth *a, const char *password);
 
-/* Issues a token for sub valid from now_s for the configured TTL. */
+/* Issues a token for sub valid from now_s for the configured TTL, with a
+ * random id. */
 void fc_auth_issue(const struct fc_auth *a, const char *sub, int64_t now_s, struct fc_buf *out);
 int fc_auth_ttl(const struct fc_auth *a);
 
-/* Checks token at now_s; on success copies its subject. FC_ERR_INVALID with
- * the reason (malformed, wrong header, bad signature, expired). */
-enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t now_s, char *sub,
-                           size_t sub_size, struct fc_diag *diag);
+struct fc_auth_claims {
+    char sub[64];
+    char jti[40]; /* the token's id (logout ends it before exp) */
+    int64_t exp;
+};
+
+/* Checks token at now_s; on success fills claims. FC_ERR_INVALID with the
+ * reason (malformed, wrong header, bad signature, expired). */
+enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t now_s,
+                           struct fc_auth_claims *claims, struct fc_diag *diag);
 
 /* The CSRF token bound to a session token (hex of an HMAC of it). */
 void fc_auth_csrf(const struct fc_auth *a, const char *token, char out[65]);

@@ -25,7 +25,9 @@ struct fc_http_req {
     const char *param[FC_HTTP_MAX_PARAMS]; /* :name segments of the route, in order */
     size_t n_param;
     struct fc_api *api;
-    char subject[64];      /* admin routes: the JWT subject once checked */
+    char subject[64];      /* admin routes: the session's subject, id and expiry once checked */
+    char session_id[40];
+    int64_t session_exp;
 };
 
 struct fc_http_resp {

@@ -17,6 +17,7 @@
 #include "state/fidset.h"
 #include "state/jobq.h"
 #include "state/ratelimit.h"
+#include "state/revoked.h"
 #include "store/pool.h"
 
 enum route_class { CLASS_PUBLIC, CLASS_SEARCH, CLASS_ADMIN, CLASS_LOGIN, CLASS_OPS };
@@ -39,6 +40,7 @@ struct fc_api {
     struct fc_pool *pool;
     struct fc_cache *cache;
     struct fc_ratelimit *rl;
+    struct fc_revoked *revoked; /* sessions ended by logout */
     struct fc_auth *auth;
     struct fc_fidset *targets, *roots, *clients;
     struct fc_jobq *jobq;

@@ -231,11 +231,26 @@ static bool check_admin(struct fc_api *api, struct fc_http_req *req, struct fc_h
         return false;
     }
     struct fc_diag diag;
-    if (fc_auth_verify(api->auth, token, fc_now_unix_ms() / 1000, req->subject,
-                       sizeof(req->subject), &diag)) {
+    struct fc_auth_claims claims;
+    if (fc_auth_verify(api->auth, token, fc_now_unix_ms() / 1000, &claims, &diag)) {
         fc_http_error(resp, 403, "forbidden", "invalid session: %s", diag.msg);
         return false;
     }
+    bool ended = false;
+    if (fc_revoked_has(api->revoked, claims.jti, &ended, &diag)) {
+        /* fail closed: a logout must not be undone by a Redis outage */
+        log_warn("auth", "cannot check ended sessions: %s", diag.msg);
+        fc_http_add_header(resp, "Retry-After", "1");
+        fc_http_error(resp, 503, "unavailable", "sessions cannot be checked right now; retry");
+        return false;
+    }
+    if (ended) {
+        fc_http_error(resp, 403, "forbidden", "invalid session: logged out");
+        return false;
+    }
+    snprintf(req->subject, sizeof(req->subject), "%s", claims.sub);
+    snprintf(req->session_id, sizeof(req->session_id), "%s", claims.jti);
+    req->session_exp = claims.exp;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
         const char *given = fc_http_header(req, "X-CSRF-Token");
         char want[65];
@@ -606,6 +621,10 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
         err = fc_ratelimit_open_redis(cfg->redis_url, cfg->redis_prefix, &api->rl, diag);
     else if (!err)
         api->rl = fc_ratelimit_new_embedded();
+    if (!err && *cfg->redis_url)
+        err = fc_revoked_open_redis(cfg->redis_url, cfg->redis_prefix, &api->revoked, diag);
+    else if (!err)
+        api->revoked = fc_revoked_new_embedded();
     /* another process's commits arrive through Redis; our own indexer's
      * commits invalidate directly (see cmd serve) */
     if (!err && *cfg->redis_url)
@@ -654,6 +673,7 @@ void fc_api_stop(struct fc_api *api)
         fc_jobq_free(api->jobq);
     }
     fc_ratelimit_free(api->rl);
+    fc_revoked_free(api->revoked);
     fc_auth_free(api->auth);
     fc_cache_free(api->cache);
     fc_pool_free(api->pool);

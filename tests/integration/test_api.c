@@ -765,6 +765,9 @@ static void auth_flows(void **state)
     assert_non_null(strstr(set, "token=;"));
     assert_non_null(strstr(set, "Max-Age=0"));
     fct_http_cleanup(&h);
+    /* and the token itself no longer works, even if it was copied */
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){cookie, NULL},
+                 NULL, 403, "forbidden");
     free(token);
 
     /* brute force: the login class allows 5 a minute per address; two were
@@ -1301,6 +1304,18 @@ static void admin_changes_reach_redis_sets(void **state)
     call(&s, "DELETE", "/admin/client-targets/:fid", "/admin/client-targets/616161", h, NULL, &r);
     fct_http_cleanup(&r);
     assert_false(fc_fidset_has(clients, 616161));
+    /* logging out on one process ends the session on every process */
+    struct server other;
+    server_start(&other, (const char *[]){e3, e4, NULL});
+    const char *just_cookie[] = {cookie, NULL};
+    call(&other, "GET", "/admin/jobs", "/admin/jobs", just_cookie, NULL, &r);
+    assert_int_equal(r.status, 200);
+    fct_http_cleanup(&r);
+    call(&s, "POST", "/auth/logout", "/auth/logout", h, "", &r);
+    assert_int_equal(r.status, 200);
+    fct_http_cleanup(&r);
+    expect_error(&other, "GET", "/admin/jobs", "/admin/jobs", just_cookie, NULL, 403, "forbidden");
+    server_stop(&other);
     free(token);
     fc_fidset_free(targets);
     fc_fidset_free(roots);
