@@ -50,8 +50,8 @@ struct fc_api {
     char **labels; /* metrics label set per route */
     void *daemon; /* struct MHD_Daemon * */
     unsigned port;
-    char **cors;
-    size_t n_cors;
+    char **cors, **proxies;
+    size_t n_cors, n_proxies;
     int64_t started_ms;
     atomic_ulong request_seq;
     uint64_t id_salt;

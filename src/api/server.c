@@ -266,6 +266,75 @@ static bool check_admin(struct fc_api *api, struct fc_http_req *req, struct fc_h
     return true;
 }
 
+/* Splits a comma-separated option into a new array of strings. */
+static void split_list(const char *s, char ***out, size_t *n_out)
+{
+    while (s && *s) {
+        while (*s == ' ' || *s == ',')
+            s++;
+        size_t n = strcspn(s, ", ");
+        if (n) {
+            *out = fc_xrealloc(*out, (*n_out + 1) * sizeof(char *));
+            (*out)[*n_out] = fc_xmalloc(n + 1);
+            memcpy((*out)[*n_out], s, n);
+            (*out)[(*n_out)++][n] = '\0';
+        }
+        s += n;
+    }
+}
+
+static void free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+static bool in_list(char *const *list, size_t n, const char *s, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
+            return true;
+    return false;
+}
+
+/* Behind a trusted proxy the client is the rightmost X-Forwarded-For entry
+ * that is not itself a trusted proxy (entries further left are whatever the
+ * client claimed). */
+static void forwarded_client(const struct fc_api *api, const struct fc_http_req *req, char *ip,
+                             size_t ip_size)
+{
+    if (!api->n_proxies || !in_list(api->proxies, api->n_proxies, ip, strlen(ip)))
+        return;
+    const char *xff = fc_http_header(req, "X-Forwarded-For");
+    if (!xff)
+        return;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        const char *a = start, *b = end;
+        while (a < b && *a == ' ')
+            a++;
+        while (b > a && b[-1] == ' ')
+            b--;
+        size_t len = (size_t)(b - a);
+        if (len && len < ip_size && !in_list(api->proxies, api->n_proxies, a, len)) {
+            bool plausible = true; /* addresses only: digits, hex, '.', ':' */
+            for (const char *c = a; c < b && plausible; c++)
+                plausible = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
+                            (*c >= 'A' && *c <= 'F') || *c == '.' || *c == ':';
+            if (plausible) {
+                memcpy(ip, a, len);
+                ip[len] = '\0';
+            }
+            return;
+        }
+        end = start > xff ? start - 1 : xff;
+    }
+}
+
 /* ---- libmicrohttpd glue ---- */
 
 struct conn_state {
@@ -444,6 +513,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.body = cs->body.data;
     req.body_len = cs->body.len - 1;
     client_ip(conn, req.ip, sizeof(req.ip));
+    forwarded_client(api, &req, req.ip, sizeof(req.ip));
     unsigned long seq = ++api->request_seq;
     snprintf(req.request_id, sizeof(req.request_id), "%08llx%08lx",
              (unsigned long long)(api->id_salt & 0xffffffffu), seq);
@@ -550,23 +620,6 @@ static enum fc_err open_state(struct fc_api *api, struct fc_diag *diag)
     return err;
 }
 
-static void split_cors(struct fc_api *api)
-{
-    const char *s = api->cfg->api_cors_origins;
-    while (s && *s) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        size_t n = strcspn(s, ", ");
-        if (n) {
-            api->cors = fc_xrealloc(api->cors, (api->n_cors + 1) * sizeof(char *));
-            api->cors[api->n_cors] = fc_xmalloc(n + 1);
-            memcpy(api->cors[api->n_cors], s, n);
-            api->cors[api->n_cors++][n] = '\0';
-        }
-        s += n;
-    }
-}
-
 static bool parse_listen(const char *listen, struct sockaddr_in *addr)
 {
     char host[256];
@@ -607,7 +660,8 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
         api->labels[i] = fc_buf_take(&l);
     }
     api->metrics = fc_metrics_new((const char *const *)api->labels, fc_api_n_routes);
-    split_cors(api);
+    split_list(cfg->api_cors_origins, &api->cors, &api->n_cors);
+    split_list(cfg->api_trusted_proxies, &api->proxies, &api->n_proxies);
     struct fc_db_options dbo = {.url = cfg->database_url,
                                 .statement_timeout_ms = cfg->db_statement_timeout_ms,
                                 .keepalive_s = cfg->db_keepalive_s};
@@ -681,9 +735,8 @@ void fc_api_stop(struct fc_api *api)
     for (size_t i = 0; api->labels && i < fc_api_n_routes; i++)
         free(api->labels[i]);
     free(api->labels);
-    for (size_t i = 0; i < api->n_cors; i++)
-        free(api->cors[i]);
-    free(api->cors);
+    free_list(api->cors, api->n_cors);
+    free_list(api->proxies, api->n_proxies);
     free(api);
 }
 

@@ -105,6 +105,9 @@ static const struct option options[] = {
      NULL, "Concurrent HTTP connections."},
     {"api", "connection_timeout_s", T_INT, OFF(api_connection_timeout_s), 0, "30", 1, 3600,
      NULL, 0, NULL, "Idle seconds before a client connection is closed."},
+    {"api", "trusted_proxies", T_STR, OFF(api_trusted_proxies), 0, "", 0, 0, NULL, 0, NULL,
+     "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
+     "(for rate limits and logs); empty: the TCP peer is the client."},
     {"api", "threads", T_INT, OFF(api_threads), 0, "4", 1, 256, NULL, 0, NULL,
      "HTTP worker threads (each serves many connections; database waits block its thread)."},
     {"api", "access_log", T_BOOL, OFF(api_access_log), 0, "false", 0, 0, NULL, 0, NULL,

@@ -72,6 +72,7 @@ struct fc_config {
     /* [api] */
     char *api_listen;
     char *api_cors_origins;
+    char *api_trusted_proxies;
     int api_cache_profile_ttl_s;
     int api_cache_feed_ttl_s;
     int api_rate_public_per_min;

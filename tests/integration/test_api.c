@@ -1396,6 +1396,47 @@ static void database_down(void **state)
     server_stop(&s);
 }
 
+/* Behind a trusted proxy, rate limits apply per forwarded client (the
+ * rightmost X-Forwarded-For address; what the client prepends is ignored). */
+static void forwarded_clients(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, (const char *[]){"FCINDEX_API_TRUSTED_PROXIES=127.0.0.1",
+                                      "FCINDEX_API_RATE_PUBLIC_PER_MIN=2", NULL});
+    static const struct {
+        const char *xff;
+        long status;
+    } steps[] = {
+        {"X-Forwarded-For: 10.0.0.1", 200},
+        {"X-Forwarded-For: 10.0.0.1", 200},
+        {"X-Forwarded-For: 10.0.0.1", 429},
+        {"X-Forwarded-For: 10.9.9.9, 10.0.0.1", 429}, /* a spoofed left entry changes nothing */
+        {"X-Forwarded-For: 10.0.0.2", 200},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        struct fct_http h;
+        call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", (const char *[]){steps[i].xff, NULL},
+             NULL, &h);
+        if (h.status != steps[i].status)
+            fail_msg("step %zu (%s): %ld, want %ld", i, steps[i].xff, h.status, steps[i].status);
+        fct_http_cleanup(&h);
+    }
+    server_stop(&s);
+    /* without the option the header is ignored: every request is 127.0.0.1's */
+    server_start(&s, (const char *[]){"FCINDEX_API_RATE_PUBLIC_PER_MIN=1", NULL});
+    struct fct_http h;
+    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
+         (const char *[]){"X-Forwarded-For: 10.0.0.3", NULL}, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
+         (const char *[]){"X-Forwarded-For: 10.0.0.4", NULL}, NULL, &h);
+    assert_int_equal(h.status, 429);
+    fct_http_cleanup(&h);
+    server_stop(&s);
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -1415,6 +1456,7 @@ int main(void)
         cmocka_unit_test(admin_changes_reach_redis_sets),
         cmocka_unit_test(slow_clients_and_connection_cap),
         cmocka_unit_test(database_down),
+        cmocka_unit_test(forwarded_clients),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
