@@ -1036,6 +1036,25 @@ static enum fc_err sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct 
     return err;
 }
 
+/* When several indexers share a database, one follows the event stream and
+ * the others only backfill: the follower holds a session advisory lock on
+ * its control connection, so a crashed leader's lock goes with its
+ * connection and another process takes over at its next try. */
+#define FOLLOWER_LOCK_KEY "7305021102"
+
+static bool try_lead(struct fc_indexer *ix)
+{
+    char v[8] = "";
+    struct fc_diag d;
+    const char *p[] = {FOLLOWER_LOCK_KEY};
+    if (fc_db_query_value(ix->db, "SELECT pg_try_advisory_lock($1::bigint)", 1, p, v, sizeof(v),
+                          &d)) {
+        log_warn("serve", "cannot take the follower lock: %s", d.msg);
+        return false;
+    }
+    return strcmp(v, "t") == 0;
+}
+
 enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, struct fc_diag *diag)
 {
     ix->queue.daemon = true;
@@ -1053,7 +1072,8 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
     struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
     struct fc_sync_stats stats;
     memset(&stats, 0, sizeof(stats));
-    int64_t last_refill = 0, last_log = fc_now_mono_ms();
+    int64_t last_refill = 0, last_log = fc_now_mono_ms(), last_lead_try = -10000;
+    bool leading = false, said_follower = false;
     size_t last_events = 0;
     log_info("serve", "indexing: %d backfill workers, %s with %u shard%s", nworkers,
              ix->snapchain ? "Snapchain" : "Hubble", ix->shards, ix->shards == 1 ? "" : "s");
@@ -1077,8 +1097,25 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
             }
             last_refill = now;
         }
+        if (!leading && now - last_lead_try >= 2000) {
+            last_lead_try = now;
+            leading = try_lead(ix);
+            if (leading)
+                log_info("serve", "this process follows the event stream");
+            else if (!said_follower)
+                log_info("serve", "another process follows the event stream; this one "
+                                  "backfills and takes over if that one stops");
+            said_follower = !leading;
+        }
+        if (!leading) {
+            for (int i = 0; i < 2 && !*stop; i++)
+                usleep(100000);
+            continue;
+        }
         size_t before = stats.events;
         err = sync_pass(ix, w, conn, &stats, diag);
+        if (err && err == FC_ERR_DB)
+            leading = false; /* the lock may have gone with the connection: take it again */
         if (err) {
             /* a hub outage is not fatal for a server: log, wait, go on */
             log_warn("sync", "%s; retrying", diag->msg);

@@ -416,6 +416,51 @@ static void hubble_next_hub_starts_near_the_previous_position(void **state)
     fct_hubsim_stop(b);
 }
 
+/* Several `serve` processes: one follows the stream, the others backfill;
+ * when the leader dies another takes over. */
+static void one_process_follows_the_stream(void **state)
+{
+    (void)state;
+    use_redis = true;
+    int port;
+    int sim = fct_hubsim_start((const char *[]){"--seed", "5", "--fids", "300", "--events-per-sec",
+                                                "50", "--tick-ms", "500", NULL}, &port);
+    char db[512], hubs[64];
+    fct_db_create("leader", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    e.vars[4] = "FCINDEX_LOG_LEVEL=info";
+    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
+    int fa, fb;
+    int a = fct_spawn(argv, e.vars, &fa);
+    sleep(2);
+    int b = fct_spawn(argv, e.vars, &fb);
+    sleep(3);
+    kill(a, SIGKILL); /* the leader dies without a word */
+    struct fc_buf out_a = FC_BUF_INIT, out_b = FC_BUF_INIT;
+    fct_wait(a, fa, &out_a);
+    sleep(4);
+    char *before = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
+    sleep(2);
+    char *after = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
+    kill(b, SIGTERM);
+    assert_int_equal(fct_wait(b, fb, &out_b), 0);
+    assert_non_null(strstr(out_a.data, "this process follows the event stream"));
+    const char *waited = strstr(out_b.data, "another process follows the event stream");
+    const char *took = strstr(out_b.data, "this process follows the event stream");
+    if (!waited || !took || took < waited)
+        fail_msg("second process did not wait, then take over:\n%s", out_b.data);
+    assert_true(strtoull(after, NULL, 10) > strtoull(before, NULL, 10)); /* it follows */
+    free(before);
+    free(after);
+    fc_buf_cleanup(&out_a);
+    fc_buf_cleanup(&out_b);
+    fct_db_drop(db);
+    fct_hubsim_stop(sim);
+}
+
 /* Two indexer processes sharing Redis and PostgreSQL end in the state of one. */
 static void two_processes_share_the_work(void **state)
 {
@@ -503,6 +548,7 @@ int main(void)
         cmocka_unit_test(hubble_next_hub_starts_near_the_previous_position),
         cmocka_unit_test(retention_gap_resyncs_every_target),
         cmocka_unit_test(two_processes_share_the_work),
+        cmocka_unit_test(one_process_follows_the_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
