@@ -658,8 +658,15 @@ struct follower {
     struct fc_sync_stats *stats;
     const char *source;
     struct page_targets *pt; /* NULL: ask the set itself */
+    struct page_targets *pr; /* roots among the page's follow authors; NULL: ask the set */
     struct page_targets *changed; /* fids whose rows the page changes */
 };
+
+static bool is_root(const struct follower *fo, uint64_t fid)
+{
+    bool *slot = fo->pr ? page_targets_slot(fo->pr, fid) : NULL;
+    return slot ? *slot : fc_fidset_has(fo->ix->roots, fid);
+}
 
 static bool is_target(const struct follower *fo, uint64_t fid)
 {
@@ -735,7 +742,7 @@ static enum fc_err follow_side_effects(struct follower *fo, const struct fc_mess
     struct fc_indexer *ix = fo->ix;
     if (!m || (m->type != FC_MSG_LINK_ADD && m->type != FC_MSG_LINK_REMOVE) ||
         !m->body.link.link_type || strcmp(m->body.link.link_type, "follow") != 0 ||
-        !fc_fidset_has(ix->roots, m->fid) || ix->cfg->expansion_depth < 1)
+        !is_root(fo, m->fid) || ix->cfg->expansion_depth < 1)
         return FC_OK;
     uint64_t t = m->body.link.target_fid;
     if (m->type == FC_MSG_LINK_ADD) {
@@ -792,6 +799,9 @@ static void apply_event(void *ud, const struct fc_item *it)
                 if (!fo->err) {
                     target_added(fo, e->onchain->fid);
                     shared_add(ix->roots, e->onchain->fid);
+                    bool *root_slot = fo->pr ? page_targets_slot(fo->pr, e->onchain->fid) : NULL;
+                    if (root_slot) /* later follows on this page expand the set */
+                        *root_slot = true;
                     queue_push(&ix->queue, e->onchain->fid);
                     fo->stats->new_targets += added;
                     keep = true;
@@ -907,7 +917,8 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     char source[96];
     snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
     struct page_items pi = {NULL, 0, 0};
-    struct page_targets pt = {NULL, NULL, 0, 0}, changed = {NULL, NULL, 0, 0};
+    struct page_targets pt = {NULL, NULL, 0, 0}, pr = {NULL, NULL, 0, 0};
+    struct page_targets changed = {NULL, NULL, 0, 0};
     unsigned stream = shard < FC_INDEXER_MAX_STREAMS ? shard : FC_INDEXER_MAX_STREAMS - 1;
     int rereads = 0;
     /* Only the first read after resuming from a stored cursor can reveal
@@ -959,11 +970,19 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
             rereads = 0;
         }
         pt.n = 0;
-        for (size_t i = 0; i < pi.n; i++)
+        pr.n = 0;
+        for (size_t i = 0; i < pi.n; i++) {
             note_event_fids(&pt, pi.p[i]);
-        if ((err = page_targets_load(&pt, ix->targets, diag)))
+            const struct fc_message *m =
+                pi.p[i]->kind == FC_ITEM_EVENT ? pi.p[i]->event->message : NULL;
+            if (m && (m->type == FC_MSG_LINK_ADD || m->type == FC_MSG_LINK_REMOVE))
+                page_targets_note(&pr, m->fid); /* may be a root growing the set */
+        }
+        if ((err = page_targets_load(&pt, ix->targets, diag)) ||
+            (err = page_targets_load(&pr, ix->roots, diag)))
             break;
         fo.pt = &pt;
+        fo.pr = &pr;
         changed.n = 0;
         size_t events_before = stats->events, kept_before = stats->kept,
                dead_before = stats->dead_letters;
@@ -1007,6 +1026,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     }
     free(pi.p);
     page_targets_cleanup(&pt);
+    page_targets_cleanup(&pr);
     page_targets_cleanup(&changed);
     return err;
 }
