@@ -1044,9 +1044,6 @@ static void cache_staleness_bound(void **state)
                                                          "40", "--tick-ms", "200", NULL}, &port));
     char url[512];
     fct_db_create("apistale", url, sizeof(url));
-    char saved[512];
-    snprintf(saved, sizeof(saved), "%s", db_url);
-    snprintf(db_url, sizeof(db_url), "%s", url);
     char e1[600], e2[128], e3[300], e4[160];
     snprintf(e1, sizeof(e1), "DATABASE_URL=%s", url);
     snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=http://127.0.0.1:%d", port);
@@ -1060,14 +1057,14 @@ static void cache_staleness_bound(void **state)
     int ix = remember(fct_spawn((const char *[]){fct_fcindex_bin(), "serve", "--role=indexer", NULL},
                                 env, &fd));
     struct server s;
-    server_start(&s, (const char *[]){e3, e4, NULL});
+    server_start(&s, (const char *[]){e1, e3, e4, NULL});
     sleep(2); /* backfill of the roots */
     /* the newest cast of root 1, as the API and as PostgreSQL say */
     struct sample {
         int64_t ms;
         char hash[48];
     } db_hist[4096];
-    size_t n_hist = 0, hits = 0, changes = 0, checks = 0;
+    size_t n_hist = 0, hits = 0, changes = 0, checks = 0, unseen = 0;
     char last[48] = "";
     int64_t start = fc_now_mono_ms();
     while (fc_now_mono_ms() - start < 8000 && n_hist < 4096) {
@@ -1085,8 +1082,8 @@ static void cache_staleness_bound(void **state)
         }
         free(h);
         struct fct_http r;
+        int64_t t_req = fc_now_mono_ms();
         call(&s, "GET", NULL, "/v1/feed/1?limit=1", NULL, NULL, &r);
-        int64_t now = fc_now_mono_ms();
         char xc[16] = "";
         fct_http_header_value(&r, "X-Cache", xc, sizeof(xc));
         hits += strcmp(xc, "hit") == 0;
@@ -1095,34 +1092,36 @@ static void cache_staleness_bound(void **state)
         const char *api_hash = arr && YAJL_IS_ARRAY(arr) && YAJL_GET_ARRAY(arr)->len
                                    ? str_or_empty(get(YAJL_GET_ARRAY(arr)->values[0], "hash"))
                                    : "";
-        /* the answer must equal what PostgreSQL held at some moment in the
-         * last second (or later) */
-        bool ok = false;
-        for (size_t i = n_hist; i-- > 0 && !ok;) {
-            if (now - db_hist[i].ms > 1000 && i + 1 < n_hist)
-                break;
-            ok = strcmp(db_hist[i].hash, api_hash) == 0;
-        }
-        if (!ok) {
-            /* PostgreSQL may have moved on after our read: read it again */
+        /* Stale means PostgreSQL had already moved on from the answer more than
+         * 1 s before the request: the first sample after the last one showing
+         * the answer was taken over 1 s before the request. (Sampling gaps, a
+         * slow connection under load, only make the test more lenient.) */
+        size_t i = n_hist;
+        while (i-- > 0 && strcmp(db_hist[i].hash, api_hash) != 0)
+            ;
+        if (i == (size_t)-1) {
+            /* never sampled: newer than our last read, or a state that lived
+             * between two samples */
             char *h2 = fct_sql_value(url, "SELECT coalesce('0x' || encode(hash, 'hex'), '') FROM "
                                           "casts WHERE fid IN (SELECT target_fid FROM links WHERE "
                                           "fid = 1 AND type = 'follow' AND NOT is_remove AND "
                                           "deleted_at IS NULL) AND deleted_at IS NULL AND text IS "
                                           "NOT NULL ORDER BY \"timestamp\" DESC, hash DESC LIMIT 1");
-            ok = strcmp(h2, api_hash) == 0;
+            unseen += strcmp(h2, api_hash) != 0;
             free(h2);
+        } else if (i + 1 < n_hist && db_hist[i + 1].ms < t_req - 1000) {
+            fail_msg("feed of 1 shows %s, which PostgreSQL had replaced by %lld ms before the "
+                     "request (now %s)", api_hash, (long long)(t_req - db_hist[i + 1].ms),
+                     db_hist[n_hist - 1].hash);
         }
-        if (!ok)
-            fail_msg("feed of 1 shows %s, which PostgreSQL has not held for over 1 s (now %s)",
-                     api_hash, db_hist[n_hist - 1].hash);
         checks++;
         yajl_tree_free(v);
         fct_http_cleanup(&r);
         usleep(20000);
     }
-    fprintf(stderr, "staleness: %zu checks, %zu cache hits, %zu changes of the newest cast\n",
-            checks, hits, changes);
+    fprintf(stderr, "staleness: %zu checks, %zu cache hits, %zu changes of the newest cast, %zu "
+                    "answers of a state too short-lived to sample\n", checks, hits, changes, unseen);
+    assert_true(unseen * 10 <= checks);
     assert_true(changes >= 3);   /* the state really moved */
     assert_true(hits > checks / 4); /* and the cache really served */
     server_stop(&s);
@@ -1132,7 +1131,6 @@ static void cache_staleness_bound(void **state)
     forget(sim);
     fc_buf_cleanup(&out);
     fct_hubsim_stop(sim);
-    snprintf(db_url, sizeof(db_url), "%s", saved);
     fct_db_drop(url);
 }
 
@@ -1379,11 +1377,8 @@ static void database_down(void **state)
 {
     (void)state;
     struct server s;
-    char saved[512];
-    snprintf(saved, sizeof(saved), "%s", db_url);
-    snprintf(db_url, sizeof(db_url), "postgresql://postgres@127.0.0.1:1/nothing");
-    server_start(&s, NULL);
-    snprintf(db_url, sizeof(db_url), "%s", saved);
+    server_start(&s, (const char *[]){"DATABASE_URL=postgresql://postgres@127.0.0.1:1/nothing",
+                                      NULL});
     struct fct_http h;
     call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
     assert_int_equal(h.status, 503);
