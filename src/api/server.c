@@ -500,7 +500,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    int64_t t0 = fc_now_mono_ms();
     struct timespec ts0;
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     struct fc_http_req req;
@@ -538,12 +537,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         log_info("access", "%s %s %d %.2fms ip=%s id=%s%s%s", method, url, resp.status,
                  secs * 1000.0, req.ip, req.request_id, resp.cache[0] ? " cache=" : "",
                  resp.cache);
-    (void)t0;
-    int status = resp.status;
-    if (strcmp(method, "HEAD") == 0)
-        fc_buf_reset(&resp.body);
+    /* HEAD: libmicrohttpd sends the headers (Content-Length of the GET) without the body */
     enum MHD_Result r = send_resp(conn, &resp);
-    (void)status;
     fc_buf_cleanup(&resp.body);
     fc_buf_cleanup(&resp.headers);
     return r;

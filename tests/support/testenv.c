@@ -208,7 +208,9 @@ void fct_http_request(const char *method, const char *url, const char *const *he
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     if (body)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    if (method && strcmp(method, body ? "POST" : "GET") != 0)
+    if (method && strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    else if (method && strcmp(method, body ? "POST" : "GET") != 0)
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     out->curl_code = (int)curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
