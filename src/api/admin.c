@@ -16,25 +16,6 @@
 
 /* ---- helpers ---- */
 
-static struct fc_db *take_db(struct fc_http_req *req, struct fc_http_resp *resp)
-{
-    struct fc_db *db = NULL;
-    struct fc_diag diag;
-    if (fc_pool_get(req->api->pool, 2000, &db, &diag)) {
-        log_warn("api", "request %s: %s", req->request_id, diag.msg);
-        fc_http_add_header(resp, "Retry-After", "1");
-        fc_http_error(resp, 503, "unavailable", "the database is busy or unreachable; retry");
-        return NULL;
-    }
-    return db;
-}
-
-static void db_failed(struct fc_http_req *req, struct fc_http_resp *resp, const struct fc_diag *d)
-{
-    log_error("api", "request %s: %s", req->request_id, d->msg);
-    fc_http_error(resp, 500, "internal", "internal error (request id %s)", req->request_id);
-}
-
 /* The request body as a JSON object with only the allowed keys. */
 static yajl_val body_object(struct fc_http_req *req, struct fc_http_resp *resp,
                             const char *const *allowed)
@@ -154,7 +135,7 @@ static bool remove_fid(struct fc_http_req *req, struct fc_http_resp *resp,
 {
     if (!fc_api_parse_fid(resp, "fid", req->param[0], fid))
         return false;
-    struct fc_db *db = take_db(req, resp);
+    struct fc_db *db = fc_api_take_db(req, resp);
     if (!db)
         return false;
     struct fc_diag diag;
@@ -162,7 +143,7 @@ static bool remove_fid(struct fc_http_req *req, struct fc_http_resp *resp,
     enum fc_err err = fn(db, *fid, &removed, &diag);
     fc_pool_put(req->api->pool, db);
     if (err) {
-        db_failed(req, resp, &diag);
+        fc_api_db_failed(req, resp, &diag);
         return false;
     }
     if (!removed)
@@ -288,7 +269,7 @@ void fc_api_admin_target_add(struct fc_http_req *req, struct fc_http_resp *resp)
         return;
     }
     yajl_tree_free(body);
-    struct fc_db *db = take_db(req, resp);
+    struct fc_db *db = fc_api_take_db(req, resp);
     if (!db)
         return;
     struct fc_api *api = req->api;
@@ -309,7 +290,7 @@ void fc_api_admin_target_add(struct fc_http_req *req, struct fc_http_resp *resp)
     }
     fc_pool_put(api->pool, db);
     if (err) {
-        db_failed(req, resp, &diag);
+        fc_api_db_failed(req, resp, &diag);
         return;
     }
     state_add(api->targets, fid);
@@ -340,7 +321,7 @@ void fc_api_admin_target_put(struct fc_http_req *req, struct fc_http_resp *resp)
         fc_http_error(resp, 400, "invalid_field", "root: required (true promotes, false demotes)");
         return;
     }
-    struct fc_db *db = take_db(req, resp);
+    struct fc_db *db = fc_api_take_db(req, resp);
     if (!db)
         return;
     struct fc_diag diag;
@@ -348,7 +329,7 @@ void fc_api_admin_target_put(struct fc_http_req *req, struct fc_http_resp *resp)
     enum fc_err err = fc_targets_set_root(db, fid, root, &found, &diag);
     fc_pool_put(req->api->pool, db);
     if (err) {
-        db_failed(req, resp, &diag);
+        fc_api_db_failed(req, resp, &diag);
         return;
     }
     char f[24];
@@ -465,14 +446,14 @@ void fc_api_admin_client_add(struct fc_http_req *req, struct fc_http_resp *resp)
     yajl_tree_free(body);
     if (!ok)
         return;
-    struct fc_db *db = take_db(req, resp);
+    struct fc_db *db = fc_api_take_db(req, resp);
     if (!db)
         return;
     struct fc_diag diag;
     enum fc_err err = fc_clients_add(db, fid, "admin", &diag);
     fc_pool_put(req->api->pool, db);
     if (err) {
-        db_failed(req, resp, &diag);
+        fc_api_db_failed(req, resp, &diag);
         return;
     }
     state_add(req->api->clients, fid);
@@ -517,7 +498,7 @@ void fc_api_admin_jobs(struct fc_http_req *req, struct fc_http_resp *resp)
 
 void fc_api_admin_jobs_backfill(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    struct fc_db *db = take_db(req, resp);
+    struct fc_db *db = fc_api_take_db(req, resp);
     if (!db)
         return;
     uint64_t *fids = NULL;
@@ -526,7 +507,7 @@ void fc_api_admin_jobs_backfill(struct fc_http_req *req, struct fc_http_resp *re
     enum fc_err err = fc_targets_unsynced(db, &fids, &n, &diag);
     fc_pool_put(req->api->pool, db);
     if (err) {
-        db_failed(req, resp, &diag);
+        fc_api_db_failed(req, resp, &diag);
         return;
     }
     for (size_t i = 0; i < n; i++)

@@ -66,24 +66,38 @@ bool fc_api_offset_cursor(const struct fc_http_req *req, struct fc_http_resp *re
     return true;
 }
 
-static int run(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql, int nparams,
-               const char *const *params, struct fc_buf *body, struct fc_buf *deps)
+struct fc_db *fc_api_take_db(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     struct fc_db *db = NULL;
     struct fc_diag diag;
-    enum fc_err err = fc_pool_get(req->api->pool, 2000, &db, &diag);
-    if (err) {
+    if (fc_pool_get(req->api->pool, 2000, &db, &diag)) {
         log_warn("api", "request %s: %s", req->request_id, diag.msg);
         fc_http_add_header(resp, "Retry-After", "1");
         fc_http_error(resp, 503, "unavailable", "the database is busy or unreachable; retry");
-        return -1;
+        return NULL;
     }
+    return db;
+}
+
+void fc_api_db_failed(struct fc_http_req *req, struct fc_http_resp *resp,
+                      const struct fc_diag *diag)
+{
+    log_error("api", "request %s: %s", req->request_id, diag->msg);
+    fc_http_error(resp, 500, "internal", "internal error (request id %s)", req->request_id);
+}
+
+static int run(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql, int nparams,
+               const char *const *params, struct fc_buf *body, struct fc_buf *deps)
+{
+    struct fc_db *db = fc_api_take_db(req, resp);
+    if (!db)
+        return -1;
     bool found = false;
-    err = fc_db_query_text2(db, sql, nparams, params, body, deps, &found, &diag);
+    struct fc_diag diag;
+    enum fc_err err = fc_db_query_text2(db, sql, nparams, params, body, deps, &found, &diag);
     fc_pool_put(req->api->pool, db);
     if (err) {
-        log_error("api", "request %s: %s", req->request_id, diag.msg);
-        fc_http_error(resp, 500, "internal", "internal error (request id %s)", req->request_id);
+        fc_api_db_failed(req, resp, &diag);
         return -1;
     }
     return found ? 1 : 0;

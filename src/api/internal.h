@@ -105,6 +105,13 @@ bool fc_api_keyset_cursor(const struct fc_http_req *req, struct fc_http_resp *re
 /* ?cursor= of an offset list: a decimal offset up to 10,000. */
 bool fc_api_offset_cursor(const struct fc_http_req *req, struct fc_http_resp *resp, int *offset);
 
+/* A pooled connection (return it with fc_pool_put), or NULL after setting
+ * a 503 with Retry-After. */
+struct fc_db *fc_api_take_db(struct fc_http_req *req, struct fc_http_resp *resp);
+/* Logs a database failure with the request id and sets a 500. */
+void fc_api_db_failed(struct fc_http_req *req, struct fc_http_resp *resp,
+                      const struct fc_diag *diag);
+
 /* Runs sql (returning one JSON text value) on a pooled connection; appends
  * it to body. Returns 1 with a value, 0 when there was no row, -1 after
  * setting an error response (database down or failed). */

@@ -24,6 +24,31 @@ struct qfill {
     bool all;            /* depends on everything (search, trending) */
 };
 
+/* Records the fids of a list such as "1,2,3" or "{1,2,3}" as dependencies. */
+static void depend_on_fids(struct fc_cache_value *v, const char *list)
+{
+    const char *p = list + (*list == '{');
+    while (*p && *p != '}') {
+        char *end;
+        unsigned long long f = strtoull(p, &end, 10);
+        if (end == p)
+            break;
+        fc_cache_value_depend(v, (uint64_t)f);
+        p = *end == ',' ? end + 1 : end;
+    }
+}
+
+/* A failed fill: the error response in tmp becomes the (uncached) value. */
+static bool fill_failed(struct fc_cache_value *v, struct fc_http_resp *tmp)
+{
+    v->status = tmp->status;
+    fc_buf_reset(&v->body);
+    fc_buf_append(&v->body, tmp->body.data, tmp->body.len);
+    fc_buf_cleanup(&tmp->body);
+    fc_buf_cleanup(&tmp->headers);
+    return false;
+}
+
 static bool qfill(void *arg, struct fc_cache_value *v)
 {
     struct qfill *q = arg;
@@ -32,29 +57,19 @@ static bool qfill(void *arg, struct fc_cache_value *v)
     struct fc_buf deps = FC_BUF_INIT;
     fc_buf_puts(&deps, "");
     int rc = fc_api_query_deps(q->req, &tmp, q->sql, q->n, q->params, &v->body, &deps);
-    bool ok = rc == 1;
-    if (ok) {
+    if (rc == 1) {
         v->status = 200;
         v->all = q->all;
-        for (char *p = deps.data; p && *p;) {
-            char *end;
-            unsigned long long f = strtoull(p, &end, 10);
-            if (end == p)
-                break;
-            fc_cache_value_depend(v, (uint64_t)f);
-            p = *end == ',' ? end + 1 : end;
-        }
-    } else {
-        if (rc == 0)
-            fc_http_error(&tmp, 404, "not_found", "%s", q->not_found);
-        v->status = tmp.status;
-        fc_buf_reset(&v->body);
-        fc_buf_append(&v->body, tmp.body.data, tmp.body.len);
+        depend_on_fids(v, deps.data);
     }
     fc_buf_cleanup(&deps);
+    if (rc == 0)
+        fc_http_error(&tmp, 404, "not_found", "%s", q->not_found);
+    if (rc != 1)
+        return fill_failed(v, &tmp);
     fc_buf_cleanup(&tmp.body);
     fc_buf_cleanup(&tmp.headers);
-    return ok;
+    return true;
 }
 
 /* The arguments of a keyset-paginated list of one account, as SQL text
@@ -114,56 +129,35 @@ struct feed_fill {
 static bool feed_fill(void *arg, struct fc_cache_value *v)
 {
     struct feed_fill *f = arg;
-    struct fc_api *api = f->req->api;
-    struct fc_db *db = NULL;
-    struct fc_diag diag;
     struct fc_http_resp tmp;
     memset(&tmp, 0, sizeof(tmp));
-    if (fc_pool_get(api->pool, 2000, &db, &diag)) {
-        fc_http_error(&tmp, 503, "unavailable", "the database is busy or unreachable; retry");
-        goto failed;
-    }
+    struct fc_db *db = fc_api_take_db(f->req, &tmp);
+    if (!db)
+        return fill_failed(v, &tmp);
     struct fc_buf follows = FC_BUF_INIT;
     bool found = false;
+    struct fc_diag diag;
     const char *p1[] = {f->fid};
     enum fc_err err = fc_db_query_text(db, feed_follows_sql, 1, p1, &follows, &found, &diag);
     if (!err && found) {
         const char *p2[] = {f->fid, f->ts, f->hash, f->limit, follows.data};
         err = fc_db_query_text(db, feed_sql, 5, p2, &v->body, &found, &diag);
     }
-    fc_pool_put(api->pool, db);
-    if (err) {
-        log_error("api", "request %s: %s", f->req->request_id, diag.msg);
+    fc_pool_put(f->req->api->pool, db);
+    if (err || !found) {
         fc_buf_cleanup(&follows);
-        fc_http_error(&tmp, 500, "internal", "internal error (request id %s)",
-                      f->req->request_id);
-        goto failed;
-    }
-    if (!found) {
-        fc_buf_cleanup(&follows);
-        fc_http_error(&tmp, 404, "not_found", "fid %s is not indexed (not a target)", f->fid);
-        goto failed;
+        if (err)
+            fc_api_db_failed(f->req, &tmp, &diag);
+        else
+            fc_http_error(&tmp, 404, "not_found", "fid %s is not indexed (not a target)", f->fid);
+        return fill_failed(v, &tmp);
     }
     /* the page depends on the owner (its follows) and every followed account */
     fc_cache_value_depend(v, strtoull(f->fid, NULL, 10));
-    for (char *c = follows.data + 1; *c && *c != '}';) {
-        char *end;
-        unsigned long long fid = strtoull(c, &end, 10);
-        if (end == c)
-            break;
-        fc_cache_value_depend(v, (uint64_t)fid);
-        c = *end == ',' ? end + 1 : end;
-    }
+    depend_on_fids(v, follows.data);
     fc_buf_cleanup(&follows);
     v->status = 200;
     return true;
-failed:
-    v->status = tmp.status;
-    fc_buf_reset(&v->body);
-    fc_buf_append(&v->body, tmp.body.data, tmp.body.len);
-    fc_buf_cleanup(&tmp.body);
-    fc_buf_cleanup(&tmp.headers);
-    return false;
 }
 
 void fc_api_feed(struct fc_http_req *req, struct fc_http_resp *resp)

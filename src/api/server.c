@@ -657,9 +657,7 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
     api->metrics = fc_metrics_new((const char *const *)api->labels, fc_api_n_routes);
     split_list(cfg->api_cors_origins, &api->cors, &api->n_cors);
     split_list(cfg->api_trusted_proxies, &api->proxies, &api->n_proxies);
-    struct fc_db_options dbo = {.url = cfg->database_url,
-                                .statement_timeout_ms = cfg->db_statement_timeout_ms,
-                                .keepalive_s = cfg->db_keepalive_s};
+    struct fc_db_options dbo = fc_db_options_from(cfg);
     api->pool = fc_pool_new(&dbo, (size_t)cfg->db_pool_size);
     api->cache = fc_cache_new(20000, 256u << 20);
     enum fc_err err = fc_auth_new(cfg->jwt_secret, cfg->admin_password, cfg->admin_password_hash,

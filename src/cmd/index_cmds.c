@@ -18,9 +18,7 @@
 static int open_db(const struct fc_config *cfg, struct fc_db **db)
 {
     struct fc_diag diag = {{0}};
-    struct fc_db_options o = {.url = cfg->database_url,
-                              .statement_timeout_ms = cfg->db_statement_timeout_ms,
-                              .keepalive_s = cfg->db_keepalive_s};
+    struct fc_db_options o = fc_db_options_from(cfg);
     if (fc_db_open(&o, db, &diag)) {
         fprintf(stderr, "fcindex: cannot connect to the database: %s\n", diag.msg);
         return FC_EXIT_FAIL;

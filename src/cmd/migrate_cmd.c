@@ -10,11 +10,8 @@
 static int open_db(const struct fc_config *cfg, struct fc_db **db)
 {
     struct fc_diag diag = {{0}};
-    struct fc_db_options opts = {
-        .url = cfg->database_url,
-        .statement_timeout_ms = 0, /* migrations may legitimately take long */
-        .keepalive_s = cfg->db_keepalive_s,
-    };
+    struct fc_db_options opts = fc_db_options_from(cfg);
+    opts.statement_timeout_ms = 0; /* migrations may legitimately take long */
     if (fc_db_open(&opts, db, &diag)) {
         fprintf(stderr, "fcindex: cannot connect to the database: %s\n", diag.msg);
         return FC_EXIT_FAIL;

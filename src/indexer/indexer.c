@@ -110,11 +110,7 @@ static void shared_remove(struct fc_fidset *s, uint64_t fid)
 
 static enum fc_err open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag)
 {
-    struct fc_db_options o = {
-        .url = cfg->database_url,
-        .statement_timeout_ms = cfg->db_statement_timeout_ms,
-        .keepalive_s = cfg->db_keepalive_s,
-    };
+    struct fc_db_options o = fc_db_options_from(cfg);
     return fc_db_open(&o, db, diag);
 }
 

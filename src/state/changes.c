@@ -56,19 +56,12 @@ void fc_changes_publish(struct fc_changes_pub *p, const uint64_t *fids, size_t n
         fc_buf_printf(&b, "%s%" PRIu64, i ? "," : "", fids[i]);
     pthread_mutex_lock(&p->lock);
     struct fc_diag diag;
-    if (!p->redis && fc_redis_open(p->url, 1000, &p->redis, &diag))
-        log_warn("changes", "cannot publish: %s", diag.msg);
-    if (p->redis) {
-        redisReply *r = redisCommand(fc_redis_context(p->redis), "PUBLISH %s %b", p->channel,
-                                     b.data, b.len);
-        if (!r) {
-            log_warn("changes", "publish failed; reconnecting");
-            fc_redis_close(p->redis);
-            p->redis = NULL;
-        } else {
-            freeReplyObject(r);
-        }
-    }
+    redisReply *r = fc_redis_call(&p->redis, p->url, &diag, "PUBLISH %s %b", p->channel, b.data,
+                                  b.len);
+    if (r)
+        freeReplyObject(r);
+    else
+        log_warn("changes", "cannot publish (caches expire by TTL instead): %s", diag.msg);
     pthread_mutex_unlock(&p->lock);
     fc_buf_cleanup(&b);
 }

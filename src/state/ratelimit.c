@@ -156,23 +156,15 @@ static enum fc_err take_redis(struct fc_ratelimit *rl, const char *key, int limi
 {
     pthread_mutex_lock(&rl->lock);
     enum fc_err err = FC_OK;
-    if (!rl->redis)
-        err = fc_redis_open(rl->url, 1000, &rl->redis, diag);
-    redisReply *r = NULL;
-    if (!err) {
-        char full[512];
-        snprintf(full, sizeof(full), "%srate:%s", rl->prefix, key);
-        r = redisCommand(fc_redis_context(rl->redis), "EVAL %s 1 %s %d %lld", take_lua, full,
-                         limit, (long long)fc_now_unix_ms());
-        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-            err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis rate limit: %s",
-                              r && r->type == REDIS_REPLY_ERROR ? r->str : "no reply");
-            if (!r) { /* the connection is gone: reconnect next time */
-                fc_redis_close(rl->redis);
-                rl->redis = NULL;
-            }
-        }
-    }
+    char full[512];
+    snprintf(full, sizeof(full), "%srate:%s", rl->prefix, key);
+    redisReply *r = fc_redis_call(&rl->redis, rl->url, diag, "EVAL %s 1 %s %d %lld", take_lua,
+                                  full, limit, (long long)fc_now_unix_ms());
+    if (!r)
+        err = FC_ERR_UNAVAILABLE;
+    else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+        err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis rate limit: %s",
+                          r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
     if (!err)
         fill_result(out, limit, (double)r->element[1]->integer / 1000.0,
                     r->element[0]->integer == 1);

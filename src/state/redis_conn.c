@@ -1,6 +1,7 @@
 #include "state/redis_conn.h"
 
 #include <hiredis/hiredis.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,4 +95,23 @@ enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag)
 void *fc_redis_context(struct fc_redis *r)
 {
     return r->ctx;
+}
+
+void *fc_redis_call(struct fc_redis **conn, const char *url, struct fc_diag *diag,
+                    const char *fmt, ...)
+{
+    if (!*conn && fc_redis_open(url, 1000, conn, diag))
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *reply = redisvCommand((*conn)->ctx, fmt, ap);
+    va_end(ap);
+    if (!reply) {
+        fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis: %s", (*conn)->ctx->errstr[0]
+                                                               ? (*conn)->ctx->errstr
+                                                               : "connection lost");
+        fc_redis_close(*conn);
+        *conn = NULL;
+    }
+    return reply;
 }

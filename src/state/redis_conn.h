@@ -13,6 +13,14 @@ void fc_redis_close(struct fc_redis *r);
 /* The hiredis context (redisContext *), for other modules of src/state. */
 void *fc_redis_context(struct fc_redis *r);
 
+/* Runs one command (hiredis format) on *conn, connecting to url first when
+ * *conn is NULL; a lost connection is closed and *conn reset so the next
+ * call reconnects. Returns the redisReply * (caller frees it with
+ * freeReplyObject), or NULL with FC_ERR_UNAVAILABLE in diag. For
+ * connections shared under a caller's lock; not for subscriptions. */
+void *fc_redis_call(struct fc_redis **conn, const char *url, struct fc_diag *diag,
+                    const char *fmt, ...);
+
 /* PING; FC_ERR_UNAVAILABLE with the reason on failure. */
 enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag);
 

@@ -2,7 +2,6 @@
 
 #include <hiredis/hiredis.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,23 +57,6 @@ void fc_revoked_free(struct fc_revoked *r)
     free(r);
 }
 
-/* Runs one command on the Redis connection (reconnecting when it was lost). */
-static redisReply *command(struct fc_revoked *r, struct fc_diag *diag, const char *fmt, ...)
-{
-    if (!r->redis && fc_redis_open(r->url, 1000, &r->redis, diag))
-        return NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *reply = redisvCommand(fc_redis_context(r->redis), fmt, ap);
-    va_end(ap);
-    if (!reply) {
-        fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis: connection lost");
-        fc_redis_close(r->redis);
-        r->redis = NULL;
-    }
-    return reply;
-}
-
 enum fc_err fc_revoked_add(struct fc_revoked *r, const char *jti, int64_t exp_unix_s,
                            struct fc_diag *diag)
 {
@@ -86,7 +68,8 @@ enum fc_err fc_revoked_add(struct fc_revoked *r, const char *jti, int64_t exp_un
     if (r->url) {
         char key[256];
         snprintf(key, sizeof(key), "%srevoked:%s", r->prefix, jti);
-        redisReply *reply = command(r, diag, "SET %s 1 EX %lld", key, (long long)(exp_unix_s - now));
+        redisReply *reply = fc_redis_call(&r->redis, r->url, diag, "SET %s 1 EX %lld", key,
+                                           (long long)(exp_unix_s - now));
         if (!reply)
             err = FC_ERR_UNAVAILABLE;
         else
@@ -116,7 +99,7 @@ enum fc_err fc_revoked_has(struct fc_revoked *r, const char *jti, bool *out, str
     if (r->url) {
         char key[256];
         snprintf(key, sizeof(key), "%srevoked:%s", r->prefix, jti);
-        redisReply *reply = command(r, diag, "EXISTS %s", key);
+        redisReply *reply = fc_redis_call(&r->redis, r->url, diag, "EXISTS %s", key);
         if (!reply)
             err = FC_ERR_UNAVAILABLE;
         else {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 
 struct fc_db {
@@ -30,6 +31,14 @@ static void ignore_notice(void *arg, const char *message)
 {
     (void)arg;
     (void)message; /* NOTICEs (e.g. "already exists, skipping") are not errors */
+}
+
+struct fc_db_options fc_db_options_from(const struct fc_config *cfg)
+{
+    struct fc_db_options o = {.url = cfg->database_url,
+                              .statement_timeout_ms = cfg->db_statement_timeout_ms,
+                              .keepalive_s = cfg->db_keepalive_s};
+    return o;
 }
 
 enum fc_err fc_db_open(const struct fc_db_options *opts, struct fc_db **out, struct fc_diag *diag)

@@ -18,6 +18,11 @@ struct fc_db_options {
     int connect_timeout_s;    /* 0 = 10 */
 };
 
+/* The options every long-running fcindex connection uses, from the
+ * configuration (database.url, statement timeout, keepalive). */
+struct fc_config;
+struct fc_db_options fc_db_options_from(const struct fc_config *cfg);
+
 /* Opens a connection. On failure returns FC_ERR_UNAVAILABLE with libpq's
  * message (passwords redacted) in diag. Caller closes with fc_db_close. */
 enum fc_err fc_db_open(const struct fc_db_options *opts, struct fc_db **out,
