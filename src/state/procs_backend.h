@@ -1,0 +1,28 @@
+/* The two storage backends of the process registry (state/procs.h), behind
+ * one table of operations. Private to src/state/procs*.c. */
+#ifndef FC_STATE_PROCS_BACKEND_H
+#define FC_STATE_PROCS_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state/procs.h"
+
+struct fc_procs_ops {
+    void (*free)(void *impl);
+    enum fc_err (*publish)(void *impl, const struct fc_proc_status *s, struct fc_diag *diag);
+    enum fc_err (*remove)(void *impl, const char *id, struct fc_diag *diag);
+    /* Entries whose heartbeat is at or after since_unix_ms, in any order, as a
+     * new array (free()); older ones may be dropped on the way. */
+    enum fc_err (*list)(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
+                        size_t *n, struct fc_diag *diag);
+};
+
+extern const struct fc_procs_ops fc_procs_embedded_ops;
+extern const struct fc_procs_ops fc_procs_redis_ops;
+
+void *fc_procs_embedded_new(void);
+enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,
+                                struct fc_diag *diag);
+
+#endif

@@ -1,0 +1,87 @@
+/* Process registry kept in memory: the one process's own entries. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "state/procs_backend.h"
+
+struct registry {
+    pthread_mutex_t lock;
+    struct fc_proc_status *list; /* a handful: one per role published in this process */
+    size_t n, cap;
+};
+
+void *fc_procs_embedded_new(void)
+{
+    struct registry *r = fc_xcalloc(1, sizeof(*r));
+    pthread_mutex_init(&r->lock, NULL);
+    return r;
+}
+
+static void registry_free(void *impl)
+{
+    struct registry *r = impl;
+    free(r->list);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
+                                    struct fc_diag *diag)
+{
+    (void)diag;
+    struct registry *r = impl;
+    pthread_mutex_lock(&r->lock);
+    size_t i = 0;
+    while (i < r->n && strcmp(r->list[i].id, s->id) != 0)
+        i++;
+    if (i == r->n) {
+        if (r->n == r->cap) {
+            r->cap = r->cap ? r->cap * 2 : 4;
+            r->list = fc_xrealloc(r->list, r->cap * sizeof(*r->list));
+        }
+        r->n++;
+    }
+    r->list[i] = *s;
+    pthread_mutex_unlock(&r->lock);
+    return FC_OK;
+}
+
+static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *diag)
+{
+    (void)diag;
+    struct registry *r = impl;
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->list[i].id, id) == 0) {
+            r->list[i] = r->list[--r->n];
+            break;
+        }
+    pthread_mutex_unlock(&r->lock);
+    return FC_OK;
+}
+
+static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
+                                 size_t *n, struct fc_diag *diag)
+{
+    (void)diag;
+    struct registry *r = impl;
+    pthread_mutex_lock(&r->lock);
+    struct fc_proc_status *copy = fc_xcalloc(r->n ? r->n : 1, sizeof(*copy));
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->list[i].heartbeat_unix_ms >= since_unix_ms)
+            copy[k++] = r->list[i];
+    pthread_mutex_unlock(&r->lock);
+    *out = copy;
+    *n = k;
+    return FC_OK;
+}
+
+const struct fc_procs_ops fc_procs_embedded_ops = {
+    .free = registry_free,
+    .publish = registry_publish,
+    .remove = registry_remove,
+    .list = registry_list,
+};

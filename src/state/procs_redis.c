@@ -1,0 +1,162 @@
+/* Process registry in Redis: each entry is a key <prefix>proc:<id> holding
+ * the text form, expiring FC_PROC_FORGET_MS after its last write, plus the
+ * sorted set <prefix>procs of ids scored by heartbeat, so listing needs no
+ * SCAN. A process that dies simply stops refreshing its entry. */
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "state/procs_backend.h"
+#include "state/redis_conn.h"
+
+struct registry {
+    pthread_mutex_t lock; /* one connection, used by the publisher and readers */
+    struct fc_redis *conn;
+    char *url;
+    char *prefix;
+};
+
+/* Drops ids whose heartbeat is older than ARGV[1], then returns the stored
+ * text of every remaining id (an id whose key expired is skipped). */
+static const char LIST_SCRIPT[] =
+    "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1]) "
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf') "
+    "local out = {} "
+    "for _, id in ipairs(ids) do "
+    "  local v = redis.call('GET', ARGV[2] .. id) "
+    "  if v then out[#out + 1] = v end "
+    "end "
+    "return out";
+
+enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,
+                                struct fc_diag *diag)
+{
+    struct registry *r = fc_xcalloc(1, sizeof(*r));
+    pthread_mutex_init(&r->lock, NULL);
+    r->url = fc_xstrdup(url);
+    r->prefix = fc_xstrdup(prefix);
+    enum fc_err err = fc_redis_open(url, 1000, &r->conn, diag);
+    if (err) {
+        free(r->url);
+        free(r->prefix);
+        pthread_mutex_destroy(&r->lock);
+        free(r);
+        return err;
+    }
+    *out = r;
+    return FC_OK;
+}
+
+static void registry_free(void *impl)
+{
+    struct registry *r = impl;
+    fc_redis_close(r->conn);
+    free(r->url);
+    free(r->prefix);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* Runs a command and checks its reply: an error reply is a failure too
+ * (a read-only replica, OOM, ...), never success. */
+static enum fc_err checked(redisReply *reply, struct fc_diag *diag, const char *what)
+{
+    if (!reply)
+        return FC_ERR_UNAVAILABLE;
+    enum fc_err err = FC_OK;
+    if (reply->type == REDIS_REPLY_ERROR)
+        err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis refused %s: %.200s", what,
+                          reply->str ? reply->str : "");
+    freeReplyObject(reply);
+    return err;
+}
+
+static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
+                                    struct fc_diag *diag)
+{
+    struct registry *r = impl;
+    struct fc_buf text = FC_BUF_INIT;
+    fc_proc_status_encode(s, &text);
+    char key[256], set[256];
+    snprintf(key, sizeof(key), "%sproc:%s", r->prefix, s->id);
+    snprintf(set, sizeof(set), "%sprocs", r->prefix);
+    pthread_mutex_lock(&r->lock);
+    enum fc_err err = checked(fc_redis_call(&r->conn, r->url, diag, "SET %s %b PX %d", key,
+                                            text.data, text.len, FC_PROC_FORGET_MS),
+                              diag, "the process status");
+    if (!err)
+        err = checked(fc_redis_call(&r->conn, r->url, diag, "ZADD %s %lld %s", set,
+                                    (long long)s->heartbeat_unix_ms, s->id),
+                      diag, "the process heartbeat");
+    pthread_mutex_unlock(&r->lock);
+    fc_buf_cleanup(&text);
+    return err;
+}
+
+static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *diag)
+{
+    struct registry *r = impl;
+    char key[256], set[256];
+    snprintf(key, sizeof(key), "%sproc:%s", r->prefix, id);
+    snprintf(set, sizeof(set), "%sprocs", r->prefix);
+    pthread_mutex_lock(&r->lock);
+    enum fc_err err = checked(fc_redis_call(&r->conn, r->url, diag, "DEL %s", key), diag,
+                              "removing the process status");
+    if (!err)
+        err = checked(fc_redis_call(&r->conn, r->url, diag, "ZREM %s %s", set, id), diag,
+                      "removing the process heartbeat");
+    pthread_mutex_unlock(&r->lock);
+    return err;
+}
+
+static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
+                                 size_t *n, struct fc_diag *diag)
+{
+    struct registry *r = impl;
+    char set[256], key_prefix[256];
+    snprintf(set, sizeof(set), "%sprocs", r->prefix);
+    snprintf(key_prefix, sizeof(key_prefix), "%sproc:", r->prefix);
+    pthread_mutex_lock(&r->lock);
+    redisReply *reply = fc_redis_call(&r->conn, r->url, diag, "EVAL %s 1 %s %lld %s", LIST_SCRIPT,
+                                      set, (long long)since_unix_ms, key_prefix);
+    pthread_mutex_unlock(&r->lock);
+    if (!reply)
+        return FC_ERR_UNAVAILABLE;
+    enum fc_err err = FC_OK;
+    struct fc_proc_status *list = NULL;
+    size_t k = 0;
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis refused listing processes: %.200s",
+                          reply->type == REDIS_REPLY_ERROR && reply->str ? reply->str
+                                                                         : "unexpected reply");
+        goto out;
+    }
+    list = fc_xcalloc(reply->elements ? reply->elements : 1, sizeof(*list));
+    for (size_t i = 0; i < reply->elements; i++) {
+        redisReply *e = reply->element[i];
+        struct fc_diag ignored;
+        /* an entry another version wrote badly is left out, not fatal */
+        if (e->type == REDIS_REPLY_STRING &&
+            fc_proc_status_decode(e->str, e->len, &list[k], &ignored) == FC_OK)
+            k++;
+    }
+out:
+    freeReplyObject(reply);
+    if (err) {
+        free(list);
+        return err;
+    }
+    *out = list;
+    *n = k;
+    return FC_OK;
+}
+
+const struct fc_procs_ops fc_procs_redis_ops = {
+    .free = registry_free,
+    .publish = registry_publish,
+    .remove = registry_remove,
+    .list = registry_list,
+};
