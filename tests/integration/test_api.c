@@ -195,7 +195,8 @@ static int setup(void **state)
     snprintf(path, sizeof(path), "%s/expected.json", dir);
     size_t len;
     char *text = fc_read_file(path, &len);
-    assert_non_null(text);
+    if (!text)
+        fail_msg("cannot read %s (FCINDEX_FIXTURES)", path);
     expected = yajl_tree_parse(text, NULL, 0);
     free(text);
     assert_non_null(expected);
@@ -222,7 +223,7 @@ static int teardown(void **state)
     (void)state;
     for (size_t i = 0; i < n_spawned; i++)
         if (spawned[i] > 0)
-            kill(spawned[i], SIGKILL);
+            fct_signal(spawned[i], SIGKILL);
     fct_hubsim_stop(sim_pid);
     fct_db_drop(db_url);
     yajl_tree_free(expected);
@@ -1130,7 +1131,7 @@ static void cache_staleness_bound(void **state)
     assert_true(changes >= 3);   /* the state really moved */
     assert_true(hits > checks / 4); /* and the cache really served */
     server_stop(&s);
-    kill(ix, SIGTERM);
+    fct_signal(ix, SIGTERM);
     fct_wait(ix, fd, &out);
     forget(ix);
     forget(sim);
@@ -1226,7 +1227,7 @@ static void serve_all_roles(void **state)
     call(&s, "GET", "/v1/users/:fid", "/v1/users/1", NULL, NULL, &h);
     assert_int_equal(h.status, 200);
     fct_http_cleanup(&h);
-    kill(pid, SIGTERM);
+    fct_signal(pid, SIGTERM);
     fc_buf_puts(&out, buf);
     assert_int_equal(fct_wait(pid, fd, &out), 0);
     forget(pid);

@@ -268,7 +268,7 @@ static bool run_and_kill(struct env *e, const char *a, const char *b, const char
         }
         usleep(5000);
     }
-    kill(pid, SIGKILL);
+    fct_signal(pid, SIGKILL);
     fct_wait(pid, fd, NULL);
     return false;
 }
@@ -438,14 +438,14 @@ static void one_process_follows_the_stream(void **state)
     sleep(2);
     int b = fct_spawn(argv, e.vars, &fb);
     sleep(3);
-    kill(a, SIGKILL); /* the leader dies without a word */
+    fct_signal(a, SIGKILL); /* the leader dies without a word */
     struct fc_buf out_a = FC_BUF_INIT, out_b = FC_BUF_INIT;
     fct_wait(a, fa, &out_a);
     sleep(4);
     char *before = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
     sleep(2);
     char *after = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
-    kill(b, SIGTERM);
+    fct_signal(b, SIGTERM);
     assert_int_equal(fct_wait(b, fb, &out_b), 0);
     assert_non_null(strstr(out_a.data, "this process follows the event stream"));
     const char *waited = strstr(out_b.data, "another process follows the event stream");

@@ -89,6 +89,8 @@ void fct_db_create(const char *tag, char *url_out, size_t url_size)
 
 void fct_db_drop(const char *url)
 {
+    if (!url || !*url)
+        return; /* a setup that failed before creating it */
     const char *admin = fct_require_env("DATABASE_URL");
     const char *slash = strrchr(url, '/');
     char name[128], sql[256];
@@ -279,7 +281,7 @@ int fct_hubsim_start(const char *const *args, int *port)
     close(fd);
     char *colon = strrchr(line, ':');
     if (!strstr(line, "listening") || !colon) {
-        kill(pid, SIGKILL);
+        fct_signal(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         fail_msg("hubsim did not start: %s", line);
     }
@@ -287,15 +289,24 @@ int fct_hubsim_start(const char *const *args, int *port)
     return pid;
 }
 
+int fct_signal(int pid, int sig)
+{
+    if (pid <= 0)
+        return -1;
+    return kill(pid, sig);
+}
+
 void fct_hubsim_stop(int pid)
 {
-    kill(pid, SIGTERM);
+    if (pid <= 0)
+        return;
+    fct_signal(pid, SIGTERM);
     int status;
     for (int i = 0; i < 100; i++) {
         if (waitpid(pid, &status, WNOHANG) == pid)
             return;
         usleep(20000);
     }
-    kill(pid, SIGKILL);
+    fct_signal(pid, SIGKILL);
     waitpid(pid, &status, 0);
 }

@@ -21,7 +21,7 @@ const char *fct_require_env(const char *name);
  * unreachable. */
 void fct_db_create(const char *tag, char *url_out, size_t url_size);
 
-/* Drops a database made by fct_db_create (by its URL). */
+/* Drops a database made by fct_db_create (by its URL); "" is ignored. */
 void fct_db_drop(const char *url);
 
 /* Runs a SQL statement on url and returns the first value of the first row
@@ -37,6 +37,11 @@ int fct_run(const char *const *argv, const char *const *extra_env, struct fc_buf
  * read end of its output pipe; fct_wait collects it. */
 int fct_spawn(const char *const *argv, const char *const *extra_env, int *out_fd);
 int fct_wait(int pid, int fd, struct fc_buf *out);
+
+/* kill(pid, sig) for a child the test started; does nothing and returns -1
+ * for pid <= 0, which kill() would take as "the whole process group" (0) or
+ * "every process" (-1), e.g. when a setup failed before its child started. */
+int fct_signal(int pid, int sig);
 
 /* Path of a built binary from the FCINDEX_BIN environment (set by ctest). */
 const char *fct_fcindex_bin(void);
@@ -67,7 +72,8 @@ const char *fct_http_header_value(const struct fct_http *h, const char *name, ch
                                   size_t out_size);
 void fct_http_cleanup(struct fct_http *h);
 
-/* Starts `hubsim --port 0 ARGS...` and returns its pid and port; stops it. */
+/* Starts `hubsim --port 0 ARGS...` and returns its pid and port; stops it
+ * (a pid <= 0, from a setup that never started it, is ignored). */
 int fct_hubsim_start(const char *const *args, int *port);
 void fct_hubsim_stop(int pid);
 #endif

@@ -1,5 +1,5 @@
 /* Corpus mode: a recorded set of hub responses (a manifest plus one file per
- * response, like shared/fixtures/hub-sample) loaded into per-endpoint lists
+ * response, like tests/fixtures/hub-sample) loaded into per-endpoint lists
  * of raw JSON items, so they can be re-paginated for any page size while
  * each item keeps its recorded bytes. Read-only after load; thread-safe. */
 #ifndef HUBSIM_CORPUS_H
