@@ -306,8 +306,15 @@ struct fc_decoder {
     fc_item_fn fn;
     void *ud;
     struct fc_arena arena;
-    struct fc_buf fed;      /* every byte of the page, for raw item slices */
-    size_t chunk_start;     /* offset of the chunk being parsed */
+    /* The page is never kept whole: only the bytes of an item still open
+     * when a chunk ends are carried (up to FC_MAX_RAW_ITEM_BYTES), so an
+     * error item's raw bytes can be copied into the arena when it ends. */
+    const char *chunk;      /* the caller's chunk being parsed */
+    size_t chunk_start;     /* page offset of chunk[0] */
+    size_t fed_total;       /* bytes fed so far */
+    bool item_open;         /* an item (or a possible single-object page) has begun */
+    struct fc_buf carry;    /* bytes of the open item from item_start, before chunk */
+    bool carry_truncated;
     struct frame frames[MAX_DEPTH];
     int depth;              /* number of open containers */
     int skip_depth;         /* >0 while inside an ignored subtree */
@@ -323,6 +330,9 @@ struct fc_decoder {
     bool single; /* the page is one object, not a list */
     bool token_too_long;
 };
+
+/* Memory a reset decoder keeps for the next page. */
+#define FC_DECODER_KEEP_BYTES (1u << 20)
 
 static size_t pos_now(struct fc_decoder *d)
 {
@@ -358,6 +368,46 @@ static void item_error(struct fc_decoder *d, const char *fmt, ...)
     d->error = fc_arena_strndup(&d->arena, msg.data, msg.len);
     fc_buf_cleanup(&path);
     fc_buf_cleanup(&msg);
+}
+
+/* Copies the bytes of the item that just ended (item_start to the current
+ * position) into the arena: the carried part, then the part in this chunk. */
+static void keep_raw(struct fc_decoder *d, struct fc_item *it)
+{
+    size_t end = pos_now(d), len = end - d->item_start;
+    bool truncated = false;
+    if (len > FC_MAX_RAW_ITEM_BYTES) {
+        len = FC_MAX_RAW_ITEM_BYTES;
+        truncated = true;
+    }
+    char *raw = fc_arena_alloc(&d->arena, len + 1);
+    size_t got = 0;
+    if (d->item_start < d->chunk_start) {
+        got = d->carry.len < len ? d->carry.len : len;
+        if (got)
+            memcpy(raw, d->carry.data, got);
+        truncated |= d->carry_truncated;
+        if (!d->carry_truncated && got < len) {
+            size_t more = len - got;
+            memcpy(raw + got, d->chunk, more);
+            got += more;
+        }
+    } else {
+        got = len;
+        memcpy(raw, d->chunk + (d->item_start - d->chunk_start), len);
+    }
+    raw[got] = '\0';
+    it->raw = raw;
+    it->raw_len = got;
+    it->raw_truncated = truncated;
+}
+
+/* An item begins at item_start: forget what was carried for the previous one. */
+static void begin_item(struct fc_decoder *d)
+{
+    d->item_open = true;
+    fc_buf_reset(&d->carry);
+    d->carry_truncated = false;
 }
 
 static struct ctx *cur(struct fc_decoder *d)
@@ -1030,6 +1080,15 @@ static void on_scalar(struct fc_decoder *d, const char *s, size_t n, bool is_str
                 it.kind = FC_ITEM_ERROR;
                 it.error_path = d->error_path;
                 it.error = d->error;
+                /* the scalar as JSON (a string is quoted again) */
+                struct fc_buf raw = FC_BUF_INIT;
+                if (is_string)
+                    fc_buf_json_str(&raw, s, n);
+                else
+                    fc_buf_append(&raw, s, n);
+                it.raw = fc_arena_strndup(&d->arena, raw.data, raw.len);
+                it.raw_len = raw.len;
+                fc_buf_cleanup(&raw);
                 d->info.n_errors++;
             }
             d->error = d->error_path = NULL;
@@ -1112,6 +1171,7 @@ static int cb_map_key(void *ud, const unsigned char *key, size_t n)
     if (!d->top_decided && d->depth == 1 && d->kind == FC_PAGE_AUTO) {
         /* The first key tells the page's shape. */
         d->top_decided = true;
+        d->item_open = false; /* set again below for a single object */
         if (strcmp(f->key, "messages") == 0)
             d->kind = FC_PAGE_MESSAGES;
         else if (strcmp(f->key, "events") == 0 || strcmp(f->key, "nextPageEventId") == 0)
@@ -1135,6 +1195,7 @@ static int cb_map_key(void *ud, const unsigned char *key, size_t n)
             cur(d)->undecided = undecided;
             d->item_index = 0;
             d->single = true;
+            d->item_open = true;
         }
     }
     return 1;
@@ -1187,6 +1248,8 @@ static int cb_start(struct fc_decoder *d, bool is_array)
     if (d->depth == 0) {
         d->top_decided = false;
         d->item_start = pos_now(d) - 1;
+        if (!is_array && d->kind == FC_PAGE_AUTO)
+            begin_item(d); /* may turn out to be a single-object page */
     } else if (!in_item(d)) {
         struct frame *pf = &d->frames[d->depth - 1];
         if (d->depth == 1 && is_array && d->kind != FC_PAGE_AUTO &&
@@ -1217,6 +1280,7 @@ static int cb_start(struct fc_decoder *d, bool is_array)
         if (d->info.n_items >= FC_MAX_ITEMS_PER_PAGE)
             return 0;
         d->item_start = pos_now(d) - 1;
+        begin_item(d);
         d->item_index = parent_index;
         d->error = d->error_path = NULL;
         push_ctx(d, item_kind(d->kind), D_ITEM);
@@ -1494,13 +1558,13 @@ static void emit_item(struct fc_decoder *d, struct ctx *c, bool known)
     struct fc_item it;
     memset(&it, 0, sizeof(it));
     it.index = d->item_index;
-    it.raw = d->fed.data + d->item_start;
-    it.raw_len = pos_now(d) - d->item_start;
     d->info.n_items++;
+    d->item_open = false;
     if (d->error) {
         it.kind = FC_ITEM_ERROR;
         it.error_path = d->error_path;
         it.error = d->error;
+        keep_raw(d, &it);
         d->info.n_errors++;
     } else if (!known) {
         d->info.unknown_types++;
@@ -1615,14 +1679,27 @@ struct fc_decoder *fc_decoder_new(enum fc_page_kind kind, fc_item_fn fn, void *u
 
 enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n, struct fc_diag *diag)
 {
-    if (d->fed.len + n > FC_MAX_PAGE_BYTES)
+    if (d->fed_total + n > FC_MAX_PAGE_BYTES)
         return fc_diag_set(diag, FC_ERR_LIMIT, "page larger than %u bytes", FC_MAX_PAGE_BYTES);
-    d->chunk_start = d->fed.len;
-    fc_buf_append(&d->fed, data, n);
-    /* yajl reads from our copy so item slices stay valid */
-    yajl_status st = yajl_parse(d->y, (const unsigned char *)d->fed.data + d->chunk_start, n);
-    if (st == yajl_status_ok)
+    d->chunk = data;
+    d->chunk_start = d->fed_total;
+    yajl_status st = yajl_parse(d->y, (const unsigned char *)data, n);
+    d->fed_total += n;
+    if (st == yajl_status_ok) {
+        /* The chunk belongs to the caller: carry the open item's bytes in it. */
+        if (d->item_open && !d->carry_truncated) {
+            size_t from = d->item_start > d->chunk_start ? d->item_start - d->chunk_start : 0;
+            size_t take = n - from;
+            if (d->carry.len + take > FC_MAX_RAW_ITEM_BYTES) {
+                take = FC_MAX_RAW_ITEM_BYTES - d->carry.len;
+                d->carry_truncated = true;
+            }
+            fc_buf_append(&d->carry, data + from, take);
+        }
+        d->chunk = NULL;
         return FC_OK;
+    }
+    d->chunk = NULL;
     if (d->info.n_items >= FC_MAX_ITEMS_PER_PAGE)
         return fc_diag_set(diag, FC_ERR_LIMIT, "more than %d items in a page",
                            FC_MAX_ITEMS_PER_PAGE);
@@ -1630,7 +1707,8 @@ enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n, st
         return fc_diag_set(diag, FC_ERR_LIMIT, "JSON nested deeper than %d", MAX_DEPTH);
     unsigned char *msg = yajl_get_error(d->y, 0, NULL, 0);
     enum fc_err e = fc_diag_set(diag, FC_ERR_INVALID, "invalid JSON at byte %zu: %s",
-                                pos_now(d), (const char *)msg);
+                                d->chunk_start + yajl_get_bytes_consumed(d->y),
+                                (const char *)msg);
     yajl_free_error(d->y, msg);
     return e;
 }
@@ -1641,7 +1719,7 @@ enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info, s
     if (st != yajl_status_ok || d->depth != 0) {
         unsigned char *msg = yajl_get_error(d->y, 0, NULL, 0);
         enum fc_err e = fc_diag_set(diag, FC_ERR_INVALID, "incomplete JSON after %zu bytes: %s",
-                                    d->fed.len, (const char *)msg);
+                                    d->fed_total, (const char *)msg);
         yajl_free_error(d->y, msg);
         return e;
     }
@@ -1658,14 +1736,20 @@ void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn f
 {
     yajl_free(d->y);
     struct fc_arena arena = d->arena;
-    struct fc_buf fed = d->fed;
+    struct fc_buf carry = d->carry;
     struct ctx ctx[MAX_CTX];
     memcpy(ctx, d->ctx, sizeof(ctx));
     memset(d, 0, sizeof(*d));
-    fc_arena_clear(&arena);
+    /* Keep a page's worth of memory for the next page, not a hostile one's. */
+    if (arena.head && arena.total > FC_DECODER_KEEP_BYTES)
+        fc_arena_reset(&arena);
+    else
+        fc_arena_clear(&arena);
     d->arena = arena;
-    fc_buf_reset(&fed);
-    d->fed = fed;
+    if (carry.cap > FC_DECODER_KEEP_BYTES)
+        fc_buf_cleanup(&carry);
+    fc_buf_reset(&carry);
+    d->carry = carry;
     memcpy(d->ctx, ctx, sizeof(ctx)); /* keeps the scratch vectors' storage */
     d->kind = kind;
     d->info.kind = kind;
@@ -1688,7 +1772,7 @@ void fc_decoder_free(struct fc_decoder *d)
         free(d->ctx[i].deleted.p);
     }
     fc_arena_reset(&d->arena);
-    fc_buf_cleanup(&d->fed);
+    fc_buf_cleanup(&d->carry);
     free(d);
 }
 

@@ -6,7 +6,10 @@
  * the JSON path and the reason, and decoding goes on. Only JSON that is not
  * JSON (truncated, broken) fails the page. Unknown fields, enum values and
  * message types from newer hubs are counted, not fatal.
- * Items stay valid until fc_decoder_free. Not thread-safe: one per page. */
+ * Everything an item points to (values, strings, an error item's raw
+ * bytes) lives in the decoder's per-page arena, never in the caller's
+ * chunks, so items stay valid after the chunks are gone, until the decoder
+ * is reset or freed. The page itself is not kept. Not thread-safe: one per page. */
 #ifndef FC_FC_DECODE_H
 #define FC_FC_DECODE_H
 
@@ -39,8 +42,9 @@ struct fc_item {
     uint64_t fid;
     const char *error_path;       /* FC_ITEM_ERROR: e.g. "messages[3].data.fid" */
     const char *error;            /* FC_ITEM_ERROR: the reason */
-    const char *raw;              /* the item's bytes as received */
+    const char *raw;              /* FC_ITEM_ERROR: the item's bytes as received (else NULL) */
     size_t raw_len;
+    bool raw_truncated;           /* only the first FC_MAX_RAW_ITEM_BYTES were kept */
 };
 
 typedef void (*fc_item_fn)(void *ud, const struct fc_item *item);
@@ -68,8 +72,8 @@ enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n,
 enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info,
                               struct fc_diag *diag);
 
-/* Makes d ready for a new page, keeping its memory (items of the previous
- * page become invalid). */
+/* Makes d ready for a new page (items of the previous page become invalid),
+ * keeping at most about 1 MiB of its memory for reuse. */
 void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn fn, void *ud);
 
 void fc_decoder_free(struct fc_decoder *d);

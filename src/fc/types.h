@@ -70,7 +70,8 @@ enum fc_onchain_type {
 #define FC_MAX_STRING_BYTES 16384  /* any other string */
 #define FC_MAX_BYTES_FIELD 4096    /* any decoded byte field */
 #define FC_MAX_ITEMS_PER_PAGE 200000
-#define FC_MAX_PAGE_BYTES (256u << 20)
+#define FC_MAX_PAGE_BYTES (64u << 20)
+#define FC_MAX_RAW_ITEM_BYTES (1u << 20) /* raw bytes kept for a dead letter */
 
 struct fc_cast_id {
     uint64_t fid;

@@ -316,6 +316,113 @@ static void reset_decoder_reuses_memory(void **state)
     fc_buf_cleanup(&b.lines);
 }
 
+/* Items are kept past the chunks that carried them (the hub client holds a
+ * page's items until the page is complete): a bad item at the first, middle
+ * and last position of a 1,000-message page fed in small chunks keeps its
+ * exact bytes, and every good item its strings, after every chunk is gone. */
+struct kept {
+    struct fc_item *items;
+    size_t n;
+};
+
+static void keep(void *ud, const struct fc_item *it)
+{
+    struct kept *k = ud;
+    k->items = fc_xrealloc(k->items, (k->n + 1) * sizeof(*k->items));
+    k->items[k->n++] = *it;
+}
+
+static void kept_items_outlive_the_chunks(void **state)
+{
+    (void)state;
+    const size_t positions[] = {0, 500, 999};
+    for (size_t p = 0; p < 3; p++) {
+        size_t bad = positions[p];
+        struct fc_buf page = FC_BUF_INIT, bad_text = FC_BUF_INIT;
+        fc_buf_puts(&page, "{\"messages\":[");
+        for (size_t i = 0; i < 1000; i++) {
+            char body[128];
+            if (i == bad)
+                snprintf(body, sizeof(body), "{\"text\":\"bad %zu\",\"parentCastId\":{\"fid\":1,"
+                                             "\"hash\":\"0x12\"}}", i);
+            else
+                snprintf(body, sizeof(body), "{\"text\":\"cast number %zu\"}", i);
+            const char *item = cast(body);
+            if (i == bad)
+                fc_buf_puts(&bad_text, item);
+            fc_buf_printf(&page, "%s%s", i ? "," : "", item);
+        }
+        fc_buf_puts(&page, "],\"nextPageToken\":\"\"}");
+        struct kept k = {NULL, 0};
+        struct fc_decoder *d = fc_decoder_new(FC_PAGE_AUTO, keep, &k);
+        struct fc_diag diag;
+        struct fc_page_info info;
+        /* each chunk is a fresh heap copy freed right after feeding, as curl's
+         * buffer is reused: anything pointing into it would be a use after free */
+        for (size_t off = 0; off < page.len; off += 997) {
+            size_t n = page.len - off < 997 ? page.len - off : 997;
+            char *chunk = fc_xmalloc(n);
+            memcpy(chunk, page.data + off, n);
+            assert_int_equal(fc_decoder_feed(d, chunk, n, &diag), FC_OK);
+            memset(chunk, 'X', n);
+            free(chunk);
+        }
+        assert_int_equal(fc_decoder_finish(d, &info, &diag), FC_OK);
+        assert_int_equal(k.n, 1000);
+        for (size_t i = 0; i < k.n; i++) {
+            const struct fc_item *it = &k.items[i];
+            if (i == bad) {
+                assert_int_equal(it->kind, FC_ITEM_ERROR);
+                assert_false(it->raw_truncated);
+                assert_int_equal(it->raw_len, bad_text.len);
+                /* memcmp, not cmocka's (uninstrumented) compare, so ASan sees the read */
+                assert_true(memcmp(it->raw, bad_text.data, bad_text.len) == 0);
+                assert_non_null(strstr(it->error_path, "parentCastId.hash"));
+            } else {
+                assert_int_equal(it->kind, FC_ITEM_MESSAGE);
+                assert_null(it->raw);
+                char want[64];
+                snprintf(want, sizeof(want), "cast number %zu", i);
+                assert_string_equal(it->message->body.cast_add.text, want);
+            }
+        }
+        fc_decoder_free(d);
+        free(k.items);
+        fc_buf_cleanup(&page);
+        fc_buf_cleanup(&bad_text);
+    }
+}
+
+/* An error item larger than the dead-letter cap keeps its first bytes and
+ * says so. */
+static void huge_bad_item_is_truncated_and_flagged(void **state)
+{
+    (void)state;
+    struct fc_buf page = FC_BUF_INIT;
+    fc_buf_puts(&page, "{\"messages\":[{\"data\":{\"fid\":\"x\",\"pad\":\"");
+    for (size_t i = 0; i < FC_MAX_RAW_ITEM_BYTES + 5000; i++)
+        fc_buf_putc(&page, 'a');
+    fc_buf_puts(&page, "\"}}]}");
+    struct kept k = {NULL, 0};
+    struct fc_decoder *d = fc_decoder_new(FC_PAGE_AUTO, keep, &k);
+    struct fc_diag diag;
+    struct fc_page_info info;
+    for (size_t off = 0; off < page.len; off += 65536) {
+        size_t n = page.len - off < 65536 ? page.len - off : 65536;
+        assert_int_equal(fc_decoder_feed(d, page.data + off, n, &diag), FC_OK);
+    }
+    assert_int_equal(fc_decoder_finish(d, &info, &diag), FC_OK);
+    assert_int_equal(k.n, 1);
+    assert_int_equal(k.items[0].kind, FC_ITEM_ERROR);
+    assert_true(k.items[0].raw_truncated);
+    assert_int_equal(k.items[0].raw_len, FC_MAX_RAW_ITEM_BYTES);
+    assert_true(memcmp(k.items[0].raw, page.data + strlen("{\"messages\":["),
+                       FC_MAX_RAW_ITEM_BYTES) == 0);
+    fc_decoder_free(d);
+    free(k.items);
+    fc_buf_cleanup(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +436,8 @@ int main(void)
         cmocka_unit_test(event_id_layouts),
         cmocka_unit_test(utf8_and_base58),
         cmocka_unit_test(reset_decoder_reuses_memory),
+        cmocka_unit_test(kept_items_outlive_the_chunks),
+        cmocka_unit_test(huge_bad_item_is_truncated_and_flagged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
