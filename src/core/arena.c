@@ -76,3 +76,11 @@ void fc_arena_clear(struct fc_arena *a)
     a->head->next = NULL;
     a->used = a->total = 0;
 }
+
+size_t fc_arena_capacity(const struct fc_arena *a)
+{
+    size_t n = 0;
+    for (const struct fc_arena_block *b = a->head; b; b = b->next)
+        n += b->size;
+    return n;
+}

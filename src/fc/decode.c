@@ -1750,6 +1750,15 @@ void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn f
         fc_buf_cleanup(&carry);
     fc_buf_reset(&carry);
     d->carry = carry;
+    for (int i = 0; i < MAX_CTX; i++) { /* scratch vectors: small ones are kept */
+        struct vec *v[] = {&ctx[i].mentions, &ctx[i].positions, &ctx[i].embeds, &ctx[i].compact,
+                           &ctx[i].deleted};
+        for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+            if (v[k]->cap > 16384) {
+                free(v[k]->p);
+                memset(v[k], 0, sizeof(*v[k]));
+            }
+    }
     memcpy(d->ctx, ctx, sizeof(ctx)); /* keeps the scratch vectors' storage */
     d->kind = kind;
     d->info.kind = kind;
@@ -1774,6 +1783,16 @@ void fc_decoder_free(struct fc_decoder *d)
     fc_arena_reset(&d->arena);
     fc_buf_cleanup(&d->carry);
     free(d);
+}
+
+size_t fc_decoder_retained_bytes(const struct fc_decoder *d)
+{
+    size_t n = fc_arena_capacity(&d->arena) + d->carry.cap;
+    for (int i = 0; i < MAX_CTX; i++)
+        n += d->ctx[i].mentions.cap * sizeof(uint64_t) + d->ctx[i].positions.cap * sizeof(uint32_t) +
+             d->ctx[i].embeds.cap * sizeof(struct fc_embed) + d->ctx[i].compact.cap * sizeof(uint64_t) +
+             d->ctx[i].deleted.cap * sizeof(void *);
+    return n;
 }
 
 enum fc_err fc_decode_buffer(enum fc_page_kind kind, const char *data, size_t n, fc_item_fn fn,

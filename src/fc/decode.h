@@ -78,6 +78,9 @@ void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn f
 
 void fc_decoder_free(struct fc_decoder *d);
 
+/* Bytes of memory the decoder holds (arena blocks and carried item bytes). */
+size_t fc_decoder_retained_bytes(const struct fc_decoder *d);
+
 /* Convenience: decode a whole buffer. */
 enum fc_err fc_decode_buffer(enum fc_page_kind kind, const char *data, size_t n, fc_item_fn fn,
                              void *ud, struct fc_page_info *info, struct fc_diag *diag,

@@ -50,10 +50,11 @@ struct fc_hub_conn {
     CURL **easy; /* one per hub, so each keeps its connections */
     struct fc_decoder *decoder;
     struct {
-        const struct fc_item **p;
+        struct fc_item *p; /* copies: the decoder's item lives on its stack */
         size_t n, cap;
     } items;
     struct fc_buf body; /* raw bodies and error excerpts */
+    bool body_too_big;
     bool decode_failed;
     struct fc_diag decode_diag;
     struct fc_page_info info; /* of the last page decoded */
@@ -183,8 +184,6 @@ void fc_hub_conn_free(struct fc_hub_conn *conn)
             curl_easy_cleanup(conn->easy[i]);
     free(conn->easy);
     fc_decoder_free(conn->decoder);
-    for (size_t i = 0; i < conn->items.n; i++)
-        free((void *)conn->items.p[i]);
     free(conn->items.p);
     fc_buf_cleanup(&conn->body);
     free(conn);
@@ -258,6 +257,8 @@ static void take_budget(struct hub *h)
 
 /* ---- one HTTP attempt ---- */
 
+/* Everything an item points to lives in the decoder's arena, which stays
+ * until the decoder is reset for the next request: only the struct is copied. */
 static void keep_item(void *ud, const struct fc_item *it)
 {
     struct fc_hub_conn *conn = ud;
@@ -265,17 +266,44 @@ static void keep_item(void *ud, const struct fc_item *it)
         conn->items.cap = conn->items.cap ? conn->items.cap * 2 : 256;
         conn->items.p = fc_xrealloc(conn->items.p, conn->items.cap * sizeof(*conn->items.p));
     }
-    /* the item struct lives on the decoder's stack: copy it into its arena */
-    struct fc_item *copy = fc_xmalloc(sizeof(*copy));
-    *copy = *it;
-    conn->items.p[conn->items.n++] = copy;
+    conn->items.p[conn->items.n++] = *it;
 }
+
+/* Storage a connection keeps between pages; beyond it, a page's memory is
+ * given back when the page is done (a hostile or huge page must not pin it). */
+#define KEEP_ITEMS 4096
+#define KEEP_BODY_BYTES 65536
 
 static void drop_items(struct fc_hub_conn *conn)
 {
-    for (size_t i = 0; i < conn->items.n; i++)
-        free((void *)conn->items.p[i]);
     conn->items.n = 0;
+    if (conn->items.cap > KEEP_ITEMS) {
+        free(conn->items.p);
+        conn->items.p = NULL;
+        conn->items.cap = 0;
+    }
+}
+
+static void drop_body(struct fc_hub_conn *conn)
+{
+    if (conn->body.cap > KEEP_BODY_BYTES)
+        fc_buf_cleanup(&conn->body);
+    fc_buf_reset(&conn->body);
+    conn->body_too_big = false;
+}
+
+void fc_hub_conn_release(struct fc_hub_conn *conn)
+{
+    drop_items(conn);
+    drop_body(conn);
+    if (conn->decoder)
+        fc_decoder_reset(conn->decoder, FC_PAGE_AUTO, keep_item, conn);
+}
+
+size_t fc_hub_conn_retained_bytes(const struct fc_hub_conn *conn)
+{
+    return conn->items.cap * sizeof(*conn->items.p) + conn->body.cap +
+           (conn->decoder ? fc_decoder_retained_bytes(conn->decoder) : 0);
 }
 
 struct attempt {
@@ -308,11 +336,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
         curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &a->status);
         a->status_known = true;
     }
-    if (conn->raw_mode || conn->decode_failed) {
-        if (conn->body.len < (64u << 20))
-            fc_buf_append(&conn->body, data, len);
+    if (conn->raw_mode) {
+        if (conn->body.len + len > FC_HUB_RAW_BODY_MAX) {
+            conn->body_too_big = true;
+            return 0; /* abort: no document we read raw is this large */
+        }
+        fc_buf_append(&conn->body, data, len);
         return len;
     }
+    if (conn->decode_failed)
+        return 0;
     /* Decode as the bytes arrive. Non-2xx bodies are kept raw instead. */
     if (a->status >= 200 && a->status < 300) {
         if (fc_decoder_feed(conn->decoder, data, len, &conn->decode_diag) != FC_OK) {
@@ -362,7 +395,7 @@ static enum fc_hub_outcome attempt_once(struct fc_hub_conn *conn, size_t hub,
     a->conn = conn;
     a->easy = e;
     drop_items(conn);
-    fc_buf_reset(&conn->body);
+    drop_body(conn);
     conn->decode_failed = false;
     if (!conn->raw_mode) {
         if (!conn->decoder)
@@ -381,6 +414,11 @@ static enum fc_hub_outcome attempt_once(struct fc_hub_conn *conn, size_t hub,
     a->status = status;
     if (rc == CURLE_WRITE_ERROR && conn->decode_failed)
         return FC_HUB_BAD_JSON;
+    if (rc == CURLE_WRITE_ERROR && conn->body_too_big) {
+        fc_diag_set(&conn->decode_diag, FC_ERR_LIMIT, "response larger than %u bytes",
+                    FC_HUB_RAW_BODY_MAX);
+        return FC_HUB_BAD_JSON;
+    }
     if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
         return FC_HUB_CONNECT_ERROR;
     if (rc == CURLE_OPERATION_TIMEDOUT)
@@ -499,7 +537,7 @@ enum fc_err fc_hub_get(struct fc_hub_conn *conn, const char *path_query, enum fc
     if (err)
         return err;
     for (size_t i = 0; i < conn->items.n; i++)
-        fn(ud, conn->items.p[i]);
+        fn(ud, &conn->items.p[i]);
     if (page)
         page->info = conn->info;
     return FC_OK;
@@ -519,6 +557,7 @@ enum fc_err fc_hub_get_raw(struct fc_hub_conn *conn, const char *path_query, int
         fc_buf_reset(body);
         fc_buf_append(body, conn->body.data ? conn->body.data : "", conn->body.len);
     }
+    drop_body(conn);
     return err;
 }
 
@@ -603,6 +642,32 @@ bool fc_hub_token_is_end(const char *token)
     return false;
 }
 
+/* RFC 3986: everything but the unreserved characters is percent-encoded,
+ * so a hub-provided value can never add a parameter or end the query. */
+void fc_hub_query_escape(struct fc_buf *out, const char *s)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    fc_buf_reserve(out, strlen(s) * 3 + 1);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+            *c == '-' || *c == '.' || *c == '_' || *c == '~') {
+            fc_buf_putc(out, (char)*c);
+        } else {
+            char e[3] = {'%', hexd[*c >> 4], hexd[*c & 15]};
+            fc_buf_append(out, e, 3);
+        }
+    }
+}
+
+void fc_hub_page_query(struct fc_buf *q, const char *path, unsigned page_size, const char *token)
+{
+    fc_buf_printf(q, "%s%spageSize=%u", path, strchr(path, '?') ? "&" : "?", page_size);
+    if (token && *token) {
+        fc_buf_puts(q, "&pageToken=");
+        fc_hub_query_escape(q, token);
+    }
+}
+
 struct page_counter {
     fc_item_fn fn;
     void *ud;
@@ -624,16 +689,12 @@ enum fc_err fc_hub_paginate(struct fc_hub_conn *conn, const char *path, unsigned
     size_t n = 0;
     for (;;) {
         struct fc_buf q = FC_BUF_INIT;
-        fc_buf_printf(&q, "%s%spageSize=%u", path, strchr(path, '?') ? "&" : "?", page_size);
-        if (*token) {
-            char *esc = curl_easy_escape(NULL, token, 0);
-            fc_buf_printf(&q, "&pageToken=%s", esc);
-            curl_free(esc);
-        }
+        fc_hub_page_query(&q, path, page_size, token);
         struct page_counter pc = {fn, ud, 0};
         struct fc_hub_page page;
         enum fc_err err = fc_hub_get(conn, q.data, kind, -1, count_and_forward, &pc, &page, diag);
         fc_buf_cleanup(&q);
+        fc_hub_conn_release(conn);
         if (err)
             return err;
         n++;

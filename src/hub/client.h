@@ -54,7 +54,7 @@ struct fc_hub_conn *fc_hub_conn_new(struct fc_hub_client *c);
 void fc_hub_conn_free(struct fc_hub_conn *conn);
 
 /* What a page request produced. Items are valid until the next request on
- * the same connection. */
+ * the same connection or fc_hub_conn_release. */
 struct fc_hub_page {
     struct fc_page_info info;
     size_t hub;            /* index of the hub that answered */
@@ -102,6 +102,24 @@ enum fc_err fc_hub_events_page(struct fc_hub_conn *conn, bool snapchain, unsigne
                                uint64_t from, unsigned page_size, int pin_hub, fc_item_fn fn,
                                void *ud, uint64_t *next_from, size_t *n_events,
                                struct fc_diag *diag);
+
+/* Ends the last page: its items become invalid and the memory it needed
+ * beyond a small reserve is freed (call once a page's items are applied). */
+void fc_hub_conn_release(struct fc_hub_conn *conn);
+
+/* Bytes the connection holds between requests (items, bodies, decoder). */
+size_t fc_hub_conn_retained_bytes(const struct fc_hub_conn *conn);
+
+/* Largest body read raw (fc_hub_get_raw: /v1/info and small documents). */
+#define FC_HUB_RAW_BODY_MAX (1u << 20)
+
+/* Appends s percent-encoded for a query value: every byte but A-Z a-z 0-9
+ * - . _ ~ (a hub's page token can never add or end a parameter). */
+void fc_hub_query_escape(struct fc_buf *out, const char *s);
+
+/* path + "pageSize=N" (+ "&pageToken=<escaped token>" when token is not
+ * empty), with "?" or "&" as path needs: the one way page queries are built. */
+void fc_hub_page_query(struct fc_buf *q, const char *path, unsigned page_size, const char *token);
 
 /* True when a page token means "no more pages" (see fc_hub_paginate). */
 bool fc_hub_token_is_end(const char *token);

@@ -438,10 +438,65 @@ static void event_paging_per_flavour(void **state)
     }
 }
 
+/* A hub's page token is escaped whole: it can never add a parameter (one
+ * builder serves the client's pagination and the backfill workers'). */
+static void page_token_cannot_inject_parameters(void **state)
+{
+    (void)state;
+    struct fc_buf q = FC_BUF_INIT;
+    fc_hub_page_query(&q, "/v1/castsByFid?fid=3", 1000, "a+b/c=&fid=9#x y%\x01\xff~._-");
+    assert_string_equal(q.data, "/v1/castsByFid?fid=3&pageSize=1000&pageToken="
+                                "a%2Bb%2Fc%3D%26fid%3D9%23x%20y%25%01%FF~._-");
+    fc_buf_reset(&q);
+    fc_hub_page_query(&q, "/v1/fids", 7, "");
+    assert_string_equal(q.data, "/v1/fids?pageSize=7");
+    fc_buf_cleanup(&q);
+}
+
+static void count_items(void *ud, const struct fc_item *it)
+{
+    (void)it;
+    (*(size_t *)ud)++;
+}
+
+/* A large page's memory is given back once the page is done, and the next
+ * request starts from the small reserve too. */
+static void page_memory_is_released(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){"--fids", "300", "--history-ticks", "120",
+                                                 "--events-per-sec", "100", NULL}, &port);
+    struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 20000)};
+    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
+    struct fc_hub_client *c;
+    struct fc_diag d;
+    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+    struct fc_hub_conn *conn = fc_hub_conn_new(c);
+    size_t n = 0;
+    uint64_t next;
+    size_t events;
+    assert_int_equal(fc_hub_events_page(conn, true, 1, 0, 10000, -1, count_items, &n, &next,
+                                        &events, &d), FC_OK);
+    assert_true(events > 4000);
+    size_t during = fc_hub_conn_retained_bytes(conn);
+    fc_hub_conn_release(conn);
+    size_t after = fc_hub_conn_retained_bytes(conn);
+    fprintf(stderr, "retained: %zu bytes with a %zu-event page, %zu after release\n", during,
+            events, after);
+    assert_true(during > (2u << 20));
+    assert_true(after < (1u << 20));
+    fc_hub_conn_free(conn);
+    fc_hub_client_free(c);
+    fct_hubsim_stop(pid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(end_of_pages_rule),
+        cmocka_unit_test(page_token_cannot_inject_parameters),
+        cmocka_unit_test(page_memory_is_released),
         cmocka_unit_test(pagination_and_flavours),
         cmocka_unit_test(fails_over_in_order),
         cmocka_unit_test(retry_after_is_respected),
