@@ -600,7 +600,7 @@ void fc_api_login(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     struct fc_api *api = req->api;
     const char *origin = fc_http_header(req, "Origin");
-    if (origin) {
+    if (origin) { /* the origin is one of ours (checked by the server) and this very host */
         const char *host = fc_http_header(req, "Host");
         const char *h = strstr(origin, "://");
         if (!host || !h || strcmp(h + 3, host) != 0) {

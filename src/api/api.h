@@ -6,6 +6,7 @@
 #ifndef FC_API_API_H
 #define FC_API_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
 void fc_api_stop(struct fc_api *api);
 
 unsigned fc_api_port(const struct fc_api *api);
+
+/* The admin password generated at this start (none was configured or
+ * stored), copied into out once and then forgotten; false when there is
+ * none. */
+bool fc_api_take_one_time_password(struct fc_api *api, char *out, size_t out_size);
 
 /* Rows of these fids changed: cached responses depending on them go stale. */
 void fc_api_invalidate(struct fc_api *api, const uint64_t *fids, size_t n);

@@ -51,8 +51,11 @@ enum fc_err fc_auth_new(const char *jwt_secret, const char *password, const char
                               "(\"$argon2id$...\"; make one with `fcindex hash-password`)");
         else
             snprintf(a->hash, sizeof(a->hash), "%s", password_hash);
+    } else if (password && *password) {
+        err = fc_auth_hash_password(password, a->hash, sizeof(a->hash), diag);
     } else {
-        err = fc_auth_hash_password(password ? password : "", a->hash, sizeof(a->hash), diag);
+        /* never a hash of "": an empty password must not log in */
+        err = fc_diag_set(diag, FC_ERR_INVALID, "no admin password or hash");
     }
     if (err) {
         fc_auth_free(a);
@@ -73,6 +76,8 @@ void fc_auth_free(struct fc_auth *a)
 
 bool fc_auth_check_password(const struct fc_auth *a, const char *password)
 {
+    if (!*password)
+        return false;
     return crypto_pwhash_str_verify(a->hash, password, strlen(password)) == 0;
 }
 
@@ -180,4 +185,13 @@ void fc_auth_csrf(const struct fc_auth *a, const char *token, char out[65])
     hmac(a, b.data, b.len, mac);
     fc_buf_cleanup(&b);
     sodium_bin2hex(out, 65, mac, sizeof(mac));
+}
+
+bool fc_auth_csrf_ok(const struct fc_auth *a, const char *token, const char *given)
+{
+    char want[65];
+    fc_auth_csrf(a, token, want);
+    bool ok = given && strlen(given) == 64 && sodium_memcmp(given, want, 64) == 0;
+    sodium_memzero(want, sizeof(want));
+    return ok;
 }

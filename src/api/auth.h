@@ -43,6 +43,9 @@ enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t n
 /* The CSRF token bound to a session token (hex of an HMAC of it). */
 void fc_auth_csrf(const struct fc_auth *a, const char *token, char out[65]);
 
+/* Whether given is the CSRF token of token (compared in constant time). */
+bool fc_auth_csrf_ok(const struct fc_auth *a, const char *token, const char *given);
+
 /* Hashes a password to an argon2id string (for `fcindex hash-password`). */
 enum fc_err fc_auth_hash_password(const char *password, char *out, size_t out_size,
                                   struct fc_diag *diag);

@@ -50,11 +50,12 @@ struct fc_api {
     char **labels; /* metrics label set per route */
     void *daemon; /* struct MHD_Daemon * */
     unsigned port;
-    char **cors, **proxies;
-    size_t n_cors, n_proxies;
+    char **cors, **proxies, **hosts; /* hosts: api.allowed_hosts or its default */
+    size_t n_cors, n_proxies, n_hosts;
     int64_t started_ms;
     atomic_ulong request_seq;
     uint64_t id_salt;
+    char one_time_password[64]; /* generated at this start; handed out once */
 };
 
 /* Handlers (public.c, admin.c, ops.c) */

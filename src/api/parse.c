@@ -1,5 +1,7 @@
 #include "api/parse.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +123,105 @@ bool fc_api_parse_username(const char *s, char out[72])
     }
     out[n] = '\0';
     return true;
+}
+
+bool fc_api_host_name(const char *h, char out[256])
+{
+    size_t n = 0;
+    if (*h == '[') { /* IPv6 literal: keep the brackets */
+        const char *close = strchr(h, ']');
+        if (!close || close - h > 60)
+            return false;
+        for (const char *c = h + 1; c < close; c++)
+            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
+                  (*c >= 'A' && *c <= 'F') || *c == ':' || *c == '.'))
+                return false;
+        n = (size_t)(close - h) + 1;
+        for (size_t i = 0; i < n; i++)
+            out[i] = (h[i] >= 'A' && h[i] <= 'Z') ? (char)(h[i] - 'A' + 'a') : h[i];
+        h = close + 1;
+    } else {
+        for (; *h && *h != ':'; h++) {
+            char c = *h;
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.' || c == '_') || n == 253)
+                return false;
+            out[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        }
+        while (n && out[n - 1] == '.')
+            n--;
+    }
+    if (!n)
+        return false;
+    if (*h == ':') { /* a port: 1..5 digits and nothing after */
+        size_t d = strspn(h + 1, "0123456789");
+        if (!d || d > 5 || h[1 + d])
+            return false;
+    } else if (*h) {
+        return false;
+    }
+    out[n] = '\0';
+    return true;
+}
+
+bool fc_api_origin_host(const char *origin, char out[256])
+{
+    const char *rest;
+    if (strncmp(origin, "http://", 7) == 0)
+        rest = origin + 7;
+    else if (strncmp(origin, "https://", 8) == 0)
+        rest = origin + 8;
+    else
+        return false;
+    return fc_api_host_name(rest, out);
+}
+
+bool fc_api_forwarded_client(const char *xff, bool (*is_proxy)(void *, const char *, size_t),
+                             void *arg, char *ip, size_t ip_size)
+{
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        const char *a = start, *b = end;
+        while (a < b && *a == ' ')
+            a++;
+        while (b > a && b[-1] == ' ')
+            b--;
+        size_t len = (size_t)(b - a);
+        if (len && !is_proxy(arg, a, len)) {
+            /* an address, nothing else: it becomes a rate-limit key and a log field */
+            char tmp[64];
+            unsigned char bin[16];
+            if (len >= sizeof(tmp) || len >= ip_size)
+                return false;
+            memcpy(tmp, a, len);
+            tmp[len] = '\0';
+            if (inet_pton(AF_INET, tmp, bin) != 1 && inet_pton(AF_INET6, tmp, bin) != 1)
+                return false;
+            memcpy(ip, tmp, len + 1);
+            return true;
+        }
+        end = start > xff ? start - 1 : xff;
+    }
+    return false;
+}
+
+void fc_api_client_bucket(const char *ip, char *out, size_t out_size)
+{
+    unsigned char b[16];
+    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (strchr(ip, ':') && inet_pton(AF_INET6, ip, b) == 1) {
+        if (memcmp(b, v4_mapped, 12) == 0) { /* ::ffff:a.b.c.d is an IPv4 client */
+            inet_ntop(AF_INET, b + 12, out, (socklen_t)out_size);
+            return;
+        }
+        memset(b + 8, 0, 8);
+        char text[64];
+        inet_ntop(AF_INET6, b, text, sizeof(text));
+        snprintf(out, out_size, "%s/64", text);
+        return;
+    }
+    snprintf(out, out_size, "%s", ip);
 }

@@ -3,6 +3,7 @@
  * and CSRF checks, security and CORS headers, request ids, metrics and the
  * access log. Handlers live in public.c, admin.c and ops.c. */
 #include "api/internal.h"
+#include "api/instance.h"
 #include "api/parse.h"
 
 #include <arpa/inet.h>
@@ -203,7 +204,17 @@ static int rate_limit_for(const struct fc_config *cfg, enum route_class c)
     }
 }
 
-static bool same_origin(const struct fc_http_req *req)
+static bool host_allowed(const struct fc_api *api, const char *name)
+{
+    for (size_t i = 0; i < api->n_hosts; i++)
+        if (strcmp(api->hosts[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The Origin (or Referer) of a browser request names a host this API
+ * answers to and the very host:port the request was sent to. */
+static bool same_origin(const struct fc_api *api, const struct fc_http_req *req)
 {
     const char *host = fc_http_header(req, "Host");
     if (!host)
@@ -218,7 +229,23 @@ static bool same_origin(const struct fc_http_req *req)
         return false;
     const char *h = scheme_end + 3;
     size_t hl = strlen(host);
-    return strncmp(h, host, hl) == 0 && (h[hl] == '\0' || h[hl] == '/');
+    char name[256];
+    return strncmp(h, host, hl) == 0 && (h[hl] == '\0' || h[hl] == '/') &&
+           fc_api_host_name(host, name) && host_allowed(api, name);
+}
+
+/* A browser's Origin on login and admin changes must be one of ours: a page
+ * elsewhere (or a rebound DNS name) cannot act with the user's cookie. */
+static bool origin_ok(const struct fc_api *api, const struct fc_http_req *req,
+                      struct fc_http_resp *resp)
+{
+    const char *origin = fc_http_header(req, "Origin");
+    char name[256];
+    if (!origin || (fc_api_origin_host(origin, name) && host_allowed(api, name)))
+        return true;
+    fc_http_error(resp, 403, "origin_not_allowed",
+                  "requests from origin \"%.80s\" are refused (see api.allowed_hosts)", origin);
+    return false;
 }
 
 /* Admin routes: the session cookie, and for state changes the same origin
@@ -252,11 +279,11 @@ static bool check_admin(struct fc_api *api, struct fc_http_req *req, struct fc_h
     snprintf(req->session_id, sizeof(req->session_id), "%s", claims.jti);
     req->session_exp = claims.exp;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        if (!origin_ok(api, req, resp))
+            return false;
         const char *given = fc_http_header(req, "X-CSRF-Token");
-        char want[65];
-        fc_auth_csrf(api->auth, token, want);
-        bool token_ok = given && strlen(given) == 64 && memcmp(given, want, 64) == 0;
-        if (!token_ok && !same_origin(req)) {
+        bool token_ok = fc_auth_csrf_ok(api->auth, token, given);
+        if (!token_ok && !same_origin(api, req)) {
             fc_http_error(resp, 403, "csrf",
                           "state-changing requests must come from the same origin or carry "
                           "the X-CSRF-Token header from /auth/login");
@@ -298,41 +325,21 @@ static bool in_list(char *const *list, size_t n, const char *s, size_t len)
     return false;
 }
 
-/* Behind a trusted proxy the client is the rightmost X-Forwarded-For entry
- * that is not itself a trusted proxy (entries further left are whatever the
- * client claimed). */
+static bool is_proxy(void *arg, const char *s, size_t len)
+{
+    const struct fc_api *api = arg;
+    return in_list(api->proxies, api->n_proxies, s, len);
+}
+
+/* Behind a trusted proxy the client is named by X-Forwarded-For. */
 static void forwarded_client(const struct fc_api *api, const struct fc_http_req *req, char *ip,
                              size_t ip_size)
 {
     if (!api->n_proxies || !in_list(api->proxies, api->n_proxies, ip, strlen(ip)))
         return;
     const char *xff = fc_http_header(req, "X-Forwarded-For");
-    if (!xff)
-        return;
-    const char *end = xff + strlen(xff);
-    while (end > xff) {
-        const char *start = end;
-        while (start > xff && start[-1] != ',')
-            start--;
-        const char *a = start, *b = end;
-        while (a < b && *a == ' ')
-            a++;
-        while (b > a && b[-1] == ' ')
-            b--;
-        size_t len = (size_t)(b - a);
-        if (len && len < ip_size && !in_list(api->proxies, api->n_proxies, a, len)) {
-            bool plausible = true; /* addresses only: digits, hex, '.', ':' */
-            for (const char *c = a; c < b && plausible; c++)
-                plausible = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
-                            (*c >= 'A' && *c <= 'F') || *c == '.' || *c == ':';
-            if (plausible) {
-                memcpy(ip, a, len);
-                ip[len] = '\0';
-            }
-            return;
-        }
-        end = start > xff ? start - 1 : xff;
-    }
+    if (xff)
+        fc_api_forwarded_client(xff, is_proxy, (void *)api, ip, ip_size);
 }
 
 /* ---- libmicrohttpd glue ---- */
@@ -394,6 +401,16 @@ static void handle(struct fc_api *api, struct fc_http_req *req, struct fc_http_r
     *cls_out = -1;
     if (strlen(path) > MAX_URL) {
         fc_http_error(resp, 414, "uri_too_long", "the URL is longer than %d bytes", MAX_URL);
+        return;
+    }
+    /* every route: a Host we do not answer to is a rebound DNS name or a
+     * misdirected request */
+    const char *host = fc_http_header(req, "Host");
+    char host_name[256];
+    if (!host || !fc_api_host_name(host, host_name) || !host_allowed(api, host_name)) {
+        fc_http_error(resp, 421, "unknown_host",
+                      "this server does not answer to host \"%.80s\" (see api.allowed_hosts)",
+                      host ? host : "");
         return;
     }
     char copy[MAX_URL + 2];
@@ -470,6 +487,8 @@ static void handle(struct fc_api *api, struct fc_http_req *req, struct fc_http_r
             return;
         }
     }
+    if (rt->cls == CLASS_LOGIN && !origin_ok(api, req, resp))
+        return;
     if (rt->cls == CLASS_ADMIN && !check_admin(api, req, resp))
         return;
     rt->fn(req, resp);
@@ -639,6 +658,33 @@ static bool parse_listen(const char *listen, struct sockaddr_in *addr)
     return true;
 }
 
+/* api.allowed_hosts lowercased, or when empty the listen host's names. */
+static enum fc_err default_hosts(struct fc_api *api, const struct sockaddr_in *addr,
+                                 struct fc_diag *diag)
+{
+    for (size_t i = 0; i < api->n_hosts; i++) {
+        char name[256];
+        if (!fc_api_host_name(api->hosts[i], name) || strchr(api->hosts[i], ':') != NULL)
+            return fc_diag_set(diag, FC_ERR_INVALID,
+                               "api.allowed_hosts: \"%s\" is not a host name (no port)",
+                               api->hosts[i]);
+        snprintf(api->hosts[i], strlen(api->hosts[i]) + 1, "%s", name);
+    }
+    if (api->n_hosts)
+        return FC_OK;
+    char host[256];
+    const char *listen = api->cfg->api_listen;
+    snprintf(host, sizeof(host), "%.*s", (int)(strrchr(listen, ':') - listen), listen);
+    if (addr->sin_addr.s_addr == htonl(INADDR_ANY))
+        return fc_diag_set(diag, FC_ERR_INVALID,
+                           "api.allowed_hosts: set the host names clients use to reach the API "
+                           "(api.listen %s accepts any address)", listen);
+    split_list(host, &api->hosts, &api->n_hosts);
+    if ((ntohl(addr->sin_addr.s_addr) >> 24) == 127)
+        split_list("localhost,127.0.0.1,[::1]", &api->hosts, &api->n_hosts);
+    return FC_OK;
+}
+
 enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, struct fc_api **out,
                          struct fc_diag *diag)
 {
@@ -657,11 +703,26 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
     api->metrics = fc_metrics_new((const char *const *)api->labels, fc_api_n_routes);
     split_list(cfg->api_cors_origins, &api->cors, &api->n_cors);
     split_list(cfg->api_trusted_proxies, &api->proxies, &api->n_proxies);
+    split_list(cfg->api_allowed_hosts, &api->hosts, &api->n_hosts);
     struct fc_db_options dbo = fc_db_options_from(cfg);
     api->pool = fc_pool_new(&dbo, (size_t)cfg->db_pool_size);
     api->cache = fc_cache_new(20000, 256u << 20);
-    enum fc_err err = fc_auth_new(cfg->jwt_secret, cfg->admin_password, cfg->admin_password_hash,
-                                  cfg->token_ttl_s, &api->auth, diag);
+    struct sockaddr_in addr;
+    enum fc_err err = FC_OK;
+    if (!parse_listen(cfg->api_listen, &addr))
+        err = fc_diag_set(diag, FC_ERR_INVALID, "api.listen: cannot use \"%s\"", cfg->api_listen);
+    else if ((ntohl(addr.sin_addr.s_addr) >> 24) != 127 && cfg->profile != FC_PROFILE_PRODUCTION)
+        /* development defaults (generated secrets, plain-HTTP cookies, loopback Host names)
+         * are for one machine */
+        err = fc_diag_set(diag, FC_ERR_INVALID,
+                          "api.listen %s is reachable from other machines, but the profile is "
+                          "%s: set general.profile=production (with auth.admin_password_hash "
+                          "and api.allowed_hosts; see docs/security.md), or listen on "
+                          "127.0.0.1", cfg->api_listen, fc_profile_name(cfg->profile));
+    if (!err)
+        err = default_hosts(api, &addr, diag);
+    if (!err)
+        err = fc_api_instance_auth(cfg, api->pool, &api->auth, api->one_time_password, diag);
     if (!err)
         err = open_state(api, diag);
     if (!err && *cfg->redis_url)
@@ -677,9 +738,6 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
     if (!err && *cfg->redis_url)
         err = fc_changes_sub_start(cfg->redis_url, cfg->redis_prefix, on_change, on_reset, api,
                                    &api->sub, diag);
-    struct sockaddr_in addr;
-    if (!err && !parse_listen(cfg->api_listen, &addr))
-        err = fc_diag_set(diag, FC_ERR_INVALID, "api.listen: cannot use \"%s\"", cfg->api_listen);
     if (!err) {
         unsigned threads = (unsigned)cfg->api_threads;
         api->daemon = MHD_start_daemon(
@@ -730,10 +788,21 @@ void fc_api_stop(struct fc_api *api)
     free(api->labels);
     free_list(api->cors, api->n_cors);
     free_list(api->proxies, api->n_proxies);
+    free_list(api->hosts, api->n_hosts);
     free(api);
 }
 
 unsigned fc_api_port(const struct fc_api *api)
 {
     return api->port;
+}
+
+bool fc_api_take_one_time_password(struct fc_api *api, char *out, size_t out_size)
+{
+    size_t n = strlen(api->one_time_password);
+    if (!n || n >= out_size)
+        return false;
+    memcpy(out, api->one_time_password, n + 1);
+    memset(api->one_time_password, 0, sizeof(api->one_time_password));
+    return true;
 }

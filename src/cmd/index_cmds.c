@@ -348,6 +348,15 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     signal(SIGPIPE, SIG_IGN);
     if (api)
         printf("api: listening on port %u\n", fc_api_port(api));
+    char once[96];
+    if (api && fc_api_take_one_time_password(api, once, sizeof(once))) {
+        /* stdout, not the log: shown once to whoever started the instance */
+        printf("admin: generated one-time password (shown only now; its hash is stored in the "
+               "database): %s\n"
+               "admin: set auth.admin_password_hash (`fcindex hash-password`) to choose your "
+               "own\n", once);
+        memset(once, 0, sizeof(once));
+    }
     fflush(stdout);
     if (ix) {
         if (fc_indexer_run(ix, &stop_flag, &diag)) {

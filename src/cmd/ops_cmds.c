@@ -8,6 +8,7 @@
 #include "api/auth.h"
 #include "cmd/cmd.h"
 #include "core/fctime.h"
+#include "core/password.h"
 #include "hub/client.h"
 #include "state/redis_conn.h"
 #include "store/db.h"
@@ -192,8 +193,10 @@ int fc_cmd_hash_password(struct fc_cmd_ctx *ctx)
         return FC_EXIT_FAIL;
     }
     line[strcspn(line, "\r\n")] = '\0';
-    if (strlen(line) < 8 || strlen(line) > 1024) {
-        fputs("fcindex hash-password: the password must have 8 to 1024 characters\n", stderr);
+    const char *weak = fc_password_problem(line, false);
+    if (weak) {
+        fprintf(stderr, "fcindex hash-password: the password is %s (production also needs 16+ "
+                        "characters, 8+ different ones)\n", weak);
         return FC_EXIT_FAIL;
     }
     char hash[256];

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/password.h"
 
 enum opt_type { T_STR, T_INT, T_BOOL, T_ENUM, T_FIDS, T_PROFILE };
 
@@ -38,7 +39,7 @@ struct option {
 static const struct option options[] = {
     {"general", "profile", T_PROFILE, OFF(profile), 0, "development", 0, 0,
      "production|development|test", 0, "FCINDEX_PROFILE",
-     "Sets pool defaults and safety checks: production refuses default secrets."},
+     "Sets pool defaults and safety checks: only production may listen beyond loopback."},
 
     {"database", "url", T_STR, OFF(database_url), 0, "", 0, 0, NULL, F_SECRET | F_URL,
      "DATABASE_URL", "PostgreSQL connection URL (postgresql://user:pass@host:port/db)."},
@@ -85,6 +86,11 @@ static const struct option options[] = {
 
     {"api", "listen", T_STR, OFF(api_listen), 0, "127.0.0.1:8080", 0, 0, NULL, 0, NULL,
      "Address and port of the HTTP API (host:port)."},
+    {"api", "allowed_hosts", T_STR, OFF(api_allowed_hosts), 0, "", 0, 0, NULL, 0, NULL,
+     "Comma-separated host names (no port) clients use to reach the API; a request whose "
+     "Host names another gets 421, and login and admin changes from an Origin not listed get "
+     "403 (DNS rebinding). Empty: the api.listen host, plus localhost, 127.0.0.1 and [::1] "
+     "when it is loopback; listening on all addresses then requires setting it."},
     {"api", "cors_origins", T_STR, OFF(api_cors_origins), 0, "", 0, 0, NULL, 0, NULL,
      "Comma-separated origins allowed by CORS on public routes; `*` for any; empty for none."},
     {"api", "cache_profile_ttl_s", T_INT, OFF(api_cache_profile_ttl_s), 0, "300", 0, 86400, NULL,
@@ -113,10 +119,13 @@ static const struct option options[] = {
     {"api", "access_log", T_BOOL, OFF(api_access_log), 0, "false", 0, 0, NULL, 0, NULL,
      "Log one line per HTTP request."},
 
-    {"auth", "jwt_secret", T_STR, OFF(jwt_secret), 0, "dev-insecure-jwt-secret", 0, 0, NULL,
-     F_SECRET, "JWT_SECRET", "HMAC key for admin session tokens (production: 32+ bytes)."},
-    {"auth", "admin_password", T_STR, OFF(admin_password), 0, "admin", 0, 0, NULL, F_SECRET,
-     "ADMIN_PASSWORD", "Admin password (plain); prefer admin_password_hash."},
+    {"auth", "jwt_secret", T_STR, OFF(jwt_secret), 0, "", 0, 0, NULL, F_SECRET, "JWT_SECRET",
+     "HMAC key for admin session tokens, 32+ bytes. Empty: the first `serve` generates a "
+     "random one and stores it in the database, where every API process finds it."},
+    {"auth", "admin_password", T_STR, OFF(admin_password), 0, "", 0, 0, NULL, F_SECRET,
+     "ADMIN_PASSWORD", "Admin password (plain, 12+ characters; production: 16+); prefer "
+     "admin_password_hash. With neither set, the first `serve` prints a generated one-time "
+     "password once and stores only its hash."},
     {"auth", "admin_password_hash", T_STR, OFF(admin_password_hash), 0, "", 0, 0, NULL,
      F_SECRET, NULL, "Admin password as an argon2id hash ($argon2id$...); wins over the plain one."},
     {"auth", "token_ttl_s", T_INT, OFF(token_ttl_s), 0, "86400", 60, 2592000, NULL, 0, NULL,
@@ -154,10 +163,6 @@ static const struct profile_default profile_defaults[] = {
 };
 
 static const char *const profile_names[] = {"development", "production", "test"};
-
-/* Values that must not reach production. */
-static const char *const insecure_values[] = {"", "dev-insecure-jwt-secret", "admin",
-                                              "changeme", "change-me", "secret", "password"};
 
 const char *fc_profile_name(enum fc_profile p)
 {
@@ -919,28 +924,21 @@ static void resolve_hubs(struct loader *l, struct fc_config *cfg, const char *or
     }
 }
 
-static bool insecure(const char *v)
-{
-    for (size_t i = 0; i < sizeof(insecure_values) / sizeof(insecure_values[0]); i++)
-        if (strcmp(v, insecure_values[i]) == 0)
-            return true;
-    return false;
-}
-
 static void check_cross_fields(struct loader *l, struct fc_config *cfg)
 {
     const char *jwt_origin = cfg->origins[find_option("auth", "jwt_secret") - options];
     const char *pw_origin = cfg->origins[find_option("auth", "admin_password") - options];
-    if (cfg->profile == FC_PROFILE_PRODUCTION) {
-        if (insecure(cfg->jwt_secret))
-            error_at(l, jwt_origin, "auth.jwt_secret: the production profile refuses an empty "
-                                    "or default secret");
-        else if (strlen(cfg->jwt_secret) < 32)
-            error_at(l, jwt_origin, "auth.jwt_secret: production needs at least 32 bytes");
-        if (!*cfg->admin_password_hash && insecure(cfg->admin_password))
-            error_at(l, pw_origin, "auth.admin_password: the production profile refuses an "
-                                   "empty or default password (or set admin_password_hash)");
-    }
+    /* empty secrets are generated at the first start; a configured one
+     * must be strong in every profile */
+    if (*cfg->jwt_secret && strlen(cfg->jwt_secret) < 32)
+        error_at(l, jwt_origin, "auth.jwt_secret: needs at least 32 bytes (or leave it empty "
+                                "to have one generated and stored in the database)");
+    const char *weak = *cfg->admin_password && !*cfg->admin_password_hash
+                           ? fc_password_problem(cfg->admin_password,
+                                                 cfg->profile == FC_PROFILE_PRODUCTION)
+                           : NULL;
+    if (weak)
+        error_at(l, pw_origin, "auth.admin_password: the password is %s", weak);
     if (*cfg->admin_password_hash && strncmp(cfg->admin_password_hash, "$argon2id$", 10) != 0)
         error_at(l, cfg->origins[find_option("auth", "admin_password_hash") - options],
                  "auth.admin_password_hash: expected an argon2id hash ($argon2id$...)");
@@ -1172,8 +1170,9 @@ void fc_config_docs(struct fc_buf *out)
         "On the command line: `--set hub.NAME.url=...`.\n\n"
         "## Profiles\n\n"
         "`production` sets database pool 20, connection lifetime 30 min, TCP keepalive 30 s, "
-        "and refuses an empty or default `auth.jwt_secret` (or one under 32 bytes) and an "
-        "empty or default `auth.admin_password` unless `auth.admin_password_hash` is set. "
+        "and holds `auth.admin_password` to the stricter password rules (16+ characters, "
+        "8+ different ones, not a common word with a few characters added). Only `production` "
+        "may listen on an address other than loopback. "
         "`development`: 10 / 10 min / 30 s. `test`: 5 / 5 min / 10 s. Each value can be "
-        "overridden.\n");
+        "overridden. Security defaults and running behind a proxy: docs/security.md.\n");
 }

@@ -71,6 +71,7 @@ struct fc_config {
 
     /* [api] */
     char *api_listen;
+    char *api_allowed_hosts;
     char *api_cors_origins;
     char *api_trusted_proxies;
     int api_cache_profile_ttl_s;

@@ -75,7 +75,7 @@ static void config_show_masks_secrets(void **state)
 {
     (void)state;
     struct fc_buf out = FC_BUF_INIT;
-    const char *env[] = {"DATABASE_URL=postgresql://u:topsecret@h/db", "ADMIN_PASSWORD=pw-xyz",
+    const char *env[] = {"DATABASE_URL=postgresql://u:topsecret@h/db", "ADMIN_PASSWORD=pw-xyz-long-enough-1",
                          NULL};
     assert_int_equal(run((const char *[]){"config", "show", NULL}, env, &out), 0);
     assert_null(strstr(out.data, "topsecret"));

@@ -242,31 +242,64 @@ static void profile_defaults_and_overrides(void **state)
     unload(&l);
 }
 
-static void production_refuses_default_secrets(void **state)
+/* No secret ships: empty ones are generated at the first start (so an
+ * empty configuration loads), and a configured one must be strong. */
+static void weak_secrets_are_refused(void **state)
 {
     (void)state;
     struct loaded l;
     char *env[] = {NULL};
     const char *sets[] = {"general.profile=production"};
     load(&l, NULL, env, sets, 1);
-    assert_int_equal(l.err, FC_ERR_INVALID);
-    assert_non_null(strstr(l.errors.data, "auth.jwt_secret: the production profile refuses"));
-    assert_non_null(strstr(l.errors.data, "auth.admin_password: the production profile refuses"));
+    assert_int_equal(l.err, FC_OK);
+    assert_string_equal(l.cfg.jwt_secret, "");
+    assert_string_equal(l.cfg.admin_password, "");
     unload(&l);
 
-    const char *sets2[] = {"general.profile=production", "auth.jwt_secret=short",
-                           "auth.admin_password_hash=$argon2id$v=19$m=65536,t=2,p=1$x$y"};
-    load(&l, NULL, env, sets2, 3);
+    static const struct {
+        const char *profile, *password, *want; /* want NULL: accepted */
+    } cases[] = {
+        {"development", "admin", "the password is shorter than 12 characters"},
+        {"development", "aaaaaaaaaaaaaaaaaaaa", "fewer than 5 different characters"},
+        {"development", "correct horse battery", NULL},
+        {"production", "correct horse", "shorter than 16 characters"},
+        {"production", "abcdefabcdefabcdef", "fewer than 8 different characters"},
+        {"production", "Password2024!#xyz", "a common word"},
+        {"production", "correct horse battery", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char p1[64], p2[96];
+        snprintf(p1, sizeof(p1), "general.profile=%s", cases[i].profile);
+        snprintf(p2, sizeof(p2), "auth.admin_password=%s", cases[i].password);
+        const char *s2[] = {p1, p2};
+        load(&l, NULL, env, s2, 2);
+        if (!cases[i].want) {
+            if (l.err)
+                fail_msg("%s/%s refused: %s", cases[i].profile, cases[i].password,
+                         l.errors.data);
+        } else {
+            assert_int_equal(l.err, FC_ERR_INVALID);
+            if (!strstr(l.errors.data, cases[i].want))
+                fail_msg("%s/%s: want \"%s\" in %s", cases[i].profile, cases[i].password,
+                         cases[i].want, l.errors.data);
+        }
+        unload(&l);
+    }
+
+    const char *sets2[] = {"general.profile=development", "auth.jwt_secret=short",
+                           "auth.admin_password_hash=$argon2id$v=19$m=65536,t=2,p=1$x$y",
+                           "auth.admin_password=admin"};
+    load(&l, NULL, env, sets2, 4);
     assert_int_equal(l.err, FC_ERR_INVALID);
     assert_non_null(strstr(l.errors.data, "at least 32 bytes"));
-    assert_null(strstr(l.errors.data, "admin_password:")); /* the hash satisfies it */
+    assert_null(strstr(l.errors.data, "admin_password:")); /* the hash wins over the plain one */
     unload(&l);
 }
 
 static void secrets_are_masked_by_show(void **state)
 {
     (void)state;
-    char *env[] = {"TEST_HUB_KEY=supersecretkey", "JWT_SECRET=jwt-very-secret", NULL};
+    char *env[] = {"TEST_HUB_KEY=supersecretkey", "JWT_SECRET=jwt-very-secret-0123456789abcdefghijkl", NULL};
     struct loaded l;
     load(&l, good, env, NULL, 0);
     assert_int_equal(l.err, FC_OK);
@@ -310,7 +343,7 @@ int main(void)
         cmocka_unit_test(precedence_default_file_env_cli),
         cmocka_unit_test(env_and_cli_errors_name_their_origin),
         cmocka_unit_test(profile_defaults_and_overrides),
-        cmocka_unit_test(production_refuses_default_secrets),
+        cmocka_unit_test(weak_secrets_are_refused),
         cmocka_unit_test(secrets_are_masked_by_show),
         cmocka_unit_test(fid_parsing),
     };
