@@ -1043,9 +1043,7 @@ static void parallel_clients(void **state)
 static void cache_staleness_bound(void **state)
 {
     (void)state;
-    const char *redis = getenv("REDIS_URL");
-    if (!redis || !*redis)
-        skip();
+    const char *redis = fct_redis_or_skip();
     int port;
     int sim = remember(fct_hubsim_start((const char *[]){"--fids", "30", "--events-per-sec",
                                                          "40", "--tick-ms", "200", NULL}, &port));
@@ -1145,9 +1143,7 @@ static void cache_staleness_bound(void **state)
 static void redis_rate_limits_are_shared(void **state)
 {
     (void)state;
-    const char *redis = getenv("REDIS_URL");
-    if (!redis || !*redis)
-        skip();
+    const char *redis = fct_redis_or_skip();
     char e3[300], e4[160];
     snprintf(e3, sizeof(e3), "REDIS_URL=%s", redis);
     snprintf(e4, sizeof(e4), "FCINDEX_REDIS_PREFIX=fctest:%d:%ld:rl:", (int)getpid(),
@@ -1271,9 +1267,7 @@ static void password_hash_from_the_cli(void **state)
 static void admin_changes_reach_redis_sets(void **state)
 {
     (void)state;
-    const char *redis = getenv("REDIS_URL");
-    if (!redis || !*redis)
-        skip();
+    const char *redis = fct_redis_or_skip();
     char e3[300], e4[160], prefix[128];
     snprintf(prefix, sizeof(prefix), "fctest:%d:%ld:sets:", (int)getpid(), (long)time(NULL));
     snprintf(e3, sizeof(e3), "REDIS_URL=%s", redis);
@@ -1460,5 +1454,5 @@ int main(void)
         cmocka_unit_test(database_down),
         cmocka_unit_test(forwarded_clients),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return fct_exit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

@@ -218,6 +218,27 @@ static void check_against_expected(const char *url, yajl_val expected)
     expect_sql(url, "SELECT count(*) FROM dead_letters", "0", "dead letters", "all");
 }
 
+static const char *redis_prefix(int port)
+{
+    static char prefix[128];
+    snprintf(prefix, sizeof(prefix), "fctest:%d:fixture:%d:", (int)getpid(), port);
+    return prefix;
+}
+
+/* The run used Redis: the target set under the prefix holds at least as
+ * many fids as PostgreSQL has targets (an embedded run leaves it empty). */
+static void assert_used_redis(const char *url, int port)
+{
+    char key[200];
+    snprintf(key, sizeof(key), "%stargets", redis_prefix(port));
+    long long in_redis = fct_redis_int("SCARD %s", key);
+    char *in_pg = fct_sql_value(url, "SELECT count(*) FROM targets");
+    if (in_redis == 0 || in_redis < strtoll(in_pg, NULL, 10))
+        fail_msg("Redis set %s holds %lld targets, PostgreSQL %s: not run on Redis", key,
+                 in_redis, in_pg);
+    free(in_pg);
+}
+
 static int run_cmd(const char *url, int port, const char *roots, const char *const *args)
 {
     char e1[512], e2[128], e3[2048], e4[128];
@@ -225,11 +246,11 @@ static int run_cmd(const char *url, int port, const char *roots, const char *con
     snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=http://127.0.0.1:%d", port);
     snprintf(e3, sizeof(e3), "FCINDEX_STRATEGY_ROOT_TARGETS=%s", roots);
     snprintf(e4, sizeof(e4), "FCINDEX_STRATEGY_TARGET_CLIENTS=9152,309857,22640");
-    /* Redis-backed target sets (REDIS_URL from the environment), under a
-     * prefix of this test's own */
-    char e5[128];
-    snprintf(e5, sizeof(e5), "FCINDEX_REDIS_PREFIX=fctest:%d:fixture:%d:", (int)getpid(), port);
-    const char *env[] = {e1, e2, e3, e4, e5, "FCINDEX_LOG_LEVEL=warn", NULL};
+    /* Redis-backed target sets, under a prefix of this test's own */
+    char e5[160], e6[300];
+    snprintf(e5, sizeof(e5), "FCINDEX_REDIS_PREFIX=%s", redis_prefix(port));
+    snprintf(e6, sizeof(e6), "REDIS_URL=%s", getenv("REDIS_URL"));
+    const char *env[] = {e1, e2, e3, e4, e5, e6, "FCINDEX_LOG_LEVEL=warn", NULL};
     const char *argv[8] = {fct_fcindex_bin()};
     int n = 1;
     for (; args[n - 1] && n < 7; n++)
@@ -245,12 +266,14 @@ static int run_cmd(const char *url, int port, const char *roots, const char *con
 
 static void index_dialect(const char *dialect)
 {
+    fct_redis_or_skip(); /* before anything starts */
     const char *dir = fct_require_env("FCINDEX_FIXTURES");
     char path[1024];
     snprintf(path, sizeof(path), "%s/expected.json", dir);
     size_t len;
     char *text = fc_read_file(path, &len);
-    assert_non_null(text);
+    if (!text)
+        fail_msg("cannot read %s (FCINDEX_FIXTURES)", path);
     char err[128];
     yajl_val expected = yajl_tree_parse(text, err, sizeof(err));
     free(text);
@@ -272,6 +295,7 @@ static void index_dialect(const char *dialect)
         assert_int_equal(run_cmd(url, port, roots.data,
                                  (const char *[]){"sync", "--until-head", NULL}), 0);
         check_against_expected(url, expected);
+        assert_used_redis(url, port);
         if (round == 0) /* make every target pending again */
             free(fct_sql_value(url, "UPDATE targets SET last_synced_at = NULL"));
     }
@@ -300,5 +324,5 @@ int main(void)
         cmocka_unit_test(snapchain_corpus),
         cmocka_unit_test(hubble_corpus),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -24,22 +24,36 @@ static yajl_val get(yajl_val v, const char *k)
 struct env {
     char db[512];
     char hubs[256];
-    char e_db[600], e_hubs[300], e_redis[160];
+    char e_db[600], e_hubs[300], e_redis[300], e_prefix[160];
+    char redis_prefix[128]; /* "" for the embedded backends */
     const char *vars[10];
 };
 
 /* Alternate the state backend between tests: embedded (no Redis) or Redis
  * under a prefix of the test's own. */
 static bool use_redis;
+static const char *redis_url;
+
+/* First thing in a Redis variant, before it starts anything: Redis must
+ * answer (fails under CI=true, skips otherwise). */
+static void want_redis(void)
+{
+    redis_url = fct_redis_or_skip();
+    use_redis = true;
+}
 
 static void env_init(struct env *e, const char *db, const char *hubs)
 {
     static int seq;
-    if (use_redis)
-        snprintf(e->e_redis, sizeof(e->e_redis), "FCINDEX_REDIS_PREFIX=fctest:%d:%d:",
-                 (int)getpid(), ++seq);
-    else
+    e->redis_prefix[0] = '\0';
+    e->e_prefix[0] = '\0';
+    if (use_redis) {
+        snprintf(e->e_redis, sizeof(e->e_redis), "REDIS_URL=%s", redis_url);
+        snprintf(e->redis_prefix, sizeof(e->redis_prefix), "fctest:%d:%d:", (int)getpid(), ++seq);
+        snprintf(e->e_prefix, sizeof(e->e_prefix), "FCINDEX_REDIS_PREFIX=%s", e->redis_prefix);
+    } else {
         snprintf(e->e_redis, sizeof(e->e_redis), "REDIS_URL=");
+    }
     snprintf(e->db, sizeof(e->db), "%s", db);
     snprintf(e->hubs, sizeof(e->hubs), "%s", hubs);
     snprintf(e->e_db, sizeof(e->e_db), "DATABASE_URL=%s", db);
@@ -53,7 +67,26 @@ static void env_init(struct env *e, const char *db, const char *hubs)
     e->vars[6] = e->e_redis;
     /* a killed worker's job is taken again after this lease */
     e->vars[7] = "FCINDEX_CONCURRENCY_JOB_LEASE_S=1";
-    e->vars[8] = NULL;
+    e->vars[8] = use_redis ? e->e_prefix : NULL;
+    e->vars[9] = NULL;
+}
+
+/* A Redis variant proves it ran on Redis: the target set under its prefix
+ * holds at least as many fids as PostgreSQL has targets, and the job stream exists. */
+static void assert_used_redis(struct env *e)
+{
+    assert_true(e->redis_prefix[0]);
+    char key[200];
+    snprintf(key, sizeof(key), "%stargets", e->redis_prefix);
+    long long in_redis = fct_redis_int("SCARD %s", key);
+    char *in_pg = fct_sql_value(e->db, "SELECT count(*) FROM targets");
+    if (in_redis == 0 || in_redis < strtoll(in_pg, NULL, 10))
+        fail_msg("Redis set %s holds %lld targets, PostgreSQL %s: not run on Redis", key,
+                 in_redis, in_pg);
+    free(in_pg);
+    snprintf(key, sizeof(key), "%sjobs", e->redis_prefix);
+    if (fct_redis_int("EXISTS %s", key) != 1)
+        fail_msg("no Redis job stream %s: not run on Redis", key);
 }
 
 static int fcindex(struct env *e, const char *a, const char *b, const char *c)
@@ -276,7 +309,7 @@ static bool run_and_kill(struct env *e, const char *a, const char *b, const char
 static void crash_anywhere_then_finish(void **state)
 {
     (void)state;
-    use_redis = true;
+    want_redis();
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
     char *want = clean_fingerprint(port);
@@ -307,6 +340,7 @@ static void crash_anywhere_then_finish(void **state)
             free(fct_sql_value(db, "UPDATE targets SET last_synced_at = NULL"));
     }
     assert_true(kills >= 20);
+    assert_used_redis(&e);
     char *got = fingerprint(db);
     assert_string_equal(got, want);
     free(got);
@@ -421,7 +455,7 @@ static void hubble_next_hub_starts_near_the_previous_position(void **state)
 static void one_process_follows_the_stream(void **state)
 {
     (void)state;
-    use_redis = true;
+    want_redis();
     int port;
     int sim = fct_hubsim_start((const char *[]){"--seed", "5", "--fids", "300", "--events-per-sec",
                                                 "50", "--tick-ms", "500", NULL}, &port);
@@ -453,6 +487,7 @@ static void one_process_follows_the_stream(void **state)
     if (!waited || !took || took < waited)
         fail_msg("second process did not wait, then take over:\n%s", out_b.data);
     assert_true(strtoull(after, NULL, 10) > strtoull(before, NULL, 10)); /* it follows */
+    assert_used_redis(&e);
     free(before);
     free(after);
     fc_buf_cleanup(&out_a);
@@ -465,9 +500,9 @@ static void one_process_follows_the_stream(void **state)
 static void two_processes_share_the_work(void **state)
 {
     (void)state;
+    want_redis();
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    use_redis = true;
     char *want = clean_fingerprint(port);
     char db[512], hubs[64];
     fct_db_create("two", db, sizeof(db));
@@ -491,6 +526,7 @@ static void two_processes_share_the_work(void **state)
         if (done)
             break;
     }
+    assert_used_redis(&e);
     char *got = fingerprint(db);
     assert_string_equal(got, want);
     free(got);
@@ -550,5 +586,5 @@ int main(void)
         cmocka_unit_test(two_processes_share_the_work),
         cmocka_unit_test(one_process_follows_the_stream),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

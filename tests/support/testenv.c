@@ -1,9 +1,13 @@
 #include "support/testenv.h"
 
+#include "state/redis_conn.h"
+
 #include <curl/curl.h>
+#include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +17,11 @@
 
 extern char **environ;
 
+static bool ci_mode(void);
+
 static void missing(const char *what)
 {
-    const char *ci = getenv("CI");
-    if (ci && *ci && strcmp(ci, "false") != 0) {
+    if (ci_mode()) {
         fprintf(stderr, "FAIL: %s is required under CI (start it with scripts/services up)\n",
                 what);
         exit(1);
@@ -31,6 +36,113 @@ const char *fct_require_env(const char *name)
     if (!v || !*v)
         missing(name);
     return v;
+}
+
+static bool ci_mode(void)
+{
+    const char *ci = getenv("CI");
+    return ci && *ci && strcmp(ci, "false") != 0;
+}
+
+static int skipped_for_redis;
+
+/* Opens REDIS_URL; NULL with the reason in diag when unset or unreachable. */
+static struct fc_redis *redis_open(struct fc_diag *diag)
+{
+    const char *url = getenv("REDIS_URL");
+    if (!url || !*url) {
+        snprintf(diag->msg, sizeof(diag->msg), "REDIS_URL is not set");
+        return NULL;
+    }
+    struct fc_redis *r = NULL;
+    if (fc_redis_open(url, 2000, &r, diag) != FC_OK)
+        return NULL;
+    if (fc_redis_ping(r, diag) != FC_OK) {
+        fc_redis_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+const char *fct_redis_or_skip(void)
+{
+    struct fc_diag diag = {{0}};
+    struct fc_redis *r = redis_open(&diag);
+    if (r) {
+        fc_redis_close(r);
+        return getenv("REDIS_URL");
+    }
+    if (ci_mode())
+        fail_msg("Redis is required under CI=true and unavailable: %s "
+                 "(start it with scripts/services up)", diag.msg);
+    fprintf(stderr, "SKIP: Redis unavailable (%s); this test needs it\n", diag.msg);
+    skipped_for_redis++;
+    skip();
+    return NULL;
+}
+
+int fct_exit_status(int failures)
+{
+    if (failures)
+        return failures;
+    return skipped_for_redis ? 77 : 0;
+}
+
+static long long redis_vint(const char *fmt, va_list ap)
+{
+    struct fc_diag diag = {{0}};
+    struct fc_redis *r = redis_open(&diag);
+    if (!r)
+        fail_msg("Redis: %s", diag.msg);
+    redisReply *rep = redisvCommand(fc_redis_context(r), fmt, ap);
+    if (!rep || rep->type != REDIS_REPLY_INTEGER) {
+        char why[256];
+        snprintf(why, sizeof(why), "%s", rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no integer reply");
+        if (rep)
+            freeReplyObject(rep);
+        fc_redis_close(r);
+        fail_msg("Redis command %s: %s", fmt, why);
+    }
+    long long v = rep->integer;
+    freeReplyObject(rep);
+    fc_redis_close(r);
+    return v;
+}
+
+long long fct_redis_int(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    long long v = redis_vint(fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+long long fct_redis_keys_with_prefix(const char *prefix)
+{
+    struct fc_diag diag = {{0}};
+    struct fc_redis *r = redis_open(&diag);
+    if (!r)
+        fail_msg("Redis: %s", diag.msg);
+    char pattern[300];
+    snprintf(pattern, sizeof(pattern), "%s*", prefix);
+    long long n = 0;
+    char cursor[32] = "0";
+    do {
+        redisReply *rep = redisCommand(fc_redis_context(r), "SCAN %s MATCH %s COUNT 1000", cursor,
+                                       pattern);
+        if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+            if (rep)
+                freeReplyObject(rep);
+            fc_redis_close(r);
+            fail_msg("Redis SCAN failed");
+        }
+        snprintf(cursor, sizeof(cursor), "%s", rep->element[0]->str);
+        n += (long long)rep->element[1]->elements;
+        freeReplyObject(rep);
+    } while (strcmp(cursor, "0") != 0);
+    fc_redis_close(r);
+    return n;
 }
 
 const char *fct_fcindex_bin(void)

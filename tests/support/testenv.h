@@ -16,6 +16,23 @@
  * the test process exits: 77 (skipped) locally, 1 (failed) under CI=true. */
 const char *fct_require_env(const char *name);
 
+/* REDIS_URL for a test that needs Redis, after a PING answered. When it is
+ * unset or unreachable: under CI=true the test fails saying why; otherwise
+ * it is skipped (cmocka skip) and fct_exit_status reports the process as
+ * skipped (77), so ctest never counts it as passed. */
+const char *fct_redis_or_skip(void);
+
+/* The exit status for main: failures from cmocka_run_group_tests, else 77
+ * when a test was skipped by fct_redis_or_skip, else 0. */
+int fct_exit_status(int failures);
+
+/* Runs a Redis command (hiredis format) on REDIS_URL and returns its integer
+ * reply (e.g. "SCARD %s", "EXISTS %s"); fails the test on any error. */
+long long fct_redis_int(const char *fmt, ...);
+
+/* Number of Redis keys whose name starts with prefix (SCAN MATCH). */
+long long fct_redis_keys_with_prefix(const char *prefix);
+
 /* Creates an empty database with a unique name derived from tag; writes its
  * URL into url_out. Exits the process (skip/fail as above) if PostgreSQL is
  * unreachable. */
