@@ -135,6 +135,11 @@ enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_dia
                 1, p, NULL, diag);
 }
 
+enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag)
+{
+    return exec(db, "UPDATE targets SET last_synced_at = NULL", 0, NULL, NULL, diag);
+}
+
 enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *error,
                                    struct fc_diag *diag)
 {

@@ -1,0 +1,352 @@
+/* Backfill workers: each takes a fid from the queue and copies its history
+ * from the hubs' *ByFid endpoints into PostgreSQL, on its own database and
+ * hub connections. */
+#include "indexer/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/fctime.h"
+#include "core/log.h"
+#include "hub/client.h"
+#include "store/db.h"
+#include "store/targets.h"
+#include "store/writer.h"
+#include "state/fidset.h"
+
+struct worker {
+    struct fc_indexer *ix;
+    struct fc_db *db;
+    struct fc_writer *w;
+    struct fc_hub_conn *conn;
+    uint64_t fid;
+    const char *source; /* endpoint, for dead letters */
+    enum fc_err apply_err;
+    struct fc_diag apply_diag;
+    size_t messages, dead, reported;
+    bool tx_open;    /* a writer transaction spans pages until batch_size items */
+    size_t tx_items;
+};
+
+/* Progress of long runs: fids done/total, messages/s and an ETA; a line
+ * rewritten in place on a terminal, a log line every 10 s otherwise. Called
+ * with stats_lock held. */
+static void report_progress(struct fc_indexer *ix, bool final)
+{
+    int64_t now = fc_now_mono_ms();
+    bool tty = isatty(2);
+    if (!final && now - ix->last_report_ms < (tty ? 500 : 10000))
+        return;
+    ix->last_report_ms = now;
+    size_t waiting = fc_ix_queue_outstanding(&ix->queue);
+    size_t done = ix->bstats.jobs_ok + ix->bstats.jobs_failed;
+    double secs = (double)(now - ix->started_ms) / 1000.0;
+    double rate = secs > 0 ? (double)ix->bstats.messages / secs : 0;
+    double fids_per_s = secs > 0 ? (double)done / secs : 0;
+    double eta = fids_per_s > 0 ? (double)waiting / fids_per_s : 0;
+    if (tty)
+        fprintf(stderr, "\rbackfill: %zu/%zu fids, %zu messages, %.0f msg/s, ETA %.0f s   %s",
+                done, done + waiting, ix->bstats.messages, rate, eta, final ? "\n" : "");
+    else
+        log_info("backfill", "progress: %zu/%zu fids, %zu messages, %.0f msg/s, ETA %.0f s",
+                 done, done + waiting, ix->bstats.messages, rate, eta);
+}
+
+static void apply_item(void *ud, const struct fc_item *it)
+{
+    struct worker *wk = ud;
+    if (wk->apply_err)
+        return;
+    enum fc_err err = FC_OK;
+    switch (it->kind) {
+    case FC_ITEM_MESSAGE:
+        err = fc_writer_message(wk->w, it->message, &wk->apply_diag);
+        wk->messages++;
+        break;
+    case FC_ITEM_ONCHAIN:
+        err = fc_writer_onchain(wk->w, it->onchain, &wk->apply_diag);
+        break;
+    case FC_ITEM_PROOF:
+        err = fc_writer_proof(wk->w, it->proof, &wk->apply_diag);
+        break;
+    case FC_ITEM_ERROR: {
+        char reason[600];
+        snprintf(reason, sizeof(reason), "%s: %s", it->error_path, it->error);
+        err = fc_writer_dead_letter(wk->w, wk->source, it->raw, it->raw_len, reason,
+                                    &wk->apply_diag);
+        wk->dead++;
+        break;
+    }
+    default:
+        break;
+    }
+    if (err)
+        wk->apply_err = err;
+}
+
+/* One transaction spans pages (of one or several endpoints of the fid) until
+ * it holds batch_size items: small accounts then cost one transaction, not
+ * one per endpoint. A fid is marked synced only after its last commit, so a
+ * crash loses at most uncommitted pages, which the retried job rewrites. */
+static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *diag)
+{
+    if (wk->tx_open)
+        return FC_OK;
+    enum fc_err err = fc_writer_begin(wk->w, diag);
+    if (!err) {
+        wk->tx_open = true;
+        wk->tx_items = 0;
+    }
+    return err;
+}
+
+static enum fc_err tx_commit(struct worker *wk, struct fc_diag *diag)
+{
+    if (!wk->tx_open)
+        return FC_OK;
+    wk->tx_open = false;
+    enum fc_err err = fc_writer_commit(wk->w, diag);
+    if (!err)
+        fc_ix_notify_change(wk->ix, &wk->fid, 1);
+    return err;
+}
+
+static void tx_abort(struct worker *wk)
+{
+    if (wk->tx_open)
+        fc_writer_rollback(wk->w);
+    wk->tx_open = false;
+}
+
+/* Fetches one endpoint page by page into the worker's transaction. */
+static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool paged,
+                                     enum fc_page_kind kind, struct fc_diag *diag)
+{
+    char token[1024] = "";
+    wk->source = path;
+    for (;;) {
+        struct fc_buf q = FC_BUF_INIT;
+        fc_buf_puts(&q, path);
+        if (paged) {
+            fc_buf_printf(&q, "&pageSize=%d", wk->ix->cfg->batch_size < 1000 ? wk->ix->cfg->batch_size
+                                                                             : 1000);
+            if (*token) {
+                struct fc_buf esc = FC_BUF_INIT;
+                for (const char *c = token; *c; c++) {
+                    if (*c == '+' || *c == '/' || *c == '=')
+                        fc_buf_printf(&esc, "%%%02X", (unsigned char)*c);
+                    else
+                        fc_buf_putc(&esc, *c);
+                }
+                fc_buf_printf(&q, "&pageToken=%s", esc.data);
+                fc_buf_cleanup(&esc);
+            }
+        }
+        enum fc_err err = tx_ensure(wk, diag);
+        if (err) {
+            fc_buf_cleanup(&q);
+            return err;
+        }
+        wk->apply_err = FC_OK;
+        struct fc_hub_page pg;
+        size_t before = wk->messages + wk->dead;
+        err = fc_hub_get(wk->conn, q.data, kind, -1, apply_item, wk, &pg, diag);
+        fc_buf_cleanup(&q);
+        if (err == FC_ERR_NOT_FOUND)
+            return FC_OK; /* nothing there */
+        if (!err && wk->apply_err) {
+            err = wk->apply_err;
+            *diag = wk->apply_diag;
+        }
+        if (err)
+            return err;
+        size_t items = wk->messages + wk->dead - before;
+        wk->tx_items += items;
+        if (wk->tx_items >= (size_t)wk->ix->cfg->batch_size && (err = tx_commit(wk, diag)))
+            return err;
+        pthread_mutex_lock(&wk->ix->stats_lock);
+        wk->ix->bstats.pages++;
+        pthread_mutex_unlock(&wk->ix->stats_lock);
+        if (!paged || !pg.info.has_next_token || fc_hub_token_is_end(pg.info.next_token) ||
+            items == 0)
+            return FC_OK;
+        if (strcmp(token, pg.info.next_token) == 0)
+            return fc_diag_set(diag, FC_ERR_INVALID, "%s: repeated page token", path);
+        snprintf(token, sizeof(token), "%s", pg.info.next_token);
+    }
+}
+
+static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag *diag)
+{
+    struct fc_indexer *ix = wk->ix;
+    char path[256];
+    unsigned long long f = (unsigned long long)fid;
+    const struct {
+        const char *endpoint; /* the fid and any extra parameters follow */
+        const char *extra;
+        bool paged;
+        enum fc_page_kind kind;
+    } endpoints[] = {
+        {"userDataByFid", "", true, FC_PAGE_MESSAGES},
+        {"castsByFid", "", true, FC_PAGE_MESSAGES},
+        /* Snapchain requires reaction_type; None means all */
+        {"reactionsByFid", ix->snapchain ? "&reaction_type=None" : "", true, FC_PAGE_MESSAGES},
+        {"linksByFid", "", true, FC_PAGE_MESSAGES},
+        {"verificationsByFid", "", true, FC_PAGE_MESSAGES},
+        {"userNameProofsByFid", "", false, FC_PAGE_PROOFS},
+        {"onChainEventsByFid", "&event_type=EVENT_TYPE_ID_REGISTER", false, FC_PAGE_ONCHAIN_EVENTS},
+        {"onChainEventsByFid", "&event_type=EVENT_TYPE_SIGNER", false, FC_PAGE_ONCHAIN_EVENTS},
+    };
+    wk->fid = fid;
+    for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
+        snprintf(path, sizeof(path), "/v1/%s?fid=%llu%s", endpoints[i].endpoint, f,
+                 endpoints[i].extra);
+        enum fc_err err = backfill_endpoint(wk, path, endpoints[i].paged, endpoints[i].kind, diag);
+        if (err) {
+            tx_abort(wk);
+            return err;
+        }
+    }
+    enum fc_err err;
+    if (!fc_fidset_has(ix->roots, fid) || ix->cfg->expansion_depth < 1) {
+        /* the synced mark rides in the same transaction as the last rows */
+        if ((err = tx_ensure(wk, diag)))
+            return err;
+        if ((err = fc_writer_mark_synced(wk->w, fid, diag))) {
+            tx_abort(wk);
+            return err;
+        }
+        return tx_commit(wk, diag);
+    }
+    /* A root's follows are read once this fid's rows are committed. */
+    if ((err = tx_commit(wk, diag)))
+        return err;
+    err = fc_ix_expand_root(ix, wk->db, fid, diag);
+    return err ? err : fc_targets_mark_synced(wk->db, fid, diag);
+}
+
+static void *backfill_thread(void *arg)
+{
+    struct worker *wk = arg;
+    struct fc_indexer *ix = wk->ix;
+    struct fc_job job;
+    while (fc_ix_queue_pop(&ix->queue, &job)) {
+        struct fc_diag diag = {{0}}, ignored;
+        enum fc_err err = backfill_fid(wk, job.fid, &diag);
+        bool failed_for_good = false;
+        if (err) {
+            log_warn("backfill", "fid %llu attempt %d failed: %s", (unsigned long long)job.fid,
+                     job.attempt, diag.msg);
+            fc_targets_mark_failed(wk->db, job.fid, diag.msg, &ignored);
+            /* the queue retries with backoff, then keeps it as failed */
+            fc_jobq_fail(ix->queue.q, &job, diag.msg, &ignored);
+            failed_for_good = job.attempt >= JOB_MAX_ATTEMPTS;
+        } else {
+            fc_jobq_done(ix->queue.q, &job, &ignored);
+        }
+        pthread_mutex_lock(&ix->stats_lock);
+        if (failed_for_good)
+            ix->bstats.jobs_failed++;
+        else if (!err)
+            ix->bstats.jobs_ok++;
+        ix->bstats.messages += wk->messages - wk->reported;
+        ix->m_backfill_messages += wk->messages - wk->reported;
+        wk->reported = wk->messages;
+        report_progress(ix, false);
+        pthread_mutex_unlock(&ix->stats_lock);
+    }
+    return NULL;
+}
+
+struct fc_ix_workers {
+    int n, started;
+    struct worker *w;
+    pthread_t *threads;
+};
+
+enum fc_err fc_ix_workers_start(struct fc_indexer *ix, int n, struct fc_ix_workers **out,
+                                struct fc_diag *diag)
+{
+    struct fc_ix_workers *ws = fc_xcalloc(1, sizeof(*ws));
+    ws->n = n;
+    ws->w = fc_xcalloc((size_t)n, sizeof(*ws->w));
+    ws->threads = fc_xcalloc((size_t)n, sizeof(*ws->threads));
+    *out = ws;
+    enum fc_err err = FC_OK;
+    for (int i = 0; i < n && !err; i++) {
+        struct worker *wk = &ws->w[i];
+        wk->ix = ix;
+        err = fc_ix_open_db(ix->cfg, &wk->db, diag);
+        if (!err)
+            err = fc_writer_new(wk->db, &wk->w, diag);
+        if (!err) {
+            fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
+            fc_writer_set_batched(wk->w, true);
+            wk->conn = fc_hub_conn_new(ix->hubs);
+            if (pthread_create(&ws->threads[i], NULL, backfill_thread, wk) == 0)
+                ws->started++;
+        }
+    }
+    return err;
+}
+
+void fc_ix_workers_join(struct fc_ix_workers *ws, size_t *messages, size_t *dead)
+{
+    for (int i = 0; i < ws->started; i++)
+        pthread_join(ws->threads[i], NULL);
+    for (int i = 0; i < ws->n; i++) {
+        if (messages)
+            *messages += ws->w[i].messages;
+        if (dead)
+            *dead += ws->w[i].dead;
+        fc_hub_conn_free(ws->w[i].conn);
+        fc_writer_free(ws->w[i].w);
+        fc_db_close(ws->w[i].db);
+    }
+    free(ws->w);
+    free(ws->threads);
+    free(ws);
+}
+
+enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, size_t n,
+                                struct fc_backfill_stats *stats, struct fc_diag *diag)
+{
+    uint64_t *pending = NULL;
+    size_t npending = 0;
+    if (!n) {
+        enum fc_err err = fc_targets_unsynced(ix->db, &pending, &npending, diag);
+        if (err)
+            return err;
+        fids = pending;
+        n = npending;
+    }
+    for (size_t i = 0; i < n; i++)
+        fc_ix_queue_push(&ix->queue, fids[i]);
+    free(pending);
+    memset(&ix->bstats, 0, sizeof(ix->bstats));
+    int64_t t0 = fc_now_mono_ms();
+    ix->started_ms = ix->last_report_ms = t0;
+    struct fc_ix_workers *ws;
+    enum fc_err err = fc_ix_workers_start(ix, ix->cfg->backfill_workers, &ws, diag);
+    size_t messages = 0, dead = 0;
+    fc_ix_workers_join(ws, &messages, &dead);
+    int64_t ms = fc_now_mono_ms() - t0;
+    ix->bstats.messages = messages;
+    ix->bstats.dead_letters = dead;
+    if (isatty(2) && ix->bstats.jobs_ok + ix->bstats.jobs_failed > 0)
+        report_progress(ix, true);
+    if (stats)
+        *stats = ix->bstats;
+    log_info("backfill", "%zu fids done, %zu failed, %zu messages in %lld ms (%.0f messages/s)",
+             ix->bstats.jobs_ok, ix->bstats.jobs_failed, messages, (long long)ms,
+             ms ? (double)messages * 1000.0 / (double)ms : 0.0);
+    if (err)
+        return err;
+    if (ix->bstats.jobs_failed)
+        return fc_diag_set(diag, FC_ERR_UNAVAILABLE, "%zu backfill jobs failed (see targets list)",
+                           ix->bstats.jobs_failed);
+    return FC_OK;
+}

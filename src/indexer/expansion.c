@@ -1,0 +1,78 @@
+/* How the target set grows and shrinks: a root's follows become targets
+ * (after its backfill, and as follow and unfollow events arrive), and a user
+ * signing up through a monitored client app becomes a root. */
+#include "indexer/follower.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fc/types.h"
+#include "store/targets.h"
+#include "state/fidset.h"
+
+enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
+                              struct fc_diag *diag)
+{
+    uint64_t *follows;
+    size_t n;
+    enum fc_err err = fc_targets_follows_of(db, fid, &follows, &n, diag);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n && !err; i++) {
+        bool added = false;
+        err = fc_targets_add(db, follows[i], false, "follow", &added, diag);
+        if (!err && added) {
+            fc_ix_shared_add(ix->targets, follows[i]);
+            fc_ix_queue_push(&ix->queue, follows[i]);
+        }
+    }
+    free(follows);
+    return err;
+}
+
+enum fc_err fc_follower_expand_on_follow(struct follower *fo, const struct fc_message *m)
+{
+    struct fc_indexer *ix = fo->ix;
+    if (!m || (m->type != FC_MSG_LINK_ADD && m->type != FC_MSG_LINK_REMOVE) ||
+        !m->body.link.link_type || strcmp(m->body.link.link_type, "follow") != 0 ||
+        !fc_follower_is_root(fo, m->fid) || ix->cfg->expansion_depth < 1)
+        return FC_OK;
+    uint64_t t = m->body.link.target_fid;
+    if (m->type == FC_MSG_LINK_ADD) {
+        bool added = false;
+        enum fc_err err = fc_targets_add(ix->db, t, false, "follow", &added, &fo->diag);
+        if (!err && added) {
+            fc_follower_target_added(fo, t);
+            fc_ix_queue_push(&ix->queue, t); /* backfilled by the workers when serving */
+            fo->stats->new_targets++;
+        }
+        return err;
+    }
+    bool dropped = false;
+    enum fc_err err = fc_targets_drop_if_orphan(ix->db, t, &dropped, &fo->diag);
+    if (!err && dropped) {
+        fc_follower_target_removed(fo, t);
+        fo->stats->dropped_targets++;
+    }
+    return err;
+}
+
+bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_event *oc)
+{
+    struct fc_indexer *ix = fo->ix;
+    if (!(oc->type == FC_ONCHAIN_SIGNER && oc->body.signer.event_type == 1 &&
+          ix->cfg->client_discovery && fc_fidset_has(ix->clients, oc->body.signer.request_fid)))
+        return false;
+    bool added = false;
+    fo->err = fc_targets_add(ix->db, oc->fid, true, "client", &added, &fo->diag);
+    if (fo->err)
+        return false;
+    fc_follower_target_added(fo, oc->fid);
+    fc_ix_shared_add(ix->roots, oc->fid);
+    bool *root_slot = fo->pr ? fc_page_targets_slot(fo->pr, oc->fid) : NULL;
+    if (root_slot) /* later follows on this page expand the set */
+        *root_slot = true;
+    fc_ix_queue_push(&ix->queue, oc->fid);
+    fo->stats->new_targets += added;
+    return true;
+}

@@ -1,0 +1,218 @@
+/* The stream follower: reads each event stream from its stored cursor page
+ * by page, checks the page, applies the events that concern the targets and
+ * moves the cursor in the same transaction. */
+#include "indexer/follower.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/fctime.h"
+#include "core/log.h"
+#include "hub/client.h"
+#include "store/db.h"
+#include "store/targets.h"
+#include "store/writer.h"
+
+static void gather(void *ud, const struct fc_item *it)
+{
+    struct page_items *pi = ud;
+    if (pi->n == pi->cap) {
+        pi->cap = pi->cap ? pi->cap * 2 : 1024;
+        pi->p = fc_xrealloc(pi->p, pi->cap * sizeof(*pi->p));
+    }
+    pi->p[pi->n++] = it;
+}
+
+
+static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
+                                 struct fc_hub_conn *conn, unsigned shard, int pin_hub,
+                                 const char *cursor_hub, struct fc_sync_stats *stats,
+                                 struct fc_diag *diag)
+{
+    uint64_t from;
+    bool found;
+    enum fc_err err = fc_cursor_get(ix->db, cursor_hub, shard, &from, &found, diag);
+    if (err)
+        return err;
+    if (!ix->snapchain && !found) {
+        /* A Hubble hub read for the first time after another: its ids encode time, so
+         * start ten minutes before the other hub's position rather than replaying this
+         * hub's whole retention (the overlap is absorbed by idempotent writes). */
+        uint64_t other;
+        bool have;
+        if ((err = fc_cursor_latest_other(ix->db, cursor_hub, shard, &other, &have, diag)))
+            return err;
+        uint64_t margin = 600000ull << 12;
+        if (have && (other & ~0xfffull) > margin) {
+            from = (other & ~0xfffull) - margin;
+            log_info("sync", "hub %s: starting at event %llu, ten minutes before where the "
+                             "previous hub was", cursor_hub, (unsigned long long)from);
+        }
+    }
+    char source[96];
+    snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
+    struct page_items pi = {NULL, 0, 0};
+    struct fc_page_targets pt = {NULL, NULL, 0, 0}, pr = {NULL, NULL, 0, 0};
+    struct fc_page_targets changed = {NULL, NULL, 0, 0};
+    unsigned stream = shard < FC_INDEXER_MAX_STREAMS ? shard : FC_INDEXER_MAX_STREAMS - 1;
+    int rereads = 0;
+    /* Only the first read after resuming from a stored cursor can reveal
+     * pruned events; later pages follow our own reads. */
+    bool check_retention = found && from;
+    for (;;) {
+        struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source,
+                              .changed = &changed};
+        uint64_t next = from;
+        size_t n = 0;
+        pi.n = 0;
+        err = fc_hub_events_page(conn, ix->snapchain, shard, from,
+                                 (unsigned)ix->cfg->event_page_size, pin_hub, gather, &pi, &next,
+                                 &n, diag);
+        if (err)
+            break;
+        if (ix->snapchain && n) {
+            uint64_t first = fc_snapchain_event_block(pi.p[0]->kind == FC_ITEM_EVENT
+                                                          ? pi.p[0]->event->id : from);
+            /* The cursor fell out of the hub's retention: events are gone for good,
+             * so every target is synced again from its *ByFid history. */
+            if (check_retention && first > fc_snapchain_event_block(from) + 1) {
+                log_error("sync", "shard %u: cursor at block %llu but the hub's oldest retained "
+                                  "block is %llu: events were pruned before we read them; "
+                                  "re-syncing every target", shard,
+                          (unsigned long long)fc_snapchain_event_block(from),
+                          (unsigned long long)first);
+                if ((err = fc_targets_resync_all(ix->db, diag)))
+                    break;
+                stats->retention_resyncs++;
+                ix->m_retention_resyncs++;
+            }
+            check_retention = false;
+            uint64_t bad = fc_follower_incomplete_block(&pi, from);
+            if (bad && rereads < 3) {
+                /* a block lost events in transit: read it again from its start */
+                rereads++;
+                stats->block_rereads++;
+                ix->m_block_rereads++;
+                log_warn("sync", "shard %u block %llu is incomplete; reading it again", shard,
+                         (unsigned long long)bad);
+                if (fc_snapchain_first_event_id(bad) >= from)
+                    from = fc_snapchain_first_event_id(bad);
+                continue;
+            }
+            if (bad)
+                log_error("sync", "shard %u block %llu still incomplete after 3 reads; going on",
+                          shard, (unsigned long long)bad);
+            rereads = 0;
+        }
+        pt.n = 0;
+        pr.n = 0;
+        for (size_t i = 0; i < pi.n; i++) {
+            fc_follower_note_event_fids(&pt, pi.p[i]);
+            const struct fc_message *m =
+                pi.p[i]->kind == FC_ITEM_EVENT ? pi.p[i]->event->message : NULL;
+            if (m && (m->type == FC_MSG_LINK_ADD || m->type == FC_MSG_LINK_REMOVE))
+                fc_page_targets_note(&pr, m->fid); /* may be a root growing the set */
+        }
+        if ((err = fc_page_targets_load(&pt, ix->targets, diag)) ||
+            (err = fc_page_targets_load(&pr, ix->roots, diag)))
+            break;
+        fo.pt = &pt;
+        fo.pr = &pr;
+        changed.n = 0;
+        size_t events_before = stats->events, kept_before = stats->kept,
+               dead_before = stats->dead_letters;
+        if ((err = fc_writer_begin(w, diag)))
+            break;
+        for (size_t i = 0; i < pi.n && !fo.err; i++)
+            fc_follower_apply_event(&fo, pi.p[i]);
+        if (fo.err) {
+            err = fo.err;
+            *diag = fo.diag;
+        }
+        if (!err && n)
+            err = fc_writer_set_cursor(w, cursor_hub, shard, next, diag);
+        if (err) {
+            fc_writer_rollback(w);
+            break;
+        }
+        if ((err = fc_writer_commit(w, diag)))
+            break;
+        stats->pages++;
+        ix->m_events_read += stats->events - events_before;
+        ix->m_events_applied += stats->kept - kept_before;
+        ix->m_dead_letters += stats->dead_letters - dead_before;
+        ix->m_cursor[stream] = next;
+        if (changed.n) { /* sorted and unique for the listener */
+            qsort(changed.fid, changed.n, sizeof(*changed.fid), fc_page_targets_cmp_fid);
+            size_t u = 0;
+            for (size_t i = 0; i < changed.n; i++)
+                if (!u || changed.fid[u - 1] != changed.fid[i])
+                    changed.fid[u++] = changed.fid[i];
+            fc_ix_notify_change(ix, changed.fid, u);
+        }
+        if (!n || next == from) {
+            ix->m_behind_since_ms[stream] = 0;
+        } else if (!ix->m_behind_since_ms[stream]) {
+            ix->m_behind_since_ms[stream] = fc_now_mono_ms();
+        }
+        if (!n || next == from || fc_ix_stopping(ix))
+            break; /* caught up with the head (or asked to stop) */
+        from = next;
+    }
+    free(pi.p);
+    fc_page_targets_cleanup(&pt);
+    fc_page_targets_cleanup(&pr);
+    fc_page_targets_cleanup(&changed);
+    return err;
+}
+
+enum fc_err fc_ix_sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct fc_hub_conn *conn,
+                            struct fc_sync_stats *stats, struct fc_diag *diag)
+{
+    enum fc_err err = FC_OK;
+    if (ix->snapchain) {
+        for (unsigned s = 1; s <= ix->shards && !err; s++)
+            err = follow_stream(ix, w, conn, s, -1, "snapchain", stats, diag);
+    } else {
+        /* Hubble event ids are per hub: read from the first hub that answers, with that
+         * hub's own cursor (a hub read for the first time replays its retained events,
+         * which idempotent writes absorb). Database errors are not a hub's fault. */
+        size_t n = fc_hub_client_hub_count(ix->hubs);
+        for (size_t h = 0; h < n; h++) {
+            if (h + 1 < n && fc_hub_client_breaker_open(ix->hubs, h))
+                continue;
+            const char *name = fc_hub_client_hub_name(ix->hubs, h);
+            err = follow_stream(ix, w, conn, 0, (int)h, name, stats, diag);
+            if (!err || err == FC_ERR_DB || h + 1 == n)
+                break;
+            log_warn("sync", "hub %s: %s; reading events from the next hub", name, diag->msg);
+        }
+    }
+    return err;
+}
+
+enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_stats *stats,
+                                       struct fc_diag *diag)
+{
+    struct fc_sync_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof(*stats));
+    struct fc_writer *w = NULL;
+    enum fc_err err = fc_writer_new(ix->db, &w, diag);
+    if (err)
+        return err;
+    struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
+    /* Snapchain ids are global: one cursor per shard, any hub may serve it.
+     * Hubble ids are per hub: read from the first hub with its own cursor. */
+    err = fc_ix_sync_pass(ix, w, conn, stats, diag);
+    fc_hub_conn_free(conn);
+    fc_writer_free(w);
+    log_info("sync", "%zu pages, %zu events, %zu kept, %zu new targets, %zu dropped",
+             stats->pages, stats->events, stats->kept, stats->new_targets,
+             stats->dropped_targets);
+    return err;
+}
+

@@ -1,0 +1,55 @@
+/* The stream follower's pieces, shared by its files: the state of one page
+ * being applied (follower.c), the filter rule and event application
+ * (event_filter.c), the Snapchain block check (block_check.c) and target
+ * discovery from events (expansion.c). One thread follows at a time. */
+#ifndef FC_INDEXER_FOLLOWER_H
+#define FC_INDEXER_FOLLOWER_H
+
+#include "indexer/internal.h"
+#include "indexer/page_targets.h"
+
+struct fc_item;
+struct fc_message;
+struct fc_onchain_event;
+
+/* One page being applied. */
+struct follower {
+    struct fc_indexer *ix;
+    struct fc_writer *w;
+    enum fc_err err;
+    struct fc_diag diag;
+    struct fc_sync_stats *stats;
+    const char *source;
+    struct fc_page_targets *pt; /* NULL: ask the set itself */
+    struct fc_page_targets *pr; /* roots among the page's follow authors; NULL: ask the set */
+    struct fc_page_targets *changed; /* fids whose rows the page changes */
+};
+
+bool fc_follower_is_root(const struct follower *fo, uint64_t fid);
+bool fc_follower_is_target(const struct follower *fo, uint64_t fid);
+/* Records a target added or removed while the page is applied (shared set and page cache). */
+void fc_follower_target_added(struct follower *fo, uint64_t fid);
+void fc_follower_target_removed(struct follower *fo, uint64_t fid);
+/* The fids the filter and apply may ask about for one event. */
+void fc_follower_note_event_fids(struct fc_page_targets *pt, const struct fc_item *it);
+/* Applies one item of the page (an item callback; ud is a struct follower):
+ * kept events are written, bad items dead-lettered; fo->err stops the page. */
+void fc_follower_apply_event(void *ud, const struct fc_item *it);
+
+/* Root follows and unfollows grow and shrink the target set. */
+enum fc_err fc_follower_expand_on_follow(struct follower *fo, const struct fc_message *m);
+/* A user signing up through a monitored app becomes a root; true when it did
+ * (fo->err says why not on a database error). */
+bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_event *oc);
+
+/* Items of one events page, gathered so the page can be checked before it
+ * is applied (valid until the next request on the connection). */
+struct page_items {
+    const struct fc_item **p;
+    size_t n, cap;
+};
+
+/* Snapchain: the first block of the page that lost events in transit, or 0. */
+uint64_t fc_follower_incomplete_block(const struct page_items *pi, uint64_t from);
+
+#endif

@@ -1,0 +1,104 @@
+/* Shared by the indexer's modules: the indexer's state, its backfill queue
+ * and the calls one module makes into another. Nothing outside
+ * src/indexer/ includes this. */
+#ifndef FC_INDEXER_INTERNAL_H
+#define FC_INDEXER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "indexer/indexer.h"
+#include "state/jobq.h"
+
+struct fc_db;
+struct fc_writer;
+struct fc_hub_conn;
+struct fc_hub_info;
+struct fc_sync_stats;
+
+/* ---- the backfill queue (queue.c): state/jobq plus how a run waits ---- */
+
+#define JOB_MAX_ATTEMPTS 3
+
+struct queue {
+    struct fc_jobq *q;
+    bool daemon;               /* serve: wait for work instead of ending when idle */
+    volatile const int *stop;  /* serve: set by the signal handler */
+};
+
+/* Queues fid; a failure is logged (PostgreSQL keeps it pending: the refill retries). */
+void fc_ix_queue_push(struct queue *q, uint64_t fid);
+/* Jobs pending, running or waiting for a retry (1 when the queue cannot say). */
+size_t fc_ix_queue_outstanding(struct queue *q);
+/* Takes the next job; false when the run is over (stop requested, or in a
+ * --wait run when nothing is pending, running or waiting for a retry). */
+bool fc_ix_queue_pop(struct queue *q, struct fc_job *job);
+
+/* ---- the indexer (indexer.c) ---- */
+
+struct fc_indexer {
+    const struct fc_config *cfg;
+    struct fc_db *db; /* control connection (targets, sync) */
+    struct fc_hub_client *hubs;
+    /* target, root and client sets: embedded, or Redis when redis.url is set
+     * (shared by every process); rebuilt from PostgreSQL at start */
+    struct fc_fidset *targets, *roots, *clients;
+    struct queue queue;
+    bool snapchain;
+    unsigned shards;
+    pthread_mutex_t stats_lock;
+    struct fc_backfill_stats bstats;
+    int64_t started_ms, last_report_ms;
+    /* told after each commit which fids' rows changed (cache invalidation) */
+    fc_indexer_change_fn on_change;
+    void *on_change_arg;
+    /* figures for /metrics, read from other threads */
+    _Atomic uint64_t m_events_read, m_events_applied, m_dead_letters, m_backfill_messages;
+    _Atomic uint64_t m_retention_resyncs, m_block_rereads;
+    _Atomic uint64_t m_cursor[FC_INDEXER_MAX_STREAMS];
+    _Atomic int64_t m_behind_since_ms[FC_INDEXER_MAX_STREAMS]; /* 0: at the head */
+};
+
+void fc_ix_notify_change(struct fc_indexer *ix, const uint64_t *fids, size_t n);
+/* Shared-set changes follow PostgreSQL, which already holds them: a failed
+ * Redis write is logged and healed by the rebuild at the next start. */
+void fc_ix_shared_add(struct fc_fidset *s, uint64_t fid);
+void fc_ix_shared_remove(struct fc_fidset *s, uint64_t fid);
+enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag);
+bool fc_ix_stopping(const struct fc_indexer *ix);
+
+/* ---- backfill workers (backfill.c) ---- */
+
+struct fc_ix_workers;
+/* Starts n backfill workers, each with its own database connection (its
+ * writer pipelined and set-wise) and hub connection. *out is always set,
+ * also on error (the workers started so far run): pass it to
+ * fc_ix_workers_join. */
+enum fc_err fc_ix_workers_start(struct fc_indexer *ix, int n, struct fc_ix_workers **out,
+                                struct fc_diag *diag);
+/* Waits for the workers to end (the queue said the run is over) and frees
+ * them; adds the messages and dead letters they wrote (either may be NULL). */
+void fc_ix_workers_join(struct fc_ix_workers *ws, size_t *messages, size_t *dead);
+
+/* ---- expansion and discovery (expansion.c) ---- */
+
+/* After a root's rows are committed: its follows become targets and are
+ * queued (expansion depth 1). */
+enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
+                              struct fc_diag *diag);
+
+/* ---- the follower lock (leader.c) ---- */
+
+/* True when this process holds (or just took) the lock that makes it the
+ * one following the event stream. */
+bool fc_ix_try_lead(struct fc_indexer *ix);
+
+/* ---- the stream follower (follower.c) ---- */
+
+/* One pass over every stream, each from its stored cursor to the head. */
+enum fc_err fc_ix_sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct fc_hub_conn *conn,
+                            struct fc_sync_stats *stats, struct fc_diag *diag);
+
+#endif

@@ -1,0 +1,35 @@
+/* Target membership of the fids one events page mentions, read in one round
+ * trip (one SMISMEMBER on Redis rather than a SISMEMBER per event). A read
+ * error fails the page, which is then retried: an event is never dropped
+ * because the set could not be asked. Changes made while applying the page
+ * are written through. Used by one thread at a time. */
+#ifndef FC_INDEXER_PAGE_TARGETS_H
+#define FC_INDEXER_PAGE_TARGETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct fc_fidset;
+
+struct fc_page_targets {
+    uint64_t *fid; /* sorted, unique after fc_page_targets_load */
+    bool *has;
+    size_t n, cap;
+};
+
+/* Notes a fid the page mentions (0 is ignored). */
+void fc_page_targets_note(struct fc_page_targets *pt, uint64_t fid);
+/* Sorts and deduplicates the noted fids and asks set about all of them. */
+enum fc_err fc_page_targets_load(struct fc_page_targets *pt, struct fc_fidset *set,
+                                 struct fc_diag *diag);
+/* The cached answer for fid (writable, to record changes), or NULL when the
+ * page did not note it. */
+bool *fc_page_targets_slot(const struct fc_page_targets *pt, uint64_t fid);
+void fc_page_targets_cleanup(struct fc_page_targets *pt);
+/* qsort comparator for uint64_t fids. */
+int fc_page_targets_cmp_fid(const void *a, const void *b);
+
+#endif

@@ -1,0 +1,99 @@
+/* fcindex serve: backfill workers take pending targets (re-derived from
+ * PostgreSQL every few seconds) while the leading process follows the event
+ * streams. */
+#include "indexer/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/fctime.h"
+#include "core/log.h"
+#include "hub/client.h"
+#include "store/targets.h"
+#include "store/writer.h"
+
+enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, struct fc_diag *diag)
+{
+    ix->queue.daemon = true;
+    ix->queue.stop = stop;
+    int nworkers = ix->cfg->backfill_workers;
+    ix->started_ms = ix->last_report_ms = fc_now_mono_ms();
+    struct fc_ix_workers *workers;
+    enum fc_err err = fc_ix_workers_start(ix, nworkers, &workers, diag);
+    struct fc_writer *w = NULL;
+    if (!err)
+        err = fc_writer_new(ix->db, &w, diag);
+    struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
+    struct fc_sync_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    int64_t last_refill = 0, last_log = fc_now_mono_ms(), last_lead_try = -10000;
+    bool leading = false, said_follower = false;
+    size_t last_events = 0;
+    log_info("serve", "indexing: %d backfill workers, %s with %u shard%s", nworkers,
+             ix->snapchain ? "Snapchain" : "Hubble", ix->shards, ix->shards == 1 ? "" : "s");
+    while (!err && !*stop) {
+        int64_t now = fc_now_mono_ms();
+        if (now - last_refill > 5000) {
+            /* pending work is derived from PostgreSQL: nothing is lost with the queue */
+            uint64_t *fids;
+            size_t n;
+            if (fc_targets_unsynced(ix->db, &fids, &n, diag) == FC_OK) {
+                for (size_t i = 0; i < n; i++)
+                    fc_ix_queue_push(&ix->queue, fids[i]);
+                free(fids);
+            }
+            if (strcmp(ix->cfg->dropped_rows, "delete") == 0) {
+                size_t accounts = 0, rows = 0;
+                if (fc_targets_cleanup(ix->db, &accounts, &rows, diag) != FC_OK)
+                    log_warn("cleanup", "%s", diag->msg);
+                else if (accounts)
+                    log_info("cleanup", "%zu rows of %zu dropped accounts deleted", rows, accounts);
+            }
+            last_refill = now;
+        }
+        if (!leading && now - last_lead_try >= 2000) {
+            last_lead_try = now;
+            leading = fc_ix_try_lead(ix);
+            if (leading)
+                log_info("serve", "this process follows the event stream");
+            else if (!said_follower)
+                log_info("serve", "another process follows the event stream; this one "
+                                  "backfills and takes over if that one stops");
+            said_follower = !leading;
+        }
+        if (!leading) {
+            for (int i = 0; i < 2 && !*stop; i++)
+                usleep(100000);
+            continue;
+        }
+        size_t before = stats.events;
+        err = fc_ix_sync_pass(ix, w, conn, &stats, diag);
+        if (err && err == FC_ERR_DB)
+            leading = false; /* the lock may have gone with the connection: take it again */
+        if (err) {
+            /* a hub outage is not fatal for a server: log, wait, go on */
+            log_warn("sync", "%s; retrying", diag->msg);
+            err = FC_OK;
+            for (int i = 0; i < 20 && !*stop; i++)
+                usleep(100000);
+            continue;
+        }
+        if (now - last_log > 10000) {
+            log_info("sync", "%zu events read, %zu applied, %zu new targets, %zu dropped",
+                     stats.events - last_events, stats.kept, stats.new_targets,
+                     stats.dropped_targets);
+            last_events = stats.events;
+            last_log = now;
+        }
+        if (stats.events == before) /* caught up: poll again shortly (blocks come each ~1 s) */
+            for (int i = 0; i < 2 && !*stop; i++)
+                usleep(100000);
+    }
+    fc_ix_workers_join(workers, NULL, NULL);
+    fc_hub_conn_free(conn);
+    fc_writer_free(w);
+    log_info("serve", "stopped");
+    return err;
+}
+
