@@ -42,6 +42,8 @@ enum field {
     F_VER_ADDRESS, F_VER_BLOCKHASH, F_VER_TYPE, F_VER_CHAIN, F_VER_PROTOCOL,
     F_VERRM_ADDRESS, F_VERRM_PROTOCOL, F_UD_TYPE, F_UD_VALUE,
     F_LEND_TO, F_LEND_UNITS, F_LEND_UNIT_TYPE, F_KEY_KEY, F_KEY_METADATA,
+    F_VER_CLAIM, F_KEY_TYPE, F_KEY_CUSTODY_SIG, F_KEY_DEADLINE, F_KEY_NONCE, F_KEY_MDTYPE,
+    F_KEY_REGTX, F_KEY_SCOPE, F_KEY_TTL, F_KEY_SIG, F_KEY_SIGTYPE, F_A_SCOPES,
     F_A_MENTIONS, F_A_POSITIONS, F_A_EMBEDS, F_A_COMPACT, F_A_EMBEDS_DEP,
     F_O_CAST_ADD, F_O_CAST_REMOVE, F_O_REACTION, F_O_LINK, F_O_COMPACT, F_O_VER_ADD,
     F_O_VER_RM, F_O_USER_DATA, F_O_PROOF, F_O_LEND, F_O_KEY_ADD, F_O_KEY_RM, F_O_FRAME,
@@ -96,7 +98,7 @@ static const struct field_def msg_defs[] = {
     {"data.linkCompactStateBody.targetFids[]", F_COMPACT_TARGET},
     {"data.verificationAddAddressBody", F_O_VER_ADD},
     {"data.verificationAddAddressBody.address", F_VER_ADDRESS},
-    {"data.verificationAddAddressBody.claimSignature", F_IGNORE},
+    {"data.verificationAddAddressBody.claimSignature", F_VER_CLAIM},
     {"data.verificationAddAddressBody.blockHash", F_VER_BLOCKHASH},
     {"data.verificationAddAddressBody.type", F_VER_TYPE},
     {"data.verificationAddAddressBody.verificationType", F_VER_TYPE},
@@ -118,14 +120,17 @@ static const struct field_def msg_defs[] = {
     {"data.lendStorageBody.numUnits", F_LEND_UNITS},
     {"data.lendStorageBody.unitType", F_LEND_UNIT_TYPE},
     {"data.keyAddBody", F_O_KEY_ADD}, {"data.keyAddBody.key", F_KEY_KEY},
-    {"data.keyAddBody.metadata", F_KEY_METADATA}, {"data.keyAddBody.keyType", F_IGNORE},
-    {"data.keyAddBody.custodySignature", F_IGNORE}, {"data.keyAddBody.deadline", F_IGNORE},
-    {"data.keyAddBody.nonce", F_IGNORE}, {"data.keyAddBody.metadataType", F_IGNORE},
-    {"data.keyAddBody.registrationTxHash", F_IGNORE}, {"data.keyAddBody.scopes", F_SKIP},
-    {"data.keyAddBody.ttl", F_IGNORE},
+    {"data.keyAddBody.metadata", F_KEY_METADATA}, {"data.keyAddBody.keyType", F_KEY_TYPE},
+    {"data.keyAddBody.custodySignature", F_KEY_CUSTODY_SIG},
+    {"data.keyAddBody.deadline", F_KEY_DEADLINE}, {"data.keyAddBody.nonce", F_KEY_NONCE},
+    {"data.keyAddBody.metadataType", F_KEY_MDTYPE},
+    {"data.keyAddBody.registrationTxHash", F_KEY_REGTX},
+    {"data.keyAddBody.scopes", F_A_SCOPES}, {"data.keyAddBody.scopes[]", F_KEY_SCOPE},
+    {"data.keyAddBody.ttl", F_KEY_TTL},
     {"data.keyRemoveBody", F_O_KEY_RM}, {"data.keyRemoveBody.key", F_KEY_KEY},
-    {"data.keyRemoveBody.signature", F_IGNORE}, {"data.keyRemoveBody.signatureType", F_IGNORE},
-    {"data.keyRemoveBody.deadline", F_IGNORE}, {"data.keyRemoveBody.nonce", F_IGNORE},
+    {"data.keyRemoveBody.signature", F_KEY_SIG},
+    {"data.keyRemoveBody.signatureType", F_KEY_SIGTYPE},
+    {"data.keyRemoveBody.deadline", F_KEY_DEADLINE}, {"data.keyRemoveBody.nonce", F_KEY_NONCE},
     {"data.channelUpdateBody", F_SKIP}, {"data.channelMemberBody", F_SKIP},
     {"data.channelPinBody", F_SKIP}, {"data.channelModerateBody", F_SKIP},
 };
@@ -287,8 +292,9 @@ struct ctx {
     /* raw values decoded once the protocol (or flavour) is known */
     const char *addr_raw, *bh_raw, *payer_raw, *tp_payer_raw;
     size_t addr_raw_len, bh_raw_len, payer_raw_len, tp_payer_raw_len;
-    struct vec mentions, positions, embeds, compact, deleted;
-    size_t n_embeds_dep;
+    struct vec mentions, positions, embeds, compact, deleted, embeds_dep;
+    uint8_t scopes[32]; /* keyAddBody.scopes as message type values */
+    size_t n_scopes;
 };
 
 struct frame {
@@ -417,14 +423,17 @@ static struct ctx *cur(struct fc_decoder *d)
 
 static void ctx_reset(struct ctx *c)
 {
-    struct vec keep[5] = {c->mentions, c->positions, c->embeds, c->compact, c->deleted};
+    struct vec keep[6] = {c->mentions, c->positions, c->embeds, c->compact, c->deleted,
+                          c->embeds_dep};
     memset(c, 0, sizeof(*c));
     c->mentions = keep[0];
     c->positions = keep[1];
     c->embeds = keep[2];
     c->compact = keep[3];
     c->deleted = keep[4];
+    c->embeds_dep = keep[5];
     c->mentions.n = c->positions.n = c->embeds.n = c->compact.n = c->deleted.n = 0;
+    c->embeds_dep.n = 0;
 }
 
 static void push_ctx(struct fc_decoder *d, enum ctx_kind kind, enum dest dest)
@@ -543,6 +552,8 @@ static const char *text_arena(struct fc_decoder *d, const char *s, size_t n, siz
     *len = o;
     if (had_nul)
         *had_nul = nuls > 0;
+    if (nuls && d->nctx && cur(d)->kind == C_MSG)
+        ((struct fc_message *)cur(d)->obj)->lossy = true;
     return out;
 }
 
@@ -670,11 +681,13 @@ static void message_field(struct fc_decoder *d, struct ctx *c, enum field f, con
     case F_DATABYTES:
         m->data_bytes = b64_arena(d, s, n, 65536, &m->data_bytes_len);
         break;
-    case F_EMBED_DEP:
-        if (n > FC_MAX_URL_BYTES)
-            item_error(d, "%zu bytes exceed the limit of %d", n, FC_MAX_URL_BYTES);
-        c->n_embeds_dep++;
+    case F_EMBED_DEP: {
+        struct fc_text *t = vec_push(&c->embeds_dep, sizeof(*t));
+        t->s = text_arena(d, s, n, FC_MAX_URL_BYTES, &t->len, NULL);
+        if (!t->s)
+            c->embeds_dep.n--;
         break;
+    }
     case F_MENTION:
         if (c->mentions.n >= FC_MAX_MENTIONS) {
             item_error(d, "more than %d mentions", FC_MAX_MENTIONS);
@@ -826,13 +839,64 @@ static void message_field(struct fc_decoder *d, struct ctx *c, enum field f, con
     case F_KEY_METADATA: {
         uint8_t *md = fc_arena_alloc(&d->arena, n / 2 + 1);
         size_t mdlen;
-        if (hex_var(d, s, n, md, n / 2 + 1, &mdlen) && mdlen) {
+        if (hex_var(d, s, n, md, n / 2 + 1, &mdlen)) {
+            m->body.key.metadata = md;
+            m->body.key.metadata_len = mdlen;
             uint64_t fid;
-            if (fc_signed_key_request_fid(md, mdlen, &fid, NULL) == FC_OK)
+            if (mdlen && fc_signed_key_request_fid(md, mdlen, &fid, NULL) == FC_OK)
                 m->body.key.request_fid = fid;
         }
         break;
     }
+    case F_KEY_CUSTODY_SIG:
+    case F_KEY_REGTX:
+    case F_KEY_SIG: {
+        uint8_t *b = fc_arena_alloc(&d->arena, n / 2 + 1);
+        if (!hex_var(d, s, n, b, n / 2 + 1, &len))
+            break;
+        if (f == F_KEY_CUSTODY_SIG) {
+            m->body.key.custody_signature = b;
+            m->body.key.custody_signature_len = len;
+        } else if (f == F_KEY_REGTX) {
+            m->body.key.registration_tx_hash = b;
+            m->body.key.registration_tx_hash_len = len;
+        } else {
+            m->body.key.signature = b;
+            m->body.key.signature_len = len;
+        }
+        break;
+    }
+    case F_KEY_TYPE:
+    case F_KEY_MDTYPE:
+    case F_KEY_SIGTYPE:
+        if (to_u64(d, s, n, UINT32_MAX, &v))
+            *(f == F_KEY_TYPE ? &m->body.key.key_type
+              : f == F_KEY_MDTYPE ? &m->body.key.metadata_type
+                                  : &m->body.key.signature_type) = (uint32_t)v;
+        break;
+    case F_KEY_DEADLINE:
+    case F_KEY_NONCE:
+    case F_KEY_TTL:
+        if (to_u64(d, s, n, UINT64_MAX, &v))
+            *(f == F_KEY_DEADLINE ? &m->body.key.deadline
+              : f == F_KEY_NONCE ? &m->body.key.nonce
+                                 : &m->body.key.ttl) = v;
+        break;
+    case F_KEY_SCOPE: {
+        enum fc_msg_type t = num ? (to_u64(d, s, n, 100, &v) ? (enum fc_msg_type)v : FC_MSG_NONE)
+                                 : fc_msg_type_parse(s, n);
+        if (t == FC_MSG_NONE)
+            m->lossy = true; /* a scope this build cannot name: kept out */
+        else if (c->n_scopes < sizeof(c->scopes))
+            c->scopes[c->n_scopes++] = (uint8_t)t;
+        else
+            item_error(d, "more than %zu key scopes", sizeof(c->scopes));
+        break;
+    }
+    case F_VER_CLAIM:
+        m->body.verification.claim_signature =
+            b64_arena(d, s, n, FC_MAX_BYTES_FIELD, &m->body.verification.claim_signature_len);
+        break;
     default:
         break;
     }
@@ -1431,11 +1495,15 @@ static bool finish_message(struct fc_decoder *d, struct ctx *c)
         b->n_positions = c->positions.n;
         b->embeds = fc_arena_memdup(&d->arena, c->embeds.p, c->embeds.n * sizeof(struct fc_embed));
         b->n_embeds = c->embeds.n;
-        b->n_embeds_deprecated = c->n_embeds_dep;
+        b->embeds_deprecated = fc_arena_memdup(&d->arena, c->embeds_dep.p,
+                                               c->embeds_dep.n * sizeof(struct fc_text));
+        b->n_embeds_deprecated = c->embeds_dep.n;
         if (!b->text)
             b->text = "";
-        if (b->cast_type < 0)
+        if (b->cast_type < 0) { /* a cast type this build cannot name */
             b->cast_type = 0;
+            m->lossy = true;
+        }
         if (b->text_len > cast_text_limit(b->cast_type))
             item_error(d, "text of %zu bytes exceeds the %zu-byte limit of its cast type",
                        b->text_len, cast_text_limit(b->cast_type));
@@ -1479,13 +1547,19 @@ static bool finish_message(struct fc_decoder *d, struct ctx *c)
         break;
     case FC_MSG_VERIFICATION_ADD:
     case FC_MSG_VERIFICATION_REMOVE:
-        if (m->body.verification.protocol < 0)
+        if (m->body.verification.protocol < 0) { /* a protocol this build cannot name */
             m->body.verification.protocol = 0;
+            m->lossy = true;
+        }
         decode_address(d, c, m);
         break;
     case FC_MSG_USER_DATA_ADD:
         if (!m->body.user_data.value)
             m->body.user_data.value = "";
+        break;
+    case FC_MSG_KEY_ADD:
+        m->body.key.scopes = fc_arena_memdup(&d->arena, c->scopes, c->n_scopes);
+        m->body.key.n_scopes = c->n_scopes;
         break;
     default:
         break;
@@ -1779,6 +1853,7 @@ void fc_decoder_free(struct fc_decoder *d)
         free(d->ctx[i].embeds.p);
         free(d->ctx[i].compact.p);
         free(d->ctx[i].deleted.p);
+        free(d->ctx[i].embeds_dep.p);
     }
     fc_arena_reset(&d->arena);
     fc_buf_cleanup(&d->carry);

@@ -78,6 +78,12 @@ struct fc_cast_id {
     uint8_t hash[20];
 };
 
+/* A string or byte string in the page's arena. */
+struct fc_text {
+    const char *s;
+    size_t len;
+};
+
 struct fc_embed {
     const char *url; /* NULL for a cast embed */
     size_t url_len;
@@ -109,6 +115,9 @@ struct fc_message {
     size_t signature_len;
     const uint8_t *data_bytes; /* Hubble only; NULL otherwise */
     size_t data_bytes_len;
+    /* A string held NUL bytes (replaced on decode) or a field could not be
+     * kept as sent: the MessageData bytes cannot be rebuilt from this struct. */
+    bool lossy;
     /* A struct, not a union: a malformed message may carry fields of several
      * bodies, and each must land in its own storage. */
     struct {
@@ -127,6 +136,7 @@ struct fc_message {
             size_t n_positions;
             const struct fc_embed *embeds;
             size_t n_embeds;
+            const struct fc_text *embeds_deprecated;
             size_t n_embeds_deprecated;
         } cast_add;
         struct {
@@ -158,6 +168,8 @@ struct fc_message {
             size_t block_hash_len;
             uint32_t verification_type;
             uint32_t chain_id;
+            const uint8_t *claim_signature;
+            size_t claim_signature_len;
         } verification;
         struct {
             int user_data_type;
@@ -173,6 +185,13 @@ struct fc_message {
             uint8_t key[32];
             size_t key_len;
             uint64_t request_fid; /* from metadata; 0 = unknown */
+            /* the rest of KeyAddBody / KeyRemoveBody, kept to rebuild MessageData */
+            uint32_t key_type, metadata_type, signature_type;
+            uint64_t deadline, nonce, ttl;
+            const uint8_t *custody_signature, *metadata, *registration_tx_hash, *signature;
+            size_t custody_signature_len, metadata_len, registration_tx_hash_len, signature_len;
+            const uint8_t *scopes; /* message type values */
+            size_t n_scopes;
         } key;
     } body;
 };
