@@ -7,8 +7,8 @@ CREATE TABLE IF NOT EXISTS instance_secrets (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Admin sessions ended by logout before their expiry (without Redis; with
--- Redis they are kept there), so a restart does not bring them back.
+-- Admin sessions ended by logout before their expiry, so a restart of
+-- fcindex or of Redis does not bring them back.
 CREATE TABLE IF NOT EXISTS ended_sessions (
     jti        text PRIMARY KEY,
     expires_at timestamptz NOT NULL

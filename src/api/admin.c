@@ -644,7 +644,8 @@ void fc_api_logout(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     /* the token itself stops working, not only the cookie */
     struct fc_diag d;
-    if (fc_revoked_add(req->api->revoked, req->session_id, req->session_exp, &d)) {
+    if (fc_api_end_session(req->api, req->session_id, req->session_exp, &d)) {
+        log_warn("auth", "logout not recorded: %s", d.msg);
         fc_http_add_header(resp, "Retry-After", "1");
         fc_http_error(resp, 503, "unavailable", "cannot end the session right now; retry");
         return;

@@ -17,7 +17,6 @@
 #include "state/fidset.h"
 #include "state/jobq.h"
 #include "state/ratelimit.h"
-#include "state/revoked.h"
 #include "store/pool.h"
 
 enum route_class { CLASS_PUBLIC, CLASS_SEARCH, CLASS_ADMIN, CLASS_LOGIN, CLASS_OPS };
@@ -40,7 +39,6 @@ struct fc_api {
     struct fc_pool *pool;
     struct fc_cache *cache;
     struct fc_ratelimit *rl;
-    struct fc_revoked *revoked; /* sessions ended by logout */
     struct fc_auth *auth;
     struct fc_fidset *targets, *roots, *clients;
     struct fc_jobq *jobq;
@@ -91,6 +89,16 @@ void fc_api_admin_status(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_healthz(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp);
+
+/* ---- ended sessions (sessions.c) ---- */
+
+/* Records that session jti (valid until exp_unix_s) was ended by logout. */
+enum fc_err fc_api_end_session(struct fc_api *api, const char *jti, int64_t exp_unix_s,
+                               struct fc_diag *diag);
+/* Whether session jti was ended; an error when the store cannot answer
+ * (the caller then refuses the session). */
+enum fc_err fc_api_session_ended(struct fc_api *api, const char *jti, bool *ended,
+                                 struct fc_diag *diag);
 
 /* ---- helpers (helpers.c) ---- */
 

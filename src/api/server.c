@@ -264,7 +264,7 @@ static bool check_admin(struct fc_api *api, struct fc_http_req *req, struct fc_h
         return false;
     }
     bool ended = false;
-    if (fc_revoked_has(api->revoked, claims.jti, &ended, &diag)) {
+    if (fc_api_session_ended(api, claims.jti, &ended, &diag)) {
         /* fail closed: a logout must not be undone by a Redis outage */
         log_warn("auth", "cannot check ended sessions: %s", diag.msg);
         fc_http_add_header(resp, "Retry-After", "1");
@@ -393,6 +393,73 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct fc_http_res
     return r;
 }
 
+static void refuse_unavailable(struct fc_http_resp *resp, const char *what,
+                               const struct fc_diag *diag)
+{
+    log_warn("api", "%s: %s (request refused)", what, diag->msg);
+    fc_http_add_header(resp, "Retry-After", "1");
+    fc_http_error(resp, 503, "unavailable", "%s cannot be checked right now; retry", what);
+}
+
+/* Takes one request of class cls from who's bucket; false after setting a
+ * 429 (or a 503 when the limiter fails and the class fails closed). */
+static bool within_limit(struct fc_api *api, enum route_class cls, const char *who, int limit,
+                         bool headers, struct fc_http_resp *resp)
+{
+    struct fc_rate_result rr;
+    struct fc_diag diag;
+    if (fc_ratelimit_take(api->rl, class_name(cls), who, limit, &rr, &diag)) {
+        if (cls == CLASS_LOGIN) { /* guessing must not get easier when Redis fails */
+            refuse_unavailable(resp, "login limits", &diag);
+            return false;
+        }
+        log_warn("api", "rate limiter: %s (request allowed)", diag.msg);
+    }
+    char v[32];
+    if (headers) {
+        snprintf(v, sizeof(v), "%d", rr.limit);
+        fc_http_add_header(resp, "RateLimit-Limit", v);
+        snprintf(v, sizeof(v), "%d", rr.remaining);
+        fc_http_add_header(resp, "RateLimit-Remaining", v);
+        snprintf(v, sizeof(v), "%d", rr.reset_s);
+        fc_http_add_header(resp, "RateLimit-Reset", v);
+    }
+    if (rr.allowed)
+        return true;
+    snprintf(v, sizeof(v), "%d", rr.retry_after_s);
+    fc_http_add_header(resp, "Retry-After", v);
+    fc_metrics_rate_limited(api->metrics, class_name(cls));
+    fc_http_error(resp, 429, "rate_limited", "too many %s requests from %s; retry in %d s",
+                  class_name(cls), who, rr.retry_after_s);
+    return false;
+}
+
+/* Logins: a client locked by its growing delay after failures is refused
+ * first (without using its allowance), then the per-client limit, then one
+ * limit for all clients together (many addresses guessing at once). */
+static bool login_gate(struct fc_api *api, const char *who, int limit, struct fc_http_resp *resp)
+{
+    int wait_s = 0;
+    struct fc_diag diag;
+    if (fc_ratelimit_penalty_check(api->rl, who, &wait_s, &diag)) {
+        refuse_unavailable(resp, "login limits", &diag);
+        return false;
+    }
+    if (wait_s) {
+        char v[32];
+        snprintf(v, sizeof(v), "%d", wait_s);
+        fc_http_add_header(resp, "Retry-After", v);
+        fc_metrics_rate_limited(api->metrics, class_name(CLASS_LOGIN));
+        fc_http_error(resp, 429, "rate_limited",
+                      "too many failed logins from %s; retry in %d s (each failure doubles the "
+                      "wait)", who, wait_s);
+        return false;
+    }
+    return within_limit(api, CLASS_LOGIN, who, limit, true, resp) &&
+           within_limit(api, CLASS_LOGIN, "all-clients", api->cfg->api_rate_login_global_per_min,
+                        false, resp);
+}
+
 static void handle(struct fc_api *api, struct fc_http_req *req, struct fc_http_resp *resp,
                    int *route_idx, int *cls_out)
 {
@@ -464,34 +531,22 @@ static void handle(struct fc_api *api, struct fc_http_req *req, struct fc_http_r
     *route_idx = r;
     const struct route *rt = &fc_api_routes[r];
     *cls_out = (int)rt->cls;
+    char bucket[64];
+    fc_api_client_bucket(req->ip, bucket, sizeof(bucket));
     int limit = rate_limit_for(api->cfg, rt->cls);
-    if (limit) {
-        struct fc_rate_result rr;
-        struct fc_diag diag;
-        if (fc_ratelimit_take(api->rl, class_name(rt->cls), req->ip, limit, &rr, &diag))
-            log_warn("api", "rate limiter: %s (request allowed)", diag.msg);
-        char v[32];
-        snprintf(v, sizeof(v), "%d", rr.limit);
-        fc_http_add_header(resp, "RateLimit-Limit", v);
-        snprintf(v, sizeof(v), "%d", rr.remaining);
-        fc_http_add_header(resp, "RateLimit-Remaining", v);
-        snprintf(v, sizeof(v), "%d", rr.reset_s);
-        fc_http_add_header(resp, "RateLimit-Reset", v);
-        if (!rr.allowed) {
-            snprintf(v, sizeof(v), "%d", rr.retry_after_s);
-            fc_http_add_header(resp, "Retry-After", v);
-            fc_metrics_rate_limited(api->metrics, class_name(rt->cls));
-            fc_http_error(resp, 429, "rate_limited",
-                          "too many %s requests from %s; retry in %d s", class_name(rt->cls),
-                          req->ip, rr.retry_after_s);
-            return;
-        }
-    }
+    if (rt->cls == CLASS_LOGIN ? !login_gate(api, bucket, limit, resp)
+                               : limit && !within_limit(api, rt->cls, bucket, limit, true, resp))
+        return;
     if (rt->cls == CLASS_LOGIN && !origin_ok(api, req, resp))
         return;
     if (rt->cls == CLASS_ADMIN && !check_admin(api, req, resp))
         return;
     rt->fn(req, resp);
+    if (rt->cls == CLASS_LOGIN && (resp->status == 200 || resp->status == 401)) {
+        struct fc_diag diag;
+        if (fc_ratelimit_penalty_note(api->rl, bucket, resp->status == 401, &diag))
+            log_warn("auth", "login failures not counted: %s", diag.msg);
+    }
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -729,10 +784,6 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
         err = fc_ratelimit_open_redis(cfg->redis_url, cfg->redis_prefix, &api->rl, diag);
     else if (!err)
         api->rl = fc_ratelimit_new_embedded();
-    if (!err && *cfg->redis_url)
-        err = fc_revoked_open_redis(cfg->redis_url, cfg->redis_prefix, &api->revoked, diag);
-    else if (!err)
-        api->revoked = fc_revoked_new_embedded();
     /* another process's commits arrive through Redis; our own indexer's
      * commits invalidate directly (see cmd serve) */
     if (!err && *cfg->redis_url)
@@ -778,7 +829,6 @@ void fc_api_stop(struct fc_api *api)
         fc_jobq_free(api->jobq);
     }
     fc_ratelimit_free(api->rl);
-    fc_revoked_free(api->revoked);
     fc_auth_free(api->auth);
     fc_cache_free(api->cache);
     fc_pool_free(api->pool);

@@ -105,6 +105,10 @@ static const struct option options[] = {
      NULL, 0, NULL, "Admin requests per client IP per minute."},
     {"api", "rate_login_per_min", T_INT, OFF(api_rate_login_per_min), 0, "5", 1, 10000, NULL, 0,
      NULL, "Login attempts per client IP per minute."},
+    {"api", "rate_login_global_per_min", T_INT, OFF(api_rate_login_global_per_min), 0, "60", 1,
+     1000000, NULL, 0, NULL, "Login attempts per minute from all clients together (after "
+     "the per-client limit; IPv6 clients count per /64). After 3 failures a client waits 1 s, "
+     "then 2, 4, ... up to 15 min after each further failure."},
     {"api", "max_body_bytes", T_INT, OFF(api_max_body_bytes), 0, "65536", 1024, 16777216, NULL,
      0, NULL, "Largest request body accepted."},
     {"api", "max_connections", T_INT, OFF(api_max_connections), 0, "1024", 1, 1000000, NULL, 0,

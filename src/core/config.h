@@ -80,6 +80,7 @@ struct fc_config {
     int api_rate_search_per_min;
     int api_rate_admin_per_min;
     int api_rate_login_per_min;
+    int api_rate_login_global_per_min;
     int api_max_body_bytes;
     int api_max_connections;
     int api_connection_timeout_s;

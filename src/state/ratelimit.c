@@ -20,10 +20,19 @@ struct bucket {
     struct bucket *next;
 };
 
+/* Failures of one key (embedded penalty table). */
+struct penalty {
+    char *key;
+    int failures;
+    int64_t until_ms, last_ms; /* locked until; last failure (dropped an hour later) */
+    struct penalty *next;
+};
+
 struct fc_ratelimit {
     pthread_mutex_t lock;
     /* embedded */
     struct bucket *table[BUCKETS];
+    struct penalty *penalties[BUCKETS];
     size_t n;
     int64_t last_sweep_ms;
     /* redis */
@@ -57,12 +66,18 @@ void fc_ratelimit_free(struct fc_ratelimit *rl)
 {
     if (!rl)
         return;
-    for (size_t i = 0; i < BUCKETS; i++)
+    for (size_t i = 0; i < BUCKETS; i++) {
         for (struct bucket *b = rl->table[i], *n; b; b = n) {
             n = b->next;
             free(b->key);
             free(b);
         }
+        for (struct penalty *p = rl->penalties[i], *n; p; p = n) {
+            n = p->next;
+            free(p->key);
+            free(p);
+        }
+    }
     fc_redis_close(rl->redis);
     free(rl->url);
     free(rl->prefix);
@@ -190,4 +205,116 @@ enum fc_err fc_ratelimit_take(struct fc_ratelimit *rl, const char *cls, const ch
         return take_redis(rl, key, limit_per_min, out, diag);
     take_embedded(rl, key, limit_per_min, out);
     return FC_OK;
+}
+
+/* ---- penalties ---- */
+
+static int64_t lock_ms(int failures)
+{
+    if (failures < FC_PENALTY_FREE)
+        return 0;
+    int shift = failures - FC_PENALTY_FREE;
+    int64_t s = shift >= 10 ? FC_PENALTY_MAX_S : (int64_t)1 << shift;
+    return (s > FC_PENALTY_MAX_S ? FC_PENALTY_MAX_S : s) * 1000;
+}
+
+/* The embedded entry of key (created when make), with stale ones dropped. */
+static struct penalty **penalty_slot(struct fc_ratelimit *rl, const char *key, int64_t now)
+{
+    struct penalty **pp = &rl->penalties[hash_str(key) % BUCKETS];
+    while (*pp) {
+        struct penalty *p = *pp;
+        if (now - p->last_ms > 3600000) {
+            *pp = p->next;
+            free(p->key);
+            free(p);
+            continue;
+        }
+        if (strcmp(p->key, key) == 0)
+            return pp;
+        pp = &p->next;
+    }
+    return pp;
+}
+
+/* KEYS[1]; ARGV now (ms), free failures, max lock s. */
+static const char fail_lua[] =
+    "local n = redis.call('HINCRBY', KEYS[1], 'n', 1) local now = tonumber(ARGV[1]) "
+    "local nfree = tonumber(ARGV[2]) local lockt = 0 "
+    "if n >= nfree then lockt = now + math.min(2 ^ math.min(n - nfree, 20), tonumber(ARGV[3])) "
+    "* 1000 end "
+    "redis.call('HSET', KEYS[1], 'until', string.format('%.0f', lockt)) "
+    "redis.call('PEXPIRE', KEYS[1], 3600000) return n";
+
+enum fc_err fc_ratelimit_penalty_check(struct fc_ratelimit *rl, const char *key,
+                                       int *retry_after_s, struct fc_diag *diag)
+{
+    int64_t now = fc_now_unix_ms(), until = 0;
+    enum fc_err err = FC_OK;
+    pthread_mutex_lock(&rl->lock);
+    if (rl->url) {
+        char full[512];
+        snprintf(full, sizeof(full), "%sfail:%s", rl->prefix, key);
+        redisReply *r = fc_redis_call(&rl->redis, rl->url, diag, "HGET %s until", full);
+        if (!r)
+            err = FC_ERR_UNAVAILABLE;
+        else if (r->type == REDIS_REPLY_STRING)
+            until = strtoll(r->str, NULL, 10);
+        else if (r->type != REDIS_REPLY_NIL)
+            err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis login penalty: %s",
+                              r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        if (r)
+            freeReplyObject(r);
+    } else {
+        struct penalty **pp = penalty_slot(rl, key, now);
+        if (*pp)
+            until = (*pp)->until_ms;
+    }
+    pthread_mutex_unlock(&rl->lock);
+    *retry_after_s = until > now ? (int)((until - now + 999) / 1000) : 0;
+    return err;
+}
+
+enum fc_err fc_ratelimit_penalty_note(struct fc_ratelimit *rl, const char *key, bool failed,
+                                      struct fc_diag *diag)
+{
+    int64_t now = fc_now_unix_ms();
+    enum fc_err err = FC_OK;
+    pthread_mutex_lock(&rl->lock);
+    if (rl->url) {
+        char full[512];
+        snprintf(full, sizeof(full), "%sfail:%s", rl->prefix, key);
+        redisReply *r = failed ? fc_redis_call(&rl->redis, rl->url, diag, "EVAL %s 1 %s %lld %d %d",
+                                               fail_lua, full, (long long)now, FC_PENALTY_FREE,
+                                               FC_PENALTY_MAX_S)
+                               : fc_redis_call(&rl->redis, rl->url, diag, "DEL %s", full);
+        if (!r)
+            err = FC_ERR_UNAVAILABLE;
+        else if (r->type == REDIS_REPLY_ERROR)
+            err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis login penalty: %s", r->str);
+        if (r)
+            freeReplyObject(r);
+    } else {
+        struct penalty **pp = penalty_slot(rl, key, now);
+        if (!failed) {
+            if (*pp) {
+                struct penalty *p = *pp;
+                *pp = p->next;
+                free(p->key);
+                free(p);
+            }
+        } else {
+            if (!*pp) {
+                *pp = fc_xcalloc(1, sizeof(**pp));
+                (*pp)->key = fc_xstrdup(key);
+            }
+            struct penalty *p = *pp;
+            p->failures++;
+            p->last_ms = now;
+            int64_t l = lock_ms(p->failures);
+            p->until_ms = l ? now + l : 0;
+        }
+    }
+    pthread_mutex_unlock(&rl->lock);
+    return err;
 }

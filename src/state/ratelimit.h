@@ -25,9 +25,22 @@ enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct 
 void fc_ratelimit_free(struct fc_ratelimit *rl);
 
 /* Takes one request from the bucket of (cls, client). A limit of 0 means no
- * limit. When Redis cannot be asked the request is allowed (an outage of the
- * limiter must not take the API down) and FC_ERR_UNAVAILABLE is returned. */
+ * limit. When Redis cannot be asked, *out says allowed and
+ * FC_ERR_UNAVAILABLE is returned: the caller decides (public reads go on;
+ * logins are refused). */
 enum fc_err fc_ratelimit_take(struct fc_ratelimit *rl, const char *cls, const char *client,
                               int limit_per_min, struct fc_rate_result *out, struct fc_diag *diag);
+
+/* Growing delays after failures (login): after FC_PENALTY_FREE failures
+ * in an hour, key is locked for 1 s, then 2, 4, ... up to 15 min after each
+ * further failure. check: *retry_after_s > 0 while locked. note: failed
+ * adds a failure, !failed (a success) forgets them. Redis errors are
+ * returned (the caller refuses the login: failing closed). */
+#define FC_PENALTY_FREE 3
+#define FC_PENALTY_MAX_S 900
+enum fc_err fc_ratelimit_penalty_check(struct fc_ratelimit *rl, const char *key,
+                                       int *retry_after_s, struct fc_diag *diag);
+enum fc_err fc_ratelimit_penalty_note(struct fc_ratelimit *rl, const char *key, bool failed,
+                                      struct fc_diag *diag);
 
 #endif

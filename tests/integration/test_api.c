@@ -772,8 +772,10 @@ static void auth_flows(void **state)
                  NULL, 403, "forbidden");
     free(token);
 
-    /* brute force: the login class allows 5 a minute per address; two were
-     * used above, so the sixth attempt is refused with Retry-After */
+    /* brute force: three failures in a row lock the address (1 s, growing
+     * after each further failure), so the next attempt is refused with
+     * Retry-After even with the right password; tests/security covers the
+     * per-client, per-/64 and global limits */
     for (int i = 0; i < 3; i++)
         free(login(&s, "guess", 401));
     call(&s, "POST", "/auth/login", "/auth/login",
@@ -783,8 +785,6 @@ static void auth_flows(void **state)
     char ra[32];
     assert_non_null(fct_http_header_value(&h, "Retry-After", ra, sizeof(ra)));
     assert_true(atoi(ra) >= 1);
-    assert_non_null(fct_http_header_value(&h, "RateLimit-Limit", ra, sizeof(ra)));
-    assert_string_equal(ra, "5");
     fct_http_cleanup(&h);
     server_stop(&s);
 }

@@ -1,0 +1,174 @@
+/* Safe first start: no secret ships in the code. A token forged with the
+ * old public default secret (or any guess) is refused; an empty or default
+ * password does not log in; the generated admin password is printed once
+ * and only its hash is stored; every API process of the instance uses the
+ * same generated JWT secret; a non-loopback listen address with development
+ * defaults and a weak configured password refuse to start. */
+#include "api/auth.h"
+#include "security/secsupport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char db_url[512];
+
+static int setup(void **state)
+{
+    (void)state;
+    sec_db_migrated("sec_first", db_url, sizeof(db_url));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fct_db_drop(db_url);
+    return 0;
+}
+
+static long status_with_cookie(const struct sec_server *s, const char *method, const char *path,
+                               const char *token, const char *body)
+{
+    char cookie[2300], origin[96];
+    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
+    snprintf(origin, sizeof(origin), "Origin: %s", s->base);
+    struct fct_http h;
+    sec_call(s, method, path,
+             (const char *[]){cookie, origin, "Content-Type: application/json", NULL}, body, &h);
+    long st = h.status;
+    fct_http_cleanup(&h);
+    return st;
+}
+
+static char *forged_token(const char *secret)
+{
+    struct fc_auth *a;
+    struct fc_diag d;
+    assert_int_equal(fc_auth_new(secret, "any password at all", "", 3600, &a, &d), FC_OK);
+    struct fc_buf t = FC_BUF_INIT;
+    fc_auth_issue(a, "admin", (int64_t)time(NULL), &t);
+    fc_auth_free(a);
+    return fc_buf_take(&t);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void forged_tokens_and_default_passwords_are_refused(void **state)
+{
+    (void)state;
+    char env_db[600];
+    snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db_url);
+    const char *env[] = {env_db, "REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
+                         "FCINDEX_AUTH_COOKIE_SECURE=false", NULL};
+    struct sec_server s;
+    assert_int_equal(sec_server_start(&s, (const char *[]){"--role=api", NULL}, env), 0);
+    char *out = sec_server_output(&s);
+    const char *mark = "generated one-time password (shown only now; its hash is stored in "
+                       "the database): ";
+    const char *at = strstr(out, mark);
+    if (!at)
+        fail_msg("no one-time password printed: %s", out);
+    char password[128];
+    snprintf(password, sizeof(password), "%.*s", (int)strcspn(at + strlen(mark), "\n"),
+             at + strlen(mark));
+    assert_true(strlen(password) >= 16);
+    free(out);
+
+    /* the old public default secret, and a guessed one, sign nothing here */
+    const char *guesses[] = {"dev-insecure-jwt-secret", "secret", "changeme",
+                             "0123456789abcdef0123456789abcdef"};
+    for (size_t i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++) {
+        char *forged = forged_token(guesses[i]);
+        assert_int_equal(status_with_cookie(&s, "GET", "/admin/status", forged, NULL), 403);
+        assert_int_equal(status_with_cookie(&s, "POST", "/admin/targets", forged,
+                                            "{\"fid\":3,\"root\":true}"), 403);
+        free(forged);
+    }
+    /* empty and default passwords do not log in */
+    const char *bad[] = {"", "admin", "password", "changeme"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        long st;
+        char *t = sec_login(&s, bad[i], NULL, &st);
+        assert_null(t);
+        assert_true(st == 401 || st == 429);
+    }
+    /* only the hash is stored */
+    char *stored = fct_sql_value(db_url, "SELECT value FROM instance_secrets WHERE name = "
+                                         "'admin_password_hash'");
+    assert_true(strncmp(stored, "$argon2id$", 10) == 0);
+    assert_null(strstr(stored, password));
+    free(stored);
+    char *secret = fct_sql_value(db_url, "SELECT value FROM instance_secrets WHERE name = "
+                                         "'jwt_secret'");
+    assert_int_equal(strlen(secret), 64);
+    free(secret);
+
+    /* a second API process of the instance: same secret, no new password */
+    struct sec_server s2;
+    assert_int_equal(sec_server_start(&s2, (const char *[]){"--role=api", NULL}, env), 0);
+    long st;
+    char *token = sec_login(&s2, password, NULL, &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(status_with_cookie(&s, "GET", "/admin/status", token, NULL), 200);
+    free(token);
+    sec_server_stop(&s2);
+    out = sec_server_output(&s2);
+    assert_null(strstr(out, "one-time password"));
+    assert_null(strstr(out, password));
+    free(out);
+    sec_server_free(&s2);
+    sec_server_stop(&s);
+    out = sec_server_output(&s);
+    assert_int_equal(count(out, password), 1); /* printed once, never logged */
+    free(out);
+    sec_server_free(&s);
+}
+
+static void unsafe_configurations_refuse_to_start(void **state)
+{
+    (void)state;
+    char env_db[600];
+    snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db_url);
+    struct sec_server s;
+    /* reachable from other machines with development defaults */
+    int rc = sec_server_start(&s, (const char *[]){"--role=api", NULL},
+                              (const char *[]){env_db, "REDIS_URL=",
+                                               "FCINDEX_API_LISTEN=0.0.0.0:0", NULL});
+    assert_int_not_equal(rc, 0);
+    if (!strstr(s.out.data, "set general.profile=production"))
+        fail_msg("no hint of what to set: %s", s.out.data);
+    sec_server_free(&s);
+    /* production on every address without naming the hosts it answers to */
+    rc = sec_server_start(&s, (const char *[]){"--role=api", NULL},
+                          (const char *[]){env_db, "REDIS_URL=", "FCINDEX_PROFILE=production",
+                                           "FCINDEX_API_LISTEN=0.0.0.0:0", NULL});
+    assert_int_not_equal(rc, 0);
+    if (!strstr(s.out.data, "api.allowed_hosts: set the host names"))
+        fail_msg("no hint of what to set: %s", s.out.data);
+    sec_server_free(&s);
+    /* a weak configured password */
+    rc = sec_server_start(&s, (const char *[]){"--role=api", NULL},
+                          (const char *[]){env_db, "REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
+                                           "FCINDEX_AUTH_ADMIN_PASSWORD=admin", NULL});
+    assert_int_not_equal(rc, 0);
+    if (!strstr(s.out.data, "auth.admin_password: the password is shorter than 12"))
+        fail_msg("weak password accepted or unexplained: %s", s.out.data);
+    sec_server_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(forged_tokens_and_default_passwords_are_refused),
+        cmocka_unit_test(unsafe_configurations_refuse_to_start),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
