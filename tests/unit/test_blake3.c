@@ -31,6 +31,13 @@ static void unhex(const char *s, uint8_t *out, size_t want)
     assert_int_equal(n, want);
 }
 
+static void copy_value(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    assert_true(n < cap);
+    memcpy(dst, src, n + 1);
+}
+
 static void load_vectors(struct vectors *vs)
 {
     char path[1024];
@@ -43,9 +50,9 @@ static void load_vectors(struct vectors *vs)
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = '\0';
         if (strncmp(line, "# key: ", 7) == 0) {
-            snprintf(vs->key, sizeof(vs->key), "%s", line + 7);
+            copy_value(vs->key, sizeof(vs->key), line + 7);
         } else if (strncmp(line, "# context: ", 11) == 0) {
-            snprintf(vs->context, sizeof(vs->context), "%s", line + 11);
+            copy_value(vs->context, sizeof(vs->context), line + 11);
         } else if (line[0] != '#' && line[0]) {
             assert_true(vs->n < sizeof(vs->v) / sizeof(vs->v[0]));
             struct vector *v = &vs->v[vs->n++];
