@@ -493,6 +493,13 @@ static bool hex_exact(struct fc_decoder *d, const char *s, size_t n, uint8_t *ou
     return true;
 }
 
+/* An empty byte field as either server writes it: "" (Hubble) or "0x"
+ * (Snapchain, whatever the field's usual alphabet). */
+static bool is_empty_bytes(const char *s, size_t n)
+{
+    return n == 0 || (n == 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'));
+}
+
 /* Hex of up to cap bytes; "" and "0x" are empty. */
 static bool hex_var(struct fc_decoder *d, const char *s, size_t n, uint8_t *out, size_t cap,
                     size_t *len)
@@ -515,6 +522,10 @@ static const uint8_t *b64_arena(struct fc_decoder *d, const char *s, size_t n, s
 {
     struct fc_diag diag;
     uint8_t *out = fc_arena_alloc(&d->arena, n / 4 * 3 + 3);
+    if (is_empty_bytes(s, n)) {
+        *len = 0;
+        return out;
+    }
     if (fc_base64_decode(s, n, out, cap, len, &diag) != FC_OK) {
         item_error(d, "expected base64, got \"%.*s\": %s", (int)(n > 80 ? 80 : n), s, diag.msg);
         return NULL;
@@ -1031,18 +1042,20 @@ static void onchain_field(struct fc_decoder *d, struct ctx *c, enum field f, con
             o->body.migrated.migrated_at_unix = v;
         break;
     case F_IR_TO:
-        hex_exact(d, s, n, o->body.id_register.to, 20);
-        break;
     case F_IR_FROM:
     case F_IR_RECOVERY: {
-        size_t len;
-        uint8_t *dst = f == F_IR_FROM ? o->body.id_register.from : o->body.id_register.recovery;
+        /* Each may be empty ("" on Hubble, "0x" on Snapchain): TRANSFER has no
+         * recovery address, CHANGE_RECOVERY no to or from, REGISTER no from. */
+        size_t len = 0;
+        uint8_t *dst = f == F_IR_TO     ? o->body.id_register.to
+                       : f == F_IR_FROM ? o->body.id_register.from
+                                        : o->body.id_register.recovery;
         if (hex_var(d, s, n, dst, 20, &len) && len && len != 20)
-            item_error(d, "expected a 20-byte address, got %zu bytes", len);
-        if (f == F_IR_FROM)
-            o->body.id_register.has_from = len == 20;
-        else
-            o->body.id_register.has_recovery = len == 20;
+            item_error(d, "expected an empty or 20-byte address, got %zu bytes", len);
+        bool *has = f == F_IR_TO     ? &o->body.id_register.has_to
+                    : f == F_IR_FROM ? &o->body.id_register.has_from
+                                     : &o->body.id_register.has_recovery;
+        *has = len == 20;
         break;
     }
     case F_IR_EVTYPE: {
@@ -1450,7 +1463,7 @@ static void decode_address(struct fc_decoder *d, struct ctx *c, struct fc_messag
                              &m->body.verification.address_len, &diag) ||
             m->body.verification.address_len != 32)
             item_error(d, "Solana address \"%.60s\" is not 32 bytes of base58", c->addr_raw);
-        if (c->bh_raw && c->bh_raw_len &&
+        if (c->bh_raw && !is_empty_bytes(c->bh_raw, c->bh_raw_len) &&
             fc_base58_decode(c->bh_raw, c->bh_raw_len, m->body.verification.block_hash, 32,
                              &m->body.verification.block_hash_len, &diag))
             item_error(d, "Solana block hash is not base58: %s", diag.msg);
@@ -1591,6 +1604,11 @@ static void finish_onchain(struct fc_decoder *d, struct ctx *c)
             item_error(d, "payer \"%.60s\" is not a 20-byte address in hex or base64", raw[i]);
         else
             *has[i] = true;
+    }
+    if (o->type == FC_ONCHAIN_ID_REGISTER) {
+        int t = o->body.id_register.event_type;
+        if ((t == 1 || t == 2) && !o->body.id_register.has_to)
+            item_error(d, "%s without a custody address (to)", t == 1 ? "REGISTER" : "TRANSFER");
     }
     if (o->type == FC_ONCHAIN_SIGNER) {
         __typeof__(o->body.signer) *s = &o->body.signer;

@@ -221,7 +221,10 @@ void fc_emit_onchain(const struct fc_onchain_event *o, struct fc_buf *b)
         static const char *const ev[] = {"none", "register", "transfer", "change_recovery"};
         fc_buf_printf(b, "{\"event_type\":\"%s\",\"to\":",
                       name_or(ev, 4, o->body.id_register.event_type));
-        hex(b, o->body.id_register.to, 20);
+        if (o->body.id_register.has_to)
+            hex(b, o->body.id_register.to, 20);
+        else
+            fc_buf_puts(b, "null");
         fc_buf_puts(b, ",\"from\":");
         if (o->body.id_register.has_from)
             hex(b, o->body.id_register.from, 20);

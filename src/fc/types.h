@@ -226,6 +226,7 @@ struct fc_onchain_event {
         } migrated;
         struct {
             uint8_t to[20];
+            bool has_to;    /* empty on CHANGE_RECOVERY */
             uint8_t from[20];
             bool has_from;
             uint8_t recovery[20];

@@ -148,10 +148,23 @@ static const struct {
     [S_SIGNER_REMOVE] = {"w_signer_remove",
         "INSERT INTO signers (fid, key, removed_at) VALUES ($1, $2, to_timestamp($3)) "
         "ON CONFLICT (fid, key) DO UPDATE SET removed_at = EXCLUDED.removed_at"},
-    [S_CUSTODY] = {"w_custody",
-        "INSERT INTO users (fid, custody_address, recovery_address) VALUES ($1, $2, $3) "
-        "ON CONFLICT (fid) DO UPDATE SET custody_address = EXCLUDED.custody_address, "
-        " recovery_address = coalesce(EXCLUDED.recovery_address, users.recovery_address)"},
+    [S_CUSTODY] = {"w_custody", /* $2/$3 NULL: the event does not set that address */
+        "INSERT INTO users (fid, custody_address, recovery_address, custody_event, recovery_event) "
+        "VALUES ($1, $2, $3, CASE WHEN $2::bytea IS NULL THEN NULL ELSE $4::bigint END, "
+        " CASE WHEN $3::bytea IS NULL THEN NULL ELSE $4::bigint END) "
+        "ON CONFLICT (fid) DO UPDATE SET "
+        " custody_address = CASE WHEN EXCLUDED.custody_address IS NOT NULL AND (users.custody_event "
+        "  IS NULL OR EXCLUDED.custody_event >= users.custody_event) THEN EXCLUDED.custody_address "
+        "  ELSE users.custody_address END, "
+        " custody_event = CASE WHEN EXCLUDED.custody_address IS NOT NULL AND (users.custody_event "
+        "  IS NULL OR EXCLUDED.custody_event >= users.custody_event) THEN EXCLUDED.custody_event "
+        "  ELSE users.custody_event END, "
+        " recovery_address = CASE WHEN EXCLUDED.recovery_address IS NOT NULL AND (users.recovery_event "
+        "  IS NULL OR EXCLUDED.recovery_event >= users.recovery_event) THEN EXCLUDED.recovery_address "
+        "  ELSE users.recovery_address END, "
+        " recovery_event = CASE WHEN EXCLUDED.recovery_address IS NOT NULL AND (users.recovery_event "
+        "  IS NULL OR EXCLUDED.recovery_event >= users.recovery_event) THEN EXCLUDED.recovery_event "
+        "  ELSE users.recovery_event END"},
     [S_PROOF] = {"w_proof",
         "INSERT INTO username_proofs (name, fid, type, owner, signature, \"timestamp\", message_hash) "
         "VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7) ON CONFLICT (name) DO UPDATE SET "
@@ -1111,14 +1124,25 @@ enum fc_err fc_writer_onchain(struct fc_writer *w, const struct fc_onchain_event
         p_u64(&q, o->block_timestamp_unix);
         return run(w, S_SIGNER_REMOVE, &q, diag);
     }
-    if (o->type == FC_ONCHAIN_ID_REGISTER && o->body.id_register.event_type != 3) {
+    if (o->type == FC_ONCHAIN_ID_REGISTER) {
+        /* REGISTER sets both addresses, TRANSFER the custody (its recovery is
+         * empty), CHANGE_RECOVERY the recovery (its to and from are empty). */
+        const __typeof__(o->body.id_register) *r = &o->body.id_register;
+        bool sets_custody = r->event_type != 3 && r->has_to;
+        bool sets_recovery = r->event_type != 2 && r->has_recovery;
+        if (!sets_custody && !sets_recovery)
+            return FC_OK;
         struct params q = {.n = 0};
         p_u64(&q, o->fid);
-        p_bytes(&q, o->body.id_register.to, 20);
-        if (o->body.id_register.has_recovery)
-            p_bytes(&q, o->body.id_register.recovery, 20);
+        if (sets_custody)
+            p_bytes(&q, r->to, 20);
         else
             p_null(&q);
+        if (sets_recovery)
+            p_bytes(&q, r->recovery, 20);
+        else
+            p_null(&q);
+        p_u64(&q, o->block_number * 1000000u + o->log_index);
         return run(w, S_CUSTODY, &q, diag);
     }
     return FC_OK;

@@ -55,6 +55,11 @@ static void apply_item(void *ud, const struct fc_item *it)
     enum fc_err err = FC_OK;
     if (it->kind == FC_ITEM_ERROR)
         fail_msg("decode: %s: %s", it->error_path, it->error);
+    if (it->kind == FC_ITEM_ONCHAIN) {
+        if (fc_writer_onchain(w, it->onchain, &d))
+            fail_msg("apply: %s", d.msg);
+        return;
+    }
     if (it->kind != FC_ITEM_MESSAGE)
         return;
     if (strcmp(a->as, "message") == 0)
@@ -227,6 +232,65 @@ static void everything_twice_changes_nothing(void **state)
     free(after);
 }
 
+/* An id-register event as each server renders it; empty byte fields are ""
+ * on Hubble and "0x" on Snapchain. kind: 1 REGISTER, 2 TRANSFER, 3 CHANGE_RECOVERY. */
+static const char *id_register(bool snap, int fid, int block, int kind, const char *to,
+                               const char *from, const char *recovery)
+{
+    static char buf[4][1200];
+    static int k;
+    char *b = buf[k++ % 4];
+    static const char *const snap_names[] = {"", "Register", "Transfer", "ChangeRecovery"};
+    static const char *const hubble_names[] = {"", "ID_REGISTER_EVENT_TYPE_REGISTER",
+                                               "ID_REGISTER_EVENT_TYPE_TRANSFER",
+                                               "ID_REGISTER_EVENT_TYPE_CHANGE_RECOVERY"};
+    const char *empty = snap ? "0x" : "";
+    snprintf(b, 1200,
+             "{\"type\":\"EVENT_TYPE_ID_REGISTER\",\"chainId\":10,\"blockNumber\":%d,"
+             "\"blockHash\":\"0x%064d\",\"blockTimestamp\":1700000000,"
+             "\"transactionHash\":\"0x%032d%032d\",\"logIndex\":1,\"fid\":%d,"
+             "\"idRegisterEventBody\":{\"to\":\"%s\",\"eventType\":\"%s\",\"from\":\"%s\","
+             "\"recoveryAddress\":\"%s\"}%s,\"txIndex\":0,\"version\":0}",
+             block, block, fid, block, fid, to ? to : empty,
+             snap ? snap_names[kind] : hubble_names[kind], from ? from : empty,
+             recovery ? recovery : empty, snap ? ",\"tier_purchase_event_body\":null" : "");
+    return b;
+}
+
+#define ADDR(c) "0x" c c c c c c c c c c c c c c c c c c c c
+
+/* TRANSFER (empty recovery) and CHANGE_RECOVERY (empty to and from) decode in
+ * both dialects and set only what they carry; applied in any order, the
+ * newest event of each address wins. */
+static void id_register_events_with_empty_fields(void **state)
+{
+    (void)state;
+    for (int snap = 0; snap < 2; snap++) {
+        for (int reversed = 0; reversed < 2; reversed++) {
+            int fid = 70 + snap * 2 + reversed;
+            const char *ev[3] = {
+                id_register(snap, fid, 100, 1, ADDR("aa"), NULL, ADDR("bb")),
+                id_register(snap, fid, 200, 2, ADDR("cc"), ADDR("aa"), NULL),
+                id_register(snap, fid, 300, 3, NULL, NULL, ADDR("dd")),
+            };
+            for (int i = 0; i < 3; i++)
+                apply("message", ev[reversed ? 2 - i : i]);
+            char sql[300];
+            snprintf(sql, sizeof(sql), "SELECT encode(custody_address,'hex') || ':' || "
+                     "encode(recovery_address,'hex') FROM users WHERE fid = %d", fid);
+            expect(sql, "cccccccccccccccccccccccccccccccccccccccc:"
+                        "dddddddddddddddddddddddddddddddddddddddd");
+            snprintf(sql, sizeof(sql), "SELECT count(*) FROM onchain_events WHERE fid = %d", fid);
+            expect(sql, "3");
+        }
+    }
+    /* a CHANGE_RECOVERY alone leaves the custody unknown, not cleared */
+    apply("message", id_register(true, 80, 100, 1, ADDR("aa"), NULL, ADDR("bb")));
+    apply("message", id_register(true, 80, 300, 3, NULL, NULL, ADDR("dd")));
+    expect("SELECT encode(custody_address,'hex') FROM users WHERE fid = 80",
+           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -237,6 +301,7 @@ int main(void)
         cmocka_unit_test(prune_and_revoke),
         cmocka_unit_test(user_data_last_write_wins),
         cmocka_unit_test(everything_twice_changes_nothing),
+        cmocka_unit_test(id_register_events_with_empty_fields),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

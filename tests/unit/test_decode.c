@@ -423,6 +423,74 @@ static void huge_bad_item_is_truncated_and_flagged(void **state)
     fc_buf_cleanup(&page);
 }
 
+/* Every byte field a hub may leave empty decodes as empty in both spellings
+ * ("" Hubble, "0x" Snapchain), whatever its usual alphabet. */
+static void empty_byte_fields_both_dialects(void **state)
+{
+    (void)state;
+    const char *empties[] = {"", "0x"};
+    for (int e = 0; e < 2; e++) {
+        const char *z = empties[e];
+        char page[4096];
+        snprintf(page, sizeof(page),
+            "{\"events\":["
+            /* signer REMOVE: empty metadata (base64 field) */
+            "{\"type\":\"EVENT_TYPE_SIGNER\",\"chainId\":10,\"blockNumber\":1,\"blockHash\":\"%s\","
+            "\"blockTimestamp\":1,\"transactionHash\":\"%s\",\"logIndex\":0,\"fid\":5,"
+            "\"signerEventBody\":{\"key\":\"0x%064d\",\"keyType\":1,"
+            "\"eventType\":\"SIGNER_EVENT_TYPE_REMOVE\",\"metadata\":\"%s\",\"metadataType\":0}},"
+            /* storage rent: empty payer */
+            "{\"type\":\"EVENT_TYPE_STORAGE_RENT\",\"chainId\":10,\"blockNumber\":1,\"blockHash\":\"%s\","
+            "\"blockTimestamp\":1,\"transactionHash\":\"%s\",\"logIndex\":1,\"fid\":5,"
+            "\"storageRentEventBody\":{\"payer\":\"%s\",\"units\":1,\"expiry\":2}},"
+            /* change recovery: empty to and from */
+            "{\"type\":\"EVENT_TYPE_ID_REGISTER\",\"chainId\":10,\"blockNumber\":1,\"blockHash\":\"%s\","
+            "\"blockTimestamp\":1,\"transactionHash\":\"%s\",\"logIndex\":2,\"fid\":5,"
+            "\"idRegisterEventBody\":{\"to\":\"%s\",\"eventType\":\"ChangeRecovery\",\"from\":\"%s\","
+            "\"recoveryAddress\":\"" H40 "\"}},"
+            /* transfer: empty recovery address */
+            "{\"type\":\"EVENT_TYPE_ID_REGISTER\",\"chainId\":10,\"blockNumber\":1,\"blockHash\":\"%s\","
+            "\"blockTimestamp\":1,\"transactionHash\":\"%s\",\"logIndex\":3,\"fid\":5,"
+            "\"idRegisterEventBody\":{\"to\":\"" H40 "\",\"eventType\":\"ID_REGISTER_EVENT_TYPE_TRANSFER\","
+            "\"from\":\"" H40 "\",\"recoveryAddress\":\"%s\"}}]}",
+            z, z, 7, z, z, z, z, z, z, z, z, z, z, z);
+        struct collected c;
+        struct fc_page_info info;
+        assert_int_equal(decode(page, &c, &info), FC_OK);
+        if (c.errors || c.n != 4)
+            fail_msg("empty as \"%s\": %s", z, c.lines.data);
+        assert_non_null(strstr(c.lines.data, "\"event_type\":\"change_recovery\",\"to\":null,\"from\":null"));
+        assert_non_null(strstr(c.lines.data, "\"event_type\":\"transfer\",\"to\":\"" H40 "\""));
+        fc_buf_cleanup(&c.lines);
+
+        /* messages: verification block hashes (hex and base58) and a proof owner */
+        snprintf(page, sizeof(page),
+            "{\"messages\":[{\"data\":{\"type\":\"MESSAGE_TYPE_VERIFICATION_ADD_ETH_ADDRESS\","
+            "\"fid\":5,\"timestamp\":1,\"verificationAddAddressBody\":{\"address\":\"" H40 "\","
+            "\"blockHash\":\"%s\",\"protocol\":\"PROTOCOL_ETHEREUM\"}},\"hash\":\"" H40 "\"," SIG "},"
+            "{\"data\":{\"type\":\"MESSAGE_TYPE_VERIFICATION_ADD_ETH_ADDRESS\",\"fid\":5,\"timestamp\":1,"
+            "\"verificationAddAddressBody\":{\"address\":\"11111111111111111111111111111111\","
+            "\"blockHash\":\"%s\",\"protocol\":\"PROTOCOL_SOLANA\"}},\"hash\":\"" H40 "\"," SIG "},"
+            "{\"data\":{\"type\":\"MESSAGE_TYPE_USERNAME_PROOF\",\"fid\":5,\"timestamp\":1,"
+            "\"usernameProofBody\":{\"timestamp\":1,\"name\":\"x\",\"owner\":\"%s\",\"signature\":\"%s\","
+            "\"fid\":5,\"type\":\"USERNAME_TYPE_FNAME\"}},\"hash\":\"" H40 "\"," SIG "}]}",
+            z, z, z, z);
+        assert_int_equal(decode(page, &c, &info), FC_OK);
+        if (c.errors || c.n != 3)
+            fail_msg("empty as \"%s\": %s", z, c.lines.data);
+        fc_buf_cleanup(&c.lines);
+    }
+    /* REGISTER and TRANSFER still need their custody address */
+    struct collected c;
+    struct fc_page_info info;
+    assert_int_equal(decode("{\"type\":\"EVENT_TYPE_ID_REGISTER\",\"fid\":5,\"idRegisterEventBody\":"
+                            "{\"to\":\"0x\",\"eventType\":\"Transfer\",\"from\":\"" H40 "\"}}",
+                            &c, &info), FC_OK);
+    assert_int_equal(c.errors, 1);
+    assert_non_null(strstr(c.lines.data, "TRANSFER without a custody address"));
+    fc_buf_cleanup(&c.lines);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +505,7 @@ int main(void)
         cmocka_unit_test(utf8_and_base58),
         cmocka_unit_test(reset_decoder_reuses_memory),
         cmocka_unit_test(kept_items_outlive_the_chunks),
+        cmocka_unit_test(empty_byte_fields_both_dialects),
         cmocka_unit_test(huge_bad_item_is_truncated_and_flagged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
