@@ -10,8 +10,8 @@
 
 #include "core/fctime.h"
 #include "core/log.h"
-#include "indexer/indexer.h"
-#include "hub/client.h"
+#include "api/status.h"
+#include "core/log.h"
 #include "store/targets.h"
 
 /* ---- helpers ---- */
@@ -103,12 +103,9 @@ static void state_remove(struct fc_fidset *s, uint64_t fid)
         log_warn("api", "target set: %s (healed at the next start)", d.msg);
 }
 
+/* Through the job queue every backfill worker of the instance reads. */
 static void enqueue(struct fc_api *api, uint64_t fid)
 {
-    if (api->ix) {
-        fc_indexer_enqueue(api->ix, fid);
-        return;
-    }
     struct fc_diag d;
     bool queued;
     if (fc_jobq_push(api->jobq, fid, &queued, &d))
@@ -527,44 +524,41 @@ void fc_api_admin_job_retry(struct fc_http_req *req, struct fc_http_resp *resp)
 
 /* ---- status ---- */
 
+/* The indexer, hubs and processes as the process registry reports them. */
+static void status_of_processes(struct fc_api *api, struct fc_buf *out)
+{
+    struct fc_proc_status *procs = NULL;
+    size_t n = 0;
+    struct fc_diag d;
+    if (fc_procs_list(api->procs, &procs, &n, &d)) {
+        log_warn("api", "process registry: %s", d.msg);
+        n = 0;
+    }
+    size_t n_hubs = api->cfg->n_hubs;
+    char (*names)[160] = fc_xcalloc(n_hubs ? n_hubs : 1, sizeof(*names));
+    const char **refs = fc_xcalloc(n_hubs ? n_hubs : 1, sizeof(*refs));
+    for (size_t i = 0; i < n_hubs; i++) {
+        fc_redact(api->cfg->hubs[i].name, names[i], sizeof(names[i]));
+        refs[i] = names[i];
+    }
+    fc_api_status_json(procs, n, refs, n_hubs, out);
+    free(refs);
+    free(names);
+    free(procs);
+}
+
 void fc_api_admin_status(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     struct fc_api *api = req->api;
     struct fc_buf extra = FC_BUF_INIT;
     fc_buf_puts(&extra, "{");
-    if (api->ix) {
-        struct fc_indexer_metrics m;
-        fc_indexer_metrics(api->ix, &m);
-        double up = (double)(fc_now_mono_ms() - api->started_ms) / 1000.0;
-        fc_buf_printf(&extra, "\"indexer\":{\"events_read\":%llu,\"events_applied\":%llu,"
-                              "\"events_per_s\":%.1f,\"backfill_messages\":%llu,\"streams\":[",
-                      (unsigned long long)m.events_read, (unsigned long long)m.events_applied,
-                      up > 0 ? (double)m.events_read / up : 0.0,
-                      (unsigned long long)m.backfill_messages);
-        for (unsigned i = 0; i < m.n_streams; i++)
-            fc_buf_printf(&extra, "%s{\"shard\":%u,\"cursor\":%llu,\"lag_s\":%.1f}", i ? "," : "",
-                          m.stream[i].shard, (unsigned long long)m.stream[i].cursor,
-                          m.stream[i].lag_s);
-        fc_buf_puts(&extra, "]},");
-    }
     struct fc_jobq_counts c = {0, 0, 0, 0};
     struct fc_diag d;
     if (fc_jobq_counts(api->jobq, &c, &d) == FC_OK)
         fc_buf_printf(&extra, "\"queue\":{\"pending\":%zu,\"running\":%zu,\"delayed\":%zu,"
                               "\"failed\":%zu},", c.pending, c.running, c.delayed, c.failed);
-    fc_buf_puts(&extra, "\"hubs\":[");
-    struct fc_hub_client *hc = api->ix ? fc_indexer_hub_client(api->ix) : NULL;
-    for (size_t i = 0; i < api->cfg->n_hubs; i++) {
-        fc_buf_puts(&extra, i ? ",{\"name\":" : "{\"name\":");
-        const char *name = api->cfg->hubs[i].name;
-        fc_buf_json_str(&extra, name, strlen(name));
-        if (hc)
-            fc_buf_printf(&extra, ",\"healthy\":%s}",
-                          fc_hub_client_breaker_open(hc, i) ? "false" : "true");
-        else
-            fc_buf_puts(&extra, ",\"healthy\":null}");
-    }
-    fc_buf_puts(&extra, "],");
+    status_of_processes(api, &extra);
+    fc_buf_puts(&extra, ",");
     struct fc_pool_stats ps;
     fc_pool_stats(api->pool, &ps);
     fc_buf_printf(&extra, "\"api\":{\"uptime_s\":%lld,\"db_pool\":{\"size\":%zu,\"in_use\":%zu}}}",

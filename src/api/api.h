@@ -1,8 +1,10 @@
 /* The HTTP API server (public, admin, auth and operations routes) on
- * libmicrohttpd. Served next to the indexer (`serve --role=all`), sharing
- * its target sets and job queue and seeing its commits directly, or alone
- * (`--role=api`), opening its own state and learning of commits through
- * Redis. Routes and responses: docs/api/openapi.yaml. */
+ * libmicrohttpd. It knows the indexer only through shared state (target
+ * sets, job queue, process registry: src/state/) and the database, so it
+ * says the same whether it runs in the indexer's process (`serve
+ * --role=all`, sharing that process's state objects and seeing its commits
+ * directly) or beside it (`--role=api`, opening its own state and learning
+ * of commits through Redis). Routes and responses: docs/api/openapi.yaml. */
 #ifndef FC_API_API_H
 #define FC_API_API_H
 
@@ -14,12 +16,23 @@
 #include "core/err.h"
 
 struct fc_api;
-struct fc_indexer;
+struct fc_fidset;
+struct fc_jobq;
+struct fc_procs;
 
-/* Starts serving on cfg->api_listen ("host:0" picks a free port). ix may be
- * NULL (API alone). cfg and ix are borrowed for the server's life. */
-enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, struct fc_api **out,
-                         struct fc_diag *diag);
+/* State objects the process already has (an indexer's, in `serve
+ * --role=all`), borrowed for the server's life. Any NULL member is opened
+ * by the API itself from cfg (Redis when configured, else embedded). */
+struct fc_api_shared {
+    struct fc_fidset *targets, *roots, *clients;
+    struct fc_jobq *jobq;
+    struct fc_procs *procs;
+};
+
+/* Starts serving on cfg->api_listen ("host:0" picks a free port). shared
+ * may be NULL. cfg is borrowed for the server's life. */
+enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared *shared,
+                         struct fc_api **out, struct fc_diag *diag);
 /* Stops accepting, finishes in-flight requests, frees everything. */
 void fc_api_stop(struct fc_api *api);
 

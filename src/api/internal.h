@@ -16,6 +16,7 @@
 #include "state/changes.h"
 #include "state/fidset.h"
 #include "state/jobq.h"
+#include "state/procs.h"
 #include "state/ratelimit.h"
 #include "store/pool.h"
 
@@ -35,14 +36,14 @@ extern const size_t fc_api_n_routes;
 
 struct fc_api {
     const struct fc_config *cfg;
-    struct fc_indexer *ix; /* NULL when serving alone */
     struct fc_pool *pool;
     struct fc_cache *cache;
     struct fc_ratelimit *rl;
     struct fc_auth *auth;
     struct fc_fidset *targets, *roots, *clients;
     struct fc_jobq *jobq;
-    bool own_state; /* sets and queue opened by the API (not the indexer's) */
+    struct fc_procs *procs; /* the instance's processes and what the indexers report */
+    struct fc_api_shared owned; /* members the API opened itself and frees */
     struct fc_changes_sub *sub;
     struct fc_metrics *metrics;
     char **labels; /* metrics label set per route */

@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "core/fctime.h"
-#include "hub/client.h"
-#include "indexer/indexer.h"
+#include "api/status.h"
 #include "state/redis_conn.h"
 #include "store/migrate.h"
 
@@ -103,39 +102,12 @@ void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
                      "fcindex_db_pool_timeouts_total %llu\n",
                   ps.size, ps.in_use, (unsigned long long)ps.waits,
                   (unsigned long long)ps.timeouts);
-    if (api->ix) {
-        struct fc_indexer_metrics m;
-        fc_indexer_metrics(api->ix, &m);
-        fc_buf_printf(o, "# TYPE fcindex_events_read_total counter\nfcindex_events_read_total %llu\n"
-                         "# TYPE fcindex_events_applied_total counter\n"
-                         "fcindex_events_applied_total %llu\n"
-                         "# TYPE fcindex_backfill_messages_total counter\n"
-                         "fcindex_backfill_messages_total %llu\n"
-                         "# HELP fcindex_retention_resyncs_total Cursors older than the hub's "
-                         "retention (every target re-synced).\n"
-                         "# TYPE fcindex_retention_resyncs_total counter\n"
-                         "fcindex_retention_resyncs_total %llu\n"
-                         "# TYPE fcindex_block_rereads_total counter\n"
-                         "fcindex_block_rereads_total %llu\n"
-                         "# HELP fcindex_sync_lag_seconds How long the follower has been behind "
-                         "the stream head (0 at the head).\n# TYPE fcindex_sync_lag_seconds gauge\n",
-                      (unsigned long long)m.events_read, (unsigned long long)m.events_applied,
-                      (unsigned long long)m.backfill_messages,
-                      (unsigned long long)m.retention_resyncs, (unsigned long long)m.block_rereads);
-        for (unsigned i = 0; i < m.n_streams; i++)
-            fc_buf_printf(o, "fcindex_sync_lag_seconds{shard=\"%u\"} %.3f\n", m.stream[i].shard,
-                          m.stream[i].lag_s);
-        struct fc_hub_client *hc = fc_indexer_hub_client(api->ix);
-        fc_buf_puts(o, "# HELP fcindex_hub_requests_total Hub requests by hub and outcome.\n"
-                       "# TYPE fcindex_hub_requests_total counter\n");
-        for (size_t h = 0; h < fc_hub_client_hub_count(hc); h++)
-            for (int oc = 0; oc < FC_HUB_NOUTCOMES; oc++)
-                fc_buf_printf(o, "fcindex_hub_requests_total{hub=\"%s\",outcome=\"%s\"} %llu\n",
-                              fc_hub_client_hub_name(hc, h),
-                              fc_hub_outcome_name((enum fc_hub_outcome)oc),
-                              (unsigned long long)fc_hub_client_count(hc, h,
-                                                                      (enum fc_hub_outcome)oc));
-    }
+    struct fc_proc_status *procs = NULL;
+    size_t n_procs = 0;
+    struct fc_diag pd;
+    if (fc_procs_list(api->procs, &procs, &n_procs, &pd) == FC_OK)
+        fc_api_status_metrics(procs, n_procs, o);
+    free(procs);
     struct fc_jobq_counts jc;
     struct fc_diag d;
     if (fc_jobq_counts(api->jobq, &jc, &d) == FC_OK)

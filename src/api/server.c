@@ -20,7 +20,6 @@
 
 #include "core/fctime.h"
 #include "core/log.h"
-#include "indexer/indexer.h"
 #include "store/targets.h"
 
 #define MAX_URL 2048
@@ -649,42 +648,59 @@ void fc_api_invalidate(struct fc_api *api, const uint64_t *fids, size_t n)
     fc_cache_invalidate(api->cache, fids, n);
 }
 
-static enum fc_err open_state(struct fc_api *api, struct fc_diag *diag)
+/* A target set: the one the process shares, or the API's own. Alone
+ * without Redis, target changes go to PostgreSQL, which the indexer process
+ * re-reads; an embedded set then only serves this process. */
+static enum fc_err own_fidset(const struct fc_config *cfg, struct fc_fidset *given,
+                              const char *name, struct fc_fidset **use, struct fc_fidset **owned,
+                              struct fc_diag *diag)
+{
+    if (given) {
+        *use = given;
+        return FC_OK;
+    }
+    if (!*cfg->redis_url)
+        *owned = fc_fidset_new_embedded();
+    else if (fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, name, owned, diag))
+        return FC_ERR_UNAVAILABLE;
+    *use = *owned;
+    return FC_OK;
+}
+
+static enum fc_err open_state(struct fc_api *api, const struct fc_api_shared *shared,
+                              struct fc_diag *diag)
 {
     const struct fc_config *cfg = api->cfg;
-    if (api->ix) {
-        struct fc_indexer_shared sh;
-        fc_indexer_shared(api->ix, &sh);
-        api->targets = sh.targets;
-        api->roots = sh.roots;
-        api->clients = sh.clients;
-        api->jobq = sh.jobq;
-        return FC_OK;
-    }
-    api->own_state = true;
-    if (!*cfg->redis_url) {
-        /* alone without Redis: target changes go to PostgreSQL, which the
-         * indexer process re-reads; the sets here only serve this process */
-        api->targets = fc_fidset_new_embedded();
-        api->roots = fc_fidset_new_embedded();
-        api->clients = fc_fidset_new_embedded();
+    struct fc_api_shared none = {0};
+    if (!shared)
+        shared = &none;
+    struct fc_api_shared *own = &api->owned;
+    enum fc_err err = own_fidset(cfg, shared->targets, "targets", &api->targets, &own->targets,
+                                 diag);
+    if (!err)
+        err = own_fidset(cfg, shared->roots, "roots", &api->roots, &own->roots, diag);
+    if (!err)
+        err = own_fidset(cfg, shared->clients, "clients", &api->clients, &own->clients, diag);
+    if (!err && shared->jobq) {
+        api->jobq = shared->jobq;
+    } else if (!err && !*cfg->redis_url) {
         struct fc_jobq_options jo = {0, 0, 0};
-        api->jobq = fc_jobq_new_embedded(&jo);
-        return FC_OK;
-    }
-    enum fc_err err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "targets",
-                                           &api->targets, diag);
-    if (!err)
-        err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "roots", &api->roots, diag);
-    if (!err)
-        err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "clients", &api->clients,
-                                   diag);
-    if (!err) {
+        api->jobq = own->jobq = fc_jobq_new_embedded(&jo);
+    } else if (!err) {
         char consumer[96];
         snprintf(consumer, sizeof(consumer), "api:%d", (int)getpid());
         struct fc_jobq_options jo = {3, 500, cfg->job_lease_s * 1000};
-        err = fc_jobq_open_redis(cfg->redis_url, cfg->redis_prefix, consumer, &jo, &api->jobq,
+        err = fc_jobq_open_redis(cfg->redis_url, cfg->redis_prefix, consumer, &jo, &own->jobq,
                                  diag);
+        api->jobq = own->jobq;
+    }
+    if (!err && shared->procs)
+        api->procs = shared->procs;
+    else if (!err && !*cfg->redis_url)
+        api->procs = own->procs = fc_procs_new_embedded();
+    else if (!err) {
+        err = fc_procs_open_redis(cfg->redis_url, cfg->redis_prefix, &own->procs, diag);
+        api->procs = own->procs;
     }
     return err;
 }
@@ -740,12 +756,11 @@ static enum fc_err default_hosts(struct fc_api *api, const struct sockaddr_in *a
     return FC_OK;
 }
 
-enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, struct fc_api **out,
-                         struct fc_diag *diag)
+enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared *shared,
+                         struct fc_api **out, struct fc_diag *diag)
 {
     struct fc_api *api = fc_xcalloc(1, sizeof(*api));
     api->cfg = cfg;
-    api->ix = ix;
     api->started_ms = fc_now_mono_ms();
     api->id_salt = (uint64_t)getpid() * 2654435761u ^ (uint64_t)fc_now_unix_ms();
     api->labels = fc_xcalloc(fc_api_n_routes, sizeof(char *));
@@ -779,7 +794,7 @@ enum fc_err fc_api_start(const struct fc_config *cfg, struct fc_indexer *ix, str
     if (!err)
         err = fc_api_instance_auth(cfg, api->pool, &api->auth, api->one_time_password, diag);
     if (!err)
-        err = open_state(api, diag);
+        err = open_state(api, shared, diag);
     if (!err && *cfg->redis_url)
         err = fc_ratelimit_open_redis(cfg->redis_url, cfg->redis_prefix, &api->rl, diag);
     else if (!err)
@@ -822,12 +837,11 @@ void fc_api_stop(struct fc_api *api)
     if (api->daemon)
         MHD_stop_daemon(api->daemon);
     fc_changes_sub_stop(api->sub);
-    if (api->own_state) {
-        fc_fidset_free(api->targets);
-        fc_fidset_free(api->roots);
-        fc_fidset_free(api->clients);
-        fc_jobq_free(api->jobq);
-    }
+    fc_fidset_free(api->owned.targets);
+    fc_fidset_free(api->owned.roots);
+    fc_fidset_free(api->owned.clients);
+    fc_jobq_free(api->owned.jobq);
+    fc_procs_free(api->owned.procs);
     fc_ratelimit_free(api->rl);
     fc_auth_free(api->auth);
     fc_cache_free(api->cache);

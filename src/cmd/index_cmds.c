@@ -10,6 +10,10 @@
 #include "cmd/cmd.h"
 #include "api/api.h"
 #include "indexer/indexer.h"
+#include "core/fctime.h"
+#include "indexer/report.h"
+#include "state/procs.h"
+#include "state/procs_heartbeat.h"
 #include "state/changes.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -297,6 +301,28 @@ static void on_change(void *arg, const uint64_t *fids, size_t n)
         fc_changes_publish(cs->pub, fids, n);
 }
 
+/* This process's status report: the indexer's part when it runs one. */
+static void fill_status(void *arg, struct fc_proc_status *s)
+{
+    if (arg)
+        fc_indexer_report(arg, s);
+}
+
+/* The registry every process of the instance reports to: Redis when
+ * configured (shared), else this process's own. */
+static struct fc_procs *open_procs(const struct fc_config *cfg)
+{
+    if (!*cfg->redis_url)
+        return fc_procs_new_embedded();
+    struct fc_procs *p = NULL;
+    struct fc_diag d;
+    if (fc_procs_open_redis(cfg->redis_url, cfg->redis_prefix, &p, &d) != FC_OK) {
+        fprintf(stderr, "fcindex serve: process registry: %s\n", d.msg);
+        return NULL;
+    }
+    return p;
+}
+
 int fc_cmd_serve(struct fc_cmd_ctx *ctx)
 {
     bool run_indexer = true, run_api = true;
@@ -319,6 +345,8 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     struct fc_db *db = NULL;
     struct fc_indexer *ix = NULL;
     struct fc_api *api = NULL;
+    struct fc_procs *procs = NULL;
+    struct fc_proc_heartbeat *heartbeat = NULL;
     struct change_sink sink = {NULL, NULL};
     struct fc_diag diag = {{0}};
     int rc = fc_cmd_load_config(ctx, &cfg);
@@ -329,7 +357,20 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
         rc = FC_EXIT_FAIL;
         goto out;
     }
-    if (run_api && fc_api_start(&cfg, ix, &api, &diag)) {
+    if (!(procs = open_procs(&cfg))) {
+        rc = FC_EXIT_FAIL;
+        goto out;
+    }
+    struct fc_api_shared shared = {.procs = procs};
+    if (ix) {
+        struct fc_indexer_shared sh;
+        fc_indexer_shared(ix, &sh);
+        shared.targets = sh.targets;
+        shared.roots = sh.roots;
+        shared.clients = sh.clients;
+        shared.jobq = sh.jobq;
+    }
+    if (run_api && fc_api_start(&cfg, &shared, &api, &diag)) {
         fprintf(stderr, "fcindex serve: %s\n", diag.msg);
         rc = FC_EXIT_FAIL;
         goto out;
@@ -346,6 +387,11 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    struct fc_proc_status me;
+    memset(&me, 0, sizeof(me));
+    fc_proc_status_identify(&me, run_indexer && run_api ? "all" : run_indexer ? "indexer" : "api",
+                            FC_VERSION, fc_now_unix_ms());
+    heartbeat = fc_proc_heartbeat_start(procs, &me, fill_status, ix, 1000);
     if (api)
         printf("api: listening on port %u\n", fc_api_port(api));
     char once[96];
@@ -368,11 +414,13 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
             pause();
     }
 out:
+    fc_proc_heartbeat_stop(heartbeat);
     fc_api_stop(api);
     if (ix)
         fc_indexer_on_change(ix, NULL, NULL);
     fc_indexer_free(ix);
     fc_changes_pub_free(sink.pub);
+    fc_procs_free(procs);
     fc_db_close(db);
     fc_config_cleanup(&cfg);
     return rc;

@@ -10,10 +10,51 @@
 #include "core/fctime.h"
 #include "core/password.h"
 #include "hub/client.h"
+#include "state/procs.h"
 #include "state/redis_conn.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/targets.h"
+
+/* The processes of the instance, as they report themselves in Redis; the
+ * indexer's streams come from the follower among them. */
+static void print_processes(const struct fc_config *cfg)
+{
+    struct fc_procs *procs = NULL;
+    struct fc_proc_status *list = NULL;
+    size_t n = 0;
+    struct fc_diag d;
+    if (fc_procs_open_redis(cfg->redis_url, cfg->redis_prefix, &procs, &d) ||
+        fc_procs_list(procs, &list, &n, &d)) {
+        printf("processes  FAIL  %s\n", d.msg);
+        fc_procs_free(procs);
+        return;
+    }
+    if (!n)
+        printf("processes  -     none reporting (is `fcindex serve` running?)\n");
+    int64_t now = fc_now_unix_ms();
+    for (size_t i = 0; i < n; i++) {
+        const struct fc_proc_status *p = &list[i];
+        printf("process    %s  %s %s pid %d, up %llds, heartbeat %.1fs ago%s", 
+               p->alive ? "ok  " : "GONE", p->role, p->host, p->pid,
+               (long long)((p->heartbeat_unix_ms - p->started_unix_ms) / 1000),
+               (double)(now - p->heartbeat_unix_ms) / 1000.0,
+               p->follower ? ", follows the stream" : "");
+        if (p->indexer)
+            printf(", %.0f events/s, %.0f messages/s", p->events_per_s, p->messages_per_s);
+        printf("\n");
+        for (unsigned s = 0; p->alive && s < p->n_streams; s++)
+            printf("stream     ok    shard %u: cursor %llu, %.1f s behind the head\n",
+                   p->stream[s].shard, (unsigned long long)p->stream[s].cursor,
+                   p->stream[s].lag_s);
+        for (unsigned h = 0; p->alive && h < p->n_hubs; h++)
+            printf("hub seen   %s  %s by pid %d%s%s\n", p->hub[h].breaker_open ? "WARN" : "ok  ",
+                   p->hub[h].name, p->pid, p->hub[h].last_error[0] ? ": " : "",
+                   p->hub[h].last_error);
+    }
+    free(list);
+    fc_procs_free(procs);
+}
 
 int fc_cmd_health(struct fc_cmd_ctx *ctx)
 {
@@ -53,6 +94,7 @@ int fc_cmd_health(struct fc_cmd_ctx *ctx)
             printf("redis      ok\n");
         }
         fc_redis_close(r);
+        print_processes(&cfg);
     } else {
         printf("redis      -     not configured (embedded state)\n");
     }

@@ -35,6 +35,8 @@ struct hub {
     int64_t open_until_ms;      /* 0 = closed */
     bool probing;               /* a half-open probe is in flight */
     uint64_t counts[FC_HUB_NOUTCOMES];
+    double latency_ms;      /* of the last request that got an answer */
+    char last_error[160];   /* of the last request; "" after a success */
 };
 
 struct fc_hub_client {
@@ -157,6 +159,20 @@ bool fc_hub_client_breaker_open(struct fc_hub_client *c, size_t hub)
     return open;
 }
 
+void fc_hub_client_health(struct fc_hub_client *c, size_t hub, struct fc_hub_health *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (hub >= c->n)
+        return;
+    struct hub *h = &c->hubs[hub];
+    pthread_mutex_lock(&h->lock);
+    out->breaker_open = h->open_until_ms > 0;
+    out->latency_ms = h->latency_ms;
+    snprintf(out->last_error, sizeof(out->last_error), "%s", h->last_error);
+    memcpy(out->counts, h->counts, sizeof(out->counts));
+    pthread_mutex_unlock(&h->lock);
+}
+
 size_t fc_hub_client_hub_count(const struct fc_hub_client *c)
 {
     return c->n;
@@ -227,6 +243,22 @@ static void record(struct fc_hub_client *c, struct hub *h, enum fc_hub_outcome o
         h->open_until_ms = 0;
     }
     h->probing = false;
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* What status reports show of a hub: the last answer's latency and error. */
+static void note_health(struct hub *h, enum fc_hub_outcome o, double elapsed_ms, long status)
+{
+    pthread_mutex_lock(&h->lock);
+    if (o != FC_HUB_CONNECT_ERROR && o != FC_HUB_TIMEOUT)
+        h->latency_ms = elapsed_ms;
+    if (o == FC_HUB_OK || o == FC_HUB_NOT_FOUND)
+        h->last_error[0] = '\0';
+    else if (status > 0)
+        snprintf(h->last_error, sizeof(h->last_error), "%s (HTTP %ld)", fc_hub_outcome_name(o),
+                 status);
+    else
+        snprintf(h->last_error, sizeof(h->last_error), "%s", fc_hub_outcome_name(o));
     pthread_mutex_unlock(&h->lock);
 }
 
@@ -469,8 +501,10 @@ static enum fc_err request(struct fc_hub_conn *conn, const char *path_query,
         struct hub *h = &c->hubs[hub];
         take_budget(h);
         struct attempt a;
+        int64_t began_ms = fc_now_mono_ms();
         enum fc_hub_outcome o = attempt_once(conn, hub, path_query, kind, &a);
         record(c, h, o);
+        note_health(h, o, (double)(fc_now_mono_ms() - began_ms), a.status);
         last = o;
         if (o == FC_HUB_OK) {
             *served_by = hub;

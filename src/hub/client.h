@@ -48,6 +48,15 @@ void fc_hub_client_free(struct fc_hub_client *c);
 uint64_t fc_hub_client_count(struct fc_hub_client *c, size_t hub, enum fc_hub_outcome o);
 bool fc_hub_client_breaker_open(struct fc_hub_client *c, size_t hub);
 size_t fc_hub_client_hub_count(const struct fc_hub_client *c);
+
+/* One hub's health as status reports show it; a consistent snapshot. */
+struct fc_hub_health {
+    bool breaker_open;
+    double latency_ms;     /* of the last answered request; 0 before one */
+    char last_error[160];  /* outcome of the last failed request; "" after a success */
+    uint64_t counts[FC_HUB_NOUTCOMES];
+};
+void fc_hub_client_health(struct fc_hub_client *c, size_t hub, struct fc_hub_health *out);
 const char *fc_hub_client_hub_name(const struct fc_hub_client *c, size_t hub);
 
 struct fc_hub_conn *fc_hub_conn_new(struct fc_hub_client *c);

@@ -198,6 +198,7 @@ void fc_indexer_metrics(struct fc_indexer *ix, struct fc_indexer_metrics *m)
     m->backfill_messages = ix->m_backfill_messages;
     m->retention_resyncs = ix->m_retention_resyncs;
     m->block_rereads = ix->m_block_rereads;
+    m->follower = ix->m_follower;
     m->snapchain = ix->snapchain;
     m->n_streams = ix->snapchain ? ix->shards : 1;
     if (m->n_streams > FC_INDEXER_MAX_STREAMS - 1)

@@ -80,6 +80,7 @@ struct fc_indexer_metrics {
     uint64_t retention_resyncs; /* cursors found older than the hub's retention */
     uint64_t block_rereads;     /* Snapchain blocks read again after missing events */
     bool snapchain;
+    bool follower;     /* this process follows the event stream (holds the lock) */
     unsigned n_streams;
     struct {
         unsigned shard;  /* 0 for a Hubble stream */

@@ -57,6 +57,7 @@ struct fc_indexer {
     /* figures for /metrics, read from other threads */
     _Atomic uint64_t m_events_read, m_events_applied, m_dead_letters, m_backfill_messages;
     _Atomic uint64_t m_retention_resyncs, m_block_rereads;
+    _Atomic bool m_follower; /* holds the follower lock (serve) */
     _Atomic uint64_t m_cursor[FC_INDEXER_MAX_STREAMS];
     _Atomic int64_t m_behind_since_ms[FC_INDEXER_MAX_STREAMS]; /* 0: at the head */
 };

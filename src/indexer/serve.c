@@ -55,6 +55,7 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
         if (!leading && now - last_lead_try >= 2000) {
             last_lead_try = now;
             leading = fc_ix_try_lead(ix);
+            ix->m_follower = leading;
             if (leading)
                 log_info("serve", "this process follows the event stream");
             else if (!said_follower)
@@ -69,8 +70,10 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
         }
         size_t before = stats.events;
         err = fc_ix_sync_pass(ix, w, conn, &stats, diag);
-        if (err && err == FC_ERR_DB)
+        if (err && err == FC_ERR_DB) {
             leading = false; /* the lock may have gone with the connection: take it again */
+            ix->m_follower = false;
+        }
         if (err) {
             /* a hub outage is not fatal for a server: log, wait, go on */
             log_warn("sync", "%s; retrying", diag->msg);

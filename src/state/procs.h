@@ -33,10 +33,10 @@ struct fc_proc_stream {
 };
 
 struct fc_proc_hub {
-    char name[64]; /* as configured; never a URL with credentials */
+    char name[160]; /* as configured, credentials masked (fc_redact) */
     bool breaker_open;
-    double latency_ms;   /* of the last answered request; 0 before one */
-    char last_error[160];/* "" when the last request succeeded */
+    double latency_ms;    /* of the last answered request; 0 before one */
+    char last_error[160]; /* "" when the last request succeeded */
     unsigned n_outcomes;
     struct {
         char name[24];
@@ -46,16 +46,16 @@ struct fc_proc_hub {
 
 /* One process's report. Plain data: copy it freely. */
 struct fc_proc_status {
-    char id[96];      /* host:pid:start, unique per process run */
-    char role[16];    /* all, indexer, api */
+    char id[96];   /* host:pid:start, unique per process run */
+    char role[16]; /* all, indexer, api */
     char host[64];
     char version[32];
     int pid;
     int64_t started_unix_ms;
     int64_t heartbeat_unix_ms;
-    bool alive;       /* set by fc_procs_list: heartbeat within FC_PROC_ALIVE_MS */
-    bool indexer;     /* the fields below are meaningful */
-    bool follower;    /* this process follows the event stream */
+    bool alive;    /* set by fc_procs_list: heartbeat within FC_PROC_ALIVE_MS */
+    bool indexer;  /* the fields below are meaningful */
+    bool follower; /* this process follows the event stream */
     uint64_t events_read, events_applied, backfill_messages, dead_letters;
     uint64_t retention_resyncs, block_rereads;
     double events_per_s, messages_per_s; /* over the last publishing interval */
@@ -69,8 +69,8 @@ struct fc_procs;
 
 /* The embedded registry. Never fails. Free with fc_procs_free. */
 struct fc_procs *fc_procs_new_embedded(void);
-/* The Redis registry under key prefix `prefix`; connects (and later
- * reconnects) to url. FC_ERR_UNAVAILABLE when Redis cannot be reached. */
+/* The Redis registry under key prefix `prefix` at url. Redis being down
+ * now is not an error: each later call connects again when needed. */
 enum fc_err fc_procs_open_redis(const char *url, const char *prefix, struct fc_procs **out,
                                 struct fc_diag *diag);
 void fc_procs_free(struct fc_procs *p);

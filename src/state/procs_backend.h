@@ -14,8 +14,8 @@ struct fc_procs_ops {
     enum fc_err (*remove)(void *impl, const char *id, struct fc_diag *diag);
     /* Entries whose heartbeat is at or after since_unix_ms, in any order, as a
      * new array (free()); older ones may be dropped on the way. */
-    enum fc_err (*list)(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
-                        size_t *n, struct fc_diag *diag);
+    enum fc_err (*list)(void *impl, int64_t since_unix_ms, struct fc_proc_status **out, size_t *n,
+                        struct fc_diag *diag);
 };
 
 extern const struct fc_procs_ops fc_procs_embedded_ops;

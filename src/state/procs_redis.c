@@ -38,14 +38,9 @@ enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,
     pthread_mutex_init(&r->lock, NULL);
     r->url = fc_xstrdup(url);
     r->prefix = fc_xstrdup(prefix);
-    enum fc_err err = fc_redis_open(url, 1000, &r->conn, diag);
-    if (err) {
-        free(r->url);
-        free(r->prefix);
-        pthread_mutex_destroy(&r->lock);
-        free(r);
-        return err;
-    }
+    /* Redis down at start is not fatal: every call reconnects */
+    if (fc_redis_open(url, 1000, &r->conn, diag) != FC_OK)
+        r->conn = NULL;
     *out = r;
     return FC_OK;
 }

@@ -102,17 +102,17 @@ static void hostile_text_is_refused(void **state)
 {
     (void)state;
     static const char *bad[] = {
-        "id a\nrole api\npid x\n",                 /* pid not a number */
-        "id a\nrole api\npid -3\n",                /* pid not positive */
-        "id a\nrole api\npid 1\nevents_read -1\n", /* negative counter */
+        "id a\nrole api\npid x\n",                                      /* pid not a number */
+        "id a\nrole api\npid -3\n",                                     /* pid not positive */
+        "id a\nrole api\npid 1\nevents_read -1\n",                      /* negative counter */
         "id a\nrole api\npid 1\nevents_read 99999999999999999999999\n", /* overflow */
-        "id a\nrole api\npid 1\nstream 1 2\n",     /* missing lag */
-        "id a\nrole api\npid 1\nstream 1 2 nan\n", /* not a number */
-        "id a\nrole api\npid 1\nhub 99 0 1.0 x\n", /* hub index out of range */
-        "id a\nrole api\npid 1\nhub 0 2 1.0 x\n",  /* breaker neither 0 nor 1 */
+        "id a\nrole api\npid 1\nstream 1 2\n",                          /* missing lag */
+        "id a\nrole api\npid 1\nstream 1 2 nan\n",                      /* not a number */
+        "id a\nrole api\npid 1\nhub 99 0 1.0 x\n",                      /* hub index out of range */
+        "id a\nrole api\npid 1\nhub 0 2 1.0 x\n",    /* breaker neither 0 nor 1 */
         "id a\nrole api\npid 1\nhub_outcome 0 ok\n", /* count missing */
         "id a\nrole api\npid 1\nnospace\n",
-        "role api\npid 1\n",                        /* id missing */
+        "role api\npid 1\n", /* id missing */
         "",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -253,10 +253,8 @@ static void silent_process_is_gone(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(text_form_round_trips),
-        cmocka_unit_test(hostile_text_is_refused),
-        cmocka_unit_test(embedded_backend),
-        cmocka_unit_test(redis_backend),
+        cmocka_unit_test(text_form_round_trips),  cmocka_unit_test(hostile_text_is_refused),
+        cmocka_unit_test(embedded_backend),       cmocka_unit_test(redis_backend),
         cmocka_unit_test(silent_process_is_gone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
