@@ -59,6 +59,19 @@ static inline void store32(uint8_t *p, uint32_t v)
         s[b] = rotr(s[b] ^ s[c], 7);   \
     } while (0)
 
+/* One round: columns, then diagonals. */
+#define ROUND(r)                                                        \
+    do {                                                                \
+        G(0, 4, 8, 12, m[SCHEDULE[r][0]], m[SCHEDULE[r][1]]);           \
+        G(1, 5, 9, 13, m[SCHEDULE[r][2]], m[SCHEDULE[r][3]]);           \
+        G(2, 6, 10, 14, m[SCHEDULE[r][4]], m[SCHEDULE[r][5]]);          \
+        G(3, 7, 11, 15, m[SCHEDULE[r][6]], m[SCHEDULE[r][7]]);          \
+        G(0, 5, 10, 15, m[SCHEDULE[r][8]], m[SCHEDULE[r][9]]);          \
+        G(1, 6, 11, 12, m[SCHEDULE[r][10]], m[SCHEDULE[r][11]]);        \
+        G(2, 7, 8, 13, m[SCHEDULE[r][12]], m[SCHEDULE[r][13]]);         \
+        G(3, 4, 9, 14, m[SCHEDULE[r][14]], m[SCHEDULE[r][15]]);         \
+    } while (0)
+
 /* The compression function: leaves its 16-word state in s. */
 static void compress(uint32_t s[16], const uint32_t cv[8], const uint8_t block[64],
                      uint8_t block_len, uint64_t counter, uint8_t flags)
@@ -75,18 +88,14 @@ static void compress(uint32_t s[16], const uint32_t cv[8], const uint8_t block[6
     s[13] = (uint32_t)(counter >> 32);
     s[14] = block_len;
     s[15] = flags;
-    for (int r = 0; r < 7; r++) {
-        const uint8_t *w = SCHEDULE[r];
-        /* columns, then diagonals */
-        G(0, 4, 8, 12, m[w[0]], m[w[1]]);
-        G(1, 5, 9, 13, m[w[2]], m[w[3]]);
-        G(2, 6, 10, 14, m[w[4]], m[w[5]]);
-        G(3, 7, 11, 15, m[w[6]], m[w[7]]);
-        G(0, 5, 10, 15, m[w[8]], m[w[9]]);
-        G(1, 6, 11, 12, m[w[10]], m[w[11]]);
-        G(2, 7, 8, 13, m[w[12]], m[w[13]]);
-        G(3, 4, 9, 14, m[w[14]], m[w[15]]);
-    }
+    /* Unrolled so every message index is a constant. */
+    ROUND(0);
+    ROUND(1);
+    ROUND(2);
+    ROUND(3);
+    ROUND(4);
+    ROUND(5);
+    ROUND(6);
 }
 
 /* Compression truncated to the new chaining value (first 8 output words). */
