@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "state/fidset.h"
+#include "state/redis_conn.h"
 #include "core/config.h"
 #include "core/fctime.h"
 #include "support/testenv.h"
@@ -100,15 +101,21 @@ static void server_stop(struct server *s)
 
 /* ---- requests, recorded for the OpenAPI check ---- */
 
-static void note(const char *method, const char *route, const struct fct_http *h)
+static void note(const char *method, const char *route, const char *path,
+                 const struct fct_http *h)
 {
-    if (!record || !route)
+    if (!record)
         return;
     char ct[128] = "";
     fct_http_header_value(h, "Content-Type", ct, sizeof(ct));
     struct fc_buf b = FC_BUF_INIT;
     fc_buf_printf(&b, "{\"method\":\"%s\",\"route\":", method);
-    fc_buf_json_str(&b, route, strlen(route));
+    if (route)
+        fc_buf_json_str(&b, route, strlen(route));
+    else
+        fc_buf_puts(&b, "null");
+    fc_buf_puts(&b, ",\"path\":");
+    fc_buf_json_str(&b, path, strlen(path) > 200 ? 200 : strlen(path));
     fc_buf_printf(&b, ",\"status\":%ld,\"content_type\":", h->status);
     fc_buf_json_str(&b, ct, strlen(ct));
     fc_buf_puts(&b, ",\"body\":");
@@ -120,7 +127,8 @@ static void note(const char *method, const char *route, const struct fct_http *h
     fc_buf_cleanup(&b);
 }
 
-/* method on base+path; route is the documented pattern (NULL: not recorded) */
+/* method on base+path; route is the documented pattern (NULL: the checker
+ * finds it from the path, or the request matches no route) */
 static void call(const struct server *s, const char *method, const char *route, const char *path,
                  const char *const *headers, const char *body, struct fct_http *out)
 {
@@ -129,7 +137,7 @@ static void call(const struct server *s, const char *method, const char *route, 
     fct_http_request(method, url, headers, body, 10000, out);
     if (out->curl_code)
         fail_msg("%s %s: curl error %d", method, path, out->curl_code);
-    note(method, route, out);
+    note(method, route, path, out);
 }
 
 static yajl_val call_json(const struct server *s, const char *route, const char *path,
@@ -1392,6 +1400,248 @@ static void database_down(void **state)
     server_stop(&s);
 }
 
+/* ---- every documented status, produced at least once ---- */
+
+/* Every operation behind the admin check, with a body it would accept. */
+static const struct {
+    const char *method, *route, *path, *body;
+} admin_ops[] = {
+    {"POST", "/auth/logout", "/auth/logout", ""},
+    {"GET", "/auth/session", "/auth/session", NULL},
+    {"GET", "/admin/targets", "/admin/targets", NULL},
+    {"POST", "/admin/targets", "/admin/targets", "{\"fid\":2079}"},
+    {"PUT", "/admin/targets/:fid", "/admin/targets/2079", "{\"root\":true}"},
+    {"DELETE", "/admin/targets/:fid", "/admin/targets/2079", NULL},
+    {"POST", "/admin/targets/:fid/backfill", "/admin/targets/2079/backfill", ""},
+    {"GET", "/admin/targets/:fid/stats", "/admin/targets/2079/stats", NULL},
+    {"GET", "/admin/client-targets", "/admin/client-targets", NULL},
+    {"POST", "/admin/client-targets", "/admin/client-targets", "{\"fid\":31337}"},
+    {"DELETE", "/admin/client-targets/:fid", "/admin/client-targets/31337", NULL},
+    {"GET", "/admin/jobs", "/admin/jobs", NULL},
+    {"POST", "/admin/jobs/backfill", "/admin/jobs/backfill", ""},
+    {"POST", "/admin/jobs/:id/retry", "/admin/jobs/2079/retry", ""},
+    {"GET", "/admin/status", "/admin/status", NULL},
+};
+#define N_ADMIN_OPS (sizeof(admin_ops) / sizeof(admin_ops[0]))
+
+/* Each admin operation answers status/code with the given extra headers. */
+static void admin_ops_refused(const struct server *s, const char *const *headers, long status,
+                              const char *code)
+{
+    for (size_t i = 0; i < N_ADMIN_OPS; i++)
+        expect_error(s, admin_ops[i].method, admin_ops[i].route, admin_ops[i].path, headers,
+                     admin_ops[i].body, status, code);
+}
+
+/* A Redis of this test's own on a free port (to take away mid-test). */
+#define REDIS_SERVER "/usr/bin/redis-server" /* Debian's redis-server package */
+static int private_redis_out = -1;
+
+static int start_private_redis(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+    close(fd);
+    *port = ntohs(a.sin_port);
+    char p[16];
+    snprintf(p, sizeof(p), "%d", *port);
+    int out;
+    int pid = remember(fct_spawn((const char *[]){REDIS_SERVER, "--bind", "127.0.0.1", "--port",
+                                                  p, "--save", "", "--appendonly", "no", NULL},
+                                 NULL, &out));
+    private_redis_out = out;
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", *port);
+    for (int64_t deadline = fc_now_unix_ms() + 10000;; usleep(20000)) {
+        struct fc_redis *r = NULL;
+        struct fc_diag d;
+        if (fc_redis_open(url, 500, &r, &d) == FC_OK && fc_redis_ping(r, &d) == FC_OK) {
+            fc_redis_close(r);
+            return pid;
+        }
+        fc_redis_close(r);
+        if (fc_now_unix_ms() > deadline)
+            fail_msg("private redis-server on port %d did not answer: %s", *port, d.msg);
+    }
+}
+
+static void stop_private_redis(int pid)
+{
+    fct_signal(pid, SIGKILL);
+    fct_wait(pid, private_redis_out, NULL);
+    private_redis_out = -1;
+    forget(pid);
+}
+
+/* Auth is fail-closed on every admin operation (401 without a cookie, 403
+ * with a forged one, 503 when ended sessions cannot be checked), every rate
+ * class limits each of its routes, and the rarer documented statuses (404 on
+ * every list, 415, 431, 500) are produced, for the OpenAPI check. */
+static void every_documented_status(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    char *token = login(&s, "correct horse battery", 200);
+    char cookie[2300], forged[2300], origin[128];
+    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
+    snprintf(forged, sizeof(forged), "%s", cookie);
+    forged[strlen(forged) - 3] = forged[strlen(forged) - 3] == 'A' ? 'B' : 'A';
+    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
+    admin_ops_refused(&s, NULL, 401, "unauthorized");
+    admin_ops_refused(&s, (const char *[]){forged, origin, NULL}, 403, "forbidden");
+    /* a valid session but a wrong or empty CSRF token, from no origin */
+    char csrf_h[160];
+    char *csrf = csrf_of(&s, cookie);
+    csrf[0] = csrf[0] == 'a' ? 'b' : 'a';
+    snprintf(csrf_h, sizeof(csrf_h), "X-CSRF-Token: %s", csrf);
+    free(csrf);
+    const char *json = "Content-Type: application/json";
+    for (size_t i = 0; i < N_ADMIN_OPS; i++) {
+        if (strcmp(admin_ops[i].method, "GET") == 0)
+            continue;
+        expect_error(&s, admin_ops[i].method, admin_ops[i].route, admin_ops[i].path,
+                     (const char *[]){cookie, json, csrf_h, NULL}, admin_ops[i].body, 403, "csrf");
+        expect_error(&s, admin_ops[i].method, admin_ops[i].route, admin_ops[i].path,
+                     (const char *[]){cookie, json, "X-CSRF-Token: ", NULL}, admin_ops[i].body,
+                     403, "csrf");
+    }
+    const char *ok_h[] = {cookie, origin, json, NULL};
+    const char *text_h[] = {cookie, origin, "Content-Type: text/plain", NULL};
+    /* 400 and 404 on every operation that takes a parameter */
+    static const struct {
+        const char *method, *route, *path, *body;
+        long status;
+        const char *code;
+    } cases[] = {
+        {"GET", "/v1/users/:fid/following", "/v1/users/x/following", NULL, 400, "invalid_fid"},
+        {"GET", "/v1/users/:fid/following", "/v1/users/123456789/following", NULL, 404,
+         "not_found"},
+        {"GET", "/v1/users/:fid/followers", "/v1/users/123456789/followers", NULL, 404,
+         "not_found"},
+        {"GET", "/v1/users/:fid/casts", "/v1/users/123456789/casts", NULL, 404, "not_found"},
+        {"GET", "/v1/casts/:hash/replies",
+         "/v1/casts/0x0000000000000000000000000000000000000000/replies", NULL, 404, "not_found"},
+        {"DELETE", "/admin/targets/:fid", "/admin/targets/x", NULL, 400, "invalid_fid"},
+        {"POST", "/admin/targets/:fid/backfill", "/admin/targets/x/backfill", "", 400,
+         "invalid_fid"},
+        {"POST", "/admin/targets/:fid/backfill", "/admin/targets/123456789/backfill", "", 404,
+         "not_found"},
+        {"GET", "/admin/targets/:fid/stats", "/admin/targets/x/stats", NULL, 400, "invalid_fid"},
+        {"GET", "/admin/targets/:fid/stats", "/admin/targets/123456789/stats", NULL, 404,
+         "not_found"},
+        {"POST", "/admin/client-targets", "/admin/client-targets", "{\"fid\":-1}", 400,
+         "invalid_fid"},
+        {"DELETE", "/admin/client-targets/:fid", "/admin/client-targets/x", NULL, 400,
+         "invalid_fid"},
+        {"POST", "/admin/jobs/:id/retry", "/admin/jobs/x/retry", "", 400, "invalid_fid"},
+        {"POST", "/admin/targets", "/admin/targets", "{\"fid\":2079}", 415,
+         "unsupported_media_type"},
+        {"POST", "/auth/login", "/auth/login", "{\"password\":\"x\"}", 415,
+         "unsupported_media_type"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_error(&s, cases[i].method, cases[i].route, cases[i].path,
+                     cases[i].status == 415 ? text_h : ok_h, cases[i].body, cases[i].status,
+                     cases[i].code);
+    /* adding a target that exists: 200, and nothing changes */
+    char *before = fct_sql_value(db_url, "SELECT count(*) FROM targets");
+    struct fct_http h;
+    call(&s, "POST", "/admin/targets", "/admin/targets", ok_h, "{\"fid\":2079}", &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    char *after = fct_sql_value(db_url, "SELECT count(*) FROM targets");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    /* a login from another origin */
+    expect_error(&s, "POST", "/auth/login", "/auth/login",
+                 (const char *[]){json, "Origin: https://evil.example", NULL},
+                 "{\"password\":\"correct horse battery\"}", 403, "origin_not_allowed");
+    /* request headers over 64 KiB: libmicrohttpd answers 431 itself */
+    char *big = fc_xmalloc(70 * 1024);
+    snprintf(big, 16, "X-Big: ");
+    memset(big + 7, 'b', 70 * 1024 - 8);
+    big[70 * 1024 - 1] = '\0';
+    call(&s, "GET", NULL, "/v1/users/2079", (const char *[]){big, NULL}, NULL, &h);
+    free(big);
+    assert_int_equal(h.status, 431);
+    fct_http_cleanup(&h);
+    free(token);
+    server_stop(&s);
+
+    /* rate limits: each class limits every route in it, and only its own */
+    server_start(&s, (const char *[]){"FCINDEX_API_RATE_PUBLIC_PER_MIN=1",
+                                      "FCINDEX_API_RATE_SEARCH_PER_MIN=1",
+                                      "FCINDEX_API_RATE_ADMIN_PER_MIN=1", NULL});
+    static const struct {
+        const char *route, *path;
+    } limited[] = {
+        {"/v1/users/:fid", "/v1/users/2079"},
+        {"/v1/feed/:fid", "/v1/feed/2079"},
+        {"/v1/casts/:hash", "/v1/casts/0x0000000000000000000000000000000000000000"},
+        {"/v1/casts/:hash/replies", "/v1/casts/0x0000000000000000000000000000000000000000/replies"},
+        {"/v1/users/by-username/:name", "/v1/users/by-username/x"},
+        {"/v1/users/:fid/casts", "/v1/users/2079/casts"},
+        {"/v1/users/:fid/followers", "/v1/users/2079/followers"},
+        {"/v1/users/:fid/following", "/v1/users/2079/following"},
+        {"/v1/trending", "/v1/trending"},
+    };
+    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h); /* the one allowed */
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    for (size_t i = 0; i < sizeof(limited) / sizeof(limited[0]); i++)
+        expect_error(&s, "GET", limited[i].route, limited[i].path, NULL, NULL, 429,
+                     "rate_limited");
+    /* search has a budget of its own, untouched by the public class */
+    call(&s, "GET", "/v1/search/casts", "/v1/search/casts?q=hello", NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    fct_http_cleanup(&h);
+    expect_error(&s, "GET", "/v1/search/casts", "/v1/search/casts?q=hello", NULL, NULL, 429,
+                 "rate_limited");
+    /* so does admin: one request, then every admin operation is refused */
+    expect_error(&s, "GET", "/admin/jobs", "/admin/jobs", NULL, NULL, 401, "unauthorized");
+    admin_ops_refused(&s, NULL, 429, "rate_limited");
+    server_stop(&s);
+
+    /* ended sessions cannot be checked (Redis went away): fail closed */
+    int rport;
+    int redis = start_private_redis(&rport);
+    char r_url[64], r_prefix[96];
+    snprintf(r_url, sizeof(r_url), "REDIS_URL=redis://127.0.0.1:%d", rport);
+    snprintf(r_prefix, sizeof(r_prefix), "FCINDEX_REDIS_PREFIX=fctest:%d:gone:", (int)getpid());
+    server_start(&s, (const char *[]){r_url, r_prefix, NULL});
+    token = login(&s, "correct horse battery", 200);
+    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
+    free(token);
+    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
+    call(&s, "GET", "/admin/jobs", "/admin/jobs", (const char *[]){cookie, NULL}, NULL, &h);
+    assert_int_equal(h.status, 200); /* works while Redis answers */
+    fct_http_cleanup(&h);
+    stop_private_redis(redis);
+    admin_ops_refused(&s, (const char *[]){cookie, origin, json, NULL}, 503, "unavailable");
+    server_stop(&s);
+
+    /* a query that fails (the schema is missing): 500 naming the request id */
+    char empty[512];
+    fct_db_create("apinoschema", empty, sizeof(empty));
+    char e[600];
+    snprintf(e, sizeof(e), "DATABASE_URL=%s", empty);
+    server_start(&s, (const char *[]){e, NULL});
+    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
+    char rid[128];
+    assert_int_equal(h.status, 500);
+    assert_non_null(fct_http_header_value(&h, "X-Request-Id", rid, sizeof(rid)));
+    if (!strstr(h.body.data, rid))
+        fail_msg("500 without its request id %s: %s", rid, h.body.data);
+    fct_http_cleanup(&h);
+    server_stop(&s);
+    fct_db_drop(empty);
+}
+
 /* Behind a trusted proxy, rate limits apply per forwarded client (the
  * rightmost X-Forwarded-For address; what the client prepends is ignored). */
 static void forwarded_clients(void **state)
@@ -1435,6 +1685,17 @@ static void forwarded_clients(void **state)
 
 int main(void)
 {
+    /* the record starts empty and its last line says this run passed: a
+     * file from an older run, or from a run that failed, was skipped or
+     * died, never validates */
+    const char *rec = getenv("FCT_API_RECORD");
+    if (rec && *rec) {
+        FILE *f = fopen(rec, "w");
+        if (!f || fclose(f)) {
+            fprintf(stderr, "cannot write %s\n", rec);
+            return 1;
+        }
+    }
     fct_require_env("DATABASE_URL");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(public_routes_match_ground_truth),
@@ -1453,6 +1714,15 @@ int main(void)
         cmocka_unit_test(slow_clients_and_connection_cap),
         cmocka_unit_test(database_down),
         cmocka_unit_test(forwarded_clients),
+        cmocka_unit_test(every_documented_status),
     };
-    return fct_exit_status(cmocka_run_group_tests(tests, setup, teardown));
+    int failures = cmocka_run_group_tests(tests, setup, teardown);
+    if (rec && *rec && failures == 0 && !fct_exit_status(0)) {
+        FILE *f = fopen(rec, "a");
+        if (f) {
+            fprintf(f, "{\"end\":true,\"failures\":%d}\n", failures);
+            fclose(f);
+        }
+    }
+    return fct_exit_status(failures);
 }
