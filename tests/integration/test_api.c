@@ -426,6 +426,45 @@ static void public_routes_match_ground_truth(void **state)
 
 /* The feed: newest first, only live casts of followed accounts, every one
  * of them across pages, with authors and counts. */
+/* A feed from the corpus's ground truth: the live casts (expected.casts) of
+ * the accounts fid follows (live_follows), newest first, ties by hash
+ * descending; their hashes joined by commas. */
+struct feed_item {
+    long long ts;
+    const char *hash;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+    const struct feed_item *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts > y->ts ? -1 : 1;
+    return -strcmp(x->hash, y->hash);
+}
+
+static char *feed_from_truth(yajl_val account)
+{
+    yajl_val follows = get(account, "live_follows");
+    yajl_val casts = get(expected, "casts");
+    size_t n = YAJL_GET_OBJECT(casts)->len, k = 0;
+    struct feed_item *items = fc_xmalloc((n + 1) * sizeof(*items));
+    for (size_t i = 0; i < n; i++) {
+        yajl_val c = YAJL_GET_OBJECT(casts)->values[i];
+        char author[32];
+        snprintf(author, sizeof(author), "%lld", YAJL_GET_INTEGER(get(c, "fid")));
+        if (in_array(follows, author))
+            items[k++] = (struct feed_item){YAJL_GET_INTEGER(get(c, "timestamp")),
+                                            YAJL_GET_OBJECT(casts)->keys[i]};
+    }
+    qsort(items, k, sizeof(*items), newest_first);
+    struct fc_buf out = FC_BUF_INIT;
+    fc_buf_puts(&out, "");
+    for (size_t i = 0; i < k; i++)
+        fc_buf_printf(&out, "%s%s", i ? "," : "", items[i].hash);
+    free(items);
+    return out.data;
+}
+
 static void feed_lists_followed_live_casts(void **state)
 {
     (void)state;
@@ -435,16 +474,11 @@ static void feed_lists_followed_live_casts(void **state)
     size_t nonempty = 0;
     for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
         const char *fid = YAJL_GET_OBJECT(fids)->keys[i];
-        char path[128], sql[1024];
+        char path[128];
         snprintf(path, sizeof(path), "/v1/feed/%s", fid);
         int pages;
         char *got = collect_pages(&s, "/v1/feed/:fid", path, "casts", "hash", &pages);
-        snprintf(sql, sizeof(sql),
-                 "SELECT coalesce(string_agg('0x' || encode(hash, 'hex'), ',' ORDER BY "
-                 "\"timestamp\" DESC, hash DESC), '') FROM casts WHERE deleted_at IS NULL AND text "
-                 "IS NOT NULL AND fid IN (SELECT target_fid FROM links WHERE fid = %s AND type = "
-                 "'follow' AND NOT is_remove AND deleted_at IS NULL)", fid);
-        char *want = fct_sql_value(db_url, sql);
+        char *want = feed_from_truth(YAJL_GET_OBJECT(fids)->values[i]);
         if (strcmp(got, want) != 0)
             fail_msg("feed %s:\n got  %s\n want %s", fid, got, want);
         nonempty += *got != '\0';
