@@ -6,14 +6,38 @@
 #include "core/buf.h"
 #include "fc/decode.h"
 #include "fc/emit.h"
+#include "fc/msgdata.h"
+#include "fc/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Rebuilding and verifying read every field the hash covers. */
+static void verify(const struct fc_message *m, struct fc_buf *b)
+{
+    if (!m)
+        return;
+    enum fc_msgdata_source src;
+    enum fc_verify_result r = fc_verify_message(m, b, &src);
+    if ((r == FC_VERIFY_OK) != (src != FC_MSGDATA_NONE) && r != FC_VERIFY_BAD_SIGNATURE)
+        __builtin_trap(); /* a source is named exactly when the hash matched */
+    fc_buf_reset(b);
+    fc_msgdata_encode(m, FC_PB_PROST, b, NULL);
+}
 
 static void sink(void *ud, const struct fc_item *it)
 {
     struct fc_buf *b = ud;
     fc_buf_reset(b);
     fc_emit_item(it, b); /* exercise every field the decoder produced */
+    if (it->kind == FC_ITEM_MESSAGE)
+        verify(it->message, b);
+    if (it->kind == FC_ITEM_EVENT) {
+        verify(it->event->message, b);
+        for (size_t i = 0; i < it->event->n_deleted; i++)
+            verify(it->event->deleted[i], b);
+        verify(it->event->proof_message, b);
+        verify(it->event->deleted_proof_message, b);
+    }
     if (it->kind == FC_ITEM_ERROR && it->raw_len && it->raw[0] != '{' && it->raw[0] != ' ' &&
         !(it->raw[0] >= '0' && it->raw[0] <= '9') && it->raw[0] != '-' && it->raw[0] != '"')
         __builtin_trap(); /* an item's raw bytes start at its object (or fid scalar) */
