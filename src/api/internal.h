@@ -3,6 +3,7 @@
 #ifndef FC_API_INTERNAL_H
 #define FC_API_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +38,9 @@ extern const size_t fc_api_n_routes;
 struct fc_api {
     const struct fc_config *cfg;
     struct fc_pool *pool;
+    struct fc_pool *ops_pool;       /* one connection for /readyz and /metrics */
+    struct fc_redis *ops_redis;     /* /readyz's Redis check, kept open (under the lock) */
+    pthread_mutex_t ops_redis_lock;
     struct fc_cache *cache;
     struct fc_ratelimit *rl;
     struct fc_auth *auth;
@@ -55,6 +59,21 @@ struct fc_api {
     atomic_ulong request_seq;
     uint64_t id_salt;
     char one_time_password[64]; /* generated at this start; handed out once */
+    /* query workers: requests other than the operations routes run here, so
+     * the connection threads never wait on the database */
+    pthread_mutex_t work_lock;
+    pthread_cond_t work_cond;
+    struct conn_state *work_head, *work_tail;
+    size_t work_len;
+    bool work_stop;
+    pthread_t *workers;
+    size_t n_workers;
+    /* open connections and their request deadline (server.c) */
+    pthread_mutex_t track_lock;
+    pthread_cond_t reaper_cond;
+    struct conn_track *tracks;
+    pthread_t reaper;
+    bool reaper_running, reaper_stop, locks_ready;
 };
 
 /* Handlers (public.c, admin.c, ops.c) */

@@ -8,6 +8,7 @@
 
 #include "core/fctime.h"
 #include "api/status.h"
+#include "core/log.h"
 #include "state/redis_conn.h"
 #include "store/migrate.h"
 
@@ -19,6 +20,8 @@ void fc_api_healthz(struct fc_http_req *req, struct fc_http_resp *resp)
     fc_http_json(resp, 200, b, (size_t)n);
 }
 
+/* /readyz names the dependency that is down, never the driver's text (it
+ * can hold host names and user names); the detail goes to the log. */
 void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     struct fc_api *api = req->api;
@@ -27,37 +30,49 @@ void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp)
     struct fc_db *db = NULL;
     struct fc_diag diag;
     fc_buf_puts(&b, "{\"checks\":{\"database\":");
-    if (fc_pool_get(api->pool, 1000, &db, &diag)) {
-        fc_buf_json_str(&b, diag.msg, strlen(diag.msg));
+    if (fc_pool_get(api->ops_pool, 500, &db, &diag)) {
+        log_warn("readyz", "database: %s", diag.msg);
+        fc_buf_puts(&b, "\"unavailable\"");
         ready = false;
     } else {
         int v = 0;
-        if (fc_migrate_current_version(db, &v, &diag)) {
-            fc_buf_json_str(&b, diag.msg, strlen(diag.msg));
+        bool ok = fc_migrate_current_version(db, &v, &diag) == FC_OK;
+        fc_pool_put(api->ops_pool, db);
+        if (!ok) {
+            log_warn("readyz", "database: %s", diag.msg);
+            fc_buf_puts(&b, "\"unavailable\"");
             ready = false;
         } else {
             fc_buf_puts(&b, "\"ok\"");
         }
-        fc_pool_put(api->pool, db);
         fc_buf_printf(&b, ",\"schema\":");
-        if (v == fc_migrate_latest_version()) {
+        if (ok && v == fc_migrate_latest_version()) {
             fc_buf_puts(&b, "\"ok\"");
-        } else {
+        } else if (ok) {
             fc_buf_printf(&b, "\"version %d, expected %d (run fcindex migrate)\"", v,
                           fc_migrate_latest_version());
             ready = false;
+        } else {
+            fc_buf_puts(&b, "\"unknown\"");
         }
     }
     fc_buf_puts(&b, ",\"redis\":");
     if (*api->cfg->redis_url) {
-        struct fc_redis *r = NULL;
-        if (fc_redis_open(api->cfg->redis_url, 1000, &r, &diag) || fc_redis_ping(r, &diag)) {
-            fc_buf_json_str(&b, diag.msg, strlen(diag.msg));
+        /* one kept connection, reopened only when lost */
+        pthread_mutex_lock(&api->ops_redis_lock);
+        void *reply = fc_redis_call(&api->ops_redis, api->cfg->redis_url, &diag, "PING");
+        bool ok = reply && fc_redis_reply_is_ok(reply, "PONG");
+        if (reply && !ok)
+            fc_diag_set(&diag, FC_ERR_UNAVAILABLE, "PING refused");
+        fc_redis_reply_free(reply);
+        pthread_mutex_unlock(&api->ops_redis_lock);
+        if (!ok) {
+            log_warn("readyz", "redis: %s", diag.msg);
+            fc_buf_puts(&b, "\"unavailable\"");
             ready = false;
         } else {
             fc_buf_puts(&b, "\"ok\"");
         }
-        fc_redis_close(r);
     } else {
         fc_buf_puts(&b, "\"not configured\"");
     }
@@ -99,9 +114,13 @@ void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
                      "# TYPE fcindex_db_pool_in_use gauge\nfcindex_db_pool_in_use %zu\n"
                      "# TYPE fcindex_db_pool_waits_total counter\nfcindex_db_pool_waits_total %llu\n"
                      "# TYPE fcindex_db_pool_timeouts_total counter\n"
-                     "fcindex_db_pool_timeouts_total %llu\n",
+                     "fcindex_db_pool_timeouts_total %llu\n"
+                     "# HELP fcindex_db_pool_replaced_total Idle connections found closed by the "
+                     "server (or past database.conn_lifetime_s) and replaced before use.\n"
+                     "# TYPE fcindex_db_pool_replaced_total counter\n"
+                     "fcindex_db_pool_replaced_total %llu\n",
                   ps.size, ps.in_use, (unsigned long long)ps.waits,
-                  (unsigned long long)ps.timeouts);
+                  (unsigned long long)ps.timeouts, (unsigned long long)ps.replaced);
     struct fc_proc_status *procs = NULL;
     size_t n_procs = 0;
     struct fc_diag pd;
@@ -117,15 +136,16 @@ void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
                          "fcindex_backfill_jobs{state=\"delayed\"} %zu\n"
                          "fcindex_backfill_jobs{state=\"failed\"} %zu\n",
                       jc.pending, jc.running, jc.delayed, jc.failed);
-    struct fc_buf dl = FC_BUF_INIT;
-    fc_buf_puts(&dl, "");
-    struct fc_http_resp tmp;
-    memset(&tmp, 0, sizeof(tmp));
-    if (fc_api_query(req, &tmp, "SELECT count(*)::text FROM dead_letters", 0, NULL, &dl) == 1)
-        fc_buf_printf(o, "# TYPE fcindex_dead_letters gauge\nfcindex_dead_letters %s\n", dl.data);
-    fc_buf_cleanup(&dl);
-    fc_buf_cleanup(&tmp.body);
-    fc_buf_cleanup(&tmp.headers);
+    struct fc_db *db = NULL;
+    char dead[32] = "";
+    if (fc_pool_get(api->ops_pool, 500, &db, &d) == FC_OK) {
+        if (fc_db_query_value(db, "SELECT count(*)::text FROM dead_letters", 0, NULL, dead,
+                              sizeof(dead), &d))
+            dead[0] = '\0';
+        fc_pool_put(api->ops_pool, db);
+    }
+    if (*dead)
+        fc_buf_printf(o, "# TYPE fcindex_dead_letters gauge\nfcindex_dead_letters %s\n", dead);
     fc_buf_printf(o, "# TYPE process_resident_memory_bytes gauge\n"
                      "process_resident_memory_bytes %ld\n", rss_bytes());
     resp->status = 200;

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "core/fctime.h"
 #include "core/log.h"
+#include "state/redis_conn.h"
 #include "store/targets.h"
 
 #define MAX_URL 2048
@@ -343,9 +345,26 @@ static void forwarded_client(const struct fc_api *api, const struct fc_http_req 
 
 /* ---- libmicrohttpd glue ---- */
 
+/* One request: its body as it arrives, then the request and response while
+ * a query worker handles it (the connection suspended meanwhile). */
 struct conn_state {
     struct fc_buf body;
     bool too_big;
+    struct MHD_Connection *conn;
+    const char *method, *url;
+    struct fc_http_resp resp;
+    bool done;                 /* resp is ready to send */
+    struct conn_state *next;   /* in the work queue */
+};
+
+/* One TCP connection, for the request deadline: a request must arrive
+ * whole within api.request_timeout_s of the connection opening (or of the
+ * previous response), however slowly its bytes trickle in. */
+struct conn_track {
+    int fd;
+    int64_t since_ms;  /* when the current request could start arriving */
+    bool received;     /* the current request is in; its handling has no deadline here */
+    struct conn_track *prev, *next;
 };
 
 static void client_ip(struct MHD_Connection *conn, char *out, size_t out_size)
@@ -548,6 +567,110 @@ static void handle(struct fc_api *api, struct fc_http_req *req, struct fc_http_r
     }
 }
 
+/* Handles cs's request into cs->resp: framing errors, routing, headers,
+ * metrics and the access log. */
+static void process(struct fc_api *api, struct conn_state *cs)
+{
+    struct timespec ts0;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    struct fc_http_req req;
+    memset(&req, 0, sizeof(req));
+    req.method = cs->method;
+    req.path = cs->url;
+    req.conn = cs->conn;
+    req.api = api;
+    fc_buf_putc(&cs->body, '\0');
+    req.body = cs->body.data;
+    req.body_len = cs->body.len - 1;
+    client_ip(cs->conn, req.ip, sizeof(req.ip));
+    forwarded_client(api, &req, req.ip, sizeof(req.ip));
+    unsigned long seq = ++api->request_seq;
+    snprintf(req.request_id, sizeof(req.request_id), "%08llx%08lx",
+             (unsigned long long)(api->id_salt & 0xffffffffu), seq);
+    struct fc_http_resp *resp = &cs->resp;
+    resp->status = 200;
+    fc_buf_puts(&resp->headers, "");
+    int ri = -1, rcls = -1;
+    if (cs->too_big)
+        fc_http_error(resp, 413, "body_too_large", "the request body is larger than %d bytes",
+                      api->cfg->api_max_body_bytes);
+    else
+        handle(api, &req, resp, &ri, &rcls);
+    add_common_headers(api, &req, resp, rcls, cs->url);
+    if (resp->cache[0])
+        fc_http_add_header(resp, "X-Cache", resp->cache);
+    struct timespec ts1;
+    clock_gettime(CLOCK_MONOTONIC, &ts1);
+    double secs = (double)(ts1.tv_sec - ts0.tv_sec) + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
+    fc_metrics_request(api->metrics, ri >= 0 ? (size_t)ri : fc_api_n_routes, resp->status, secs);
+    if (api->cfg->api_access_log)
+        log_info("access", "%s %s %d %.2fms ip=%s id=%s%s%s", cs->method, cs->url, resp->status,
+                 secs * 1000.0, req.ip, req.request_id, resp->cache[0] ? " cache=" : "",
+                 resp->cache);
+}
+
+static enum MHD_Result send_and_clean(struct MHD_Connection *conn, struct conn_state *cs)
+{
+    /* HEAD: libmicrohttpd sends the headers (Content-Length of the GET) without the body */
+    enum MHD_Result r = send_resp(conn, &cs->resp);
+    fc_buf_cleanup(&cs->resp.body);
+    fc_buf_cleanup(&cs->resp.headers);
+    return r;
+}
+
+/* Operations routes are answered on the connection's own thread (they use
+ * no shared pool connection), so they answer while every query worker
+ * waits on a slow query. */
+static bool answered_inline(const char *method, const char *url)
+{
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return false;
+    return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
+           strcmp(url, "/metrics") == 0;
+}
+
+static void *query_worker(void *arg)
+{
+    struct fc_api *api = arg;
+    for (;;) {
+        pthread_mutex_lock(&api->work_lock);
+        while (!api->work_head && !api->work_stop)
+            pthread_cond_wait(&api->work_cond, &api->work_lock);
+        struct conn_state *cs = api->work_head;
+        if (!cs) { /* stopping and drained */
+            pthread_mutex_unlock(&api->work_lock);
+            return NULL;
+        }
+        api->work_head = cs->next;
+        if (!api->work_head)
+            api->work_tail = NULL;
+        api->work_len--;
+        pthread_mutex_unlock(&api->work_lock);
+        process(api, cs);
+        cs->done = true;
+        MHD_resume_connection(cs->conn);
+    }
+}
+
+static struct conn_track *track_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void track_received(struct fc_api *api, struct MHD_Connection *conn, bool received)
+{
+    struct conn_track *t = track_of(conn);
+    if (!t)
+        return;
+    pthread_mutex_lock(&api->track_lock);
+    t->received = received;
+    if (!received)
+        t->since_ms = fc_now_mono_ms();
+    pthread_mutex_unlock(&api->track_lock);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -573,62 +696,112 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    struct timespec ts0;
-    clock_gettime(CLOCK_MONOTONIC, &ts0);
-    struct fc_http_req req;
-    memset(&req, 0, sizeof(req));
-    req.method = method;
-    req.path = url;
-    req.conn = conn;
-    req.api = api;
-    fc_buf_putc(&cs->body, '\0');
-    req.body = cs->body.data;
-    req.body_len = cs->body.len - 1;
-    client_ip(conn, req.ip, sizeof(req.ip));
-    forwarded_client(api, &req, req.ip, sizeof(req.ip));
-    unsigned long seq = ++api->request_seq;
-    snprintf(req.request_id, sizeof(req.request_id), "%08llx%08lx",
-             (unsigned long long)(api->id_salt & 0xffffffffu), seq);
-    struct fc_http_resp resp;
-    memset(&resp, 0, sizeof(resp));
-    resp.status = 200;
-    fc_buf_puts(&resp.headers, "");
-    int ri = -1, rcls = -1;
-    if (cs->too_big)
-        fc_http_error(&resp, 413, "body_too_large", "the request body is larger than %d bytes",
-                      api->cfg->api_max_body_bytes);
-    else
-        handle(api, &req, &resp, &ri, &rcls);
-    add_common_headers(api, &req, &resp, rcls, url);
-    if (resp.cache[0])
-        fc_http_add_header(&resp, "X-Cache", resp.cache);
-    struct timespec ts1;
-    clock_gettime(CLOCK_MONOTONIC, &ts1);
-    double secs = (double)(ts1.tv_sec - ts0.tv_sec) + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
-    fc_metrics_request(api->metrics, ri >= 0 ? (size_t)ri : fc_api_n_routes, resp.status, secs);
-    if (api->cfg->api_access_log)
-        log_info("access", "%s %s %d %.2fms ip=%s id=%s%s%s", method, url, resp.status,
-                 secs * 1000.0, req.ip, req.request_id, resp.cache[0] ? " cache=" : "",
-                 resp.cache);
-    /* HEAD: libmicrohttpd sends the headers (Content-Length of the GET) without the body */
-    enum MHD_Result r = send_resp(conn, &resp);
-    fc_buf_cleanup(&resp.body);
-    fc_buf_cleanup(&resp.headers);
-    return r;
+    if (cs->done) /* back from a query worker */
+        return send_and_clean(conn, cs);
+    track_received(api, conn, true);
+    cs->conn = conn;
+    cs->method = method;
+    cs->url = url;
+    if (answered_inline(method, url)) {
+        process(api, cs);
+        return send_and_clean(conn, cs);
+    }
+    pthread_mutex_lock(&api->work_lock);
+    bool full = api->work_stop || api->work_len >= (size_t)api->cfg->api_max_connections;
+    if (!full) {
+        MHD_suspend_connection(conn);
+        cs->next = NULL;
+        if (api->work_tail)
+            api->work_tail->next = cs;
+        else
+            api->work_head = cs;
+        api->work_tail = cs;
+        api->work_len++;
+        pthread_cond_signal(&api->work_cond);
+    }
+    pthread_mutex_unlock(&api->work_lock);
+    if (!full)
+        return MHD_YES;
+    cs->resp.status = 503;
+    fc_buf_puts(&cs->resp.headers, "Retry-After: 1\n");
+    fc_http_error(&cs->resp, 503, "unavailable", "the server is busy; retry");
+    return send_and_clean(conn, cs);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)conn;
     (void)toe;
     struct conn_state *cs = *con_cls;
     if (cs) {
         fc_buf_cleanup(&cs->body);
+        fc_buf_cleanup(&cs->resp.body);
+        fc_buf_cleanup(&cs->resp.headers);
         free(cs);
         *con_cls = NULL;
     }
+    track_received(cls, conn, false); /* a kept-alive connection's next request */
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct fc_api *api = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_track *t = fc_xcalloc(1, sizeof(*t));
+        t->fd = ci ? ci->connect_fd : -1;
+        t->since_ms = fc_now_mono_ms();
+        pthread_mutex_lock(&api->track_lock);
+        t->next = api->tracks;
+        if (t->next)
+            t->next->prev = t;
+        api->tracks = t;
+        pthread_mutex_unlock(&api->track_lock);
+        *socket_context = t;
+    } else if (*socket_context) {
+        /* called before libmicrohttpd closes the socket, so the reaper
+         * never shuts down a descriptor that was reused */
+        struct conn_track *t = *socket_context;
+        pthread_mutex_lock(&api->track_lock);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            api->tracks = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        pthread_mutex_unlock(&api->track_lock);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+/* Cuts connections whose request has not arrived whole in time: shutting
+ * the socket down makes libmicrohttpd see the end and close it. */
+static void *deadline_reaper(void *arg)
+{
+    struct fc_api *api = arg;
+    int64_t limit_ms = (int64_t)api->cfg->api_request_timeout_s * 1000;
+    pthread_mutex_lock(&api->track_lock);
+    while (!api->reaper_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 250 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&api->reaper_cond, &api->track_lock, &until);
+        int64_t now = fc_now_mono_ms();
+        for (struct conn_track *t = api->tracks; t; t = t->next)
+            if (!t->received && t->fd >= 0 && now - t->since_ms > limit_ms) {
+                shutdown(t->fd, SHUT_RDWR);
+                t->fd = -1; /* once */
+            }
+    }
+    pthread_mutex_unlock(&api->track_lock);
+    return NULL;
 }
 
 /* ---- life cycle ---- */
@@ -729,6 +902,54 @@ static bool parse_listen(const char *listen, struct sockaddr_in *addr)
     return true;
 }
 
+static void start_threads(struct fc_api *api)
+{
+    pthread_mutex_init(&api->work_lock, NULL);
+    pthread_cond_init(&api->work_cond, NULL);
+    pthread_mutex_init(&api->track_lock, NULL);
+    pthread_cond_init(&api->reaper_cond, NULL);
+    api->locks_ready = true;
+    /* one query worker per pooled connection: more would only wait for one */
+    api->n_workers = (size_t)api->cfg->db_pool_size;
+    api->workers = fc_xcalloc(api->n_workers, sizeof(pthread_t));
+    for (size_t i = 0; i < api->n_workers; i++)
+        pthread_create(&api->workers[i], NULL, query_worker, api);
+    pthread_create(&api->reaper, NULL, deadline_reaper, api);
+    api->reaper_running = true;
+}
+
+static void stop_workers(struct fc_api *api)
+{
+    if (!api->locks_ready)
+        return;
+    pthread_mutex_lock(&api->work_lock);
+    api->work_stop = true;
+    pthread_cond_broadcast(&api->work_cond);
+    pthread_mutex_unlock(&api->work_lock);
+    for (size_t i = 0; i < api->n_workers; i++)
+        pthread_join(api->workers[i], NULL);
+    free(api->workers);
+    api->workers = NULL;
+    api->n_workers = 0;
+}
+
+static void stop_reaper(struct fc_api *api)
+{
+    if (!api->locks_ready)
+        return;
+    if (api->reaper_running) {
+        pthread_mutex_lock(&api->track_lock);
+        api->reaper_stop = true;
+        pthread_cond_signal(&api->reaper_cond);
+        pthread_mutex_unlock(&api->track_lock);
+        pthread_join(api->reaper, NULL);
+    }
+    pthread_mutex_destroy(&api->work_lock);
+    pthread_cond_destroy(&api->work_cond);
+    pthread_mutex_destroy(&api->track_lock);
+    pthread_cond_destroy(&api->reaper_cond);
+}
+
 /* api.allowed_hosts lowercased, or when empty the listen host's names. */
 static enum fc_err default_hosts(struct fc_api *api, const struct sockaddr_in *addr,
                                  struct fc_diag *diag)
@@ -775,7 +996,14 @@ enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared
     split_list(cfg->api_trusted_proxies, &api->proxies, &api->n_proxies);
     split_list(cfg->api_allowed_hosts, &api->hosts, &api->n_hosts);
     struct fc_db_options dbo = fc_db_options_from(cfg);
+    dbo.statement_timeout_ms = cfg->api_query_timeout_ms;
     api->pool = fc_pool_new(&dbo, (size_t)cfg->db_pool_size);
+    /* /readyz and /metrics: their own connection and a short timeout, so they
+     * answer while the shared pool is busy with slow queries */
+    dbo.statement_timeout_ms = 1000;
+    dbo.connect_timeout_s = 2;
+    api->ops_pool = fc_pool_new(&dbo, 1);
+    pthread_mutex_init(&api->ops_redis_lock, NULL);
     api->cache = fc_cache_new(20000, 256u << 20);
     struct sockaddr_in addr;
     enum fc_err err = FC_OK;
@@ -804,17 +1032,21 @@ enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared
     if (!err && *cfg->redis_url)
         err = fc_changes_sub_start(cfg->redis_url, cfg->redis_prefix, on_change, on_reset, api,
                                    &api->sub, diag);
+    if (!err)
+        start_threads(api);
     if (!err) {
         unsigned threads = (unsigned)cfg->api_threads;
         api->daemon = MHD_start_daemon(
-            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC, 0,
-            NULL, NULL,
-            on_request, api, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_CONNECTION_LIMIT,
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
+                MHD_ALLOW_SUSPEND_RESUME,
+            0, NULL, NULL, on_request, api, MHD_OPTION_SOCK_ADDR, &addr,
+            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_CONNECTION_LIMIT,
             (unsigned)cfg->api_max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
             (unsigned)cfg->api_connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)64 * 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
-            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+            (size_t)64 * 1024, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+            (unsigned)cfg->api_max_connections_per_client, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+            MHD_OPTION_END);
         if (!api->daemon)
             err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "cannot listen on %s", cfg->api_listen);
     }
@@ -834,8 +1066,15 @@ void fc_api_stop(struct fc_api *api)
 {
     if (!api)
         return;
+    int listen_fd = -1;
+    if (api->daemon) /* no new connections; kept-alive ones get 503 from now on */
+        listen_fd = MHD_quiesce_daemon(api->daemon);
+    stop_workers(api); /* every suspended request is answered first */
     if (api->daemon)
         MHD_stop_daemon(api->daemon);
+    if (listen_fd >= 0)
+        close(listen_fd);
+    stop_reaper(api);
     fc_changes_sub_stop(api->sub);
     fc_fidset_free(api->owned.targets);
     fc_fidset_free(api->owned.roots);
@@ -846,6 +1085,9 @@ void fc_api_stop(struct fc_api *api)
     fc_auth_free(api->auth);
     fc_cache_free(api->cache);
     fc_pool_free(api->pool);
+    fc_pool_free(api->ops_pool);
+    fc_redis_close(api->ops_redis);
+    pthread_mutex_destroy(&api->ops_redis_lock);
     fc_metrics_free(api->metrics);
     for (size_t i = 0; api->labels && i < fc_api_n_routes; i++)
         free(api->labels[i]);

@@ -113,6 +113,15 @@ static const struct option options[] = {
      0, NULL, "Largest request body accepted."},
     {"api", "max_connections", T_INT, OFF(api_max_connections), 0, "1024", 1, 1000000, NULL, 0,
      NULL, "Concurrent HTTP connections."},
+    {"api", "max_connections_per_client", T_INT, OFF(api_max_connections_per_client), 0, "32",
+     0, 1000000, NULL, 0, NULL, "Concurrent HTTP connections from one address (0: no cap). "
+     "Behind a reverse proxy every connection comes from the proxy: raise it there."},
+    {"api", "request_timeout_s", T_INT, OFF(api_request_timeout_s), 0, "10", 1, 3600, NULL, 0,
+     NULL, "Seconds a request may take to arrive whole (headers and body) after its connection "
+     "opens or its previous response, however slowly its bytes trickle in."},
+    {"api", "query_timeout_ms", T_INT, OFF(api_query_timeout_ms), 0, "5000", 100, 600000, NULL,
+     0, NULL, "Statement timeout of every API database query (database.statement_timeout_ms "
+     "is the indexer's)."},
     {"api", "connection_timeout_s", T_INT, OFF(api_connection_timeout_s), 0, "30", 1, 3600,
      NULL, 0, NULL, "Idle seconds before a client connection is closed."},
     {"api", "trusted_proxies", T_STR, OFF(api_trusted_proxies), 0, "", 0, 0, NULL, 0, NULL,

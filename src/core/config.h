@@ -84,6 +84,9 @@ struct fc_config {
     int api_max_body_bytes;
     int api_max_connections;
     int api_connection_timeout_s;
+    int api_max_connections_per_client;
+    int api_request_timeout_s;
+    int api_query_timeout_ms;
     int api_threads;
     bool api_access_log;
 

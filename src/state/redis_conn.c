@@ -115,3 +115,16 @@ void *fc_redis_call(struct fc_redis **conn, const char *url, struct fc_diag *dia
     }
     return reply;
 }
+
+bool fc_redis_reply_is_ok(const void *reply, const char *want)
+{
+    const redisReply *r = reply;
+    return r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) && r->str &&
+           strcmp(r->str, want) == 0;
+}
+
+void fc_redis_reply_free(void *reply)
+{
+    if (reply)
+        freeReplyObject(reply);
+}

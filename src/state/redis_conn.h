@@ -2,6 +2,8 @@
 #ifndef FC_STATE_REDIS_CONN_H
 #define FC_STATE_REDIS_CONN_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 
 struct fc_redis;
@@ -20,6 +22,11 @@ void *fc_redis_context(struct fc_redis *r);
  * connections shared under a caller's lock; not for subscriptions. */
 void *fc_redis_call(struct fc_redis **conn, const char *url, struct fc_diag *diag,
                     const char *fmt, ...);
+
+/* Whether reply (from fc_redis_call) is the status or string want. */
+bool fc_redis_reply_is_ok(const void *reply, const char *want);
+/* Frees a reply from fc_redis_call (NULL is a no-op). */
+void fc_redis_reply_free(void *reply);
 
 /* PING; FC_ERR_UNAVAILABLE with the reason on failure. */
 enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag);

@@ -1,16 +1,19 @@
 #include "store/db.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/fctime.h"
 #include "core/log.h"
 
 struct fc_db {
     PGconn *conn;
+    int64_t opened_ms; /* monotonic, for the pool's connection lifetime */
 };
 
 static enum fc_err pg_error(struct fc_diag *diag, PGconn *conn, PGresult *res)
@@ -37,7 +40,8 @@ struct fc_db_options fc_db_options_from(const struct fc_config *cfg)
 {
     struct fc_db_options o = {.url = cfg->database_url,
                               .statement_timeout_ms = cfg->db_statement_timeout_ms,
-                              .keepalive_s = cfg->db_keepalive_s};
+                              .keepalive_s = cfg->db_keepalive_s,
+                              .lifetime_s = cfg->db_conn_lifetime_s};
     return o;
 }
 
@@ -66,6 +70,7 @@ enum fc_err fc_db_open(const struct fc_db_options *opts, struct fc_db **out, str
     PQsetNoticeProcessor(conn, ignore_notice, NULL);
     struct fc_db *db = fc_xcalloc(1, sizeof(*db));
     db->conn = conn;
+    db->opened_ms = fc_now_mono_ms();
     *out = db;
     return FC_OK;
 }
@@ -132,6 +137,18 @@ enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
     }
     PQclear(res);
     return err;
+}
+
+bool fc_db_idle_ok(struct fc_db *db, int64_t max_age_ms)
+{
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        return false;
+    if (max_age_ms > 0 && fc_now_mono_ms() - db->opened_ms > max_age_ms)
+        return false;
+    /* an idle connection has nothing to read; data or EOF here is the
+     * server's goodbye (restart, terminated backend, idle timeout) */
+    struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
+    return p.fd >= 0 && poll(&p, 1, 0) == 0;
 }
 
 bool fc_db_broken(struct fc_db *db)

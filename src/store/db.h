@@ -5,6 +5,7 @@
 #define FC_STORE_DB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -16,6 +17,7 @@ struct fc_db_options {
     int statement_timeout_ms; /* 0 = none */
     int keepalive_s;          /* TCP keepalive idle; 0 = libpq default */
     int connect_timeout_s;    /* 0 = 10 */
+    int lifetime_s;           /* pools replace older connections; 0 = keep */
 };
 
 /* The options every long-running fcindex connection uses, from the
@@ -50,6 +52,11 @@ enum fc_err fc_db_query_text(struct fc_db *db, const char *sql, int nparams,
 enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
                               const char *const *params, struct fc_buf *out, struct fc_buf *out2,
                               bool *found, struct fc_diag *diag);
+
+/* Whether an idle connection can be handed out: still open on our side,
+ * younger than max_age_ms (0: no limit), and nothing waiting on its
+ * socket (a server that restarted or ended the session has said so). */
+bool fc_db_idle_ok(struct fc_db *db, int64_t max_age_ms);
 
 /* True when the connection is lost (the pool then replaces it). */
 bool fc_db_broken(struct fc_db *db);

@@ -15,7 +15,7 @@ struct fc_pool {
     pthread_cond_t freed;
     struct fc_db **idle; /* open connections not in use */
     size_t n_idle, size, open, in_use;
-    uint64_t waits, timeouts;
+    uint64_t waits, timeouts, replaced;
 };
 
 struct fc_pool *fc_pool_new(const struct fc_db_options *opts, size_t size)
@@ -73,11 +73,18 @@ enum fc_err fc_pool_get(struct fc_pool *p, int wait_ms, struct fc_db **out, stru
                                wait_ms);
         }
     }
-    if (p->n_idle) {
-        *out = p->idle[--p->n_idle];
-        p->in_use++;
-        pthread_mutex_unlock(&p->lock);
-        return FC_OK;
+    while (p->n_idle) {
+        struct fc_db *db = p->idle[--p->n_idle];
+        if (fc_db_idle_ok(db, (int64_t)p->opts.lifetime_s * 1000)) {
+            *out = db;
+            p->in_use++;
+            pthread_mutex_unlock(&p->lock);
+            return FC_OK;
+        }
+        /* dead or too old: replaced below by a new one */
+        p->open--;
+        p->replaced++;
+        fc_db_close(db);
     }
     /* open a new one outside the lock: connecting takes a round trip */
     p->open++;
@@ -119,5 +126,6 @@ void fc_pool_stats(struct fc_pool *p, struct fc_pool_stats *out)
     out->in_use = p->in_use;
     out->waits = p->waits;
     out->timeouts = p->timeouts;
+    out->replaced = p->replaced;
     pthread_mutex_unlock(&p->lock);
 }

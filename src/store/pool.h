@@ -15,12 +15,16 @@ struct fc_pool_stats {
     size_t size, open, in_use;
     uint64_t waits;      /* acquisitions that had to wait for a free connection */
     uint64_t timeouts;   /* acquisitions that gave up */
+    uint64_t replaced;   /* idle connections found dead or too old and replaced */
 };
 
 struct fc_pool *fc_pool_new(const struct fc_db_options *opts, size_t size);
 void fc_pool_free(struct fc_pool *p);
 
-/* Takes a connection, waiting up to wait_ms for one to be free. Returns
+/* Takes a connection, waiting up to wait_ms for one to be free. An idle
+ * connection the server has closed (a PostgreSQL restart) or older than
+ * opts->lifetime_s is replaced by a new one first, so no request fails on
+ * it. Returns
  * FC_ERR_TIMEOUT when none came free, FC_ERR_UNAVAILABLE when the database
  * cannot be reached. */
 enum fc_err fc_pool_get(struct fc_pool *p, int wait_ms, struct fc_db **out, struct fc_diag *diag);
