@@ -12,7 +12,7 @@
 struct indexer_view {
     size_t live;
     uint64_t events_read, events_applied, backfill_messages, dead_letters;
-    uint64_t retention_resyncs, block_rereads;
+    uint64_t retention_resyncs, block_rereads, writer_retries;
     double events_per_s, messages_per_s;
     const struct fc_proc_status *follower;
 };
@@ -30,6 +30,7 @@ static void view_of(const struct fc_proc_status *p, size_t n, struct indexer_vie
         v->dead_letters += p[i].dead_letters;
         v->retention_resyncs += p[i].retention_resyncs;
         v->block_rereads += p[i].block_rereads;
+        v->writer_retries += p[i].writer_retries;
         v->events_per_s += p[i].events_per_s;
         v->messages_per_s += p[i].messages_per_s;
         if (p[i].follower && !v->follower)
@@ -258,10 +259,13 @@ void fc_api_status_metrics(const struct fc_proc_status *p, size_t n, struct fc_b
                   "fcindex_retention_resyncs_total %" PRIu64 "\n"
                   "# TYPE fcindex_block_rereads_total counter\n"
                   "fcindex_block_rereads_total %" PRIu64 "\n"
+                  "# HELP fcindex_writer_retries_total Transactions run again after a deadlock "
+                  "or serialization failure.\n# TYPE fcindex_writer_retries_total counter\n"
+                  "fcindex_writer_retries_total %" PRIu64 "\n"
                   "# HELP fcindex_sync_lag_seconds How long the follower has been behind "
                   "the stream head (0 at the head).\n# TYPE fcindex_sync_lag_seconds gauge\n",
                   v.events_read, v.events_applied, v.backfill_messages, v.retention_resyncs,
-                  v.block_rereads);
+                  v.block_rereads, v.writer_retries);
     for (unsigned i = 0; v.follower && i < v.follower->n_streams; i++)
         fc_buf_printf(o, "fcindex_sync_lag_seconds{shard=\"%u\"} %.3f\n",
                       v.follower->stream[i].shard, v.follower->stream[i].lag_s);

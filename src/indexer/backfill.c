@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/backoff.h"
 #include "core/buf.h"
 #include "core/fctime.h"
 #include "core/log.h"
@@ -91,15 +92,21 @@ static void apply_item(void *ud, const struct fc_item *it)
  * it holds batch_size items: small accounts then cost one transaction, not
  * one per endpoint. A fid is marked synced only after its last commit, so a
  * crash loses at most uncommitted pages, which the retried job rewrites. */
+static void tx_abort(struct worker *wk);
+
 static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *diag)
 {
     if (wk->tx_open)
         return FC_OK;
     enum fc_err err = fc_writer_begin(wk->w, diag);
-    if (!err) {
-        wk->tx_open = true;
-        wk->tx_items = 0;
-    }
+    if (err)
+        return err;
+    wk->tx_open = true;
+    wk->tx_items = 0;
+    /* the fid's lock, so the follower never writes its rows at the same time */
+    err = fc_writer_lock_fids(wk->w, &wk->fid, 1, diag);
+    if (err)
+        tx_abort(wk);
     return err;
 }
 
@@ -228,6 +235,10 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
     return err ? err : fc_targets_mark_synced(wk->db, fid, diag);
 }
 
+/* Runs of one fid ending on a deadlock or serialization failure before the
+ * job attempt fails. */
+#define FID_CONFLICT_TRIES 5
+
 static void *backfill_thread(void *arg)
 {
     struct worker *wk = arg;
@@ -235,7 +246,20 @@ static void *backfill_thread(void *arg)
     struct fc_job job;
     while (fc_ix_queue_pop(&ix->queue, &job)) {
         struct fc_diag diag = {{0}}, ignored;
-        enum fc_err err = backfill_fid(wk, job.fid, &diag);
+        size_t messages_before = wk->messages, dead_before = wk->dead;
+        enum fc_err err;
+        /* a deadlock or serialization failure: the fid is written again
+         * (idempotently) after a short backoff, not counted as an attempt */
+        for (int tries = 1;; tries++) {
+            err = backfill_fid(wk, job.fid, &diag);
+            if (!err || !fc_writer_conflicted(wk->w) || tries >= FID_CONFLICT_TRIES ||
+                fc_ix_stopping(ix))
+                break;
+            wk->messages = messages_before;
+            wk->dead = dead_before;
+            fc_ix_writer_conflict(ix, diag.msg);
+            fc_sleep_ms(fc_backoff_ms(tries, 100, 5000), ix->queue.stop);
+        }
         bool failed_for_good = false;
         if (err) {
             log_warn("backfill", "fid %llu attempt %d failed: %s", (unsigned long long)job.fid,

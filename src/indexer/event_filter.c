@@ -88,7 +88,27 @@ void fc_follower_note_event_fids(struct fc_page_targets *pt, const struct fc_ite
         fc_page_targets_note(pt, e->deleted_proof->fid);
 }
 
-/* Root follows and unfollows grow and shrink the target set. */
+void fc_follower_note_written_fids(struct fc_page_targets *pt, const struct fc_item *it)
+{
+    if (it->kind != FC_ITEM_EVENT)
+        return;
+    const struct fc_hub_event *e = it->event;
+    if (e->message) {
+        fc_page_targets_note(pt, e->message->fid);
+        if (e->message->type == FC_MSG_LINK_ADD || e->message->type == FC_MSG_LINK_REMOVE)
+            fc_page_targets_note(pt, e->message->body.link.target_fid); /* its targets row */
+    }
+    if (e->proof_message)
+        fc_page_targets_note(pt, e->proof_message->fid);
+    if (e->deleted_proof_message)
+        fc_page_targets_note(pt, e->deleted_proof_message->fid);
+    if (e->onchain)
+        fc_page_targets_note(pt, e->onchain->fid);
+    if (e->proof)
+        fc_page_targets_note(pt, e->proof->fid);
+    if (e->deleted_proof)
+        fc_page_targets_note(pt, e->deleted_proof->fid);
+}
 
 void fc_follower_apply_event(void *ud, const struct fc_item *it)
 {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/backoff.h"
 #include "core/buf.h"
 #include "core/fctime.h"
 #include "core/log.h"
@@ -25,6 +26,54 @@ static void gather(void *ud, const struct fc_item *it)
     pi->p[pi->n++] = it;
 }
 
+
+/* Attempts of one page whose transaction ends on a deadlock or
+ * serialization failure, before the error goes up. */
+#define PAGE_ATTEMPTS 8
+
+/* Applies one checked page in one transaction: the fid locks of every fid
+ * the page may write, the events, the cursor. */
+static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
+                              struct fc_page_targets *pt, struct fc_page_targets *pr,
+                              struct fc_page_targets *written, const char *cursor_hub,
+                              unsigned shard, size_t n, uint64_t next, struct fc_diag *diag)
+{
+    struct fc_indexer *ix = fo->ix;
+    pt->n = 0;
+    pr->n = 0;
+    written->n = 0;
+    for (size_t i = 0; i < pi->n; i++) {
+        fc_follower_note_event_fids(pt, pi->p[i]);
+        fc_follower_note_written_fids(written, pi->p[i]);
+        const struct fc_message *m =
+            pi->p[i]->kind == FC_ITEM_EVENT ? pi->p[i]->event->message : NULL;
+        if (m && (m->type == FC_MSG_LINK_ADD || m->type == FC_MSG_LINK_REMOVE))
+            fc_page_targets_note(pr, m->fid); /* may be a root growing the set */
+    }
+    enum fc_err err;
+    if ((err = fc_page_targets_load(pt, ix->targets, diag)) ||
+        (err = fc_page_targets_load(pr, ix->roots, diag)))
+        return err;
+    fo->pt = pt;
+    fo->pr = pr;
+    fo->changed->n = 0;
+    if ((err = fc_writer_begin(fo->w, diag)))
+        return err;
+    err = fc_writer_lock_fids(fo->w, written->fid, written->n, diag);
+    for (size_t i = 0; !err && i < pi->n && !fo->err; i++)
+        fc_follower_apply_event(fo, pi->p[i]);
+    if (!err && fo->err) {
+        err = fo->err;
+        *diag = fo->diag;
+    }
+    if (!err && n)
+        err = fc_writer_set_cursor(fo->w, cursor_hub, shard, next, diag);
+    if (err) {
+        fc_writer_rollback(fo->w);
+        return err;
+    }
+    return fc_writer_commit(fo->w, diag);
+}
 
 static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                                  struct fc_hub_conn *conn, unsigned shard, int pin_hub,
@@ -55,7 +104,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
     struct page_items pi = {NULL, 0, 0};
     struct fc_page_targets pt = {NULL, NULL, 0, 0}, pr = {NULL, NULL, 0, 0};
-    struct fc_page_targets changed = {NULL, NULL, 0, 0};
+    struct fc_page_targets changed = {NULL, NULL, 0, 0}, written = {NULL, NULL, 0, 0};
     unsigned stream = shard < FC_INDEXER_MAX_STREAMS ? shard : FC_INDEXER_MAX_STREAMS - 1;
     int rereads = 0;
     /* Only the first read after resuming from a stored cursor can reveal
@@ -106,38 +155,27 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                           shard, (unsigned long long)bad);
             rereads = 0;
         }
-        pt.n = 0;
-        pr.n = 0;
-        for (size_t i = 0; i < pi.n; i++) {
-            fc_follower_note_event_fids(&pt, pi.p[i]);
-            const struct fc_message *m =
-                pi.p[i]->kind == FC_ITEM_EVENT ? pi.p[i]->event->message : NULL;
-            if (m && (m->type == FC_MSG_LINK_ADD || m->type == FC_MSG_LINK_REMOVE))
-                fc_page_targets_note(&pr, m->fid); /* may be a root growing the set */
-        }
-        if ((err = fc_page_targets_load(&pt, ix->targets, diag)) ||
-            (err = fc_page_targets_load(&pr, ix->roots, diag)))
-            break;
-        fo.pt = &pt;
-        fo.pr = &pr;
-        changed.n = 0;
+        /* A page whose transaction hits a deadlock or serialization failure
+         * is applied again from the start (with backoff); the items are still
+         * held and every write is idempotent. */
         size_t events_before = stats->events, kept_before = stats->kept,
                dead_before = stats->dead_letters;
-        if ((err = fc_writer_begin(w, diag)))
-            break;
-        for (size_t i = 0; i < pi.n && !fo.err; i++)
-            fc_follower_apply_event(&fo, pi.p[i]);
-        if (fo.err) {
-            err = fo.err;
-            *diag = fo.diag;
+        size_t new_before = stats->new_targets, dropped_before = stats->dropped_targets;
+        for (int attempt = 1;; attempt++) {
+            stats->events = events_before;
+            stats->kept = kept_before;
+            stats->dead_letters = dead_before;
+            stats->new_targets = new_before;
+            stats->dropped_targets = dropped_before;
+            fo.err = FC_OK;
+            err = apply_page(&fo, &pi, &pt, &pr, &written, cursor_hub, shard, n, next, diag);
+            if (!err || !fc_writer_conflicted(w) || attempt >= PAGE_ATTEMPTS ||
+                fc_ix_stopping(ix))
+                break;
+            fc_ix_writer_conflict(ix, diag->msg);
+            fc_sleep_ms(fc_backoff_ms(attempt, 50, 2000), ix->queue.stop);
         }
-        if (!err && n)
-            err = fc_writer_set_cursor(w, cursor_hub, shard, next, diag);
-        if (err) {
-            fc_writer_rollback(w);
-            break;
-        }
-        if ((err = fc_writer_commit(w, diag)))
+        if (err)
             break;
         stats->pages++;
         ix->m_events_read += stats->events - events_before;
@@ -165,6 +203,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     fc_page_targets_cleanup(&pt);
     fc_page_targets_cleanup(&pr);
     fc_page_targets_cleanup(&changed);
+    fc_page_targets_cleanup(&written);
     return err;
 }
 

@@ -32,6 +32,9 @@ void fc_follower_target_added(struct follower *fo, uint64_t fid);
 void fc_follower_target_removed(struct follower *fo, uint64_t fid);
 /* The fids the filter and apply may ask about for one event. */
 void fc_follower_note_event_fids(struct fc_page_targets *pt, const struct fc_item *it);
+/* The fids whose rows one event may write (its author, a followed account's
+ * target row, proof owners): the page's fid locks. */
+void fc_follower_note_written_fids(struct fc_page_targets *pt, const struct fc_item *it);
 /* Applies one item of the page (an item callback; ud is a struct follower):
  * kept events are written, bad items dead-lettered; fo->err stops the page. */
 void fc_follower_apply_event(void *ud, const struct fc_item *it);

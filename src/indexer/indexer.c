@@ -99,6 +99,7 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
     struct fc_jobq_options jo = {.max_attempts = JOB_MAX_ATTEMPTS, .backoff_base_ms = 500,
                                  .lease_ms = cfg->job_lease_s * 1000};
     pthread_mutex_init(&ix->stats_lock, NULL);
+    fc_log_gate_init(&ix->conflicts, "writer", "deadlock or serialization failure");
     enum fc_err err = FC_OK;
     if (*cfg->redis_url) {
         err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "targets", &ix->targets, diag);
@@ -167,7 +168,14 @@ void fc_indexer_free(struct fc_indexer *ix)
     fc_fidset_free(ix->clients);
     fc_jobq_free(ix->queue.q);
     pthread_mutex_destroy(&ix->stats_lock);
+    fc_log_gate_cleanup(&ix->conflicts);
     free(ix);
+}
+
+void fc_ix_writer_conflict(struct fc_indexer *ix, const char *reason)
+{
+    ix->m_writer_retries++;
+    fc_log_gate_fail(&ix->conflicts, reason);
 }
 
 bool fc_ix_stopping(const struct fc_indexer *ix)
@@ -199,6 +207,7 @@ void fc_indexer_metrics(struct fc_indexer *ix, struct fc_indexer_metrics *m)
     m->retention_resyncs = ix->m_retention_resyncs;
     m->block_rereads = ix->m_block_rereads;
     m->follower = ix->m_follower;
+    m->writer_retries = ix->m_writer_retries;
     m->snapchain = ix->snapchain;
     m->n_streams = ix->snapchain ? ix->shards : 1;
     if (m->n_streams > FC_INDEXER_MAX_STREAMS - 1)

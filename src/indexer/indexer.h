@@ -79,6 +79,8 @@ struct fc_indexer_metrics {
     uint64_t events_read, events_applied, dead_letters, backfill_messages;
     uint64_t retention_resyncs; /* cursors found older than the hub's retention */
     uint64_t block_rereads;     /* Snapchain blocks read again after missing events */
+    uint64_t writer_retries;    /* transactions run again after a deadlock or serialization failure */
+    bool db_down, redis_down;   /* PostgreSQL / Redis unreachable since the last try */
     bool snapchain;
     bool follower;     /* this process follows the event stream (holds the lock) */
     unsigned n_streams;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/log_gate.h"
 #include "indexer/indexer.h"
 #include "state/jobq.h"
 
@@ -58,6 +59,8 @@ struct fc_indexer {
     _Atomic uint64_t m_events_read, m_events_applied, m_dead_letters, m_backfill_messages;
     _Atomic uint64_t m_retention_resyncs, m_block_rereads;
     _Atomic bool m_follower; /* holds the follower lock (serve) */
+    _Atomic uint64_t m_writer_retries; /* transactions run again after a deadlock */
+    struct fc_log_gate conflicts;      /* those retries, logged on change and each minute */
     _Atomic uint64_t m_cursor[FC_INDEXER_MAX_STREAMS];
     _Atomic int64_t m_behind_since_ms[FC_INDEXER_MAX_STREAMS]; /* 0: at the head */
 };
@@ -69,6 +72,9 @@ void fc_ix_shared_add(struct fc_fidset *s, uint64_t fid);
 void fc_ix_shared_remove(struct fc_fidset *s, uint64_t fid);
 enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag);
 bool fc_ix_stopping(const struct fc_indexer *ix);
+/* A writer transaction failed on a deadlock or serialization failure and is
+ * run again: counted for /metrics, logged without flooding. */
+void fc_ix_writer_conflict(struct fc_indexer *ix, const char *reason);
 
 /* ---- backfill workers (backfill.c) ---- */
 

@@ -51,6 +51,9 @@ void fc_indexer_report(struct fc_indexer *ix, struct fc_proc_status *s)
     s->dead_letters = m.dead_letters;
     s->retention_resyncs = m.retention_resyncs;
     s->block_rereads = m.block_rereads;
+    s->writer_retries = m.writer_retries;
+    s->db_down = m.db_down;
+    s->redis_down = m.redis_down;
     /* only the follower reads the streams; another process's cursors would be stale */
     s->n_streams = 0;
     for (unsigned i = 0; m.follower && i < m.n_streams && i < FC_PROC_MAX_STREAMS; i++) {

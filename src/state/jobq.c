@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/backoff.h"
 #include "core/buf.h"
 #include "core/fctime.h"
 #include "state/redis_conn.h"
@@ -49,10 +50,13 @@ static void defaults(struct fc_jobq_options *o)
         o->lease_ms = 300000;
 }
 
+/* Exponential, capped, with jitter: jobs failed together by one outage do
+ * not all come back in the same instant. */
+#define BACKOFF_CAP_MS 300000
+
 static int64_t backoff(const struct fc_jobq *q, int failures)
 {
-    int shift = failures - 1 < 16 ? failures - 1 : 16;
-    return (int64_t)q->o.backoff_base_ms << (shift > 0 ? shift : 0);
+    return fc_backoff_ms(failures, q->o.backoff_base_ms, BACKOFF_CAP_MS);
 }
 
 /* ---- embedded ---- */

@@ -120,10 +120,11 @@ void fc_proc_status_encode(const struct fc_proc_status *s, struct fc_buf *o)
                   "indexer 1\nfollower %d\nevents_read %" PRIu64 "\nevents_applied %" PRIu64
                   "\nbackfill_messages %" PRIu64 "\ndead_letters %" PRIu64
                   "\nretention_resyncs %" PRIu64 "\nblock_rereads %" PRIu64
+                  "\nwriter_retries %" PRIu64 "\ndb_down %" PRIu64 "\nredis_down %" PRIu64
                   "\nevents_per_s %.3f\nmessages_per_s %.3f\n",
                   s->follower ? 1 : 0, s->events_read, s->events_applied, s->backfill_messages,
-                  s->dead_letters, s->retention_resyncs, s->block_rereads, s->events_per_s,
-                  s->messages_per_s);
+                  s->dead_letters, s->retention_resyncs, s->block_rereads, s->writer_retries,
+                  s->db_down, s->redis_down, s->events_per_s, s->messages_per_s);
     for (unsigned i = 0; i < s->n_streams; i++)
         fc_buf_printf(o, "stream %u %" PRIu64 " %.3f\n", s->stream[i].shard, s->stream[i].cursor,
                       s->stream[i].lag_s);
@@ -204,6 +205,9 @@ static bool numeric_field(struct fc_proc_status *s, const char *key, const char 
         {"dead_letters", offsetof(struct fc_proc_status, dead_letters)},
         {"retention_resyncs", offsetof(struct fc_proc_status, retention_resyncs)},
         {"block_rereads", offsetof(struct fc_proc_status, block_rereads)},
+        {"writer_retries", offsetof(struct fc_proc_status, writer_retries)},
+        {"db_down", offsetof(struct fc_proc_status, db_down)},
+        {"redis_down", offsetof(struct fc_proc_status, redis_down)},
     };
     for (size_t i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++)
         if (strcmp(key, u64s[i].key) == 0)

@@ -58,6 +58,8 @@ struct fc_proc_status {
     bool follower; /* this process follows the event stream */
     uint64_t events_read, events_applied, backfill_messages, dead_letters;
     uint64_t retention_resyncs, block_rereads;
+    uint64_t writer_retries; /* transactions run again after a deadlock */
+    uint64_t db_down, redis_down; /* 1 while the indexer cannot reach PostgreSQL / Redis */
     double events_per_s, messages_per_s; /* over the last publishing interval */
     unsigned n_streams;
     struct fc_proc_stream stream[FC_PROC_MAX_STREAMS];

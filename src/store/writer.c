@@ -18,7 +18,7 @@ enum stmt {
     S_DELETE_VERIF, S_DELETE_USER_DATA, S_ONCHAIN, S_SIGNER_ADD, S_SIGNER_REMOVE, S_CUSTODY,
     S_PROOF, S_PROOF_DELETE, S_DEAD_LETTER, S_CURSOR, S_USERS_RECOMPUTE, S_APP_RECOMPUTE,
     B_CAST_ADD, B_CAST_REMOVE, B_REACTION_INS, B_REACTION_RESOLVE, B_LINK_INS, B_LINK_RESOLVE,
-    B_VERIF_INS, B_VERIF_RESOLVE, B_USER_DATA, S_MARK_SYNCED,
+    B_VERIF_INS, B_VERIF_RESOLVE, B_USER_DATA, S_MARK_SYNCED, S_LOCK_FIDS,
     S_COUNT,
 };
 
@@ -209,6 +209,14 @@ static const struct {
         "UPDATE users u SET app_fid = (SELECT s.request_fid FROM signers s WHERE s.fid = u.fid AND "
         " s.add_block_number IS NOT NULL ORDER BY s.add_block_number, s.add_log_index LIMIT 1) "
         "WHERE u.fid = ANY($1::bigint[])"},
+    /* One owner per fid at a time: every writer transaction first takes a
+     * transaction lock per fid whose rows it writes, in ascending fid order,
+     * so two writers touching the same fid serialize instead of deadlocking
+     * on row locks taken in different orders (docs/architecture.md). The
+     * keys sit at 2^62 + fid, away from the follower lock's key. */
+    [S_LOCK_FIDS] = {"w_lock_fids",
+        "SELECT count(pg_advisory_xact_lock(4611686018427387904 + k)) "
+        "FROM unnest($1::bigint[]) AS k"},
     [S_MARK_SYNCED] = {"w_mark_synced",
         "UPDATE targets SET last_synced_at = now(), last_error = NULL WHERE fid = $1"},
     /* Set-wise forms of the statements above, one per page and kind, with
@@ -336,7 +344,16 @@ struct fc_writer {
     struct fc_buf touched;  /* "{1,2,3}" array text of fids whose derived rows need refresh */
     size_t n_touched;
     uint64_t statements;
+    bool conflicted; /* the transaction failed on a deadlock or serialization failure */
 };
+
+/* SQLSTATEs after which the same transaction may simply be run again. */
+static void note_failure(struct fc_writer *w, const PGresult *r)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0))
+        w->conflicted = true;
+}
 
 #define MAX_PARAMS 16
 
@@ -401,8 +418,10 @@ static enum fc_err run(struct fc_writer *w, enum stmt s, struct params *p, struc
     ExecStatusType st = PQresultStatus(r);
     enum fc_err err = FC_OK;
     w->statements++;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        note_failure(w, r);
         err = fc_diag_set(diag, FC_ERR_DB, "%s: %s", stmts[s].name, PQresultErrorMessage(r));
+    }
     PQclear(r);
     return err;
 }
@@ -742,6 +761,7 @@ static bool batch_add(struct fc_writer *w, const struct fc_message *m)
 
 enum fc_err fc_writer_begin(struct fc_writer *w, struct fc_diag *diag)
 {
+    w->conflicted = false;
     batch_reset(w);
     fc_buf_reset(&w->touched);
     w->n_touched = 0;
@@ -777,6 +797,8 @@ static enum fc_err drain_pipeline(struct fc_writer *w, struct fc_diag *diag)
         PGresult *r;
         while ((r = PQgetResult(w->conn)) != NULL) {
             ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_FATAL_ERROR)
+                note_failure(w, r);
             if (!err && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
                 err = fc_diag_set(diag, FC_ERR_DB, "%s", st == PGRES_PIPELINE_ABORTED
                                       ? "statement aborted by an earlier failure"
@@ -1208,4 +1230,40 @@ enum fc_err fc_writer_mark_synced(struct fc_writer *w, uint64_t fid, struct fc_d
     struct params p = {.n = 0};
     p_u64(&p, fid);
     return run(w, S_MARK_SYNCED, &p, diag);
+}
+
+static int cmp_fid(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+enum fc_err fc_writer_lock_fids(struct fc_writer *w, const uint64_t *fids, size_t n,
+                                struct fc_diag *diag)
+{
+    if (!n)
+        return FC_OK;
+    uint64_t *sorted = fc_xmalloc(n * sizeof(*sorted));
+    memcpy(sorted, fids, n * sizeof(*sorted));
+    qsort(sorted, n, sizeof(*sorted), cmp_fid);
+    struct fc_buf arr = FC_BUF_INIT;
+    fc_buf_putc(&arr, '{');
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && sorted[i] == sorted[i - 1])
+            continue;
+        fc_buf_printf(&arr, "%s%llu", u++ ? "," : "", (unsigned long long)sorted[i]);
+    }
+    fc_buf_putc(&arr, '}');
+    free(sorted);
+    struct params p = {.n = 0};
+    p_text(&p, arr.data);
+    enum fc_err err = run(w, S_LOCK_FIDS, &p, diag);
+    fc_buf_cleanup(&arr);
+    return err;
+}
+
+bool fc_writer_conflicted(const struct fc_writer *w)
+{
+    return w->conflicted;
 }

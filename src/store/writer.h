@@ -59,6 +59,17 @@ void fc_writer_set_batched(struct fc_writer *w, bool on);
 /* Marks a target's backfill done, in the current transaction. */
 enum fc_err fc_writer_mark_synced(struct fc_writer *w, uint64_t fid, struct fc_diag *diag);
 
+/* Takes the transaction's fid locks: every fid whose rows the transaction
+ * will write, called right after fc_writer_begin (duplicates and order do
+ * not matter; they are locked in ascending order). Another writer locking
+ * one of them waits until this transaction ends. */
+enum fc_err fc_writer_lock_fids(struct fc_writer *w, const uint64_t *fids, size_t n,
+                                struct fc_diag *diag);
+
+/* True when the last transaction failed on a deadlock or serialization
+ * failure (SQLSTATE 40P01 or 40001): running it again may well succeed. */
+bool fc_writer_conflicted(const struct fc_writer *w);
+
 /* Number of statements run since creation (for benchmarks). */
 uint64_t fc_writer_statements(const struct fc_writer *w);
 
