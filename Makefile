@@ -46,7 +46,8 @@ clean:
 FUZZ_SECONDS ?= 60
 fuzz:
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DFC_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_hubsim_query fuzz_decode fuzz_api_parse
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_hubsim_query fuzz_decode fuzz_api_parse fuzz_api_request
 	@build-fuzz/tests/fuzz_hubsim_query -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/hubsim_query
 	@build-fuzz/tests/fuzz_decode -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/decode
 	@build-fuzz/tests/fuzz_api_parse -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/api_parse
+	@build-fuzz/tests/fuzz_api_request -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/api_request

@@ -2,6 +2,7 @@
  * Every change is written to PostgreSQL first, then to the shared target
  * sets and the job queue, so it reaches the indexer at once. */
 #include "api/internal.h"
+#include "api/body.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@
 
 /* ---- helpers ---- */
 
-/* The request body as a JSON object with only the allowed keys. */
+/* The request body as a JSON object with only the allowed keys; NULL
+ * after setting the error response. */
 static yajl_val body_object(struct fc_http_req *req, struct fc_http_resp *resp,
                             const char *const *allowed)
 {
@@ -26,47 +28,25 @@ static yajl_val body_object(struct fc_http_req *req, struct fc_http_resp *resp,
                       "send the body as application/json, not \"%.60s\"", ct);
         return NULL;
     }
-    char err[256] = "";
-    yajl_val v = req->body_len ? yajl_tree_parse(req->body, err, sizeof(err)) : NULL;
-    if (!v || !YAJL_IS_OBJECT(v)) {
-        for (char *c = err; *c; c++)
-            if (*c == '\n')
-                *c = ' ';
-        fc_http_error(resp, 400, "invalid_json", "the body must be a JSON object%s%s",
-                      *err ? ": " : "", err);
-        yajl_tree_free(v);
-        return NULL;
-    }
-    for (size_t i = 0; i < YAJL_GET_OBJECT(v)->len; i++) {
-        const char *k = YAJL_GET_OBJECT(v)->keys[i];
-        bool ok = false;
-        for (size_t j = 0; allowed[j] && !ok; j++)
-            ok = strcmp(allowed[j], k) == 0;
-        if (!ok) {
-            fc_http_error(resp, 400, "invalid_field", "unknown field \"%.60s\"", k);
-            yajl_tree_free(v);
-            return NULL;
-        }
-    }
+    const char *code = NULL;
+    char msg[400];
+    yajl_val v = fc_api_body_object(req->body, req->body_len, allowed, &code, msg, sizeof(msg));
+    if (!v)
+        fc_http_error(resp, 400, strcmp(code, "too_deep") == 0 ? "invalid_json" : code, "%s",
+                      msg);
     return v;
 }
 
 static yajl_val field(yajl_val obj, const char *name)
 {
-    const char *path[] = {name, NULL};
-    return yajl_tree_get(obj, path, yajl_t_any);
+    return fc_api_body_field(obj, name);
 }
 
 /* A fid given as a JSON integer or a decimal string. */
 static bool body_fid(struct fc_http_resp *resp, yajl_val obj, uint64_t *fid)
 {
-    yajl_val v = field(obj, "fid");
     char tmp[32];
-    if (v && YAJL_IS_INTEGER(v))
-        snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(v));
-    else if (v && YAJL_IS_STRING(v) && strlen(v->u.string) < sizeof(tmp))
-        snprintf(tmp, sizeof(tmp), "%s", YAJL_GET_STRING(v));
-    else {
+    if (!fc_api_body_fid_text(obj, tmp)) {
         fc_http_error(resp, 400, "invalid_fid", "fid: a positive integer is required");
         return false;
     }
@@ -76,16 +56,10 @@ static bool body_fid(struct fc_http_resp *resp, yajl_val obj, uint64_t *fid)
 static bool body_bool(struct fc_http_resp *resp, yajl_val obj, const char *name, bool def,
                       bool *out)
 {
-    yajl_val v = field(obj, name);
-    if (!v) {
-        *out = def;
-        return true;
-    }
-    if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v)) {
+    if (!fc_api_body_bool(obj, name, def, out)) {
         fc_http_error(resp, 400, "invalid_field", "%s: expected true or false", name);
         return false;
     }
-    *out = YAJL_IS_TRUE(v);
     return true;
 }
 
@@ -255,8 +229,7 @@ void fc_api_admin_targets(struct fc_http_req *req, struct fc_http_resp *resp)
 
 void fc_api_admin_target_add(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    static const char *const allowed[] = {"fid", "root", NULL};
-    yajl_val body = body_object(req, resp, allowed);
+    yajl_val body = body_object(req, resp, fc_api_target_add_fields);
     if (!body)
         return;
     uint64_t fid;
@@ -304,8 +277,7 @@ void fc_api_admin_target_put(struct fc_http_req *req, struct fc_http_resp *resp)
     uint64_t fid;
     if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
         return;
-    static const char *const allowed[] = {"root", NULL};
-    yajl_val body = body_object(req, resp, allowed);
+    yajl_val body = body_object(req, resp, fc_api_target_put_fields);
     if (!body)
         return;
     bool root;
@@ -434,8 +406,7 @@ void fc_api_admin_clients(struct fc_http_req *req, struct fc_http_resp *resp)
 
 void fc_api_admin_client_add(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    static const char *const allowed[] = {"fid", NULL};
-    yajl_val body = body_object(req, resp, allowed);
+    yajl_val body = body_object(req, resp, fc_api_client_add_fields);
     if (!body)
         return;
     uint64_t fid;
@@ -602,17 +573,16 @@ void fc_api_login(struct fc_http_req *req, struct fc_http_resp *resp)
             return;
         }
     }
-    static const char *const allowed[] = {"password", NULL};
-    yajl_val body = body_object(req, resp, allowed);
+    yajl_val body = body_object(req, resp, fc_api_login_fields);
     if (!body)
         return;
-    yajl_val pw = field(body, "password");
-    if (!pw || !YAJL_IS_STRING(pw) || strlen(pw->u.string) > 1024) {
+    const char *pw = fc_api_body_string(body, "password", 1024);
+    if (!pw) {
         yajl_tree_free(body);
         fc_http_error(resp, 400, "invalid_field", "password: a string is required");
         return;
     }
-    bool ok = fc_auth_check_password(api->auth, YAJL_GET_STRING(pw));
+    bool ok = fc_auth_check_password(api->auth, pw);
     yajl_tree_free(body);
     if (!ok) {
         log_warn("auth", "failed login from %s", req->ip);

@@ -7,6 +7,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "core/hex.h"
+#include "core/jsondepth.h"
 
 /* {"alg":"HS256","typ":"JWT"} base64url-encoded: the only header accepted. */
 static const char jwt_header[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
@@ -152,7 +153,8 @@ enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t n
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return fc_diag_set(diag, FC_ERR_INVALID, "malformed token payload");
     payload[plen] = '\0';
-    yajl_val v = yajl_tree_parse(payload, NULL, 0);
+    /* a payload fcindex issued is one flat object */
+    yajl_val v = fc_json_shape_ok(payload, plen, 2, 16) ? yajl_tree_parse(payload, NULL, 0) : NULL;
     const char *psub[] = {"sub", NULL}, *pexp[] = {"exp", NULL}, *piat[] = {"iat", NULL};
     const char *pjti[] = {"jti", NULL};
     yajl_val vj = v ? yajl_tree_get(v, pjti, yajl_t_string) : NULL;

@@ -35,6 +35,12 @@ struct route {
 extern const struct route fc_api_routes[];
 extern const size_t fc_api_n_routes;
 
+/* The index of the route for (method, path) in fc_api_routes, or -1;
+ * *path_known tells whether another method would match (405, not 404), and
+ * allow (may be NULL) gets the methods that would. */
+int fc_api_route_find(const char *method, const char *path, bool *path_known,
+                      struct fc_buf *allow);
+
 struct fc_api {
     const struct fc_config *cfg;
     struct fc_pool *pool;

@@ -128,26 +128,34 @@ static bool match(const char *pattern, const char *path, struct fc_http_req *req
     return true;
 }
 
-/* Finds the route for (method, path); *path_known tells whether another
- * method would have matched (405 rather than 404). */
-static int route(struct fc_http_req *req, char *path_copy, bool *path_known, struct fc_buf *allow)
+int fc_api_route_find(const char *method, const char *path, bool *path_known,
+                      struct fc_buf *allow)
 {
     *path_known = false;
     int found = -1;
     for (size_t i = 0; i < fc_api_n_routes; i++) {
-        struct fc_http_req probe = *req;
-        if (!match(fc_api_routes[i].pattern, path_copy, &probe))
+        size_t off[FC_API_MAX_PARAMS], len[FC_API_MAX_PARAMS], n;
+        if (!fc_api_match(fc_api_routes[i].pattern, path, off, len, &n))
             continue;
         /* a literal route wins over a :param one at the same place
-         * (/v1/users/by-username/x is not user "by-username") */
+         * (/v1/users/by-username/x is not user "by-username"): the table
+         * lists literal ones first */
         *path_known = true;
-        fc_buf_printf(allow, "%s%s", allow->len ? ", " : "", fc_api_routes[i].method);
-        if (found < 0 && strcmp(fc_api_routes[i].method, req->method) == 0) {
+        if (allow)
+            fc_buf_printf(allow, "%s%s", allow->len ? ", " : "", fc_api_routes[i].method);
+        if (found < 0 && strcmp(fc_api_routes[i].method, method) == 0)
             found = (int)i;
-            *req = probe;
-        }
     }
+    return found;
+}
+
+/* Finds the route for (method, path); *path_known tells whether another
+ * method would have matched (405 rather than 404). */
+static int route(struct fc_http_req *req, char *path_copy, bool *path_known, struct fc_buf *allow)
+{
+    int found = fc_api_route_find(req->method, path_copy, path_known, allow);
     if (found >= 0) {
+        match(fc_api_routes[found].pattern, path_copy, req);
         /* cut the captured segments at their '/' */
         for (size_t i = 0; i < req->n_param; i++) {
             char *slash = strchr((char *)req->param[i], '/');

@@ -222,11 +222,19 @@ static void error_at(struct loader *l, const char *origin, const char *fmt, ...)
 static void error_at(struct loader *l, const char *origin, const char *fmt, ...)
 {
     va_list ap;
-    fc_buf_printf(l->errors, "%s: ", origin);
+    struct fc_buf line = FC_BUF_INIT;
+    fc_buf_printf(&line, "%s: ", origin);
     va_start(ap, fmt);
-    fc_buf_vprintf(l->errors, fmt, ap);
+    fc_buf_vprintf(&line, fmt, ap);
     va_end(ap);
+    /* messages quote values: a URL's password must not reach the terminal */
+    size_t size = line.len * 3 + 16;
+    char *safe = fc_xmalloc(size);
+    fc_redact(line.data, safe, size);
+    fc_buf_puts(l->errors, safe);
     fc_buf_putc(l->errors, '\n');
+    free(safe);
+    fc_buf_cleanup(&line);
     l->nerrors++;
 }
 
@@ -850,7 +858,13 @@ static void trim_trailing_slash(char *url)
 static void build_hub(struct fc_config *cfg, struct hub_raw *raw, const char *url)
 {
     struct fc_hub_conf *h = &cfg->hubs[cfg->n_hubs++];
-    h->name = fc_xstrdup(raw ? raw->name : url);
+    if (raw) {
+        h->name = fc_xstrdup(raw->name);
+    } else { /* an unnamed hub is named by its URL, without its credentials */
+        char safe[FC_MAX_CONFIG_URL_BYTES + 16];
+        fc_redact(url, safe, sizeof(safe));
+        h->name = fc_xstrdup(safe);
+    }
     h->url = fc_xstrdup(url);
     trim_trailing_slash(h->url);
     h->connect_timeout_ms = cfg->hub_connect_timeout_ms;

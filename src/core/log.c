@@ -76,6 +76,10 @@ void fc_redact(const char *s, char *out, size_t out_size)
                 fc_buf_append(&b, p, (size_t)(colon + 1 - p));
                 fc_buf_puts(&b, "***");
                 p = at;
+            } else if (at) { /* scheme://token@host: the user part is the secret */
+                fc_buf_append(&b, p, (size_t)(auth - p));
+                fc_buf_puts(&b, "***");
+                p = at;
             } else {
                 fc_buf_append(&b, p, (size_t)(auth - p));
                 p = auth;

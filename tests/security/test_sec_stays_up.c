@@ -81,7 +81,10 @@ static void slow_connections_from_one_client(void **state)
 {
     (void)state;
     struct sec_server s;
-    start(&s, (const char *[]){"FCINDEX_API_REQUEST_TIMEOUT_S=3", NULL});
+    /* a total cap below the attack: without the per-client cap the slow
+     * connections would take every slot */
+    start(&s, (const char *[]){"FCINDEX_API_REQUEST_TIMEOUT_S=3", "FCINDEX_API_MAX_CONNECTIONS=512",
+                               NULL});
     enum { SLOW = 1000 };
     static int fds[SLOW];
     const char *head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
