@@ -83,10 +83,16 @@ static const struct {
     [S_LINK_INS] = {"w_link_ins",
         "INSERT INTO links (hash, fid, target_fid, type, is_remove, \"timestamp\", display_timestamp) "
         "VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7)) ON CONFLICT (hash) DO NOTHING"},
+    /* A link older than the account's compact state and not in its list
+     * stays removed whatever arrives later (a replayed or late add). */
     [S_LINK_RESOLVE] = {"w_link_resolve",
-        "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM links WHERE fid = $1 AND type = $2 "
-        " AND target_fid = $3 AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "
-        "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC LIMIT 1) "
+        "WITH cand AS (SELECT l.hash, l.\"timestamp\", l.is_remove, coalesce(l.\"timestamp\" <= "
+        " s.\"timestamp\" AND (l.is_remove OR NOT (l.target_fid = ANY(s.target_fids))), false) AS "
+        " condemned FROM links l LEFT JOIN link_compact_states s ON s.fid = l.fid AND s.type = l.type "
+        " WHERE l.fid = $1 AND l.type = $2 AND l.target_fid = $3 AND (l.deleted_reason IS NULL OR "
+        " l.deleted_reason = 'removed')), "
+        "win AS (SELECT hash FROM cand WHERE NOT condemned ORDER BY \"timestamp\" DESC, is_remove "
+        " DESC, hash DESC LIMIT 1) "
         "UPDATE links r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
         " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
         " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
@@ -287,14 +293,18 @@ static const struct {
     [B_LINK_RESOLVE] = {"w_b_link_resolve",
         "WITH keys AS (SELECT DISTINCT u.fid, u.type, u.tf FROM unnest($1::bigint[], $2::text[], "
         " $3::bigint[]) AS u(fid, type, tf)), "
-        "cand AS (SELECT r.hash, row_number() OVER (PARTITION BY r.fid, r.type, r.target_fid ORDER "
-        "  BY r.\"timestamp\" DESC, r.is_remove DESC, r.hash DESC) AS rn FROM links r JOIN keys k "
+        "judged AS (SELECT r.*, coalesce(r.\"timestamp\" <= s.\"timestamp\" AND (r.is_remove OR "
+        "  NOT (r.target_fid = ANY(s.target_fids))), false) AS condemned FROM links r JOIN keys k "
         "  ON r.fid = k.fid AND r.type = k.type AND r.target_fid = k.tf "
-        " WHERE r.deleted_reason IS NULL OR r.deleted_reason = 'removed') "
-        "UPDATE links r SET deleted_at = CASE WHEN c.rn = 1 THEN NULL ELSE coalesce(r.deleted_at, "
-        " now()) END, deleted_reason = CASE WHEN c.rn = 1 THEN NULL ELSE 'removed' END "
-        "FROM cand c WHERE r.hash = c.hash AND ((c.rn = 1) <> (r.deleted_at IS NULL) OR "
-        " (c.rn > 1 AND r.deleted_reason IS NULL))"},
+        "  LEFT JOIN link_compact_states s ON s.fid = r.fid AND s.type = r.type "
+        " WHERE r.deleted_reason IS NULL OR r.deleted_reason = 'removed'), "
+        "cand AS (SELECT j.hash, row_number() OVER (PARTITION BY j.fid, j.type, j.target_fid, "
+        "  j.condemned ORDER BY j.\"timestamp\" DESC, j.is_remove DESC, j.hash DESC) = 1 AND NOT "
+        "  j.condemned AS alive FROM judged j) "
+        "UPDATE links r SET deleted_at = CASE WHEN c.alive THEN NULL ELSE coalesce(r.deleted_at, "
+        " now()) END, deleted_reason = CASE WHEN c.alive THEN NULL ELSE 'removed' END "
+        "FROM cand c WHERE r.hash = c.hash AND (c.alive <> (r.deleted_at IS NULL) OR "
+        " (NOT c.alive AND r.deleted_reason IS NULL))"},
     [B_VERIF_INS] = {"w_b_verif_ins",
         "INSERT INTO verifications (hash, fid, address, protocol, is_remove, verification_type, "
         " chain_id, block_hash, \"timestamp\") SELECT u.hash, u.fid, u.addr, u.proto, u.rm, u.vt, "
