@@ -556,7 +556,7 @@ static void session_body(struct fc_api *api, const char *token, const char *sub,
 {
     char csrf[65];
     fc_auth_csrf(api->auth, token, csrf);
-    fc_buf_puts(out, "{\"subject\":");
+    fc_buf_puts(out, "{\"authenticated\":true,\"subject\":");
     fc_buf_json_str(out, sub, strlen(sub));
     fc_buf_printf(out, ",\"expires_at\":%lld,\"csrf_token\":\"%s\"}", (long long)exp, csrf);
 }

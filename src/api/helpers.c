@@ -36,6 +36,29 @@ bool fc_api_limit(const struct fc_http_req *req, struct fc_http_resp *resp, int 
     return true;
 }
 
+bool fc_api_int_arg(const struct fc_http_req *req, struct fc_http_resp *resp, const char *name,
+                    int def, int min, int max, int *out)
+{
+    const char *s = fc_http_arg(req, name);
+    if (!s) {
+        *out = def;
+        return true;
+    }
+    long v = 0;
+    bool ok = *s && strlen(s) <= 6;
+    for (const char *c = s; ok && *c; c++)
+        ok = *c >= '0' && *c <= '9';
+    if (ok)
+        v = strtol(s, NULL, 10);
+    if (!ok || v < min || v > max) {
+        fc_http_error(resp, 400, "invalid_argument", "%s: expected an integer from %d to %d, "
+                                                     "got \"%.20s\"", name, min, max, s);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
 bool fc_api_keyset_cursor(const struct fc_http_req *req, struct fc_http_resp *resp,
                           char ts_out[40], char hash_out[48])
 {

@@ -21,7 +21,9 @@
 #include "state/ratelimit.h"
 #include "store/pool.h"
 
-enum route_class { CLASS_PUBLIC, CLASS_SEARCH, CLASS_ADMIN, CLASS_LOGIN, CLASS_OPS };
+/* CLASS_SESSION: admin rules when a session cookie is sent; without one, or
+ * with one that is no longer valid, the route answers as anonymous. */
+enum route_class { CLASS_PUBLIC, CLASS_SEARCH, CLASS_ADMIN, CLASS_LOGIN, CLASS_OPS, CLASS_SESSION };
 
 typedef void (*route_fn)(struct fc_http_req *req, struct fc_http_resp *resp);
 
@@ -93,6 +95,13 @@ void fc_api_user_followers(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_user_following(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_trending(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_user_replies(struct fc_http_req *req, struct fc_http_resp *resp);
+/* social.c */
+void fc_api_user_likes(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_search_users(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_search_all(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_cast_thread(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_channel_feed(struct fc_http_req *req, struct fc_http_resp *resp);
 
 void fc_api_login(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_logout(struct fc_http_req *req, struct fc_http_resp *resp);
@@ -133,6 +142,10 @@ bool fc_api_parse_fid(struct fc_http_resp *resp, const char *what, const char *s
 /* ?limit= (1..max, default def). */
 bool fc_api_limit(const struct fc_http_req *req, struct fc_http_resp *resp, int def, int max,
                   int *out);
+/* ?name= as a decimal integer in [min, max] (def when absent); false after
+ * a 400 invalid_argument naming the parameter. */
+bool fc_api_int_arg(const struct fc_http_req *req, struct fc_http_resp *resp, const char *name,
+                    int def, int min, int max, int *out);
 /* ?cursor= of a (timestamp, hash) list: "<unix µs>:<40 hex>". Absent: both
  * outputs empty strings. ts_out gets an SQL timestamptz literal. */
 bool fc_api_keyset_cursor(const struct fc_http_req *req, struct fc_http_resp *resp,

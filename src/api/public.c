@@ -1,7 +1,7 @@
 /* Public read routes. Each response document is built by one SQL statement
  * (helpers from migration 0004) that also names the fids the document
  * depends on, so the cache can drop it when the indexer changes any of them. */
-#include "api/internal.h"
+#include "api/fill.h"
 #include "api/parse.h"
 
 #include <stdio.h>
@@ -12,89 +12,8 @@
 #include "fc/bytes.h"
 #include "core/log.h"
 
-#define PAGE_DEFAULT 25
-#define PAGE_MAX 100
-
-struct qfill {
-    struct fc_http_req *req;
-    const char *sql;
-    int n;
-    const char *params[6];
-    char not_found[256]; /* message of the 404 when there is no row */
-    bool all;            /* depends on everything (search, trending) */
-};
-
-/* Records the fids of a list such as "1,2,3" or "{1,2,3}" as dependencies. */
-static void depend_on_fids(struct fc_cache_value *v, const char *list)
-{
-    const char *p = list + (*list == '{');
-    while (*p && *p != '}') {
-        char *end;
-        unsigned long long f = strtoull(p, &end, 10);
-        if (end == p)
-            break;
-        fc_cache_value_depend(v, (uint64_t)f);
-        p = *end == ',' ? end + 1 : end;
-    }
-}
-
-/* A failed fill: the error response in tmp becomes the (uncached) value. */
-static bool fill_failed(struct fc_cache_value *v, struct fc_http_resp *tmp)
-{
-    v->status = tmp->status;
-    fc_buf_reset(&v->body);
-    fc_buf_append(&v->body, tmp->body.data, tmp->body.len);
-    fc_buf_cleanup(&tmp->body);
-    fc_buf_cleanup(&tmp->headers);
-    return false;
-}
-
-static bool qfill(void *arg, struct fc_cache_value *v)
-{
-    struct qfill *q = arg;
-    struct fc_http_resp tmp;
-    memset(&tmp, 0, sizeof(tmp));
-    struct fc_buf deps = FC_BUF_INIT;
-    fc_buf_puts(&deps, "");
-    int rc = fc_api_query_deps(q->req, &tmp, q->sql, q->n, q->params, &v->body, &deps);
-    if (rc == 1) {
-        v->status = 200;
-        v->all = q->all;
-        depend_on_fids(v, deps.data);
-    }
-    fc_buf_cleanup(&deps);
-    if (rc == 0)
-        fc_http_error(&tmp, 404, "not_found", "%s", q->not_found);
-    if (rc != 1)
-        return fill_failed(v, &tmp);
-    fc_buf_cleanup(&tmp.body);
-    fc_buf_cleanup(&tmp.headers);
-    return true;
-}
-
-/* The arguments of a keyset-paginated list of one account, as SQL text
- * parameters; false after setting a 400. */
-struct list_args {
-    char fid[24], limit[8], ts[40], hash[48];
-};
-
-static bool list_args(struct fc_http_req *req, struct fc_http_resp *resp, struct list_args *a)
-{
-    uint64_t fid;
-    int limit;
-    if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid) ||
-        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !fc_api_keyset_cursor(req, resp, a->ts, a->hash))
-        return false;
-    snprintf(a->fid, sizeof(a->fid), "%llu", (unsigned long long)fid);
-    snprintf(a->limit, sizeof(a->limit), "%d", limit);
-    return true;
-}
-
-static void list_key(const char *kind, const struct list_args *a, char *key, size_t size)
-{
-    snprintf(key, size, "%s:%s:%s:%s:%s", kind, a->fid, a->limit, a->ts, a->hash);
-}
+#define PAGE_DEFAULT FC_API_PAGE_DEFAULT
+#define PAGE_MAX FC_API_PAGE_MAX
 
 /* ---- feed ---- */
 
@@ -133,7 +52,7 @@ static bool feed_fill(void *arg, struct fc_cache_value *v)
     memset(&tmp, 0, sizeof(tmp));
     struct fc_db *db = fc_api_take_db(f->req, &tmp);
     if (!db)
-        return fill_failed(v, &tmp);
+        return fc_api_fill_failed(v, &tmp);
     struct fc_buf follows = FC_BUF_INIT;
     bool found = false;
     struct fc_diag diag;
@@ -150,11 +69,11 @@ static bool feed_fill(void *arg, struct fc_cache_value *v)
             fc_api_db_failed(f->req, &tmp, &diag);
         else
             fc_http_error(&tmp, 404, "not_found", "fid %s is not indexed (not a target)", f->fid);
-        return fill_failed(v, &tmp);
+        return fc_api_fill_failed(v, &tmp);
     }
     /* the page depends on the owner (its follows) and every followed account */
     fc_cache_value_depend(v, strtoull(f->fid, NULL, 10));
-    depend_on_fids(v, follows.data);
+    fc_api_depend_on_fids(v, follows.data);
     fc_buf_cleanup(&follows);
     v->status = 200;
     return true;
@@ -162,11 +81,11 @@ static bool feed_fill(void *arg, struct fc_cache_value *v)
 
 void fc_api_feed(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    struct list_args a;
+    struct fc_api_list_args a;
     char key[160];
-    if (!list_args(req, resp, &a))
+    if (!fc_api_list_args(req, resp, &a))
         return;
-    list_key("feed", &a, key, sizeof(key));
+    snprintf(key, sizeof(key), "feed:%s:%s:%s:%s", a.fid, a.limit, a.ts, a.hash);
     struct feed_fill ff = {req, a.fid, *a.ts ? a.ts : NULL, *a.ts ? a.hash : NULL, a.limit};
     fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, feed_fill, &ff);
 }
@@ -202,10 +121,10 @@ static void cast_lookup(struct fc_http_req *req, struct fc_http_resp *resp, cons
     char key[128];
     snprintf(key, sizeof(key), "cast:%s", lo);
     /* a prefix's answer changes when any new cast shares it: depend on all */
-    struct qfill q = {.req = req, .sql = cast_sql, .n = 2, .params = {lo, hi},
+    struct fc_api_qfill q = {.req = req, .sql = cast_sql, .n = 2, .params = {lo, hi},
                       .all = strlen(lo) < 40};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, fc_api_qfill, &q);
 }
 
 void fc_api_cast(struct fc_http_req *req, struct fc_http_resp *resp)
@@ -268,9 +187,9 @@ void fc_api_cast_replies(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(o, sizeof(o), "%d", offset);
     snprintf(key, sizeof(key), "replies:%s:%s:%s", lo, l, o);
-    struct qfill q = {.req = req, .sql = replies_sql, .n = 3, .params = {lo, l, o}};
+    struct fc_api_qfill q = {.req = req, .sql = replies_sql, .n = 3, .params = {lo, l, o}};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, qfill, &q);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, fc_api_qfill, &q);
 }
 
 /* ---- users ---- */
@@ -286,9 +205,9 @@ void fc_api_user(struct fc_http_req *req, struct fc_http_resp *resp)
     char f[24], key[64];
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
     snprintf(key, sizeof(key), "user:%s", f);
-    struct qfill q = {.req = req, .sql = user_sql, .n = 1, .params = {f}};
+    struct fc_api_qfill q = {.req = req, .sql = user_sql, .n = 1, .params = {f}};
     snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", f);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, fc_api_qfill, &q);
 }
 
 static const char user_by_name_sql[] =
@@ -307,14 +226,15 @@ void fc_api_user_by_name(struct fc_http_req *req, struct fc_http_resp *resp)
     }
     snprintf(key, sizeof(key), "username:%s", lower);
     /* a name can move to another fid: depend on every change (short TTL) */
-    struct qfill q = {.req = req, .sql = user_by_name_sql, .n = 1, .params = {lower}, .all = true};
+    struct fc_api_qfill q = {.req = req, .sql = user_by_name_sql, .n = 1, .params = {lower}, .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no indexed user named \"%s\"", lower);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, qfill, &q);
+    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, fc_api_qfill, &q);
 }
 
 static const char user_casts_sql[] =
     "WITH page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "
     "  WHERE c.fid = $1 AND c.deleted_at IS NULL AND c.text IS NOT NULL "
+    "  AND ($5 = 'include' OR ($5 = 'only') = (c.parent_hash IS NOT NULL)) "
     "  AND ($2::bigint IS NULL OR (c.\"timestamp\", c.hash) < ('epoch'::timestamptz + "
     "       $2::bigint * interval '1 microsecond', decode($3, 'hex'))) "
     "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "
@@ -326,23 +246,29 @@ static const char user_casts_sql[] =
     "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1) OR EXISTS (SELECT 1 FROM users "
     "WHERE fid = $1)";
 
-static void account_list(struct fc_http_req *req, struct fc_http_resp *resp, const char *kind,
-                         const char *sql, int ttl_s)
-{
-    struct list_args a;
-    char key[160];
-    if (!list_args(req, resp, &a))
-        return;
-    list_key(kind, &a, key, sizeof(key));
-    struct qfill q = {.req = req, .sql = sql, .n = 4,
-                      .params = {a.fid, *a.ts ? a.ts : NULL, *a.ts ? a.hash : NULL, a.limit}};
-    snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", a.fid);
-    fc_api_cached(req, resp, key, ttl_s, qfill, &q);
-}
-
+/* A profile's casts tab: replies (casts with a parent cast) are left out
+ * unless ?replies=include, or alone with ?replies=only. */
 void fc_api_user_casts(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    account_list(req, resp, "ucasts", user_casts_sql, req->api->cfg->api_cache_feed_ttl_s);
+    const char *mode = fc_http_arg(req, "replies");
+    if (!mode)
+        mode = "exclude";
+    if (strcmp(mode, "exclude") != 0 && strcmp(mode, "include") != 0 &&
+        strcmp(mode, "only") != 0) {
+        fc_http_error(resp, 400, "invalid_replies",
+                      "replies: expected exclude, include or only, got \"%.20s\"", mode);
+        return;
+    }
+    fc_api_account_list(req, resp, "ucasts", user_casts_sql, req->api->cfg->api_cache_feed_ttl_s,
+                        &mode, 1);
+}
+
+/* The account's replies, newest first. */
+void fc_api_user_replies(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    const char *only = "only";
+    fc_api_account_list(req, resp, "ucasts", user_casts_sql, req->api->cfg->api_cache_feed_ttl_s,
+                        &only, 1);
 }
 
 /* followers (who follows $1) and following (whom $1 follows): the newest
@@ -367,14 +293,14 @@ void fc_api_user_casts(struct fc_http_req *req, struct fc_http_resp *resp)
 
 void fc_api_user_followers(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    account_list(req, resp, "followers", FOLLOW_SQL("target_fid", "fid"),
-                 req->api->cfg->api_cache_profile_ttl_s);
+    fc_api_account_list(req, resp, "followers", FOLLOW_SQL("target_fid", "fid"),
+                 req->api->cfg->api_cache_profile_ttl_s, NULL, 0);
 }
 
 void fc_api_user_following(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    account_list(req, resp, "following", FOLLOW_SQL("fid", "target_fid"),
-                 req->api->cfg->api_cache_profile_ttl_s);
+    fc_api_account_list(req, resp, "following", FOLLOW_SQL("fid", "target_fid"),
+                 req->api->cfg->api_cache_profile_ttl_s, NULL, 0);
 }
 
 /* ---- search and trending ---- */
@@ -410,9 +336,9 @@ void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(o, sizeof(o), "%d", offset);
     struct fc_buf key = FC_BUF_INIT;
     fc_buf_printf(&key, "search:%s:%s:%s", l, o, qs);
-    struct qfill q = {.req = req, .sql = search_sql, .n = 3, .params = {qs, l, o}, .all = true};
+    struct fc_api_qfill q = {.req = req, .sql = search_sql, .n = 3, .params = {qs, l, o}, .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no results");
-    fc_api_cached(req, resp, key.data, 60, qfill, &q);
+    fc_api_cached(req, resp, key.data, 60, fc_api_qfill, &q);
     fc_buf_cleanup(&key);
 }
 
@@ -466,8 +392,8 @@ void fc_api_trending(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(o, sizeof(o), "%d", offset);
     snprintf(key, sizeof(key), "trending:%s:%s:%s", win, l, o);
-    struct qfill q = {.req = req, .sql = trending_sql, .n = 4, .params = {interval, l, o, win},
+    struct fc_api_qfill q = {.req = req, .sql = trending_sql, .n = 4, .params = {interval, l, o, win},
                       .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no results");
-    fc_api_cached(req, resp, key, 60, qfill, &q);
+    fc_api_cached(req, resp, key, 60, fc_api_qfill, &q);
 }

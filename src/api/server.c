@@ -30,16 +30,22 @@ const struct route fc_api_routes[] = {
     {"GET", "/v1/feed/:fid", CLASS_PUBLIC, fc_api_feed},
     {"GET", "/v1/casts/:hash", CLASS_PUBLIC, fc_api_cast},
     {"GET", "/v1/casts/:hash/replies", CLASS_PUBLIC, fc_api_cast_replies},
+    {"GET", "/v1/casts/:hash/thread", CLASS_PUBLIC, fc_api_cast_thread},
+    {"GET", "/v1/channels/feed", CLASS_PUBLIC, fc_api_channel_feed},
     {"GET", "/v1/users/by-username/:name", CLASS_PUBLIC, fc_api_user_by_name},
     {"GET", "/v1/users/:fid", CLASS_PUBLIC, fc_api_user},
     {"GET", "/v1/users/:fid/casts", CLASS_PUBLIC, fc_api_user_casts},
+    {"GET", "/v1/users/:fid/replies", CLASS_PUBLIC, fc_api_user_replies},
+    {"GET", "/v1/users/:fid/likes", CLASS_PUBLIC, fc_api_user_likes},
     {"GET", "/v1/users/:fid/followers", CLASS_PUBLIC, fc_api_user_followers},
     {"GET", "/v1/users/:fid/following", CLASS_PUBLIC, fc_api_user_following},
     {"GET", "/v1/search/casts", CLASS_SEARCH, fc_api_search},
+    {"GET", "/v1/search/users", CLASS_SEARCH, fc_api_search_users},
+    {"GET", "/v1/search", CLASS_SEARCH, fc_api_search_all},
     {"GET", "/v1/trending", CLASS_PUBLIC, fc_api_trending},
     {"POST", "/auth/login", CLASS_LOGIN, fc_api_login},
     {"POST", "/auth/logout", CLASS_ADMIN, fc_api_logout},
-    {"GET", "/auth/session", CLASS_ADMIN, fc_api_session},
+    {"GET", "/auth/session", CLASS_SESSION, fc_api_session},
     {"GET", "/admin/targets", CLASS_ADMIN, fc_api_admin_targets},
     {"POST", "/admin/targets", CLASS_ADMIN, fc_api_admin_target_add},
     {"PUT", "/admin/targets/:fid", CLASS_ADMIN, fc_api_admin_target_put},
@@ -61,7 +67,8 @@ const size_t fc_api_n_routes = sizeof(fc_api_routes) / sizeof(fc_api_routes[0]);
 
 static const char *class_name(enum route_class c)
 {
-    static const char *const names[] = {"public", "search", "admin", "login", "ops"};
+    /* the session check spends the admin budget */
+    static const char *const names[] = {"public", "search", "admin", "login", "ops", "admin"};
     return names[c];
 }
 
@@ -207,7 +214,8 @@ static int rate_limit_for(const struct fc_config *cfg, enum route_class c)
     switch (c) {
     case CLASS_PUBLIC: return cfg->api_rate_public_per_min;
     case CLASS_SEARCH: return cfg->api_rate_search_per_min;
-    case CLASS_ADMIN: return cfg->api_rate_admin_per_min;
+    case CLASS_ADMIN:
+    case CLASS_SESSION: return cfg->api_rate_admin_per_min;
     case CLASS_LOGIN: return cfg->api_rate_login_per_min;
     default: return 0;
     }
@@ -567,6 +575,13 @@ static void handle(struct fc_api *api, struct fc_http_req *req, struct fc_http_r
         return;
     if (rt->cls == CLASS_ADMIN && !check_admin(api, req, resp))
         return;
+    if (rt->cls == CLASS_SESSION && !check_admin(api, req, resp)) {
+        /* a UI asks whether it is logged in: no (or no longer) is an answer,
+         * not an error; a session store that cannot be asked stays a 503 */
+        if (resp->status == 401 || resp->status == 403)
+            fc_http_json(resp, 200, "{\"authenticated\":false}", 23);
+        return;
+    }
     rt->fn(req, resp);
     if (rt->cls == CLASS_LOGIN && (resp->status == 200 || resp->status == 401)) {
         struct fc_diag diag;

@@ -371,7 +371,7 @@ static void public_routes_match_ground_truth(void **state)
 
         /* the account's casts: exactly the live ones, across pages */
         int pages;
-        snprintf(path, sizeof(path), "/v1/users/%s/casts", fid);
+        snprintf(path, sizeof(path), "/v1/users/%s/casts?replies=include", fid);
         char *got = collect_pages(&s, "/v1/users/:fid/casts", path, "casts", "hash", &pages);
         yajl_val live = get(e, "live_cast_hashes");
         if (count_items(got) != YAJL_GET_ARRAY(live)->len)
@@ -1439,7 +1439,6 @@ static const struct {
     const char *method, *route, *path, *body;
 } admin_ops[] = {
     {"POST", "/auth/logout", "/auth/logout", ""},
-    {"GET", "/auth/session", "/auth/session", NULL},
     {"GET", "/admin/targets", "/admin/targets", NULL},
     {"POST", "/admin/targets", "/admin/targets", "{\"fid\":2079}"},
     {"PUT", "/admin/targets/:fid", "/admin/targets/2079", "{\"root\":true}"},
@@ -1513,6 +1512,12 @@ static void every_documented_status(void **state)
         {"GET", "/v1/users/:fid/followers", "/v1/users/123456789/followers", NULL, 404,
          "not_found"},
         {"GET", "/v1/users/:fid/casts", "/v1/users/123456789/casts", NULL, 404, "not_found"},
+        {"GET", "/v1/users/:fid/replies", "/v1/users/x/replies", NULL, 400, "invalid_fid"},
+        {"GET", "/v1/users/:fid/replies", "/v1/users/123456789/replies", NULL, 404, "not_found"},
+        {"GET", "/v1/users/:fid/likes", "/v1/users/x/likes", NULL, 400, "invalid_fid"},
+        {"GET", "/v1/users/:fid/likes", "/v1/users/123456789/likes", NULL, 404, "not_found"},
+        {"GET", "/v1/search/users", "/v1/search/users?q=", NULL, 400, "invalid_query"},
+        {"GET", "/v1/search", "/v1/search?q=a&users=26", NULL, 400, "invalid_argument"},
         {"GET", "/v1/casts/:hash/replies",
          "/v1/casts/0x0000000000000000000000000000000000000000/replies", NULL, 404, "not_found"},
         {"DELETE", "/admin/targets/:fid", "/admin/targets/x", NULL, 400, "invalid_fid"},
@@ -1579,6 +1584,10 @@ static void every_documented_status(void **state)
         {"/v1/users/:fid/followers", "/v1/users/2079/followers"},
         {"/v1/users/:fid/following", "/v1/users/2079/following"},
         {"/v1/trending", "/v1/trending"},
+        {"/v1/users/:fid/replies", "/v1/users/2079/replies"},
+        {"/v1/users/:fid/likes", "/v1/users/2079/likes"},
+        {"/v1/casts/:hash/thread", "/v1/casts/0x0000000000000000000000000000000000000000/thread"},
+        {"/v1/channels/feed", "/v1/channels/feed?parent_url=x"},
     };
     call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h); /* the one allowed */
     assert_int_equal(h.status, 200);
@@ -1592,9 +1601,13 @@ static void every_documented_status(void **state)
     fct_http_cleanup(&h);
     expect_error(&s, "GET", "/v1/search/casts", "/v1/search/casts?q=hello", NULL, NULL, 429,
                  "rate_limited");
+    expect_error(&s, "GET", "/v1/search/users", "/v1/search/users?q=hello", NULL, NULL, 429,
+                 "rate_limited");
+    expect_error(&s, "GET", "/v1/search", "/v1/search?q=hello", NULL, NULL, 429, "rate_limited");
     /* so does admin: one request, then every admin operation is refused */
     expect_error(&s, "GET", "/admin/jobs", "/admin/jobs", NULL, NULL, 401, "unauthorized");
     admin_ops_refused(&s, NULL, 429, "rate_limited");
+    expect_error(&s, "GET", "/auth/session", "/auth/session", NULL, NULL, 429, "rate_limited");
     server_stop(&s);
 
     /* ended sessions cannot be checked (the database is down): fail closed,
@@ -1611,6 +1624,8 @@ static void every_documented_status(void **state)
     fc_auth_free(auth);
     snprintf(origin, sizeof(origin), "Origin: %s", s.base);
     admin_ops_refused(&s, (const char *[]){cookie, origin, json, NULL}, 503, "unavailable");
+    expect_error(&s, "GET", "/auth/session", "/auth/session", (const char *[]){cookie, NULL}, NULL,
+                 503, "unavailable");
     server_stop(&s);
 
     /* a query that fails (the schema is missing): 500 naming the request id */
@@ -1671,6 +1686,305 @@ static void forwarded_clients(void **state)
     server_stop(&s);
 }
 
+/* ---- people and conversations, against the fixture's ground truth ---- */
+
+/* The parent cast hash of a live cast in the ground truth, or "". */
+static const char *parent_of(const char *hash)
+{
+    yajl_val c = get(get(expected, "casts"), hash);
+    return str_or_empty(get(get(c, "parent_cast"), "hash"));
+}
+
+/* Every item's key in a paginated list, following next_cursor. */
+static char *all_pages(const struct server *s, const char *route, const char *path,
+                       const char *list, const char *key)
+{
+    int pages;
+    return collect_pages(s, route, path, list, key, &pages);
+}
+
+/* A profile's casts tab leaves replies out, /replies lists only them,
+ * replies=include lists both: each exactly the live casts the ground truth
+ * says, by whether they have a parent cast. */
+static void profile_tabs_split_replies(const struct server *s, const char *fid, yajl_val e,
+                                       size_t *replies_seen)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/v1/users/%s/casts", fid);
+    char *casts = all_pages(s, "/v1/users/:fid/casts", path, "casts", "hash");
+    snprintf(path, sizeof(path), "/v1/users/%s/replies", fid);
+    char *replies = all_pages(s, "/v1/users/:fid/replies", path, "casts", "hash");
+    snprintf(path, sizeof(path), "/v1/users/%s/casts?replies=include", fid);
+    char *both = all_pages(s, "/v1/users/:fid/casts", path, "casts", "hash");
+    snprintf(path, sizeof(path), "/v1/users/%s/casts?replies=only", fid);
+    char *only = all_pages(s, "/v1/users/:fid/casts", path, "casts", "hash");
+    yajl_val live = get(e, "live_cast_hashes");
+    size_t n_replies = 0;
+    for (size_t k = 0; k < YAJL_GET_ARRAY(live)->len; k++) {
+        const char *h = str_or_empty(YAJL_GET_ARRAY(live)->values[k]);
+        bool reply = *parent_of(h) != '\0';
+        n_replies += reply;
+        if (joined_has(casts, h) == reply || joined_has(replies, h) != reply ||
+            joined_has(only, h) != reply || !joined_has(both, h))
+            fail_msg("fid %s cast %s (reply: %d) in the wrong tabs", fid, h, reply);
+    }
+    assert_int_equal(count_items(replies), n_replies);
+    assert_int_equal(count_items(only), n_replies);
+    assert_int_equal(count_items(casts), YAJL_GET_ARRAY(live)->len - n_replies);
+    assert_int_equal(count_items(both), YAJL_GET_ARRAY(live)->len);
+    *replies_seen += n_replies;
+    free(casts);
+    free(replies);
+    free(both);
+    free(only);
+}
+
+/* Likes: summed over every account, the likes the API lists for each cast
+ * equal the ground truth's like count of that cast (every liker is an
+ * account of the corpus), and no account lists more likes than it made. */
+static void likes_add_up(const struct server *s, yajl_val fids)
+{
+    struct fc_buf all = FC_BUF_INIT;
+    fc_buf_puts(&all, "");
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
+        const char *fid = YAJL_GET_OBJECT(fids)->keys[i];
+        yajl_val e = YAJL_GET_OBJECT(fids)->values[i];
+        char path[320], cursor[128] = "";
+        size_t mine = 0;
+        for (int page = 0; page < 100; page++) {
+            snprintf(path, sizeof(path), "/v1/users/%s/likes?limit=4%s%s", fid,
+                     *cursor ? "&cursor=" : "", cursor);
+            yajl_val v = call_json(s, "/v1/users/:fid/likes", path, 200);
+            yajl_val likes = get(v, "likes");
+            for (size_t k = 0; k < YAJL_GET_ARRAY(likes)->len; k++) {
+                yajl_val cast = get(YAJL_GET_ARRAY(likes)->values[k], "cast");
+                fc_buf_printf(&all, "%s%s", all.len ? "," : "", str_or_empty(get(cast, "hash")));
+                assert_true(YAJL_IS_INTEGER(get(get(cast, "author"), "fid")));
+                assert_true(YAJL_IS_STRING(get(YAJL_GET_ARRAY(likes)->values[k], "liked_at")));
+                mine++;
+            }
+            yajl_val next = get(v, "next_cursor");
+            bool more = YAJL_IS_STRING(next);
+            if (more)
+                snprintf(cursor, sizeof(cursor), "%s", next->u.string);
+            yajl_tree_free(v);
+            if (!more)
+                break;
+        }
+        long long made = YAJL_GET_INTEGER(get(get(e, "reactions_made"), "likes"));
+        if ((long long)mine > made)
+            fail_msg("fid %s lists %zu likes but made %lld", fid, mine, made);
+    }
+    yajl_val casts = get(expected, "casts");
+    size_t liked_casts = 0;
+    for (size_t i = 0; i < YAJL_GET_OBJECT(casts)->len; i++) {
+        const char *h = YAJL_GET_OBJECT(casts)->keys[i];
+        long long want = YAJL_GET_INTEGER(get(YAJL_GET_OBJECT(casts)->values[i], "likes"));
+        long long got = 0;
+        size_t n = strlen(h);
+        for (const char *p = all.data; (p = strstr(p, h)); p += n)
+            got++;
+        if (got != want)
+            fail_msg("cast %s: %lld likes listed across accounts, ground truth %lld", h, got, want);
+        liked_casts += want > 0;
+    }
+    assert_true(liked_casts > 0);
+    fc_buf_cleanup(&all);
+}
+
+/* User search: an exact username is found first, as "username"; a prefix
+ * finds every account whose username starts with it, prefix matches ahead
+ * of display-name and text matches. */
+static void user_search_finds_profiles(const struct server *s, yajl_val fids)
+{
+    size_t exact = 0;
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
+        const char *fid = YAJL_GET_OBJECT(fids)->keys[i];
+        const char *name = str_or_empty(get(get(YAJL_GET_OBJECT(fids)->values[i], "profile"),
+                                            "username"));
+        if (!*name || strlen(name) < 3)
+            continue;
+        char path[256];
+        snprintf(path, sizeof(path), "/v1/search/users?q=%s&limit=5", name);
+        yajl_val v = call_json(s, "/v1/search/users", path, 200);
+        yajl_val first = YAJL_GET_ARRAY(get(v, "users"))->values[0];
+        char f[32];
+        snprintf(f, sizeof(f), "%lld", YAJL_GET_INTEGER(get(first, "fid")));
+        assert_string_equal(f, fid);
+        assert_string_equal(str_or_empty(get(first, "match")), "username");
+        assert_true(YAJL_GET_INTEGER(get(first, "followers")) >= 0);
+        yajl_tree_free(v);
+        exact++;
+        if (exact > 1)
+            continue;
+        /* the first name's 2-letter prefix, over every page */
+        char prefix[3] = {name[0], name[1], 0};
+        snprintf(path, sizeof(path), "/v1/search/users?q=%s", prefix);
+        char *got = all_pages(s, "/v1/search/users", path, "users", "fid");
+        for (size_t k = 0; k < YAJL_GET_OBJECT(fids)->len; k++) {
+            const char *other = str_or_empty(
+                get(get(YAJL_GET_OBJECT(fids)->values[k], "profile"), "username"));
+            if (strncasecmp(other, prefix, 2) == 0 &&
+                !joined_has(got, YAJL_GET_OBJECT(fids)->keys[k]))
+                fail_msg("q=%s: %s (%s) missing from %s", prefix, YAJL_GET_OBJECT(fids)->keys[k],
+                         other, got);
+        }
+        free(got);
+        snprintf(path, sizeof(path), "/v1/search/users?q=%s&limit=100", prefix);
+        v = call_json(s, "/v1/search/users", path, 200);
+        int last_tier = 0;
+        static const char *tiers[] = {"username", "username_prefix", "display_name_prefix",
+                                      "text"};
+        yajl_val users = get(v, "users");
+        for (size_t k = 0; k < YAJL_GET_ARRAY(users)->len; k++) {
+            const char *m = str_or_empty(get(YAJL_GET_ARRAY(users)->values[k], "match"));
+            int t = 0;
+            while (t < 4 && strcmp(tiers[t], m) != 0)
+                t++;
+            assert_true(t < 4 && t >= last_tier);
+            last_tier = t;
+        }
+        yajl_tree_free(v);
+    }
+    assert_true(exact > 10);
+    /* the combined search counts both kinds */
+    yajl_val v = call_json(s, "/v1/search", "/v1/search?q=farcaster&users=3&casts=4", 200);
+    assert_true(YAJL_GET_INTEGER(get(get(v, "casts"), "count")) >= 4);
+    assert_int_equal(YAJL_GET_ARRAY(get(get(v, "casts"), "items"))->len, 4);
+    assert_true(YAJL_GET_ARRAY(get(get(v, "users"), "items"))->len <= 3);
+    yajl_tree_free(v);
+}
+
+/* Direct children of node in a thread document, checked against the
+ * ground truth's parents, recursively; returns the nodes seen. */
+static size_t check_children(yajl_val node, const char *hash, const char *key)
+{
+    yajl_val kids = get(node, key);
+    assert_true(YAJL_IS_ARRAY(kids));
+    size_t seen = 0;
+    for (size_t k = 0; k < YAJL_GET_ARRAY(kids)->len; k++) {
+        yajl_val kid = YAJL_GET_ARRAY(kids)->values[k];
+        const char *h = str_or_empty(get(kid, "hash"));
+        if (!YAJL_IS_TRUE(get(kid, "deleted")))
+            assert_string_equal(parent_of(h), hash);
+        seen += 1 + check_children(kid, h, "children");
+    }
+    /* and every live reply of the ground truth is among them */
+    yajl_val casts = get(expected, "casts");
+    for (size_t i = 0; i < YAJL_GET_OBJECT(casts)->len; i++) {
+        const char *h = YAJL_GET_OBJECT(casts)->keys[i];
+        if (strcmp(parent_of(h), hash) != 0)
+            continue;
+        bool found = false;
+        for (size_t k = 0; k < YAJL_GET_ARRAY(kids)->len && !found; k++)
+            found = strcmp(str_or_empty(get(YAJL_GET_ARRAY(kids)->values[k], "hash")), h) == 0;
+        if (!found)
+            fail_msg("reply %s of %s missing from the thread", h, hash);
+    }
+    return seen;
+}
+
+/* Threads: every reply's thread shows its ancestors root first (each the
+ * ground truth's parent of the next) and the tree under it; channel feeds
+ * list exactly the live casts posted to that URL. */
+static void threads_and_channels(const struct server *s)
+{
+    yajl_val casts = get(expected, "casts");
+    size_t threads = 0, tree_nodes = 0;
+    for (size_t i = 0; i < YAJL_GET_OBJECT(casts)->len; i++) {
+        const char *h = YAJL_GET_OBJECT(casts)->keys[i];
+        char path[128];
+        snprintf(path, sizeof(path), "/v1/casts/%s/thread", h);
+        yajl_val v = call_json(s, "/v1/casts/:hash/thread", path, 200);
+        assert_string_equal(str_or_empty(get(get(v, "cast"), "hash")), h);
+        yajl_val anc = get(v, "ancestors");
+        const char *child = h;
+        for (size_t k = YAJL_GET_ARRAY(anc)->len; k-- > 0;) {
+            const char *a = str_or_empty(get(YAJL_GET_ARRAY(anc)->values[k], "hash"));
+            if (*parent_of(child))
+                assert_string_equal(a, parent_of(child));
+            child = a;
+        }
+        if (!*parent_of(h))
+            assert_int_equal(YAJL_GET_ARRAY(anc)->len, 0);
+        else
+            assert_true(YAJL_GET_ARRAY(anc)->len >= 1);
+        tree_nodes += check_children(v, h, "replies");
+        assert_false(YAJL_IS_TRUE(get(v, "truncated")));
+        yajl_tree_free(v);
+        threads++;
+    }
+    assert_true(tree_nodes > 0);
+    /* a depth cap of 1 keeps only direct replies and says it cut deeper ones */
+    size_t capped = 0;
+    for (size_t i = 0; i < YAJL_GET_OBJECT(casts)->len; i++) {
+        const char *h = YAJL_GET_OBJECT(casts)->keys[i];
+        const char *p = parent_of(h);
+        if (!*p || !*parent_of(p))
+            continue; /* wanted: a reply to a reply, so its grandparent has depth 2 */
+        char path[128];
+        snprintf(path, sizeof(path), "/v1/casts/%s/thread?depth=1", parent_of(p));
+        yajl_val v = call_json(s, "/v1/casts/:hash/thread", path, 200);
+        yajl_val kids = get(v, "replies");
+        for (size_t k = 0; k < YAJL_GET_ARRAY(kids)->len; k++)
+            assert_int_equal(YAJL_GET_ARRAY(get(YAJL_GET_ARRAY(kids)->values[k], "children"))->len,
+                             0);
+        assert_true(YAJL_IS_TRUE(get(v, "truncated")));
+        yajl_tree_free(v);
+        capped++;
+    }
+    assert_true(capped > 0);
+    expect_error(s, "GET", "/v1/casts/:hash/thread", "/v1/casts/0x1234/thread", NULL, NULL, 400,
+                 "invalid_hash");
+    expect_error(s, "GET", "/v1/casts/:hash/thread",
+                 "/v1/casts/0x0000000000000000000000000000000000000000/thread", NULL, NULL, 404,
+                 "not_found");
+
+    /* channels: every URL of the ground truth */
+    for (size_t i = 0; i < YAJL_GET_OBJECT(casts)->len; i++) {
+        const char *url = str_or_empty(get(YAJL_GET_OBJECT(casts)->values[i], "parent_url"));
+        if (!*url)
+            continue;
+        char path[1200];
+        snprintf(path, sizeof(path), "/v1/channels/feed?parent_url=%s", url);
+        char *got = all_pages(s, "/v1/channels/feed", path, "casts", "hash");
+        size_t want = 0;
+        for (size_t k = 0; k < YAJL_GET_OBJECT(casts)->len; k++)
+            if (strcmp(str_or_empty(get(YAJL_GET_OBJECT(casts)->values[k], "parent_url")), url) ==
+                0) {
+                want++;
+                assert_true(joined_has(got, YAJL_GET_OBJECT(casts)->keys[k]));
+            }
+        assert_int_equal(count_items(got), want);
+        free(got);
+    }
+    expect_error(s, "GET", "/v1/channels/feed", "/v1/channels/feed", NULL, NULL, 400,
+                 "invalid_parent_url");
+}
+
+static void people_and_conversations(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    yajl_val fids = get(expected, "fids");
+    size_t replies = 0;
+    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++)
+        profile_tabs_split_replies(&s, YAJL_GET_OBJECT(fids)->keys[i],
+                                   YAJL_GET_OBJECT(fids)->values[i], &replies);
+    assert_true(replies > 0);
+    expect_error(&s, "GET", "/v1/users/:fid/casts", "/v1/users/2079/casts?replies=some", NULL,
+                 NULL, 400, "invalid_replies");
+    likes_add_up(&s, fids);
+    user_search_finds_profiles(&s, fids);
+    threads_and_channels(&s);
+    /* anonymous callers learn they are not logged in, without an error */
+    yajl_val v = call_json(&s, "/auth/session", "/auth/session", 200);
+    assert_true(YAJL_IS_FALSE(get(v, "authenticated")));
+    yajl_tree_free(v);
+    server_stop(&s);
+}
+
 int main(void)
 {
     /* the record starts empty and its last line says this run passed: a
@@ -1687,6 +2001,7 @@ int main(void)
     fct_require_env("DATABASE_URL");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(public_routes_match_ground_truth),
+        cmocka_unit_test(people_and_conversations),
         cmocka_unit_test(feed_lists_followed_live_casts),
         cmocka_unit_test(casts_by_prefix_replies_search_trending),
         cmocka_unit_test(bad_inputs_get_json_errors),

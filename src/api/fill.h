@@ -1,0 +1,46 @@
+/* How public read routes build cached responses: one SQL statement returns
+ * the document (column 0) and the fids it depends on (column 1, "1,2,3" or
+ * NULL), filled through the cache (single flight, invalidated by fid). */
+#ifndef FC_API_FILL_H
+#define FC_API_FILL_H
+
+#include "api/internal.h"
+
+#define FC_API_PAGE_DEFAULT 25
+#define FC_API_PAGE_MAX 100
+
+/* One statement's fill: params are SQL text parameters (NULL for NULL). */
+struct fc_api_qfill {
+    struct fc_http_req *req;
+    const char *sql;
+    int n;
+    const char *params[8];
+    char not_found[256]; /* message of the 404 when there is no row */
+    bool all;            /* depends on every change (search, prefixes, channels) */
+};
+
+/* An fc_cache_fill_fn over a struct fc_api_qfill. */
+bool fc_api_qfill(void *arg, struct fc_cache_value *v);
+
+/* A failed fill: the error response in tmp (freed here) becomes the
+ * uncached value. Returns false. */
+bool fc_api_fill_failed(struct fc_cache_value *v, struct fc_http_resp *tmp);
+
+/* Records the fids of a list such as "1,2,3" or "{1,2,3}" as dependencies. */
+void fc_api_depend_on_fids(struct fc_cache_value *v, const char *list);
+
+/* The arguments of a keyset-paginated list of one account (path parameter
+ * :fid, ?limit=, ?cursor=) as SQL text parameters; false after a 400. */
+struct fc_api_list_args {
+    char fid[24], limit[8], ts[40], hash[48];
+};
+bool fc_api_list_args(struct fc_http_req *req, struct fc_http_resp *resp,
+                      struct fc_api_list_args *a);
+
+/* A cached keyset list of one account: sql takes $1 fid, $2 cursor time
+ * (µs, or NULL), $3 cursor hash hex, $4 limit, then the extra parameters
+ * (n_extra of them, also part of the cache key). */
+void fc_api_account_list(struct fc_http_req *req, struct fc_http_resp *resp, const char *kind,
+                         const char *sql, int ttl_s, const char *const *extra, int n_extra);
+
+#endif
