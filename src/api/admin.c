@@ -542,6 +542,13 @@ void fc_api_admin_status(struct fc_http_req *req, struct fc_http_resp *resp)
                "'roots', (SELECT count(*) FROM targets WHERE is_root), "
                "'unsynced', (SELECT count(*) FROM targets WHERE last_synced_at IS NULL), "
                "'dead_letters', (SELECT count(*) FROM dead_letters), "
+               "'clients', (SELECT count(*) FROM target_clients), "
+               /* row counts from the statistics PostgreSQL keeps (exact counts of
+                * million-row tables would cost a scan per status request) */
+               "'rows', (SELECT json_object_agg(relname, greatest(n_live_tup, 0)) "
+               "  FROM pg_stat_user_tables WHERE relname IN ('casts', 'users', 'reactions', "
+               "  'links', 'verifications', 'dead_letters', 'user_data', 'onchain_events')), "
+               "'version', '" FC_VERSION "', "
                "'cursors', coalesce((SELECT json_agg(json_build_object('hub', hub, 'shard', shard, "
                "'event_id', event_id, 'updated_at', fc_iso(updated_at)) ORDER BY hub, shard) "
                "FROM hub_cursors), '[]')))::text",

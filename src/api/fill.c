@@ -72,9 +72,11 @@ void fc_api_account_list(struct fc_http_req *req, struct fc_http_resp *resp, con
         return;
     struct fc_buf key = FC_BUF_INIT;
     fc_buf_printf(&key, "%s:%s:%s:%s:%s", kind, a.fid, a.limit, a.ts, a.hash);
-    struct fc_api_qfill q = {.req = req, .sql = sql, .n = 4 + n_extra,
-                             .params = {a.fid, *a.ts ? a.ts : NULL, *a.ts ? a.hash : NULL,
-                                        a.limit}};
+    struct fc_api_qfill q = {
+        .req = req,
+        .sql = sql,
+        .n = 4 + n_extra,
+        .params = {a.fid, *a.ts ? a.ts : NULL, *a.ts ? a.hash : NULL, a.limit}};
     for (int i = 0; i < n_extra && i < 4; i++) {
         q.params[4 + i] = extra[i];
         fc_buf_printf(&key, ":%s", extra[i] ? extra[i] : "");

@@ -102,6 +102,8 @@ void fc_api_search_users(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_search_all(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_cast_thread(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_channel_feed(struct fc_http_req *req, struct fc_http_resp *resp);
+/* analytics.c */
+void fc_api_admin_analytics(struct fc_http_req *req, struct fc_http_resp *resp);
 
 void fc_api_login(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_logout(struct fc_http_req *req, struct fc_http_resp *resp);

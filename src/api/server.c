@@ -59,6 +59,7 @@ const struct route fc_api_routes[] = {
     {"POST", "/admin/jobs/backfill", CLASS_ADMIN, fc_api_admin_jobs_backfill},
     {"POST", "/admin/jobs/:id/retry", CLASS_ADMIN, fc_api_admin_job_retry},
     {"GET", "/admin/status", CLASS_ADMIN, fc_api_admin_status},
+    {"GET", "/admin/analytics", CLASS_ADMIN, fc_api_admin_analytics},
     {"GET", "/healthz", CLASS_OPS, fc_api_healthz},
     {"GET", "/readyz", CLASS_OPS, fc_api_readyz},
     {"GET", "/metrics", CLASS_OPS, fc_api_metrics},

@@ -69,26 +69,26 @@ static bool search_text(struct fc_http_req *req, struct fc_http_resp *resp, cons
  * then display-name prefix, then full text over username, display name and
  * bio; more followers first within a tier. Each tier is bounded (200
  * candidates), so the cost does not grow with the users table. */
-#define USER_MATCHES_SQL                                                                          \
+#define USER_MATCHES_SQL                                                                           \
     "q AS (SELECT lower($1) AS s, replace(replace(replace(lower($1), '\\', '\\\\'), '%', '\\%'), " \
-    "  '_', '\\_') || '%' AS p, websearch_to_tsquery('simple', $1) AS tq), "                      \
-    "m AS ((SELECT u.fid, 0 AS tier FROM users u, q WHERE lower(u.username) = q.s "               \
-    "       AND u.username IS NOT NULL LIMIT 1) "                                                 \
-    "  UNION ALL (SELECT u.fid, 1 FROM users u, q WHERE lower(u.username) LIKE q.p "              \
-    "       AND u.username IS NOT NULL ORDER BY length(u.username), u.fid LIMIT 200) "            \
-    "  UNION ALL (SELECT u.fid, 2 FROM users u, q WHERE lower(u.display_name) LIKE q.p "          \
-    "       AND u.display_name IS NOT NULL ORDER BY length(u.display_name), u.fid LIMIT 200) "    \
-    "  UNION ALL (SELECT u.fid, 3 FROM users u, q WHERE fc_user_tsv(u.username, u.display_name, " \
-    "       u.bio) @@ q.tq ORDER BY ts_rank(fc_user_tsv(u.username, u.display_name, u.bio), "     \
-    "       q.tq) DESC, u.fid LIMIT 200)), "                                                      \
-    "best AS (SELECT fid, min(tier) AS tier FROM m GROUP BY fid), "                               \
-    "ranked AS (SELECT b.fid, b.tier, (SELECT count(*) FROM links l WHERE l.target_fid = b.fid "  \
-    "  AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL) AS followers "         \
+    "  '_', '\\_') || '%' AS p, websearch_to_tsquery('simple', $1) AS tq), "                       \
+    "m AS ((SELECT u.fid, 0 AS tier FROM users u, q WHERE lower(u.username) = q.s "                \
+    "       AND u.username IS NOT NULL LIMIT 1) "                                                  \
+    "  UNION ALL (SELECT u.fid, 1 FROM users u, q WHERE lower(u.username) LIKE q.p "               \
+    "       AND u.username IS NOT NULL ORDER BY length(u.username), u.fid LIMIT 200) "             \
+    "  UNION ALL (SELECT u.fid, 2 FROM users u, q WHERE lower(u.display_name) LIKE q.p "           \
+    "       AND u.display_name IS NOT NULL ORDER BY length(u.display_name), u.fid LIMIT 200) "     \
+    "  UNION ALL (SELECT u.fid, 3 FROM users u, q WHERE fc_user_tsv(u.username, u.display_name, "  \
+    "       u.bio) @@ q.tq ORDER BY ts_rank(fc_user_tsv(u.username, u.display_name, u.bio), "      \
+    "       q.tq) DESC, u.fid LIMIT 200)), "                                                       \
+    "best AS (SELECT fid, min(tier) AS tier FROM m GROUP BY fid), "                                \
+    "ranked AS (SELECT b.fid, b.tier, (SELECT count(*) FROM links l WHERE l.target_fid = b.fid "   \
+    "  AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL) AS followers "          \
     "  FROM best b) "
 
-#define USER_DOC(x)                                                                               \
+#define USER_DOC(x)                                                                                \
     "fc_user_brief(" x ".fid)::jsonb || jsonb_build_object('followers', " x ".followers, "         \
-    "'match', (ARRAY['username', 'username_prefix', 'display_name_prefix', 'text'])[" x           \
+    "'match', (ARRAY['username', 'username_prefix', 'display_name_prefix', 'text'])[" x            \
     ".tier + 1])"
 
 static const char user_search_sql[] =
@@ -96,10 +96,11 @@ static const char user_search_sql[] =
     "page AS (SELECT *, row_number() OVER (ORDER BY tier, followers DESC, fid) AS n FROM ranked "
     "  ORDER BY tier, followers DESC, fid LIMIT $2::int + 1 OFFSET $3::int) "
     "SELECT json_build_object('query', $1, "
-    "  'users', coalesce((SELECT json_agg(" USER_DOC("p") " ORDER BY p.n) FROM page p "
-    "    WHERE p.n <= $2::int), '[]'), "
-    "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $2::int "
-    "    THEN ($2::int + $3::int)::text END)::text, NULL";
+    "  'users', coalesce((SELECT json_agg(" USER_DOC(
+        "p") " ORDER BY p.n) FROM page p "
+             "    WHERE p.n <= $2::int), '[]'), "
+             "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $2::int "
+             "    THEN ($2::int + $3::int)::text END)::text, NULL";
 
 void fc_api_search_users(struct fc_http_req *req, struct fc_http_resp *resp)
 {
@@ -114,8 +115,8 @@ void fc_api_search_users(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(o, sizeof(o), "%d", offset);
     struct fc_buf key = FC_BUF_INIT;
     fc_buf_printf(&key, "usearch:%s:%s:%s", l, o, qs);
-    struct fc_api_qfill q = {.req = req, .sql = user_search_sql, .n = 3, .params = {qs, l, o},
-                             .all = true};
+    struct fc_api_qfill q = {
+        .req = req, .sql = user_search_sql, .n = 3, .params = {qs, l, o}, .all = true};
     fc_api_cached(req, resp, key.data, 60, fc_api_qfill, &q);
     fc_buf_cleanup(&key);
 }
@@ -136,18 +137,18 @@ static const char search_all_sql[] =
     "  AND c.text IS NOT NULL LIMIT 1001) x) "
     "SELECT json_build_object('query', $1, "
     "  'users', json_build_object('count', (SELECT count(*) FROM ranked), "
-    "    'items', coalesce((SELECT json_agg(" USER_DOC("t") " ORDER BY t.n) FROM tu t), '[]')), "
-    "  'casts', json_build_object('count', least((SELECT n FROM counted), 1000), "
-    "    'count_capped', (SELECT n FROM counted) > 1000, "
-    "    'items', fc_casts_json(ARRAY(SELECT h.r FROM hits h ORDER BY h.rank DESC, "
-    "      (h.r).\"timestamp\" DESC, (h.r).hash DESC))))::text, NULL";
+    "    'items', coalesce((SELECT json_agg(" USER_DOC(
+        "t") " ORDER BY t.n) FROM tu t), '[]')), "
+             "  'casts', json_build_object('count', least((SELECT n FROM counted), 1000), "
+             "    'count_capped', (SELECT n FROM counted) > 1000, "
+             "    'items', fc_casts_json(ARRAY(SELECT h.r FROM hits h ORDER BY h.rank DESC, "
+             "      (h.r).\"timestamp\" DESC, (h.r).hash DESC))))::text, NULL";
 
 void fc_api_search_all(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     const char *qs;
     int users, casts;
-    if (!search_text(req, resp, &qs) ||
-        !fc_api_int_arg(req, resp, "users", 5, 0, 25, &users) ||
+    if (!search_text(req, resp, &qs) || !fc_api_int_arg(req, resp, "users", 5, 0, 25, &users) ||
         !fc_api_int_arg(req, resp, "casts", 10, 0, FC_API_PAGE_MAX, &casts))
         return;
     char u[8], c[8];
@@ -155,8 +156,8 @@ void fc_api_search_all(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(c, sizeof(c), "%d", casts);
     struct fc_buf key = FC_BUF_INIT;
     fc_buf_printf(&key, "searchall:%s:%s:%s", u, c, qs);
-    struct fc_api_qfill q = {.req = req, .sql = search_all_sql, .n = 3, .params = {qs, u, c},
-                             .all = true};
+    struct fc_api_qfill q = {
+        .req = req, .sql = search_all_sql, .n = 3, .params = {qs, u, c}, .all = true};
     fc_api_cached(req, resp, key.data, 60, fc_api_qfill, &q);
     fc_buf_cleanup(&key);
 }
@@ -169,8 +170,8 @@ void fc_api_search_all(struct fc_http_req *req, struct fc_http_resp *resp)
  * spelled out from the depth-first list: each node's document is opened,
  * given "children":[ when the next node is its child, else closed along with
  * every level the next node climbs back out of. A deleted cast in the
- * middle of a conversation stays as a placeholder holding its replies. Each node's own "replies" stays the
- * count of its live replies, as in every cast document. */
+ * middle of a conversation stays as a placeholder holding its replies. Each node's own "replies"
+ * stays the count of its live replies, as in every cast document. */
 static const char thread_sql[] =
     "WITH RECURSIVE focus AS (SELECT c FROM casts c WHERE c.hash = decode($1, 'hex') "
     "  AND c.deleted_at IS NULL AND c.text IS NOT NULL), "
@@ -242,8 +243,8 @@ void fc_api_cast_thread(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(s, sizeof(s), "%d", size);
     snprintf(key, sizeof(key), "thread:%s:%s:%s", lo, d, s);
     /* a new reply from anyone changes the thread: depend on every change */
-    struct fc_api_qfill q = {.req = req, .sql = thread_sql, .n = 3, .params = {lo, d, s},
-                             .all = true};
+    struct fc_api_qfill q = {
+        .req = req, .sql = thread_sql, .n = 3, .params = {lo, d, s}, .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
     fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, fc_api_qfill, &q);
 }
@@ -280,8 +281,11 @@ void fc_api_channel_feed(struct fc_http_req *req, struct fc_http_resp *resp)
     struct fc_buf key = FC_BUF_INIT;
     fc_buf_printf(&key, "channel:%s:%s:%s:%s", l, ts, hash, url);
     /* any account can post to a channel: depend on every change */
-    struct fc_api_qfill q = {.req = req, .sql = channel_sql, .n = 4,
-                             .params = {url, *ts ? ts : NULL, *ts ? hash : NULL, l}, .all = true};
+    struct fc_api_qfill q = {.req = req,
+                             .sql = channel_sql,
+                             .n = 4,
+                             .params = {url, *ts ? ts : NULL, *ts ? hash : NULL, l},
+                             .all = true};
     fc_api_cached(req, resp, key.data, req->api->cfg->api_cache_feed_ttl_s, fc_api_qfill, &q);
     fc_buf_cleanup(&key);
 }

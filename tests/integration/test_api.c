@@ -831,6 +831,66 @@ static void auth_flows(void **state)
 
 /* Every admin route with the cookie; changes land in PostgreSQL and the
  * public routes see them. */
+/* Sums of a series' field across its buckets. */
+static long long series_sum(yajl_val arr, const char *field)
+{
+    long long n = 0;
+    for (size_t i = 0; YAJL_IS_ARRAY(arr) && i < YAJL_GET_ARRAY(arr)->len; i++)
+        n += YAJL_GET_INTEGER(get(YAJL_GET_ARRAY(arr)->values[i], field));
+    return n;
+}
+
+static long long sql_count(const char *sql)
+{
+    char *v = fct_sql_value(db_url, sql);
+    long long n = atoll(v);
+    free(v);
+    return n;
+}
+
+/* Analytics add up to what the database holds: every row and target of
+ * this run was written within each window, buckets cover the window, and
+ * the busiest target is the one with the most rows written. */
+static void analytics_match_the_database(const struct server *s, const char *const *get_h)
+{
+    static const struct {
+        const char *window;
+        size_t buckets, days;
+    } windows[] = {{"24h", 24, 1}, {"7d", 7, 7}, {"30d", 30, 30}};
+    long long casts = sql_count("SELECT count(*) FROM casts");
+    long long reactions = sql_count("SELECT count(*) FROM reactions");
+    long long follows = sql_count("SELECT count(*) FROM links WHERE type = 'follow'");
+    long long targets = sql_count("SELECT count(*) FROM targets");
+    long long busiest = sql_count(
+        "SELECT fid FROM (SELECT fid FROM casts UNION ALL SELECT fid FROM reactions "
+        "UNION ALL SELECT fid FROM links WHERE type = 'follow') x WHERE fid IN (SELECT fid FROM "
+        "targets) GROUP BY fid ORDER BY count(*) DESC, fid LIMIT 1");
+    for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/admin/analytics?window=%s", windows[i].window);
+        struct fct_http h;
+        call(s, "GET", "/admin/analytics", path, get_h, NULL, &h);
+        assert_int_equal(h.status, 200);
+        yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
+        yajl_val indexed = get(v, "indexed");
+        /* 24 hourly buckets (or one more when the hour turns over mid-window) */
+        assert_true(YAJL_GET_ARRAY(indexed)->len >= windows[i].buckets &&
+                    YAJL_GET_ARRAY(indexed)->len <= windows[i].buckets + 1);
+        assert_int_equal(YAJL_GET_ARRAY(get(v, "targets_added"))->len, windows[i].days);
+        assert_int_equal(series_sum(indexed, "casts"), casts);
+        assert_int_equal(series_sum(indexed, "reactions"), reactions);
+        assert_int_equal(series_sum(indexed, "follows"), follows);
+        assert_int_equal(series_sum(get(v, "targets_added"), "count"), targets);
+        yajl_val top = get(v, "top_targets");
+        assert_true(YAJL_GET_ARRAY(top)->len > 0);
+        assert_int_equal(YAJL_GET_INTEGER(get(YAJL_GET_ARRAY(top)->values[0], "fid")), busiest);
+        yajl_tree_free(v);
+        fct_http_cleanup(&h);
+    }
+    expect_error(s, "GET", "/admin/analytics", "/admin/analytics?window=2d", get_h, NULL, 400,
+                 "invalid_window");
+}
+
 static void admin_routes(void **state)
 {
     (void)state;
@@ -951,8 +1011,12 @@ static void admin_routes(void **state)
     v = yajl_tree_parse(h.body.data, NULL, 0);
     assert_true(YAJL_GET_INTEGER(get(v, "database_bytes")) > 0);
     assert_true(YAJL_GET_ARRAY(get(v, "cursors"))->len >= 1);
+    assert_true(YAJL_IS_STRING(get(v, "version")));
+    assert_true(YAJL_IS_INTEGER(get(v, "clients")));
+    assert_true(YAJL_IS_INTEGER(get(get(v, "rows"), "casts")));
     yajl_tree_free(v);
     fct_http_cleanup(&h);
+    analytics_match_the_database(&s, get_h);
     free(token);
     server_stop(&s);
 }
@@ -1452,6 +1516,7 @@ static const struct {
     {"POST", "/admin/jobs/backfill", "/admin/jobs/backfill", ""},
     {"POST", "/admin/jobs/:id/retry", "/admin/jobs/2079/retry", ""},
     {"GET", "/admin/status", "/admin/status", NULL},
+    {"GET", "/admin/analytics", "/admin/analytics", NULL},
 };
 #define N_ADMIN_OPS (sizeof(admin_ops) / sizeof(admin_ops[0]))
 

@@ -1,0 +1,100 @@
+/* GET /admin/analytics: how the index grew over the last 24 hours, 7 or 30
+ * days, from the database (rows as they were written, targets as they were
+ * added) and the live indexers' current rates from the process registry.
+ * Every series covers the whole window, empty buckets included. */
+#include "api/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/status.h"
+#include "core/log.h"
+
+/* $1 window interval, $2 bucket unit ('hour' or 'day'), $3 window name,
+ * $4 the registry's rates as a JSON object. Rows count by when fcindex
+ * wrote them (ingested_at), so history backfilled today counts today. */
+static const char analytics_sql[] =
+    "WITH w AS (SELECT now() AS t, $1::interval AS span, $2::text AS unit), "
+    "b AS (SELECT generate_series(date_trunc(w.unit, w.t - w.span) + ('1 ' || w.unit)::interval, "
+    "  date_trunc(w.unit, w.t), ('1 ' || w.unit)::interval) AS s FROM w), "
+    "d AS (SELECT generate_series(date_trunc('day', w.t - w.span) + interval '1 day', "
+    "  date_trunc('day', w.t), interval '1 day') AS s FROM w), "
+    "since AS (SELECT min(s) AS s FROM b), "
+    "cs AS (SELECT date_trunc((SELECT unit FROM w), ingested_at) AS s, fid FROM casts "
+    "  WHERE ingested_at >= (SELECT s FROM since)), "
+    "rs AS (SELECT date_trunc((SELECT unit FROM w), ingested_at) AS s, fid FROM reactions "
+    "  WHERE ingested_at >= (SELECT s FROM since)), "
+    "ls AS (SELECT date_trunc((SELECT unit FROM w), ingested_at) AS s, fid FROM links "
+    "  WHERE ingested_at >= (SELECT s FROM since) AND type = 'follow'), "
+    "per_fid AS (SELECT fid, count(*) FILTER (WHERE k = 'c') AS casts, "
+    "  count(*) FILTER (WHERE k = 'r') AS reactions, count(*) FILTER (WHERE k = 'l') AS follows "
+    "  FROM (SELECT fid, 'c' AS k FROM cs UNION ALL SELECT fid, 'r' FROM rs "
+    "        UNION ALL SELECT fid, 'l' FROM ls) x "
+    "  WHERE fid IN (SELECT fid FROM targets) GROUP BY fid), "
+    "top AS (SELECT *, casts + reactions + follows AS total FROM per_fid "
+    "  ORDER BY casts + reactions + follows DESC, fid LIMIT 10) "
+    "SELECT json_build_object('window', $3::text, 'bucket', $2::text, "
+    "  'since', fc_iso((SELECT s FROM since)), 'until', fc_iso((SELECT t FROM w)), "
+    "  'targets_added', (SELECT json_agg(json_build_object('day', to_char(d.s, 'YYYY-MM-DD'), "
+    "      'count', (SELECT count(*) FROM targets t WHERE date_trunc('day', t.added_at) = d.s)) "
+    "      ORDER BY d.s) FROM d), "
+    "  'indexed', (SELECT json_agg(json_build_object('at', fc_iso(b.s), "
+    "      'casts', (SELECT count(*) FROM cs WHERE cs.s = b.s), "
+    "      'reactions', (SELECT count(*) FROM rs WHERE rs.s = b.s), "
+    "      'follows', (SELECT count(*) FROM ls WHERE ls.s = b.s)) ORDER BY b.s) FROM b), "
+    "  'top_targets', coalesce((SELECT json_agg(fc_user_brief(top.fid)::jsonb || "
+    "      jsonb_build_object('casts', top.casts, 'reactions', top.reactions, "
+    "      'follows', top.follows, 'total', top.total) ORDER BY top.total DESC, top.fid) "
+    "      FROM top), '[]'), "
+    "  'signups_by_client', coalesce((SELECT json_agg(json_build_object('client_fid', x.app, "
+    "      'signups', x.n) ORDER BY x.n DESC, x.app) FROM (SELECT u.app_fid AS app, count(*) AS n "
+    "      FROM targets t JOIN users u ON u.fid = t.fid WHERE t.source = 'client' "
+    "      AND t.added_at >= (SELECT t - span FROM w) AND u.app_fid IS NOT NULL "
+    "      GROUP BY u.app_fid) x), '[]'), "
+    "  'now', $4::json)::text";
+
+void fc_api_admin_analytics(struct fc_http_req *req, struct fc_http_resp *resp)
+{
+    const char *win = fc_http_arg(req, "window");
+    const char *interval = NULL, *unit = "day";
+    if (!win)
+        win = "24h";
+    if (strcmp(win, "24h") == 0)
+        interval = "24 hours", unit = "hour";
+    else if (strcmp(win, "7d") == 0)
+        interval = "7 days";
+    else if (strcmp(win, "30d") == 0)
+        interval = "30 days";
+    if (!interval) {
+        fc_http_error(resp, 400, "invalid_window", "window: expected 24h, 7d or 30d, got \"%.20s\"",
+                      win);
+        return;
+    }
+    /* the live indexers' rates now, as their heartbeats report them */
+    struct fc_proc_status *procs = NULL;
+    size_t n = 0;
+    struct fc_diag d;
+    double events = 0, messages = 0;
+    size_t live = 0;
+    if (fc_procs_list(req->api->procs, &procs, &n, &d) == FC_OK) {
+        for (size_t i = 0; i < n; i++)
+            if (procs[i].alive && procs[i].indexer) {
+                live++;
+                events += procs[i].events_per_s;
+                messages += procs[i].messages_per_s;
+            }
+    } else {
+        log_warn("api", "process registry: %s", d.msg);
+    }
+    free(procs);
+    char now[160];
+    snprintf(now, sizeof(now),
+             "{\"indexer_processes\":%zu,\"events_per_s\":%.1f,\"messages_per_s\":%.1f}", live,
+             events, messages);
+    const char *p[] = {interval, unit, win, now};
+    fc_buf_reset(&resp->body);
+    int rc = fc_api_query(req, resp, analytics_sql, 4, p, &resp->body);
+    if (rc == 1)
+        resp->status = 200;
+}
