@@ -37,6 +37,12 @@ static yajl_val body_object(struct fc_http_req *req, struct fc_http_resp *resp,
     return v;
 }
 
+yajl_val fc_api_body_object(struct fc_http_req *req, struct fc_http_resp *resp,
+                            const char *const *allowed)
+{
+    return body_object(req, resp, allowed);
+}
+
 static yajl_val field(yajl_val obj, const char *name)
 {
     return fc_api_body_field(obj, name);
@@ -349,7 +355,8 @@ static void queue_again(struct fc_http_req *req, struct fc_http_resp *resp, cons
     if (!fid_param(req, resp, what, &fid, f))
         return;
     snprintf(sql, sizeof(sql),
-             "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, last_error = NULL "
+             "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, last_error = NULL, "
+             "backfill_held_at = NULL "
              "WHERE fid = $1 RETURNING %s::text", returning);
     const char *p[] = {f};
     json_query(req, resp, sql, 1, p, 202, "not a target");

@@ -122,6 +122,12 @@ void fc_api_admin_jobs(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_admin_jobs_backfill(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_admin_job_retry(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_admin_status(struct fc_http_req *req, struct fc_http_resp *resp);
+/* job queue control (admin_jobs.c) */
+void fc_api_admin_jobs_stats(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_jobs_pause(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_jobs_resume(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_jobs_clear(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_jobs_retry_all(struct fc_http_req *req, struct fc_http_resp *resp);
 
 void fc_api_healthz(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp);
@@ -138,6 +144,12 @@ enum fc_err fc_api_session_ended(struct fc_api *api, const char *jti, bool *ende
                                  struct fc_diag *diag);
 
 /* ---- helpers (helpers.c) ---- */
+
+/* The request body as a JSON object with only the allowed keys (NULL-ended);
+ * NULL after setting a 400 or 415. Free with yajl_tree_free. */
+struct yajl_val_s;
+struct yajl_val_s *fc_api_body_object(struct fc_http_req *req, struct fc_http_resp *resp,
+                                      const char *const *allowed);
 
 /* Parses an fid path or body value; on failure sets a 400 and returns false. */
 bool fc_api_parse_fid(struct fc_http_resp *resp, const char *what, const char *s, uint64_t *fid);

@@ -4,6 +4,7 @@
 #ifndef FC_CMD_CMD_H
 #define FC_CMD_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/config.h"
@@ -37,6 +38,16 @@ const struct fc_cmd *fc_cmd_find(const char *name);
  * failure prints every problem to stderr and returns non-zero; the config
  * must still be released with fc_config_cleanup. */
 int fc_cmd_load_config(struct fc_cmd_ctx *ctx, struct fc_config *cfg);
+
+struct fc_db;
+/* Connects to database.url and checks the schema is current; prints why
+ * not and returns FC_EXIT_FAIL otherwise. */
+int fc_cmd_open_db(const struct fc_config *cfg, struct fc_db **db);
+/* Removes the flag name from ctx's arguments; true when it was there. */
+bool fc_cmd_flag(struct fc_cmd_ctx *ctx, const char *name);
+/* Removes "name VALUE" or "name=VALUE" from ctx's arguments and returns
+ * VALUE (NULL when absent; *missing_value when name ends the arguments). */
+const char *fc_cmd_option(struct fc_cmd_ctx *ctx, const char *name, bool *missing_value);
 
 int fc_cmd_help(struct fc_cmd_ctx *ctx);
 int fc_cmd_version(struct fc_cmd_ctx *ctx);

@@ -3,6 +3,8 @@
 
 #include "cmd/cmd.h"
 #include "core/log.h"
+#include "store/db.h"
+#include "store/migrate.h"
 
 const struct fc_cmd *fc_cmd_find(const char *name)
 {
@@ -34,4 +36,64 @@ int fc_cmd_load_config(struct fc_cmd_ctx *ctx, struct fc_config *cfg)
     fc_log_format_parse(cfg->log_format, &format);
     fc_log_setup(level, format, 2);
     return FC_EXIT_OK;
+}
+
+int fc_cmd_open_db(const struct fc_config *cfg, struct fc_db **db)
+{
+    struct fc_diag diag = {{0}};
+    struct fc_db_options o = fc_db_options_from(cfg);
+    if (fc_db_open(&o, db, &diag)) {
+        fprintf(stderr, "fcindex: cannot connect to the database: %s\n", diag.msg);
+        return FC_EXIT_FAIL;
+    }
+    int version = 0;
+    if (fc_migrate_current_version(*db, &version, &diag) || version < fc_migrate_latest_version()) {
+        fprintf(stderr, "fcindex: the database schema is not current; run `fcindex migrate`\n");
+        fc_db_close(*db);
+        *db = NULL;
+        return FC_EXIT_FAIL;
+    }
+    return FC_EXIT_OK;
+}
+
+bool fc_cmd_flag(struct fc_cmd_ctx *ctx, const char *name)
+{
+    for (int i = 0; i < ctx->argc; i++) {
+        if (strcmp(ctx->argv[i], name) == 0) {
+            for (int j = i; j + 1 < ctx->argc; j++)
+                ctx->argv[j] = ctx->argv[j + 1];
+            ctx->argc--;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *fc_cmd_option(struct fc_cmd_ctx *ctx, const char *name, bool *missing_value)
+{
+    size_t n = strlen(name);
+    *missing_value = false;
+    for (int i = 0; i < ctx->argc; i++) {
+        const char *a = ctx->argv[i];
+        int take = 0;
+        const char *v = NULL;
+        if (strcmp(a, name) == 0) {
+            if (i + 1 >= ctx->argc) {
+                *missing_value = true;
+                return NULL;
+            }
+            v = ctx->argv[i + 1];
+            take = 2;
+        } else if (strncmp(a, name, n) == 0 && a[n] == '=') {
+            v = a + n + 1;
+            take = 1;
+        }
+        if (take) {
+            for (int j = i; j + take < ctx->argc; j++)
+                ctx->argv[j] = ctx->argv[j + take];
+            ctx->argc -= take;
+            return v;
+        }
+    }
+    return NULL;
 }

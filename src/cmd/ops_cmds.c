@@ -1,4 +1,4 @@
-/* Operations commands: health and jobs. */
+/* Operations commands: health and hash-password. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,76 +151,6 @@ int fc_cmd_health(struct fc_cmd_ctx *ctx)
     fc_config_cleanup(&cfg);
     printf("%s\n", healthy ? "healthy" : "UNHEALTHY");
     return healthy ? FC_EXIT_OK : FC_EXIT_FAIL;
-}
-
-static int jobs_sql(struct fc_db *db, const char *sql, const char *const *params, int n)
-{
-    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, n, NULL, params, NULL, NULL, 0);
-    int rc = FC_EXIT_OK;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-        for (int i = 0; i < PQntuples(r); i++) {
-            for (int c = 0; c < PQnfields(r); c++)
-                printf("%s%s", c ? "  " : "", PQgetvalue(r, i, c));
-            printf("\n");
-        }
-    } else if (PQresultStatus(r) == PGRES_COMMAND_OK) {
-        if (atoi(PQcmdTuples(r)) == 0) {
-            fprintf(stderr, "fcindex jobs: no such job\n");
-            rc = FC_EXIT_FAIL;
-        } else {
-            printf("queued again\n");
-        }
-    } else {
-        fprintf(stderr, "fcindex jobs: %s", PQresultErrorMessage(r));
-        rc = FC_EXIT_FAIL;
-    }
-    PQclear(r);
-    return rc;
-}
-
-int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
-{
-    static const char usage[] = "usage: fcindex jobs stats | failed | retry FID\n";
-    bool stats = ctx->argc == 1 && strcmp(ctx->argv[0], "stats") == 0;
-    bool failed = ctx->argc == 1 && strcmp(ctx->argv[0], "failed") == 0;
-    bool retry = ctx->argc == 2 && strcmp(ctx->argv[0], "retry") == 0;
-    uint64_t fid = 0;
-    struct fc_diag diag;
-    if ((!stats && !failed && !retry) || (retry && fc_parse_fid(ctx->argv[1], &fid, &diag))) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
-    struct fc_config cfg;
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    struct fc_db *db = NULL;
-    struct fc_db_options o = {.url = cfg.database_url};
-    if (!rc && fc_db_open(&o, &db, &diag)) {
-        fprintf(stderr, "fcindex: cannot connect to the database: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    }
-    if (!rc) {
-        /* Backfill jobs are the targets' sync state: the queue is derived from it. */
-        if (stats) {
-            rc = jobs_sql(db,
-                "SELECT 'pending', count(*) FILTER (WHERE last_synced_at IS NULL AND last_error IS NULL) "
-                "FROM targets UNION ALL SELECT 'failed', count(*) FILTER (WHERE last_synced_at IS NULL "
-                "AND last_error IS NOT NULL) FROM targets UNION ALL SELECT 'done', count(*) FILTER "
-                "(WHERE last_synced_at IS NOT NULL) FROM targets", NULL, 0);
-        } else if (failed) {
-            rc = jobs_sql(db, "SELECT fid, backfill_attempts || ' attempts', last_error FROM targets "
-                              "WHERE last_synced_at IS NULL AND last_error IS NOT NULL ORDER BY fid",
-                          NULL, 0);
-        } else {
-            char f[24];
-            snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-            const char *p[] = {f};
-            rc = jobs_sql(db, "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
-                              "backfill_attempts = 0 WHERE fid = $1", p, 1);
-        }
-    }
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
-    return rc;
 }
 
 int fc_cmd_hash_password(struct fc_cmd_ctx *ctx)

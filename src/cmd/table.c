@@ -51,11 +51,23 @@ const struct fc_cmd fc_commands[] = {
      "Reads every event stream (each Snapchain shard, or the Hubble hub) from its stored\n"
      "cursor, the first time from the oldest retained event, keeps the events that touch a\n"
      "target, applies each page in one transaction with its cursor, and exits when caught up.\n"},
-    {"jobs", fc_cmd_jobs, "backfill jobs: counts, failures, retry",
-     "usage: fcindex jobs stats | failed | retry FID\n\n"
-     "Backfill jobs are the targets' sync state in PostgreSQL (a lost queue loses nothing):\n"
-     "stats counts pending, failed and done; failed lists failures with their last error;\n"
-     "retry FID makes a target pending again.\n"},
+    {"jobs", fc_cmd_jobs, "backfill jobs: counts, failures, retry, pause, clear",
+     "usage: fcindex jobs stats [--json] | failed [--json] | pause | resume |\n"
+     "       clear [--pending|--failed] --yes | retry FID | retry --all\n\n"
+     "A target's backfill job is pending, running, failed, held or synced; the states and\n"
+     "the pause switch are kept in PostgreSQL (table job_queue_control), so they hold for\n"
+     "every process and survive restarts of fcindex and Redis.\n"
+     "  stats          jobs per state, whether the queue is paused, and the shared Redis\n"
+     "                queue's own counts when redis.url is set\n"
+     "  failed         failed jobs with their attempts and last error\n"
+     "  pause, resume  stop or restart taking jobs: every backfill worker of every process\n"
+     "                checks the switch before each take (within 250 ms); running jobs finish\n"
+     "  clear          hold every pending job (default) or, with --failed, every failed one;\n"
+     "                held jobs are not queued again; refuses without --yes\n"
+     "  retry FID      make one target's job pending again\n"
+     "  retry --all    make every failed and held job pending again\n"
+     "With the embedded queue (no redis.url) a running server's in-memory queue keeps a job\n"
+     "that failed for good until its next start; POST /admin/jobs/retry-all reaches it at once.\n"},
     {"health", fc_cmd_health, "check the database, Redis, each hub and the sync lag",
      "usage: fcindex health\n\n"
      "Prints one line per check and exits non-zero when the database is unreachable or its\n"

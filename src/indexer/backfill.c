@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "hub/client.h"
 #include "store/db.h"
+#include "store/jobctl.h"
 #include "store/targets.h"
 #include "store/writer.h"
 #include "state/fidset.h"
@@ -244,8 +245,15 @@ static void *backfill_thread(void *arg)
     struct worker *wk = arg;
     struct fc_indexer *ix = wk->ix;
     struct fc_job job;
-    while (fc_ix_queue_pop(&ix->queue, &job)) {
+    while (fc_ix_queue_pop(&ix->queue, wk->db, &job)) {
         struct fc_diag diag = {{0}}, ignored;
+        /* the job is marked running in PostgreSQL; an operator's clear (or
+         * the target's removal) since it was queued drops it */
+        bool claimed = true;
+        if (fc_jobctl_claim(wk->db, job.fid, &claimed, &diag) == FC_OK && !claimed) {
+            fc_jobq_done(ix->queue.q, &job, &ignored);
+            continue;
+        }
         size_t messages_before = wk->messages, dead_before = wk->dead;
         enum fc_err err;
         /* a deadlock or serialization failure: the fid is written again

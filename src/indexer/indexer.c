@@ -100,6 +100,8 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
                                  .lease_ms = cfg->job_lease_s * 1000};
     pthread_mutex_init(&ix->stats_lock, NULL);
     fc_log_gate_init(&ix->conflicts, "writer", "deadlock or serialization failure");
+    pthread_mutex_init(&ix->queue.pause_lock, NULL);
+    ix->queue.pause_checked_ms = -1000000;
     enum fc_err err = FC_OK;
     if (*cfg->redis_url) {
         err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "targets", &ix->targets, diag);
@@ -169,6 +171,7 @@ void fc_indexer_free(struct fc_indexer *ix)
     fc_jobq_free(ix->queue.q);
     pthread_mutex_destroy(&ix->stats_lock);
     fc_log_gate_cleanup(&ix->conflicts);
+    pthread_mutex_destroy(&ix->queue.pause_lock);
     free(ix);
 }
 

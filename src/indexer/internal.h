@@ -27,6 +27,10 @@ struct queue {
     struct fc_jobq *q;
     bool daemon;               /* serve: wait for work instead of ending when idle */
     volatile const int *stop;  /* serve: set by the signal handler */
+    /* the operator's pause (PostgreSQL), read at most every PAUSE_CHECK_MS */
+    pthread_mutex_t pause_lock;
+    int64_t pause_checked_ms;
+    bool paused, said_paused;
 };
 
 /* Queues fid; a failure is logged (PostgreSQL keeps it pending: the refill retries). */
@@ -34,8 +38,9 @@ void fc_ix_queue_push(struct queue *q, uint64_t fid);
 /* Jobs pending, running or waiting for a retry (1 when the queue cannot say). */
 size_t fc_ix_queue_outstanding(struct queue *q);
 /* Takes the next job; false when the run is over (stop requested, or in a
- * --wait run when nothing is pending, running or waiting for a retry). */
-bool fc_ix_queue_pop(struct queue *q, struct fc_job *job);
+ * --wait run when nothing is pending, running or waiting for a retry).
+ * Takes nothing while the queue is paused (read through db). */
+bool fc_ix_queue_pop(struct queue *q, struct fc_db *db, struct fc_job *job);
 
 /* ---- the indexer (indexer.c) ---- */
 

@@ -557,3 +557,59 @@ enum fc_err fc_jobq_counts(struct fc_jobq *q, struct fc_jobq_counts *c, struct f
     pthread_mutex_unlock(&q->lock);
     return err;
 }
+
+/* Undelivered stream entries are the pending jobs (delivered ones are
+ * running): those after the group's last delivered id. */
+static const char clear_pending_lua[] =
+    "local last = '0-0' "
+    "for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do "
+    " local name, id for i = 1, #g, 2 do if g[i] == 'name' then name = g[i + 1] end "
+    "  if g[i] == 'last-delivered-id' then id = g[i + 1] end end "
+    " if name == ARGV[1] then last = id end end "
+    "local n = 0 "
+    "for _, e in ipairs(redis.call('XRANGE', KEYS[1], '(' .. last, '+')) do "
+    " redis.call('XDEL', KEYS[1], e[1]) redis.call('SREM', KEYS[2], e[2][2]) "
+    " redis.call('HDEL', KEYS[3], e[2][2]) n = n + 1 end return n";
+static const char clear_failed_lua[] =
+    "local n = 0 "
+    "for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do "
+    " redis.call('HDEL', KEYS[3], f) redis.call('HDEL', KEYS[4], f) n = n + 1 end "
+    "redis.call('DEL', KEYS[1]) "
+    "for _, f in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do redis.call('SREM', KEYS[5], f) "
+    " redis.call('HDEL', KEYS[3], f) redis.call('HDEL', KEYS[4], f) n = n + 1 end "
+    "redis.call('DEL', KEYS[2]) return n";
+
+enum fc_err fc_jobq_clear(struct fc_jobq *q, bool failed, size_t *removed, struct fc_diag *diag)
+{
+    *removed = 0;
+    enum fc_err err = FC_OK;
+    pthread_mutex_lock(&q->lock);
+    if (!q->redis) {
+        for (size_t i = 0; i < q->cap; i++) {
+            struct entry *e = &q->e[i];
+            if (!e->fid || e->st == ST_FREE)
+                continue;
+            bool go = failed ? (e->st == ST_FAILED || e->st == ST_DELAYED) : e->st == ST_PENDING;
+            if (go) {
+                e->st = ST_FREE;
+                (*removed)++;
+            }
+        }
+    } else {
+        char lasterror[260];
+        snprintf(lasterror, sizeof(lasterror), "%s:lasterror", q->attempts);
+        redisReply *r = failed
+            ? redisCommand(q->ctx, "EVAL %s 5 %s %s %s %s %s", clear_failed_lua, q->failed,
+                           q->delayed, q->attempts, lasterror, q->queued)
+            : redisCommand(q->ctx, "EVAL %s 3 %s %s %s %s", clear_pending_lua, q->stream,
+                           q->queued, q->attempts, q->group);
+        if (!r || r->type != REDIS_REPLY_INTEGER)
+            err = rerr(q, r, failed ? "clearing failed jobs" : "clearing pending jobs", diag);
+        else {
+            *removed = (size_t)r->integer;
+            freeReplyObject(r);
+        }
+    }
+    pthread_mutex_unlock(&q->lock);
+    return err;
+}

@@ -57,6 +57,11 @@ enum fc_err fc_jobq_retry(struct fc_jobq *q, uint64_t fid, struct fc_diag *diag)
 /* The last error of a failed job into out (empty when none). */
 enum fc_err fc_jobq_error(struct fc_jobq *q, uint64_t fid, char *out, size_t out_size,
                           struct fc_diag *diag);
+/* Removes the jobs waiting to run (failed false), or the failed ones and
+ * those waiting for a retry (failed true); running jobs stay. *removed says
+ * how many went. (Pausing is not the queue's: it is kept in PostgreSQL,
+ * store/jobctl.h, and honoured by the workers before each take.) */
+enum fc_err fc_jobq_clear(struct fc_jobq *q, bool failed, size_t *removed, struct fc_diag *diag);
 enum fc_err fc_jobq_counts(struct fc_jobq *q, struct fc_jobq_counts *c, struct fc_diag *diag);
 
 #endif

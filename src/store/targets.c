@@ -123,7 +123,7 @@ enum fc_err fc_targets_all(struct fc_db *db, uint64_t **fids, bool **roots, size
 enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag)
 {
     return fid_list(db, "SELECT fid FROM targets WHERE last_synced_at IS NULL "
-                        "ORDER BY is_root DESC, added_at, fid", 0, NULL, fids, NULL, n, diag);
+                        "AND backfill_held_at IS NULL ORDER BY is_root DESC, added_at, fid", 0, NULL, fids, NULL, n, diag);
 }
 
 enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag)
@@ -131,7 +131,8 @@ enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_dia
     char f[24];
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
-    return exec(db, "UPDATE targets SET last_synced_at = now(), last_error = NULL WHERE fid = $1",
+    return exec(db, "UPDATE targets SET last_synced_at = now(), last_error = NULL, "
+                    "backfill_started_at = NULL WHERE fid = $1",
                 1, p, NULL, diag);
 }
 
@@ -147,7 +148,7 @@ enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *e
     u64s(f, sizeof(f), fid);
     const char *p[] = {f, error};
     return exec(db, "UPDATE targets SET backfill_attempts = backfill_attempts + 1, "
-                    "last_error = $2 WHERE fid = $1", 2, p, NULL, diag);
+                    "last_error = $2, backfill_started_at = NULL WHERE fid = $1", 2, p, NULL, diag);
 }
 
 enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fids, size_t *n,

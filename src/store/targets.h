@@ -22,7 +22,8 @@ enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool 
 /* Every target fid (roots flagged) into a caller-freed array. */
 enum fc_err fc_targets_all(struct fc_db *db, uint64_t **fids, bool **roots, size_t *n,
                            struct fc_diag *diag);
-/* Targets whose backfill is pending, oldest first. */
+/* Targets whose backfill is pending (unsynced and not held by an operator), roots and
+ * oldest first. */
 enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n,
                                 struct fc_diag *diag);
 enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag);

@@ -173,6 +173,42 @@ static void contract(open_fn open, bool separate_consumers)
         if (runs[f] != 1)
             fail_msg("job %d ran %d times", f, runs[f]);
     counts(q, 0, 0, 0, 0);
+    /* clearing: pending jobs go, running ones stay; then failed and delayed ones go */
+    struct fc_jobq_options lo = {.max_attempts = 3, .backoff_base_ms = 100, .lease_ms = 60000};
+    /* a lease longer than the retries */
+    struct fc_jobq *q2 = separate_consumers ? open("clr", &lo) : fc_jobq_new_embedded(&lo);
+    size_t removed = 99;
+    assert_int_equal(fc_jobq_push(q2, 301, NULL, &d), FC_OK);
+    take(q2, 0, &a, true);   /* 301 runs */
+    assert_int_equal(fc_jobq_push(q2, 302, NULL, &d), FC_OK);
+    take(q2, 0, &b, true);   /* 302 fails for good */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fc_jobq_fail(q2, &b, "x", &d), FC_OK);
+        if (i < 2)
+            take(q2, 1000, &b, true);
+    }
+    struct fc_job c;
+    assert_int_equal(fc_jobq_push(q2, 303, NULL, &d), FC_OK);
+    take(q2, 0, &c, true);   /* 303 waits for a retry */
+    assert_int_equal(fc_jobq_fail(q2, &c, "y", &d), FC_OK);
+    assert_int_equal(fc_jobq_push(q2, 304, NULL, &d), FC_OK);
+    assert_int_equal(fc_jobq_push(q2, 305, NULL, &d), FC_OK);
+    counts(q2, 2, 1, 1, 1);
+    assert_int_equal(fc_jobq_clear(q2, false, &removed, &d), FC_OK);
+    assert_int_equal(removed, 2); /* 304, 305 */
+    counts(q2, 0, 1, 1, 1);
+    assert_int_equal(fc_jobq_push(q2, 304, &queued, &d), FC_OK);
+    assert_true(queued); /* gone from the queue: it can come back */
+    assert_int_equal(fc_jobq_clear(q2, true, &removed, &d), FC_OK);
+    assert_int_equal(removed, 2); /* 302 failed, 303 delayed */
+    counts(q2, 1, 1, 0, 0);
+    take(q2, 600, &c, true);
+    assert_int_equal(c.fid, 304); /* the cleared retry of 303 never comes back */
+    assert_int_equal(fc_jobq_done(q2, &c, &d), FC_OK);
+    take(q2, 600, &c, false);
+    assert_int_equal(fc_jobq_done(q2, &a, &d), FC_OK);
+    counts(q2, 0, 0, 0, 0);
+    fc_jobq_free(q2);
     fc_jobq_free(q);
 }
 

@@ -1,0 +1,217 @@
+/* fcindex jobs: backfill job counts, failures, retries, pause and clear.
+ * The jobs' states and the pause switch live in PostgreSQL (store/jobctl.h),
+ * so the command works whether or not a server runs; with redis.url set it
+ * also updates the shared queue so running servers see the change at once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "cmd/cmd.h"
+#include "state/jobq.h"
+#include "store/db.h"
+#include "store/jobctl.h"
+
+static const char usage[] =
+    "usage: fcindex jobs stats [--json] | failed [--json] | pause | resume |\n"
+    "       clear [--pending|--failed] --yes | retry FID | retry --all\n";
+
+/* The Redis queue the servers share, or NULL (embedded: it lives in the
+ * server's memory, which learns PostgreSQL's state when it takes a job). */
+static struct fc_jobq *shared_queue(const struct fc_config *cfg)
+{
+    if (!*cfg->redis_url)
+        return NULL;
+    struct fc_jobq_options jo = {3, 500, cfg->job_lease_s * 1000};
+    struct fc_jobq *q = NULL;
+    struct fc_diag d;
+    if (fc_jobq_open_redis(cfg->redis_url, cfg->redis_prefix, "cli", &jo, &q, &d)) {
+        fprintf(stderr, "fcindex jobs: the shared queue is unreachable (%s); PostgreSQL is "
+                        "updated and the servers follow it\n", d.msg);
+        return NULL;
+    }
+    return q;
+}
+
+static yajl_val get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
+}
+
+static int stats(struct fc_db *db, const struct fc_config *cfg, bool json)
+{
+    struct fc_buf b = FC_BUF_INIT;
+    struct fc_diag d;
+    if (fc_jobctl_stats_json(db, &b, &d)) {
+        fprintf(stderr, "fcindex jobs: %s", d.msg);
+        fc_buf_cleanup(&b);
+        return FC_EXIT_FAIL;
+    }
+    struct fc_jobq *q = shared_queue(cfg);
+    struct fc_jobq_counts c;
+    bool have = q && fc_jobq_counts(q, &c, &d) == FC_OK;
+    fc_jobq_free(q);
+    if (json) {
+        b.len--; /* the object gains the shared queue's counts */
+        if (have)
+            fc_buf_printf(&b, ",\"queue\":{\"pending\":%zu,\"running\":%zu,\"delayed\":%zu,"
+                              "\"failed\":%zu}}", c.pending, c.running, c.delayed, c.failed);
+        else
+            fc_buf_puts(&b, ",\"queue\":null}");
+        printf("%s\n", b.data);
+        fc_buf_cleanup(&b);
+        return FC_EXIT_OK;
+    }
+    /* the text form shows the same document */
+    yajl_val v = yajl_tree_parse(b.data, NULL, 0);
+    yajl_val paused = get(v, "paused"), states = get(v, "states");
+    printf("paused   %s\n", paused && YAJL_IS_TRUE(paused) ? "yes (fcindex jobs resume)" : "no");
+    for (size_t i = 0; states && YAJL_IS_OBJECT(states) && i < YAJL_GET_OBJECT(states)->len; i++)
+        printf("%-8s %lld\n", YAJL_GET_OBJECT(states)->keys[i],
+               YAJL_GET_INTEGER(YAJL_GET_OBJECT(states)->values[i]));
+    if (have)
+        printf("queue    %zu pending, %zu running, %zu waiting to retry, %zu failed\n",
+               c.pending, c.running, c.delayed, c.failed);
+    yajl_tree_free(v);
+    fc_buf_cleanup(&b);
+    return FC_EXIT_OK;
+}
+
+static int failed_list(struct fc_db *db, bool json)
+{
+    struct fc_buf b = FC_BUF_INIT;
+    struct fc_diag d;
+    if (fc_jobctl_failed_json(db, &b, &d)) {
+        fprintf(stderr, "fcindex jobs: %s", d.msg);
+        fc_buf_cleanup(&b);
+        return FC_EXIT_FAIL;
+    }
+    if (json) {
+        printf("%s\n", b.data);
+    } else {
+        yajl_val v = yajl_tree_parse(b.data, NULL, 0);
+        yajl_val list = get(v, "failed");
+        printf("%-10s %-8s %s\n", "fid", "attempts", "last error");
+        for (size_t i = 0; list && YAJL_IS_ARRAY(list) && i < list->u.array.len; i++) {
+            yajl_val e = list->u.array.values[i], err = get(e, "error");
+            printf("%-10lld %-8lld %s\n", YAJL_GET_INTEGER(get(e, "fid")),
+                   YAJL_GET_INTEGER(get(e, "attempts")),
+                   err && YAJL_IS_STRING(err) ? err->u.string : "");
+        }
+        printf("%zu failed\n", list && YAJL_IS_ARRAY(list) ? list->u.array.len : 0);
+        yajl_tree_free(v);
+    }
+    fc_buf_cleanup(&b);
+    return FC_EXIT_OK;
+}
+
+static int clear(struct fc_db *db, const struct fc_config *cfg, bool failed)
+{
+    size_t held = 0, removed = 0;
+    struct fc_diag d;
+    if (fc_jobctl_clear(db, failed, &held, &d)) {
+        fprintf(stderr, "fcindex jobs: %s", d.msg);
+        return FC_EXIT_FAIL;
+    }
+    struct fc_jobq *q = shared_queue(cfg);
+    if (q && fc_jobq_clear(q, failed, &removed, &d))
+        fprintf(stderr, "fcindex jobs: %s (held jobs are skipped when taken)\n", d.msg);
+    fc_jobq_free(q);
+    printf("cleared %zu %s jobs (they stay held until `fcindex jobs retry --all`)\n", held,
+           failed ? "failed" : "pending");
+    return FC_EXIT_OK;
+}
+
+static int retry(struct fc_db *db, const struct fc_config *cfg, uint64_t fid)
+{
+    struct fc_diag d;
+    uint64_t *fids = NULL;
+    size_t n = 1;
+    bool found = true;
+    if (fid) {
+        if (fc_jobctl_retry(db, fid, &found, &d)) {
+            fprintf(stderr, "fcindex jobs: %s", d.msg);
+            return FC_EXIT_FAIL;
+        }
+        if (!found) {
+            fprintf(stderr, "fcindex jobs: %llu is not a target\n", (unsigned long long)fid);
+            return FC_EXIT_FAIL;
+        }
+        fids = fc_xcalloc(1, sizeof(*fids));
+        fids[0] = fid;
+    } else if (fc_jobctl_retry_all(db, &fids, &n, &d)) {
+        fprintf(stderr, "fcindex jobs: %s", d.msg);
+        return FC_EXIT_FAIL;
+    }
+    struct fc_jobq *q = shared_queue(cfg);
+    for (size_t i = 0; q && i < n; i++) {
+        fc_jobq_retry(q, fids[i], &d); /* not failed in the queue: nothing to do */
+        fc_jobq_push(q, fids[i], NULL, &d);
+    }
+    fc_jobq_free(q);
+    free(fids);
+    if (fid)
+        printf("%llu queued again\n", (unsigned long long)fid);
+    else
+        printf("retried %zu jobs\n", n);
+    return FC_EXIT_OK;
+}
+
+int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
+{
+    bool json = fc_cmd_flag(ctx, "--json"), yes = fc_cmd_flag(ctx, "--yes");
+    bool want_failed = fc_cmd_flag(ctx, "--failed"), want_pending = fc_cmd_flag(ctx, "--pending");
+    bool all = fc_cmd_flag(ctx, "--all");
+    const char *sub = ctx->argc ? ctx->argv[0] : "";
+    uint64_t fid = 0;
+    struct fc_diag diag;
+    bool ok = false;
+    if (strcmp(sub, "stats") == 0 || strcmp(sub, "failed") == 0)
+        ok = ctx->argc == 1 && !yes && !want_failed && !want_pending && !all;
+    else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0)
+        ok = ctx->argc == 1 && !json && !yes && !want_failed && !want_pending && !all;
+    else if (strcmp(sub, "clear") == 0)
+        ok = ctx->argc == 1 && !json && !all && !(want_failed && want_pending);
+    else if (strcmp(sub, "retry") == 0)
+        ok = !json && !yes && !want_failed && !want_pending &&
+             ((all && ctx->argc == 1) ||
+              (!all && ctx->argc == 2 && fc_parse_fid(ctx->argv[1], &fid, &diag) == FC_OK));
+    if (!ok) {
+        fputs(usage, stderr);
+        return FC_EXIT_USAGE;
+    }
+    if (strcmp(sub, "clear") == 0 && !yes) {
+        fprintf(stderr, "fcindex jobs clear: this holds every %s job; add --yes to confirm\n",
+                want_failed ? "failed" : "pending");
+        return FC_EXIT_USAGE;
+    }
+    struct fc_config cfg;
+    struct fc_db *db = NULL;
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
+        goto out;
+    if (strcmp(sub, "stats") == 0) {
+        rc = stats(db, &cfg, json);
+    } else if (strcmp(sub, "failed") == 0) {
+        rc = failed_list(db, json);
+    } else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0) {
+        bool pause = sub[0] == 'p', changed = false;
+        if (fc_jobctl_set_paused(db, pause, "cli", &changed, &diag)) {
+            fprintf(stderr, "fcindex jobs: %s", diag.msg);
+            rc = FC_EXIT_FAIL;
+        } else {
+            printf("the job queue is %s%s\n", pause ? "paused" : "running",
+                   changed ? "" : " (it already was)");
+        }
+    } else if (strcmp(sub, "clear") == 0) {
+        rc = clear(db, &cfg, want_failed);
+    } else {
+        rc = retry(db, &cfg, fid);
+    }
+out:
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    return rc;
+}

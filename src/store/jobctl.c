@@ -1,0 +1,187 @@
+#include "store/jobctl.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum fc_err exec(struct fc_db *db, const char *sql, int n, const char *const *params,
+                        PGresult **out, struct fc_diag *diag)
+{
+    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));
+        PQclear(r);
+        return e;
+    }
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return FC_OK;
+}
+
+#define UNSYNCED "t.last_synced_at IS NULL"
+#define NOT_HELD UNSYNCED " AND t.backfill_held_at IS NULL"
+#define IDLE NOT_HELD " AND t.backfill_started_at IS NULL"
+
+static const struct {
+    const char *name, *sql;
+} states[] = {
+    {"synced", "t.last_synced_at IS NOT NULL"},
+    {"held", UNSYNCED " AND t.backfill_held_at IS NOT NULL"},
+    {"running", NOT_HELD " AND t.backfill_started_at IS NOT NULL"},
+    {"failed", IDLE " AND t.last_error IS NOT NULL"},
+    {"pending", IDLE " AND t.last_error IS NULL"},
+};
+
+const char fc_jobctl_state_case[] =
+    "CASE WHEN t.last_synced_at IS NOT NULL THEN 'synced' "
+    "WHEN t.backfill_held_at IS NOT NULL THEN 'held' "
+    "WHEN t.backfill_started_at IS NOT NULL THEN 'running' "
+    "WHEN t.last_error IS NOT NULL THEN 'failed' ELSE 'pending' END";
+
+const char *fc_jobctl_state_sql(const char *state)
+{
+    for (size_t i = 0; state && i < sizeof(states) / sizeof(states[0]); i++)
+        if (strcmp(states[i].name, state) == 0)
+            return states[i].sql;
+    return NULL;
+}
+
+enum fc_err fc_jobctl_paused(struct fc_db *db, bool *paused, struct fc_diag *diag)
+{
+    PGresult *r;
+    enum fc_err err = exec(db, "SELECT paused FROM job_queue_control", 0, NULL, &r, diag);
+    if (err)
+        return err;
+    *paused = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_jobctl_set_paused(struct fc_db *db, bool paused, const char *by, bool *changed,
+                                 struct fc_diag *diag)
+{
+    const char *p[] = {paused ? "t" : "f", by};
+    PGresult *r;
+    enum fc_err err = exec(db,
+        "UPDATE job_queue_control SET paused = $1, changed_at = now(), changed_by = $2 "
+        "WHERE paused IS DISTINCT FROM $1::bool", 2, p, &r, diag);
+    if (err)
+        return err;
+    if (changed)
+        *changed = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_jobctl_claim(struct fc_db *db, uint64_t fid, bool *claimed, struct fc_diag *diag)
+{
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    const char *p[] = {f};
+    PGresult *r;
+    enum fc_err err = exec(db, "UPDATE targets SET backfill_started_at = now() WHERE fid = $1 "
+                               "AND backfill_held_at IS NULL", 1, p, &r, diag);
+    if (err)
+        return err;
+    *claimed = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_jobctl_clear(struct fc_db *db, bool failed, size_t *n, struct fc_diag *diag)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "UPDATE targets t SET backfill_held_at = now() WHERE %s",
+             fc_jobctl_state_sql(failed ? "failed" : "pending"));
+    PGresult *r;
+    enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
+    if (err)
+        return err;
+    *n = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_jobctl_retry_all(struct fc_db *db, uint64_t **fids, size_t *n,
+                                struct fc_diag *diag)
+{
+    char sql[400];
+    snprintf(sql, sizeof(sql),
+             "UPDATE targets t SET backfill_held_at = NULL, last_error = NULL, "
+             "backfill_attempts = 0 WHERE (%s) OR (%s) RETURNING fid",
+             fc_jobctl_state_sql("held"), fc_jobctl_state_sql("failed"));
+    PGresult *r;
+    enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
+    if (err)
+        return err;
+    *n = (size_t)PQntuples(r);
+    *fids = fc_xcalloc(*n + 1, sizeof(uint64_t));
+    for (size_t i = 0; i < *n; i++)
+        (*fids)[i] = strtoull(PQgetvalue(r, (int)i, 0), NULL, 10);
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_jobctl_stats_json(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag)
+{
+    char sql[1400];
+    snprintf(sql, sizeof(sql),
+             "SELECT json_build_object('paused', c.paused, 'paused_changed_at', "
+             "to_char(c.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+             "'paused_changed_by', c.changed_by, 'states', json_build_object("
+             "'pending', count(t.fid) FILTER (WHERE %s), 'running', count(t.fid) FILTER (WHERE %s), "
+             "'failed', count(t.fid) FILTER (WHERE %s), 'held', count(t.fid) FILTER (WHERE %s), "
+             "'synced', count(t.fid) FILTER (WHERE %s)))::text "
+             "FROM job_queue_control c LEFT JOIN targets t ON true GROUP BY c.paused, "
+             "c.changed_at, c.changed_by",
+             fc_jobctl_state_sql("pending"), fc_jobctl_state_sql("running"),
+             fc_jobctl_state_sql("failed"), fc_jobctl_state_sql("held"),
+             fc_jobctl_state_sql("synced"));
+    PGresult *r;
+    enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
+    if (err)
+        return err;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return fc_diag_set(diag, FC_ERR_DB, "job_queue_control has no row (run fcindex migrate)");
+    }
+    fc_buf_puts(out, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_jobctl_failed_json(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SELECT json_build_object('failed', coalesce(json_agg(json_build_object('fid', t.fid, "
+             "'attempts', t.backfill_attempts, 'error', t.last_error) ORDER BY t.fid), '[]'))::text "
+             "FROM targets t WHERE %s", fc_jobctl_state_sql("failed"));
+    PGresult *r;
+    enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
+    if (err)
+        return err;
+    fc_buf_puts(out, PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_jobctl_retry(struct fc_db *db, uint64_t fid, bool *found, struct fc_diag *diag)
+{
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    const char *p[] = {f};
+    PGresult *r;
+    enum fc_err err = exec(db, "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
+                               "backfill_attempts = 0, backfill_held_at = NULL WHERE fid = $1",
+                           1, p, &r, diag);
+    if (err)
+        return err;
+    *found = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return FC_OK;
+}

@@ -1,0 +1,333 @@
+/* Job queue control across processes: two `serve` processes (one with the
+ * API, one indexer only) share a Redis queue over a simulator whose every
+ * request takes 20 ms, so backfill jobs are always in flight. A pause
+ * through POST /admin/jobs/pause stops both from taking jobs within 1 s;
+ * clearing the pending jobs holds exactly those not yet taken, and they stay
+ * untaken after a resume (past the 5 s refill); `jobs retry --all` counts
+ * them again exactly; the pause survives a restart of both processes; a
+ * resume lets every job finish. */
+#include "support/testenv.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+#include "core/fctime.h"
+#include "state/procs.h"
+
+#define PASSWORD "jobs control password"
+#define N_TARGETS 300
+
+static char db_url[512], prefix[64], hubs[128];
+static const char *redis_url;
+static int sim_pid = -1;
+
+struct proc {
+    int pid, fd;
+    unsigned port; /* 0 for the indexer */
+    char cookie[1200], csrf[80];
+};
+
+static yajl_val get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
+}
+
+static void deployment_env(const char **env, char store[4][600])
+{
+    snprintf(store[0], sizeof(store[0]), "DATABASE_URL=%s", db_url);
+    snprintf(store[1], sizeof(store[1]), "REDIS_URL=%s", redis_url);
+    snprintf(store[2], sizeof(store[2]), "FCINDEX_REDIS_PREFIX=%s", prefix);
+    snprintf(store[3], sizeof(store[3]), "FCINDEX_HUBS_URLS=%s", hubs);
+    size_t n = 0;
+    for (int i = 0; i < 4; i++)
+        env[n++] = store[i];
+    env[n++] = "FCINDEX_API_LISTEN=127.0.0.1:0";
+    env[n++] = "FCINDEX_LOG_LEVEL=warn";
+    env[n++] = "FCINDEX_CONCURRENCY_BACKFILL_WORKERS=2";
+    env[n++] = "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD;
+    env[n++] = "FCINDEX_AUTH_JWT_SECRET=jobs-control-test-secret-0123456789abcdef";
+    env[n++] = "FCINDEX_AUTH_COOKIE_SECURE=false";
+    env[n++] = "FCINDEX_API_RATE_ADMIN_PER_MIN=0";
+    env[n] = NULL;
+}
+
+static void start(struct proc *p, const char *role)
+{
+    const char *env[16];
+    char store[4][600];
+    deployment_env(env, store);
+    memset(p, 0, sizeof(*p));
+    char arg[32];
+    snprintf(arg, sizeof(arg), "--role=%s", role);
+    p->pid = fct_spawn((const char *[]){fct_fcindex_bin(), "serve", arg, NULL}, env, &p->fd);
+    assert_true(p->pid > 0);
+    if (strcmp(role, "indexer") == 0)
+        return;
+    char buf[8192];
+    size_t got = 0;
+    int64_t deadline = fc_now_mono_ms() + 30000;
+    while (!p->port && fc_now_mono_ms() < deadline && got < sizeof(buf) - 1) {
+        ssize_t r = read(p->fd, buf + got, sizeof(buf) - 1 - got);
+        if (r <= 0) {
+            usleep(20000);
+            continue;
+        }
+        got += (size_t)r;
+        buf[got] = '\0';
+        const char *l = strstr(buf, "api: listening on port ");
+        if (l && strchr(l, '\n'))
+            p->port = (unsigned)atoi(l + strlen("api: listening on port "));
+    }
+    if (!p->port)
+        fail_msg("serve --role=%s did not start listening", role);
+}
+
+static void stop(struct proc *p)
+{
+    if (p->pid <= 0)
+        return;
+    fct_signal(p->pid, SIGTERM);
+    struct fc_buf out = FC_BUF_INIT;
+    fct_wait(p->pid, p->fd, &out);
+    fc_buf_cleanup(&out);
+    p->pid = -1;
+}
+
+static void login(struct proc *p)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/auth/login", p->port);
+    struct fct_http h;
+    fct_http_request("POST", url, (const char *[]){"Content-Type: application/json", NULL},
+                     "{\"password\":\"" PASSWORD "\"}", 5000, &h);
+    if (h.status != 200)
+        fail_msg("login: %ld %s", h.status, h.body.data);
+    char cookie[1100];
+    assert_non_null(fct_http_header_value(&h, "Set-Cookie", cookie, sizeof(cookie)));
+    *strchr(cookie, ';') = '\0';
+    snprintf(p->cookie, sizeof(p->cookie), "Cookie: %s", cookie);
+    yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
+    const char *csrf = YAJL_GET_STRING(get(v, "csrf_token"));
+    assert_non_null(csrf);
+    snprintf(p->csrf, sizeof(p->csrf), "X-CSRF-Token: %s", csrf);
+    yajl_tree_free(v);
+    fct_http_cleanup(&h);
+}
+
+static yajl_val admin_post(const struct proc *p, const char *path, const char *body, long want)
+{
+    char url[160];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", p->port, path);
+    struct fct_http h;
+    fct_http_request("POST", url,
+                     (const char *[]){p->cookie, p->csrf, "Content-Type: application/json", NULL},
+                     body, 5000, &h);
+    if (h.status != want)
+        fail_msg("POST %s: %ld %s", path, h.status, h.body.data);
+    yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
+    assert_non_null(v);
+    fct_http_cleanup(&h);
+    return v;
+}
+
+/* `fcindex jobs ARGS...` against the deployment; its output into out. */
+static int jobs(struct fc_buf *out, const char *a, const char *b, const char *c)
+{
+    const char *env[16];
+    char store[4][600];
+    deployment_env(env, store);
+    fc_buf_reset(out);
+    return fct_run((const char *[]){fct_fcindex_bin(), "jobs", a, b, c, NULL}, env, out);
+}
+
+/* Jobs a worker has taken so far: running, synced or failed (claims are
+ * written before any work). */
+static long taken(void)
+{
+    char *v = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE backfill_started_at IS "
+                                    "NOT NULL OR last_synced_at IS NOT NULL OR last_error IS NOT "
+                                    "NULL");
+    long n = atol(v);
+    free(v);
+    return n;
+}
+
+static long sql_long(const char *sql)
+{
+    char *v = fct_sql_value(db_url, sql);
+    long n = atol(v);
+    free(v);
+    return n;
+}
+
+/* Backfill messages each live indexer process reports (two entries). */
+static bool both_working(void)
+{
+    struct fc_procs *procs;
+    struct fc_diag d;
+    assert_int_equal(fc_procs_open_redis(redis_url, prefix, &procs, &d), FC_OK);
+    struct fc_proc_status *list = NULL;
+    size_t n = 0, working = 0;
+    assert_int_equal(fc_procs_list(procs, &list, &n, &d), FC_OK);
+    for (size_t i = 0; i < n; i++)
+        working += list[i].alive && list[i].indexer && list[i].backfill_messages > 0;
+    free(list);
+    fc_procs_free(procs);
+    return working == 2;
+}
+
+static void sleep_until(int64_t t)
+{
+    while (fc_now_mono_ms() < t)
+        usleep(20000);
+}
+
+/* No job is taken in [from, to] (mono ms); returns the count. */
+static long no_takes_between(int64_t from, int64_t to)
+{
+    sleep_until(from);
+    long a = taken();
+    sleep_until(to);
+    long b = taken();
+    if (a != b)
+        fail_msg("%ld jobs taken while paused", b - a);
+    return a;
+}
+
+static void pause_clear_retry_across_processes(void **state)
+{
+    (void)state;
+    redis_url = fct_redis_or_skip();
+    if (!redis_url)
+        return;
+    snprintf(prefix, sizeof(prefix), "fctest:jobs:%d:", (int)getpid());
+    struct fc_buf out = FC_BUF_INIT;
+    struct proc all, ix;
+    start(&all, "all");
+    start(&ix, "indexer");
+    login(&all);
+    /* the targets arrive as an operator's SQL would: the refill queues them */
+    free(fct_sql_value(db_url, "INSERT INTO targets (fid, source) SELECT g, 'admin' FROM "
+                               "generate_series(101, 400) g"));
+    int64_t deadline = fc_now_mono_ms() + 90000;
+    while (!(taken() >= 20 && both_working()) && fc_now_mono_ms() < deadline)
+        usleep(100000);
+    assert_true(both_working());
+
+    /* pause through the API of one process: both stop within 1 s */
+    yajl_val v = admin_post(&all, "/admin/jobs/pause", "", 200);
+    assert_true(YAJL_IS_TRUE(get(v, "paused")));
+    assert_true(YAJL_IS_TRUE(get(v, "changed")));
+    yajl_tree_free(v);
+    int64_t t0 = fc_now_mono_ms();
+    long a = no_takes_between(t0 + 1000, t0 + 3000);
+    assert_true(a < N_TARGETS); /* work was waiting all along */
+    /* the jobs running at the pause finish */
+    deadline = fc_now_mono_ms() + 20000;
+    while (sql_long("SELECT count(*) FROM targets WHERE backfill_started_at IS NOT NULL") &&
+           fc_now_mono_ms() < deadline)
+        usleep(100000);
+    assert_int_equal(sql_long("SELECT count(*) FROM targets WHERE backfill_started_at IS NOT NULL"),
+                     0);
+    long failed = sql_long("SELECT count(*) FROM targets WHERE last_error IS NOT NULL AND "
+                           "last_synced_at IS NULL");
+
+    /* clear: refused without --yes, then exactly the untaken jobs are held */
+    assert_int_equal(jobs(&out, "clear", "--pending", NULL), 2);
+    assert_int_equal(sql_long("SELECT count(*) FROM targets WHERE backfill_held_at IS NOT NULL"), 0);
+    assert_int_equal(jobs(&out, "clear", "--pending", "--yes"), 0);
+    char want[96];
+    snprintf(want, sizeof(want), "cleared %ld pending jobs", N_TARGETS - a);
+    if (!strstr(out.data, want))
+        fail_msg("want \"%s\", got: %s", want, out.data);
+    assert_int_equal(jobs(&out, "stats", "--json", NULL), 0);
+    v = yajl_tree_parse(out.data, NULL, 0);
+    assert_non_null(v);
+    assert_true(YAJL_IS_TRUE(get(v, "paused")));
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "states"), "held")), N_TARGETS - a);
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "states"), "pending")), 0);
+    /* the shared queue has nothing left waiting */
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "queue"), "pending")), 0);
+    yajl_tree_free(v);
+
+    /* resumed, the held jobs stay untaken past a refill (every 5 s) */
+    assert_int_equal(jobs(&out, "resume", NULL, NULL), 0);
+    t0 = fc_now_mono_ms();
+    assert_int_equal(no_takes_between(t0 + 1000, t0 + 7000), a);
+
+    /* retry --all counts the held (and any failed) jobs exactly, while paused */
+    assert_int_equal(jobs(&out, "pause", NULL, NULL), 0);
+    sleep_until(fc_now_mono_ms() + 1000); /* the pause has reached every worker */
+    long before_retry = taken();
+    assert_int_equal(jobs(&out, "retry", "--all", NULL), 0);
+    snprintf(want, sizeof(want), "retried %ld jobs", N_TARGETS - a + failed);
+    if (!strstr(out.data, want))
+        fail_msg("want \"%s\", got: %s", want, out.data);
+
+    /* the pause survives a restart of both processes */
+    stop(&all);
+    stop(&ix);
+    start(&all, "all");
+    start(&ix, "indexer");
+    t0 = fc_now_mono_ms();
+    assert_int_equal(no_takes_between(t0 + 500, t0 + 3000), before_retry - failed);
+    assert_int_equal(sql_long("SELECT count(*) FROM targets WHERE last_synced_at IS NULL AND "
+                              "backfill_started_at IS NULL"), N_TARGETS - a + failed);
+
+    /* resumed through the API: every job runs */
+    login(&all);
+    v = admin_post(&all, "/admin/jobs/resume", "", 200);
+    assert_true(YAJL_IS_FALSE(get(v, "paused")));
+    yajl_tree_free(v);
+    deadline = fc_now_mono_ms() + 120000;
+    while (sql_long("SELECT count(*) FROM targets WHERE last_synced_at IS NOT NULL") < N_TARGETS &&
+           fc_now_mono_ms() < deadline)
+        usleep(200000);
+    assert_int_equal(sql_long("SELECT count(*) FROM targets WHERE last_synced_at IS NOT NULL"),
+                     N_TARGETS);
+    stop(&all);
+    stop(&ix);
+    fc_buf_cleanup(&out);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    fct_db_create("jobsctl", db_url, sizeof(db_url));
+    int port = 0;
+    sim_pid = fct_hubsim_start((const char *[]){"--fids", "500", "--faults",
+                                                "{\"latency_ms\":20}", NULL},
+                               &port);
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    char env1[600];
+    snprintf(env1, sizeof(env1), "DATABASE_URL=%s", db_url);
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL},
+                     (const char *[]){env1, NULL}, &out);
+    if (rc)
+        fail_msg("migrate: %s", out.data);
+    fc_buf_cleanup(&out);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fct_hubsim_stop(sim_pid);
+    fct_db_drop(db_url);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pause_clear_retry_across_processes),
+    };
+    return fct_exit_status(cmocka_run_group_tests(tests, setup, teardown));
+}
