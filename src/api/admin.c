@@ -37,8 +37,8 @@ static yajl_val body_object(struct fc_http_req *req, struct fc_http_resp *resp,
     return v;
 }
 
-yajl_val fc_api_body_object(struct fc_http_req *req, struct fc_http_resp *resp,
-                            const char *const *allowed)
+yajl_val fc_api_request_object(struct fc_http_req *req, struct fc_http_resp *resp,
+                               const char *const *allowed)
 {
     return body_object(req, resp, allowed);
 }

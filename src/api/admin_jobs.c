@@ -3,6 +3,7 @@
  * pending or failed jobs (held in PostgreSQL, removed from the queue),
  * retrying every failed or held job, and per-state counts. */
 #include "api/internal.h"
+#include "api/body.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +81,7 @@ void fc_api_admin_jobs_resume(struct fc_http_req *req, struct fc_http_resp *resp
 
 static yajl_val field(yajl_val obj, const char *name)
 {
-    const char *path[] = {name, NULL};
-    return yajl_tree_get(obj, path, yajl_t_any);
+    return fc_api_body_field(obj, name);
 }
 
 /* Body {"state":"pending"|"failed","confirm":true}: the confirmation field
@@ -89,7 +89,7 @@ static yajl_val field(yajl_val obj, const char *name)
 void fc_api_admin_jobs_clear(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     static const char *const allowed[] = {"state", "confirm", NULL};
-    yajl_val body = fc_api_body_object(req, resp, allowed);
+    yajl_val body = fc_api_request_object(req, resp, allowed);
     if (!body)
         return;
     yajl_val st = field(body, "state"), confirm = field(body, "confirm");

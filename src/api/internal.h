@@ -148,8 +148,8 @@ enum fc_err fc_api_session_ended(struct fc_api *api, const char *jti, bool *ende
 /* The request body as a JSON object with only the allowed keys (NULL-ended);
  * NULL after setting a 400 or 415. Free with yajl_tree_free. */
 struct yajl_val_s;
-struct yajl_val_s *fc_api_body_object(struct fc_http_req *req, struct fc_http_resp *resp,
-                                      const char *const *allowed);
+struct yajl_val_s *fc_api_request_object(struct fc_http_req *req, struct fc_http_resp *resp,
+                                         const char *const *allowed);
 
 /* Parses an fid path or body value; on failure sets a 400 and returns false. */
 bool fc_api_parse_fid(struct fc_http_resp *resp, const char *what, const char *s, uint64_t *fid);
