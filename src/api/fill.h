@@ -9,6 +9,23 @@
 #define FC_API_PAGE_DEFAULT 25
 #define FC_API_PAGE_MAX 100
 
+/* A newest-first page of live casts chosen by cond, keyset on (timestamp,
+ * hash): $2 cursor time (µs since the epoch, or NULL), $3 cursor hash hex,
+ * $4 the page size. Defines the CTEs `page` (one row more than shown, to
+ * know whether another page follows) and `shown`; FC_API_CASTS_PAGE_JSON
+ * renders them as "casts" and "next_cursor" members. */
+#define FC_API_CASTS_PAGE_SQL(cond)                                                               \
+    "WITH page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "               \
+    "  WHERE " cond " AND c.deleted_at IS NULL AND c.text IS NOT NULL "                           \
+    "  AND ($2::bigint IS NULL OR (c.\"timestamp\", c.hash) < ('epoch'::timestamptz + "          \
+    "       $2::bigint * interval '1 microsecond', decode($3, 'hex'))) "                          \
+    "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "                          \
+    "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "
+#define FC_API_CASTS_PAGE_JSON                                                                    \
+    "'casts', fc_casts_json(ARRAY(SELECT s.r FROM shown s ORDER BY s.ts DESC, s.h DESC)), "       \
+    "'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "                        \
+    "  (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END"
+
 /* One statement's fill: params are SQL text parameters (NULL for NULL). */
 struct fc_api_qfill {
     struct fc_http_req *req;

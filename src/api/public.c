@@ -29,16 +29,8 @@ static const char feed_follows_sql[] =
     "HAVING EXISTS (SELECT 1 FROM targets WHERE fid = $1)";
 
 static const char feed_sql[] =
-    "WITH page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "
-    "  WHERE c.fid = ANY($5::bigint[]) AND c.deleted_at IS NULL AND c.text IS NOT NULL "
-    "  AND ($2::bigint IS NULL OR (c.\"timestamp\", c.hash) < ('epoch'::timestamptz + "
-    "       $2::bigint * interval '1 microsecond', decode($3, 'hex'))) "
-    "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "
-    "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "
-    "SELECT json_build_object('fid', $1::bigint, "
-    "  'casts', fc_casts_json(ARRAY(SELECT s.r FROM shown s ORDER BY s.ts DESC, s.h DESC)), "
-    "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "
-    "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text";
+    FC_API_CASTS_PAGE_SQL("c.fid = ANY($5::bigint[])")
+    "SELECT json_build_object('fid', $1::bigint, " FC_API_CASTS_PAGE_JSON ")::text";
 
 struct feed_fill {
     struct fc_http_req *req;
@@ -232,17 +224,9 @@ void fc_api_user_by_name(struct fc_http_req *req, struct fc_http_resp *resp)
 }
 
 static const char user_casts_sql[] =
-    "WITH page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "
-    "  WHERE c.fid = $1 AND c.deleted_at IS NULL AND c.text IS NOT NULL "
-    "  AND ($5 = 'include' OR ($5 = 'only') = (c.parent_hash IS NOT NULL)) "
-    "  AND ($2::bigint IS NULL OR (c.\"timestamp\", c.hash) < ('epoch'::timestamptz + "
-    "       $2::bigint * interval '1 microsecond', decode($3, 'hex'))) "
-    "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "
-    "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "
-    "SELECT json_build_object('fid', $1::bigint, "
-    "  'casts', fc_casts_json(ARRAY(SELECT s.r FROM shown s ORDER BY s.ts DESC, s.h DESC)), "
-    "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "
-    "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text, $1 "
+    FC_API_CASTS_PAGE_SQL("c.fid = $1 AND ($5 = 'include' OR ($5 = 'only') = "
+                          "(c.parent_hash IS NOT NULL))")
+    "SELECT json_build_object('fid', $1::bigint, " FC_API_CASTS_PAGE_JSON ")::text, $1 "
     "WHERE EXISTS (SELECT 1 FROM targets WHERE fid = $1) OR EXISTS (SELECT 1 FROM users "
     "WHERE fid = $1)";
 

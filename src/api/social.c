@@ -252,16 +252,8 @@ void fc_api_cast_thread(struct fc_http_req *req, struct fc_http_resp *resp)
 /* ---- channel feeds ---- */
 
 static const char channel_sql[] =
-    "WITH page AS (SELECT c AS r, c.\"timestamp\" AS ts, c.hash AS h FROM casts c "
-    "  WHERE c.parent_url = $1 AND c.deleted_at IS NULL AND c.text IS NOT NULL "
-    "  AND ($2::bigint IS NULL OR (c.\"timestamp\", c.hash) < ('epoch'::timestamptz + "
-    "       $2::bigint * interval '1 microsecond', decode($3, 'hex'))) "
-    "  ORDER BY c.\"timestamp\" DESC, c.hash DESC LIMIT $4::int + 1), "
-    "shown AS (SELECT * FROM page ORDER BY ts DESC, h DESC LIMIT $4::int) "
-    "SELECT json_build_object('parent_url', $1, "
-    "  'casts', fc_casts_json(ARRAY(SELECT s.r FROM shown s ORDER BY s.ts DESC, s.h DESC)), "
-    "  'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN "
-    "    (SELECT fc_cursor(s.ts, s.h) FROM shown s ORDER BY s.ts, s.h LIMIT 1) END)::text, NULL";
+    FC_API_CASTS_PAGE_SQL("c.parent_url = $1")
+    "SELECT json_build_object('parent_url', $1, " FC_API_CASTS_PAGE_JSON ")::text, NULL";
 
 void fc_api_channel_feed(struct fc_http_req *req, struct fc_http_resp *resp)
 {
