@@ -52,7 +52,7 @@ const char *fc_jobctl_state_sql(const char *state)
 
 enum fc_err fc_jobctl_paused(struct fc_db *db, bool *paused, struct fc_diag *diag)
 {
-    PGresult *r;
+    PGresult *r = NULL;
     enum fc_err err = exec(db, "SELECT paused FROM job_queue_control", 0, NULL, &r, diag);
     if (err)
         return err;
@@ -65,7 +65,7 @@ enum fc_err fc_jobctl_set_paused(struct fc_db *db, bool paused, const char *by, 
                                  struct fc_diag *diag)
 {
     const char *p[] = {paused ? "t" : "f", by};
-    PGresult *r;
+    PGresult *r = NULL;
     enum fc_err err = exec(db,
         "UPDATE job_queue_control SET paused = $1, changed_at = now(), changed_by = $2 "
         "WHERE paused IS DISTINCT FROM $1::bool", 2, p, &r, diag);
@@ -82,7 +82,7 @@ enum fc_err fc_jobctl_claim(struct fc_db *db, uint64_t fid, bool *claimed, struc
     char f[24];
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
     const char *p[] = {f};
-    PGresult *r;
+    PGresult *r = NULL;
     enum fc_err err = exec(db, "UPDATE targets SET backfill_started_at = now() WHERE fid = $1 "
                                "AND backfill_held_at IS NULL", 1, p, &r, diag);
     if (err)
@@ -97,7 +97,7 @@ enum fc_err fc_jobctl_clear(struct fc_db *db, bool failed, size_t *n, struct fc_
     char sql[256];
     snprintf(sql, sizeof(sql), "UPDATE targets t SET backfill_held_at = now() WHERE %s",
              fc_jobctl_state_sql(failed ? "failed" : "pending"));
-    PGresult *r;
+    PGresult *r = NULL;
     enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
     if (err)
         return err;
@@ -114,7 +114,7 @@ enum fc_err fc_jobctl_retry_all(struct fc_db *db, uint64_t **fids, size_t *n,
              "UPDATE targets t SET backfill_held_at = NULL, last_error = NULL, "
              "backfill_attempts = 0 WHERE (%s) OR (%s) RETURNING fid",
              fc_jobctl_state_sql("held"), fc_jobctl_state_sql("failed"));
-    PGresult *r;
+    PGresult *r = NULL;
     enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
     if (err)
         return err;
@@ -141,7 +141,7 @@ enum fc_err fc_jobctl_stats_json(struct fc_db *db, struct fc_buf *out, struct fc
              fc_jobctl_state_sql("pending"), fc_jobctl_state_sql("running"),
              fc_jobctl_state_sql("failed"), fc_jobctl_state_sql("held"),
              fc_jobctl_state_sql("synced"));
-    PGresult *r;
+    PGresult *r = NULL;
     enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
     if (err)
         return err;
@@ -161,7 +161,7 @@ enum fc_err fc_jobctl_failed_json(struct fc_db *db, struct fc_buf *out, struct f
              "SELECT json_build_object('failed', coalesce(json_agg(json_build_object('fid', t.fid, "
              "'attempts', t.backfill_attempts, 'error', t.last_error) ORDER BY t.fid), '[]'))::text "
              "FROM targets t WHERE %s", fc_jobctl_state_sql("failed"));
-    PGresult *r;
+    PGresult *r = NULL;
     enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
     if (err)
         return err;
@@ -175,7 +175,7 @@ enum fc_err fc_jobctl_retry(struct fc_db *db, uint64_t fid, bool *found, struct 
     char f[24];
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
     const char *p[] = {f};
-    PGresult *r;
+    PGresult *r = NULL;
     enum fc_err err = exec(db, "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
                                "backfill_attempts = 0, backfill_held_at = NULL WHERE fid = $1",
                            1, p, &r, diag);
