@@ -20,7 +20,9 @@ deps:
 $(TEST_BUILD)/CMakeCache.txt:
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFC_SANITIZE=ON >/dev/null
 
-test: deps $(TEST_BUILD)/CMakeCache.txt
+# The release build comes first: its optimiser sees warnings (-Werror) the
+# sanitizer build does not, and `make run` needs it.
+test: deps build $(TEST_BUILD)/CMakeCache.txt
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@scripts/services up --test
 	@eval "$$(scripts/services env)" && \
