@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 TEST_BUILD ?= build-asan
 
-.PHONY: all build deps test run services-up services-down clean docs fuzz
+.PHONY: all build deps test run services-up services-down clean docs fuzz install uninstall deb
 
 all: build
 
@@ -31,6 +31,30 @@ test: deps build $(TEST_BUILD)/CMakeCache.txt
 run: deps build
 	@scripts/services up
 	@scripts/run-demo
+
+# `make install PREFIX=/usr DESTDIR=/tmp/root`; `make uninstall` with the
+# same PREFIX and DESTDIR removes exactly what install wrote.
+PREFIX ?= /usr/local
+INSTALLED = bin/fcindex share/man/man1/fcindex.1 share/doc/fcindex/fcindex.conf.example \
+	lib/systemd/system/fcindex.service lib/systemd/system/fcindex-indexer.service \
+	lib/systemd/system/fcindex-api@.service
+
+$(BUILD)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+install: $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) --target fcindex manpage
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+uninstall:
+	@rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	@rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PREFIX)/share/doc/fcindex
+
+# The Debian package of $(BUILD) into DEB_OUT (scripts/make-deb).
+DEB_OUT ?= $(BUILD)
+deb: $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) --target fcindex manpage
+	@scripts/make-deb $(BUILD) $(DEB_OUT)
 
 docs: build
 	@$(BUILD)/fcindex config docs > docs/config.md

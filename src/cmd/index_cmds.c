@@ -8,9 +8,12 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/supervisor.h"
 #include "api/api.h"
 #include "indexer/indexer.h"
+#include "core/buf.h"
 #include "core/fctime.h"
+#include "core/log.h"
 #include "indexer/report.h"
 #include "state/procs.h"
 #include "state/procs_heartbeat.h"
@@ -278,11 +281,43 @@ out:
 }
 
 static volatile int stop_flag;
+static volatile sig_atomic_t reload_flag;
 
 static void on_stop(int sig)
 {
     (void)sig;
     stop_flag = 1;
+}
+
+static void on_reload(int sig)
+{
+    (void)sig;
+    reload_flag = 1;
+}
+
+/* SIGHUP: re-read the configuration from the same file, environment and
+ * --set values and apply what is safe to change while running: log.level.
+ * Everything else (pools, listeners, hubs, Redis) takes effect at restart.
+ * An invalid file is refused and the running configuration kept. */
+static void reload_config(struct fc_cmd_ctx *ctx)
+{
+    fc_supervisor_reloading();
+    struct fc_config cfg;
+    struct fc_buf errors = FC_BUF_INIT;
+    struct fc_config_sources src = {
+        .file = ctx->config_file, .envp = ctx->envp, .sets = ctx->sets, .n_sets = ctx->n_sets};
+    enum fc_log_level level;
+    if (fc_config_load(&cfg, &src, &errors)) {
+        log_error("serve", "reload refused, the running configuration stays: %s",
+                  errors.data ? errors.data : "invalid configuration");
+    } else if (fc_log_level_parse(cfg.log_level, &level)) {
+        fc_log_set_level(level);
+        log_info("serve", "configuration reloaded: log.level=%s applied; other options take "
+                          "effect at restart", cfg.log_level);
+    }
+    fc_config_cleanup(&cfg);
+    fc_buf_cleanup(&errors);
+    fc_supervisor_ready("running (configuration reloaded)");
 }
 
 /* After each indexer commit: this process's API cache, and other processes
@@ -301,11 +336,23 @@ static void on_change(void *arg, const uint64_t *fids, size_t n)
         fc_changes_publish(cs->pub, fids, n);
 }
 
-/* This process's status report: the indexer's part when it runs one. */
+struct serve_tick {
+    struct fc_indexer *ix;
+    struct fc_cmd_ctx *ctx;
+};
+
+/* Once a second on the heartbeat thread: this process's status report (the
+ * indexer's part when it runs one), a pending reload, the watchdog. */
 static void fill_status(void *arg, struct fc_proc_status *s)
 {
-    if (arg)
-        fc_indexer_report(arg, s);
+    struct serve_tick *t = arg;
+    if (t->ix)
+        fc_indexer_report(t->ix, s);
+    if (reload_flag) {
+        reload_flag = 0;
+        reload_config(t->ctx);
+    }
+    fc_supervisor_watchdog();
 }
 
 /* The registry every process of the instance reports to: Redis when
@@ -386,12 +433,16 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_reload;
+    sa.sa_flags = SA_RESTART; /* a reload must not interrupt any work */
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct fc_proc_status me;
     memset(&me, 0, sizeof(me));
     fc_proc_status_identify(&me, run_indexer && run_api ? "all" : run_indexer ? "indexer" : "api",
                             FC_VERSION, fc_now_unix_ms());
-    heartbeat = fc_proc_heartbeat_start(procs, &me, fill_status, ix, 1000);
+    struct serve_tick tick = {ix, ctx};
+    heartbeat = fc_proc_heartbeat_start(procs, &me, fill_status, &tick, 1000);
     if (api)
         printf("api: listening on port %u\n", fc_api_port(api));
     char once[96];
@@ -404,6 +455,8 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
         memset(once, 0, sizeof(once));
     }
     fflush(stdout);
+    fc_supervisor_ready(run_indexer && run_api ? "indexer and API running"
+                        : run_indexer ? "indexer running" : "API running");
     if (ix) {
         if (fc_indexer_run(ix, &stop_flag, &diag)) {
             fprintf(stderr, "fcindex serve: %s\n", diag.msg);
@@ -413,6 +466,7 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
         while (!stop_flag)
             pause();
     }
+    fc_supervisor_stopping();
 out:
     fc_proc_heartbeat_stop(heartbeat);
     fc_api_stop(api);

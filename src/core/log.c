@@ -9,7 +9,7 @@
 #include "core/buf.h"
 #include "core/fctime.h"
 
-enum fc_log_level fc_log_threshold = FC_LOG_INFO;
+_Atomic enum fc_log_level fc_log_threshold = FC_LOG_INFO;
 static enum fc_log_format log_format = FC_LOG_TEXT;
 static int log_fd = 2;
 
@@ -20,6 +20,11 @@ void fc_log_setup(enum fc_log_level level, enum fc_log_format format, int fd)
     fc_log_threshold = level;
     log_format = format;
     log_fd = fd;
+}
+
+void fc_log_set_level(enum fc_log_level level)
+{
+    fc_log_threshold = level;
 }
 
 bool fc_log_level_parse(const char *s, enum fc_log_level *out)

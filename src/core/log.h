@@ -14,10 +14,14 @@
 enum fc_log_level { FC_LOG_ERROR, FC_LOG_WARN, FC_LOG_INFO, FC_LOG_DEBUG };
 enum fc_log_format { FC_LOG_TEXT, FC_LOG_JSON };
 
-extern enum fc_log_level fc_log_threshold;
+/* Atomic: `serve` lowers or raises it on SIGHUP while threads log. */
+extern _Atomic enum fc_log_level fc_log_threshold;
 
 /* Sets level, format and destination (a file descriptor, normally 2). */
 void fc_log_setup(enum fc_log_level level, enum fc_log_format format, int fd);
+
+/* Changes only the level; safe while other threads log. */
+void fc_log_set_level(enum fc_log_level level);
 
 /* Parses "error|warn|info|debug" / "text|json"; false when unknown. */
 bool fc_log_level_parse(const char *s, enum fc_log_level *out);
