@@ -93,6 +93,19 @@ static long rss_bytes(void)
     return rss * 4096;
 }
 
+/* The primary's view of its streaming replicas, as metric lines (none on
+ * a primary without replicas; an error on a standby, then omitted). Lag
+ * columns need superuser or pg_monitor, else they read as 0. */
+static const char replica_lag_sql[] =
+    "WITH r AS (SELECT replace(replace(coalesce(nullif(application_name, ''), client_addr::text, '?'), "
+    "'\\', '\\\\'), '\"', '\\\"') AS name, "
+    "coalesce(extract(epoch FROM replay_lag), 0) AS secs, "
+    "coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0) AS bytes "
+    "FROM pg_stat_replication) "
+    "SELECT string_agg(format('fcindex_db_replica_lag_seconds{replica=\"%s\"} %s' || chr(10) || "
+    "'fcindex_db_replica_lag_bytes{replica=\"%s\"} %s', name, secs, name, bytes), chr(10)) "
+    "FROM r";
+
 void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     struct fc_api *api = req->api;
@@ -138,14 +151,27 @@ void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
                       jc.pending, jc.running, jc.delayed, jc.failed);
     struct fc_db *db = NULL;
     char dead[32] = "";
+    struct fc_buf replicas = FC_BUF_INIT;
+    bool replicas_ok = false, found = false;
     if (fc_pool_get(api->ops_pool, 500, &db, &d) == FC_OK) {
         if (fc_db_query_value(db, "SELECT count(*)::text FROM dead_letters", 0, NULL, dead,
                               sizeof(dead), &d))
             dead[0] = '\0';
+        replicas_ok = fc_db_query_text(db, replica_lag_sql, 0, NULL, &replicas, &found, &d) == FC_OK;
         fc_pool_put(api->ops_pool, db);
     }
     if (*dead)
         fc_buf_printf(o, "# TYPE fcindex_dead_letters gauge\nfcindex_dead_letters %s\n", dead);
+    if (replicas_ok) {
+        fc_buf_puts(o, "# HELP fcindex_db_replica_lag_seconds Replay delay of each streaming "
+                       "replica of the database, as the primary sees it (pg_stat_replication).\n"
+                       "# TYPE fcindex_db_replica_lag_seconds gauge\n"
+                       "# HELP fcindex_db_replica_lag_bytes WAL each streaming replica has yet "
+                       "to replay.\n# TYPE fcindex_db_replica_lag_bytes gauge\n");
+        if (found && replicas.len)
+            fc_buf_printf(o, "%s\n", replicas.data);
+    }
+    fc_buf_cleanup(&replicas);
     fc_buf_printf(o, "# TYPE process_resident_memory_bytes gauge\n"
                      "process_resident_memory_bytes %ld\n", rss_bytes());
     resp->status = 200;
