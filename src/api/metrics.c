@@ -1,4 +1,5 @@
 #include "api/metrics.h"
+#include "core/buf.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -28,10 +29,12 @@ struct fc_metrics {
 
 struct fc_metrics *fc_metrics_new(const char *const *route_labels, size_t n_routes)
 {
-    struct fc_metrics *m = calloc(1, sizeof(*m));
+    /* checked allocations: the process stops with a message instead of
+     * writing through NULL */
+    struct fc_metrics *m = fc_xcalloc(1, sizeof(*m));
     m->labels = route_labels;
     m->n = n_routes;
-    m->r = calloc(n_routes + 1, sizeof(*m->r));
+    m->r = fc_xcalloc(n_routes + 1, sizeof(*m->r));
     return m;
 }
 

@@ -65,8 +65,12 @@ bool fc_api_parse_keyset(const char *s, char ts[40], char hash[48])
     for (const char *p = colon + 1; *p; p++)
         if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
             return false;
-    memcpy(ts, s, (size_t)(colon - s));
-    ts[colon - s] = '\0';
+    /* without leading zeros: one cursor, one cache key */
+    const char *digits_start = s;
+    while (digits_start < colon - 1 && *digits_start == '0')
+        digits_start++;
+    memcpy(ts, digits_start, (size_t)(colon - digits_start));
+    ts[colon - digits_start] = '\0';
     memcpy(hash, colon + 1, 41);
     return true;
 }

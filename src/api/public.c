@@ -303,17 +303,65 @@ static const char search_sql[] =
     "  'next_cursor', CASE WHEN (SELECT count(*) FROM hits) > $2::int "
     "    THEN ($2::int + $3::int)::text END)::text, NULL";
 
+/* Ranked lists (search, trending) sort every match before the page: deep
+ * pages cost in proportion to their offset, so they stop here. */
+#define RANKED_MAX_OFFSET 1000
+#define SEARCH_MAX_TERMS 8
+
+static bool ranked_offset(struct fc_http_req *req, struct fc_http_resp *resp, int *offset)
+{
+    if (!fc_api_offset_cursor(req, resp, offset))
+        return false;
+    if (*offset > RANKED_MAX_OFFSET) {
+        fc_http_error(resp, 400, "invalid_cursor",
+                      "cursor: ranked lists end after %d results", RANKED_MAX_OFFSET);
+        return false;
+    }
+    return true;
+}
+
+/* q with runs of white space made one space and the ends trimmed, into
+ * out[257] (so "a  b" and " a b" share a cache entry); its term count. */
+static size_t normalize_query(const char *q, char out[257])
+{
+    size_t n = 0, terms = 0;
+    bool space = true;
+    for (const char *c = q; *c && n < 256; c++) {
+        bool ws = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
+        if (ws) {
+            space = true;
+            continue;
+        }
+        if (space && n)
+            out[n++] = ' ';
+        if (space)
+            terms++;
+        space = false;
+        if (n < 256)
+            out[n++] = *c;
+    }
+    out[n] = '\0';
+    return terms;
+}
+
 void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    const char *qs = fc_http_arg(req, "q");
+    const char *raw = fc_http_arg(req, "q");
     int limit, offset;
-    if (!qs || !*qs || strlen(qs) > 256 || !fc_utf8_valid(qs, strlen(qs))) {
+    char qs[257];
+    if (!raw || strlen(raw) > 256 || !fc_utf8_valid(raw, strlen(raw)) ||
+        normalize_query(raw, qs) == 0) {
         fc_http_error(resp, 400, "invalid_query",
                       "q: a search text of 1 to 256 bytes of UTF-8 is required");
         return;
     }
+    if (normalize_query(raw, qs) > SEARCH_MAX_TERMS) {
+        fc_http_error(resp, 400, "invalid_query", "q: at most %d search terms",
+                      SEARCH_MAX_TERMS);
+        return;
+    }
     if (!fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !fc_api_offset_cursor(req, resp, &offset))
+        !ranked_offset(req, resp, &offset))
         return;
     char l[8], o[8];
     snprintf(l, sizeof(l), "%d", limit);
@@ -370,7 +418,7 @@ void fc_api_trending(struct fc_http_req *req, struct fc_http_resp *resp)
     }
     int limit, offset;
     if (!fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !fc_api_offset_cursor(req, resp, &offset))
+        !ranked_offset(req, resp, &offset))
         return;
     char l[8], o[8], key[96];
     snprintf(l, sizeof(l), "%d", limit);

@@ -665,6 +665,9 @@ static void bad_inputs_get_json_errors(void **state)
     memset(longpath + 10, '1', 3000);
     longpath[3010] = '\0';
     expect_error(&s, "GET", NULL, longpath, NULL, NULL, 414, "uri_too_long");
+    /* a Host this server does not answer to (DNS rebinding): refused first */
+    expect_error(&s, "GET", "/v1/users/:fid", "/v1/users/3",
+                 (const char *[]){"Host: attacker.example:8080", NULL}, NULL, 421, "unknown_host");
     free(longpath);
     char *big = fc_xmalloc(70000);
     memset(big, 'x', 69999);

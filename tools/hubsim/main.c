@@ -95,7 +95,7 @@ static int by_size_desc(const void *a, const void *b)
  * (benchmarks pick realistic heavy accounts with it). */
 static void print_busiest(const struct sim_params *p, uint64_t n)
 {
-    struct fid_size *all = calloc(p->n_fids, sizeof(*all));
+    struct fid_size *all = fc_xcalloc(p->n_fids, sizeof(*all));
     for (uint64_t f = 1; f <= p->n_fids; f++) {
         all[f - 1].fid = f;
         for (unsigned k = K_CAST; k <= K_VERIF; k++)
@@ -231,7 +231,7 @@ int main(int argc, char **argv)
             goto out;
         }
     } else {
-        state = malloc(sizeof(*state));
+        state = fc_xmalloc(sizeof(*state));
         sim_state_init(state, &p, (uint32_t)retention, per_tick);
         uint64_t ticks = history;
         if (truth && until) {
