@@ -74,14 +74,10 @@ static void apply_item(void *ud, const struct fc_item *it)
     case FC_ITEM_PROOF:
         err = fc_writer_proof(wk->w, it->proof, &wk->apply_diag);
         break;
-    case FC_ITEM_ERROR: {
-        char reason[600];
-        snprintf(reason, sizeof(reason), "%s: %s", it->error_path, it->error);
-        err = fc_writer_dead_letter(wk->w, wk->source, it->raw, it->raw_len, reason,
-                                    &wk->apply_diag);
+    case FC_ITEM_ERROR:
+        err = fc_writer_dead_letter_item(wk->w, wk->source, it, &wk->apply_diag);
         wk->dead++;
         break;
-    }
     default:
         break;
     }
@@ -137,22 +133,11 @@ static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool p
     wk->source = path;
     for (;;) {
         struct fc_buf q = FC_BUF_INIT;
-        fc_buf_puts(&q, path);
-        if (paged) {
-            fc_buf_printf(&q, "&pageSize=%d", wk->ix->cfg->batch_size < 1000 ? wk->ix->cfg->batch_size
-                                                                             : 1000);
-            if (*token) {
-                struct fc_buf esc = FC_BUF_INIT;
-                for (const char *c = token; *c; c++) {
-                    if (*c == '+' || *c == '/' || *c == '=')
-                        fc_buf_printf(&esc, "%%%02X", (unsigned char)*c);
-                    else
-                        fc_buf_putc(&esc, *c);
-                }
-                fc_buf_printf(&q, "&pageToken=%s", esc.data);
-                fc_buf_cleanup(&esc);
-            }
-        }
+        if (paged)
+            fc_hub_page_query(&q, path, (unsigned)(wk->ix->cfg->batch_size < 1000
+                                                       ? wk->ix->cfg->batch_size : 1000), token);
+        else
+            fc_buf_puts(&q, path);
         enum fc_err err = tx_ensure(wk, diag);
         if (err) {
             fc_buf_cleanup(&q);
@@ -163,6 +148,7 @@ static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool p
         size_t before = wk->messages + wk->dead;
         err = fc_hub_get(wk->conn, q.data, kind, -1, apply_item, wk, &pg, diag);
         fc_buf_cleanup(&q);
+        fc_hub_conn_release(wk->conn); /* the items are written: give the page's memory back */
         if (err == FC_ERR_NOT_FOUND)
             return FC_OK; /* nothing there */
         if (!err && wk->apply_err) {

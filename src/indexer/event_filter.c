@@ -117,9 +117,7 @@ void fc_follower_apply_event(void *ud, const struct fc_item *it)
         return;
     fo->stats->events++;
     if (it->kind == FC_ITEM_ERROR) {
-        char reason[600];
-        snprintf(reason, sizeof(reason), "%s: %s", it->error_path, it->error);
-        fo->err = fc_writer_dead_letter(fo->w, fo->source, it->raw, it->raw_len, reason, &fo->diag);
+        fo->err = fc_writer_dead_letter_item(fo->w, fo->source, it, &fo->diag);
         fo->stats->dead_letters++;
         return;
     }

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/fctime.h"
 #include "core/hex.h"
+#include "fc/decode.h"
 #include "fc/emit.h"
 
 /* Prepared statements, by name and text. */
@@ -1224,6 +1225,16 @@ enum fc_err fc_writer_dead_letter(struct fc_writer *w, const char *source, const
     p_bytes(&p, (const uint8_t *)raw, raw_len > (1u << 20) ? (1u << 20) : raw_len);
     p_text(&p, reason);
     return run(w, S_DEAD_LETTER, &p, diag);
+}
+
+enum fc_err fc_writer_dead_letter_item(struct fc_writer *w, const char *source,
+                                       const struct fc_item *it, struct fc_diag *diag)
+{
+    char reason[700];
+    snprintf(reason, sizeof(reason), "%s: %s%s", it->error_path ? it->error_path : "",
+             it->error ? it->error : "invalid item",
+             it->raw_truncated ? " (only the first 1 MiB of the item kept)" : "");
+    return fc_writer_dead_letter(w, source, it->raw ? it->raw : "", it->raw_len, reason, diag);
 }
 
 enum fc_err fc_writer_set_cursor(struct fc_writer *w, const char *hub, unsigned shard,

@@ -38,6 +38,11 @@ enum fc_err fc_writer_proof(struct fc_writer *w, const struct fc_username_proof 
 /* Soft-deletes the message named by hash (prune or revoke). */
 enum fc_err fc_writer_delete_message(struct fc_writer *w, const struct fc_message *m,
                                      const char *reason, struct fc_diag *diag);
+/* An item that failed validation: its exact bytes, and "path: reason" (noting
+ * when only the first FC_MAX_RAW_ITEM_BYTES were kept). */
+struct fc_item;
+enum fc_err fc_writer_dead_letter_item(struct fc_writer *w, const char *source,
+                                       const struct fc_item *it, struct fc_diag *diag);
 enum fc_err fc_writer_dead_letter(struct fc_writer *w, const char *source, const char *raw,
                                   size_t raw_len, const char *reason, struct fc_diag *diag);
 enum fc_err fc_writer_set_cursor(struct fc_writer *w, const char *hub, unsigned shard,
