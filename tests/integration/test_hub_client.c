@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* The hub client against the real simulator: fail-over order, Retry-After,
  * circuit breaker, pagination that loses and duplicates nothing under
  * faults, bounded call time, flavour detection, request budget. */
@@ -491,12 +492,120 @@ static void page_memory_is_released(void **state)
     fct_hubsim_stop(pid);
 }
 
+/* Error items seen by a page's callback, copied only after the whole page
+ * was delivered (the client holds items until the page is complete). */
+struct bad_items {
+    const struct fc_item *kept[16];
+    size_t n_kept;
+    size_t items;
+    size_t index[16];
+};
+
+static void keep_errors(void *ud, const struct fc_item *it)
+{
+    struct bad_items *b = ud;
+    b->items++;
+    if (it->kind == FC_ITEM_ERROR && b->n_kept < 16) {
+        b->index[b->n_kept] = it->index;
+        b->kept[b->n_kept++] = it;
+    }
+}
+
+/* Under the sanitizers: a bad item at the first, middle and last position
+ * of the largest pages of every endpoint the indexer reads (1,000 messages
+ * where the network has them; Hubble event pages hold 100), in both
+ * dialects. Every bad item arrives as an error whose raw bytes are exactly
+ * that element of the page as the hub sent it, read after the page ended. */
+static void bad_items_anywhere_in_a_page(void **state)
+{
+    (void)state;
+    const char *flavours[] = {"snapchain", "hubble"};
+    for (int f = 0; f < 2; f++) {
+        bool snap = f == 0;
+        int port;
+        int pid = fct_hubsim_start((const char *[]){"--flavour", flavours[f], "--fids", "20000",
+                                                     "--history-ticks", "60", "--events-per-sec",
+                                                     "40", NULL}, &port);
+        post(port, "{\"endpoint\":\"*\",\"bad_item_at\":[0,500,-1]}");
+        post(port, "{\"endpoint\":\"/v1/events\",\"bad_item_at\":[0,50,-1]}");
+        struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 20000)};
+        struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
+        struct fc_hub_client *c;
+        struct fc_diag d;
+        assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
+        struct fc_hub_conn *conn = fc_hub_conn_new(c);
+        /* with seed 1 and 20,000 fids: 1948 has 1,000+ casts and links, 11008 reactions */
+        const struct {
+            const char *path;
+            enum fc_page_kind kind;
+            size_t min_items;
+        } eps[] = {
+            {"/v1/castsByFid?fid=1948&pageSize=1000", FC_PAGE_MESSAGES, 1000},
+            {"/v1/linksByFid?fid=1948&pageSize=1000", FC_PAGE_MESSAGES, 1000},
+            {snap ? "/v1/reactionsByFid?fid=11008&reaction_type=None&pageSize=1000"
+                  : "/v1/reactionsByFid?fid=11008&pageSize=1000", FC_PAGE_MESSAGES, 1000},
+            {"/v1/verificationsByFid?fid=11008&pageSize=1000", FC_PAGE_MESSAGES, 2},
+            {"/v1/userDataByFid?fid=11008&pageSize=1000", FC_PAGE_MESSAGES, 2},
+            {"/v1/userNameProofsByFid?fid=1948", FC_PAGE_PROOFS, 1},
+            {"/v1/onChainEventsByFid?fid=1948&event_type=EVENT_TYPE_ID_REGISTER",
+             FC_PAGE_ONCHAIN_EVENTS, 1},
+            {"/v1/onChainEventsByFid?fid=1948&event_type=EVENT_TYPE_SIGNER",
+             FC_PAGE_ONCHAIN_EVENTS, 1},
+            {snap ? "/v1/events?shard_index=1&from_event_id=0&page_size=1000"
+                  : "/v1/events?from_event_id=0", FC_PAGE_HUB_EVENTS, snap ? 1000 : 100},
+        };
+        for (size_t e = 0; e < sizeof(eps) / sizeof(eps[0]); e++) {
+            char u[256];
+            snprintf(u, sizeof(u), "http://127.0.0.1:%d%s", port, eps[e].path);
+            struct fct_http h;
+            fct_http_do(u, NULL, 20000, &h); /* the same page, as sent (faults are by position) */
+            assert_int_equal(h.status, 200);
+            struct bad_items b;
+            memset(&b, 0, sizeof(b));
+            if (fc_hub_get(conn, eps[e].path, eps[e].kind, -1, keep_errors, &b, NULL, &d))
+                fail_msg("%s: %s", eps[e].path, d.msg);
+            if (b.items < eps[e].min_items)
+                fail_msg("%s: %zu items, wanted %zu or more", eps[e].path, b.items,
+                         eps[e].min_items);
+            /* distinct positions 0, the middle one asked for, and the last */
+            size_t mid = strstr(eps[e].path, "/v1/events") ? 50 : 500;
+            size_t want = 1 + (mid < b.items - 1) + (b.items > 1);
+            if (b.n_kept != want)
+                fail_msg("%s %s: %zu bad items, wanted %zu", flavours[f], eps[e].path, b.n_kept, want);
+            /* the last item is always among them; the first is unless it could
+             * not carry the fault (a block confirmation), then the next one is */
+            assert_int_equal(b.index[b.n_kept - 1], b.items - 1);
+            assert_true(b.index[0] <= 1);
+            for (size_t k = 0; k < b.n_kept; k++) {
+                const struct fc_item *it = b.kept[k];
+                assert_non_null(it->raw);
+                assert_false(it->raw_truncated);
+                /* exactly one element of the page: found in the body, between
+                 * the array's separators */
+                const char *at = memmem(h.body.data, h.body.len, it->raw, it->raw_len);
+                if (!at)
+                    fail_msg("%s: item %zu's raw bytes are not in the page", eps[e].path,
+                             it->index);
+                assert_true(at[-1] == '[' || at[-1] == ',');
+                assert_true(at[it->raw_len] == ']' || at[it->raw_len] == ',');
+                assert_true(it->raw[0] == '{' && it->raw[it->raw_len - 1] == '}');
+            }
+            fc_hub_conn_release(conn);
+            fct_http_cleanup(&h);
+        }
+        fc_hub_conn_free(conn);
+        fc_hub_client_free(c);
+        fct_hubsim_stop(pid);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(end_of_pages_rule),
         cmocka_unit_test(page_token_cannot_inject_parameters),
         cmocka_unit_test(page_memory_is_released),
+        cmocka_unit_test(bad_items_anywhere_in_a_page),
         cmocka_unit_test(pagination_and_flavours),
         cmocka_unit_test(fails_over_in_order),
         cmocka_unit_test(retry_after_is_respected),

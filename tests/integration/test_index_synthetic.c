@@ -129,7 +129,7 @@ static char *fingerprint(const char *db)
         " (SELECT string_agg(encode(hash,'hex')||':'||is_remove||':'||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM verifications),"
         " (SELECT string_agg(fid||':'||type||':'||md5(value)||':'||coalesce(deleted_reason,'-'), ',' ORDER BY fid, type) FROM user_data),"
         " (SELECT string_agg(fid||':'||coalesce(username,'')||':'||coalesce(md5(bio),'')||':'||coalesce(app_fid::text,'')||':'||"
-        "   coalesce(encode(custody_address,'hex'),''), ',' ORDER BY fid) FROM users),"
+        "   coalesce(encode(custody_address,'hex'),'')||':'||coalesce(encode(recovery_address,'hex'),''), ',' ORDER BY fid) FROM users),"
         " (SELECT string_agg(fid||':'||is_root||':'||source||':'||(last_synced_at IS NOT NULL), ',' ORDER BY fid) FROM targets),"
         " (SELECT string_agg(name||':'||fid, ',' ORDER BY name) FROM username_proofs),"
         " (SELECT string_agg(fid||':'||encode(key,'hex')||':'||coalesce(request_fid::text,'')||':'||(removed_at IS NULL), ',' ORDER BY fid, key) FROM signers),"
@@ -265,6 +265,13 @@ static void database_equals_truth(void **state)
         snprintf(n, sizeof(n), "%lld", app);
         snprintf(sql, sizeof(sql), "SELECT coalesce(app_fid, 0) FROM users WHERE fid = %lld", fid);
         expect(db, sql, n, "app_fid", fid);
+        /* after REGISTER, TRANSFER (empty recovery) and CHANGE_RECOVERY (empty to/from) */
+        static const char *const addrs[] = {"custody_address", "recovery_address"};
+        for (size_t k = 0; k < 2; k++) {
+            snprintf(sql, sizeof(sql), "SELECT coalesce('0x' || encode(%s, 'hex'), '') FROM users "
+                     "WHERE fid = %lld", addrs[k], fid);
+            expect(db, sql, YAJL_GET_STRING(get(t, addrs[k])), addrs[k], fid);
+        }
     }
     yajl_tree_free(truth);
     fct_db_drop(db);

@@ -64,6 +64,7 @@ enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, in
         "endpoint", "clear", "seed", "down_ms", "latency_ms", "jitter_ms", "error_rate",
         "error_statuses", "rate_limit_rate", "retry_after_s", "reset_rate", "truncate_rate",
         "broken_json_rate", "slow_rate", "slow_bytes_per_sec", "hang_rate", "hang_ms",
+        "bad_item_rate", "bad_item_at", "bad_item_ways",
     };
     for (size_t i = 0; i < YAJL_GET_OBJECT(root)->len; i++) {
         bool ok = false;
@@ -121,7 +122,35 @@ enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, in
     NUM("slow_bytes_per_sec", 1, 1e9, slow_bytes_per_sec, int)
     NUM("hang_rate", 0, 1, hang_rate, double)
     NUM("hang_ms", 0, 3600000, hang_ms, int)
+    NUM("bad_item_rate", 0, 1, items.rate, double)
 #undef NUM
+    const char *at_path[] = {"bad_item_at", NULL};
+    yajl_val at = yajl_tree_get(root, at_path, yajl_t_array);
+    if (at) {
+        for (size_t i = 0; i < YAJL_GET_ARRAY(at)->len && !err; i++) {
+            yajl_val v = YAJL_GET_ARRAY(at)->values[i];
+            if (i >= ITEM_FAULT_MAX_AT || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < -1000000 ||
+                YAJL_GET_INTEGER(v) > 1000000)
+                err = fc_diag_set(diag, FC_ERR_INVALID, "bad_item_at: at most %d positions, "
+                                  "integers (negative counts from the end)", ITEM_FAULT_MAX_AT);
+            else
+                r.items.at[r.items.n_at++] = (int)YAJL_GET_INTEGER(v);
+        }
+        any = true;
+    }
+    const char *ways_path[] = {"bad_item_ways", NULL};
+    yajl_val ways = yajl_tree_get(root, ways_path, yajl_t_array);
+    if (ways) {
+        for (size_t i = 0; i < YAJL_GET_ARRAY(ways)->len && !err; i++) {
+            yajl_val v = YAJL_GET_ARRAY(ways)->values[i];
+            unsigned w = YAJL_IS_STRING(v) ? item_fault_way(YAJL_GET_STRING(v)) : 0;
+            if (!w)
+                err = fc_diag_set(diag, FC_ERR_INVALID, "bad_item_ways: expected \"hash\", "
+                                  "\"fid\" or \"utf8\"");
+            r.items.ways |= w;
+        }
+        any = true;
+    }
     const char *st_path[] = {"error_statuses", NULL};
     yajl_val st = yajl_tree_get(root, st_path, yajl_t_array);
     if (st) {
@@ -173,11 +202,25 @@ void faults_describe(struct faults *f, struct fc_buf *out)
                       r->rate_limit_rate, r->retry_after_s, r->reset_rate, r->truncate_rate,
                       r->broken_json_rate, r->slow_rate, r->slow_bytes_per_sec, r->hang_rate,
                       r->hang_ms);
+        out->len--; /* reopen the rule object for its item faults */
+        fc_buf_printf(out, ",\"bad_item_rate\":%g,\"bad_item_at\":[", r->items.rate);
+        for (int k = 0; k < r->items.n_at; k++)
+            fc_buf_printf(out, "%s%d", k ? "," : "", r->items.at[k]);
+        fc_buf_puts(out, "],\"bad_item_ways\":[");
+        static const char *const way_names[] = {"hash", "fid", "utf8"};
+        bool first = true;
+        for (int k = 0; k < 3; k++)
+            if (!r->items.ways || (r->items.ways & (1u << k))) {
+                fc_buf_printf(out, "%s\"%s\"", first ? "" : ",", way_names[k]);
+                first = false;
+            }
+        fc_buf_puts(out, "]}");
     }
     fc_buf_puts(out, "],\"injected\":{");
     for (int k = 1; k < FAULT_NKINDS; k++)
         fc_buf_printf(out, "%s\"%s\":%llu", k > 1 ? "," : "", kind_names[k],
                       (unsigned long long)f->injected[k]);
+    fc_buf_printf(out, ",\"bad_item\":%llu", (unsigned long long)f->bad_items);
     fc_buf_puts(out, "}}");
     pthread_mutex_unlock(&f->lock);
 }
@@ -220,8 +263,22 @@ struct fault_decision faults_decide(struct faults *f, const char *endpoint)
         d.retry_after_s = r->retry_after_s;
         d.slow_bytes_per_sec = r->slow_bytes_per_sec;
         d.hang_ms = r->hang_ms;
+        d.items = r->items;
         f->injected[d.kind]++;
     }
     pthread_mutex_unlock(&f->lock);
     return d;
+}
+
+void faults_apply_items(struct faults *f, const struct fault_decision *d, struct fc_buf *body)
+{
+    if (!item_faults_active(&d->items))
+        return;
+    pthread_mutex_lock(&f->lock);
+    uint64_t seed = f->seed;
+    pthread_mutex_unlock(&f->lock);
+    size_t n = item_faults_apply(&d->items, seed, body);
+    pthread_mutex_lock(&f->lock);
+    f->bad_items += n;
+    pthread_mutex_unlock(&f->lock);
 }

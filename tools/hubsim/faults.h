@@ -9,6 +9,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "item_faults.h"
 
 struct fault_rule {
     char endpoint[64]; /* "/v1/castsByFid" or "*" */
@@ -21,6 +22,7 @@ struct fault_rule {
     double reset_rate, truncate_rate, broken_json_rate, slow_rate, hang_rate;
     int slow_bytes_per_sec;
     int hang_ms;
+    struct item_fault_rule items; /* bad items inside answered pages */
 };
 
 enum fault_kind {
@@ -35,6 +37,7 @@ struct fault_decision {
     int retry_after_s;  /* FAULT_RATE_LIMIT */
     int slow_bytes_per_sec;
     int hang_ms;
+    struct item_fault_rule items; /* applied when the page is answered */
 };
 
 #define MAX_FAULT_RULES 32
@@ -46,6 +49,7 @@ struct faults {
     struct fault_rule rules[MAX_FAULT_RULES];
     int n_rules;
     uint64_t injected[FAULT_NKINDS];
+    uint64_t bad_items; /* items broken by item faults */
 };
 
 void faults_init(struct faults *f, uint64_t seed);
@@ -64,5 +68,8 @@ void faults_describe(struct faults *f, struct fc_buf *out);
 struct fault_decision faults_decide(struct faults *f, const char *endpoint);
 
 const char *fault_kind_name(enum fault_kind k);
+
+/* Breaks the items a decision's item rule chooses in an answered page. */
+void faults_apply_items(struct faults *f, const struct fault_decision *d, struct fc_buf *body);
 
 #endif

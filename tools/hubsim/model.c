@@ -271,6 +271,39 @@ void sim_custody(const struct sim_params *p, uint64_t fid, uint8_t out[20])
     sim_bytes(p->seed, fid, K_CUSTODY, 0, out, 20);
 }
 
+bool sim_custody_transferred(const struct sim_params *p, uint64_t fid)
+{
+    (void)p;
+    return fid % 3 == 0;
+}
+
+bool sim_recovery_changed(const struct sim_params *p, uint64_t fid)
+{
+    (void)p;
+    return fid % 4 == 0;
+}
+
+void sim_first_custody(const struct sim_params *p, uint64_t fid, uint8_t out[20])
+{
+    if (sim_custody_transferred(p, fid))
+        sim_bytes(p->seed, fid, K_CUSTODY, 2, out, 20);
+    else
+        sim_custody(p, fid, out);
+}
+
+void sim_first_recovery(const struct sim_params *p, uint64_t fid, uint8_t out[20])
+{
+    sim_bytes(p->seed, fid, K_CUSTODY, 1, out, 20);
+}
+
+void sim_recovery(const struct sim_params *p, uint64_t fid, uint8_t out[20])
+{
+    if (sim_recovery_changed(p, fid))
+        sim_bytes(p->seed, fid, K_CUSTODY, 3, out, 20);
+    else
+        sim_first_recovery(p, fid, out);
+}
+
 uint64_t sim_register_block(const struct sim_params *p, uint64_t fid)
 {
     (void)p;

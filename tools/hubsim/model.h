@@ -98,7 +98,16 @@ struct sim_signer {
 };
 #define SIM_MAX_SIGNERS 3
 size_t sim_signers(const struct sim_params *p, uint64_t fid, struct sim_signer out[SIM_MAX_SIGNERS]);
+/* Custody and recovery addresses now. A third of the fids moved their fid to
+ * this custody (REGISTER to a first address, then TRANSFER), a quarter
+ * changed their recovery address (CHANGE_RECOVERY); the id-register history
+ * renders those events with the empty byte fields the hubs write. */
 void sim_custody(const struct sim_params *p, uint64_t fid, uint8_t out[20]);
+void sim_recovery(const struct sim_params *p, uint64_t fid, uint8_t out[20]);
+bool sim_custody_transferred(const struct sim_params *p, uint64_t fid);
+bool sim_recovery_changed(const struct sim_params *p, uint64_t fid);
+void sim_first_custody(const struct sim_params *p, uint64_t fid, uint8_t out[20]);
+void sim_first_recovery(const struct sim_params *p, uint64_t fid, uint8_t out[20]);
 uint64_t sim_register_block(const struct sim_params *p, uint64_t fid);
 
 /* Username (fname) of a fid; writes a NUL-terminated name into out[32]. */

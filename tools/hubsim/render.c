@@ -400,21 +400,57 @@ void sim_render_signer_event(const struct sim_params *p, uint64_t fid,
     onchain_tail(p, block, b);
 }
 
+/* One id-register event; a NULL address is an empty byte field, written as
+ * each server writes it ("0x" Snapchain, "" Hubble). */
+static void id_register_event(const struct sim_params *p, uint64_t fid, uint64_t block, int type,
+                              const uint8_t *to, const uint8_t *from, const uint8_t *recovery,
+                              struct fc_buf *b)
+{
+    static const char *const snap_names[] = {"", "Register", "Transfer", "ChangeRecovery"};
+    static const char *const hubble_names[] = {"", "ID_REGISTER_EVENT_TYPE_REGISTER",
+                                               "ID_REGISTER_EVENT_TYPE_TRANSFER",
+                                               "ID_REGISTER_EVENT_TYPE_CHANGE_RECOVERY"};
+    bool snap = p->flavour == SIM_SNAPCHAIN;
+    const char *empty = snap ? "0x" : "";
+    onchain_head(p, "EVENT_TYPE_ID_REGISTER", fid, block, 1, b);
+    fc_buf_puts(b, "\"idRegisterEventBody\":{\"to\":\"");
+    if (to)
+        put_hex(b, to, 20);
+    else
+        fc_buf_puts(b, empty);
+    fc_buf_printf(b, "\",\"eventType\":\"%s\",\"from\":\"", snap ? snap_names[type]
+                                                                 : hubble_names[type]);
+    if (from)
+        put_hex(b, from, 20);
+    else
+        fc_buf_puts(b, empty);
+    fc_buf_puts(b, "\",\"recoveryAddress\":\"");
+    if (recovery)
+        put_hex(b, recovery, 20);
+    else
+        fc_buf_puts(b, empty);
+    fc_buf_puts(b, "\"}");
+    onchain_tail(p, block, b);
+}
+
 void sim_render_id_register(const struct sim_params *p, uint64_t fid, struct fc_buf *b)
 {
     uint64_t block = sim_register_block(p, fid);
-    uint8_t to[20], rec[20];
-    sim_custody(p, fid, to);
-    sim_bytes(p->seed, fid, K_CUSTODY, 1, rec, 20);
-    bool snap = p->flavour == SIM_SNAPCHAIN;
-    onchain_head(p, "EVENT_TYPE_ID_REGISTER", fid, block, 1, b);
-    fc_buf_puts(b, "\"idRegisterEventBody\":{\"to\":\"");
-    put_hex(b, to, 20);
-    fc_buf_printf(b, "\",\"eventType\":\"%s\",\"from\":\"%s\",\"recoveryAddress\":\"",
-                  snap ? "Register" : "ID_REGISTER_EVENT_TYPE_REGISTER", snap ? "0x" : "");
-    put_hex(b, rec, 20);
-    fc_buf_puts(b, "\"}");
-    onchain_tail(p, block, b);
+    uint8_t first[20], now[20], rec[20];
+    sim_first_custody(p, fid, first);
+    sim_first_recovery(p, fid, rec);
+    id_register_event(p, fid, block, 1, first, NULL, rec, b);
+    /* blocks chosen apart from the signer events' (block + 10 + k * 1000, + 500) */
+    if (sim_custody_transferred(p, fid)) {
+        sim_custody(p, fid, now);
+        fc_buf_putc(b, ',');
+        id_register_event(p, fid, block + 1003, 2, now, first, NULL, b);
+    }
+    if (sim_recovery_changed(p, fid)) {
+        sim_recovery(p, fid, rec);
+        fc_buf_putc(b, ',');
+        id_register_event(p, fid, block + 2003, 3, NULL, NULL, rec, b);
+    }
 }
 
 void sim_render_storage_rent(const struct sim_params *p, uint64_t fid, struct fc_buf *b)

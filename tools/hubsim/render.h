@@ -36,6 +36,8 @@ void sim_render_message(const struct sim_params *p, const struct sim_msg *m, str
 /* On-chain events of a fid, by type number (1 signer, 3 id register, 4 storage rent). */
 void sim_render_signer_event(const struct sim_params *p, uint64_t fid,
                              const struct sim_signer *s, bool remove_event, struct fc_buf *out);
+/* A fid's id-register history: REGISTER, then TRANSFER and CHANGE_RECOVERY
+ * where the model says so (comma-separated events). */
 void sim_render_id_register(const struct sim_params *p, uint64_t fid, struct fc_buf *out);
 void sim_render_storage_rent(const struct sim_params *p, uint64_t fid, struct fc_buf *out);
 void sim_render_username_proof(const struct sim_params *p, uint64_t fid, struct fc_buf *out);

@@ -1735,6 +1735,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
         hubsim_handle(hs, method, url, a.keys, a.vals, a.n, cs->upload.data, cs->upload.len,
                       &resp);
+        if (resp.status == 200)
+            faults_apply_items(&hs->faults, &fd, &resp.body);
     }
     int down_ms = resp.retry_after_s < 0 ? -resp.retry_after_s : 0;
     if (down_ms)

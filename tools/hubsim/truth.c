@@ -166,8 +166,16 @@ static void write_target(struct sim_state *s, const struct target *t, struct fc_
     struct sim_signer *sg;
     size_t ns = sim_state_signers(s, t->fid, &sg);
     qsort(sg, ns, sizeof(*sg), cmp_signer_block);
-    fc_buf_printf(out, "},\"app_fid\":%llu}", ns ? (unsigned long long)sg[0].app_fid : 0ull);
+    fc_buf_printf(out, "},\"app_fid\":%llu", ns ? (unsigned long long)sg[0].app_fid : 0ull);
     free(sg);
+    uint8_t addr[20];
+    char hex[43];
+    sim_custody(p, t->fid, addr);
+    fc_hex_encode(addr, 20, hex);
+    fc_buf_printf(out, ",\"custody_address\":\"%s\"", hex);
+    sim_recovery(p, t->fid, addr);
+    fc_hex_encode(addr, 20, hex);
+    fc_buf_printf(out, ",\"recovery_address\":\"%s\"}", hex);
 }
 
 void truth_write(struct sim_state *s, const struct truth_options *o, struct fc_buf *out)

@@ -1,0 +1,167 @@
+#include "item_faults.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jspan.h"
+#include "rng.h"
+
+unsigned item_fault_way(const char *name)
+{
+    if (strcmp(name, "hash") == 0)
+        return ITEM_FAULT_HASH;
+    if (strcmp(name, "fid") == 0)
+        return ITEM_FAULT_FID;
+    if (strcmp(name, "utf8") == 0)
+        return ITEM_FAULT_UTF8;
+    return 0;
+}
+
+static uint64_t bytes_hash(const char *p, size_t n, uint64_t seed)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return sim_mix(h);
+}
+
+static const char *find(const char *p, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(p + i, needle, k) == 0)
+            return p + i;
+    return NULL;
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Appends item with one way applied; false (nothing appended) when the way
+ * does not apply to it. */
+static bool break_item(struct jspan item, unsigned way, struct fc_buf *out)
+{
+    const char *p = item.p, *end = item.p + item.n;
+    if (way == ITEM_FAULT_HASH) {
+        const char *h = find(p, item.n, "\"hash\":\"0x");
+        if (!h || end - h < 10 + 41)
+            return false;
+        const char *digits = h + 10;
+        for (int i = 0; i < 40; i++)
+            if (!is_hex(digits[i]))
+                return false;
+        if (digits[40] != '"')
+            return false;
+        fc_buf_append(out, p, (size_t)(digits - p));
+        fc_buf_puts(out, "12");
+        fc_buf_append(out, digits + 40, (size_t)(end - (digits + 40)));
+        return true;
+    }
+    if (way == ITEM_FAULT_FID) {
+        const char *f = find(p, item.n, "\"fid\":");
+        if (!f || f + 6 >= end || f[6] < '0' || f[6] > '9')
+            return false;
+        const char *d = f + 6, *e = d;
+        while (e < end && *e >= '0' && *e <= '9')
+            e++;
+        fc_buf_append(out, p, (size_t)(d - p));
+        fc_buf_puts(out, "\"x\"");
+        fc_buf_append(out, e, (size_t)(end - e));
+        return true;
+    }
+    if (way == ITEM_FAULT_UTF8) {
+        static const char *const keys[] = {"\"text\":\"", "\"value\":\"", "\"name\":\""};
+        for (size_t k = 0; k < 3; k++) {
+            const char *s = find(p, item.n, keys[k]);
+            if (!s)
+                continue;
+            const char *q = s + strlen(keys[k]);
+            fc_buf_append(out, p, (size_t)(q - p));
+            fc_buf_append(out, "\xc3\x28", 2); /* a lead byte without its continuation */
+            fc_buf_append(out, q, (size_t)(end - q));
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
+/* Tries the allowed ways starting from one picked by h. */
+static bool break_any(struct jspan item, unsigned ways, uint64_t h, struct fc_buf *out)
+{
+    static const unsigned order[] = {ITEM_FAULT_HASH, ITEM_FAULT_FID, ITEM_FAULT_UTF8};
+    for (unsigned k = 0; k < 3; k++) {
+        unsigned way = order[(h + k) % 3];
+        if ((ways & way) && break_item(item, way, out))
+            return true;
+    }
+    return false;
+}
+
+size_t item_faults_apply(const struct item_fault_rule *r, uint64_t seed, struct fc_buf *body)
+{
+    if (!item_faults_active(r) || !body->data)
+        return 0;
+    struct jspan page = {body->data, body->len}, arr;
+    if (!jspan_get(page, "messages", &arr) && !jspan_get(page, "events", &arr) &&
+        !jspan_get(page, "proofs", &arr))
+        return 0;
+    size_t n = 0, cap = 0;
+    struct jspan *items = NULL;
+    const char *cursor = NULL;
+    struct jspan el;
+    while (jspan_next(arr, &cursor, &el)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            items = fc_xrealloc(items, cap * sizeof(*items));
+        }
+        items[n++] = el;
+    }
+    if (!n) {
+        free(items);
+        return 0;
+    }
+    bool *want = fc_xcalloc(n, sizeof(bool));
+    for (int k = 0; k < r->n_at; k++) {
+        long long at = r->at[k] < 0 ? (long long)n + r->at[k] : r->at[k];
+        if (at >= 0 && at < (long long)n)
+            want[at] = true;
+    }
+    unsigned ways = r->ways ? r->ways : ITEM_FAULT_ALL;
+    struct fc_buf out = FC_BUF_INIT;
+    const char *copied = body->data;
+    size_t broken = 0;
+    bool carry = false; /* a chosen item could not carry its fault: the next one takes it */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = bytes_hash(items[i].p, items[i].n, seed);
+        bool bad = want[i] || carry || (r->rate > 0 && sim_unit(h) <= r->rate);
+        if (!bad)
+            continue;
+        struct fc_buf one = FC_BUF_INIT;
+        if (!break_any(items[i], ways, h >> 8, &one)) {
+            carry = carry || want[i];
+            fc_buf_cleanup(&one);
+            continue;
+        }
+        carry = false;
+        fc_buf_append(&out, copied, (size_t)(items[i].p - copied));
+        fc_buf_append(&out, one.data, one.len);
+        copied = items[i].p + items[i].n;
+        fc_buf_cleanup(&one);
+        broken++;
+    }
+    if (broken) {
+        fc_buf_append(&out, copied, (size_t)(body->data + body->len - copied));
+        fc_buf_cleanup(body);
+        *body = out;
+    } else {
+        fc_buf_cleanup(&out);
+    }
+    free(want);
+    free(items);
+    return broken;
+}
