@@ -1657,6 +1657,10 @@ static void emit_item(struct fc_decoder *d, struct ctx *c, bool known)
         it.error_path = d->error_path;
         it.error = d->error;
         keep_raw(d, &it);
+        if (c->kind == C_EVENT && c->has_id) {
+            it.has_event_id = true;
+            it.event_id = ((const struct fc_hub_event *)c->obj)->id;
+        }
         d->info.n_errors++;
     } else if (!known) {
         d->info.unknown_types++;

@@ -45,6 +45,10 @@ struct fc_item {
     const char *raw;              /* FC_ITEM_ERROR: the item's bytes as received (else NULL) */
     size_t raw_len;
     bool raw_truncated;           /* only the first FC_MAX_RAW_ITEM_BYTES were kept */
+    /* FC_ITEM_ERROR in an events page: the event's id when it was readable,
+     * so a stream reader can place the bad event and move past it. */
+    bool has_event_id;
+    uint64_t event_id;
 };
 
 typedef void (*fc_item_fn)(void *ud, const struct fc_item *item);

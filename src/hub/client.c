@@ -749,15 +749,21 @@ struct event_counter {
     fc_item_fn fn;
     void *ud;
     size_t n;
+    bool have_id;
     uint64_t last_id;
 };
 
+/* The page's highest event id, counting bad events whose id was readable. */
 static void count_event(void *ud, const struct fc_item *it)
 {
     struct event_counter *ec = ud;
     ec->n++;
-    if (it->kind == FC_ITEM_EVENT && it->event->id >= ec->last_id)
-        ec->last_id = it->event->id;
+    bool has = it->kind == FC_ITEM_EVENT || (it->kind == FC_ITEM_ERROR && it->has_event_id);
+    uint64_t id = it->kind == FC_ITEM_EVENT ? it->event->id : it->event_id;
+    if (has && (!ec->have_id || id >= ec->last_id)) {
+        ec->last_id = id;
+        ec->have_id = true;
+    }
     ec->fn(ec->ud, it);
 }
 
@@ -772,7 +778,7 @@ enum fc_err fc_hub_events_page(struct fc_hub_conn *conn, bool snapchain, unsigne
                  shard, (unsigned long long)from, page_size);
     else
         snprintf(path, sizeof(path), "/v1/events?from_event_id=%llu", (unsigned long long)from);
-    struct event_counter ec = {fn, ud, 0, 0};
+    struct event_counter ec = {fn, ud, 0, false, 0};
     struct fc_hub_page page;
     enum fc_err err = fc_hub_get(conn, path, FC_PAGE_HUB_EVENTS, snapchain ? -1 : pin_hub,
                                  count_event, &ec, &page, diag);
@@ -781,9 +787,13 @@ enum fc_err fc_hub_events_page(struct fc_hub_conn *conn, bool snapchain, unsigne
     *n_events = ec.n;
     if (!ec.n)
         *next_from = from; /* Hubble says from + 1 here: do not skip ahead on an empty page */
-    else if (snapchain || !page.info.has_next_event_id)
+    else if (!snapchain && page.info.has_next_event_id)
+        *next_from = page.info.next_event_id;
+    else if (ec.have_id)
         *next_from = ec.last_id + 1;
     else
-        *next_from = page.info.next_event_id;
+        *next_from = from; /* no event of the page has a readable id: nowhere known to go */
+    if (*next_from < from)
+        *next_from = from; /* a cursor never moves backwards */
     return FC_OK;
 }

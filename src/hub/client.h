@@ -103,10 +103,11 @@ enum fc_err fc_hub_paginate(struct fc_hub_conn *conn, const char *path, unsigned
                             struct fc_diag *diag);
 
 /* One page of the event stream. Snapchain: shard 1..N, ids are global, so
- * any hub may answer (pin_hub -1); the next cursor is the last id + 1.
- * Hubble: shard 0; ids are local to each hub, so pin_hub must name the hub
- * the cursor came from; the next cursor is nextPageEventId. On an empty
- * page *next_from stays at from. */
+ * any hub may answer (pin_hub -1); the next cursor is the highest id + 1,
+ * bad events with a readable id included. Hubble: shard 0; ids are local to
+ * each hub, so pin_hub must name the hub the cursor came from; the next
+ * cursor is nextPageEventId. On an empty page, or one where no event has a
+ * readable id, *next_from stays at from; it never goes below from. */
 enum fc_err fc_hub_events_page(struct fc_hub_conn *conn, bool snapchain, unsigned shard,
                                uint64_t from, unsigned page_size, int pin_hub, fc_item_fn fn,
                                void *ud, uint64_t *next_from, size_t *n_events,

@@ -121,6 +121,8 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                                  &n, diag);
         if (err)
             break;
+        size_t apply_n = pi.n; /* items of the page applied now */
+        bool reread = false;
         if (ix->snapchain && n) {
             uint64_t first = fc_snapchain_event_block(pi.p[0]->kind == FC_ITEM_EVENT
                                                           ? pi.p[0]->event->id : from);
@@ -138,22 +140,27 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                 ix->m_retention_resyncs++;
             }
             check_retention = false;
-            uint64_t bad = fc_follower_incomplete_block(&pi, from);
+            size_t cut;
+            uint64_t bad = fc_follower_incomplete_block(&pi, from, &cut);
             if (bad && rereads < 3) {
-                /* a block lost events in transit: read it again from its start */
+                /* A block lost events in transit: apply the complete blocks before it,
+                 * then read it again from its start (or from the cursor, when the page
+                 * resumed it), so nothing before it is skipped or applied twice. */
                 rereads++;
                 stats->block_rereads++;
                 ix->m_block_rereads++;
                 log_warn("sync", "shard %u block %llu is incomplete; reading it again", shard,
                          (unsigned long long)bad);
-                if (fc_snapchain_first_event_id(bad) >= from)
-                    from = fc_snapchain_first_event_id(bad);
-                continue;
+                apply_n = cut;
+                next = fc_snapchain_first_event_id(bad) > from ? fc_snapchain_first_event_id(bad)
+                                                               : from;
+                reread = true;
+            } else {
+                if (bad)
+                    log_error("sync", "shard %u block %llu still incomplete after 3 reads; "
+                                      "going on", shard, (unsigned long long)bad);
+                rereads = 0;
             }
-            if (bad)
-                log_error("sync", "shard %u block %llu still incomplete after 3 reads; going on",
-                          shard, (unsigned long long)bad);
-            rereads = 0;
         }
         /* A page whose transaction hits a deadlock or serialization failure
          * is applied again from the start (with backoff); the items are still
@@ -161,6 +168,10 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         size_t events_before = stats->events, kept_before = stats->kept,
                dead_before = stats->dead_letters;
         size_t new_before = stats->new_targets, dropped_before = stats->dropped_targets;
+        /* only the complete blocks before an incomplete one; the cursor moves
+         * only forward */
+        struct page_items applied = {pi.p, apply_n, pi.cap};
+        size_t moved = next > from ? n : 0;
         for (int attempt = 1;; attempt++) {
             stats->events = events_before;
             stats->kept = kept_before;
@@ -168,7 +179,8 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
             stats->new_targets = new_before;
             stats->dropped_targets = dropped_before;
             fo.err = FC_OK;
-            err = apply_page(&fo, &pi, &pt, &pr, &written, cursor_hub, shard, n, next, diag);
+            err = apply_page(&fo, &applied, &pt, &pr, &written, cursor_hub, shard, moved, next,
+                             diag);
             if (!err || !fc_writer_conflicted(w) || attempt >= PAGE_ATTEMPTS ||
                 fc_ix_stopping(ix))
                 break;
@@ -195,7 +207,8 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         } else if (!ix->m_behind_since_ms[stream]) {
             ix->m_behind_since_ms[stream] = fc_now_mono_ms();
         }
-        if (!n || next == from || fc_ix_stopping(ix))
+        fc_hub_conn_release(conn); /* the page is applied: give its memory back */
+        if (fc_ix_stopping(ix) || (!reread && (!n || next == from)))
             break; /* caught up with the head (or asked to stop) */
         from = next;
     }

@@ -52,7 +52,8 @@ struct page_items {
     size_t n, cap;
 };
 
-/* Snapchain: the first block of the page that lost events in transit, or 0. */
-uint64_t fc_follower_incomplete_block(const struct page_items *pi, uint64_t from);
+/* Snapchain: the first block of the page that lost events in transit, or 0;
+ * *cut is the index of its first item (the items before it are complete). */
+uint64_t fc_follower_incomplete_block(const struct page_items *pi, uint64_t from, size_t *cut);
 
 #endif
