@@ -136,8 +136,16 @@ static const struct {
         "UPDATE verifications SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
         "WHERE hash = $1 AND (deleted_reason IS NULL OR deleted_reason = 'removed')"},
     [S_DELETE_USER_DATA] = {"w_delete_user_data",
-        "UPDATE user_data SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
-        "WHERE hash = $1"},
+        /* The pruned or revoked message becomes the field's row, deleted (a
+         * tombstone), unless a newer message holds the field: the same or an
+         * older message written later (a backfill that read the hub before the
+         * prune) then loses to it, as in the hub's own store. */
+        "INSERT INTO user_data (fid, type, value, hash, \"timestamp\", deleted_at, deleted_reason) "
+        "VALUES ($1, $2, $3, $4, to_timestamp($5), now(), $6) ON CONFLICT (fid, type) DO UPDATE "
+        " SET value = EXCLUDED.value, hash = EXCLUDED.hash, \"timestamp\" = EXCLUDED.\"timestamp\", "
+        " deleted_at = coalesce(CASE WHEN user_data.hash = EXCLUDED.hash THEN user_data.deleted_at "
+        "  END, now()), deleted_reason = EXCLUDED.deleted_reason "
+        "WHERE (EXCLUDED.\"timestamp\", EXCLUDED.hash) >= (user_data.\"timestamp\", user_data.hash)"},
     [S_ONCHAIN] = {"w_onchain",
         "INSERT INTO onchain_events (chain_id, block_number, block_hash, block_timestamp, "
         " transaction_hash, log_index, tx_index, fid, type, body) VALUES ($1, $2, $3, "
@@ -1094,10 +1102,17 @@ enum fc_err fc_writer_delete_message(struct fc_writer *w, const struct fc_messag
         p_text(&p, reason);
         return err ? err : run(w, S_DELETE_VERIF, &p, diag);
     }
-    case FC_MSG_USER_DATA_ADD:
-        p_text(&p, reason);
+    case FC_MSG_USER_DATA_ADD: {
+        struct params u = {.n = 0};
+        p_u64(&u, m->fid);
+        p_u64(&u, (uint64_t)m->body.user_data.user_data_type);
+        p_text(&u, m->body.user_data.value ? m->body.user_data.value : "");
+        p_bytes(&u, m->hash, 20);
+        p_u64(&u, (uint64_t)unix_of(m->fc_ts));
+        p_text(&u, reason);
         touch(w, m->fid);
-        return run(w, S_DELETE_USER_DATA, &p, diag);
+        return run(w, S_DELETE_USER_DATA, &u, diag);
+    }
     default:
         return FC_OK; /* a pruned/revoked CastRemove leaves the cast removed */
     }

@@ -318,6 +318,34 @@ static void id_register_events_with_empty_fields(void **state)
            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 }
 
+/* A prune or revoke of a profile value the writer has not seen yet (a
+ * backfill read the hub before the prune, and writes after it) leaves a
+ * tombstone: the value never comes back, older values neither, and only a
+ * newer message sets the field again. */
+static void user_data_prune_leaves_a_tombstone(void **state)
+{
+    (void)state;
+#define BIO(fid, ts, v, h) HDR("MESSAGE_TYPE_USER_DATA_ADD", fid, ts) \
+        "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_BIO\",\"value\":\"" v "\"}" TAIL(h)
+    apply("message", BIO(42, 100, "old", "b1"));
+    apply("prune", BIO(42, 200, "new", "b2"));          /* the stream prunes first */
+    expect("SELECT coalesce(bio, '<none>') FROM users WHERE fid = 42", "<none>");
+    apply("message", BIO(42, 200, "new", "b2"));        /* the backfill's copy arrives */
+    apply("message", BIO(42, 100, "old", "b1"));
+    expect("SELECT coalesce(bio, '<none>') FROM users WHERE fid = 42", "<none>");
+    expect("SELECT deleted_reason FROM user_data WHERE fid = 42 AND type = 3", "pruned");
+    apply("message", BIO(42, 300, "newest", "b3"));     /* a newer value is a new value */
+    expect("SELECT bio FROM users WHERE fid = 42", "newest");
+    /* a prune of an older message leaves the newer value alone */
+    apply("prune", BIO(42, 250, "older", "b4"));
+    expect("SELECT bio FROM users WHERE fid = 42", "newest");
+    /* revoke before anything was seen */
+    apply("revoke", BIO(43, 100, "gone", "b5"));
+    apply("message", BIO(43, 100, "gone", "b5"));
+    expect("SELECT coalesce(bio, '<none>') FROM users WHERE fid = 43", "<none>");
+#undef BIO
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -329,6 +357,7 @@ int main(void)
         cmocka_unit_test(user_data_last_write_wins),
         cmocka_unit_test(everything_twice_changes_nothing),
         cmocka_unit_test(id_register_events_with_empty_fields),
+        cmocka_unit_test(user_data_prune_leaves_a_tombstone),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
