@@ -212,18 +212,25 @@ int fc_cmd_backfill(struct fc_cmd_ctx *ctx)
     int rc = fc_cmd_load_config(ctx, &cfg);
     if (rc || (rc = open_db(&cfg, &db)))
         goto out;
-    if (!wait) {
-        /* Pending work lives in PostgreSQL: a running indexer picks it up. */
-        bool added;
-        enum fc_err err = fid ? fc_targets_add(db, fid, false, "admin", &added, &diag) : FC_OK;
-        if (!err && fid)
-            err = fc_db_exec(db, "SELECT 1", &diag);
+    if (fid) {
+        /* Pending work lives in PostgreSQL: a new target, or one already synced
+         * marked pending again, is backfilled by a running indexer or below. */
+        bool added = false;
+        enum fc_err err = fc_targets_add(db, fid, false, "admin", &added, &diag);
+        if (!err && !added)
+            err = fc_targets_request_backfill(db, fid, &diag);
         if (err) {
             fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
             rc = FC_EXIT_FAIL;
-        } else {
-            printf("queued; a running `fcindex serve` backfills pending targets (or add --wait)\n");
+            goto out;
         }
+    }
+    if (!wait) {
+        if (fid)
+            printf("fid %llu queued for a backfill; a running `fcindex serve` takes it (or add "
+                   "--wait)\n", (unsigned long long)fid);
+        else
+            printf("queued; a running `fcindex serve` backfills pending targets (or add --wait)\n");
         goto out;
     }
     if (fc_indexer_new(&cfg, &ix, &diag)) {

@@ -136,6 +136,15 @@ enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_dia
                 1, p, NULL, diag);
 }
 
+enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f};
+    return exec(db, "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, "
+                    "last_error = NULL WHERE fid = $1", 1, p, NULL, diag);
+}
+
 enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag)
 {
     return exec(db, "UPDATE targets SET last_synced_at = NULL", 0, NULL, NULL, diag);

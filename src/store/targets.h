@@ -30,6 +30,8 @@ enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_dia
 /* Marks every target unsynced, so each is backfilled again (the event
  * stream lost events for good). */
 enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag);
+/* Marks one target pending again (a new backfill of its whole history). */
+enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct fc_diag *diag);
 enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *error,
                                    struct fc_diag *diag);
 /* Live follow targets of fid. */

@@ -1,6 +1,8 @@
-/* Bad items inside good event pages (hubsim item faults): every valid event
- * around a bad one is applied, each event is read once, the bad ones land in
- * dead_letters with their exact bytes, and the cursor only moves forward. */
+/* Ingest correctness against the simulator: bad items inside good event
+ * pages (hubsim item faults) cost no valid event around them, each event is
+ * read once, the bad ones land in dead_letters with their exact bytes and
+ * the cursor only moves forward; `backfill --fid` on a synced target really
+ * backfills it again. */
 #include "support/testenv.h"
 
 #include <stdio.h>
@@ -29,9 +31,10 @@ static void env_init(struct env *e, const char *db, int port)
     memcpy(e->vars, v, sizeof(v));
 }
 
-static int fcindex(struct env *e, const char *a, const char *b, const char *c, struct fc_buf *out)
+static int fcindex4(struct env *e, const char *a, const char *b, const char *c, const char *d,
+                    struct fc_buf *out)
 {
-    const char *argv[] = {fct_fcindex_bin(), a, b, c, NULL};
+    const char *argv[] = {fct_fcindex_bin(), a, b, c, d, NULL};
     struct fc_buf local = FC_BUF_INIT;
     if (!out)
         out = &local;
@@ -40,6 +43,11 @@ static int fcindex(struct env *e, const char *a, const char *b, const char *c, s
         fprintf(stderr, "fcindex %s %s: rc %d: %s\n", a, b ? b : "", rc, out->data);
     fc_buf_cleanup(&local);
     return rc;
+}
+
+static int fcindex(struct env *e, const char *a, const char *b, const char *c, struct fc_buf *out)
+{
+    return fcindex4(e, a, b, c, NULL, out);
 }
 
 static void index_fully(struct env *e, const char *db)
@@ -230,12 +238,55 @@ static void each_event_read_once_and_cursor_moves_forward(void **state)
     fct_hubsim_stop(pid);
 }
 
+/* `backfill --fid N` on a target already synced marks it pending (a running
+ * serve takes it) and, with --wait, copies its history again: rows lost
+ * since come back. */
+static void backfill_fid_again_on_a_synced_target(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
+    char db[512];
+    fct_db_create("rebackfill", db, sizeof(db));
+    struct env e;
+    env_init(&e, db, port);
+    index_fully(&e, db);
+    char *before = fct_sql_value(db, "SELECT count(*) FROM casts WHERE fid = 1");
+    assert_true(atoi(before) > 0);
+    char *synced = fct_sql_value(db, "SELECT last_synced_at IS NOT NULL FROM targets WHERE fid = 1");
+    assert_string_equal(synced, "t");
+    free(synced);
+    free(fct_sql_value(db, "DELETE FROM casts WHERE fid = 1"));
+    /* without --wait: queued for a running indexer */
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(fcindex(&e, "backfill", "--fid", "1", &out), 0);
+    assert_non_null(strstr(out.data, "fid 1 queued"));
+    fc_buf_cleanup(&out);
+    char *pending = fct_sql_value(db, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 1");
+    assert_string_equal(pending, "t");
+    free(pending);
+    assert_int_equal(fcindex(&e, "backfill", "--all-unsynced", "--wait", NULL), 0);
+    char *after = fct_sql_value(db, "SELECT count(*) FROM casts WHERE fid = 1");
+    assert_string_equal(after, before);
+    free(after);
+    /* with --wait: done at once */
+    free(fct_sql_value(db, "DELETE FROM casts WHERE fid = 1"));
+    assert_int_equal(fcindex4(&e, "backfill", "--fid", "1", "--wait", NULL), 0);
+    after = fct_sql_value(db, "SELECT count(*) FROM casts WHERE fid = 1");
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+    fct_db_drop(db);
+    fct_hubsim_stop(pid);
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_event_read_once_and_cursor_moves_forward),
         cmocka_unit_test(valid_events_around_bad_ones_are_applied),
+        cmocka_unit_test(backfill_fid_again_on_a_synced_target),
     };
     return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
