@@ -3,7 +3,9 @@
 # the same size in the same run:
 #  - cached GET /v1/casts/:hash and GET /v1/users/:fid (ratio to nginx, p99);
 #  - uncached GET /v1/feed/:fid of a user following 1,000 accounts over
-#    1,000,000 casts (requests/s, p99).
+#    1,000,000 casts (requests/s, p99);
+#  - uncached user search over 100,000 users (a different name each request)
+#    and the thread of a 300-reply conversation (requests/s, p99).
 # Needs nginx and wrk (scripts/deps --bench). Usage: bench/api.sh [seconds]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,14 +22,15 @@ trap 'for p in $(cat "$WORK/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ "$(psql "$ADMIN" -Atc "SELECT count(*) FROM pg_database WHERE datname = 'bench_api'")" = 0 ] ||
-   [ "$(psql "$DB" -Atc "SELECT count(*) >= 1000000 FROM casts" 2>/dev/null)" != t ]; then
-  echo "loading 1,000,000 casts by 10,000 accounts, 500,000 reactions, 1,000 follows..."
+   [ "$(psql "$DB" -Atc "SELECT count(*) >= 1000000 FROM casts" 2>/dev/null)" != t ] ||
+   [ "$(psql "$DB" -Atc "SELECT count(*) >= 100000 FROM users" 2>/dev/null)" != t ]; then
+  echo "loading 1,000,000 casts by 10,000 of 100,000 accounts, 500,000 reactions, 1,000 follows..."
   psql "$ADMIN" -qc "DROP DATABASE IF EXISTS bench_api" -c "CREATE DATABASE bench_api"
   DATABASE_URL="$DB" "$ROOT/build/fcindex" migrate >/dev/null
   psql "$DB" -q <<'SQL'
 INSERT INTO users (fid, username, display_name, pfp_url, bio)
   SELECT f, 'user' || f, 'User ' || f, 'https://example.com/' || f || '.png', 'bio of ' || f
-  FROM generate_series(1, 10000) f;
+  FROM generate_series(1, 100000) f;
 INSERT INTO casts (hash, fid, "timestamp", text, embeds)
   SELECT decode(md5(i::text) || substr(md5('x' || i), 1, 8), 'hex'), 1 + (i % 10000),
          timestamptz '2025-01-01' + i * interval '10 seconds',
@@ -43,6 +46,11 @@ INSERT INTO links (hash, fid, target_fid, type, "timestamp")
          now()
   FROM generate_series(0, 999) i;
 INSERT INTO targets (fid, is_root, source, last_synced_at) VALUES (424242, true, 'admin', now());
+-- a conversation: casts 2..301 reply to cast (i / 3), so cast 1 heads a 300-reply tree
+UPDATE casts c SET parent_hash = decode(md5((i / 3)::text) || substr(md5('x' || (i / 3)), 1, 8),
+       'hex'), parent_fid = 1 + ((i / 3) % 10000)
+  FROM generate_series(2, 301) i
+  WHERE c.hash = decode(md5(i::text) || substr(md5('x' || i), 1, 8), 'hex');
 ANALYZE;
 SQL
 fi
@@ -99,3 +107,31 @@ read -r fr fp <<<"$(run "http://127.0.0.1:$UPORT/v1/feed/424242" 2)"
 printf "%-34s %10s %7sms   (2 connections: latency without queueing)\n" "/v1/feed/:fid uncached" "$fr" "$fp"
 read -r fr fp <<<"$(run "http://127.0.0.1:$UPORT/v1/feed/424242?limit=100")"
 printf "%-34s %10s %7sms\n" "/v1/feed/:fid?limit=100 uncached" "$fr" "$fp"
+
+# User search, a different name (exact, then a 5-character prefix) each
+# request, so the cache rarely answers; search limits off for the run.
+SPORT="$(start_api FCINDEX_API_CACHE_FEED_TTL_S=0 FCINDEX_API_RATE_SEARCH_PER_MIN=0)"
+cat > "$WORK/users.lua" <<'LUA'
+math.randomseed(42)
+request = function()
+  if math.random(2) == 1 then
+    return wrk.format("GET", "/v1/search/users?q=user" .. math.random(1, 100000))
+  end
+  return wrk.format("GET", "/v1/search/users?q=user" .. math.random(1000, 9999))
+end
+LUA
+runs() { # url script [connections]
+  wrk -t2 -c"${3:-8}" -d"${SECS}s" --latency -s "$2" "$1" 2>/dev/null | awk '
+    /Requests\/sec/ {r=$2}
+    /^ *99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p=v}
+    END {printf "%.0f %.2f", r, p}'
+}
+read -r ur up <<<"$(runs "http://127.0.0.1:$SPORT" "$WORK/users.lua")"
+printf "%-34s %10s %7sms   (100,000 users, varied names)\n" "/v1/search/users uncached" "$ur" "$up"
+read -r ur up <<<"$(runs "http://127.0.0.1:$SPORT" "$WORK/users.lua" 2)"
+printf "%-34s %10s %7sms   (2 connections)\n" "/v1/search/users uncached" "$ur" "$up"
+ROOTH="0x$(psql "$DB" -Atc "SELECT encode(decode(md5('1') || substr(md5('x1'), 1, 8), 'hex'), 'hex')")"
+read -r tr tp <<<"$(run "http://127.0.0.1:$SPORT/v1/casts/$ROOTH/thread?depth=10&limit=100")"
+printf "%-34s %10s %7sms   (300-reply tree, 100 shown)\n" "/v1/casts/:hash/thread uncached" "$tr" "$tp"
+read -r tr tp <<<"$(run "http://127.0.0.1:$SPORT/v1/casts/$ROOTH/thread?depth=10&limit=100" 2)"
+printf "%-34s %10s %7sms   (2 connections)\n" "/v1/casts/:hash/thread uncached" "$tr" "$tp"

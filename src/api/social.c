@@ -65,25 +65,32 @@ static bool search_text(struct fc_http_req *req, struct fc_http_resp *resp, cons
     return true;
 }
 
+/* The LIKE pattern "starts with $1", its wildcards escaped. Written out
+ * where it is used (not in a CTE) so PostgreSQL folds it to a constant and
+ * can walk the prefix indexes. */
+#define PREFIX_OF_Q                                                                               \
+    "(replace(replace(replace(lower($1), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')"
+
 /* Users matching $1, best first: exact username, then username prefix,
  * then display-name prefix, then full text over username, display name and
  * bio; more followers first within a tier. Each tier is bounded (200
- * candidates), so the cost does not grow with the users table. */
-#define USER_MATCHES_SQL                                                                           \
-    "q AS (SELECT lower($1) AS s, replace(replace(replace(lower($1), '\\', '\\\\'), '%', '\\%'), " \
-    "  '_', '\\_') || '%' AS p, websearch_to_tsquery('simple', $1) AS tq), "                       \
-    "m AS ((SELECT u.fid, 0 AS tier FROM users u, q WHERE lower(u.username) = q.s "                \
-    "       AND u.username IS NOT NULL LIMIT 1) "                                                  \
-    "  UNION ALL (SELECT u.fid, 1 FROM users u, q WHERE lower(u.username) LIKE q.p "               \
-    "       AND u.username IS NOT NULL ORDER BY length(u.username), u.fid LIMIT 200) "             \
-    "  UNION ALL (SELECT u.fid, 2 FROM users u, q WHERE lower(u.display_name) LIKE q.p "           \
-    "       AND u.display_name IS NOT NULL ORDER BY length(u.display_name), u.fid LIMIT 200) "     \
-    "  UNION ALL (SELECT u.fid, 3 FROM users u, q WHERE fc_user_tsv(u.username, u.display_name, "  \
-    "       u.bio) @@ q.tq ORDER BY ts_rank(fc_user_tsv(u.username, u.display_name, u.bio), "      \
-    "       q.tq) DESC, u.fid LIMIT 200)), "                                                       \
-    "best AS (SELECT fid, min(tier) AS tier FROM m GROUP BY fid), "                                \
-    "ranked AS (SELECT b.fid, b.tier, (SELECT count(*) FROM links l WHERE l.target_fid = b.fid "   \
-    "  AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL) AS followers "          \
+ * candidates; the full-text tier ranks at most 2,000 matches), so the cost
+ * does not grow with the users table. */
+#define USER_MATCHES_SQL                                                                          \
+    "m AS ((SELECT u.fid, 0 AS tier FROM users u WHERE lower(u.username) = lower($1) "            \
+    "       AND u.username IS NOT NULL LIMIT 1) "                                                 \
+    "  UNION ALL (SELECT u.fid, 1 FROM users u WHERE lower(u.username) LIKE " PREFIX_OF_Q         \
+    "       AND u.username IS NOT NULL ORDER BY length(u.username), u.fid LIMIT 200) "           \
+    "  UNION ALL (SELECT u.fid, 2 FROM users u WHERE lower(u.display_name) LIKE " PREFIX_OF_Q     \
+    "       AND u.display_name IS NOT NULL ORDER BY length(u.display_name), u.fid LIMIT 200) "    \
+    "  UNION ALL (SELECT t.fid, 3 FROM (SELECT u.fid, ts_rank(fc_user_tsv(u.username, "           \
+    "       u.display_name, u.bio), websearch_to_tsquery('simple', $1)) AS rank FROM users u "    \
+    "       WHERE fc_user_tsv(u.username, u.display_name, u.bio) @@ "                            \
+    "       websearch_to_tsquery('simple', $1) LIMIT 2000) t ORDER BY t.rank DESC, t.fid "        \
+    "       LIMIT 200)), "                                                                        \
+    "best AS (SELECT fid, min(tier) AS tier FROM m GROUP BY fid), "                               \
+    "ranked AS (SELECT b.fid, b.tier, (SELECT count(*) FROM links l WHERE l.target_fid = b.fid "  \
+    "  AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL) AS followers "         \
     "  FROM best b) "
 
 #define USER_DOC(x)                                                                                \
