@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "api/status.h"
 #include "core/log.h"
+#include "store/target_list.h"
 #include "store/targets.h"
 
 /* ---- helpers ---- */
@@ -144,93 +145,41 @@ static const char target_json_sql[] =
     "'last_error', t.last_error)::text FROM targets t LEFT JOIN users u ON u.fid = t.fid "
     "WHERE t.fid = $1";
 
-static const struct {
-    const char *name, *order;
-} sorts[] = {
-    {"fid", "t.fid"},
-    {"-fid", "t.fid DESC"},
-    {"added_at", "t.added_at, t.fid"},
-    {"-added_at", "t.added_at DESC, t.fid"},
-    {"last_synced_at", "t.last_synced_at NULLS FIRST, t.fid"},
-    {"-last_synced_at", "t.last_synced_at DESC NULLS LAST, t.fid"},
-    {"username", "lower(u.username) NULLS LAST, t.fid"},
-};
-
-static bool tri_bool(struct fc_http_resp *resp, const char *name, const char *s, const char **out)
-{
-    *out = NULL;
-    if (!s)
-        return true;
-    if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-        *out = s;
-        return true;
-    }
-    fc_http_error(resp, 400, "invalid_filter", "%s: expected true or false, got \"%.20s\"", name, s);
-    return false;
-}
-
+/* Filters, sort and paging of the target list; SQL in store/target_list. */
 void fc_api_admin_targets(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    int limit, offset;
-    const char *root, *synced;
-    if (!fc_api_limit(req, resp, 50, 500, &limit) || !fc_api_offset_cursor(req, resp, &offset) ||
-        !tri_bool(resp, "root", fc_http_arg(req, "root"), &root) ||
-        !tri_bool(resp, "synced", fc_http_arg(req, "synced"), &synced))
+    struct fc_target_filter f = {
+        .root = fc_http_arg(req, "root"),
+        .synced = fc_http_arg(req, "synced"),
+        .state = fc_http_arg(req, "state"),
+        .source = fc_http_arg(req, "source"),
+        .q = fc_http_arg(req, "q"),
+        .added_after = fc_http_arg(req, "added_after"),
+        .added_before = fc_http_arg(req, "added_before"),
+        .synced_after = fc_http_arg(req, "synced_after"),
+        .synced_before = fc_http_arg(req, "synced_before"),
+        .sort = fc_http_arg(req, "sort"),
+    };
+    if (!fc_api_limit(req, resp, 50, 500, &f.limit) || !fc_api_offset_cursor(req, resp, &f.offset))
         return;
-    const char *source = fc_http_arg(req, "source");
-    if (source && strcmp(source, "config") != 0 && strcmp(source, "admin") != 0 &&
-        strcmp(source, "follow") != 0 && strcmp(source, "client") != 0) {
-        fc_http_error(resp, 400, "invalid_filter",
-                      "source: expected config, admin, follow or client, got \"%.20s\"", source);
-        return;
-    }
-    const char *q = fc_http_arg(req, "q");
-    if (q) {
-        bool ok = *q && strlen(q) <= 64;
-        for (const char *c = q; ok && *c; c++)
-            ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                 *c == '-' || *c == '.' || *c == '_';
-        if (!ok) {
-            fc_http_error(resp, 400, "invalid_filter",
-                          "q: an fid or part of a username (letters, digits, '-', '.', '_')");
-            return;
-        }
-    }
-    const char *sort = fc_http_arg(req, "sort");
-    const char *order = NULL;
-    for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++)
-        if (strcmp(sort ? sort : "fid", sorts[i].name) == 0)
-            order = sorts[i].order;
-    if (!order) {
-        fc_http_error(resp, 400, "invalid_sort",
-                      "sort: one of fid, -fid, added_at, -added_at, last_synced_at, "
-                      "-last_synced_at, username");
+    const char *problem = fc_target_filter_problem(&f);
+    if (problem) {
+        bool sort = strncmp(problem, "sort:", 5) == 0;
+        fc_http_error(resp, 400, sort ? "invalid_sort" : "invalid_filter", "%s", problem);
         return;
     }
-    /* the ORDER BY comes from the table above, never from the request */
-    char sql[2048];
-    snprintf(sql, sizeof(sql),
-             "WITH f AS (SELECT t.*, u.username, u.display_name, row_number() OVER (ORDER BY %s) "
-             "AS n FROM targets t LEFT JOIN users u ON u.fid = t.fid "
-             "WHERE ($1::bool IS NULL OR t.is_root = $1::bool) "
-             "AND ($2::bool IS NULL OR (t.last_synced_at IS NOT NULL) = $2::bool) "
-             "AND ($3::text IS NULL OR t.source = $3) "
-             "AND ($4::text IS NULL OR t.fid::text = $4 OR u.username ILIKE '%%' || "
-             "replace($4, '_', '\\_') || '%%')) "
-             "SELECT json_build_object('total', (SELECT count(*) FROM f), "
-             "'targets', coalesce((SELECT json_agg(json_build_object('fid', fid, 'root', is_root, "
-             "'source', source, 'username', username, 'display_name', display_name, "
-             "'added_at', fc_iso(added_at), 'last_synced_at', fc_iso(last_synced_at), "
-             "'backfill_attempts', backfill_attempts, 'last_error', last_error) ORDER BY n) "
-             "FROM f WHERE n > $6::int AND n <= $5::int + $6::int), '[]'), "
-             "'next_cursor', CASE WHEN (SELECT count(*) FROM f) > $5::int + $6::int "
-             "THEN ($5::int + $6::int)::text END)::text",
-             order);
-    char l[8], o[8];
-    snprintf(l, sizeof(l), "%d", limit);
-    snprintf(o, sizeof(o), "%d", offset);
-    const char *params[] = {root, synced, source, q, l, o};
-    json_query(req, resp, sql, 6, params, 200, "no targets");
+    struct fc_db *db = fc_api_take_db(req, resp);
+    if (!db)
+        return;
+    struct fc_diag diag;
+    fc_buf_reset(&resp->body);
+    enum fc_err err = fc_target_list_json(db, &f, &resp->body, &diag);
+    fc_pool_put(req->api->pool, db);
+    if (err) {
+        fc_api_db_failed(req, resp, &diag);
+        return;
+    }
+    resp->status = 200;
 }
 
 void fc_api_admin_target_add(struct fc_http_req *req, struct fc_http_resp *resp)

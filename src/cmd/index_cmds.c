@@ -50,91 +50,11 @@ static bool parse_fid_arg(const char *s, uint64_t *fid)
     return true;
 }
 
-int fc_cmd_targets(struct fc_cmd_ctx *ctx)
-{
-    static const char usage[] =
-        "usage: fcindex targets list | cleanup | add FID [--root] | remove FID | promote FID | "
-        "demote FID\n";
-    if (ctx->argc < 1) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
-    const char *sub = ctx->argv[0];
-    uint64_t fid = 0;
-    bool list = strcmp(sub, "list") == 0 && ctx->argc == 1;
-    bool cleanup = strcmp(sub, "cleanup") == 0 && ctx->argc == 1;
-    bool root = ctx->argc == 3 && strcmp(ctx->argv[2], "--root") == 0;
-    if (!list && !cleanup) {
-        bool known = strcmp(sub, "add") == 0 || strcmp(sub, "remove") == 0 ||
-                     strcmp(sub, "promote") == 0 || strcmp(sub, "demote") == 0;
-        if (!known || ctx->argc < 2 || (ctx->argc == 3 && !(root && strcmp(sub, "add") == 0)) ||
-            ctx->argc > 3) {
-            fputs(usage, stderr);
-            return FC_EXIT_USAGE;
-        }
-        if (!parse_fid_arg(ctx->argv[1], &fid))
-            return FC_EXIT_USAGE;
-    }
-    struct fc_config cfg;
-    struct fc_db *db = NULL;
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = open_db(&cfg, &db)))
-        goto out;
-    struct fc_diag diag = {{0}};
-    enum fc_err err = FC_OK;
-    bool flag = false;
-    if (list) {
-        struct fc_buf text = FC_BUF_INIT;
-        err = fc_targets_describe(db, &text, &diag);
-        if (!err)
-            fwrite(text.data, 1, text.len, stdout);
-        fc_buf_cleanup(&text);
-    } else if (cleanup) {
-        /* an explicit operator request: runs whatever strategy.dropped_rows says */
-        size_t accounts = 0, rows = 0;
-        err = fc_targets_cleanup(db, &accounts, &rows, &diag);
-        if (!err)
-            printf("deleted %zu rows of %zu dropped accounts\n", rows, accounts);
-    } else if (strcmp(sub, "add") == 0) {
-        err = fc_targets_add(db, fid, root, "admin", &flag, &diag);
-        if (!err)
-            printf("%s %llu%s; its backfill is pending\n", flag ? "added" : "updated",
-                   (unsigned long long)fid, root ? " as a root" : "");
-    } else if (strcmp(sub, "remove") == 0) {
-        err = fc_targets_remove(db, fid, &flag, &diag);
-        if (!err && !flag) {
-            fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
-            rc = FC_EXIT_FAIL;
-        } else if (!err) {
-            printf("removed %llu (%s)\n", (unsigned long long)fid,
-                   strcmp(cfg.dropped_rows, "delete") == 0
-                       ? "its rows go at the next clean-up"
-                       : "its rows are kept; `targets cleanup` deletes them");
-        }
-    } else {
-        bool promote = strcmp(sub, "promote") == 0;
-        err = fc_targets_set_root(db, fid, promote, &flag, &diag);
-        if (!err && !flag) {
-            fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
-            rc = FC_EXIT_FAIL;
-        } else if (!err) {
-            printf("%llu is %s a root\n", (unsigned long long)fid, promote ? "now" : "no longer");
-        }
-    }
-    if (err) {
-        fprintf(stderr, "fcindex targets: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    }
-out:
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
-    return rc;
-}
-
 int fc_cmd_clients(struct fc_cmd_ctx *ctx)
 {
-    static const char usage[] = "usage: fcindex clients list | add FID | remove FID\n";
+    static const char usage[] = "usage: fcindex clients list [--json] | add FID | remove FID\n";
     uint64_t fid = 0;
+    bool json = ctx->argc >= 1 && strcmp(ctx->argv[0], "list") == 0 && fc_cmd_flag(ctx, "--json");
     bool list = ctx->argc == 1 && strcmp(ctx->argv[0], "list") == 0;
     bool add = ctx->argc == 2 && strcmp(ctx->argv[0], "add") == 0;
     bool remove = ctx->argc == 2 && strcmp(ctx->argv[0], "remove") == 0;
@@ -155,10 +75,16 @@ int fc_cmd_clients(struct fc_cmd_ctx *ctx)
         uint64_t *fids;
         size_t n;
         err = fc_clients_all(db, &fids, &n, &diag);
+        if (!err && json)
+            printf("{\"clients\":[");
         for (size_t i = 0; !err && i < n; i++)
-            printf("%llu\n", (unsigned long long)fids[i]);
+            printf(json ? "%s%llu" : "%s%llu\n", json && i ? "," : "",
+                   (unsigned long long)fids[i]);
         if (!err) {
-            printf("%zu clients\n", n);
+            if (json)
+                printf("]}\n");
+            else
+                printf("%zu clients\n", n);
             free(fids);
         }
     } else if (add) {

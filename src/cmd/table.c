@@ -35,11 +35,26 @@ const struct fc_cmd fc_commands[] = {
      "of them with redis.url set so they share the target set, the queue, rate limits and\n"
      "cache invalidations with the indexer. Stops cleanly on SIGINT/SIGTERM.\n"},
     {"targets", fc_cmd_targets, "list and change the target set",
-     "usage: fcindex targets list | add FID [--root] | remove FID | promote FID | demote FID\n\n"
+     "usage: fcindex targets list [--root|--non-root] [--state STATE] [--source SOURCE]\n"
+     "                            [--added-after T] [--added-before T] [--synced-after T]\n"
+     "                            [--synced-before T] [--sort SORT] [--limit N] [--offset N]\n"
+     "                            [--json]\n"
+     "       fcindex targets stats [--json] | cleanup | add FID [--root|--non-root] |\n"
+     "       remove FID | promote FID | demote FID\n\n"
      "The target set lives in PostgreSQL (table targets). Added targets are backfilled by a\n"
-     "running indexer or by `fcindex backfill --all-unsynced --wait`. remove keeps the rows.\n"},
+     "running indexer or by `fcindex backfill --all-unsynced --wait`. remove keeps the rows.\n"
+     "  list     STATE: pending, running, failed, held, synced (see `fcindex jobs`); SOURCE:\n"
+     "           config, admin, follow, client; T: YYYY-MM-DD (UTC) or an RFC 3339 time, after\n"
+     "           inclusive, before exclusive; SORT: fid (default), -fid, added_at, -added_at,\n"
+     "           last_synced_at, -last_synced_at, username; --limit 1..100000 (default 1000);\n"
+     "           the last line sums the matching targets per state and source\n"
+     "  stats    the whole set's counts per state and source, and its roots\n"
+     "  add      a root by default (its follows become targets), as POST /admin/targets;\n"
+     "           --non-root adds a plain target\n"
+     "  --json   print the document docs/cli/targets-list.schema.json (list) or\n"
+     "           docs/cli/targets-stats.schema.json (stats) describes\n"},
     {"clients", fc_cmd_clients, "list and change the monitored app fids",
-     "usage: fcindex clients list | add FID | remove FID\n\n"
+     "usage: fcindex clients list [--json] | add FID | remove FID\n\n"
      "Users who add a signer of a monitored app (found in the event stream) become roots.\n"},
     {"backfill", fc_cmd_backfill, "fetch the history of targets",
      "usage: fcindex backfill [--fid N | --all-unsynced] [--wait]\n\n"

@@ -2130,6 +2130,25 @@ static void job_queue_control(void **state)
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body.data, "\"paused\":false"));
     fct_http_cleanup(&r);
+    /* the target list's job-state and date filters, summed over the match */
+    yajl_val page = NULL;
+    call(&s, "GET", "/admin/targets",
+         "/admin/targets?state=pending&added_after=2000-01-01&sort=-fid&limit=1", h, NULL, &r);
+    assert_int_equal(r.status, 200);
+    page = yajl_tree_parse(r.body.data, NULL, 0);
+    char *pending = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE last_synced_at IS "
+                                          "NULL AND last_error IS NULL");
+    assert_int_equal(YAJL_GET_INTEGER(get(page, "total")), atoll(pending));
+    assert_int_equal(YAJL_GET_INTEGER(get(get(get(page, "summary"), "states"), "pending")),
+                     atoll(pending));
+    assert_int_equal(YAJL_GET_INTEGER(get(get(page, "targets")->u.array.values[0], "fid")), 990002);
+    free(pending);
+    yajl_tree_free(page);
+    fct_http_cleanup(&r);
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets?state=asleep", h, NULL, 400,
+                 "invalid_filter");
+    expect_error(&s, "GET", "/admin/targets", "/admin/targets?synced_before=soon", h, NULL, 400,
+                 "invalid_filter");
     free(fct_sql_value(db_url, "DELETE FROM targets WHERE fid IN (990001, 990002)"));
     free(token);
     server_stop(&s);

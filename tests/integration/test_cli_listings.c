@@ -1,0 +1,219 @@
+/* Listings of the CLI: every --json output validates against its schema in
+ * docs/cli/ (python3 jsonschema), and says what the database holds: targets
+ * in each job state, inserted here, are filtered, sorted, paged and summed
+ * as inserted; `targets add` makes a root unless --non-root, as the API. */
+#include "support/testenv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+static char db_url[512];
+
+static yajl_val get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
+}
+
+static int run(struct fc_buf *out, const char *const *args)
+{
+    char e1[600];
+    snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db_url);
+    const char *env[] = {e1, "REDIS_URL=", "FCINDEX_LOG_LEVEL=warn", NULL};
+    const char *argv[24] = {fct_fcindex_bin()};
+    int n = 1;
+    for (; args[n - 1] && n < 23; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    fc_buf_reset(out);
+    return fct_run(argv, env, out);
+}
+
+/* Exit status of validate_json.py for text against docs/cli/NAME.schema.json. */
+static int validate(const char *name, const char *text)
+{
+    const char *src = fct_require_env("FCINDEX_SOURCE_DIR");
+    char schema[1024], script[1024];
+    snprintf(schema, sizeof(schema), "%s/docs/cli/%s.schema.json", src, name);
+    snprintf(script, sizeof(script), "%s/tests/cli/validate_json.py", src);
+    char *doc = fct_write_temp(text);
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_run((const char *[]){"/usr/bin/python3", script, schema, doc, NULL}, NULL, &out);
+    if (rc)
+        fprintf(stderr, "%s: %s\n", name, out.data);
+    fc_buf_cleanup(&out);
+    unlink(doc);
+    free(doc);
+    return rc;
+}
+
+/* Runs a --json command, checks exit 0 and the schema, returns the tree. */
+static yajl_val json_of(const char *schema, const char *const *args)
+{
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = run(&out, args);
+    if (rc)
+        fail_msg("%s %s: exit %d: %s", args[0], args[1], rc, out.data);
+    if (validate(schema, out.data))
+        fail_msg("%s %s: output does not match docs/cli/%s.schema.json", args[0], args[1], schema);
+    yajl_val v = yajl_tree_parse(out.data, NULL, 0);
+    assert_non_null(v);
+    fc_buf_cleanup(&out);
+    return v;
+}
+
+static long long at(yajl_val v, const char *a, const char *b)
+{
+    yajl_val x = get(v, a);
+    if (b)
+        x = get(x, b);
+    assert_non_null(x);
+    return YAJL_GET_INTEGER(x);
+}
+
+static void listings_validate_and_match_the_database(void **state)
+{
+    (void)state;
+    /* one target per job state (2 pending), two sources, two roots */
+    free(fct_sql_value(db_url,
+        "INSERT INTO targets (fid, is_root, source, added_at, last_synced_at, last_error, "
+        " backfill_attempts, backfill_started_at, backfill_held_at) VALUES "
+        "(11, true, 'config', '2020-01-02', '2020-01-03', NULL, 0, NULL, NULL), "
+        "(12, false, 'follow', '2021-05-01', NULL, 'hub down', 3, NULL, NULL), "
+        "(13, false, 'follow', '2022-01-01', NULL, NULL, 0, NULL, now()), "
+        "(14, false, 'follow', '2023-01-01', NULL, NULL, 0, now(), NULL), "
+        "(15, true, 'admin', '2024-01-01', NULL, NULL, 0, NULL, NULL), "
+        "(16, false, 'follow', '2024-06-01', NULL, NULL, 0, NULL, NULL);"
+        "INSERT INTO users (fid, username) VALUES (15, 'fifteen');"
+        "INSERT INTO target_clients (client_fid) VALUES (9152), (77)"));
+    yajl_val v = json_of("targets-stats", (const char *[]){"targets", "stats", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 6);
+    assert_int_equal(at(v, "roots", NULL), 2);
+    assert_int_equal(at(v, "states", "pending"), 2);
+    assert_int_equal(at(v, "states", "running"), 1);
+    assert_int_equal(at(v, "states", "failed"), 1);
+    assert_int_equal(at(v, "states", "held"), 1);
+    assert_int_equal(at(v, "states", "synced"), 1);
+    assert_int_equal(at(v, "sources", "follow"), 4);
+    yajl_tree_free(v);
+
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 6);
+    assert_int_equal(get(v, "targets")->u.array.len, 6);
+    assert_true(YAJL_IS_NULL(get(v, "next_cursor")));
+    yajl_tree_free(v);
+    /* each state filter finds its own target */
+    static const struct {
+        const char *state;
+        long long fid;
+    } one[] = {{"synced", 11}, {"failed", 12}, {"held", 13}, {"running", 14}};
+    for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+        v = json_of("targets-list", (const char *[]){"targets", "list", "--state", one[i].state,
+                                                     "--json", NULL});
+        yajl_val list = get(v, "targets");
+        assert_int_equal(list->u.array.len, 1);
+        assert_int_equal(at(list->u.array.values[0], "fid", NULL), one[i].fid);
+        assert_string_equal(YAJL_GET_STRING(get(list->u.array.values[0], "state")), one[i].state);
+        yajl_tree_free(v);
+    }
+    /* roots, newest first, one per page */
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--root", "--sort", "-fid",
+                                                 "--limit", "1", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 2);
+    assert_int_equal(at(get(v, "targets")->u.array.values[0], "fid", NULL), 15);
+    assert_string_equal(YAJL_GET_STRING(get(v, "next_cursor")), "1");
+    assert_string_equal(YAJL_GET_STRING(get(get(v, "targets")->u.array.values[0], "username")),
+                        "fifteen");
+    yajl_tree_free(v);
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--root", "--sort", "-fid",
+                                                 "--limit", "1", "--offset", "1", "--json", NULL});
+    assert_int_equal(at(get(v, "targets")->u.array.values[0], "fid", NULL), 11);
+    yajl_tree_free(v);
+    /* non-roots from follows added in [2022, 2024): 13 and 14; summary over the match */
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--non-root", "--source",
+                                                 "follow", "--added-after", "2022-01-01",
+                                                 "--added-before", "2024-01-01", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 2);
+    assert_int_equal(at(get(v, "summary"), "states", "held"), 1);
+    assert_int_equal(at(get(v, "summary"), "states", "running"), 1);
+    assert_int_equal(at(get(v, "summary"), "states", "pending"), 0);
+    yajl_tree_free(v);
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--synced-after",
+                                                 "2020-01-03T00:00:00Z", "--synced-before",
+                                                 "2020-01-04", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 1);
+    yajl_tree_free(v);
+
+    v = json_of("jobs-stats", (const char *[]){"jobs", "stats", "--json", NULL});
+    assert_true(YAJL_IS_FALSE(get(v, "paused")));
+    assert_int_equal(at(v, "states", "pending"), 2);
+    assert_int_equal(at(v, "states", "held"), 1);
+    assert_true(YAJL_IS_NULL(get(v, "queue"))); /* embedded: the server's memory */
+    yajl_tree_free(v);
+    v = json_of("jobs-failed", (const char *[]){"jobs", "failed", "--json", NULL});
+    assert_int_equal(get(v, "failed")->u.array.len, 1);
+    assert_int_equal(at(get(v, "failed")->u.array.values[0], "attempts", NULL), 3);
+    yajl_tree_free(v);
+    v = json_of("clients-list", (const char *[]){"clients", "list", "--json", NULL});
+    assert_int_equal(get(v, "clients")->u.array.len, 2);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "clients")->u.array.values[0]), 77);
+    yajl_tree_free(v);
+
+    /* the schemas do reject what they must */
+    assert_int_not_equal(validate("clients-list", "{\"clients\":[\"77\"]}"), 0);
+    assert_int_not_equal(validate("targets-stats", "{\"total\":1}"), 0);
+    assert_int_not_equal(validate("jobs-stats", "paused"), 0);
+
+    /* bad filters are usage errors naming the option */
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(run(&out, (const char *[]){"targets", "list", "--state", "asleep", NULL}), 2);
+    assert_non_null(strstr(out.data, "state: expected pending"));
+    assert_int_equal(run(&out, (const char *[]){"targets", "list", "--added-after", "yesterday",
+                                                NULL}), 2);
+    assert_non_null(strstr(out.data, "added_after: a date"));
+    assert_int_equal(run(&out, (const char *[]){"targets", "list", "--root", "--non-root", NULL}),
+                     2);
+    assert_int_equal(run(&out, (const char *[]){"targets", "list", "--limit", NULL}), 2);
+    /* text form: a row per target and the summary line */
+    assert_int_equal(run(&out, (const char *[]){"targets", "list", "--state", "failed", NULL}), 0);
+    assert_non_null(strstr(out.data, "hub down"));
+    assert_non_null(strstr(out.data, "1 targets, 0 roots; pending 0 running 0 failed 1"));
+    /* add: a root unless --non-root (POST /admin/targets agrees) */
+    assert_int_equal(run(&out, (const char *[]){"targets", "add", "21", NULL}), 0);
+    assert_int_equal(run(&out, (const char *[]){"targets", "add", "22", "--non-root", NULL}), 0);
+    char *roots = fct_sql_value(db_url, "SELECT string_agg(fid || ':' || is_root, ',' ORDER BY "
+                                        "fid) FROM targets WHERE fid IN (21, 22)");
+    assert_string_equal(roots, "21:true,22:false");
+    free(roots);
+    fc_buf_cleanup(&out);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    fct_db_create("clilist", db_url, sizeof(db_url));
+    struct fc_buf out = FC_BUF_INIT;
+    if (run(&out, (const char *[]){"migrate", NULL}))
+        fail_msg("migrate: %s", out.data);
+    fc_buf_cleanup(&out);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fct_db_drop(db_url);
+    return 0;
+}
+
+int main(void)
+{
+    fct_require_env("DATABASE_URL");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(listings_validate_and_match_the_database),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
