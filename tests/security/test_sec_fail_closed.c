@@ -64,7 +64,7 @@ static void logout_and_login_with_redis_failing(void **state)
     (void)state;
     struct sec_redis r;
     sec_redis_start(&r);
-    struct sec_server s;
+    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     start(&s, r.url, (const char *[]){"FCINDEX_API_RATE_LOGIN_PER_MIN=1000", NULL});
     long st;
     char *t1 = sec_login(&s, PASSWORD, NULL, &st);
@@ -136,7 +136,7 @@ static long attempt(const struct sec_server *s, const char *addr, const char *pa
 
 static void login_limits(const char *redis_url)
 {
-    struct sec_server s;
+    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     start(&s, redis_url, (const char *[]){"FCINDEX_API_TRUSTED_PROXIES=127.0.0.1",
                                           "FCINDEX_API_RATE_LOGIN_PER_MIN=5", NULL});
     int ra;

@@ -68,7 +68,7 @@ static void forged_tokens_and_default_passwords_are_refused(void **state)
     snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db_url);
     const char *env[] = {env_db, "REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
                          "FCINDEX_AUTH_COOKIE_SECURE=false", NULL};
-    struct sec_server s;
+    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     assert_int_equal(sec_server_start(&s, (const char *[]){"--role=api", NULL}, env), 0);
     char *out = sec_server_output(&s);
     const char *mark = "generated one-time password (shown only now; its hash is stored in "
@@ -112,7 +112,7 @@ static void forged_tokens_and_default_passwords_are_refused(void **state)
     free(secret);
 
     /* a second API process of the instance: same secret, no new password */
-    struct sec_server s2;
+    static struct sec_server s2;
     assert_int_equal(sec_server_start(&s2, (const char *[]){"--role=api", NULL}, env), 0);
     long st;
     char *token = sec_login(&s2, password, NULL, &st);
@@ -137,7 +137,7 @@ static void unsafe_configurations_refuse_to_start(void **state)
     (void)state;
     char env_db[600];
     snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db_url);
-    struct sec_server s;
+    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     /* reachable from other machines with development defaults */
     int rc = sec_server_start(&s, (const char *[]){"--role=api", NULL},
                               (const char *[]){env_db, "REDIS_URL=",

@@ -80,7 +80,7 @@ static int raw_get(unsigned port, const char *from, const char *path, long long 
 static void slow_connections_from_one_client(void **state)
 {
     (void)state;
-    struct sec_server s;
+    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     /* a total cap below the attack: without the per-client cap the slow
      * connections would take every slot */
     start(&s, (const char *[]){"FCINDEX_API_REQUEST_TIMEOUT_S=3", "FCINDEX_API_MAX_CONNECTIONS=512",
@@ -159,7 +159,7 @@ static void *stuck_request(void *arg)
 static void slow_query_flood(void **state)
 {
     (void)state;
-    struct sec_server s;
+    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     start(&s, (const char *[]){"FCINDEX_API_QUERY_TIMEOUT_MS=3000",
                                "FCINDEX_DATABASE_POOL_SIZE=4", NULL});
     /* the table every profile query reads, locked by another session */
@@ -170,8 +170,9 @@ static void slow_query_flood(void **state)
     assert_int_equal(fc_db_exec(locker, "BEGIN", &d), FC_OK);
     assert_int_equal(fc_db_exec(locker, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE", &d), FC_OK);
     enum { N = 24 };
-    struct stuck st[N];
-    pthread_t th[N];
+    /* static: a failed assertion leaves this frame while the requests run */
+    static struct stuck st[N];
+    static pthread_t th[N];
     for (int i = 0; i < N; i++) {
         st[i] = (struct stuck){&s, 1000 + i, 0, 0};
         pthread_create(&th[i], NULL, stuck_request, &st[i]);
@@ -212,11 +213,11 @@ static void *parallel_get(void *arg)
 static void pooled_connections_survive_a_server_restart(void **state)
 {
     (void)state;
-    struct sec_server s;
+    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     start(&s, (const char *[]){"FCINDEX_DATABASE_POOL_SIZE=4", NULL});
     /* open every pooled connection */
-    struct stuck st[8];
-    pthread_t th[8];
+    static struct stuck st[8];
+    static pthread_t th[8];
     for (int i = 0; i < 8; i++) {
         st[i] = (struct stuck){&s, 2000 + i, 0, 0};
         pthread_create(&th[i], NULL, parallel_get, &st[i]);
