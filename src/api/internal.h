@@ -128,6 +128,11 @@ void fc_api_admin_jobs_pause(struct fc_http_req *req, struct fc_http_resp *resp)
 void fc_api_admin_jobs_resume(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_admin_jobs_clear(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_admin_jobs_retry_all(struct fc_http_req *req, struct fc_http_resp *resp);
+/* dead letters (admin_dead_letters.c) */
+void fc_api_admin_dead_letters(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_dead_letter_payload(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_dead_letter_retry(struct fc_http_req *req, struct fc_http_resp *resp);
+void fc_api_admin_dead_letter_delete(struct fc_http_req *req, struct fc_http_resp *resp);
 
 void fc_api_healthz(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp);

@@ -1523,6 +1523,10 @@ static const struct {
     {"POST", "/admin/jobs/resume", "/admin/jobs/resume", ""},
     {"POST", "/admin/jobs/clear", "/admin/jobs/clear", "{\"state\":\"pending\",\"confirm\":true}"},
     {"POST", "/admin/jobs/retry-all", "/admin/jobs/retry-all", ""},
+    {"GET", "/admin/dead-letters", "/admin/dead-letters", NULL},
+    {"GET", "/admin/dead-letters/:id/payload", "/admin/dead-letters/1/payload", NULL},
+    {"POST", "/admin/dead-letters/:id/retry", "/admin/dead-letters/1/retry", ""},
+    {"DELETE", "/admin/dead-letters/:id", "/admin/dead-letters/1", NULL},
     {"GET", "/admin/status", "/admin/status", NULL},
     {"GET", "/admin/analytics", "/admin/analytics", NULL},
 };
@@ -2154,6 +2158,130 @@ static void job_queue_control(void **state)
     server_stop(&s);
 }
 
+/* Dead letters: a message the decoder once refused (here: one the hub
+ * serves, stored as a dead letter, its cast row deleted) is decoded again
+ * and applied by retry, which removes the letter; a still-malformed one
+ * answers 422 and counts the attempt; the list filters by source and
+ * reason; the payload downloads byte for byte; delete removes. */
+static void dead_letters(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, NULL);
+    char *token = login(&s, "correct horse battery", 200);
+    char cookie[2300], origin[128], url[256];
+    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
+    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
+    const char *h[] = {cookie, origin, "Content-Type: application/json", NULL};
+    struct fct_http r;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/castsByFid?fid=2079&pageSize=1", sim_port);
+    fct_http_do(url, NULL, 5000, &r);
+    assert_int_equal(r.status, 200);
+    char *from = strstr(r.body.data, "{\"messages\":[");
+    char *to = strstr(r.body.data, "],\"nextPageToken\"");
+    assert_true(from && to && to > from);
+    from += strlen("{\"messages\":[");
+    *to = '\0';
+    char *item = fc_xstrdup(from);
+    fct_http_cleanup(&r);
+    yajl_val msg = yajl_tree_parse(item, NULL, 0);
+    const char *hash = YAJL_GET_STRING(get(msg, "hash"));
+    assert_non_null(hash);
+    struct fc_buf sql = FC_BUF_INIT;
+    free(fct_sql_value(db_url, "DELETE FROM dead_letters"));
+    fc_buf_printf(&sql, "INSERT INTO dead_letters (source, payload, reason) VALUES "
+                        "('/v1/castsByFid?fid=2079', convert_to($fc$%s$fc$, 'UTF8'), "
+                        "'messages[0].data.castAddBody: unknown field'), "
+                        "('events:snapchain:1', convert_to('{\"id\":\"x\"}', 'UTF8'), "
+                        "'events[0].id: not an integer') RETURNING id", item);
+    char *good = fct_sql_value(db_url, sql.data);
+    fc_buf_reset(&sql);
+    fc_buf_printf(&sql, "DELETE FROM casts WHERE hash = decode('%s', 'hex') RETURNING 1", hash + 2);
+    char *deleted = fct_sql_value(db_url, sql.data);
+    assert_string_equal(deleted, "1");
+    free(deleted);
+    char *bad = fct_sql_value(db_url, "SELECT id FROM dead_letters WHERE source LIKE 'events%'");
+
+    /* the list: filtered by source prefix and reason substring */
+    yajl_val v;
+    call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters", h, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = yajl_tree_parse(r.body.data, NULL, 0);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 2);
+    yajl_tree_free(v);
+    fct_http_cleanup(&r);
+    call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?source=events&limit=1", h, NULL,
+         &r);
+    v = yajl_tree_parse(r.body.data, NULL, 0);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 1);
+    assert_string_equal(YAJL_GET_STRING(get(get(v, "dead_letters")->u.array.values[0], "id")),
+                        bad);
+    yajl_tree_free(v);
+    fct_http_cleanup(&r);
+    call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?reason=UNKNOWN%20FIELD", h, NULL,
+         &r);
+    v = yajl_tree_parse(r.body.data, NULL, 0);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 1);
+    yajl_tree_free(v);
+    fct_http_cleanup(&r);
+    expect_error(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?reason=", h, NULL, 400,
+                 "invalid_filter");
+
+    /* the payload, byte for byte */
+    char path[128];
+    snprintf(path, sizeof(path), "/admin/dead-letters/%s/payload", good);
+    call(&s, "GET", "/admin/dead-letters/:id/payload", path, h, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, strlen(item));
+    assert_memory_equal(r.body.data, item, strlen(item));
+    fct_http_cleanup(&r);
+    expect_error(&s, "GET", "/admin/dead-letters/:id/payload", "/admin/dead-letters/x/payload", h,
+                 NULL, 400, "invalid_id");
+    expect_error(&s, "GET", "/admin/dead-letters/:id/payload",
+                 "/admin/dead-letters/999999999/payload", h, NULL, 404, "not_found");
+
+    /* retry: the good one is applied (its cast is back) and gone */
+    snprintf(path, sizeof(path), "/admin/dead-letters/%s/retry", good);
+    call(&s, "POST", "/admin/dead-letters/:id/retry", path, h, "", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "\"outcome\":\"applied\""));
+    fct_http_cleanup(&r);
+    fc_buf_reset(&sql);
+    fc_buf_printf(&sql, "SELECT fid || ':' || (text IS NOT NULL) FROM casts WHERE hash = "
+                        "decode('%s', 'hex')", hash + 2);
+    char *back = fct_sql_value(db_url, sql.data);
+    assert_string_equal(back, "2079:true");
+    free(back);
+    expect_error(&s, "POST", "/admin/dead-letters/:id/retry", path, h, "", 404, "not_found");
+    /* the bad one is still invalid: kept, its attempt counted */
+    snprintf(path, sizeof(path), "/admin/dead-letters/%s/retry", bad);
+    expect_error(&s, "POST", "/admin/dead-letters/:id/retry", path, h, "", 422, "still_invalid");
+    char *attempts = fct_sql_value(db_url, "SELECT attempts FROM dead_letters");
+    assert_string_equal(attempts, "2");
+    free(attempts);
+    expect_error(&s, "POST", "/admin/dead-letters/:id/retry", "/admin/dead-letters/0/retry", h,
+                 "", 400, "invalid_id");
+
+    /* delete */
+    snprintf(path, sizeof(path), "/admin/dead-letters/%s", bad);
+    call(&s, "DELETE", "/admin/dead-letters/:id", path, h, NULL, &r);
+    assert_int_equal(r.status, 200);
+    fct_http_cleanup(&r);
+    expect_error(&s, "DELETE", "/admin/dead-letters/:id", path, h, NULL, 404, "not_found");
+    expect_error(&s, "DELETE", "/admin/dead-letters/:id", "/admin/dead-letters/-1", h, NULL, 400,
+                 "invalid_id");
+    char *left = fct_sql_value(db_url, "SELECT count(*) FROM dead_letters");
+    assert_string_equal(left, "0");
+    free(left);
+    yajl_tree_free(msg);
+    fc_buf_cleanup(&sql);
+    free(item);
+    free(good);
+    free(bad);
+    free(token);
+    server_stop(&s);
+}
+
 int main(void)
 {
     /* the record starts empty and its last line says this run passed: a
@@ -2188,6 +2316,7 @@ int main(void)
         cmocka_unit_test(forwarded_clients),
         cmocka_unit_test(every_documented_status),
         cmocka_unit_test(job_queue_control),
+        cmocka_unit_test(dead_letters),
     };
     int failures = cmocka_run_group_tests(tests, setup, teardown);
     if (rec && *rec && failures == 0 && !fct_exit_status(0)) {
