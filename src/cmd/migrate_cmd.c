@@ -21,9 +21,16 @@ static int open_db(const struct fc_config *cfg, struct fc_db **db)
 
 int fc_cmd_migrate(struct fc_cmd_ctx *ctx)
 {
+    bool yes = fc_cmd_flag(ctx, "--yes");
     bool status = ctx->argc == 1 && strcmp(ctx->argv[0], "status") == 0;
-    if (ctx->argc > 1 || (ctx->argc == 1 && !status)) {
-        fprintf(stderr, "usage: fcindex migrate [status]\n");
+    bool reset = ctx->argc == 1 && strcmp(ctx->argv[0], "reset") == 0;
+    if (ctx->argc > 1 || (ctx->argc == 1 && !status && !reset) || (yes && !reset)) {
+        fprintf(stderr, "usage: fcindex migrate [status | reset --yes]\n");
+        return FC_EXIT_USAGE;
+    }
+    if (reset && !yes) {
+        fprintf(stderr, "fcindex migrate reset: this drops every table and row of the database "
+                        "and builds the schema again; add --yes to confirm\n");
         return FC_EXIT_USAGE;
     }
     struct fc_config cfg;
@@ -44,6 +51,14 @@ int fc_cmd_migrate(struct fc_cmd_ctx *ctx)
         }
         fc_buf_cleanup(&text);
         goto out;
+    }
+    if (reset) {
+        if (fc_migrate_reset(db, &diag)) {
+            fprintf(stderr, "fcindex: migrate reset: %s\n", diag.msg);
+            rc = FC_EXIT_FAIL;
+            goto out;
+        }
+        printf("dropped the schema and everything in it\n");
     }
     int applied = 0;
     if (fc_migrate_up(db, &applied, &diag)) {

@@ -13,11 +13,13 @@ const struct fc_cmd fc_commands[] = {
      "                origin (default, file:line, env NAME, --set)\n"
      "  docs          print the Markdown option reference (docs/config.md)\n"},
     {"migrate", fc_cmd_migrate, "create or upgrade the database schema",
-     "usage: fcindex migrate [status]\n\n"
+     "usage: fcindex migrate [status | reset --yes]\n\n"
      "Applies the SQL migrations embedded in this binary to database.url (DATABASE_URL), each\n"
      "in a transaction, under an advisory lock so concurrent runs are safe; a second run is a\n"
      "no-op. A database whose schema is newer than this binary is refused.\n"
-     "  status   list applied and pending migrations\n"},
+     "  status   list applied and pending migrations\n"
+     "  reset    drop the schema with every table and row, then apply every migration;\n"
+     "           refuses without --yes\n"},
     {"decode", fc_cmd_decode, "decode one hub response into JSON lines",
      "usage: fcindex decode [FILE|-] [--flavour snapchain|hubble] [--kind KIND]\n\n"
      "Reads one hub HTTP response (a message page, a single message, an events page, an\n"
@@ -92,5 +94,18 @@ const struct fc_cmd fc_commands[] = {
      "Reads the admin password from the first line of standard input and prints its argon2id\n"
      "hash; put it in auth.admin_password_hash (or FCINDEX_AUTH_ADMIN_PASSWORD_HASH) so the\n"
      "plain password need not be stored.\n"},
+    {"export", fc_cmd_export, "write targets, clients and indexed rows as JSON lines",
+     "usage: fcindex export [--targets] [--clients] [--data] > FILE.jsonl\n\n"
+     "Streams one line per row, {\"table\":\"NAME\",\"row\":{...}}, table by table in\n"
+     "primary-key order from one snapshot. Without options: --targets --clients. --data adds\n"
+     "every indexed row, the stream cursors and the dead letters. Secrets, sessions and the\n"
+     "migration bookkeeping are never exported. Progress goes to standard error.\n"},
+    {"import", fc_cmd_import, "load an export into the database",
+     "usage: fcindex import FILE|- [--dry-run] [--replace] [--json]\n\n"
+     "Reads the lines of `fcindex export` (streaming) and inserts them in one transaction:\n"
+     "a bad line (named by its number) imports nothing. Rows whose key exists are skipped,\n"
+     "unless --replace, which first empties each table the file holds. --dry-run checks and\n"
+     "inserts everything, then rolls back. Into an empty migrated database the tables come\n"
+     "out identical to those exported.\n"},
     {NULL, NULL, NULL, NULL},
 };

@@ -161,3 +161,13 @@ enum fc_err fc_migrate_status(struct fc_db *db, struct fc_buf *out, int *pending
     PQclear(res);
     return FC_OK;
 }
+
+enum fc_err fc_migrate_reset(struct fc_db *db, struct fc_diag *diag)
+{
+    /* one statement: the schema's name is read before it is dropped */
+    return fc_db_exec(db,
+        "DO $$ DECLARE s text := current_schema(); BEGIN "
+        "IF s IS NULL THEN RAISE EXCEPTION 'no current schema'; END IF; "
+        "EXECUTE format('DROP SCHEMA %I CASCADE', s); EXECUTE format('CREATE SCHEMA %I', s); "
+        "END $$", diag);
+}

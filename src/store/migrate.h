@@ -27,4 +27,8 @@ enum fc_err fc_migrate_status(struct fc_db *db, struct fc_buf *out, int *pending
 /* Current schema version in the database (0 when never migrated). */
 enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc_diag *diag);
 
+/* Drops the current schema with everything in it (every table and row) and
+ * creates it empty; fc_migrate_up then builds it again. */
+enum fc_err fc_migrate_reset(struct fc_db *db, struct fc_diag *diag);
+
 #endif

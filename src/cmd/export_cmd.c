@@ -1,0 +1,50 @@
+/* fcindex export: the targets, clients and (optionally) every indexed row as
+ * JSON lines on standard output, streaming (store/dump.h). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "cmd/progress.h"
+#include "store/db.h"
+#include "store/dump.h"
+
+static void on_table(void *ud, const char *table, size_t rows)
+{
+    fc_progress_update(ud, table, rows, 0);
+}
+
+int fc_cmd_export(struct fc_cmd_ctx *ctx)
+{
+    unsigned parts = 0;
+    parts |= fc_cmd_flag(ctx, "--targets") ? FC_DUMP_TARGETS : 0;
+    parts |= fc_cmd_flag(ctx, "--clients") ? FC_DUMP_CLIENTS : 0;
+    parts |= fc_cmd_flag(ctx, "--data") ? FC_DUMP_DATA : 0;
+    if (ctx->argc) {
+        fputs("usage: fcindex export [--targets] [--clients] [--data] > FILE.jsonl\n", stderr);
+        return FC_EXIT_USAGE;
+    }
+    if (!parts)
+        parts = FC_DUMP_TARGETS | FC_DUMP_CLIENTS;
+    if (isatty(1)) {
+        fputs("fcindex export: standard output is a terminal; redirect it to a file\n", stderr);
+        return FC_EXIT_USAGE;
+    }
+    struct fc_config cfg;
+    struct fc_db *db = NULL;
+    int rc = fc_cmd_load_config(ctx, &cfg);
+    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
+        goto out;
+    struct fc_progress p;
+    fc_progress_start(&p, "export");
+    struct fc_diag diag = {{0}};
+    if (fc_dump_export(db, parts, stdout, on_table, &p, &diag)) {
+        fprintf(stderr, "fcindex export: %s\n", diag.msg);
+        rc = FC_EXIT_FAIL;
+    }
+    fc_progress_end(&p, rc ? "failed" : "done");
+out:
+    fc_db_close(db);
+    fc_config_cleanup(&cfg);
+    return rc;
+}
