@@ -1170,7 +1170,10 @@ static void cache_staleness_bound(void **state)
                                 env, &fd));
     struct server s;
     server_start(&s, (const char *[]){e1, e3, e4, NULL});
-    sleep(2); /* backfill of the roots */
+    /* the roots backfilled */
+    if (!fct_wait_sql(url, "SELECT count(*) = 3 AND bool_and(last_synced_at IS NOT NULL) FROM targets "
+                           "WHERE is_root", "t", 60000))
+        fail_msg("the indexer did not backfill roots 1, 2 and 3 within 60 s");
     /* the newest cast of root 1, as the API and as PostgreSQL say */
     struct sample {
         int64_t ms;
@@ -1315,8 +1318,17 @@ static void serve_all_roles(void **state)
     assert_true(api_port > 0);
     struct server s;
     snprintf(s.base, sizeof(s.base), "http://127.0.0.1:%u", api_port);
-    sleep(2);
     struct fct_http h;
+    /* until the indexer has reported its first shard's lag */
+    for (long long end = fct_now_ms() + 30000;; usleep(100000)) {
+        call(&s, "GET", "/metrics", "/metrics", NULL, NULL, &h);
+        bool up = h.status == 200 && strstr(h.body.data, "fcindex_sync_lag_seconds{shard=\"1\"}");
+        fct_http_cleanup(&h);
+        if (up)
+            break;
+        if (fct_now_ms() > end)
+            fail_msg("no sync lag in /metrics after 30 s");
+    }
     call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
     assert_int_equal(h.status, 200);
     fct_http_cleanup(&h);

@@ -475,25 +475,37 @@ static void one_process_follows_the_stream(void **state)
     assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
     const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
     int fa, fb;
-    int a = fct_spawn(argv, e.vars, &fa);
-    sleep(2);
-    int b = fct_spawn(argv, e.vars, &fb);
-    sleep(3);
-    fct_signal(a, SIGKILL); /* the leader dies without a word */
     struct fc_buf out_a = FC_BUF_INIT, out_b = FC_BUF_INIT;
+    int a = fct_spawn(argv, e.vars, &fa);
+    if (!fct_read_until(fa, &out_a, 0, "this process follows the event stream", 30000))
+        fail_msg("the first process never followed the stream:\n%s", out_a.data);
+    int b = fct_spawn(argv, e.vars, &fb);
+    if (!fct_read_until(fb, &out_b, 0, "another process follows the event stream", 30000))
+        fail_msg("the second process did not wait for the leader:\n%s", out_b.data);
+    size_t waited_at = out_b.len;
+    long long killed_at = fct_now_ms();
+    fct_signal(a, SIGKILL); /* the leader dies without a word */
     fct_wait(a, fa, &out_a);
-    sleep(4);
-    char *before = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
-    sleep(2);
-    char *after = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
+    /* it tries the lock every 2 s; 5 s leaves room for a loaded machine */
+    if (!fct_read_until(fb, &out_b, waited_at, "this process follows the event stream", 5000))
+        fail_msg("second process did not take over within 5 s (%lld ms):\n%s",
+                 fct_now_ms() - killed_at, out_b.data);
+    /* it follows: the cursor moves on */
+    char *before = fct_sql_value(db, "SELECT coalesce(max(event_id), 0) FROM hub_cursors");
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT coalesce(max(event_id), 0) > %s FROM hub_cursors", before);
+    bool moved = false;
+    for (long long end = fct_now_ms() + 30000; !moved && fct_now_ms() < end;) {
+        fct_read_until(fb, &out_b, out_b.len, "\n\n\n", 200); /* drains its log meanwhile */
+        char *m = fct_sql_value(db, sql);
+        moved = strcmp(m, "t") == 0;
+        free(m);
+    }
+    char *after = fct_sql_value(db, "SELECT coalesce(max(event_id), 0) FROM hub_cursors");
     fct_signal(b, SIGTERM);
     assert_int_equal(fct_wait(b, fb, &out_b), 0);
-    assert_non_null(strstr(out_a.data, "this process follows the event stream"));
-    const char *waited = strstr(out_b.data, "another process follows the event stream");
-    const char *took = strstr(out_b.data, "this process follows the event stream");
-    if (!waited || !took || took < waited)
-        fail_msg("second process did not wait, then take over:\n%s", out_b.data);
-    assert_true(strtoull(after, NULL, 10) > strtoull(before, NULL, 10)); /* it follows */
+    if (!moved)
+        fail_msg("the new leader's cursor stayed at %s:\n%s", after, out_b.data);
     assert_used_redis(&e);
     free(before);
     free(after);
@@ -562,6 +574,21 @@ static void two_processes_share_the_work(void **state)
     use_redis = false;
 }
 
+/* The simulator's newest block (tick), from /_sim/stats. */
+static unsigned long long sim_head_tick(int port)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/stats", port);
+    struct fct_http h;
+    fct_http_do(url, NULL, 5000, &h);
+    const char *p = h.status == 200 ? strstr(h.body.data, "\"head_tick\":") : NULL;
+    if (!p)
+        fail_msg("GET %s: %ld %s", url, h.status, h.body.data);
+    unsigned long long tick = strtoull(p + strlen("\"head_tick\":"), NULL, 10);
+    fct_http_cleanup(&h);
+    return tick;
+}
+
 /* A cursor older than the hub's retention: the events in between are gone,
  * so every target is synced again from its history. */
 static void retention_gap_resyncs_every_target(void **state)
@@ -584,7 +611,11 @@ static void retention_gap_resyncs_every_target(void **state)
     char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
     assert_string_equal(pending, "0");
     free(pending);
-    usleep(600000); /* ~30 blocks: far past the 5-block retention */
+    /* 30 blocks on: far past the 5-block retention */
+    unsigned long long head = sim_head_tick(port);
+    for (long long end = fct_now_ms() + 20000; sim_head_tick(port) < head + 30; usleep(50000))
+        if (fct_now_ms() > end)
+            fail_msg("the simulator's head stayed near tick %llu", head);
     const char *argv[] = {fct_fcindex_bin(), "sync", "--until-head", NULL};
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fct_run(argv, e.vars, &out), 0);

@@ -6,6 +6,8 @@
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -399,6 +401,49 @@ int fct_hubsim_start(const char *const *args, int *port)
     }
     *port = atoi(colon + 1);
     return pid;
+}
+
+long long fct_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool fct_wait_sql(const char *url, const char *sql, const char *want, int timeout_ms)
+{
+    long long deadline = fct_now_ms() + timeout_ms;
+    for (;;) {
+        char *got = fct_sql_value(url, sql);
+        bool ok = strcmp(got, want) == 0;
+        free(got);
+        if (ok)
+            return true;
+        if (fct_now_ms() > deadline)
+            return false;
+        usleep(50000);
+    }
+}
+
+bool fct_read_until(int fd, struct fc_buf *out, size_t from, const char *needle, int timeout_ms)
+{
+    long long deadline = fct_now_ms() + timeout_ms;
+    for (;;) {
+        if (out->data && out->len > from && strstr(out->data + from, needle))
+            return true;
+        long long left = deadline - fct_now_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, (int)(left < 100 ? left : 100));
+        if (r > 0) {
+            char buf[4096];
+            ssize_t n = read(fd, buf, sizeof(buf));
+            if (n <= 0)
+                return out->data && out->len > from && strstr(out->data + from, needle);
+            fc_buf_append(out, buf, (size_t)n);
+        }
+    }
 }
 
 int fct_signal(int pid, int sig)

@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 /* cmocka needs the above first */
@@ -59,6 +60,17 @@ int fct_wait(int pid, int fd, struct fc_buf *out);
  * for pid <= 0, which kill() would take as "the whole process group" (0) or
  * "every process" (-1), e.g. when a setup failed before its child started. */
 int fct_signal(int pid, int sig);
+
+/* Deadline polls, instead of fixed sleeps: */
+/* Polls the SQL value on url every 50 ms until it equals want; returns
+ * whether it did within timeout_ms. */
+bool fct_wait_sql(const char *url, const char *sql, const char *want, int timeout_ms);
+/* Reads a child's output (from fct_spawn's fd) into out until needle appears
+ * in it (searching from byte `from`); returns whether it did within
+ * timeout_ms. fct_wait later appends the rest to the same buffer. */
+bool fct_read_until(int fd, struct fc_buf *out, size_t from, const char *needle, int timeout_ms);
+/* Monotonic milliseconds, for deadlines. */
+long long fct_now_ms(void);
 
 /* Path of a built binary from the FCINDEX_BIN environment (set by ctest). */
 const char *fct_fcindex_bin(void);
