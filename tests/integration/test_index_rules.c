@@ -2,7 +2,8 @@
  * replies, reactions and follows that touch a target are kept and others
  * ignored; a root's follow adds a target, which stays while another root
  * follows it and goes when none does; a sign-up through a monitored app
- * makes a root. */
+ * makes a root; a malformed message becomes a dead letter, the rest of its
+ * page is applied. */
 #include "support/testenv.h"
 
 #include <stdio.h>
@@ -57,6 +58,11 @@ static void realtime_rules(void **state)
     /* the stream */
     fc_buf_puts(&events, "");
     ev(msg("MESSAGE_TYPE_CAST_ADD", 10, "castAddBody", "{\"text\":\"hello\"}", 0xa1));
+    /* a malformed message from a target (5 embeds, 4 allowed): kept as a
+     * dead letter, and the rest of the page still applied */
+    ev(msg("MESSAGE_TYPE_CAST_ADD", 10, "castAddBody",
+           "{\"text\":\"x\",\"embeds\":[{\"url\":\"a\"},{\"url\":\"b\"},{\"url\":\"c\"},"
+           "{\"url\":\"d\"},{\"url\":\"e\"}]}", 0xa0));
     char reply[300];
     snprintf(reply, sizeof(reply), "{\"text\":\"re\",\"parentCastId\":{\"fid\":10,\"hash\":\"0xa1"
              "00000000000000000000000000000000000000\"}}");
@@ -116,6 +122,9 @@ static void realtime_rules(void **state)
     free(v);
     v = fct_sql_value(db, "SELECT string_agg(fid::text, ',' ORDER BY fid) FROM casts");
     assert_string_equal(v, "10,50"); /* the reply to a target, not the other one */
+    free(v);
+    v = fct_sql_value(db, "SELECT count(*) || ':' || bool_and(reason LIKE '%embeds%') FROM dead_letters");
+    assert_string_equal(v, "1:true"); /* nothing silently dropped */
     free(v);
     v = fct_sql_value(db, "SELECT count(*) FROM reactions WHERE fid = 52");
     assert_string_equal(v, "1");
