@@ -68,12 +68,14 @@ services-down:
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
 
-# libFuzzer over every target for FUZZ_SECONDS each (clang), growing the corpus.
+# libFuzzer over every target for FUZZ_SECONDS each (clang), growing its
+# corpus in tests/fuzz/corpus/NAME (replayed by ctest as fuzz_replay_NAME).
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz:
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DFC_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_hubsim_query fuzz_decode fuzz_api_parse fuzz_api_request
-	@build-fuzz/tests/fuzz_hubsim_query -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/hubsim_query
-	@build-fuzz/tests/fuzz_decode -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/decode
-	@build-fuzz/tests/fuzz_api_parse -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/api_parse
-	@build-fuzz/tests/fuzz_api_request -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/api_request
+	@cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  build-fuzz/tests/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$t; \
+	done
