@@ -76,6 +76,21 @@ void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp)
     } else {
         fc_buf_puts(&b, "\"not configured\"");
     }
+    /* what the live indexers report about their own connections */
+    struct fc_proc_status *procs = NULL;
+    size_t n_procs = 0;
+    bool ix_db_down = false, ix_redis_down = false;
+    if (fc_procs_list(api->procs, &procs, &n_procs, &diag) == FC_OK)
+        for (size_t i = 0; i < n_procs; i++) {
+            ix_db_down |= procs[i].alive && procs[i].indexer && procs[i].db_down;
+            ix_redis_down |= procs[i].alive && procs[i].indexer && procs[i].redis_down;
+        }
+    free(procs);
+    if (ix_db_down || ix_redis_down) {
+        fc_buf_printf(&b, ",\"indexer\":\"%s%s%s unreachable\"", ix_db_down ? "database" : "",
+                      ix_db_down && ix_redis_down ? " and " : "", ix_redis_down ? "redis" : "");
+        ready = false;
+    }
     fc_buf_printf(&b, "},\"status\":\"%s\"}", ready ? "ready" : "not ready");
     fc_http_json(resp, ready ? 200 : 503, b.data, b.len);
     fc_buf_cleanup(&b);

@@ -195,6 +195,14 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         {"onChainEventsByFid", "&event_type=EVENT_TYPE_SIGNER", false, FC_PAGE_ONCHAIN_EVENTS},
     };
     wk->fid = fid;
+    /* A root by PostgreSQL or by the shared set: the set alone misses every
+     * root while a Redis that restarted empty is rebuilt, PostgreSQL alone
+     * misses a root whose sign-up the follower has not committed yet. */
+    bool root = false;
+    enum fc_err rerr = fc_targets_is_root(wk->db, fid, &root, diag);
+    if (rerr)
+        return rerr;
+    root = root || fc_fidset_has(ix->roots, fid);
     for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
         snprintf(path, sizeof(path), "/v1/%s?fid=%llu%s", endpoints[i].endpoint, f,
                  endpoints[i].extra);
@@ -205,7 +213,7 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         }
     }
     enum fc_err err;
-    if (!fc_fidset_has(ix->roots, fid) || ix->cfg->expansion_depth < 1) {
+    if (!root || ix->cfg->expansion_depth < 1) {
         /* the synced mark rides in the same transaction as the last rows */
         if ((err = tx_ensure(wk, diag)))
             return err;
@@ -220,6 +228,22 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         return err;
     err = fc_ix_expand_root(ix, wk->db, fid, diag);
     return err ? err : fc_targets_mark_synced(wk->db, fid, diag);
+}
+
+/* Waits for PostgreSQL to answer again and prepares a new writer on the
+ * worker's connection (prepared statements went with the old session). */
+static void worker_reconnect(struct worker *wk)
+{
+    while (fc_ix_db_wait(wk->ix, wk->db)) {
+        struct fc_diag d;
+        fc_writer_free(wk->w);
+        wk->w = NULL;
+        if (fc_writer_new(wk->db, &wk->w, &d) == FC_OK) {
+            fc_writer_set_pipelined(wk->w, true);
+            fc_writer_set_batched(wk->w, true);
+            return;
+        }
+    }
 }
 
 /* Runs of one fid ending on a deadlock or serialization failure before the
@@ -255,6 +279,15 @@ static void *backfill_thread(void *arg)
             fc_sleep_ms(fc_backoff_ms(tries, 100, 5000), ix->queue.stop);
         }
         bool failed_for_good = false;
+        if (err && fc_db_broken(wk->db)) {
+            /* PostgreSQL went away, not the fid's fault: the job runs again
+             * once it is back, its attempt not counted */
+            fc_jobq_release(ix->queue.q, &job, &ignored);
+            wk->messages = messages_before;
+            wk->dead = dead_before;
+            worker_reconnect(wk);
+            continue;
+        }
         if (err) {
             log_warn("backfill", "fid %llu attempt %d failed: %s", (unsigned long long)job.fid,
                      job.attempt, diag.msg);

@@ -27,7 +27,7 @@ bool fc_follower_is_target(const struct follower *fo, uint64_t fid)
 
 void fc_follower_target_added(struct follower *fo, uint64_t fid)
 {
-    fc_ix_shared_add(fo->ix->targets, fid);
+    fc_ix_shared_add(fo->ix, fo->ix->targets, fid);
     bool *slot = fo->pt ? fc_page_targets_slot(fo->pt, fid) : NULL;
     if (slot)
         *slot = true;
@@ -35,7 +35,7 @@ void fc_follower_target_added(struct follower *fo, uint64_t fid)
 
 void fc_follower_target_removed(struct follower *fo, uint64_t fid)
 {
-    fc_ix_shared_remove(fo->ix->targets, fid);
+    fc_ix_shared_remove(fo->ix, fo->ix->targets, fid);
     bool *slot = fo->pt ? fc_page_targets_slot(fo->pt, fid) : NULL;
     if (slot)
         *slot = false;

@@ -22,7 +22,7 @@ enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t 
         bool added = false;
         err = fc_targets_add(db, follows[i], false, "follow", &added, diag);
         if (!err && added) {
-            fc_ix_shared_add(ix->targets, follows[i]);
+            fc_ix_shared_add(ix, ix->targets, follows[i]);
             fc_ix_queue_push(&ix->queue, follows[i]);
         }
     }
@@ -61,14 +61,19 @@ bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_even
 {
     struct fc_indexer *ix = fo->ix;
     if (!(oc->type == FC_ONCHAIN_SIGNER && oc->body.signer.event_type == 1 &&
-          ix->cfg->client_discovery && fc_fidset_has(ix->clients, oc->body.signer.request_fid)))
+          ix->cfg->client_discovery && oc->body.signer.request_fid))
+        return false;
+    /* a failed lookup fails the page (read again), never reads as "not a client" */
+    bool client = false;
+    fo->err = fc_fidset_has_many(ix->clients, &oc->body.signer.request_fid, 1, &client, &fo->diag);
+    if (fo->err || !client)
         return false;
     bool added = false;
     fo->err = fc_targets_add(ix->db, oc->fid, true, "client", &added, &fo->diag);
     if (fo->err)
         return false;
     fc_follower_target_added(fo, oc->fid);
-    fc_ix_shared_add(ix->roots, oc->fid);
+    fc_ix_shared_add(ix, ix->roots, oc->fid);
     bool *root_slot = fo->pr ? fc_page_targets_slot(fo->pr, oc->fid) : NULL;
     if (root_slot) /* later follows on this page expand the set */
         *root_slot = true;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/backoff.h"
 #include "core/fctime.h"
 #include "core/log.h"
 #include "hub/client.h"
@@ -20,18 +21,20 @@ void fc_ix_notify_change(struct fc_indexer *ix, const uint64_t *fids, size_t n)
         ix->on_change(ix->on_change_arg, fids, n);
 }
 
-void fc_ix_shared_add(struct fc_fidset *s, uint64_t fid)
+/* Set writes that fail while Redis is down are healed by the rebuild when
+ * it is reached again (fc_ix_sets_check). */
+void fc_ix_shared_add(struct fc_indexer *ix, struct fc_fidset *s, uint64_t fid)
 {
     struct fc_diag d;
     if (fc_fidset_add(s, fid, &d))
-        log_warn("state", "%s", d.msg);
+        fc_log_gate_fail(&ix->redis_gate, d.msg);
 }
 
-void fc_ix_shared_remove(struct fc_fidset *s, uint64_t fid)
+void fc_ix_shared_remove(struct fc_indexer *ix, struct fc_fidset *s, uint64_t fid)
 {
     struct fc_diag d;
     if (fc_fidset_remove(s, fid, &d))
-        log_warn("state", "%s", d.msg);
+        fc_log_gate_fail(&ix->redis_gate, d.msg);
 }
 
 enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag)
@@ -91,6 +94,12 @@ static void warn_cursors_ahead(struct fc_indexer *ix, const struct fc_hub_info *
     }
 }
 
+uint64_t fc_ix_sets_connects(struct fc_indexer *ix)
+{
+    return fc_fidset_connects(ix->targets) + fc_fidset_connects(ix->roots) +
+           fc_fidset_connects(ix->clients);
+}
+
 enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
                            struct fc_diag *diag)
 {
@@ -102,6 +111,10 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
     fc_log_gate_init(&ix->conflicts, "writer", "deadlock or serialization failure");
     pthread_mutex_init(&ix->queue.pause_lock, NULL);
     ix->queue.pause_checked_ms = -1000000;
+    fc_log_gate_init(&ix->db_gate, "indexer", "PostgreSQL");
+    fc_log_gate_init(&ix->redis_gate, "indexer", "Redis");
+    fc_log_gate_init(&ix->sync_gate, "sync", "following the event stream");
+    ix->queue.gate = &ix->redis_gate;
     enum fc_err err = FC_OK;
     if (*cfg->redis_url) {
         err = fc_fidset_open_redis(cfg->redis_url, cfg->redis_prefix, "targets", &ix->targets, diag);
@@ -140,6 +153,8 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
         err = fc_clients_add(ix->db, cfg->target_clients[i], "config", diag);
     if (!err)
         err = load_sets(ix, diag);
+    if (!err)
+        ix->sets_connects = fc_ix_sets_connects(ix);
     if (!err) {
         struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
         struct fc_hub_info info;
@@ -172,6 +187,9 @@ void fc_indexer_free(struct fc_indexer *ix)
     pthread_mutex_destroy(&ix->stats_lock);
     fc_log_gate_cleanup(&ix->conflicts);
     pthread_mutex_destroy(&ix->queue.pause_lock);
+    fc_log_gate_cleanup(&ix->db_gate);
+    fc_log_gate_cleanup(&ix->redis_gate);
+    fc_log_gate_cleanup(&ix->sync_gate);
     free(ix);
 }
 
@@ -179,6 +197,34 @@ void fc_ix_writer_conflict(struct fc_indexer *ix, const char *reason)
 {
     ix->m_writer_retries++;
     fc_log_gate_fail(&ix->conflicts, reason);
+}
+
+enum fc_err fc_ix_sets_check(struct fc_indexer *ix, struct fc_diag *diag)
+{
+    uint64_t now = fc_ix_sets_connects(ix);
+    if (now == ix->sets_connects)
+        return FC_OK;
+    enum fc_err err = load_sets(ix, diag);
+    if (err)
+        return err;
+    log_info("state", "target sets rebuilt from PostgreSQL after reaching Redis again");
+    ix->sets_connects = fc_ix_sets_connects(ix);
+    fc_log_gate_ok(&ix->redis_gate);
+    return FC_OK;
+}
+
+bool fc_ix_db_wait(struct fc_indexer *ix, struct fc_db *db)
+{
+    for (int attempt = 1; !fc_ix_stopping(ix); attempt++) {
+        struct fc_diag d;
+        if (fc_db_reset(db, &d) == FC_OK) {
+            fc_log_gate_ok(&ix->db_gate);
+            return true;
+        }
+        fc_log_gate_fail(&ix->db_gate, "PostgreSQL unreachable");
+        fc_sleep_ms(fc_backoff_ms(attempt, 200, 2000), ix->queue.stop);
+    }
+    return false;
 }
 
 bool fc_ix_stopping(const struct fc_indexer *ix)
@@ -211,6 +257,8 @@ void fc_indexer_metrics(struct fc_indexer *ix, struct fc_indexer_metrics *m)
     m->block_rereads = ix->m_block_rereads;
     m->follower = ix->m_follower;
     m->writer_retries = ix->m_writer_retries;
+    m->db_down = fc_log_gate_failing(&ix->db_gate);
+    m->redis_down = fc_log_gate_failing(&ix->redis_gate);
     m->snapchain = ix->snapchain;
     m->n_streams = ix->snapchain ? ix->shards : 1;
     if (m->n_streams > FC_INDEXER_MAX_STREAMS - 1)

@@ -31,6 +31,8 @@ struct queue {
     pthread_mutex_t pause_lock;
     int64_t pause_checked_ms;
     bool paused, said_paused;
+    struct fc_log_gate *gate;  /* the queue's backend failing (Redis) */
+    _Atomic int failures;      /* take failures in a row: the backoff */
 };
 
 /* Queues fid; a failure is logged (PostgreSQL keeps it pending: the refill retries). */
@@ -66,6 +68,10 @@ struct fc_indexer {
     _Atomic bool m_follower; /* holds the follower lock (serve) */
     _Atomic uint64_t m_writer_retries; /* transactions run again after a deadlock */
     struct fc_log_gate conflicts;      /* those retries, logged on change and each minute */
+    struct fc_log_gate db_gate;        /* PostgreSQL unreachable */
+    struct fc_log_gate redis_gate;     /* Redis (queue, shared sets) unreachable */
+    struct fc_log_gate sync_gate;      /* following the stream failing (hub, database, sets) */
+    uint64_t sets_connects;            /* sum of the sets' connections when last rebuilt */
     _Atomic uint64_t m_cursor[FC_INDEXER_MAX_STREAMS];
     _Atomic int64_t m_behind_since_ms[FC_INDEXER_MAX_STREAMS]; /* 0: at the head */
 };
@@ -73,10 +79,18 @@ struct fc_indexer {
 void fc_ix_notify_change(struct fc_indexer *ix, const uint64_t *fids, size_t n);
 /* Shared-set changes follow PostgreSQL, which already holds them: a failed
  * Redis write is logged and healed by the rebuild at the next start. */
-void fc_ix_shared_add(struct fc_fidset *s, uint64_t fid);
-void fc_ix_shared_remove(struct fc_fidset *s, uint64_t fid);
+void fc_ix_shared_add(struct fc_indexer *ix, struct fc_fidset *s, uint64_t fid);
+void fc_ix_shared_remove(struct fc_indexer *ix, struct fc_fidset *s, uint64_t fid);
 enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag);
 bool fc_ix_stopping(const struct fc_indexer *ix);
+/* Rebuilds the shared sets from PostgreSQL when Redis was reached again
+ * since the last rebuild (it may have restarted empty); on ix->db. */
+enum fc_err fc_ix_sets_check(struct fc_indexer *ix, struct fc_diag *diag);
+/* Connections the shared sets have made so far (0 when embedded). */
+uint64_t fc_ix_sets_connects(struct fc_indexer *ix);
+/* Waits until db answers again (connects with capped jittered backoff,
+ * logged through ix->db_gate), or stop; false when stopped first. */
+bool fc_ix_db_wait(struct fc_indexer *ix, struct fc_db *db);
 /* A writer transaction failed on a deadlock or serialization failure and is
  * run again: counted for /metrics, logged without flooding. */
 void fc_ix_writer_conflict(struct fc_indexer *ix, const char *reason);

@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 
+#include "core/backoff.h"
 #include "core/fctime.h"
 #include "core/log.h"
+#include "store/db.h"
 #include "store/jobctl.h"
 
 /* A pause reaches every worker of every process within this (plus one take). */
@@ -14,8 +16,8 @@
 void fc_ix_queue_push(struct queue *q, uint64_t fid)
 {
     struct fc_diag d;
-    if (fc_jobq_push(q->q, fid, NULL, &d))
-        log_warn("queue", "%s", d.msg); /* PostgreSQL keeps it pending: the refill retries */
+    if (fc_jobq_push(q->q, fid, NULL, &d)) /* PostgreSQL keeps it pending: the refill retries */
+        fc_log_gate_fail(q->gate, d.msg);
 }
 
 size_t fc_ix_queue_outstanding(struct queue *q)
@@ -36,14 +38,17 @@ static bool paused(struct queue *q, struct fc_db *db)
 {
     pthread_mutex_lock(&q->pause_lock);
     int64_t now = fc_now_mono_ms();
-    if (now - q->pause_checked_ms >= PAUSE_CHECK_MS) {
+    /* a lost connection is not asked (the worker reconnects when a job fails on it) */
+    if (now - q->pause_checked_ms >= PAUSE_CHECK_MS && !fc_db_broken(db)) {
         q->pause_checked_ms = now;
         bool p;
         struct fc_diag d;
-        if (fc_jobctl_paused(db, &p, &d))
-            log_warn("queue", "reading the pause switch: %s", d.msg);
-        else
+        if (fc_jobctl_paused(db, &p, &d)) {
+            if (!fc_db_broken(db)) /* a lost connection is reported where it reconnects */
+                log_warn("queue", "reading the pause switch: %s", d.msg);
+        } else {
             q->paused = p;
+        }
         if (q->paused != q->said_paused)
             log_info("queue", q->paused ? "the job queue is paused: no new backfill jobs are "
                                           "taken until `fcindex jobs resume`"
@@ -66,8 +71,16 @@ bool fc_ix_queue_pop(struct queue *q, struct fc_db *db, struct fc_job *job)
         }
         bool got = false;
         struct fc_diag d;
-        if (fc_jobq_take(q->q, 200, job, &got, &d))
-            log_warn("queue", "%s", d.msg);
+        if (fc_jobq_take(q->q, 200, job, &got, &d)) {
+            /* the backend is down: wait (bounded log, no busy loop) */
+            fc_log_gate_fail(q->gate, d.msg);
+            fc_sleep_ms(fc_backoff_ms(++q->failures, 100, 5000), q->stop);
+            continue;
+        }
+        if (q->failures) {
+            q->failures = 0;
+            fc_log_gate_ok(q->gate);
+        }
         if (got)
             return true;
         if (!q->daemon && fc_ix_queue_outstanding(q) == 0)

@@ -10,8 +10,19 @@
 #include "core/fctime.h"
 #include "core/log.h"
 #include "hub/client.h"
+#include "store/db.h"
 #include "store/targets.h"
 #include "store/writer.h"
+
+/* While the stream cannot be followed the lag counts from now (it reads 0
+ * only at the head). */
+static void mark_behind(struct fc_indexer *ix)
+{
+    int64_t now = fc_now_mono_ms();
+    for (unsigned s = 0; s <= ix->shards && s < FC_INDEXER_MAX_STREAMS; s++)
+        if (!ix->m_behind_since_ms[s])
+            ix->m_behind_since_ms[s] = now;
+}
 
 enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, struct fc_diag *diag)
 {
@@ -34,7 +45,28 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
              ix->snapchain ? "Snapchain" : "Hubble", ix->shards, ix->shards == 1 ? "" : "s");
     while (!err && !*stop) {
         int64_t now = fc_now_mono_ms();
+        if (fc_db_broken(ix->db)) {
+            /* PostgreSQL went away: the stream waits (its lag grows), the
+             * follower lock went with the session and is taken again */
+            mark_behind(ix);
+            leading = false;
+            ix->m_follower = false;
+            if (!fc_ix_db_wait(ix, ix->db))
+                break;
+            fc_writer_free(w);
+            w = NULL;
+            if (fc_writer_new(ix->db, &w, diag) != FC_OK) {
+                fc_log_gate_fail(&ix->db_gate, "PostgreSQL unreachable");
+                continue;
+            }
+            last_refill = 0;
+            last_lead_try = -10000;
+            continue;
+        }
         if (now - last_refill > 5000) {
+            struct fc_diag sd;
+            if (fc_ix_sets_check(ix, &sd)) /* Redis back: the sets may be empty */
+                fc_log_gate_fail(&ix->redis_gate, sd.msg);
             /* pending work is derived from PostgreSQL: nothing is lost with the queue */
             uint64_t *fids;
             size_t n;
@@ -75,13 +107,15 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
             ix->m_follower = false;
         }
         if (err) {
-            /* a hub outage is not fatal for a server: log, wait, go on */
-            log_warn("sync", "%s; retrying", diag->msg);
+            /* not fatal for a server: log, wait, go on; the lag tells the truth meanwhile */
+            mark_behind(ix);
+            fc_log_gate_fail(&ix->sync_gate, diag->msg);
             err = FC_OK;
             for (int i = 0; i < 20 && !*stop; i++)
                 usleep(100000);
             continue;
         }
+        fc_log_gate_ok(&ix->sync_gate);
         if (now - last_log > 10000) {
             log_info("sync", "%zu events read, %zu applied, %zu new targets, %zu dropped",
                      stats.events - last_events, stats.kept, stats.new_targets,

@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "state/redis_conn.h"
+#include "state/redis_link.h"
 
 struct fc_fidset {
     bool redis;
@@ -17,8 +18,7 @@ struct fc_fidset {
     size_t cap, n;
     /* redis */
     pthread_mutex_t lock;
-    struct fc_redis *conn;
-    redisContext *ctx; /* conn's */
+    struct fc_redis_link link; /* reconnects by itself */
     char key[256];
 };
 
@@ -98,24 +98,25 @@ static void emb_remove(struct fc_fidset *s, uint64_t fid)
 static enum fc_err reply_err(struct fc_fidset *s, redisReply *r, const char *what,
                              struct fc_diag *diag)
 {
+    if (!r) /* the link said why */
+        return FC_ERR_UNAVAILABLE;
     enum fc_err e = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis %s %s: %s", what, s->key,
-                                r ? r->str : s->ctx->errstr);
-    if (r)
-        freeReplyObject(r);
+                                r->str ? r->str : "unexpected reply");
+    freeReplyObject(r);
     return e;
 }
 
 enum fc_err fc_fidset_open_redis(const char *url, const char *prefix, const char *name,
                                  struct fc_fidset **out, struct fc_diag *diag)
 {
-    struct fc_redis *conn;
-    enum fc_err err = fc_redis_open(url, 5000, &conn, diag);
-    if (err)
-        return err;
     struct fc_fidset *s = fc_xcalloc(1, sizeof(*s));
     s->redis = true;
-    s->conn = conn;
-    s->ctx = fc_redis_context(conn);
+    fc_redis_link_init(&s->link, url);
+    if (!fc_redis_link_ctx(&s->link, diag)) { /* Redis must answer at start */
+        fc_redis_link_cleanup(&s->link);
+        free(s);
+        return FC_ERR_UNAVAILABLE;
+    }
     pthread_mutex_init(&s->lock, NULL);
     snprintf(s->key, sizeof(s->key), "%s%s", prefix, name);
     *out = s;
@@ -127,7 +128,7 @@ void fc_fidset_free(struct fc_fidset *s)
     if (!s)
         return;
     if (s->redis) {
-        fc_redis_close(s->conn);
+        fc_redis_link_cleanup(&s->link);
         pthread_mutex_destroy(&s->lock);
     } else {
         free(s->slots);
@@ -143,7 +144,7 @@ bool fc_fidset_has(struct fc_fidset *s, uint64_t fid)
     if (!s->redis)
         return emb_has(s, fid);
     pthread_mutex_lock(&s->lock);
-    redisReply *r = redisCommand(s->ctx, "SISMEMBER %s %llu", s->key, (unsigned long long)fid);
+    redisReply *r = fc_redis_link_cmd(&s->link, NULL, "SISMEMBER %s %llu", s->key, (unsigned long long)fid);
     bool found = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     if (r)
         freeReplyObject(r);
@@ -175,7 +176,7 @@ enum fc_err fc_fidset_has_many(struct fc_fidset *s, const uint64_t *fids, size_t
         lens[i + 2] = strlen(num[i]);
     }
     pthread_mutex_lock(&s->lock);
-    redisReply *r = redisCommandArgv(s->ctx, (int)n + 2, argv, lens);
+    redisReply *r = fc_redis_link_argv(&s->link, diag, (int)n + 2, argv, lens);
     enum fc_err err = FC_OK;
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != n) {
         err = reply_err(s, r, "SMISMEMBER", diag);
@@ -194,7 +195,7 @@ enum fc_err fc_fidset_has_many(struct fc_fidset *s, const uint64_t *fids, size_t
 static enum fc_err simple(struct fc_fidset *s, const char *cmd, uint64_t fid, struct fc_diag *diag)
 {
     pthread_mutex_lock(&s->lock);
-    redisReply *r = redisCommand(s->ctx, "%s %s %llu", cmd, s->key, (unsigned long long)fid);
+    redisReply *r = fc_redis_link_cmd(&s->link, diag, "%s %s %llu", cmd, s->key, (unsigned long long)fid);
     enum fc_err err = FC_OK;
     if (!r || r->type == REDIS_REPLY_ERROR)
         err = reply_err(s, r, cmd, diag);
@@ -233,7 +234,7 @@ enum fc_err fc_fidset_count(struct fc_fidset *s, size_t *n, struct fc_diag *diag
         return FC_OK;
     }
     pthread_mutex_lock(&s->lock);
-    redisReply *r = redisCommand(s->ctx, "SCARD %s", s->key);
+    redisReply *r = fc_redis_link_cmd(&s->link, diag, "SCARD %s", s->key);
     enum fc_err err = FC_OK;
     if (!r || r->type != REDIS_REPLY_INTEGER) {
         err = reply_err(s, r, "SCARD", diag);
@@ -262,7 +263,12 @@ enum fc_err fc_fidset_replace(struct fc_fidset *s, const uint64_t *fids, size_t 
     snprintf(tmp, sizeof(tmp), "%s:rebuild", s->key);
     pthread_mutex_lock(&s->lock);
     enum fc_err err = FC_OK;
-    redisAppendCommand(s->ctx, "DEL %s", tmp);
+    redisContext *ctx = fc_redis_link_ctx(&s->link, diag);
+    if (!ctx) {
+        pthread_mutex_unlock(&s->lock);
+        return FC_ERR_UNAVAILABLE;
+    }
+    redisAppendCommand(ctx, "DEL %s", tmp);
     size_t sent = 1;
     for (size_t i = 0; i < n; i += 1000) {
         struct fc_buf cmd = FC_BUF_INIT;
@@ -275,20 +281,26 @@ enum fc_err fc_fidset_replace(struct fc_fidset *s, const uint64_t *fids, size_t 
             snprintf(num[k], 24, "%llu", (unsigned long long)fids[i + k]);
             argv[k + 2] = num[k];
         }
-        redisAppendCommandArgv(s->ctx, (int)m + 2, argv, NULL);
+        redisAppendCommandArgv(ctx, (int)m + 2, argv, NULL);
         sent++;
         free(argv);
         free(num);
         fc_buf_cleanup(&cmd);
     }
     if (n)
-        redisAppendCommand(s->ctx, "RENAME %s %s", tmp, s->key);
+        redisAppendCommand(ctx, "RENAME %s %s", tmp, s->key);
     else
-        redisAppendCommand(s->ctx, "DEL %s", s->key);
+        redisAppendCommand(ctx, "DEL %s", s->key);
     sent++;
     for (size_t i = 0; i < sent; i++) {
         redisReply *r = NULL;
-        if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR) {
+        if (redisGetReply(ctx, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR) {
+            if (!r) {
+                err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis rebuild %s: %s", s->key,
+                                  ctx->errstr[0] ? ctx->errstr : "connection lost");
+                fc_redis_link_drop(&s->link); /* nothing left queued on a dead connection */
+                break;
+            }
             if (!err)
                 err = reply_err(s, r, "rebuild", diag);
             else if (r)
@@ -301,4 +313,14 @@ enum fc_err fc_fidset_replace(struct fc_fidset *s, const uint64_t *fids, size_t 
     }
     pthread_mutex_unlock(&s->lock);
     return err;
+}
+
+uint64_t fc_fidset_connects(struct fc_fidset *s)
+{
+    if (!s->redis)
+        return 0;
+    pthread_mutex_lock(&s->lock);
+    uint64_t n = s->link.connects;
+    pthread_mutex_unlock(&s->lock);
+    return n;
 }

@@ -37,4 +37,9 @@ enum fc_err fc_fidset_count(struct fc_fidset *s, size_t *n, struct fc_diag *diag
 enum fc_err fc_fidset_replace(struct fc_fidset *s, const uint64_t *fids, size_t n,
                               struct fc_diag *diag);
 
+/* Connections made so far (Redis; 0 embedded). A change means the set was
+ * reached again after an outage, possibly on a Redis that lost it: the
+ * owner rebuilds it from PostgreSQL. */
+uint64_t fc_fidset_connects(struct fc_fidset *s);
+
 #endif

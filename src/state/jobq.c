@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/fctime.h"
 #include "state/redis_conn.h"
+#include "state/redis_link.h"
 
 enum state { ST_FREE, ST_PENDING, ST_RUNNING, ST_DELAYED, ST_FAILED };
 
@@ -34,8 +35,8 @@ struct fc_jobq {
     size_t cap, used;
     uint64_t seq;
     /* redis */
-    struct fc_redis *conn;
-    redisContext *ctx;
+    struct fc_redis_link link;
+    uint64_t group_at; /* link.connects when the consumer group was last ensured */
     char stream[200], queued[220], delayed[220], failed[220], attempts[220], group[32],
         consumer[128];
 };
@@ -168,29 +169,43 @@ static enum fc_err emb_take(struct fc_jobq *q, int wait_ms, struct fc_job *job, 
 
 /* ---- redis ---- */
 
+/* A failed reply: NULL means the link already said why in diag. */
 static enum fc_err rerr(struct fc_jobq *q, redisReply *r, const char *what, struct fc_diag *diag)
 {
+    (void)q;
+    if (!r)
+        return FC_ERR_UNAVAILABLE;
     enum fc_err e = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis %s: %s", what,
-                                r && r->str ? r->str : q->ctx->errstr);
-    if (r)
-        freeReplyObject(r);
+                                r->str ? r->str : "unexpected reply");
+    freeReplyObject(r);
     return e;
+}
+
+/* A new connection may be to a Redis that lost everything (restarted
+ * without persistence): the stream and its consumer group are created again
+ * (a no-op when they exist). Called with q->lock held. */
+static enum fc_err ensure_group(struct fc_jobq *q, struct fc_diag *diag)
+{
+    if (q->link.conn && q->group_at == q->link.connects)
+        return FC_OK;
+    redisReply *r = fc_redis_link_cmd(&q->link, diag, "XGROUP CREATE %s %s 0 MKSTREAM",
+                                      q->stream, q->group);
+    if (!r || (r->type == REDIS_REPLY_ERROR && !strstr(r->str, "BUSYGROUP")))
+        return rerr(q, r, "XGROUP CREATE", diag);
+    freeReplyObject(r);
+    q->group_at = q->link.connects;
+    return FC_OK;
 }
 
 enum fc_err fc_jobq_open_redis(const char *url, const char *prefix, const char *consumer,
                                const struct fc_jobq_options *o, struct fc_jobq **out,
                                struct fc_diag *diag)
 {
-    struct fc_redis *conn;
-    enum fc_err err = fc_redis_open(url, 5000, &conn, diag);
-    if (err)
-        return err;
     struct fc_jobq *q = fc_xcalloc(1, sizeof(*q));
     q->o = *o;
     defaults(&q->o);
     q->redis = true;
-    q->conn = conn;
-    q->ctx = fc_redis_context(conn);
+    fc_redis_link_init(&q->link, url);
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->cond, NULL);
     snprintf(q->stream, sizeof(q->stream), "%sjobs", prefix);
@@ -200,13 +215,11 @@ enum fc_err fc_jobq_open_redis(const char *url, const char *prefix, const char *
     snprintf(q->attempts, sizeof(q->attempts), "%s:attempts", q->stream);
     snprintf(q->group, sizeof(q->group), "workers");
     snprintf(q->consumer, sizeof(q->consumer), "%s", consumer);
-    redisReply *r = redisCommand(q->ctx, "XGROUP CREATE %s %s 0 MKSTREAM", q->stream, q->group);
-    if (!r || (r->type == REDIS_REPLY_ERROR && !strstr(r->str, "BUSYGROUP"))) {
-        err = rerr(q, r, "XGROUP CREATE", diag);
+    enum fc_err err = ensure_group(q, diag);
+    if (err) {
         fc_jobq_free(q);
         return err;
     }
-    freeReplyObject(r);
     *out = q;
     return FC_OK;
 }
@@ -264,16 +277,21 @@ static enum fc_err redis_take(struct fc_jobq *q, int wait_ms, struct fc_job *job
     *got = false;
     int64_t deadline = fc_now_mono_ms() + wait_ms;
     pthread_mutex_lock(&q->lock);
+    enum fc_err gerr = ensure_group(q, diag);
+    if (gerr) {
+        pthread_mutex_unlock(&q->lock);
+        return gerr;
+    }
     for (;;) {
         /* due retries join the stream */
         char now[32];
         snprintf(now, sizeof(now), "%lld", (long long)fc_now_unix_ms());
-        redisReply *r = redisCommand(q->ctx, "EVAL %s 2 %s %s %s", promote_lua, q->delayed,
+        redisReply *r = fc_redis_link_cmd(&q->link, diag, "EVAL %s 2 %s %s %s", promote_lua, q->delayed,
                                      q->stream, now);
         if (r)
             freeReplyObject(r);
         /* jobs whose lease expired (their worker died) are claimed first */
-        r = redisCommand(q->ctx, "XAUTOCLAIM %s %s %s %d 0-0 COUNT 1", q->stream, q->group,
+        r = fc_redis_link_cmd(&q->link, diag, "XAUTOCLAIM %s %s %s %d 0-0 COUNT 1", q->stream, q->group,
                          q->consumer, q->o.lease_ms);
         if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
             r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements > 0)
@@ -281,7 +299,7 @@ static enum fc_err redis_take(struct fc_jobq *q, int wait_ms, struct fc_job *job
         if (r)
             freeReplyObject(r);
         if (!*got) {
-            r = redisCommand(q->ctx, "XREADGROUP GROUP %s %s COUNT 1 STREAMS %s >", q->group,
+            r = fc_redis_link_cmd(&q->link, diag, "XREADGROUP GROUP %s %s COUNT 1 STREAMS %s >", q->group,
                              q->consumer, q->stream);
             if (!r || r->type == REDIS_REPLY_ERROR) {
                 enum fc_err e = rerr(q, r, "XREADGROUP", diag);
@@ -304,7 +322,7 @@ static enum fc_err redis_take(struct fc_jobq *q, int wait_ms, struct fc_job *job
         pthread_mutex_lock(&q->lock);
     }
     if (*got) {
-        redisReply *r = redisCommand(q->ctx, "HGET %s %llu", q->attempts,
+        redisReply *r = fc_redis_link_cmd(&q->link, diag, "HGET %s %llu", q->attempts,
                                      (unsigned long long)job->fid);
         job->attempt = 1 + (r && r->type == REDIS_REPLY_STRING ? atoi(r->str) : 0);
         if (r)
@@ -320,7 +338,7 @@ void fc_jobq_free(struct fc_jobq *q)
 {
     if (!q)
         return;
-    fc_redis_close(q->conn);
+    fc_redis_link_cleanup(&q->link);
     free(q->e);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->cond);
@@ -346,7 +364,12 @@ enum fc_err fc_jobq_push(struct fc_jobq *q, uint64_t fid, bool *queued, struct f
         char f[24];
         snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
         bool ok;
-        added = cmd_int(q, redisCommand(q->ctx, "EVAL %s 3 %s %s %s %s", push_lua, q->queued,
+        enum fc_err gerr = ensure_group(q, diag);
+        if (gerr) {
+            pthread_mutex_unlock(&q->lock);
+            return gerr;
+        }
+        added = cmd_int(q, fc_redis_link_cmd(&q->link, diag, "EVAL %s 3 %s %s %s %s", push_lua, q->queued,
                                         q->stream, q->failed, f), &ok) == 1;
         if (!ok) {
             pthread_mutex_unlock(&q->lock);
@@ -374,7 +397,7 @@ enum fc_err fc_jobq_done(struct fc_jobq *q, const struct fc_job *job, struct fc_
         if (e)
             e->st = ST_FREE;
     } else {
-        redisReply *r = redisCommand(q->ctx, "EVAL %s 3 %s %s %s %s %s %llu", done_lua, q->stream,
+        redisReply *r = fc_redis_link_cmd(&q->link, diag, "EVAL %s 3 %s %s %s %s %s %llu", done_lua, q->stream,
                                      q->queued, q->attempts, q->group, job->id,
                                      (unsigned long long)job->fid);
         if (r)
@@ -406,13 +429,13 @@ enum fc_err fc_jobq_fail(struct fc_jobq *q, const struct fc_job *job, const char
         snprintf(lasterror, sizeof(lasterror), "%s:lasterror", q->attempts);
         snprintf(max, sizeof(max), "%d", q->o.max_attempts);
         /* the delay doubles per failure: read the count first to compute it */
-        redisReply *r = redisCommand(q->ctx, "HGET %s %llu", q->attempts,
+        redisReply *r = fc_redis_link_cmd(&q->link, diag, "HGET %s %llu", q->attempts,
                                      (unsigned long long)job->fid);
         int failures = 1 + (r && r->type == REDIS_REPLY_STRING ? atoi(r->str) : 0);
         if (r)
             freeReplyObject(r);
         snprintf(ready, sizeof(ready), "%lld", (long long)(fc_now_unix_ms() + backoff(q, failures)));
-        r = redisCommand(q->ctx, "EVAL %s 6 %s %s %s %s %s %s %s %s %llu %s %s %s", fail_lua,
+        r = fc_redis_link_cmd(&q->link, diag, "EVAL %s 6 %s %s %s %s %s %s %s %s %llu %s %s %s", fail_lua,
                          q->stream, q->queued, q->attempts, q->failed, q->delayed, lasterror,
                          q->group, job->id, (unsigned long long)job->fid, max, error, ready);
         if (!r || r->type != REDIS_REPLY_INTEGER)
@@ -437,7 +460,7 @@ enum fc_err fc_jobq_release(struct fc_jobq *q, const struct fc_job *job, struct 
             pthread_cond_signal(&q->cond);
         }
     } else {
-        redisReply *r = redisCommand(q->ctx, "EVAL %s 1 %s %s %s %llu", release_lua, q->stream,
+        redisReply *r = fc_redis_link_cmd(&q->link, diag, "EVAL %s 1 %s %s %s %llu", release_lua, q->stream,
                                      q->group, job->id, (unsigned long long)job->fid);
         if (r)
             freeReplyObject(r);
@@ -464,19 +487,19 @@ enum fc_err fc_jobq_retry(struct fc_jobq *q, uint64_t fid, struct fc_diag *diag)
         }
     } else {
         bool ok;
-        long long removed = cmd_int(q, redisCommand(q->ctx, "HDEL %s %llu", q->failed,
+        long long removed = cmd_int(q, fc_redis_link_cmd(&q->link, diag, "HDEL %s %llu", q->failed,
                                                     (unsigned long long)fid), &ok);
         if (!removed) {
             err = fc_diag_set(diag, FC_ERR_NOT_FOUND, "fid %llu has no failed job",
                               (unsigned long long)fid);
         } else {
-            redisReply *r = redisCommand(q->ctx, "HDEL %s %llu", q->attempts,
+            redisReply *r = fc_redis_link_cmd(&q->link, diag, "HDEL %s %llu", q->attempts,
                                          (unsigned long long)fid);
             if (r)
                 freeReplyObject(r);
             char f[24];
             snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-            r = redisCommand(q->ctx, "EVAL %s 3 %s %s %s %s", push_lua, q->queued, q->stream,
+            r = fc_redis_link_cmd(&q->link, diag, "EVAL %s 3 %s %s %s %s", push_lua, q->queued, q->stream,
                              q->failed, f);
             if (r)
                 freeReplyObject(r);
@@ -497,13 +520,13 @@ enum fc_err fc_jobq_error(struct fc_jobq *q, uint64_t fid, char *out, size_t out
         if (e)
             snprintf(out, out_size, "%s", e->error);
     } else {
-        redisReply *r = redisCommand(q->ctx, "HGET %s %llu", q->failed, (unsigned long long)fid);
+        redisReply *r = fc_redis_link_cmd(&q->link, diag, "HGET %s %llu", q->failed, (unsigned long long)fid);
         if (r && r->type == REDIS_REPLY_STRING)
             snprintf(out, out_size, "%s", r->str);
         if (r)
             freeReplyObject(r);
         if (!out[0]) {
-            r = redisCommand(q->ctx, "HGET %s:lasterror %llu", q->attempts,
+            r = fc_redis_link_cmd(&q->link, diag, "HGET %s:lasterror %llu", q->attempts,
                              (unsigned long long)fid);
             if (r && r->type == REDIS_REPLY_STRING)
                 snprintf(out, out_size, "%s", r->str);
@@ -537,10 +560,10 @@ enum fc_err fc_jobq_counts(struct fc_jobq *q, struct fc_jobq_counts *c, struct f
         }
     } else {
         bool ok1, ok2, ok3;
-        long long queued = cmd_int(q, redisCommand(q->ctx, "SCARD %s", q->queued), &ok1);
-        long long delayed = cmd_int(q, redisCommand(q->ctx, "ZCARD %s", q->delayed), &ok2);
-        long long failed = cmd_int(q, redisCommand(q->ctx, "HLEN %s", q->failed), &ok3);
-        redisReply *r = redisCommand(q->ctx, "XPENDING %s %s", q->stream, q->group);
+        long long queued = cmd_int(q, fc_redis_link_cmd(&q->link, diag, "SCARD %s", q->queued), &ok1);
+        long long delayed = cmd_int(q, fc_redis_link_cmd(&q->link, diag, "ZCARD %s", q->delayed), &ok2);
+        long long failed = cmd_int(q, fc_redis_link_cmd(&q->link, diag, "HLEN %s", q->failed), &ok3);
+        redisReply *r = fc_redis_link_cmd(&q->link, diag, "XPENDING %s %s", q->stream, q->group);
         long long running = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
                                     r->element[0]->type == REDIS_REPLY_INTEGER
                                 ? r->element[0]->integer : 0;
@@ -599,9 +622,9 @@ enum fc_err fc_jobq_clear(struct fc_jobq *q, bool failed, size_t *removed, struc
         char lasterror[260];
         snprintf(lasterror, sizeof(lasterror), "%s:lasterror", q->attempts);
         redisReply *r = failed
-            ? redisCommand(q->ctx, "EVAL %s 5 %s %s %s %s %s", clear_failed_lua, q->failed,
+            ? fc_redis_link_cmd(&q->link, diag, "EVAL %s 5 %s %s %s %s %s", clear_failed_lua, q->failed,
                            q->delayed, q->attempts, lasterror, q->queued)
-            : redisCommand(q->ctx, "EVAL %s 3 %s %s %s %s", clear_pending_lua, q->stream,
+            : fc_redis_link_cmd(&q->link, diag, "EVAL %s 3 %s %s %s %s", clear_pending_lua, q->stream,
                            q->queued, q->attempts, q->group);
         if (!r || r->type != REDIS_REPLY_INTEGER)
             err = rerr(q, r, failed ? "clearing failed jobs" : "clearing pending jobs", diag);

@@ -151,6 +151,16 @@ bool fc_db_idle_ok(struct fc_db *db, int64_t max_age_ms)
     return p.fd >= 0 && poll(&p, 1, 0) == 0;
 }
 
+enum fc_err fc_db_reset(struct fc_db *db, struct fc_diag *diag)
+{
+    PQreset(db->conn);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        pg_error(diag, db->conn, NULL);
+        return FC_ERR_UNAVAILABLE;
+    }
+    return FC_OK;
+}
+
 bool fc_db_broken(struct fc_db *db)
 {
     return PQstatus(db->conn) != CONNECTION_OK;

@@ -58,6 +58,11 @@ enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
  * socket (a server that restarted or ended the session has said so). */
 bool fc_db_idle_ok(struct fc_db *db, int64_t max_age_ms);
 
+/* Connects again with the same settings (the connection object stays the
+ * same; prepared statements and session state are gone). FC_ERR_UNAVAILABLE
+ * with the reason while the server cannot be reached. */
+enum fc_err fc_db_reset(struct fc_db *db, struct fc_diag *diag);
+
 /* True when the connection is lost (the pool then replaces it). */
 bool fc_db_broken(struct fc_db *db);
 

@@ -145,6 +145,20 @@ enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct f
                     "last_error = NULL WHERE fid = $1", 1, p, NULL, diag);
 }
 
+enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f};
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, "SELECT is_root FROM targets WHERE fid = $1", 1, p, &r, diag);
+    if (err)
+        return err;
+    *root = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return FC_OK;
+}
+
 enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag)
 {
     return exec(db, "UPDATE targets SET last_synced_at = NULL", 0, NULL, NULL, diag);

@@ -27,6 +27,8 @@ enum fc_err fc_targets_all(struct fc_db *db, uint64_t **fids, bool **roots, size
 enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n,
                                 struct fc_diag *diag);
 enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag);
+/* Whether fid is a root target (false when not a target at all). */
+enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struct fc_diag *diag);
 /* Marks every target unsynced, so each is backfilled again (the event
  * stream lost events for good). */
 enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag);
