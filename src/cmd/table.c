@@ -107,5 +107,16 @@ const struct fc_cmd fc_commands[] = {
      "unless --replace, which first empties each table the file holds. --dry-run checks and\n"
      "inserts everything, then rolls back. Into an empty migrated database the tables come\n"
      "out identical to those exported.\n"},
+    {"debug", fc_cmd_debug, "one account, the hubs or the queue, in detail",
+     "usage: fcindex debug target FID | hub | queue   (each prints one JSON document;\n"
+     "       --json is accepted)\n\n"
+     "  target FID  the target's row (job state, attempts, last error: the `target` list\n"
+     "              document, total 0 when it is not a target) and, per message kind (casts,\n"
+     "              reactions, links, verifications, user data), the live messages the\n"
+     "              database and the hubs hold, with the first differences by hash\n"
+     "  hub         each hub: reachable, latency, flavour, version, shards and heights\n"
+     "  queue       the jobs per state and pause switch, the running, failed, oldest pending\n"
+     "              and held jobs (20 of each), and the shared queue's counts (Redis)\n"
+     "Schemas: docs/cli/debug-target.schema.json, debug-hub, debug-queue.\n"},
     {NULL, NULL, NULL, NULL},
 };

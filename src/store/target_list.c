@@ -124,7 +124,7 @@ enum fc_err fc_target_list_json(struct fc_db *db, const struct fc_target_filter 
              "AND ($8::timestamptz IS NULL OR t.added_at < $8::timestamptz) "
              "AND ($9::timestamptz IS NULL OR t.last_synced_at >= $9::timestamptz) "
              "AND ($10::timestamptz IS NULL OR t.last_synced_at < $10::timestamptz) "
-             "AND (%s)) "
+             "AND ($11::bigint IS NULL OR t.fid = $11::bigint) AND (%s)) "
              "SELECT json_build_object('total', (SELECT count(*) FROM f), "
              "'summary', (SELECT json_build_object('roots', count(*) FILTER (WHERE is_root), "
              "'states', json_build_object('pending', count(*) FILTER (WHERE state = 'pending'), "
@@ -148,9 +148,11 @@ enum fc_err fc_target_list_json(struct fc_db *db, const struct fc_target_filter 
     char l[16], o[16];
     snprintf(l, sizeof(l), "%d", f->limit);
     snprintf(o, sizeof(o), "%d", f->offset);
+    char fid[24];
+    snprintf(fid, sizeof(fid), "%llu", (unsigned long long)f->fid);
     const char *p[] = {f->root, f->synced, f->source, f->q, l, o, f->added_after, f->added_before,
-                       f->synced_after, f->synced_before};
-    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, 10, NULL, p, NULL, NULL, 0);
+                       f->synced_after, f->synced_before, f->fid ? fid : NULL};
+    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, 11, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));
         PQclear(r);

@@ -4,6 +4,7 @@
 #define FC_STORE_TARGET_LIST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -19,6 +20,7 @@ struct fc_target_filter {
      * inclusive, before exclusive */
     const char *added_after, *added_before, *synced_after, *synced_before;
     const char *sort;   /* a name from fc_target_sorts, NULL for "fid" */
+    uint64_t fid;       /* only this target; 0 for any */
     int limit, offset;
 };
 

@@ -76,6 +76,24 @@ static int same_tables(const char *other)
     return compared;
 }
 
+/* validate_json.py's exit status for text against docs/cli/NAME.schema.json */
+static int validate(const char *name, const char *text)
+{
+    const char *src = fct_require_env("FCINDEX_SOURCE_DIR");
+    char schema[1024], script[1024];
+    snprintf(schema, sizeof(schema), "%s/docs/cli/%s.schema.json", src, name);
+    snprintf(script, sizeof(script), "%s/tests/cli/validate_json.py", src);
+    char *doc = fct_write_temp(text);
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_run((const char *[]){"/usr/bin/python3", script, schema, doc, NULL}, NULL, &out);
+    if (rc)
+        fprintf(stderr, "%s: %s\n", name, out.data);
+    fc_buf_cleanup(&out);
+    unlink(doc);
+    free(doc);
+    return rc;
+}
+
 static void round_trip_gives_identical_tables(void **state)
 {
     (void)state;
@@ -117,6 +135,7 @@ static void round_trip_gives_identical_tables(void **state)
     char *lines = fct_sql_value(db_a, "SELECT (SELECT count(*) FROM targets) + (SELECT count(*) "
                                       "FROM dropped_targets) + (SELECT count(*) FROM target_clients) "
                                       "+ (SELECT count(*) FROM casts)");
+    assert_int_equal(validate("import", out.data), 0);
     assert_non_null(strstr(out.data, "\"targets\":0"));
     assert_non_null(strstr(out.data, "\"casts\":0"));
     free(lines);

@@ -1,0 +1,57 @@
+#include "store/debug.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+
+static const struct {
+    const char *name, *endpoint, *sql;
+} kinds[FC_DK_COUNT] = {
+    [FC_DK_CASTS] = {"casts", "castsByFid",
+        "SELECT encode(hash, 'hex') FROM casts WHERE fid = $1 AND deleted_at IS NULL AND "
+        "text IS NOT NULL ORDER BY 1"},
+    [FC_DK_REACTIONS] = {"reactions", "reactionsByFid",
+        "SELECT encode(hash, 'hex') FROM reactions WHERE fid = $1 AND NOT is_remove AND "
+        "deleted_at IS NULL ORDER BY 1"},
+    [FC_DK_LINKS] = {"links", "linksByFid",
+        "SELECT encode(hash, 'hex') FROM links WHERE fid = $1 AND NOT is_remove AND "
+        "deleted_at IS NULL ORDER BY 1"},
+    [FC_DK_VERIFICATIONS] = {"verifications", "verificationsByFid",
+        "SELECT encode(hash, 'hex') FROM verifications WHERE fid = $1 AND NOT is_remove AND "
+        "deleted_at IS NULL ORDER BY 1"},
+    [FC_DK_USER_DATA] = {"user_data", "userDataByFid",
+        "SELECT encode(hash, 'hex') FROM user_data WHERE fid = $1 AND deleted_at IS NULL "
+        "ORDER BY 1"},
+};
+
+const char *fc_debug_kind_name(enum fc_debug_kind k)
+{
+    return kinds[k].name;
+}
+
+const char *fc_debug_kind_endpoint(enum fc_debug_kind k)
+{
+    return kinds[k].endpoint;
+}
+
+enum fc_err fc_debug_hashes(struct fc_db *db, uint64_t fid, enum fc_debug_kind k,
+                            char (**hashes)[41], size_t *n, struct fc_diag *diag)
+{
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    const char *p[] = {f};
+    PGresult *r = PQexecParams(fc_db_pgconn(db), kinds[k].sql, 1, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));
+        PQclear(r);
+        return e;
+    }
+    *n = (size_t)PQntuples(r);
+    *hashes = fc_xcalloc(*n + 1, sizeof(**hashes));
+    for (size_t i = 0; i < *n; i++)
+        snprintf((*hashes)[i], 41, "%s", PQgetvalue(r, (int)i, 0));
+    PQclear(r);
+    return FC_OK;
+}

@@ -1,0 +1,164 @@
+/* fcindex debug over an indexed simulator network: `debug target` counts
+ * each message kind in the database and on the hub and names a cast the
+ * database lost (deleted here) as only on the hub; `debug hub` reports the
+ * simulator's shards and heights; `debug queue` the jobs per state; an
+ * unreachable hub is an error in the document, not a crash. Every output
+ * validates against its schema in docs/cli/. */
+#include "support/testenv.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+static char db_url[512], hubs[128];
+static int sim_pid = -1;
+
+static yajl_val get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
+}
+
+static int fcindex(struct fc_buf *out, const char *hub, const char *const *args)
+{
+    char e1[600], e2[200];
+    snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db_url);
+    snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=%s", hub);
+    const char *env[] = {e1, e2, "REDIS_URL=", "FCINDEX_LOG_LEVEL=warn",
+                         "FCINDEX_STRATEGY_ROOT_TARGETS=1,2", "FCINDEX_HUBS_RETRIES=0", NULL};
+    const char *argv[16] = {fct_fcindex_bin()};
+    int n = 1;
+    for (; args[n - 1] && n < 15; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    fc_buf_reset(out);
+    return fct_run(argv, env, out);
+}
+
+static yajl_val validated(const char *schema, const char *text)
+{
+    const char *src = fct_require_env("FCINDEX_SOURCE_DIR");
+    char path[1024], script[1024];
+    snprintf(path, sizeof(path), "%s/docs/cli/%s.schema.json", src, schema);
+    snprintf(script, sizeof(script), "%s/tests/cli/validate_json.py", src);
+    char *doc = fct_write_temp(text);
+    struct fc_buf out = FC_BUF_INIT;
+    if (fct_run((const char *[]){"/usr/bin/python3", script, path, doc, NULL}, NULL, &out))
+        fail_msg("%s: %s", schema, out.data);
+    fc_buf_cleanup(&out);
+    unlink(doc);
+    free(doc);
+    yajl_val v = yajl_tree_parse(text, NULL, 0);
+    assert_non_null(v);
+    return v;
+}
+
+static void debug_reports_database_hubs_and_queue(void **state)
+{
+    (void)state;
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(fcindex(&out, hubs, (const char *[]){"migrate", NULL}), 0);
+    assert_int_equal(fcindex(&out, hubs, (const char *[]){"backfill", "--all-unsynced", "--wait",
+                                                          NULL}), 0);
+    /* the baseline: what differs already (the test asserts only the change) */
+    assert_int_equal(fcindex(&out, hubs, (const char *[]){"debug", "target", "1", NULL}), 0);
+    yajl_val base = validated("debug-target", out.data);
+    yajl_val bcasts = get(get(base, "kinds"), "casts");
+    long long hub_casts = YAJL_GET_INTEGER(get(bcasts, "hubs"));
+    size_t only_hub = get(bcasts, "only_in_hubs")->u.array.len;
+    assert_true(only_hub < 5);
+    /* the database loses one of fid 1's casts */
+    char *lost = fct_sql_value(db_url, "DELETE FROM casts WHERE hash = (SELECT hash FROM casts "
+                                       "WHERE fid = 1 AND deleted_at IS NULL AND text IS NOT NULL "
+                                       "ORDER BY hash LIMIT 1) RETURNING '0x' || encode(hash, "
+                                       "'hex')");
+    assert_true(strlen(lost) == 42);
+    char *left = fct_sql_value(db_url, "SELECT count(*) FROM casts WHERE fid = 1 AND deleted_at "
+                                       "IS NULL AND text IS NOT NULL");
+    assert_int_equal(fcindex(&out, hubs, (const char *[]){"debug", "target", "1", NULL}), 0);
+    yajl_val v = validated("debug-target", out.data);
+    yajl_val casts = get(get(v, "kinds"), "casts");
+    assert_int_equal(YAJL_GET_INTEGER(get(casts, "database")), atoll(left));
+    assert_int_equal(YAJL_GET_INTEGER(get(casts, "hubs")), hub_casts);
+    yajl_val only = get(casts, "only_in_hubs");
+    assert_int_equal(only->u.array.len, only_hub + 1);
+    bool named = false;
+    for (size_t i = 0; i < only->u.array.len; i++)
+        named |= YAJL_IS_STRING(only->u.array.values[i]) &&
+                 strcmp(only->u.array.values[i]->u.string, lost) == 0;
+    assert_true(named);
+    assert_int_equal(YAJL_GET_INTEGER(get(casts, "differences")),
+                     YAJL_GET_INTEGER(get(bcasts, "differences")) + 1);
+    if (only_hub)
+        fprintf(stderr, "note: before the deletion the hub already had %zu casts of fid 1 the "
+                        "database lacks: %s\n", only_hub, out.data);
+    yajl_tree_free(base);
+    assert_int_equal(YAJL_GET_INTEGER(get(get(get(v, "kinds"), "user_data"), "differences")), 0);
+    yajl_val target = get(get(v, "target"), "targets")->u.array.values[0];
+    assert_string_equal(YAJL_GET_STRING(get(target, "state")), "synced");
+    assert_true(YAJL_IS_NULL(get(v, "hub_error")));
+    yajl_tree_free(v);
+    free(lost);
+    free(left);
+
+    /* no hub: the database side still, the error said */
+    assert_int_equal(fcindex(&out, "http://127.0.0.1:1", (const char *[]){"debug", "target", "1",
+                                                                          NULL}), 0);
+    v = validated("debug-target", out.data);
+    assert_true(YAJL_IS_STRING(get(v, "hub_error")));
+    assert_true(YAJL_IS_NULL(get(get(get(v, "kinds"), "casts"), "hubs")));
+    yajl_tree_free(v);
+
+    assert_int_equal(fcindex(&out, hubs, (const char *[]){"debug", "hub", "--json", NULL}), 0);
+    v = validated("debug-hub", out.data);
+    yajl_val hub = get(v, "hubs")->u.array.values[0];
+    assert_true(YAJL_IS_TRUE(get(hub, "ok")));
+    assert_string_equal(YAJL_GET_STRING(get(hub, "flavour")), "snapchain");
+    assert_true(get(hub, "shards")->u.array.len >= 1);
+    assert_true(YAJL_GET_INTEGER(get(get(hub, "shards")->u.array.values[0], "height")) > 0);
+    yajl_tree_free(v);
+
+    assert_int_equal(fcindex(&out, hubs, (const char *[]){"debug", "queue", NULL}), 0);
+    v = validated("debug-queue", out.data);
+    char *synced = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE last_synced_at IS "
+                                         "NOT NULL");
+    assert_int_equal(YAJL_GET_INTEGER(get(get(get(v, "stats"), "states"), "synced")),
+                     atoll(synced));
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "running"), "total")), 0);
+    free(synced);
+    yajl_tree_free(v);
+    assert_int_equal(fcindex(&out, hubs, (const char *[]){"debug", "target", "x", NULL}), 2);
+    fc_buf_cleanup(&out);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    fct_db_create("debug", db_url, sizeof(db_url));
+    int port = 0;
+    sim_pid = fct_hubsim_start((const char *[]){"--seed", "4", "--fids", "40", "--history-ticks",
+                                                "10", NULL},
+                               &port);
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fct_hubsim_stop(sim_pid);
+    fct_db_drop(db_url);
+    return 0;
+}
+
+int main(void)
+{
+    fct_require_env("DATABASE_URL");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(debug_reports_database_hubs_and_queue),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
