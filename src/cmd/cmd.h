@@ -65,5 +65,6 @@ int fc_cmd_hash_password(struct fc_cmd_ctx *ctx);
 int fc_cmd_export(struct fc_cmd_ctx *ctx);
 int fc_cmd_import(struct fc_cmd_ctx *ctx);
 int fc_cmd_debug(struct fc_cmd_ctx *ctx);
+int fc_cmd_db(struct fc_cmd_ctx *ctx);
 
 #endif

@@ -118,5 +118,13 @@ const struct fc_cmd fc_commands[] = {
      "  queue       the jobs per state and pause switch, the running, failed, oldest pending\n"
      "              and held jobs (20 of each), and the shared queue's counts (Redis)\n"
      "Schemas: docs/cli/debug-target.schema.json, debug-hub, debug-queue.\n"},
+    {"db", fc_cmd_db, "database report: sizes, bloat, slow statements, unused indexes",
+     "usage: fcindex db report [--json]\n\n"
+     "Table and index sizes; dead rows per table (the share a VACUUM reclaims, an estimate);\n"
+     "the 10 slowest statements by mean time when the pg_stat_statements extension is\n"
+     "installed and loaded (else why not); indexes never scanned since the statistics were\n"
+     "reset (unique ones excluded); advice: VACUUM over 20% dead rows, ANALYZE after 20%\n"
+     "of rows changed or never analyzed, dropping unused indexes over 8 MiB.\n"
+     "--json: docs/cli/db-report.schema.json.\n"},
     {NULL, NULL, NULL, NULL},
 };

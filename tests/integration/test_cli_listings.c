@@ -4,6 +4,7 @@
  * as inserted; `targets add` makes a root unless --non-root, as the API. */
 #include "support/testenv.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,7 @@ static long long at(yajl_val v, const char *a, const char *b)
 static void listings_validate_and_match_the_database(void **state)
 {
     (void)state;
+    struct fc_buf out0 = FC_BUF_INIT;
     /* one target per job state (2 pending), two sources, two roots */
     free(fct_sql_value(db_url,
         "INSERT INTO targets (fid, is_root, source, added_at, last_synced_at, last_error, "
@@ -161,6 +163,31 @@ static void listings_validate_and_match_the_database(void **state)
     assert_int_equal(get(v, "clients")->u.array.len, 2);
     assert_int_equal(YAJL_GET_INTEGER(get(v, "clients")->u.array.values[0]), 77);
     yajl_tree_free(v);
+
+    /* db report: every table of the schema, sizes, and the targets' live rows after ANALYZE */
+    free(fct_sql_value(db_url, "ANALYZE targets"));
+    v = json_of("db-report", (const char *[]){"db", "report", "--json", NULL});
+    yajl_val tables = get(v, "tables");
+    bool seen_targets = false;
+    for (size_t i = 0; i < tables->u.array.len; i++) {
+        yajl_val t = tables->u.array.values[i];
+        yajl_val name = get(t, "table");
+        if (YAJL_IS_STRING(name) && strcmp(name->u.string, "targets") == 0) {
+            seen_targets = true;
+            assert_int_equal(at(t, "live_rows", NULL), 6);
+            assert_true(at(t, "total_bytes", NULL) > 0);
+        }
+    }
+    assert_true(seen_targets);
+    char *ntables = fct_sql_value(db_url, "SELECT count(*) FROM pg_tables WHERE schemaname = "
+                                          "current_schema()");
+    assert_int_equal(tables->u.array.len, atoll(ntables));
+    free(ntables);
+    yajl_tree_free(v);
+    assert_int_equal(run(&out0, (const char *[]){"db", "report", NULL}), 0);
+    assert_non_null(strstr(out0.data, "slowest statements:"));
+    assert_non_null(strstr(out0.data, "advice:"));
+    fc_buf_cleanup(&out0);
 
     /* the schemas do reject what they must */
     assert_int_not_equal(validate("clients-list", "{\"clients\":[\"77\"]}"), 0);
