@@ -128,7 +128,8 @@ static const struct option options[] = {
      "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client "
      "(for rate limits and logs); empty: the TCP peer is the client."},
     {"api", "threads", T_INT, OFF(api_threads), 0, "4", 1, 256, NULL, 0, NULL,
-     "HTTP worker threads (each serves many connections; database waits block its thread)."},
+     "HTTP connection threads (each serves many connections). Database work runs on query "
+     "workers, one per pooled connection (database.pool_size), so these never wait on it."},
     {"api", "access_log", T_BOOL, OFF(api_access_log), 0, "false", 0, 0, NULL, 0, NULL,
      "Log one line per HTTP request."},
 
