@@ -166,13 +166,14 @@ static void nested_and_huge_json(void **state)
     };
     char *deep_array = repeat("", "[", 400000, "");
     char *deep_object = repeat("{\"password\":", "{\"a\":", 200000, "1}");
-    char *wide = repeat("[", "1,", 6000000, "1]");                 /* 12 MB of numbers */
-    char *long_string = repeat("{\"password\":\"", "x", 15000000, "\"}");
-    char *many_keys = repeat("{", "\"fid\":1,", 1500000, "\"fid\":2}");
+    char *wide = repeat("[", "1,", 2000000, "1]");                  /* 4 MB of numbers */
+    char *long_string = repeat("{\"password\":\"", "x", 15000000, "\"}"); /* near the cap */
+    char *many_keys = repeat("{", "\"fid\":1,", 500000, "\"fid\":2}");
     const char *bodies[] = {deep_array, deep_object, wide, long_string, many_keys};
     for (size_t r = 0; r < sizeof(routes) / sizeof(routes[0]); r++) {
         bool takes_body = r < 4;
-        for (size_t b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++) {
+        /* routes that take no body get the nested ones only (they never parse) */
+        for (size_t b = 0; b < (takes_body ? sizeof(bodies) / sizeof(bodies[0]) : 2); b++) {
             struct fct_http h;
             const char *hs[] = {se.cookie, se.origin, json, NULL};
             /* login takes no cookie; the logout route is tried last */

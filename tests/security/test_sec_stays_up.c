@@ -162,6 +162,14 @@ static void slow_query_flood(void **state)
     static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     start(&s, (const char *[]){"FCINDEX_API_QUERY_TIMEOUT_MS=3000",
                                "FCINDEX_DATABASE_POOL_SIZE=4", NULL});
+    /* /healthz on this machine right now, before the flood: the bound below
+     * is 100 ms, or three times this when the machine itself is slower */
+    long long base = 0;
+    for (int i = 0; i < 20; i++) {
+        long long ms;
+        assert_int_equal(raw_get(s.port, "127.0.0.2", "/healthz", &ms), 200);
+        base = ms > base ? ms : base;
+    }
     /* the table every profile query reads, locked by another session */
     struct fc_db_options o = {.url = db_url};
     struct fc_db *locker;
@@ -190,8 +198,9 @@ static void slow_query_flood(void **state)
     assert_true(ms < 1000);
     assert_int_equal(raw_get(s.port, "127.0.0.2", "/readyz", &ms), 200);
     assert_true(ms < 1000);
-    fprintf(stderr, "/healthz during the flood: slowest of 20 %lld ms\n", worst);
-    assert_true(worst < 100);
+    fprintf(stderr, "/healthz during the flood: slowest of 20 %lld ms (before: %lld ms)\n",
+            worst, base);
+    assert_true(worst < (base * 3 > 100 ? base * 3 : 100));
     /* the stuck requests end at the statement timeout, not when the lock goes */
     for (int i = 0; i < N; i++)
         pthread_join(th[i], NULL);
