@@ -213,6 +213,18 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         }
     }
     enum fc_err err;
+    if (ix->cfg->expansion_depth >= 2) {
+        /* Depth 2 and more: once a target nearer to a root than the depth has
+         * its follows committed, the reach is recomputed from the roots. */
+        int depth = 0;
+        if ((err = tx_commit(wk, diag)) ||
+            (!root && (err = fc_targets_depth(wk->db, fid, &depth, diag))))
+            return err;
+        if (depth >= 0 && depth < ix->cfg->expansion_depth &&
+            (err = fc_ix_recompute_reach(ix, wk->db, diag)))
+            return err;
+        return fc_targets_mark_synced(wk->db, fid, diag);
+    }
     if (!root || ix->cfg->expansion_depth < 1) {
         /* the synced mark rides in the same transaction as the last rows */
         if ((err = tx_ensure(wk, diag)))

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "fc/types.h"
 #include "store/targets.h"
 #include "state/fidset.h"
@@ -30,12 +31,48 @@ enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t 
     return err;
 }
 
+enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag)
+{
+    uint64_t *added, *dropped;
+    size_t n_added, n_dropped;
+    enum fc_err err = fc_targets_recompute_reach(db, ix->cfg->expansion_depth, &added, &n_added,
+                                                 &dropped, &n_dropped, diag);
+    if (err)
+        return err;
+    for (size_t i = 0; i < n_added; i++) {
+        fc_ix_shared_add(ix, ix->targets, added[i]);
+        fc_ix_queue_push(&ix->queue, added[i]);
+    }
+    for (size_t i = 0; i < n_dropped; i++)
+        fc_ix_shared_remove(ix, ix->targets, dropped[i]);
+    if (n_added || n_dropped)
+        log_info("targets", "within %d follow hops of a root: %zu added, %zu dropped",
+                 ix->cfg->expansion_depth, n_added, n_dropped);
+    free(added);
+    free(dropped);
+    return FC_OK;
+}
+
 enum fc_err fc_follower_expand_on_follow(struct follower *fo, const struct fc_message *m)
 {
     struct fc_indexer *ix = fo->ix;
     if (!m || (m->type != FC_MSG_LINK_ADD && m->type != FC_MSG_LINK_REMOVE) ||
         !m->body.link.link_type || strcmp(m->body.link.link_type, "follow") != 0 ||
-        !fc_follower_is_root(fo, m->fid) || ix->cfg->expansion_depth < 1)
+        ix->cfg->expansion_depth < 1)
+        return FC_OK;
+    if (ix->cfg->expansion_depth >= 2) {
+        /* A follow by a target nearer to a root than the depth changes the
+         * reach: recomputed once the page is committed (new targets are
+         * backfilled whole, so nothing of the rest of the page is lost). */
+        int depth = -1;
+        if (fc_follower_is_target(fo, m->fid) &&
+            (fo->err = fc_targets_depth(ix->db, m->fid, &depth, &fo->diag)))
+            return fo->err;
+        if (depth >= 0 && depth < ix->cfg->expansion_depth)
+            fo->reach_changed = true;
+        return FC_OK;
+    }
+    if (!fc_follower_is_root(fo, m->fid))
         return FC_OK;
     uint64_t t = m->body.link.target_fid;
     if (m->type == FC_MSG_LINK_ADD) {

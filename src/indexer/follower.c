@@ -194,6 +194,8 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
             fc_ix_writer_conflict(ix, diag->msg);
             fc_sleep_ms(fc_backoff_ms(attempt, 50, 2000), ix->queue.stop);
         }
+        if (!err && fo.reach_changed)
+            err = fc_ix_recompute_reach(ix, ix->db, diag);
         if (err)
             break;
         stats->pages++;

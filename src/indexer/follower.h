@@ -23,6 +23,7 @@ struct follower {
     struct fc_page_targets *pt; /* NULL: ask the set itself */
     struct fc_page_targets *pr; /* roots among the page's follow authors; NULL: ask the set */
     struct fc_page_targets *changed; /* fids whose rows the page changes */
+    bool reach_changed; /* depth >= 2: a follow within the depth changed; recompute after */
 };
 
 bool fc_follower_is_root(const struct follower *fo, uint64_t fid);

@@ -114,6 +114,10 @@ void fc_ix_workers_join(struct fc_ix_workers *ws, size_t *messages, size_t *dead
  * queued (expansion depth 1). */
 enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
                               struct fc_diag *diag);
+/* Expansion depth 2 and more: the follow targets made exactly the accounts
+ * within that many hops of a root, on db outside any transaction; new ones
+ * are queued, dropped ones leave the shared set. */
+enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag);
 
 /* ---- the follower lock (leader.c) ---- */
 

@@ -184,6 +184,84 @@ enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fid
                         "AND NOT is_remove AND deleted_at IS NULL", 1, p, fids, NULL, n, diag);
 }
 
+enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct fc_diag *diag)
+{
+    char f[24];
+    u64s(f, sizeof(f), fid);
+    const char *p[] = {f};
+    PGresult *r = NULL;
+    enum fc_err err = exec(db, "SELECT CASE WHEN is_root THEN 0 ELSE depth END FROM targets "
+                               "WHERE fid = $1", 1, p, &r, diag);
+    if (err)
+        return err;
+    *depth = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return FC_OK;
+}
+
+enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t **added,
+                                       size_t *n_added, uint64_t **dropped, size_t *n_dropped,
+                                       struct fc_diag *diag)
+{
+    char d[16];
+    snprintf(d, sizeof(d), "%d", max_depth);
+    const char *p[] = {d};
+    PGresult *r = NULL;
+    *added = *dropped = NULL;
+    *n_added = *n_dropped = 0;
+    /* One recompute at a time (the lock), in one transaction: a breadth-first
+     * walk from the roots over live follows, then the set made equal to it. */
+    enum fc_err err = exec(db, "BEGIN", 0, NULL, NULL, diag);
+    if (!err)
+        err = exec(db, "SELECT pg_advisory_xact_lock(7102001)", 0, NULL, NULL, diag);
+    if (!err)
+        err = exec(db,
+            "WITH RECURSIVE reach(fid, d) AS ("
+            " SELECT fid, 0 FROM targets WHERE is_root "
+            " UNION SELECT l.target_fid, r.d + 1 FROM reach r JOIN links l ON l.fid = r.fid "
+            "  AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL "
+            "  WHERE r.d < $1::int), "
+            "best AS (SELECT fid, min(d) AS d FROM reach GROUP BY fid), "
+            "upd AS (UPDATE targets t SET depth = b.d FROM best b WHERE t.fid = b.fid AND "
+            " t.depth IS DISTINCT FROM b.d), "
+            "unreached AS (UPDATE targets t SET depth = NULL WHERE t.depth IS NOT NULL AND "
+            " (t.is_root OR t.source <> 'follow') AND NOT EXISTS (SELECT 1 FROM best b WHERE "
+            " b.fid = t.fid)), "
+            "ins AS (INSERT INTO targets (fid, is_root, source, depth) SELECT b.fid, false, "
+            " 'follow', b.d FROM best b WHERE b.d > 0 AND NOT EXISTS (SELECT 1 FROM targets t "
+            " WHERE t.fid = b.fid) ON CONFLICT (fid) DO NOTHING RETURNING fid), "
+            "undrop AS (DELETE FROM dropped_targets x USING ins WHERE x.fid = ins.fid), "
+            "del AS (DELETE FROM targets t WHERE t.source = 'follow' AND NOT t.is_root AND "
+            " NOT EXISTS (SELECT 1 FROM best b WHERE b.fid = t.fid) RETURNING fid), "
+            "dropped AS (INSERT INTO dropped_targets (fid) SELECT fid FROM del "
+            " ON CONFLICT (fid) DO UPDATE SET dropped_at = now()) "
+            "SELECT 'a', fid FROM ins UNION ALL SELECT 'd', fid FROM del",
+            1, p, &r, diag);
+    if (err) {
+        PQclear(PQexec(fc_db_pgconn(db), "ROLLBACK"));
+        return err;
+    }
+    int rows = PQntuples(r);
+    *added = fc_xcalloc((size_t)rows + 1, sizeof(uint64_t));
+    *dropped = fc_xcalloc((size_t)rows + 1, sizeof(uint64_t));
+    for (int i = 0; i < rows; i++) {
+        uint64_t fid = strtoull(PQgetvalue(r, i, 1), NULL, 10);
+        if (PQgetvalue(r, i, 0)[0] == 'a')
+            (*added)[(*n_added)++] = fid;
+        else
+            (*dropped)[(*n_dropped)++] = fid;
+    }
+    PQclear(r);
+    err = exec(db, "COMMIT", 0, NULL, NULL, diag);
+    if (err) {
+        free(*added);
+        free(*dropped);
+        *added = *dropped = NULL;
+        *n_added = *n_dropped = 0;
+    }
+    return err;
+}
+
 enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *dropped,
                                       struct fc_diag *diag)
 {

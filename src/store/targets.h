@@ -40,6 +40,16 @@ enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *e
 enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fids, size_t *n,
                                   struct fc_diag *diag);
 /* Drops a non-root target no root follows any more; *dropped says if it did. */
+/* Follow hops from the nearest root (0 for a root), -1 when not reached or
+ * not a target (strategy.expansion_depth >= 2). */
+enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct fc_diag *diag);
+/* Makes the follow targets exactly the accounts within max_depth follow hops
+ * of a root (live follows in the links table), recording each target's depth;
+ * targets added and dropped are returned (caller frees both). Runs in its own
+ * transaction (the connection must not be in one), one at a time. */
+enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t **added,
+                                       size_t *n_added, uint64_t **dropped, size_t *n_dropped,
+                                       struct fc_diag *diag);
 enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *dropped,
                                       struct fc_diag *diag);
 /* A table of the targets for `fcindex targets list`. */

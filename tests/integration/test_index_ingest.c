@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "fc/decode.h"
 
 #define NET_ARGS "--seed", "5", "--fids", "300", "--history-ticks", "40"
@@ -280,6 +282,67 @@ static void backfill_fid_again_on_a_synced_target(void **state)
     fct_hubsim_stop(pid);
 }
 
+static yajl_val get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return yajl_tree_get(v, p, yajl_t_any);
+}
+
+/* strategy.expansion_depth 2 and 3: the target set (with how each got in)
+ * equals `hubsim truth --depth N` after backfill and the stream. (The
+ * simulator's *ByFid pages already show the stream's follows, so this checks
+ * the recompute after each backfill; the one after a followed page of the
+ * live stream is the same function.) */
+static void expansion_depth_matches_truth(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
+    for (int depth = 2; depth <= 3; depth++) {
+        char db[512], var[64], dtext[8];
+        fct_db_create(depth == 2 ? "depth2" : "depth3", db, sizeof(db));
+        struct env e;
+        env_init(&e, db, port);
+        snprintf(var, sizeof(var), "FCINDEX_STRATEGY_EXPANSION_DEPTH=%d", depth);
+        /* one root whose reach grows by hops (1: 9 accounts, 2: 98, 3: 287 of
+         * 300), no sign-up roots (no app is fid 1) */
+        e.vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
+        e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
+        e.vars[7] = var;
+        e.vars[8] = NULL;
+        index_fully(&e, db);
+        snprintf(dtext, sizeof(dtext), "%d", depth);
+        struct fc_buf out = FC_BUF_INIT;
+        const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", "37",
+                              "--clients", "1", "--depth", dtext, NULL};
+        assert_int_equal(fct_run(argv, NULL, &out), 0);
+        char err[128];
+        yajl_val truth = yajl_tree_parse(out.data, err, sizeof(err));
+        fc_buf_cleanup(&out);
+        assert_non_null(truth);
+        yajl_val targets = get(truth, "targets");
+        struct fc_buf want = FC_BUF_INIT;
+        fc_buf_puts(&want, "");
+        size_t nt = YAJL_GET_ARRAY(targets)->len;
+        for (size_t i = 0; i < nt; i++) {
+            yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
+            fc_buf_printf(&want, "%s%lld:%s:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")),
+                          YAJL_IS_TRUE(get(t, "is_root")) ? "t" : "f",
+                          YAJL_GET_STRING(get(t, "source")));
+        }
+        char *got = fct_sql_value(db, "SELECT string_agg(fid||':'||(CASE WHEN is_root THEN 't' "
+                                      "ELSE 'f' END)||':'||source, ',' ORDER BY fid) FROM targets");
+        if (strcmp(got, want.data) != 0)
+            fail_msg("depth %d: target set\n got  [%.600s]\n want [%.600s]", depth, got, want.data);
+        fprintf(stderr, "depth %d: %zu targets, as the truth says\n", depth, nt);
+        free(got);
+        fc_buf_cleanup(&want);
+        yajl_tree_free(truth);
+        fct_db_drop(db);
+    }
+    fct_hubsim_stop(pid);
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -287,6 +350,7 @@ int main(void)
         cmocka_unit_test(each_event_read_once_and_cursor_moves_forward),
         cmocka_unit_test(valid_events_around_bad_ones_are_applied),
         cmocka_unit_test(backfill_fid_again_on_a_synced_target),
+        cmocka_unit_test(expansion_depth_matches_truth),
     };
     return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
