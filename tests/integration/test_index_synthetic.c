@@ -178,23 +178,14 @@ static void expect(const char *db, const char *sql, const char *want, const char
     free(got);
 }
 
-static void database_equals_truth(void **state)
+/* The database holds what `hubsim truth` (truth_argv, NULL-terminated) says:
+ * the target set with how each got in, and each target's own live casts,
+ * removed casts, follows, reactions, verifications, profile and app. */
+static void assert_equals_truth(const char *db, const char *const *truth_argv)
 {
-    (void)state;
-    use_redis = false;
-    int port;
-    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char db[512], hubs[64];
-    fct_db_create("truth", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    struct env e;
-    env_init(&e, db, hubs);
-    index_fully(&e);
-
     struct fc_buf out = FC_BUF_INIT;
-    const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", "1,2",
-                          "--clients", "9152", NULL};
-    assert_int_equal(fct_run(argv, NULL, &out), 0);
+    if (fct_run(truth_argv, NULL, &out) != 0)
+        fail_msg("hubsim truth: %s", out.data);
     char err[128];
     yajl_val truth = yajl_tree_parse(out.data, err, sizeof(err));
     fc_buf_cleanup(&out);
@@ -217,63 +208,105 @@ static void database_equals_truth(void **state)
     expect(db, "SELECT string_agg(fid||':'||(CASE WHEN is_root THEN 't' ELSE 'f' END)||':'||source, ',' "
                "ORDER BY fid) FROM targets", want.data, "target set", 0);
     fc_buf_cleanup(&want);
-    char sql[1024];
-    for (size_t i = 0; i < nt; i++) {
-        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
-        long long fid = YAJL_GET_INTEGER(get(t, "fid"));
-        char *w = sorted_csv(get(t, "casts"), NULL);
-        snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY "
-                 "'0x'||encode(hash,'hex')), '') FROM casts WHERE fid = %lld AND deleted_at IS NULL "
-                 "AND text IS NOT NULL", fid);
-        expect(db, sql, w, "live casts", fid);
-        free(w);
-        w = sorted_csv(get(t, "removed_casts"), NULL);
-        snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY "
-                 "'0x'||encode(hash,'hex')), '') FROM casts WHERE fid = %lld AND deleted_reason = "
-                 "'removed'", fid);
-        expect(db, sql, w, "removed casts", fid);
-        free(w);
-        w = sorted_csv(get(t, "follows"), NULL);
-        snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg(t, ',' ORDER BY t), '') FROM (SELECT "
-                 "DISTINCT target_fid::text t FROM links WHERE fid = %lld AND NOT is_remove AND "
-                 "deleted_at IS NULL) x", fid);
-        expect(db, sql, w, "follows", fid);
-        free(w);
-        w = sorted_csv(get(t, "reactions"), "hash");
-        snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY "
-                 "'0x'||encode(hash,'hex')), '') FROM reactions WHERE fid = %lld AND NOT is_remove "
-                 "AND deleted_at IS NULL", fid);
-        expect(db, sql, w, "reactions", fid);
-        free(w);
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM verifications WHERE fid = %lld AND NOT "
-                 "is_remove AND deleted_at IS NULL", fid);
-        char n[32];
-        snprintf(n, sizeof(n), "%zu", YAJL_GET_ARRAY(get(t, "verifications"))->len);
-        expect(db, sql, n, "verifications", fid);
-        yajl_val profile = get(t, "profile");
-        static const char *const fields[][2] = {{"username", "username"}, {"display", "display_name"},
-                                                {"bio", "bio"}, {"pfp", "pfp_url"}, {"url", "url"},
-                                                {"location", "location"}, {"twitter", "twitter"},
-                                                {"github", "github"}};
-        for (size_t k = 0; k < 8; k++) {
-            yajl_val v = get(profile, fields[k][0]);
-            snprintf(sql, sizeof(sql), "SELECT coalesce(%s, '') FROM users WHERE fid = %lld",
-                     fields[k][1], fid);
-            expect(db, sql, v && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : "", fields[k][0], fid);
+    /* each target's own state: the database's in one query (a row per target,
+     * ordered by fid), the truth's built alongside, compared field by field */
+    static const char *const names[] = {"live casts", "removed casts", "follows", "reactions",
+                                        "verifications", "username", "display", "bio", "pfp",
+                                        "url", "location", "twitter", "github", "app_fid",
+                                        "custody_address", "recovery_address"};
+    enum { N_FIELDS = sizeof(names) / sizeof(names[0]) };
+    static const char rows_sql[] =
+        "SELECT coalesce(string_agg(concat_ws(chr(31), t.fid,"
+        " (SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY '0x'||encode(hash,'hex')), '')"
+        "   FROM casts WHERE fid = t.fid AND deleted_at IS NULL AND text IS NOT NULL),"
+        " (SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY '0x'||encode(hash,'hex')), '')"
+        "   FROM casts WHERE fid = t.fid AND deleted_reason = 'removed'),"
+        " (SELECT coalesce(string_agg(x, ',' ORDER BY x), '') FROM (SELECT DISTINCT target_fid::text x"
+        "   FROM links WHERE fid = t.fid AND NOT is_remove AND deleted_at IS NULL) f),"
+        " (SELECT coalesce(string_agg('0x'||encode(hash,'hex'), ',' ORDER BY '0x'||encode(hash,'hex')), '')"
+        "   FROM reactions WHERE fid = t.fid AND NOT is_remove AND deleted_at IS NULL),"
+        " (SELECT count(*) FROM verifications WHERE fid = t.fid AND NOT is_remove AND deleted_at IS NULL),"
+        " coalesce(u.username, ''), coalesce(u.display_name, ''), coalesce(u.bio, ''),"
+        " coalesce(u.pfp_url, ''), coalesce(u.url, ''), coalesce(u.location, ''),"
+        " coalesce(u.twitter, ''), coalesce(u.github, ''), coalesce(u.app_fid, 0),"
+        " coalesce('0x' || encode(u.custody_address, 'hex'), ''),"
+        " coalesce('0x' || encode(u.recovery_address, 'hex'), '')), chr(30) ORDER BY t.fid), '')"
+        " FROM targets t LEFT JOIN users u ON u.fid = t.fid";
+    char *got_all = fct_sql_value(db, rows_sql);
+    char *row_save = NULL;
+    char *row = strtok_r(got_all, "\x1e", &row_save);
+    /* the truth's targets in fid order, as the query's */
+    yajl_val *sorted = fc_xcalloc(nt + 1, sizeof(*sorted));
+    for (size_t i = 0; i < nt; i++)
+        sorted[i] = YAJL_GET_ARRAY(targets)->values[i];
+    for (size_t i = 1; i < nt; i++)
+        for (size_t j = i; j > 0 && YAJL_GET_INTEGER(get(sorted[j - 1], "fid")) >
+                                        YAJL_GET_INTEGER(get(sorted[j], "fid")); j--) {
+            yajl_val x = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = x;
         }
-        long long app = YAJL_GET_INTEGER(get(t, "app_fid"));
-        snprintf(n, sizeof(n), "%lld", app);
-        snprintf(sql, sizeof(sql), "SELECT coalesce(app_fid, 0) FROM users WHERE fid = %lld", fid);
-        expect(db, sql, n, "app_fid", fid);
+    for (size_t i = 0; i < nt; i++, row = strtok_r(NULL, "\x1e", &row_save)) {
+        yajl_val t = sorted[i];
+        long long fid = YAJL_GET_INTEGER(get(t, "fid"));
+        if (!row)
+            fail_msg("fid %lld: no row in the database", fid);
+        char *want_f[N_FIELDS];
+        want_f[0] = sorted_csv(get(t, "casts"), NULL);
+        want_f[1] = sorted_csv(get(t, "removed_casts"), NULL);
+        want_f[2] = sorted_csv(get(t, "follows"), NULL);
+        want_f[3] = sorted_csv(get(t, "reactions"), "hash");
+        char tmp[64];
+        snprintf(tmp, sizeof(tmp), "%zu", YAJL_GET_ARRAY(get(t, "verifications"))->len);
+        want_f[4] = fc_xstrdup(tmp);
+        static const char *const profile_keys[] = {"username", "display", "bio", "pfp",
+                                                   "url", "location", "twitter", "github"};
+        for (size_t k = 0; k < 8; k++) {
+            yajl_val v = get(get(t, "profile"), profile_keys[k]);
+            want_f[5 + k] = fc_xstrdup(v && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : "");
+        }
+        snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(get(t, "app_fid")));
+        want_f[13] = fc_xstrdup(tmp);
         /* after REGISTER, TRANSFER (empty recovery) and CHANGE_RECOVERY (empty to/from) */
-        static const char *const addrs[] = {"custody_address", "recovery_address"};
-        for (size_t k = 0; k < 2; k++) {
-            snprintf(sql, sizeof(sql), "SELECT coalesce('0x' || encode(%s, 'hex'), '') FROM users "
-                     "WHERE fid = %lld", addrs[k], fid);
-            expect(db, sql, YAJL_GET_STRING(get(t, addrs[k])), addrs[k], fid);
+        want_f[14] = fc_xstrdup(YAJL_GET_STRING(get(t, "custody_address")));
+        want_f[15] = fc_xstrdup(YAJL_GET_STRING(get(t, "recovery_address")));
+        /* the row: fid, then the fields (split by hand: fields may be empty) */
+        char *cur = row;
+        char *sep = strchr(cur, '\x1f');
+        if (!sep || strtoll(cur, NULL, 10) != fid)
+            fail_msg("fid %lld: the database's row is for %.20s", fid, cur);
+        cur = sep + 1;
+        for (size_t k = 0; k < N_FIELDS; k++) {
+            sep = strchr(cur, '\x1f');
+            size_t len = sep ? (size_t)(sep - cur) : strlen(cur);
+            if (strlen(want_f[k]) != len || strncmp(cur, want_f[k], len) != 0)
+                fail_msg("fid %lld %s:\n got  [%.*s]\n want [%.300s]", fid, names[k],
+                         (int)(len > 300 ? 300 : len), cur, want_f[k]);
+            free(want_f[k]);
+            cur = sep ? sep + 1 : cur + len;
         }
     }
+    free(sorted);
+    free(got_all);
     yajl_tree_free(truth);
+}
+
+static void database_equals_truth(void **state)
+{
+    (void)state;
+    use_redis = false;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
+    char db[512], hubs[64];
+    fct_db_create("truth", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    index_fully(&e);
+
+    const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", "1,2",
+                          "--clients", "9152", NULL};
+    assert_equals_truth(db, argv);
     fct_db_drop(db);
     fct_hubsim_stop(pid);
 }
@@ -292,25 +325,54 @@ static char *clean_fingerprint(int port)
     return fp;
 }
 
+/* Fails on any sanitizer report in a run's output. */
+static void assert_no_sanitizer_report(const char *what, const char *out)
+{
+    static const char *const marks[] = {"AddressSanitizer", "LeakSanitizer", "runtime error:",
+                                        "UndefinedBehaviorSanitizer"};
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+        if (out && strstr(out, marks[i]))
+            fail_msg("%s: sanitizer report:\n%s", what, out);
+}
+
 /* Runs a command, killing it with SIGKILL after delay_ms; returns true when
- * it finished by itself first. */
+ * it finished by itself (exit 0) first, false when the kill ended it. Any
+ * other end (an error, a sanitizer abort, another signal) fails the test, and
+ * every run's output is checked for sanitizer reports. */
 static bool run_and_kill(struct env *e, const char *a, const char *b, const char *c, int delay_ms)
 {
     const char *argv[] = {fct_fcindex_bin(), a, b, c, NULL};
     int fd;
     int pid = fct_spawn(argv, e->vars, &fd);
     assert_true(pid > 0);
-    for (int waited = 0; waited < delay_ms; waited += 5) {
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            close(fd);
-            return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        }
-        usleep(5000);
+    struct fc_buf out = FC_BUF_INIT;
+    int status = 0;
+    bool exited = false;
+    for (long long end = fct_now_ms() + delay_ms; !exited && fct_now_ms() < end;) {
+        fct_read_until(fd, &out, out.len, "\n\n\n", 5); /* drains its output meanwhile */
+        exited = waitpid(pid, &status, WNOHANG) == pid;
     }
-    fct_signal(pid, SIGKILL);
-    fct_wait(pid, fd, NULL);
-    return false;
+    char what[96];
+    snprintf(what, sizeof(what), "fcindex %s (kill after %d ms)", a, delay_ms);
+    if (exited) {
+        fct_read_until(fd, &out, out.len, "\n\n\n", 200);
+        close(fd);
+    } else {
+        fct_signal(pid, SIGKILL);
+        fct_read_until(fd, &out, out.len, "\n\n\n", 200);
+        close(fd);
+        if (waitpid(pid, &status, 0) != pid)
+            fail_msg("%s: lost the child", what);
+    }
+    assert_no_sanitizer_report(what, out.data);
+    bool finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    bool killed = !exited && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    if (!finished && !killed)
+        fail_msg("%s ended neither by itself nor by the kill (%s %d):\n%s", what,
+                 WIFEXITED(status) ? "exit status" : "signal",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out.data);
+    fc_buf_cleanup(&out);
+    return finished;
 }
 
 static void crash_anywhere_then_finish(void **state)
@@ -332,12 +394,21 @@ static void crash_anywhere_then_finish(void **state)
         /* backfill and sync, each killed at random points until one finishes */
         /* each consecutive kill doubles the next delay, so a run always ends up
          * finishing (a killed worker's job waits for its lease to expire) */
-        for (int k = 0; !run_and_kill(&e, "backfill", "--all-unsynced", "--wait",
-                                      (20 + (int)(random() % 160)) << (k < 6 ? k : 6)); k++)
+        bool finished = false;
+        for (int k = 0; k < 12 && !(finished = run_and_kill(&e, "backfill", "--all-unsynced",
+                                                            "--wait", (20 + (int)(random() % 160))
+                                                                          << (k < 6 ? k : 6)));
+             k++)
             kills++;
-        for (int k = 0; !run_and_kill(&e, "sync", "--until-head", NULL,
-                                      (20 + (int)(random() % 120)) << (k < 6 ? k : 6)); k++)
+        if (!finished)
+            fail_msg("backfill did not finish in 12 runs, the last given 11 s");
+        for (int k = 0; k < 12 && !(finished = run_and_kill(&e, "sync", "--until-head", NULL,
+                                                            (20 + (int)(random() % 120))
+                                                                << (k < 6 ? k : 6)));
+             k++)
             kills++;
+        if (!finished)
+            fail_msg("sync did not finish in 12 runs, the last given 7.6 s");
         char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
         bool done = strcmp(pending, "0") == 0;
         free(pending);
@@ -647,6 +718,9 @@ static void retention_gap_resyncs_every_target(void **state)
 int main(void)
 {
     fct_require_env("DATABASE_URL");
+    const char *only = getenv("FCT_ONLY"); /* one test by name, while working on it */
+    if (only && *only)
+        cmocka_set_test_filter(only);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(database_equals_truth),
         cmocka_unit_test(crash_anywhere_then_finish),

@@ -36,6 +36,8 @@ static void usage(FILE *f)
         "  --events-per-sec R           live events per second of stream (default 0 = static;\n"
         "                               history ticks use R, or 20 when R is 0)\n"
         "  --tick-ms MS                 wall milliseconds per block in live mode (default 1000)\n"
+        "  --live-ticks N               live mode stops after N blocks, then serves a static\n"
+        "                               network (truth --history-ticks history+N)\n"
         "  --retention DUR              events kept, e.g. 3d, 12h, 600 (seconds; default 3d)\n"
         "  --corpus DIR                 serve a recorded corpus (manifest.json) instead\n"
         "  --faults JSON                initial fault rule (as POST /_sim/faults)\n"
@@ -121,6 +123,7 @@ int main(int argc, char **argv)
     memcpy(p.apps, apps_default, sizeof(apps_default));
     p.n_apps = 3;
     uint64_t port = UINT64_MAX, history = 0, eps = 0, tick_ms = 1000, retention = 3 * 86400;
+    uint64_t live_ticks = 0;
     uint64_t fault_seed = UINT64_MAX, depth = 1, until = 0;
     const char *bind = "127.0.0.1", *corpus_dir = NULL, *faults_json = NULL;
     uint64_t *roots = NULL, *clients = NULL;
@@ -183,6 +186,8 @@ int main(int argc, char **argv)
             ok = parse_num(v, 0, 1000000, &eps);
         } else if (strcmp(a, "--tick-ms") == 0) {
             ok = parse_num(v, 1, 3600000, &tick_ms);
+        } else if (!truth && strcmp(a, "--live-ticks") == 0) {
+            ok = parse_num(v, 1, 10000000, &live_ticks);
         } else if (strcmp(a, "--retention") == 0) {
             ok = parse_duration(v, &retention);
         } else if (strcmp(a, "--corpus") == 0) {
@@ -276,6 +281,7 @@ int main(int argc, char **argv)
         .corpus = corpus,
         .fault_seed = fault_seed != UINT64_MAX ? fault_seed : p.seed,
         .tick_ms = eps ? (unsigned)tick_ms : 0,
+        .live_ticks = (uint32_t)live_ticks,
     };
     struct hubsim *hs = NULL;
     if (hubsim_start(&ho, &hs, &diag)) {

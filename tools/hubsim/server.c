@@ -1851,7 +1851,8 @@ static void *tick_thread(void *arg)
 {
     struct hubsim *hs = arg;
     struct sim_state *s = hs->o.state;
-    while (!hs->stopping) {
+    for (uint32_t ticks = 0; !hs->stopping && (!hs->o.live_ticks || ticks < hs->o.live_ticks);
+         ticks++) {
         /* sleep in short steps so a stop never waits for a long tick */
         for (unsigned waited = 0; waited < hs->o.tick_ms && !hs->stopping; waited += 50)
             sleep_ms((int)(hs->o.tick_ms - waited < 50 ? hs->o.tick_ms - waited : 50));

@@ -18,6 +18,7 @@ struct hubsim_options {
     struct corpus *corpus;     /* corpus mode (or NULL) */
     uint64_t fault_seed;
     unsigned tick_ms;          /* live mode: wall ms per tick; 0 = static */
+    uint32_t live_ticks;       /* live mode stops after this many ticks; 0 = never */
 };
 
 struct hubsim;
