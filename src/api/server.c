@@ -5,6 +5,7 @@
 #include "api/internal.h"
 #include "api/instance.h"
 #include "api/parse.h"
+#include "api/ui.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -200,11 +201,10 @@ static void add_common_headers(const struct fc_api *api, const struct fc_http_re
     fc_http_add_header(resp, "X-Content-Type-Options", "nosniff");
     fc_http_add_header(resp, "Referrer-Policy", "no-referrer");
     fc_http_add_header(resp, "X-Frame-Options", "DENY");
-    if (strncmp(path, "/admin", 6) == 0 || strncmp(path, "/auth", 5) == 0) {
-        fc_http_add_header(resp, "Content-Security-Policy",
-                           "default-src 'self'; script-src 'self'; style-src 'self'; "
-                           "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
-                           "base-uri 'none'; form-action 'self'; object-src 'none'");
+    if (fc_api_ui_path(path)) { /* the UI sets its own caching */
+        fc_http_add_header(resp, "Content-Security-Policy", fc_api_ui_csp);
+    } else if (strncmp(path, "/admin", 6) == 0 || strncmp(path, "/auth", 5) == 0) {
+        fc_http_add_header(resp, "Content-Security-Policy", fc_api_ui_csp);
         fc_http_add_header(resp, "Cache-Control", "no-store");
     } else {
         fc_http_add_header(resp, "Content-Security-Policy",
@@ -559,6 +559,11 @@ static void handle(struct fc_api *api, struct fc_http_req *req, struct fc_http_r
     bool head = strcmp(req->method, "HEAD") == 0;
     if (head)
         req->method = "GET";
+    if (fc_api_ui_path(path)) { /* the embedded web UI: files, no database */
+        fc_buf_cleanup(&allow);
+        fc_api_ui_serve(req, resp);
+        return;
+    }
     int r = route(req, copy, &known, &allow);
     if (r < 0) {
         if (known) {
@@ -659,7 +664,7 @@ static bool answered_inline(const char *method, const char *url)
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return false;
     return strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
-           strcmp(url, "/metrics") == 0;
+           strcmp(url, "/metrics") == 0 || fc_api_ui_path(url);
 }
 
 static void *query_worker(void *arg)
