@@ -1,0 +1,587 @@
+#!/usr/bin/python3
+"""The web UI in a real browser: headless Chromium driven by Selenium against
+a live `fcindex serve` over the bundled hub simulator.
+
+Usage: test_ui.py OUTPUT_DIR   (screenshots and timings are written there)
+Environment (as ctest sets it): FCINDEX_BIN, HUBSIM_BIN, DATABASE_URL.
+
+Every page's values are compared with what the API answers for the same data
+(the simulator is static once the backfill is done), admin changes are
+checked in PostgreSQL, and every page is checked for console errors and
+Content-Security-Policy violations and saved at 375 px and 1280 px."""
+import gzip
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import traceback
+import urllib.parse
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+PASSWORD = "ui test password 0123"
+OUT = sys.argv[1] if len(sys.argv) > 1 else "ui-test-output"
+FEED_PAGE = 25  # the UI's page size (ui/js/pages/social.js)
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+# ---- the deployment: a database, the simulator, serve ----
+
+def psql(url, sql):
+    r = subprocess.run(["psql", url, "-XAtqc", sql], capture_output=True, text=True, timeout=60)
+    if r.returncode:
+        raise RuntimeError(f"psql: {r.stderr.strip()}")
+    return r.stdout.strip()
+
+
+def read_line_with(proc, needle, timeout_s):
+    """The first line of proc's output containing needle (deadline poll)."""
+    deadline = time.monotonic() + timeout_s
+    seen = []
+    os.set_blocking(proc.stdout.fileno(), False)
+    buf = b""
+    while time.monotonic() < deadline:
+        chunk = proc.stdout.read()
+        if chunk:
+            buf += chunk
+            lines = buf.split(b"\n")
+            buf = lines.pop()
+            for line in lines:
+                text = line.decode(errors="replace")
+                seen.append(text)
+                if needle in text:
+                    return text
+        elif proc.poll() is not None:
+            break
+        else:
+            time.sleep(0.05)
+    raise RuntimeError(f"never saw {needle!r}; output: {' | '.join(seen[-20:])}")
+
+
+class Deployment:
+    def __init__(self):
+        admin = os.environ.get("DATABASE_URL")
+        if not admin:
+            log("DATABASE_URL is not set (run through `make test`)")
+            sys.exit(1 if os.environ.get("CI") == "true" else 77)
+        self.admin_url = admin
+        self.db_name = f"fct_ui_{os.getpid()}"
+        self.sim = self.serve = None
+
+    def start(self):
+        psql(self.admin_url, f'CREATE DATABASE "{self.db_name}"')
+        self.db_url = self.admin_url.rsplit("/", 1)[0] + "/" + self.db_name
+        # static after its history: every page compares with API answers
+        self.sim = subprocess.Popen(
+            [os.environ["HUBSIM_BIN"], "--port", "0", "--fids", "300", "--seed", "1",
+             "--history-ticks", "40"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        line = read_line_with(self.sim, "listening", 30)
+        sim_port = int(re.search(r":(\d+)", line.split("listening", 1)[1]).group(1))
+        env = dict(os.environ)
+        env.update({
+            "DATABASE_URL": self.db_url, "REDIS_URL": "",
+            "FCINDEX_HUBS_URLS": f"http://127.0.0.1:{sim_port}",
+            "FCINDEX_STRATEGY_ROOT_TARGETS": "2,3", "FCINDEX_STRATEGY_TARGET_CLIENTS": "9152",
+            "FCINDEX_API_LISTEN": "127.0.0.1:0", "FCINDEX_LOG_LEVEL": "warn",
+            "FCINDEX_AUTH_ADMIN_PASSWORD": PASSWORD,
+            "FCINDEX_AUTH_JWT_SECRET": "ui-test-secret-0123456789abcdef0123456789",
+            "FCINDEX_AUTH_COOKIE_SECURE": "false",
+            "FCINDEX_API_RATE_ADMIN_PER_MIN": "0", "FCINDEX_API_RATE_PUBLIC_PER_MIN": "0",
+            "FCINDEX_API_RATE_SEARCH_PER_MIN": "0",
+        })
+        subprocess.run([os.environ["FCINDEX_BIN"], "migrate"], env=env, check=True,
+                       capture_output=True, timeout=120)
+        self.serve = subprocess.Popen([os.environ["FCINDEX_BIN"], "serve"], env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        line = read_line_with(self.serve, "api: listening on port ", 60)
+        self.port = int(line.rsplit(" ", 1)[1])
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        for p in (self.serve, self.sim):
+            if p and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        try:
+            psql(self.admin_url, f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        except RuntimeError as e:
+            log(f"cleanup: {e}")
+
+
+# ---- HTTP straight to the API, for the expected values ----
+
+def req(dep, method, path, body=None, headers=None, host=None):
+    c = http.client.HTTPConnection("127.0.0.1", dep.port, timeout=30)
+    h = {"Host": host or f"127.0.0.1:{dep.port}"}
+    h.update(headers or {})
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+    c.close()
+    return out
+
+
+def get_json(dep, path, cookie=None):
+    status, _, body = req(dep, "GET", path, headers={"Cookie": cookie} if cookie else None)
+    if status != 200:
+        raise AssertionError(f"GET {path}: {status} {body[:300]!r}")
+    return json.loads(body)
+
+
+def api_login(dep):
+    status, headers, body = req(dep, "POST", "/auth/login", {"password": PASSWORD})
+    assert status == 200, f"login: {status} {body!r}"
+    return headers["set-cookie"].split(";", 1)[0]
+
+
+def all_pages(dep, path, key, limit=FEED_PAGE):
+    items, cursor = [], None
+    while True:
+        q = {"limit": limit}
+        if cursor:
+            q["cursor"] = cursor
+        sep = "&" if "?" in path else "?"
+        page = get_json(dep, f"{path}{sep}{urllib.parse.urlencode(q)}")
+        items += page[key]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items
+
+
+def wait_synced(dep):
+    """Until the backfill is done and nothing changes any more."""
+    cookie = api_login(dep)
+    deadline = time.monotonic() + 240
+    last = None
+    while time.monotonic() < deadline:
+        s = get_json(dep, "/admin/status", cookie)
+        ix = s.get("indexer") or {}
+        key = (s["targets"], s["unsynced"], json.dumps(s["rows"], sort_keys=True),
+               ix.get("events_applied"), ix.get("backfill_messages"))
+        if s["targets"] > 2 and s["unsynced"] == 0 and key == last:
+            return
+        last = key
+        time.sleep(1.5)
+    raise AssertionError(f"the backfill never settled: {last}")
+
+
+# ---- the browser ----
+
+def browser():
+    o = webdriver.ChromeOptions()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--lang=en-US", "--window-size=1280,900", "--no-first-run",
+              "--disable-extensions", "--disable-background-networking"):
+        o.add_argument(a)
+    o.binary_location = "/usr/bin/chromium"
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+class UI:
+    def __init__(self, dep, driver):
+        self.dep, self.d = dep, driver
+        self.timings = {}
+        self.shots = []
+        os.makedirs(OUT, exist_ok=True)
+
+    def wait(self, cond, what, timeout=20):
+        try:
+            return WebDriverWait(self.d, timeout, poll_frequency=0.1).until(lambda d: cond(d))
+        except TimeoutException:
+            raise AssertionError(f"timed out waiting for {what}; page: "
+                                 f"{self.main_text()[:400]!r}") from None
+
+    def main_text(self):
+        try:
+            return self.d.find_element(By.TAG_NAME, "main").text
+        except Exception:  # noqa: BLE001 - only for the failure message
+            return ""
+
+    def loaded(self, d=None):
+        """No loading state left in <main>."""
+        return not (d or self.d).find_elements(By.CSS_SELECTOR, "main .state.loading")
+
+    def open(self, frag, ready_css, name):
+        t0 = time.monotonic()
+        self.d.get(f"{self.dep.base}/#{frag}")
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, ready_css) and self.loaded(d),
+                  f"{ready_css} on #{frag}")
+        self.timings[name] = round((time.monotonic() - t0) * 1000)
+
+    def els(self, css):
+        return self.d.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css):
+        return self.d.find_element(By.CSS_SELECTOR, css).text
+
+    def clean_console(self, allowed=()):
+        """No console errors (except the allowed patterns) and no CSP violation."""
+        bad = [e["message"] for e in self.d.get_log("browser")
+               if e["level"] == "SEVERE" and not any(re.search(a, e["message"]) for a in allowed)]
+        assert not bad, f"console errors: {bad}"
+        v = self.d.execute_script("return window.fcCspViolations || null")
+        assert v is not None, "the UI's script did not run"
+        assert v == [], f"CSP violations: {v}"
+
+    def screenshots(self, name):
+        for w, h in ((375, 812), (1280, 900)):
+            self.d.set_window_size(w, h)
+            self.wait(lambda d: d.execute_script("return window.innerWidth") == w, f"width {w}")
+            wide = self.d.execute_script(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1")
+            assert not wide, f"{name} scrolls sideways at {w} px"
+            # the whole page from its top, up to 4000 px tall
+            full = self.d.execute_script("return document.documentElement.scrollHeight")
+            self.d.set_window_size(w, min(max(full, h), 4000))
+            self.d.execute_script("window.scrollTo(0, 0)")
+            path = os.path.join(OUT, f"{name}-{w}.png")
+            self.d.save_screenshot(path)
+            self.shots.append(path)
+        self.d.set_window_size(1280, 900)
+
+    def scroll_to_end(self, list_css, timeout=60):
+        """Scrolls until the list says it reached its end; the items' hashes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.els("[data-state=end]") or self.els("[data-state=empty]"):
+                return [e.get_attribute("data-hash") or e.get_attribute("data-fid")
+                        for e in self.els(list_css)]
+            errs = self.els("main [data-state=error]")
+            assert not errs, f"list error: {errs[0].text}"
+            self.d.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+            time.sleep(0.15)
+        raise AssertionError(f"the list never reached its end: {len(self.els(list_css))} items")
+
+
+def n(v):
+    return f"{v:,}"
+
+
+# ---- the tests ----
+
+def test_http_serving(dep, ui):
+    status, h, body = req(dep, "GET", "/")
+    assert status == 200 and h["content-type"].startswith("text/html"), status
+    csp = h["content-security-policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp, csp
+    assert h["cache-control"] == "no-cache", h["cache-control"]
+    assert h["x-frame-options"] == "DENY"
+    m = re.search(rb'src="(/ui/[0-9a-f]{16}/)js/app\.js"', body)
+    assert m, "index.html names no versioned app.js"
+    prefix = m.group(1).decode()
+    etag = h["etag"]
+    status, h304, body304 = req(dep, "GET", "/", headers={"If-None-Match": etag})
+    assert status == 304 and body304 == b"", status
+    status, hz, bz = req(dep, "GET", "/", headers={"Accept-Encoding": "gzip, deflate"})
+    assert status == 200 and hz.get("content-encoding") == "gzip", hz
+    assert gzip.decompress(bz) == body, "gzipped index.html differs"
+    assert hz["etag"] != etag and "accept-encoding" in hz["vary"].lower()
+    status, ha, js = req(dep, "GET", prefix + "js/app.js")
+    assert status == 200 and ha["content-type"].startswith("text/javascript"), status
+    assert "max-age=31536000" in ha["cache-control"] and "immutable" in ha["cache-control"]
+    assert b"import" in js
+    status, _, _ = req(dep, "GET", "/ui/0000000000000000/js/app.js")
+    assert status == 404, f"a stale version answered {status}"
+    status, _, _ = req(dep, "GET", prefix + "../../etc/passwd")
+    assert status == 404, status
+    status, hp, _ = req(dep, "POST", "/", body={})
+    assert status == 405 and "GET" in hp["allow"], status
+    status, _, _ = req(dep, "GET", "/", host="evil.example")
+    assert status == 421, f"a foreign Host got {status}"
+    status, _, _ = req(dep, "HEAD", prefix + "app.css")
+    assert status == 200
+
+
+def test_admin_pages_ask_for_login(dep, ui):
+    for frag in ("/dashboard", "/targets"):
+        ui.open(frag, "#login-form", "login")
+        assert "log in first" in ui.main_text(), ui.main_text()
+        assert not ui.els("#status-stats") and not ui.els("#targets-table")
+    s = ui.d.execute_script(
+        "return fetch('/auth/session').then(r => r.json())")
+    assert s == {"authenticated": False}, s
+    ui.clean_console()
+    ui.screenshots("login")
+
+
+def login_in_browser(ui, password):
+    pw = ui.d.find_element(By.ID, "password")
+    pw.clear()
+    pw.send_keys(password)
+    ui.d.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+
+
+def test_login_wrong_right_logout(dep, ui):
+    ui.open("/login", "#login-form", "login")
+    login_in_browser(ui, "not the password at all")
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#login-msg [data-state=error]"),
+            "the refusal")
+    assert "Wrong password" in ui.text("#login-msg"), ui.text("#login-msg")
+    assert not ui.d.get_cookie("token"), "a refused login set a cookie"
+    # the refusal's 401 is the one console error expected here
+    ui.clean_console(allowed=[r"/auth/login .* 401"])
+    # a failure delays the next try (doubling per failure): retry until let in
+    deadline = time.monotonic() + 30
+    while True:
+        login_in_browser(ui, PASSWORD)
+        try:
+            ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#status-stats"), "the dashboard", 8)
+            break
+        except AssertionError:
+            if "429" not in ui.text("#login-msg") or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+    ui.clean_console(allowed=[r"/auth/login .* 429"])
+    token = ui.d.get_cookie("token")
+    assert token, "no session cookie after logging in"
+    cookie = f"token={token['value']}"
+    assert req(dep, "GET", "/admin/status", headers={"Cookie": cookie})[0] == 200
+    assert ui.text("[data-k=subject]"), "the header does not show the session"
+    ui.d.find_element(By.ID, "logout").click()
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#login-form"), "the login page after logout")
+    ui.wait(lambda d: d.find_elements(By.ID, "login-link"), "the header's Log in link")
+    status, _, body = req(dep, "GET", "/admin/status", headers={"Cookie": cookie})
+    assert status == 403, f"the logged-out session still works: {status} {body[:200]!r}"
+    ui.d.get(f"{dep.base}/#/dashboard")
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#login-form"), "login asked again")
+    ui.clean_console()
+
+
+def login(ui):
+    ui.open("/login", "#login-form", "login")
+    login_in_browser(ui, PASSWORD)
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#status-stats"), "the dashboard", 30)
+    ui.d.get_log("browser")  # the login page's messages are not the dashboard's
+    return f"token={ui.d.get_cookie('token')['value']}"
+
+
+def test_dashboard_shows_status_and_analytics(dep, ui):
+    cookie = login(ui)
+    ui.open("/dashboard", "#status-stats", "dashboard")
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#top-targets, #analytics [data-state]"),
+            "the analytics")
+    s = get_json(dep, "/admin/status", cookie)
+    for key, want in (("targets", n(s["targets"])), ("roots", n(s["roots"])),
+                      ("non_roots", n(s["targets"] - s["roots"])), ("unsynced", n(s["unsynced"])),
+                      ("clients", n(s["clients"])), ("dead_letters", n(s["dead_letters"])),
+                      ("version", s["version"])):
+        got = ui.text(f"[data-k={key}]")
+        assert got == want, f"dashboard {key}: shows {got!r}, the API says {want!r}"
+    assert s["rows"], "status has no row counts"
+    for table, count in s["rows"].items():
+        got = ui.text(f'[data-row="{table}"]')
+        assert got == n(count), f"rows of {table}: shows {got!r}, the API says {count}"
+    assert s["indexer"], "no indexer reports"
+    shards = [r.text.split()[0] for r in ui.els("#streams tbody tr")]
+    assert shards == [str(x["shard"]) for x in s["indexer"]["streams"]], shards
+    assert len(ui.els("#processes tbody tr")) == len(s["processes"])
+    for win in ("24h", "7d"):
+        ui.d.find_element(By.CSS_SELECTOR, f"button[data-window='{win}']").click()
+        a = get_json(dep, f"/admin/analytics?window={win}", cookie)
+        assert a["top_targets"], f"analytics {win}: no top targets to compare"
+
+        def shown(d, a=a):
+            cells = d.find_elements(By.CSS_SELECTOR, "#top-targets [data-top]")
+            return len(cells) == len(a["top_targets"]) and \
+                [c.get_attribute("data-top") for c in cells] == [str(t["fid"]) for t in a["top_targets"]]
+        ui.wait(shown, f"top targets of {win}")
+        for t in a["top_targets"]:
+            got = ui.text(f"#top-targets [data-top='{t['fid']}']")
+            assert got == n(t["total"]), f"top target {t['fid']}: {got} vs {t['total']}"
+        rows = len(ui.els("#indexed tbody tr"))
+        assert rows == len(a["indexed"]), f"indexed rows {rows} vs {len(a['indexed'])}"
+        if a["indexed"]:
+            assert ui.els("#analytics canvas"), "no chart drawn"
+    ui.clean_console()
+    ui.screenshots("dashboard")
+
+
+def test_targets_add_promote_remove(dep, ui):
+    cookie = login(ui)
+    ui.open("/targets", "#targets-table", "targets")
+    page = get_json(dep, "/admin/targets?limit=50", cookie)
+    fids = [r.get_attribute("data-fid") for r in ui.els("#targets-table tbody tr")]
+    assert fids == [str(t["fid"]) for t in page["targets"]], fids[:10]
+    assert ui.text("[data-k=total]").startswith(f"{n(page['total'])} targets")
+    ui.clean_console()
+    ui.screenshots("targets")
+    fid = psql(dep.db_url, "SELECT min(g) FROM generate_series(1, 300) g "
+                           "WHERE g NOT IN (SELECT fid FROM targets)")
+    assert fid, "every simulated account is a target: none left to add"
+    ui.d.find_element(By.ID, "add-fid").send_keys(fid)
+    root = ui.d.find_element(By.ID, "add-root")
+    if root.is_selected():
+        root.click()
+    ui.d.find_element(By.CSS_SELECTOR, "#add-form button[type=submit]").click()
+    ui.wait(lambda d: f"Added fid {fid}" in d.find_element(By.ID, "targets-msg").text, "the add")
+    assert psql(dep.db_url, f"SELECT is_root || ' ' || source FROM targets WHERE fid = {fid}") \
+        == "false admin", "the added target is not a non-root admin target in the database"
+    ui.open(f"/targets?sort=-added_at", f"tr[data-fid='{fid}']", "targets-sorted")
+    ui.d.find_element(By.CSS_SELECTOR, f"tr[data-fid='{fid}'] [data-act=promote]").click()
+    ui.wait(lambda d: "now a root" in d.find_element(By.ID, "targets-msg").text, "the promotion")
+    assert psql(dep.db_url, f"SELECT is_root FROM targets WHERE fid = {fid}") == "t"
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-fid='{fid}'] [data-act=demote]"),
+            "the row as a root")
+    remove = ui.d.find_element(By.CSS_SELECTOR, f"tr[data-fid='{fid}'] [data-act=remove]")
+    remove.click()
+    assert psql(dep.db_url, f"SELECT count(*) FROM targets WHERE fid = {fid}") == "1", \
+        "one click removed without confirmation"
+    remove.click()
+    ui.wait(lambda d: f"Removed fid {fid}" in d.find_element(By.ID, "targets-msg").text, "the removal")
+    assert psql(dep.db_url, f"SELECT count(*) FROM targets WHERE fid = {fid}") == "0"
+    ui.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f"tr[data-fid='{fid}']"), "the row gone")
+    ui.clean_console()
+
+
+def test_feed_scrolls_to_its_end(dep, ui):
+    want = [c["hash"] for c in all_pages(dep, "/v1/feed/2", "casts")]
+    assert len(want) > 2 * FEED_PAGE, f"the feed has {len(want)} casts: too few to need scrolling"
+    ui.open("/feed/2", "[data-list=feed] article", "feed")
+    got = ui.scroll_to_end("[data-list=feed] > article")
+    assert len(got) == len(set(got)), "the feed shows a cast twice"
+    assert got == want, f"feed: {len(got)} casts shown, {len(want)} in the API, " \
+                        f"first difference at {next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))}"
+    first = get_json(dep, f"/v1/feed/2?limit={FEED_PAGE}")["casts"][0]
+    art = ui.d.find_element(By.CSS_SELECTOR, f"article[data-hash='{first['hash']}']")
+    assert art.find_element(By.CSS_SELECTOR, "[data-k=likes]").text == f"{n(first['reactions']['likes'])} likes"
+    t = art.find_element(By.CSS_SELECTOR, "time")
+    assert t.get_attribute("datetime") == first["timestamp"] and t.get_attribute("title"), "no exact time"
+    ui.clean_console()
+    ui.d.execute_script("window.scrollTo(0, 0)")
+    ui.screenshots("feed")
+
+
+def test_profile_and_tabs(dep, ui):
+    u = get_json(dep, "/v1/users/2")
+    ui.open("/u/2", "[data-k=followers]", "profile")
+    for k in ("casts", "followers", "following"):
+        assert ui.text(f"#profile-head [data-k={k}]") == n(u[k]), f"profile {k}"
+    casts = [c["hash"] for c in all_pages(dep, "/v1/users/2/casts", "casts")]
+    assert ui.scroll_to_end("[data-list=casts] > article") == casts
+    ui.clean_console()
+    ui.d.execute_script("window.scrollTo(0, 0)")
+    ui.screenshots("profile")
+    following = [str(x["fid"]) for x in all_pages(dep, "/v1/users/2/following", "users")]
+    assert following, "fid 2 follows nobody"
+    ui.open("/u/2/following", "[data-list=following] li", "profile-following")
+    assert ui.scroll_to_end("[data-list=following] li.user") == following
+    likes = [x["cast"]["hash"] for x in all_pages(dep, "/v1/users/2/likes", "likes")]
+    ui.open("/u/2/likes", "[data-list=likes] article, [data-list=likes] + div [data-state]", "profile-likes")
+    assert ui.scroll_to_end("[data-list=likes] > article") == likes
+    ui.clean_console()
+
+
+def flatten(nodes):
+    out = []
+    for x in nodes:
+        out.append(x["hash"])
+        out += flatten(x.get("children", []))
+    return out
+
+
+def test_thread(dep, ui):
+    casts = get_json(dep, "/v1/users/2/casts?limit=100")["casts"]
+    top = max(casts, key=lambda c: c["replies"])
+    assert top["replies"] > 0, "no cast of fid 2 has replies"
+    t = get_json(dep, f"/v1/casts/{top['hash']}/thread")
+    ui.open(f"/cast/{top['hash']}", "article.cast.focus", "thread")
+    assert ui.d.find_element(By.CSS_SELECTOR, "article.focus").get_attribute("data-hash") == top["hash"]
+    shown = [e.get_attribute("data-hash") for e in ui.els("#replies [data-hash]")]
+    assert shown == flatten(t["replies"]), f"thread: {len(shown)} shown, {len(flatten(t['replies']))} in the API"
+    ui.clean_console()
+    ui.screenshots("thread")
+
+
+def test_search_highlights(dep, ui):
+    r = get_json(dep, "/v1/search?q=bob")
+    ui.open("/search?q=bob", "#results h2", "search")
+    users = [e.get_attribute("data-fid") for e in ui.els("#user-results li")]
+    assert users == [str(u["fid"]) for u in r["users"]["items"]] and users, users
+    word = "coffee"
+    r = get_json(dep, f"/v1/search?q={word}")
+    assert r["casts"]["items"], f"no cast says {word}"
+    ui.open(f"/search?q={word}", "#cast-results article", "search-casts")
+    arts = ui.els("#cast-results article")
+    assert [a.get_attribute("data-hash") for a in arts] == [c["hash"] for c in r["casts"]["items"]]
+    for a in arts:
+        marks = [m.text.lower() for m in a.find_elements(By.TAG_NAME, "mark")]
+        assert marks and all(m == word for m in marks), f"highlights {marks}"
+    ui.clean_console()
+    ui.screenshots("search")
+
+
+def test_trending(dep, ui):
+    for win in ("7d", "1h"):
+        want = [c["hash"] for c in all_pages(dep, f"/v1/trending?window={win}", "casts")]
+        ui.open(f"/trending/{win}", "[data-list=trending] + div [data-state], [data-list=trending] article",
+                f"trending-{win}")
+        got = ui.scroll_to_end("[data-list=trending] > article")
+        assert got == want, f"trending {win}: {len(got)} shown vs {len(want)}"
+        if want:
+            first = get_json(dep, f"/v1/trending?window={win}&limit=1")["casts"][0]
+            assert ui.text(f"article[data-hash='{first['hash']}'] [data-k=score]") == f"score {n(first['score'])}"
+        ui.clean_console()
+    ui.d.get(f"{dep.base}/#/trending/7d")
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-list=trending] article"), "trending")
+    ui.screenshots("trending")
+
+
+TESTS = [test_http_serving, test_admin_pages_ask_for_login, test_login_wrong_right_logout,
+         test_dashboard_shows_status_and_analytics, test_targets_add_promote_remove,
+         test_feed_scrolls_to_its_end, test_profile_and_tabs, test_thread,
+         test_search_highlights, test_trending]
+
+
+def main():
+    only = os.environ.get("UI_TESTS")
+    dep = Deployment()
+    driver = None
+    failures = 0
+    try:
+        dep.start()
+        wait_synced(dep)
+        driver = browser()
+        ui = UI(dep, driver)
+        for t in TESTS:
+            if only and t.__name__ not in only.split(","):
+                continue
+            try:
+                t(dep, ui)
+                log(f"ok   {t.__name__}")
+            except Exception:  # noqa: BLE001 - every test reports, then the run fails
+                failures += 1
+                log(f"FAIL {t.__name__}\n{traceback.format_exc()}")
+                driver.save_screenshot(os.path.join(OUT, f"FAILED-{t.__name__}.png"))
+            driver.get_log("browser")
+        with open(os.path.join(OUT, "timings.json"), "w") as f:
+            json.dump(ui.timings, f, indent=1)
+        log(f"page ready times (ms): {ui.timings}")
+        log(f"screenshots: {len(ui.shots)} in {OUT}")
+    finally:
+        if driver:
+            driver.quit()
+        dep.stop()
+    log(f"{failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

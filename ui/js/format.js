@@ -1,0 +1,43 @@
+// Numbers grouped, times relative with the exact time on hover.
+import { h } from './dom.js';
+
+const numberFormat = new Intl.NumberFormat();
+export function num(n) {
+  return n === null || n === undefined ? '—' : numberFormat.format(n);
+}
+
+export function rate(n) {
+  return n === null || n === undefined ? '—'
+    : new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(n);
+}
+
+const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const units = [['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400],
+  ['hour', 3600], ['minute', 60], ['second', 1]];
+
+export function relative(date, now = Date.now()) {
+  const s = Math.round((date.getTime() - now) / 1000);
+  for (const [unit, size] of units) {
+    if (Math.abs(s) >= size || unit === 'second') return rtf.format(Math.round(s / size), unit);
+  }
+  return '';
+}
+
+// <time> showing "5 minutes ago", the exact time in its title.
+export function time(iso) {
+  if (!iso) return h('span', { class: 'muted' }, 'never');
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return h('span', {}, String(iso));
+  return h('time', { datetime: iso, title: d.toLocaleString() }, relative(d));
+}
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return '—';
+  const s = Math.floor(seconds);
+  const d = Math.floor(s / 86400), hr = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d) return `${d} d ${hr} h`;
+  if (hr) return `${hr} h ${m} min`;
+  if (m) return `${m} min ${s % 60} s`;
+  return `${s} s`;
+}

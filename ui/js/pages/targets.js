@@ -1,0 +1,120 @@
+// The target set (GET /admin/targets): searched, filtered, sorted, paged;
+// add (root or not), remove (confirmed), promote, demote, backfill now.
+import { h, clear, loading, empty, errorView } from '../dom.js';
+import { api } from '../api.js';
+import { num, time } from '../format.js';
+import { go } from '../app.js';
+
+const LIMIT = 50;
+
+function select(id, label, value, options) {
+  return [h('label', { for: id }, label), h('select', { id, name: id.replace('f-', '') },
+    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)))];
+}
+
+export function targetsPage(main, params, query) {
+  const f = Object.fromEntries(['q', 'root', 'synced', 'source', 'sort', 'cursor'].map((k) => [k, query.get(k) || '']));
+  const msg = h('div', { id: 'targets-msg', 'aria-live': 'polite' });
+  const body = h('section', { id: 'targets' }, loading('targets'));
+
+  const fid = h('input', { id: 'add-fid', name: 'fid', inputmode: 'numeric', pattern: '[0-9]+', required: true });
+  const root = h('input', { id: 'add-root', type: 'checkbox', checked: true });
+  const add = h('form', { id: 'add-form', class: 'inline card' },
+    h('label', { for: 'add-fid' }, 'Add fid'), fid,
+    h('label', { class: 'check' }, root, ' root'), h('button', { type: 'submit' }, 'Add'));
+  add.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    await act(() => api('/admin/targets', { method: 'POST', body: { fid: fid.value.trim(), root: root.checked } }),
+      `Added fid ${fid.value.trim()}${root.checked ? ' as a root' : ''}; its backfill is queued.`);
+    fid.value = '';
+  });
+
+  const filters = h('form', { id: 'filters', class: 'inline' },
+    h('label', { for: 'f-q' }, 'Search'), h('input', { id: 'f-q', name: 'q', type: 'search', value: f.q, pattern: '[A-Za-z0-9._\\-]{1,64}' }),
+    select('f-root', 'Root', f.root, [['', 'any'], ['true', 'roots'], ['false', 'non-roots']]),
+    select('f-synced', 'State', f.synced, [['', 'any'], ['true', 'synced'], ['false', 'pending']]),
+    select('f-source', 'Source', f.source, [['', 'any'], ['config', 'config'], ['admin', 'admin'], ['follow', 'follow'], ['client', 'client']]),
+    select('f-sort', 'Sort', f.sort, [['', 'fid'], ['-fid', 'fid, highest first'], ['-added_at', 'newest added'],
+      ['added_at', 'oldest added'], ['-last_synced_at', 'last synced'], ['username', 'username']]),
+    h('button', { type: 'submit' }, 'Apply'));
+  filters.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams();
+    for (const el of filters.elements) if (el.name && el.value) q.set(el.name, el.value);
+    go(`#/targets?${q}`);
+  });
+
+  clear(main, h('h1', {}, 'Targets'), add, msg, filters, body);
+
+  async function act(fn, done) {
+    clear(msg, loading('change'));
+    try {
+      await fn();
+      clear(msg, h('p', { class: 'state ok', role: 'status' }, done));
+    } catch (e) {
+      clear(msg, errorView(e));
+    }
+    load();
+  }
+
+  function actions(t) {
+    const remove = h('button', { type: 'button', class: 'danger', 'data-act': 'remove' }, 'Remove');
+    remove.addEventListener('click', () => {
+      if (remove.dataset.confirm !== 'yes') {
+        remove.dataset.confirm = 'yes';
+        remove.textContent = `Confirm removing ${t.fid}`;
+        remove.focus();
+        return;
+      }
+      act(() => api(`/admin/targets/${t.fid}`, { method: 'DELETE' }), `Removed fid ${t.fid}.`);
+    });
+    return [
+      h('button', { type: 'button', 'data-act': t.root ? 'demote' : 'promote',
+        onclick: () => act(() => api(`/admin/targets/${t.fid}`, { method: 'PUT', body: { root: !t.root } }),
+          `fid ${t.fid} is ${t.root ? 'no longer' : 'now'} a root.`) }, t.root ? 'Demote' : 'Promote'),
+      h('button', { type: 'button', 'data-act': 'backfill',
+        onclick: () => act(() => api(`/admin/targets/${t.fid}/backfill`, { method: 'POST' }),
+          `Backfill of fid ${t.fid} queued.`) }, 'Backfill now'),
+      remove,
+    ];
+  }
+
+  async function load() {
+    const q = new URLSearchParams({ limit: String(LIMIT) });
+    for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
+    let page;
+    try {
+      page = await api(`/admin/targets?${q}`);
+    } catch (e) {
+      clear(body, errorView(e));
+      return;
+    }
+    const offset = Number(f.cursor || 0);
+    const nav = (cursor, text) => {
+      const p = new URLSearchParams(query);
+      if (cursor) p.set('cursor', cursor); else p.delete('cursor');
+      return h('a', { href: `#/targets?${p}`, class: 'button' }, text);
+    };
+    clear(body,
+      h('p', { 'data-k': 'total' }, `${num(page.total)} targets`,
+        page.targets.length ? ` · showing ${num(offset + 1)}–${num(offset + page.targets.length)}` : ''),
+      page.targets.length ? h('div', { class: 'scroll' }, h('table', { id: 'targets-table' },
+        h('thead', {}, h('tr', {}, ['Fid', 'Account', 'Root', 'Source', 'Added', 'Last sync', 'Attempts', 'Last error', 'Actions']
+          .map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, page.targets.map((t) => h('tr', { 'data-fid': t.fid },
+          h('td', {}, h('a', { href: `#/u/${t.fid}` }, t.fid)),
+          h('td', {}, t.username ? `@${t.username}` : (t.display_name || '—')),
+          h('td', { 'data-k': 'root' }, t.root ? 'root' : '—'),
+          h('td', {}, t.source),
+          h('td', {}, time(t.added_at)),
+          h('td', {}, time(t.last_synced_at)),
+          h('td', {}, num(t.backfill_attempts)),
+          h('td', { class: 'err' }, t.last_error || '—'),
+          h('td', { class: 'actions' }, actions(t))))))) : empty('No targets match.'),
+      h('p', { class: 'pager' },
+        offset > 0 ? nav(String(Math.max(0, offset - LIMIT)) === '0' ? '' : String(Math.max(0, offset - LIMIT)), '← Previous') : null,
+        ' ', page.next_cursor ? nav(page.next_cursor, 'Next →') : null));
+  }
+  load();
+  return null;
+}
