@@ -257,7 +257,7 @@ class UI:
             self.shots.append(path)
         self.d.set_window_size(1280, 900)
 
-    def scroll_to_end(self, list_css, timeout=60):
+    def scroll_to_end(self, list_css, timeout=240):
         """Scrolls until the list says it reached its end; the items' hashes."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -276,6 +276,9 @@ def n(v):
 
 
 # ---- the tests ----
+# Deliberate breaks seen to fail: script-src with 'unsafe-inline' in ui.c failed
+# test_http_serving; the list dropping the first item of each page failed the
+# feed and trending tests.
 
 def test_http_serving(dep, ui):
     status, h, body = req(dep, "GET", "/")
@@ -421,6 +424,16 @@ def test_targets_add_promote_remove(dep, ui):
     fids = [r.get_attribute("data-fid") for r in ui.els("#targets-table tbody tr")]
     assert fids == [str(t["fid"]) for t in page["targets"]], fids[:10]
     assert ui.text("[data-k=total]").startswith(f"{n(page['total'])} targets")
+    assert ui.text("[data-k=sum-roots]") == n(page["summary"]["roots"])
+    for state, count in page["summary"]["states"].items():
+        assert ui.text(f"[data-k=sum-{state}]") == n(count), f"targets in state {state}"
+    # a filter goes to the API as the same query
+    ui.d.find_element(By.CSS_SELECTOR, "#f-root option[value='true']").click()
+    ui.d.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+    roots = get_json(dep, "/admin/targets?limit=50&root=true", cookie)
+    ui.wait(lambda d: [r.get_attribute("data-fid") for r in d.find_elements(By.CSS_SELECTOR, "#targets-table tbody tr")]
+            == [str(t["fid"]) for t in roots["targets"]], "the roots only")
+    assert all(t["root"] for t in roots["targets"]) and roots["total"] < page["total"]
     ui.clean_console()
     ui.screenshots("targets")
     fid = psql(dep.db_url, "SELECT min(g) FROM generate_series(1, 300) g "

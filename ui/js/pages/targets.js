@@ -13,7 +13,8 @@ function select(id, label, value, options) {
 }
 
 export function targetsPage(main, params, query) {
-  const f = Object.fromEntries(['q', 'root', 'synced', 'source', 'sort', 'cursor'].map((k) => [k, query.get(k) || '']));
+  const f = Object.fromEntries(['q', 'root', 'state', 'source', 'added_after', 'added_before', 'sort', 'cursor']
+    .map((k) => [k, query.get(k) || '']));
   const msg = h('div', { id: 'targets-msg', 'aria-live': 'polite' });
   const body = h('section', { id: 'targets' }, loading('targets'));
 
@@ -32,8 +33,11 @@ export function targetsPage(main, params, query) {
   const filters = h('form', { id: 'filters', class: 'inline' },
     h('label', { for: 'f-q' }, 'Search'), h('input', { id: 'f-q', name: 'q', type: 'search', value: f.q, pattern: '[A-Za-z0-9._\\-]{1,64}' }),
     select('f-root', 'Root', f.root, [['', 'any'], ['true', 'roots'], ['false', 'non-roots']]),
-    select('f-synced', 'State', f.synced, [['', 'any'], ['true', 'synced'], ['false', 'pending']]),
+    select('f-state', 'State', f.state, [['', 'any'], ['pending', 'pending'], ['running', 'running'],
+      ['failed', 'failed'], ['held', 'held'], ['synced', 'synced']]),
     select('f-source', 'Source', f.source, [['', 'any'], ['config', 'config'], ['admin', 'admin'], ['follow', 'follow'], ['client', 'client']]),
+    h('label', { for: 'f-added_after' }, 'Added from'), h('input', { id: 'f-added_after', name: 'added_after', type: 'date', value: f.added_after }),
+    h('label', { for: 'f-added_before' }, 'to'), h('input', { id: 'f-added_before', name: 'added_before', type: 'date', value: f.added_before }),
     select('f-sort', 'Sort', f.sort, [['', 'fid'], ['-fid', 'fid, highest first'], ['-added_at', 'newest added'],
       ['added_at', 'oldest added'], ['-last_synced_at', 'last synced'], ['username', 'username']]),
     h('button', { type: 'submit' }, 'Apply'));
@@ -98,6 +102,10 @@ export function targetsPage(main, params, query) {
     clear(body,
       h('p', { 'data-k': 'total' }, `${num(page.total)} targets`,
         page.targets.length ? ` · showing ${num(offset + 1)}–${num(offset + page.targets.length)}` : ''),
+      page.summary ? h('dl', { class: 'stats', id: 'targets-summary' },
+        h('div', {}, h('dt', {}, 'Roots'), h('dd', { 'data-k': 'sum-roots' }, num(page.summary.roots))),
+        Object.entries(page.summary.states).map(([k, v]) =>
+          h('div', {}, h('dt', {}, k), h('dd', { 'data-k': `sum-${k}` }, num(v))))) : null,
       page.targets.length ? h('div', { class: 'scroll' }, h('table', { id: 'targets-table' },
         h('thead', {}, h('tr', {}, ['Fid', 'Account', 'Root', 'Source', 'Added', 'Last sync', 'Attempts', 'Last error', 'Actions']
           .map((c) => h('th', { scope: 'col' }, c)))),
