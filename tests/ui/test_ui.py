@@ -557,8 +557,53 @@ def test_trending(dep, ui):
     ui.screenshots("trending")
 
 
+def test_jobs_pause_resume_dead_letters(dep, ui):
+    cookie = login(ui)
+    # two planted dead letters: bytes no decoder accepts
+    ids = psql(dep.db_url, "INSERT INTO dead_letters (source, payload, reason) VALUES "
+                           "('events:ui-test:1', '\\x7b226e6f7422', 'planted one'), "
+                           "('events:ui-test:1', '\\x7b226e6f7432', 'planted two') RETURNING id").split()
+    ui.open("/jobs", "#job-states", "jobs")
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#dead-table, #dead-letters [data-state]"), "dead letters")
+    st = get_json(dep, "/admin/jobs/stats", cookie)
+    for k, v in st["states"].items():
+        assert ui.text(f"[data-k=state-{k}]") == n(v), f"jobs in state {k}"
+    dl = get_json(dep, "/admin/dead-letters?limit=50", cookie)
+    assert ui.text("[data-k=dl-total]") == f"{n(dl['total'])} dead letters"
+    assert [r.get_attribute("data-dl") for r in ui.els("#dead-table tbody tr")] == \
+        [x["id"] for x in dl["dead_letters"]]
+    ui.clean_console()
+    ui.screenshots("jobs")
+    assert not st["paused"], "the queue starts paused"
+    ui.d.find_element(By.ID, "pause").click()
+    ui.wait(lambda d: d.find_elements(By.ID, "resume"), "the Resume button")
+    assert psql(dep.db_url, "SELECT paused FROM job_queue_control") == "t", "pause not stored"
+    ui.d.find_element(By.ID, "resume").click()
+    ui.wait(lambda d: d.find_elements(By.ID, "pause"), "the Pause button")
+    assert psql(dep.db_url, "SELECT paused FROM job_queue_control") == "f", "resume not stored"
+    # a retry decodes again: still invalid, so the attempt is counted (or it is gone if applied)
+    ui.d.find_element(By.CSS_SELECTOR, f"tr[data-dl='{ids[0]}'] [data-act=retry]").click()
+    ui.wait(lambda d: d.find_element(By.ID, "jobs-msg").text and not d.find_elements(By.CSS_SELECTOR, "#jobs-msg .loading"),
+            "the retry's outcome")
+    after = psql(dep.db_url, f"SELECT attempts FROM dead_letters WHERE id = {ids[0]}")
+    assert after in ("2", ""), f"the retry left attempts at {after}"
+    if after == "2":
+        assert "422" in ui.text("#jobs-msg"), ui.text("#jobs-msg")
+        ui.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"tr[data-dl='{ids[0]}'] [data-k=attempts]").text == "2",
+                "the counted attempt shown")
+    delete = ui.d.find_element(By.CSS_SELECTOR, f"tr[data-dl='{ids[1]}'] [data-act=delete]")
+    delete.click()
+    assert psql(dep.db_url, f"SELECT count(*) FROM dead_letters WHERE id = {ids[1]}") == "1", \
+        "one click deleted without confirmation"
+    delete.click()
+    ui.wait(lambda d: f"{ids[1]} deleted" in d.find_element(By.ID, "jobs-msg").text, "the deletion")
+    assert psql(dep.db_url, f"SELECT count(*) FROM dead_letters WHERE id = {ids[1]}") == "0"
+    ui.clean_console(allowed=[r"/retry .* 422"])
+
+
 TESTS = [test_http_serving, test_admin_pages_ask_for_login, test_login_wrong_right_logout,
          test_dashboard_shows_status_and_analytics, test_targets_add_promote_remove,
+         test_jobs_pause_resume_dead_letters,
          test_feed_scrolls_to_its_end, test_profile_and_tabs, test_thread,
          test_search_highlights, test_trending]
 

@@ -5,6 +5,7 @@ import { session, loadSession, logout } from './api.js';
 import { loginPage } from './pages/login.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { targetsPage } from './pages/targets.js';
+import { jobsPage } from './pages/jobs.js';
 import { feedPage, profilePage, threadPage, searchPage, trendingPage } from './pages/social.js';
 
 // CSP violations are collected for the browser tests (and visible in the console anyway)
@@ -23,6 +24,7 @@ const routes = [
   [/^\/login$/, () => loginPage],
   [/^\/dashboard$/, () => dashboardPage, true],
   [/^\/targets$/, () => targetsPage, true],
+  [/^\/jobs$/, () => jobsPage, true],
 ];
 
 const main = document.getElementById('main');
