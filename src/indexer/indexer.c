@@ -43,6 +43,36 @@ enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct
     return fc_db_open(&o, db, diag);
 }
 
+/* Adds to s every target PostgreSQL now holds that s lacks. Replacing a
+ * shared set races with another process adding a target meanwhile (its add
+ * can land before the replace and its commit after our snapshot); a second
+ * look at PostgreSQL after the replace puts such a target back. */
+static enum fc_err add_missing_targets(struct fc_indexer *ix, struct fc_diag *diag)
+{
+    uint64_t *fids;
+    bool *roots;
+    size_t n;
+    enum fc_err err = fc_targets_all(ix->db, &fids, &roots, &n, diag);
+    if (err)
+        return err;
+    bool *have = fc_xcalloc(n + 1, sizeof(bool));
+    bool *have_root = fc_xcalloc(n + 1, sizeof(bool));
+    err = fc_fidset_has_many(ix->targets, fids, n, have, diag);
+    if (!err)
+        err = fc_fidset_has_many(ix->roots, fids, n, have_root, diag);
+    for (size_t i = 0; !err && i < n; i++) {
+        if (!have[i])
+            err = fc_fidset_add(ix->targets, fids[i], diag);
+        if (!err && roots[i] && !have_root[i])
+            err = fc_fidset_add(ix->roots, fids[i], diag);
+    }
+    free(have);
+    free(have_root);
+    free(fids);
+    free(roots);
+    return err;
+}
+
 static enum fc_err load_sets(struct fc_indexer *ix, struct fc_diag *diag)
 {
     uint64_t *fids;
@@ -62,6 +92,8 @@ static enum fc_err load_sets(struct fc_indexer *ix, struct fc_diag *diag)
     free(fids);
     free(roots);
     free(root_fids);
+    if (!err)
+        err = add_missing_targets(ix, diag);
     if (err)
         return err;
     err = fc_clients_all(ix->db, &fids, &n, diag);
