@@ -55,6 +55,9 @@ ANALYZE;
 SQL
 fi
 
+# a database kept from an earlier run may predate this build's migrations
+DATABASE_URL="$DB" "$ROOT/build/fcindex" migrate >/dev/null
+
 start_api() { # extra env... -> port
   local port; port="$(free_port)"
   env DATABASE_URL="$DB" REDIS_URL= FCINDEX_API_LISTEN="127.0.0.1:$port" FCINDEX_LOG_LEVEL=warn \
