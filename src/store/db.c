@@ -83,6 +83,23 @@ void fc_db_close(struct fc_db *db)
     free(db);
 }
 
+enum fc_err fc_db_run(struct fc_db *db, const char *sql, int nparams, const char *const *params,
+                      bool binary, PGresult **out, struct fc_diag *diag)
+{
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, binary ? 1 : 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        enum fc_err err = pg_error(diag, db->conn, res);
+        PQclear(res);
+        return err;
+    }
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return FC_OK;
+}
+
 enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag)
 {
     PGresult *res = PQexec(db->conn, sql);

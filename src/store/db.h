@@ -31,6 +31,15 @@ enum fc_err fc_db_open(const struct fc_db_options *opts, struct fc_db **out,
                        struct fc_diag *diag);
 void fc_db_close(struct fc_db *db);
 
+struct pg_result; /* libpq's PGresult, for the modules of src/store */
+
+/* Runs a parameterised statement (text parameters, NULL entries are SQL
+ * NULL; results as text, or binary when binary is set). On success *out,
+ * when out is non-NULL, is the result, which the caller PQclears; a failure
+ * carries PostgreSQL's message. */
+enum fc_err fc_db_run(struct fc_db *db, const char *sql, int nparams, const char *const *params,
+                      bool binary, struct pg_result **out, struct fc_diag *diag);
+
 /* Runs SQL with no parameters and no rows expected (DDL, BEGIN, ...). */
 enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag);
 

@@ -8,23 +8,6 @@
 #include "fc/decode.h"
 #include "store/writer.h"
 
-static enum fc_err exec(struct fc_db *db, const char *sql, int n, const char *const *params,
-                        int binary, PGresult **out, struct fc_diag *diag)
-{
-    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, n, NULL, params, NULL, NULL, binary);
-    ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));
-        PQclear(r);
-        return e;
-    }
-    if (out)
-        *out = r;
-    else
-        PQclear(r);
-    return FC_OK;
-}
-
 enum fc_err fc_dead_letters_list_json(struct fc_db *db, const char *source, const char *reason,
                                       int limit, int offset, struct fc_buf *out,
                                       struct fc_diag *diag)
@@ -35,7 +18,8 @@ enum fc_err fc_dead_letters_list_json(struct fc_db *db, const char *source, cons
     const char *p[] = {source, reason, l, o};
     PGresult *r = NULL;
     /* LIKE patterns escape the caller's wildcards */
-    enum fc_err err = exec(db,
+    enum fc_err err = fc_db_run(
+        db,
         "WITH f AS (SELECT d.*, row_number() OVER (ORDER BY d.last_seen DESC, d.id DESC) AS n "
         "FROM dead_letters d WHERE ($1::text IS NULL OR d.source LIKE replace(replace(replace("
         "$1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%') "
@@ -63,7 +47,8 @@ enum fc_err fc_dead_letters_payload(struct fc_db *db, uint64_t id, struct fc_buf
     snprintf(i, sizeof(i), "%llu", (unsigned long long)id);
     const char *p[] = {i};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "SELECT payload FROM dead_letters WHERE id = $1", 1, p, 1, &r, diag);
+    enum fc_err err =
+        fc_db_run(db, "SELECT payload FROM dead_letters WHERE id = $1", 1, p, 1, &r, diag);
     if (err)
         return err;
     *found = PQntuples(r) == 1;
@@ -80,7 +65,7 @@ enum fc_err fc_dead_letters_delete(struct fc_db *db, uint64_t id, bool *found,
     snprintf(i, sizeof(i), "%llu", (unsigned long long)id);
     const char *p[] = {i};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "DELETE FROM dead_letters WHERE id = $1", 1, p, 0, &r, diag);
+    enum fc_err err = fc_db_run(db, "DELETE FROM dead_letters WHERE id = $1", 1, p, 0, &r, diag);
     if (err)
         return err;
     *found = atoi(PQcmdTuples(r)) > 0;
@@ -153,7 +138,7 @@ static enum fc_err apply(struct fc_db *db, const char *id, const struct fc_item 
         if (!*one) {
             *outcome = FC_DL_NOT_TARGETED;
             const char *q[] = {id};
-            return exec(db, "DELETE FROM dead_letters WHERE id = $1", 1, q, 0, NULL, diag);
+            return fc_db_run(db, "DELETE FROM dead_letters WHERE id = $1", 1, q, 0, NULL, diag);
         }
     }
     struct fc_writer *w = NULL;
@@ -173,7 +158,7 @@ static enum fc_err apply(struct fc_db *db, const char *id, const struct fc_item 
     }
     const char *q[] = {id};
     if (!err)
-        err = exec(db, "DELETE FROM dead_letters WHERE id = $1", 1, q, 0, NULL, diag);
+        err = fc_db_run(db, "DELETE FROM dead_letters WHERE id = $1", 1, q, 0, NULL, diag);
     if (!err)
         err = fc_writer_commit(w, diag);
     fc_writer_free(w); /* rolls back an open transaction */
@@ -191,8 +176,8 @@ enum fc_err fc_dead_letters_retry(struct fc_db *db, uint64_t id, enum fc_dl_outc
     snprintf(i, sizeof(i), "%llu", (unsigned long long)id);
     const char *p[] = {i};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "SELECT source, payload FROM dead_letters WHERE id = $1", 1, p, 1,
-                           &r, diag);
+    enum fc_err err =
+        fc_db_run(db, "SELECT source, payload FROM dead_letters WHERE id = $1", 1, p, 1, &r, diag);
     if (err)
         return err;
     if (PQntuples(r) != 1) {
@@ -224,8 +209,10 @@ enum fc_err fc_dead_letters_retry(struct fc_db *db, uint64_t id, enum fc_dl_outc
     if (reason[0]) {
         *outcome = FC_DL_STILL_INVALID;
         const char *q[] = {i, reason};
-        err = exec(db, "UPDATE dead_letters SET attempts = attempts + 1, last_seen = now(), "
-                       "reason = $2 WHERE id = $1", 2, q, 0, NULL, diag);
+        err = fc_db_run(db,
+                        "UPDATE dead_letters SET attempts = attempts + 1, last_seen = now(), "
+                        "reason = $2 WHERE id = $1",
+                        2, q, 0, NULL, diag);
     } else {
         err = apply(db, i, &d.item, outcome, diag);
     }

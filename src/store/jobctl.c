@@ -5,23 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum fc_err exec(struct fc_db *db, const char *sql, int n, const char *const *params,
-                        PGresult **out, struct fc_diag *diag)
-{
-    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));
-        PQclear(r);
-        return e;
-    }
-    if (out)
-        *out = r;
-    else
-        PQclear(r);
-    return FC_OK;
-}
-
 #define UNSYNCED "t.last_synced_at IS NULL"
 #define NOT_HELD UNSYNCED " AND t.backfill_held_at IS NULL"
 #define IDLE NOT_HELD " AND t.backfill_started_at IS NULL"
@@ -53,7 +36,8 @@ const char *fc_jobctl_state_sql(const char *state)
 enum fc_err fc_jobctl_paused(struct fc_db *db, bool *paused, struct fc_diag *diag)
 {
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "SELECT paused FROM job_queue_control", 0, NULL, &r, diag);
+    enum fc_err err =
+        fc_db_run(db, "SELECT paused FROM job_queue_control", 0, NULL, false, &r, diag);
     if (err)
         return err;
     *paused = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
@@ -66,9 +50,11 @@ enum fc_err fc_jobctl_set_paused(struct fc_db *db, bool paused, const char *by, 
 {
     const char *p[] = {paused ? "t" : "f", by};
     PGresult *r = NULL;
-    enum fc_err err = exec(db,
-        "UPDATE job_queue_control SET paused = $1, changed_at = now(), changed_by = $2 "
-        "WHERE paused IS DISTINCT FROM $1::bool", 2, p, &r, diag);
+    enum fc_err err =
+        fc_db_run(db,
+                  "UPDATE job_queue_control SET paused = $1, changed_at = now(), changed_by = $2 "
+                  "WHERE paused IS DISTINCT FROM $1::bool",
+                  2, p, false, &r, diag);
     if (err)
         return err;
     if (changed)
@@ -83,8 +69,10 @@ enum fc_err fc_jobctl_claim(struct fc_db *db, uint64_t fid, bool *claimed, struc
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
     const char *p[] = {f};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "UPDATE targets SET backfill_started_at = now() WHERE fid = $1 "
-                               "AND backfill_held_at IS NULL", 1, p, &r, diag);
+    enum fc_err err = fc_db_run(db,
+                                "UPDATE targets SET backfill_started_at = now() WHERE fid = $1 "
+                                "AND backfill_held_at IS NULL",
+                                1, p, false, &r, diag);
     if (err)
         return err;
     *claimed = atoi(PQcmdTuples(r)) > 0;
@@ -98,7 +86,7 @@ enum fc_err fc_jobctl_clear(struct fc_db *db, bool failed, size_t *n, struct fc_
     snprintf(sql, sizeof(sql), "UPDATE targets t SET backfill_held_at = now() WHERE %s",
              fc_jobctl_state_sql(failed ? "failed" : "pending"));
     PGresult *r = NULL;
-    enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
+    enum fc_err err = fc_db_run(db, sql, 0, NULL, false, &r, diag);
     if (err)
         return err;
     *n = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
@@ -115,7 +103,7 @@ enum fc_err fc_jobctl_retry_all(struct fc_db *db, uint64_t **fids, size_t *n,
              "backfill_attempts = 0 WHERE (%s) OR (%s) RETURNING fid",
              fc_jobctl_state_sql("held"), fc_jobctl_state_sql("failed"));
     PGresult *r = NULL;
-    enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
+    enum fc_err err = fc_db_run(db, sql, 0, NULL, false, &r, diag);
     if (err)
         return err;
     *n = (size_t)PQntuples(r);
@@ -142,7 +130,7 @@ enum fc_err fc_jobctl_stats_json(struct fc_db *db, struct fc_buf *out, struct fc
              fc_jobctl_state_sql("failed"), fc_jobctl_state_sql("held"),
              fc_jobctl_state_sql("synced"));
     PGresult *r = NULL;
-    enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
+    enum fc_err err = fc_db_run(db, sql, 0, NULL, false, &r, diag);
     if (err)
         return err;
     if (PQntuples(r) != 1) {
@@ -162,7 +150,7 @@ enum fc_err fc_jobctl_failed_json(struct fc_db *db, struct fc_buf *out, struct f
              "'attempts', t.backfill_attempts, 'error', t.last_error) ORDER BY t.fid), '[]'))::text "
              "FROM targets t WHERE %s", fc_jobctl_state_sql("failed"));
     PGresult *r = NULL;
-    enum fc_err err = exec(db, sql, 0, NULL, &r, diag);
+    enum fc_err err = fc_db_run(db, sql, 0, NULL, false, &r, diag);
     if (err)
         return err;
     fc_buf_puts(out, PQgetvalue(r, 0, 0));
@@ -176,9 +164,10 @@ enum fc_err fc_jobctl_retry(struct fc_db *db, uint64_t fid, bool *found, struct 
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
     const char *p[] = {f};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
-                               "backfill_attempts = 0, backfill_held_at = NULL WHERE fid = $1",
-                           1, p, &r, diag);
+    enum fc_err err = fc_db_run(db,
+                                "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
+                                "backfill_attempts = 0, backfill_held_at = NULL WHERE fid = $1",
+                                1, p, false, &r, diag);
     if (err)
         return err;
     *found = atoi(PQcmdTuples(r)) > 0;

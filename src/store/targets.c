@@ -7,23 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum fc_err exec(struct fc_db *db, const char *sql, int n, const char *const *params,
-                        PGresult **out, struct fc_diag *diag)
-{
-    PGresult *r = PQexecParams(fc_db_pgconn(db), sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));
-        PQclear(r);
-        return e;
-    }
-    if (out)
-        *out = r;
-    else
-        PQclear(r);
-    return FC_OK;
-}
-
 static void u64s(char *buf, size_t n, uint64_t v)
 {
     snprintf(buf, n, "%llu", (unsigned long long)v);
@@ -37,7 +20,8 @@ enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char
     const char *p[] = {f, root ? "t" : "f", source};
     PGresult *r = NULL;
     /* xmax = 0 tells an insert from an update */
-    enum fc_err err = exec(db,
+    enum fc_err err = fc_db_run(
+        db,
         /* back in the set before the clean-up ran: its rows stay */
         "WITH undrop AS (DELETE FROM dropped_targets WHERE fid = $1) "
         "INSERT INTO targets (fid, is_root, source) VALUES ($1, $2, $3) "
@@ -47,7 +31,8 @@ enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char
         /* a new root needs its follows expanded: backfill it again */
         " last_synced_at = CASE WHEN EXCLUDED.is_root AND NOT targets.is_root THEN NULL "
         "  ELSE targets.last_synced_at END "
-        "RETURNING (xmax = 0) OR last_synced_at IS NULL", 3, p, &r, diag);
+        "RETURNING (xmax = 0) OR last_synced_at IS NULL",
+        3, p, false, &r, diag);
     if (err)
         return err;
     if (added)
@@ -62,10 +47,11 @@ enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, str
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
     PGresult *r = NULL;
-    enum fc_err err = exec(db,
-        "WITH d AS (DELETE FROM targets WHERE fid = $1 RETURNING fid) "
-        "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
-        "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()", 1, p, &r, diag);
+    enum fc_err err = fc_db_run(db,
+                                "WITH d AS (DELETE FROM targets WHERE fid = $1 RETURNING fid) "
+                                "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
+                                "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()",
+                                1, p, false, &r, diag);
     if (err)
         return err;
     if (removed)
@@ -81,9 +67,10 @@ enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool 
     u64s(f, sizeof(f), fid);
     const char *p[] = {f, root ? "t" : "f"};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "UPDATE targets SET is_root = $2, last_synced_at = CASE WHEN $2 "
-                               "AND NOT is_root THEN NULL ELSE last_synced_at END WHERE fid = $1",
-                           2, p, &r, diag);
+    enum fc_err err = fc_db_run(db,
+                                "UPDATE targets SET is_root = $2, last_synced_at = CASE WHEN $2 "
+                                "AND NOT is_root THEN NULL ELSE last_synced_at END WHERE fid = $1",
+                                2, p, false, &r, diag);
     if (err)
         return err;
     if (found)
@@ -96,7 +83,7 @@ static enum fc_err fid_list(struct fc_db *db, const char *sql, int n, const char
                             uint64_t **fids, bool **flags, size_t *count, struct fc_diag *diag)
 {
     PGresult *r = NULL;
-    enum fc_err err = exec(db, sql, n, p, &r, diag);
+    enum fc_err err = fc_db_run(db, sql, n, p, false, &r, diag);
     if (err)
         return err;
     size_t rows = (size_t)PQntuples(r);
@@ -131,9 +118,10 @@ enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_dia
     char f[24];
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
-    return exec(db, "UPDATE targets SET last_synced_at = now(), last_error = NULL, "
-                    "backfill_started_at = NULL WHERE fid = $1",
-                1, p, NULL, diag);
+    return fc_db_run(db,
+                     "UPDATE targets SET last_synced_at = now(), last_error = NULL, "
+                     "backfill_started_at = NULL WHERE fid = $1",
+                     1, p, false, NULL, diag);
 }
 
 enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct fc_diag *diag)
@@ -141,8 +129,10 @@ enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct f
     char f[24];
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
-    return exec(db, "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, "
-                    "last_error = NULL WHERE fid = $1", 1, p, NULL, diag);
+    return fc_db_run(db,
+                     "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, "
+                     "last_error = NULL WHERE fid = $1",
+                     1, p, false, NULL, diag);
 }
 
 enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struct fc_diag *diag)
@@ -151,7 +141,8 @@ enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struc
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "SELECT is_root FROM targets WHERE fid = $1", 1, p, &r, diag);
+    enum fc_err err =
+        fc_db_run(db, "SELECT is_root FROM targets WHERE fid = $1", 1, p, false, &r, diag);
     if (err)
         return err;
     *root = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
@@ -161,7 +152,7 @@ enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struc
 
 enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag)
 {
-    return exec(db, "UPDATE targets SET last_synced_at = NULL", 0, NULL, NULL, diag);
+    return fc_db_run(db, "UPDATE targets SET last_synced_at = NULL", 0, NULL, false, NULL, diag);
 }
 
 enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *error,
@@ -170,8 +161,10 @@ enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *e
     char f[24];
     u64s(f, sizeof(f), fid);
     const char *p[] = {f, error};
-    return exec(db, "UPDATE targets SET backfill_attempts = backfill_attempts + 1, "
-                    "last_error = $2, backfill_started_at = NULL WHERE fid = $1", 2, p, NULL, diag);
+    return fc_db_run(db,
+                     "UPDATE targets SET backfill_attempts = backfill_attempts + 1, "
+                     "last_error = $2, backfill_started_at = NULL WHERE fid = $1",
+                     2, p, false, NULL, diag);
 }
 
 enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fids, size_t *n,
@@ -190,8 +183,10 @@ enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct 
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "SELECT CASE WHEN is_root THEN 0 ELSE depth END FROM targets "
-                               "WHERE fid = $1", 1, p, &r, diag);
+    enum fc_err err = fc_db_run(db,
+                                "SELECT CASE WHEN is_root THEN 0 ELSE depth END FROM targets "
+                                "WHERE fid = $1",
+                                1, p, false, &r, diag);
     if (err)
         return err;
     *depth = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? atoi(PQgetvalue(r, 0, 0)) : -1;
@@ -211,11 +206,12 @@ enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t
     *n_added = *n_dropped = 0;
     /* One recompute at a time (the lock), in one transaction: a breadth-first
      * walk from the roots over live follows, then the set made equal to it. */
-    enum fc_err err = exec(db, "BEGIN", 0, NULL, NULL, diag);
+    enum fc_err err = fc_db_run(db, "BEGIN", 0, NULL, false, NULL, diag);
     if (!err)
-        err = exec(db, "SELECT pg_advisory_xact_lock(7102001)", 0, NULL, NULL, diag);
+        err = fc_db_run(db, "SELECT pg_advisory_xact_lock(7102001)", 0, NULL, false, NULL, diag);
     if (!err)
-        err = exec(db,
+        err = fc_db_run(
+            db,
             "WITH RECURSIVE reach(fid, d) AS ("
             " SELECT fid, 0 FROM targets WHERE is_root "
             " UNION SELECT l.target_fid, r.d + 1 FROM reach r JOIN links l ON l.fid = r.fid "
@@ -236,7 +232,7 @@ enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t
             "dropped AS (INSERT INTO dropped_targets (fid) SELECT fid FROM del "
             " ON CONFLICT (fid) DO UPDATE SET dropped_at = now()) "
             "SELECT 'a', fid FROM ins UNION ALL SELECT 'd', fid FROM del",
-            1, p, &r, diag);
+            1, p, false, &r, diag);
     if (err) {
         PQclear(PQexec(fc_db_pgconn(db), "ROLLBACK"));
         return err;
@@ -252,7 +248,7 @@ enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t
             (*dropped)[(*n_dropped)++] = fid;
     }
     PQclear(r);
-    err = exec(db, "COMMIT", 0, NULL, NULL, diag);
+    err = fc_db_run(db, "COMMIT", 0, NULL, false, NULL, diag);
     if (err) {
         free(*added);
         free(*dropped);
@@ -269,13 +265,15 @@ enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *drop
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
     PGresult *r = NULL;
-    enum fc_err err = exec(db,
+    enum fc_err err = fc_db_run(
+        db,
         "WITH d AS (DELETE FROM targets t WHERE t.fid = $1 AND NOT t.is_root AND NOT EXISTS ("
         " SELECT 1 FROM links l JOIN targets r ON r.fid = l.fid AND r.is_root "
         " WHERE l.target_fid = $1 AND l.type = 'follow' AND NOT l.is_remove AND "
         " l.deleted_at IS NULL) RETURNING fid) "
         "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
-        "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()", 1, p, &r, diag);
+        "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()",
+        1, p, false, &r, diag);
     if (err)
         return err;
     if (dropped)
@@ -287,10 +285,12 @@ enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *drop
 enum fc_err fc_targets_describe(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag)
 {
     PGresult *r = NULL;
-    enum fc_err err = exec(db,
+    enum fc_err err = fc_db_run(
+        db,
         "SELECT fid, is_root, source, to_char(added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), "
         " coalesce(to_char(last_synced_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), 'pending'), "
-        " coalesce(last_error, '') FROM targets ORDER BY is_root DESC, fid", 0, NULL, &r, diag);
+        " coalesce(last_error, '') FROM targets ORDER BY is_root DESC, fid",
+        0, NULL, false, &r, diag);
     if (err)
         return err;
     fc_buf_printf(out, "%-10s %-5s %-7s %-17s %-17s %s\n", "fid", "root", "source", "added",
@@ -310,8 +310,10 @@ enum fc_err fc_clients_add(struct fc_db *db, uint64_t fid, const char *source,
     char f[24];
     u64s(f, sizeof(f), fid);
     const char *p[] = {f, source};
-    return exec(db, "INSERT INTO target_clients (client_fid, source) VALUES ($1, $2) "
-                    "ON CONFLICT (client_fid) DO NOTHING", 2, p, NULL, diag);
+    return fc_db_run(db,
+                     "INSERT INTO target_clients (client_fid, source) VALUES ($1, $2) "
+                     "ON CONFLICT (client_fid) DO NOTHING",
+                     2, p, false, NULL, diag);
 }
 
 enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag)
@@ -320,7 +322,8 @@ enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, str
     u64s(f, sizeof(f), fid);
     const char *p[] = {f};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "DELETE FROM target_clients WHERE client_fid = $1", 1, p, &r, diag);
+    enum fc_err err =
+        fc_db_run(db, "DELETE FROM target_clients WHERE client_fid = $1", 1, p, false, &r, diag);
     if (err)
         return err;
     if (removed)
@@ -342,8 +345,9 @@ enum fc_err fc_cursor_get(struct fc_db *db, const char *hub, unsigned shard, uin
     snprintf(s, sizeof(s), "%u", shard);
     const char *p[] = {hub, s};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "SELECT event_id FROM hub_cursors WHERE hub = $1 AND shard = $2",
-                           2, p, &r, diag);
+    enum fc_err err =
+        fc_db_run(db, "SELECT event_id FROM hub_cursors WHERE hub = $1 AND shard = $2", 2, p, false,
+                  &r, diag);
     if (err)
         return err;
     *found = PQntuples(r) == 1;
@@ -359,8 +363,10 @@ enum fc_err fc_cursor_latest_other(struct fc_db *db, const char *hub, unsigned s
     snprintf(s, sizeof(s), "%u", shard);
     const char *p[] = {hub, s};
     PGresult *r = NULL;
-    enum fc_err err = exec(db, "SELECT max(event_id) FROM hub_cursors WHERE hub <> $1 AND "
-                               "shard = $2 HAVING max(event_id) > 0", 2, p, &r, diag);
+    enum fc_err err = fc_db_run(db,
+                                "SELECT max(event_id) FROM hub_cursors WHERE hub <> $1 AND "
+                                "shard = $2 HAVING max(event_id) > 0",
+                                2, p, false, &r, diag);
     if (err)
         return err;
     *found = PQntuples(r) == 1;
@@ -396,10 +402,11 @@ static enum fc_err cleanup_locked(struct fc_db *db, size_t *accounts, size_t *ro
     PGresult *r = NULL;
     /* Locks the rows it takes, so a concurrent re-add (which deletes them)
      * waits; accounts already back in the set are only taken off the list. */
-    enum fc_err err = exec(db,
+    enum fc_err err = fc_db_run(
+        db,
         "SELECT count(*), coalesce(array_agg(fid), '{}') FROM (SELECT d.fid FROM dropped_targets d "
         " WHERE NOT EXISTS (SELECT 1 FROM targets t WHERE t.fid = d.fid) FOR UPDATE) x",
-        0, NULL, &r, diag);
+        0, NULL, false, &r, diag);
     if (err)
         return err;
     *accounts = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
@@ -407,14 +414,16 @@ static enum fc_err cleanup_locked(struct fc_db *db, size_t *accounts, size_t *ro
     PQclear(r);
     const char *p[] = {fids};
     for (size_t i = 0; i < sizeof(cleanup_sql) / sizeof(cleanup_sql[0]) && *accounts; i++) {
-        if ((err = exec(db, cleanup_sql[i], 1, p, &r, diag)))
+        if ((err = fc_db_run(db, cleanup_sql[i], 1, p, false, &r, diag)))
             break;
         *rows += (size_t)strtoull(PQcmdTuples(r), NULL, 10);
         PQclear(r);
     }
     if (!err)
-        err = exec(db, "DELETE FROM dropped_targets d WHERE d.fid = ANY($1) OR EXISTS "
-                       "(SELECT 1 FROM targets t WHERE t.fid = d.fid)", 1, p, NULL, diag);
+        err = fc_db_run(db,
+                        "DELETE FROM dropped_targets d WHERE d.fid = ANY($1) OR EXISTS "
+                        "(SELECT 1 FROM targets t WHERE t.fid = d.fid)",
+                        1, p, false, NULL, diag);
     free(fids);
     return err;
 }
