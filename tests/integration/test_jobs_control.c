@@ -6,7 +6,7 @@
  * untaken after a resume (past the 5 s refill); `jobs retry --all` counts
  * them again exactly; the pause survives a restart of both processes; a
  * resume lets every job finish. */
-#include "support/testenv.h"
+#include "support/serve.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -26,11 +26,6 @@ static char db_url[512], prefix[64], hubs[128];
 static const char *redis_url;
 static int sim_pid = -1;
 
-struct proc {
-    int pid, fd;
-    unsigned port; /* 0 for the indexer */
-    char cookie[1200], csrf[80];
-};
 
 static yajl_val get(yajl_val v, const char *k)
 {
@@ -57,70 +52,16 @@ static void deployment_env(const char **env, char store[4][600])
     env[n] = NULL;
 }
 
-static void start(struct proc *p, const char *role)
+/* A deployment process with this test's environment. */
+static void start(struct fct_serve *p, const char *role)
 {
     const char *env[16];
     char store[4][600];
     deployment_env(env, store);
-    memset(p, 0, sizeof(*p));
-    char arg[32];
-    snprintf(arg, sizeof(arg), "--role=%s", role);
-    p->pid = fct_spawn((const char *[]){fct_fcindex_bin(), "serve", arg, NULL}, env, &p->fd);
-    assert_true(p->pid > 0);
-    if (strcmp(role, "indexer") == 0)
-        return;
-    char buf[8192];
-    size_t got = 0;
-    int64_t deadline = fc_now_mono_ms() + 30000;
-    while (!p->port && fc_now_mono_ms() < deadline && got < sizeof(buf) - 1) {
-        ssize_t r = read(p->fd, buf + got, sizeof(buf) - 1 - got);
-        if (r <= 0) {
-            usleep(20000);
-            continue;
-        }
-        got += (size_t)r;
-        buf[got] = '\0';
-        const char *l = strstr(buf, "api: listening on port ");
-        if (l && strchr(l, '\n'))
-            p->port = (unsigned)atoi(l + strlen("api: listening on port "));
-    }
-    if (!p->port)
-        fail_msg("serve --role=%s did not start listening", role);
+    fct_serve_start(p, role, env);
 }
 
-static void stop(struct proc *p)
-{
-    if (p->pid <= 0)
-        return;
-    fct_signal(p->pid, SIGTERM);
-    struct fc_buf out = FC_BUF_INIT;
-    fct_wait(p->pid, p->fd, &out);
-    fc_buf_cleanup(&out);
-    p->pid = -1;
-}
-
-static void login(struct proc *p)
-{
-    char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/auth/login", p->port);
-    struct fct_http h;
-    fct_http_request("POST", url, (const char *[]){"Content-Type: application/json", NULL},
-                     "{\"password\":\"" PASSWORD "\"}", 5000, &h);
-    if (h.status != 200)
-        fail_msg("login: %ld %s", h.status, h.body.data);
-    char cookie[1100];
-    assert_non_null(fct_http_header_value(&h, "Set-Cookie", cookie, sizeof(cookie)));
-    *strchr(cookie, ';') = '\0';
-    snprintf(p->cookie, sizeof(p->cookie), "Cookie: %s", cookie);
-    yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
-    const char *csrf = YAJL_GET_STRING(get(v, "csrf_token"));
-    assert_non_null(csrf);
-    snprintf(p->csrf, sizeof(p->csrf), "X-CSRF-Token: %s", csrf);
-    yajl_tree_free(v);
-    fct_http_cleanup(&h);
-}
-
-static yajl_val admin_post(const struct proc *p, const char *path, const char *body, long want)
+static yajl_val admin_post(const struct fct_serve *p, const char *path, const char *body, long want)
 {
     char url[160];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", p->port, path);
@@ -208,10 +149,10 @@ static void pause_clear_retry_across_processes(void **state)
         return;
     snprintf(prefix, sizeof(prefix), "fctest:jobs:%d:", (int)getpid());
     struct fc_buf out = FC_BUF_INIT;
-    struct proc all, ix;
+    struct fct_serve all, ix;
     start(&all, "all");
     start(&ix, "indexer");
-    login(&all);
+    fct_serve_login(&all, PASSWORD);
     /* the targets arrive as an operator's SQL would: the refill queues them */
     free(fct_sql_value(db_url, "INSERT INTO targets (fid, source) SELECT g, 'admin' FROM "
                                "generate_series(101, 400) g"));
@@ -271,8 +212,8 @@ static void pause_clear_retry_across_processes(void **state)
         fail_msg("want \"%s\", got: %s", want, out.data);
 
     /* the pause survives a restart of both processes */
-    stop(&all);
-    stop(&ix);
+    fct_serve_stop(&all, SIGTERM);
+    fct_serve_stop(&ix, SIGTERM);
     start(&all, "all");
     start(&ix, "indexer");
     t0 = fc_now_mono_ms();
@@ -281,7 +222,7 @@ static void pause_clear_retry_across_processes(void **state)
                               "backfill_started_at IS NULL"), N_TARGETS - a + failed);
 
     /* resumed through the API: every job runs */
-    login(&all);
+    fct_serve_login(&all, PASSWORD);
     v = admin_post(&all, "/admin/jobs/resume", "", 200);
     assert_true(YAJL_IS_FALSE(get(v, "paused")));
     yajl_tree_free(v);
@@ -291,8 +232,8 @@ static void pause_clear_retry_across_processes(void **state)
         usleep(200000);
     assert_int_equal(sql_long("SELECT count(*) FROM targets WHERE last_synced_at IS NOT NULL"),
                      N_TARGETS);
-    stop(&all);
-    stop(&ix);
+    fct_serve_stop(&all, SIGTERM);
+    fct_serve_stop(&ix, SIGTERM);
     fc_buf_cleanup(&out);
 }
 

@@ -6,7 +6,7 @@
  * process runs; a SIGKILLed indexer is reported gone by both within 10 s;
  * `fcindex health` lists the processes; and `serve --role=all` without
  * Redis answers /admin/status with the same fields. */
-#include "support/testenv.h"
+#include "support/serve.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -24,11 +24,6 @@
 static char db_url[512], prefix[64], hubs[128];
 static int sim_pid = -1;
 
-struct proc {
-    int pid, fd;
-    unsigned port; /* 0 for the indexer */
-    char cookie[1200], csrf[80];
-};
 
 static yajl_val get(yajl_val v, const char *k)
 {
@@ -56,69 +51,8 @@ static void deployment_env(const char **env, char store[4][600], const char *red
     env[n] = NULL;
 }
 
-/* Starts `fcindex serve --role=ROLE`; for an API, waits for its port. */
-static void start(struct proc *p, const char *role, const char *const *env)
-{
-    memset(p, 0, sizeof(*p));
-    char arg[32];
-    snprintf(arg, sizeof(arg), "--role=%s", role);
-    p->pid = fct_spawn((const char *[]){fct_fcindex_bin(), "serve", arg, NULL}, env, &p->fd);
-    assert_true(p->pid > 0);
-    if (strcmp(role, "indexer") == 0)
-        return;
-    char buf[4096];
-    size_t got = 0;
-    int64_t deadline = fc_now_mono_ms() + 20000;
-    while (!p->port && fc_now_mono_ms() < deadline) {
-        ssize_t r = read(p->fd, buf + got, sizeof(buf) - 1 - got);
-        if (r <= 0) {
-            usleep(20000);
-            continue;
-        }
-        got += (size_t)r;
-        buf[got] = '\0';
-        const char *l = strstr(buf, "api: listening on port ");
-        if (l && strchr(l, '\n'))
-            p->port = (unsigned)atoi(l + strlen("api: listening on port "));
-    }
-    if (!p->port)
-        fail_msg("serve --role=%s did not start listening: %s", role, buf);
-}
-
-static void stop(struct proc *p, int sig)
-{
-    if (p->pid <= 0)
-        return;
-    kill(p->pid, sig);
-    struct fc_buf out = FC_BUF_INIT;
-    fct_wait(p->pid, p->fd, &out);
-    fc_buf_cleanup(&out);
-    p->pid = -1;
-}
-
-static void login(struct proc *p)
-{
-    char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/auth/login", p->port);
-    struct fct_http h;
-    fct_http_request("POST", url, (const char *[]){"Content-Type: application/json", NULL},
-                     "{\"password\":\"" PASSWORD "\"}", 5000, &h);
-    if (h.status != 200)
-        fail_msg("login on port %u: %ld %s", p->port, h.status, h.body.data);
-    char cookie[1100];
-    assert_non_null(fct_http_header_value(&h, "Set-Cookie", cookie, sizeof(cookie)));
-    *strchr(cookie, ';') = '\0';
-    snprintf(p->cookie, sizeof(p->cookie), "Cookie: %s", cookie);
-    yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
-    const char *csrf = YAJL_GET_STRING(get(v, "csrf_token"));
-    assert_non_null(csrf);
-    snprintf(p->csrf, sizeof(p->csrf), "X-CSRF-Token: %s", csrf);
-    yajl_tree_free(v);
-    fct_http_cleanup(&h);
-}
-
 /* GET /admin/status, parsed; the caller frees it. */
-static yajl_val status_of(const struct proc *p)
+static yajl_val status_of(const struct fct_serve *p)
 {
     char url[128];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/admin/status", p->port);
@@ -132,7 +66,7 @@ static yajl_val status_of(const struct proc *p)
     return v;
 }
 
-static char *metrics_of(const struct proc *p)
+static char *metrics_of(const struct fct_serve *p)
 {
     char url[128];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", p->port);
@@ -181,7 +115,7 @@ static uint64_t db_cursor(unsigned shard)
  * request PostgreSQL had already moved past the cursor the status shows
  * (0 when it had not). Samples PostgreSQL every 100 ms for 1.5 s first, so
  * the history covers the publishing interval. */
-static double cursor_staleness_s(const struct proc *p)
+static double cursor_staleness_s(const struct fct_serve *p)
 {
     enum { SAMPLES = 16 };
     int64_t at[SAMPLES];
@@ -218,7 +152,7 @@ static double cursor_staleness_s(const struct proc *p)
     return worst;
 }
 
-static void request_backfill(const struct proc *p, uint64_t fid)
+static void request_backfill(const struct fct_serve *p, uint64_t fid)
 {
     char url[128], body[96];
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/admin/targets", p->port);
@@ -291,9 +225,9 @@ static yajl_val embedded_status(void)
     const char *env[20];
     char store[4][600];
     deployment_env(env, store, "");
-    struct proc all;
-    start(&all, "all", env);
-    login(&all);
+    struct fct_serve all;
+    fct_serve_start(&all, "all", env);
+    fct_serve_login(&all, PASSWORD);
     yajl_val st = NULL;
     int64_t deadline = fc_now_mono_ms() + 30000;
     while (fc_now_mono_ms() < deadline) {
@@ -304,7 +238,7 @@ static yajl_val embedded_status(void)
         st = NULL;
         usleep(200 * 1000);
     }
-    stop(&all, SIGTERM);
+    fct_serve_stop(&all, SIGTERM);
     if (!st)
         fail_msg("serve --role=all never reported its indexer");
     return st;
@@ -322,13 +256,13 @@ static void split_deployment_reports_through_shared_state(void **state)
         fail_msg("migrate: %s", out.data);
     yajl_val embedded = embedded_status();
 
-    struct proc ix, a, b;
-    start(&ix, "indexer", env);
-    start(&a, "api", env);
-    start(&b, "api", env);
-    login(&a);
-    login(&b);
-    struct proc *apis[] = {&a, &b};
+    struct fct_serve ix, a, b;
+    fct_serve_start(&ix, "indexer", env);
+    fct_serve_start(&a, "api", env);
+    fct_serve_start(&b, "api", env);
+    fct_serve_login(&a, PASSWORD);
+    fct_serve_login(&b, PASSWORD);
+    struct fct_serve *apis[] = {&a, &b};
 
     /* every API process sees the indexer's streams and all three processes */
     for (int k = 0; k < 2; k++) {
@@ -406,7 +340,7 @@ static void split_deployment_reports_through_shared_state(void **state)
     assert_non_null(strstr(line + 1, "process    ok    api"));
 
     /* the indexer dies: both API processes report it gone within 10 s */
-    stop(&ix, SIGKILL);
+    fct_serve_stop(&ix, SIGKILL);
     int64_t killed = fc_now_mono_ms();
     for (int k = 0; k < 2; k++) {
         bool gone = false;
@@ -426,8 +360,8 @@ static void split_deployment_reports_through_shared_state(void **state)
     assert_non_null(strstr(m, "fcindex_processes{role=\"indexer\",state=\"gone\"} 1"));
     assert_non_null(strstr(m, "fcindex_stream_follower 0"));
     free(m);
-    stop(&a, SIGTERM);
-    stop(&b, SIGTERM);
+    fct_serve_stop(&a, SIGTERM);
+    fct_serve_stop(&b, SIGTERM);
     fc_buf_cleanup(&out);
 }
 

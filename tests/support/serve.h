@@ -1,0 +1,24 @@
+/* `fcindex serve` processes started by a test: spawn one with a role and
+ * an environment, wait for its API port, log in as the admin (session
+ * cookie and CSRF header ready to send), stop it with a signal. */
+#ifndef FC_TESTS_SERVE_H
+#define FC_TESTS_SERVE_H
+
+#include "support/testenv.h"
+
+struct fct_serve {
+    int pid, fd;
+    unsigned port;    /* 0 for --role=indexer, which serves no API */
+    char cookie[1200]; /* "Cookie: token=..." after fct_serve_login */
+    char csrf[80];     /* "X-CSRF-Token: ..." */
+};
+
+/* Starts `fcindex serve --role=ROLE` with env (NULL-terminated "NAME=value"
+ * entries); for roles with an API, waits up to 30 s for its port. */
+void fct_serve_start(struct fct_serve *p, const char *role, const char *const *env);
+/* Sends sig and collects the process (its output is discarded). */
+void fct_serve_stop(struct fct_serve *p, int sig);
+/* POST /auth/login with password; fails the test unless it answers 200. */
+void fct_serve_login(struct fct_serve *p, const char *password);
+
+#endif
