@@ -10,6 +10,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "core/fctime.h"
+#include "store/jobctl.h"
 #include "core/log.h"
 #include "api/status.h"
 #include "core/log.h"
@@ -321,6 +322,8 @@ void fc_api_admin_target_backfill(struct fc_http_req *req, struct fc_http_resp *
     queue_again(req, resp, "fid", "json_build_object('fid', fid, 'queued', true)");
 }
 
+/* A target's counts per message kind, its sync and its backfill job's state
+ * (the detail page shows them together). */
 void fc_api_admin_target_stats(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     uint64_t fid;
@@ -328,34 +331,45 @@ void fc_api_admin_target_stats(struct fc_http_req *req, struct fc_http_resp *res
     if (!fid_param(req, resp, "fid", &fid, f))
         return;
     const char *p[] = {f};
-    json_query(req, resp,
-               "SELECT json_build_object('fid', t.fid, 'root', t.is_root, 'source', t.source, "
-               "'last_synced_at', fc_iso(t.last_synced_at), 'last_error', t.last_error, "
-               "'casts', (SELECT count(*) FROM casts WHERE fid = t.fid AND deleted_at IS NULL "
-               "  AND text IS NOT NULL), "
-               "'casts_deleted', (SELECT count(*) FROM casts WHERE fid = t.fid AND deleted_at IS "
-               "  NOT NULL), "
-               "'reactions', (SELECT count(*) FROM reactions WHERE fid = t.fid AND NOT is_remove "
-               "  AND deleted_at IS NULL), "
-               "'reactions_received', (SELECT count(*) FROM reactions WHERE target_fid = t.fid "
-               "  AND NOT is_remove AND deleted_at IS NULL), "
-               "'followers', (SELECT count(DISTINCT fid) FROM links WHERE target_fid = t.fid AND "
-               "  type = 'follow' AND NOT is_remove AND deleted_at IS NULL), "
-               "'following', (SELECT count(DISTINCT target_fid) FROM links WHERE fid = t.fid AND "
-               "  type = 'follow' AND NOT is_remove AND deleted_at IS NULL), "
-               "'verifications', (SELECT count(*) FROM verifications WHERE fid = t.fid AND NOT "
-               "  is_remove AND deleted_at IS NULL))::text FROM targets t WHERE t.fid = $1",
-               1, p, 200, "not a target");
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "SELECT json_build_object('fid', t.fid, 'root', t.is_root, 'source', t.source, "
+             "'username', u.username, 'display_name', u.display_name, "
+             "'added_at', fc_iso(t.added_at), 'state', %s, "
+             "'backfill_attempts', t.backfill_attempts, "
+             "'last_synced_at', fc_iso(t.last_synced_at), 'last_error', t.last_error, "
+             "'casts', (SELECT count(*) FROM casts WHERE fid = t.fid AND deleted_at IS NULL "
+             "  AND text IS NOT NULL), "
+             "'casts_deleted', (SELECT count(*) FROM casts WHERE fid = t.fid AND deleted_at IS "
+             "  NOT NULL), "
+             "'reactions', (SELECT count(*) FROM reactions WHERE fid = t.fid AND NOT is_remove "
+             "  AND deleted_at IS NULL), "
+             "'reactions_received', (SELECT count(*) FROM reactions WHERE target_fid = t.fid "
+             "  AND NOT is_remove AND deleted_at IS NULL), "
+             "'followers', (SELECT count(DISTINCT fid) FROM links WHERE target_fid = t.fid AND "
+             "  type = 'follow' AND NOT is_remove AND deleted_at IS NULL), "
+             "'following', (SELECT count(DISTINCT target_fid) FROM links WHERE fid = t.fid AND "
+             "  type = 'follow' AND NOT is_remove AND deleted_at IS NULL), "
+             "'verifications', (SELECT count(*) FROM verifications WHERE fid = t.fid AND NOT "
+             "  is_remove AND deleted_at IS NULL))::text "
+             "FROM targets t LEFT JOIN users u ON u.fid = t.fid WHERE t.fid = $1",
+             fc_jobctl_state_case);
+    json_query(req, resp, sql, 1, p, 200, "not a target");
 }
 
 /* ---- client apps ---- */
 
+/* Each app with how many indexed users signed up through it and the first
+ * 50 of them by fid (the page names them; the count says how many more). */
 void fc_api_admin_clients(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     json_query(req, resp,
                "SELECT json_build_object('clients', coalesce(json_agg(json_build_object("
                "'fid', c.client_fid, 'source', c.source, 'added_at', fc_iso(c.added_at), "
-               "'users', (SELECT count(*) FROM users u WHERE u.app_fid = c.client_fid)) "
+               "'users', (SELECT count(*) FROM users u WHERE u.app_fid = c.client_fid), "
+               "'user_list', coalesce((SELECT json_agg(fc_user_brief(x.fid) ORDER BY x.fid) "
+               "  FROM (SELECT u.fid FROM users u WHERE u.app_fid = c.client_fid "
+               "  ORDER BY u.fid LIMIT 50) x), '[]')) "
                "ORDER BY c.client_fid), '[]'))::text FROM target_clients c",
                0, NULL, 200, "no clients");
 }

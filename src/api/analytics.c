@@ -1,6 +1,7 @@
-/* GET /admin/analytics: how the index grew over the last 24 hours, 7 or 30
- * days, from the database (rows as they were written, targets as they were
- * added) and the live indexers' current rates from the process registry.
+/* GET /admin/analytics: how the index grew over the last hour (per minute:
+ * the dashboard's rate chart), 24 hours, 7 or 30 days, from the database
+ * (rows as they were written, targets as they were added) and the live
+ * indexers' current rates from the process registry.
  * Every series covers the whole window, empty buckets included. */
 #include "api/internal.h"
 
@@ -11,14 +12,16 @@
 #include "api/status.h"
 #include "core/log.h"
 
-/* $1 window interval, $2 bucket unit ('hour' or 'day'), $3 window name,
- * $4 the registry's rates as a JSON object. Rows count by when fcindex
+/* $1 window interval, $2 bucket unit ('minute', 'hour' or 'day'), $3 window name,
+ * $4 the registry's rates as a JSON object. Targets are counted per day, the
+ * last hour's window counting today's. Rows count by when fcindex
  * wrote them (ingested_at), so history backfilled today counts today. */
 static const char analytics_sql[] =
     "WITH w AS (SELECT now() AS t, $1::interval AS span, $2::text AS unit), "
     "b AS (SELECT generate_series(date_trunc(w.unit, w.t - w.span) + ('1 ' || w.unit)::interval, "
     "  date_trunc(w.unit, w.t), ('1 ' || w.unit)::interval) AS s FROM w), "
-    "d AS (SELECT generate_series(date_trunc('day', w.t - w.span) + interval '1 day', "
+    "d AS (SELECT generate_series(date_trunc('day', w.t - greatest(w.span, interval '1 day')) "
+    "  + interval '1 day', "
     "  date_trunc('day', w.t), interval '1 day') AS s FROM w), "
     "since AS (SELECT min(s) AS s FROM b), "
     "cs AS (SELECT date_trunc((SELECT unit FROM w), ingested_at) AS s, fid FROM casts "
@@ -36,9 +39,9 @@ static const char analytics_sql[] =
     "  ORDER BY casts + reactions + follows DESC, fid LIMIT 10) "
     "SELECT json_build_object('window', $3::text, 'bucket', $2::text, "
     "  'since', fc_iso((SELECT s FROM since)), 'until', fc_iso((SELECT t FROM w)), "
-    "  'targets_added', (SELECT json_agg(json_build_object('day', to_char(d.s, 'YYYY-MM-DD'), "
-    "      'count', (SELECT count(*) FROM targets t WHERE date_trunc('day', t.added_at) = d.s)) "
-    "      ORDER BY d.s) FROM d), "
+    "  'targets_added', coalesce((SELECT json_agg(json_build_object('day', "
+    "      to_char(d.s, 'YYYY-MM-DD'), 'count', (SELECT count(*) FROM targets t "
+    "      WHERE date_trunc('day', t.added_at) = d.s)) ORDER BY d.s) FROM d), '[]'), "
     "  'indexed', (SELECT json_agg(json_build_object('at', fc_iso(b.s), "
     "      'casts', (SELECT count(*) FROM cs WHERE cs.s = b.s), "
     "      'reactions', (SELECT count(*) FROM rs WHERE rs.s = b.s), "
@@ -60,14 +63,16 @@ void fc_api_admin_analytics(struct fc_http_req *req, struct fc_http_resp *resp)
     const char *interval = NULL, *unit = "day";
     if (!win)
         win = "24h";
-    if (strcmp(win, "24h") == 0)
+    if (strcmp(win, "1h") == 0)
+        interval = "1 hour", unit = "minute";
+    else if (strcmp(win, "24h") == 0)
         interval = "24 hours", unit = "hour";
     else if (strcmp(win, "7d") == 0)
         interval = "7 days";
     else if (strcmp(win, "30d") == 0)
         interval = "30 days";
     if (!interval) {
-        fc_http_error(resp, 400, "invalid_window", "window: expected 24h, 7d or 30d, got \"%.20s\"",
+        fc_http_error(resp, 400, "invalid_window", "window: expected 1h, 24h, 7d or 30d, got \"%.20s\"",
                       win);
         return;
     }

@@ -859,7 +859,7 @@ static void analytics_match_the_database(const struct server *s, const char *con
     static const struct {
         const char *window;
         size_t buckets, days;
-    } windows[] = {{"24h", 24, 1}, {"7d", 7, 7}, {"30d", 30, 30}};
+    } windows[] = {{"1h", 60, 1}, {"24h", 24, 1}, {"7d", 7, 7}, {"30d", 30, 30}};
     long long casts = sql_count("SELECT count(*) FROM casts");
     long long reactions = sql_count("SELECT count(*) FROM reactions");
     long long follows = sql_count("SELECT count(*) FROM links WHERE type = 'follow'");
@@ -876,7 +876,8 @@ static void analytics_match_the_database(const struct server *s, const char *con
         assert_int_equal(h.status, 200);
         yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
         yajl_val indexed = get(v, "indexed");
-        /* 24 hourly buckets (or one more when the hour turns over mid-window) */
+        /* 60 minutes, 24 hours, 7 or 30 days (or one more when the bucket turns over
+         * mid-window) */
         assert_true(YAJL_GET_ARRAY(indexed)->len >= windows[i].buckets &&
                     YAJL_GET_ARRAY(indexed)->len <= windows[i].buckets + 1);
         assert_int_equal(YAJL_GET_ARRAY(get(v, "targets_added"))->len, windows[i].days);
@@ -962,6 +963,13 @@ static void admin_routes(void **state)
                      (long long)YAJL_GET_ARRAY(get(e, "live_cast_hashes"))->len);
     assert_int_equal(YAJL_GET_INTEGER(get(v, "following")),
                      (long long)YAJL_GET_ARRAY(get(e, "live_follows"))->len);
+    /* the backfill job's state beside the counts: 2079 has been synced */
+    assert_int_equal(sql_count("SELECT count(*) FROM targets WHERE fid = 2079 AND "
+                               "last_synced_at IS NOT NULL"), 1);
+    assert_string_equal(YAJL_GET_STRING(get(v, "state")), "synced");
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "backfill_attempts")),
+                     sql_count("SELECT backfill_attempts FROM targets WHERE fid = 2079"));
+    assert_true(YAJL_IS_STRING(get(v, "added_at")));
     yajl_tree_free(v);
     fct_http_cleanup(&h);
     call(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/424242", post_h, NULL, &h);
@@ -979,6 +987,25 @@ static void admin_routes(void **state)
     call(&s, "GET", "/admin/client-targets", "/admin/client-targets", get_h, NULL, &h);
     assert_non_null(strstr(h.body.data, "31337"));
     assert_non_null(strstr(h.body.data, "9152"));
+    /* each app names the users it brought in: the first 50 by fid */
+    v = yajl_tree_parse(h.body.data, NULL, 0);
+    yajl_val apps = get(v, "clients");
+    bool saw_9152 = false;
+    for (size_t i = 0; i < YAJL_GET_ARRAY(apps)->len; i++) {
+        yajl_val app = YAJL_GET_ARRAY(apps)->values[i];
+        if (YAJL_GET_INTEGER(get(app, "fid")) != 9152)
+            continue;
+        saw_9152 = true;
+        long long users = sql_count("SELECT count(*) FROM users WHERE app_fid = 9152");
+        assert_true(users > 0);
+        assert_int_equal(YAJL_GET_INTEGER(get(app, "users")), users);
+        yajl_val list = get(app, "user_list");
+        assert_int_equal((long long)YAJL_GET_ARRAY(list)->len, users < 50 ? users : 50);
+        assert_int_equal(YAJL_GET_INTEGER(get(YAJL_GET_ARRAY(list)->values[0], "fid")),
+                         sql_count("SELECT min(fid) FROM users WHERE app_fid = 9152"));
+    }
+    assert_true(saw_9152);
+    yajl_tree_free(v);
     fct_http_cleanup(&h);
     call(&s, "DELETE", "/admin/client-targets/:fid", "/admin/client-targets/31337", post_h, NULL,
          &h);
