@@ -13,11 +13,12 @@ const struct fc_cmd fc_commands[] = {
      "                origin (default, file:line, env NAME, --set)\n"
      "  docs          print the Markdown option reference (docs/config.md)\n"},
     {"migrate", fc_cmd_migrate, "create or upgrade the database schema",
-     "usage: fcindex migrate [status | reset --yes]\n\n"
+     "usage: fcindex migrate [status [--json] | reset --yes]\n\n"
      "Applies the SQL migrations embedded in this binary to database.url (DATABASE_URL), each\n"
      "in a transaction, under an advisory lock so concurrent runs are safe; a second run is a\n"
      "no-op. A database whose schema is newer than this binary is refused.\n"
-     "  status   list applied and pending migrations\n"
+     "  status   list applied and pending migrations (--json: docs/cli/\n"
+     "           migrate-status.schema.json)\n"
      "  reset    drop the schema with every table and row, then apply every migration;\n"
      "           refuses without --yes\n"},
     {"decode", fc_cmd_decode, "decode one hub response into JSON lines",

@@ -120,45 +120,57 @@ enum fc_err fc_migrate_up(struct fc_db *db, int *applied, struct fc_diag *diag)
     return err;
 }
 
-enum fc_err fc_migrate_status(struct fc_db *db, struct fc_buf *out, int *pending,
-                              struct fc_diag *diag)
+/* The entry for version in list, appended when absent. */
+static struct fc_migrate_entry *entry_for(struct fc_migrate_entry **list, size_t *n, int version)
 {
-    *pending = 0;
+    for (size_t i = 0; i < *n; i++)
+        if ((*list)[i].version == version)
+            return &(*list)[i];
+    *list = fc_xrealloc(*list, (*n + 1) * sizeof(**list));
+    struct fc_migrate_entry *e = &(*list)[(*n)++];
+    memset(e, 0, sizeof(*e));
+    e->version = version;
+    return e;
+}
+
+enum fc_err fc_migrate_list(struct fc_db *db, struct fc_migrate_entry **out, size_t *n_out,
+                            struct fc_diag *diag)
+{
+    *out = NULL;
+    *n_out = 0;
     int current = 0;
     enum fc_err err = fc_migrate_current_version(db, &current, diag);
     if (err)
         return err;
-    PGconn *conn = fc_db_pgconn(db);
-    PGresult *res = NULL;
+    struct fc_migrate_entry *list = NULL;
+    size_t n = 0;
+    for (const struct fc_migration *m = fc_migrations; m->sql; m++) {
+        struct fc_migrate_entry *e = entry_for(&list, &n, m->version);
+        e->known = true;
+        snprintf(e->name, sizeof(e->name), "%s", m->name);
+    }
     if (current > 0) {
-        res = PQexec(conn, "SELECT version, name, to_char(applied_at AT TIME ZONE 'UTC', "
-                           "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM schema_migrations ORDER BY version");
+        PGresult *res = PQexec(fc_db_pgconn(db),
+                               "SELECT version, name, to_char(applied_at AT TIME ZONE 'UTC', "
+                               "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM schema_migrations "
+                               "ORDER BY version");
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             err = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(res));
             PQclear(res);
+            free(list);
             return err;
         }
-    }
-    int rows = res ? PQntuples(res) : 0;
-    for (const struct fc_migration *m = fc_migrations; m->sql; m++) {
-        const char *when = NULL;
-        for (int r = 0; r < rows; r++)
-            if (atoi(PQgetvalue(res, r, 0)) == m->version)
-                when = PQgetvalue(res, r, 2);
-        if (when) {
-            fc_buf_printf(out, "%04d %-40s applied %s\n", m->version, m->name, when);
-        } else {
-            fc_buf_printf(out, "%04d %-40s pending\n", m->version, m->name);
-            (*pending)++;
+        for (int r = 0; r < PQntuples(res); r++) {
+            struct fc_migrate_entry *e = entry_for(&list, &n, atoi(PQgetvalue(res, r, 0)));
+            if (!e->known) /* recorded by a newer fcindex */
+                snprintf(e->name, sizeof(e->name), "%s", PQgetvalue(res, r, 1));
+            e->applied = true;
+            snprintf(e->applied_at, sizeof(e->applied_at), "%s", PQgetvalue(res, r, 2));
         }
+        PQclear(res);
     }
-    for (int r = 0; r < rows; r++) {
-        int v = atoi(PQgetvalue(res, r, 0));
-        if (v > fc_migrate_latest_version())
-            fc_buf_printf(out, "%04d %-40s applied %s (unknown to this binary: newer fcindex)\n",
-                          v, PQgetvalue(res, r, 1), PQgetvalue(res, r, 2));
-    }
-    PQclear(res);
+    *out = list;
+    *n_out = n;
     return FC_OK;
 }
 

@@ -6,6 +6,9 @@
 #ifndef FC_STORE_MIGRATE_H
 #define FC_STORE_MIGRATE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "core/buf.h"
 #include "core/err.h"
 #include "store/db.h"
@@ -18,11 +21,20 @@ int fc_migrate_latest_version(void);
  * FC_ERR_DB when a migration fails (that migration is rolled back). */
 enum fc_err fc_migrate_up(struct fc_db *db, int *applied, struct fc_diag *diag);
 
-/* Writes one line per known migration ("applied <time>" or "pending") and
- * any unknown newer versions found in the database. *pending receives the
- * count of pending migrations. */
-enum fc_err fc_migrate_status(struct fc_db *db, struct fc_buf *out, int *pending,
-                              struct fc_diag *diag);
+/* One migration: embedded in this binary (known), recorded in the database
+ * (applied), or both. */
+struct fc_migrate_entry {
+    int version;
+    char name[128];
+    bool known;          /* false: applied by a newer fcindex */
+    bool applied;
+    char applied_at[32]; /* UTC, "YYYY-MM-DDTHH:MM:SSZ"; empty while pending */
+};
+
+/* Every known migration in version order, then versions the database
+ * records that this binary does not know. Free *out with free(). */
+enum fc_err fc_migrate_list(struct fc_db *db, struct fc_migrate_entry **out, size_t *n_out,
+                            struct fc_diag *diag);
 
 /* Current schema version in the database (0 when never migrated). */
 enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc_diag *diag);

@@ -1,9 +1,11 @@
 /* Listings of the CLI: every --json output validates against its schema in
  * docs/cli/ (python3 jsonschema), and says what the database holds: targets
  * in each job state, inserted here, are filtered, sorted, paged and summed
- * as inserted; `targets add` makes a root unless --non-root, as the API. */
+ * as inserted; `targets add` makes a root unless --non-root, as the API;
+ * migrate status lists the migrations PostgreSQL records. */
 #include "support/testenv.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +220,100 @@ static void listings_validate_and_match_the_database(void **state)
     fc_buf_cleanup(&out);
 }
 
+/* The embedded migrations, as the source tree names them: sql/migrations/NNNN_name.sql. */
+static size_t migration_files(char names[][128], size_t max)
+{
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/sql/migrations", fct_require_env("FCINDEX_SOURCE_DIR"));
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".sql") == 0 && n < max)
+            snprintf(names[n++], 128, "%.*s", (int)(len - 4), e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, 128, (int (*)(const void *, const void *))strcmp);
+    return n;
+}
+
+static const char *str_at(yajl_val v, const char *k)
+{
+    yajl_val x = get(v, k);
+    return YAJL_IS_STRING(x) ? x->u.string : NULL;
+}
+
+/* migrate status --json: every file of sql/migrations applied at the time
+ * PostgreSQL recorded; a version missing from schema_migrations is pending;
+ * one only the database knows (a newer fcindex) is listed as unknown. */
+static void migrate_status_json_says_what_is_applied(void **state)
+{
+    (void)state;
+    char files[64][128];
+    size_t nf = migration_files(files, 64);
+    assert_true(nf >= 11);
+    int last = atoi(files[nf - 1]);
+    yajl_val v = json_of("migrate-status", (const char *[]){"migrate", "status", "--json", NULL});
+    assert_int_equal(at(v, "pending", NULL), 0);
+    assert_int_equal(at(v, "current_version", NULL), last);
+    assert_int_equal(at(v, "latest_known_version", NULL), last);
+    yajl_val list = get(v, "migrations");
+    assert_int_equal(list->u.array.len, nf);
+    for (size_t i = 0; i < nf; i++) {
+        yajl_val m = list->u.array.values[i];
+        assert_int_equal(at(m, "version", NULL), atoi(files[i]));
+        assert_string_equal(str_at(m, "name"), files[i]);
+        assert_string_equal(str_at(m, "state"), "applied");
+        assert_true(YAJL_IS_TRUE(get(m, "known")));
+        char q[200];
+        snprintf(q, sizeof(q), "SELECT to_char(applied_at AT TIME ZONE 'UTC', "
+                               "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM schema_migrations "
+                               "WHERE version = %d", atoi(files[i]));
+        char *when = fct_sql_value(db_url, q);
+        assert_string_equal(str_at(m, "applied_at"), when);
+        free(when);
+    }
+    yajl_tree_free(v);
+
+    /* the last one unrecorded, and a version from a newer binary */
+    char q[300];
+    snprintf(q, sizeof(q), "DELETE FROM schema_migrations WHERE version = %d; "
+                           "INSERT INTO schema_migrations (version, name) VALUES (9999, "
+                           "'9999_from_the_future')", last);
+    free(fct_sql_value(db_url, q));
+    v = json_of("migrate-status", (const char *[]){"migrate", "status", "--json", NULL});
+    assert_int_equal(at(v, "pending", NULL), 1);
+    assert_int_equal(at(v, "current_version", NULL), 9999);
+    list = get(v, "migrations");
+    assert_int_equal(list->u.array.len, nf + 1);
+    yajl_val m = list->u.array.values[nf - 1];
+    assert_string_equal(str_at(m, "state"), "pending");
+    assert_true(YAJL_IS_NULL(get(m, "applied_at")));
+    m = list->u.array.values[nf];
+    assert_int_equal(at(m, "version", NULL), 9999);
+    assert_string_equal(str_at(m, "name"), "9999_from_the_future");
+    assert_string_equal(str_at(m, "state"), "applied");
+    assert_true(YAJL_IS_FALSE(get(m, "known")));
+    yajl_tree_free(v);
+    /* the text form says the same */
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(run(&out, (const char *[]){"migrate", "status", NULL}), 0);
+    assert_non_null(strstr(out.data, "unknown to this binary"));
+    assert_non_null(strstr(out.data, "\n1 pending\n"));
+    /* --json belongs to status only */
+    assert_int_equal(run(&out, (const char *[]){"migrate", "--json", NULL}), 2);
+    fc_buf_cleanup(&out);
+    snprintf(q, sizeof(q), "DELETE FROM schema_migrations WHERE version = 9999; "
+                           "INSERT INTO schema_migrations (version, name) VALUES (%d, '%s')", last,
+             files[nf - 1]);
+    free(fct_sql_value(db_url, q));
+    assert_int_not_equal(validate("migrate-status", "{\"current_version\":1,"
+                                  "\"latest_known_version\":1,\"pending\":0,\"migrations\":"
+                                  "[{\"version\":1,\"name\":\"x\",\"state\":\"done\","
+                                  "\"applied_at\":null,\"known\":true}]}"), 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -241,6 +337,7 @@ int main(void)
     fct_require_env("DATABASE_URL");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(listings_validate_and_match_the_database),
+        cmocka_unit_test(migrate_status_json_says_what_is_applied),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
