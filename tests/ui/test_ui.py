@@ -24,6 +24,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "ui test password 0123"
@@ -184,6 +185,21 @@ def wait_synced(dep):
 
 # ---- the browser ----
 
+# Marks when the page's data first shows (see UI.open): injected by the
+# DevTools protocol, so it is no script of the page and the CSP does not apply.
+READY_MARK = """
+window.fcReadyAt = null;
+const css = location.protocol === 'http:' ? localStorage.getItem('fcReadyCss') : null;
+if (css) {
+  const ready = () => document.querySelector(css) && !document.querySelector('main .state.loading');
+  const mo = new MutationObserver(() => {
+    if (window.fcReadyAt === null && ready()) { window.fcReadyAt = performance.now(); mo.disconnect(); }
+  });
+  mo.observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
+}
+"""
+
+
 def browser():
     o = webdriver.ChromeOptions()
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -192,7 +208,9 @@ def browser():
         o.add_argument(a)
     o.binary_location = "/usr/bin/chromium"
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": READY_MARK})
+    return d
 
 
 class UI:
@@ -220,11 +238,25 @@ class UI:
         return not (d or self.d).find_elements(By.CSS_SELECTOR, "main .state.loading")
 
     def open(self, frag, ready_css, name):
-        t0 = time.monotonic()
+        """Loads the page afresh (a new document, not a hash change) and waits
+        until its data shows; records the first render: the document's time
+        from navigation start until ready_css is in the page with no loading
+        state left, taken by a MutationObserver in the page itself."""
+        if not self.d.current_url.startswith(self.dep.base):
+            self.d.get(f"{self.dep.base}/#/login")  # localStorage is the origin's
+        self.d.execute_script("localStorage.setItem('fcReadyCss', arguments[0])", ready_css)
+        self.d.get("about:blank")
         self.d.get(f"{self.dep.base}/#{frag}")
         self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, ready_css) and self.loaded(d),
                   f"{ready_css} on #{frag}")
-        self.timings[name] = round((time.monotonic() - t0) * 1000)
+        at = self.wait(lambda d: d.execute_script("return window.fcReadyAt"),
+                       f"the first-render mark of #{frag}", 5)
+        nav = self.d.execute_script(
+            "const n = performance.getEntriesByType('navigation')[0];"
+            "return n ? [n.responseEnd, n.domContentLoadedEventEnd] : null")
+        self.timings.setdefault(name, {"first_render_ms": round(at),
+                                       "response_end_ms": round(nav[0]) if nav else None,
+                                       "dom_content_loaded_ms": round(nav[1]) if nav else None})
 
     def els(self, css):
         return self.d.find_elements(By.CSS_SELECTOR, css)
@@ -257,18 +289,34 @@ class UI:
             self.shots.append(path)
         self.d.set_window_size(1280, 900)
 
-    def scroll_to_end(self, list_css, timeout=240):
-        """Scrolls until the list says it reached its end; the items' hashes."""
+    def scroll_to_end(self, list_css, timeout=300):
+        """Scrolls until the list says it reached its end; the items' hashes.
+        Each step scrolls to the bottom and polls until the list grows, ends
+        or fails (a slow page under load only takes longer); a step that sees
+        no progress presses the list's "Load more" button, the keyboard
+        path, so a missed intersection cannot stall it."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        count = lambda d: d.execute_script(  # noqa: E731
+            "return document.querySelectorAll(arguments[0]).length", list_css)
+        while True:
             if self.els("[data-state=end]") or self.els("[data-state=empty]"):
                 return [e.get_attribute("data-hash") or e.get_attribute("data-fid")
                         for e in self.els(list_css)]
             errs = self.els("main [data-state=error]")
             assert not errs, f"list error: {errs[0].text}"
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the list never reached its end: {count(self.d)} items")
+            before = count(self.d)
             self.d.execute_script("window.scrollTo(0, document.body.scrollHeight)")
-            time.sleep(0.15)
-        raise AssertionError(f"the list never reached its end: {len(self.els(list_css))} items")
+            step = min(30, max(1, deadline - time.monotonic()))
+            try:
+                WebDriverWait(self.d, step, poll_frequency=0.05).until(
+                    lambda d: count(d) != before or d.find_elements(
+                        By.CSS_SELECTOR, "[data-state=end], [data-state=empty], main [data-state=error]"))
+            except TimeoutException:
+                more = self.els("main .list-foot button.more")
+                if more:
+                    more[0].send_keys(Keys.ENTER)
 
 
 def n(v):
@@ -396,6 +444,19 @@ def test_dashboard_shows_status_and_analytics(dep, ui):
     shards = [r.text.split()[0] for r in ui.els("#streams tbody tr")]
     assert shards == [str(x["shard"]) for x in s["indexer"]["streams"]], shards
     assert len(ui.els("#processes tbody tr")) == len(s["processes"])
+    # the last hour: rows written per minute, as the API and PostgreSQL count them
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#hour-summary"), "the last hour")
+    h1 = get_json(dep, "/admin/analytics?window=1h", cookie)
+    total = sum(r["casts"] + r["reactions"] + r["follows"] for r in h1["indexed"])
+    in_db = int(psql(dep.db_url, f"SELECT (SELECT count(*) FROM casts WHERE ingested_at >= '{h1['since']}') "
+                                 f"+ (SELECT count(*) FROM reactions WHERE ingested_at >= '{h1['since']}') "
+                                 f"+ (SELECT count(*) FROM links WHERE type = 'follow' "
+                                 f"AND ingested_at >= '{h1['since']}')"))
+    assert total == in_db and total > 0, f"the last hour: API {total}, PostgreSQL {in_db}"
+    assert ui.text("[data-k=hour_total]") == n(total), ui.text("#hour-summary")
+    assert len(h1["indexed"]) == 60 and h1["bucket"] == "minute", len(h1["indexed"])
+    assert ui.d.execute_script("return document.querySelectorAll('#hour-table tbody tr').length") == 60
+    assert ui.els("#hour-chart"), "no chart of the last hour"
     for win in ("24h", "7d"):
         ui.d.find_element(By.CSS_SELECTOR, f"button[data-window='{win}']").click()
         a = get_json(dep, f"/admin/analytics?window={win}", cookie)
@@ -462,6 +523,132 @@ def test_targets_add_promote_remove(dep, ui):
     assert psql(dep.db_url, f"SELECT count(*) FROM targets WHERE fid = {fid}") == "0"
     ui.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f"tr[data-fid='{fid}']"), "the row gone")
     ui.clean_console()
+
+
+def row_fids(d):
+    return [r.get_attribute("data-fid") for r in d.find_elements(By.CSS_SELECTOR, "#targets-table tbody tr")]
+
+
+def test_targets_sort_by_headers(dep, ui):
+    cookie = login(ui)
+    ui.open("/targets", "#targets-table", "targets")
+    assert ui.d.find_element(By.CSS_SELECTOR, "th:has(button[data-sort=fid])") \
+        .get_attribute("aria-sort") == "ascending", "the default sort (fid) is not marked"
+    checks = (
+        # (header, the sort each press asks the API for, property of the order itself)
+        ("fid", ["-fid"], lambda t: [x["fid"] for x in t] == sorted((x["fid"] for x in t), reverse=True)),
+        ("added_at", ["added_at", "-added_at"],
+         lambda t: [x["added_at"] for x in t] == sorted((x["added_at"] for x in t), reverse=True)),
+        ("last_synced_at", ["last_synced_at"],
+         lambda t: [x["last_synced_at"] for x in t] == sorted(x["last_synced_at"] for x in t)),
+        ("username", ["username"], lambda t: [x["username"].lower() for x in t if x["username"]]
+         == sorted(x["username"].lower() for x in t if x["username"])),
+    )
+    for key, sorts, ordered in checks:
+        for sort in sorts:
+            button = ui.d.find_element(By.CSS_SELECTOR, f"button[data-sort={key}]")
+            # the keyboard path: focus the header's button and press Enter
+            ui.d.execute_script("arguments[0].focus()", button)
+            assert ui.d.switch_to.active_element == button, f"the {key} header cannot take focus"
+            button.send_keys(Keys.ENTER)
+            mark = "descending" if sort.startswith("-") else "ascending"
+            ui.wait(lambda d, sort=sort, mark=mark: d.current_url.endswith(f"sort={sort}") and ui.loaded(d)
+                    and d.find_elements(By.CSS_SELECTOR, f"th[aria-sort={mark}] button[data-sort={key}]"),
+                    f"the {sort} sort applied")
+        want = get_json(dep, f"/admin/targets?limit=50&sort={sort}", cookie)["targets"]
+        assert ordered(want), f"the API's {sort} order is not sorted"
+        assert len(want) > 5, "too few targets to see an order"
+        ui.wait(lambda d, want=want: row_fids(d) == [str(t["fid"]) for t in want] and ui.loaded(d),
+                f"rows in {sort} order")
+        assert f"sort={sort}" in ui.d.current_url or (sort == "fid" and "sort=" not in ui.d.current_url)
+        th = ui.d.find_element(By.CSS_SELECTOR, f"th:has(button[data-sort={key}])")
+        assert th.get_attribute("aria-sort") == ("descending" if sort.startswith("-") else "ascending"), \
+            f"{key} header's aria-sort after {sort}"
+        assert ui.d.find_element(By.CSS_SELECTOR, f"#f-sort option[value='{sort}']").is_selected(), \
+            "the sort select disagrees with the headers"
+    ui.clean_console()
+
+
+def test_target_detail(dep, ui):
+    cookie = login(ui)
+    ui.open("/targets?sort=fid", "#targets-table", "targets")
+    # reachable from the table: the fid's link
+    ui.d.find_element(By.CSS_SELECTOR, "tr[data-fid='2'] [data-k=detail]").click()
+    ui.wait(lambda d: d.current_url.endswith("#/targets/2"), "the detail page's address")
+    ui.open("/targets/2", "#target-counts", "target-detail")
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-list=target-casts] article, #target-casts [data-state]"),
+            "the recent casts")
+    st = get_json(dep, "/admin/targets/2/stats", cookie)
+    for k in ("casts", "casts_deleted", "reactions", "reactions_received", "followers",
+              "following", "verifications", "backfill_attempts"):
+        got = ui.text(f"#target-stats [data-k={k}]")
+        assert got == n(st[k]), f"target detail {k}: shows {got!r}, the API says {st[k]}"
+    assert st["casts"] > 0 and st["following"] > 0, "fid 2 has nothing to compare"
+    assert ui.text("[data-k=state]") == st["state"] == "synced", st["state"]
+    assert ui.text("[data-k=source]") == st["source"]
+    synced = ui.d.find_element(By.CSS_SELECTOR, "[data-k=last_synced_at] time")
+    assert synced.get_attribute("datetime") == st["last_synced_at"], "last sync differs"
+    assert ui.text("[data-k=last_error]") == (f"Last error: {st['last_error']}" if st["last_error"]
+                                              else "No error recorded.")
+    recent = [c["hash"] for c in get_json(dep, "/v1/users/2/casts?limit=10")["casts"]]
+    got = [a.get_attribute("data-hash") for a in ui.els("[data-list=target-casts] > article")]
+    assert got == recent and recent, f"recent casts: {len(got)} shown vs {len(recent)}"
+    # a failed target shows its error and state as PostgreSQL holds them
+    psql(dep.db_url, "UPDATE targets SET last_error = 'hub answered 500', backfill_attempts = 4 "
+                     "WHERE fid = 3")
+    ui.open("/targets/3", "#target-counts", "target-detail-3")
+    st3 = get_json(dep, "/admin/targets/3/stats", cookie)
+    assert ui.text("[data-k=last_error]") == "Last error: hub answered 500"
+    assert ui.text("[data-k=backfill_attempts]") == "4" and ui.text("[data-k=state]") == st3["state"]
+    psql(dep.db_url, "UPDATE targets SET last_error = NULL WHERE fid = 3")
+    ui.open("/targets/999999", "#target-stats [data-state=error]", "target-missing")
+    assert "404" in ui.text("#target-stats"), ui.text("#target-stats")
+    ui.clean_console(allowed=[r"/999999/.* 404"])
+    ui.open("/targets/2", "#target-counts", "target-detail")
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-list=target-casts] article"), "recent casts")
+    ui.clean_console()
+    ui.screenshots("target")
+
+
+def test_clients_add_remove(dep, ui):
+    cookie = login(ui)
+    ui.open("/clients", "#clients-table", "clients")
+    apps = get_json(dep, "/admin/client-targets", cookie)["clients"]
+    shown = [r.get_attribute("data-client") for r in ui.els("#clients-table tbody tr")]
+    assert shown == [str(c["fid"]) for c in apps], shown
+    for c in apps:
+        row = f"tr[data-client='{c['fid']}']"
+        assert ui.text(f"{row} [data-k=users]") == n(c["users"]), f"users of app {c['fid']}"
+        listed = [e.get_attribute("data-user") for e in ui.els(f"{row} [data-user]")]
+        assert listed == [str(u["fid"]) for u in c["user_list"]], f"users listed for app {c['fid']}"
+    app = next(c for c in apps if c["fid"] == 9152)
+    assert app["users"] > 0, "the monitored app brought nobody in: nothing to compare"
+    brought = psql(dep.db_url, "SELECT string_agg(fid::text, ',' ORDER BY fid) FROM "
+                               "(SELECT fid FROM users WHERE app_fid = 9152 ORDER BY fid LIMIT 50) x")
+    assert [str(u["fid"]) for u in app["user_list"]] == brought.split(","), "user_list vs PostgreSQL"
+    ui.clean_console()
+    ui.screenshots("clients")
+    new = "424243"
+    ui.d.find_element(By.ID, "client-fid").send_keys(new)
+    ui.d.find_element(By.CSS_SELECTOR, "#client-form button[type=submit]").click()
+    ui.wait(lambda d: f"monitoring app fid {new}" in d.find_element(By.ID, "clients-msg").text, "the add")
+    assert psql(dep.db_url, f"SELECT source FROM target_clients WHERE client_fid = {new}") == "admin", \
+        "the added app is not in PostgreSQL"
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-client='{new}']"), "the new row")
+    remove = ui.d.find_element(By.CSS_SELECTOR, f"tr[data-client='{new}'] [data-act=remove]")
+    remove.click()
+    assert psql(dep.db_url, f"SELECT count(*) FROM target_clients WHERE client_fid = {new}") == "1", \
+        "one click removed without confirmation"
+    remove.click()
+    ui.wait(lambda d: f"Stopped monitoring app fid {new}" in d.find_element(By.ID, "clients-msg").text,
+            "the removal")
+    assert psql(dep.db_url, f"SELECT count(*) FROM target_clients WHERE client_fid = {new}") == "0"
+    ui.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f"tr[data-client='{new}']"), "the row gone")
+    ui.d.find_element(By.ID, "client-fid").send_keys("0")
+    ui.d.find_element(By.CSS_SELECTOR, "#client-form button[type=submit]").click()
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#clients-msg [data-state=error]"), "the refusal")
+    assert "400" in ui.text("#clients-msg"), ui.text("#clients-msg")
+    ui.clean_console(allowed=[r"/admin/client-targets .* 400"])
 
 
 def test_feed_scrolls_to_its_end(dep, ui):
@@ -603,6 +790,7 @@ def test_jobs_pause_resume_dead_letters(dep, ui):
 
 TESTS = [test_http_serving, test_admin_pages_ask_for_login, test_login_wrong_right_logout,
          test_dashboard_shows_status_and_analytics, test_targets_add_promote_remove,
+         test_targets_sort_by_headers, test_target_detail, test_clients_add_remove,
          test_jobs_pause_resume_dead_letters,
          test_feed_scrolls_to_its_end, test_profile_and_tabs, test_thread,
          test_search_highlights, test_trending]

@@ -5,6 +5,8 @@ import { session, loadSession, logout } from './api.js';
 import { loginPage } from './pages/login.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { targetsPage } from './pages/targets.js';
+import { targetPage } from './pages/target.js';
+import { clientsPage } from './pages/clients.js';
 import { jobsPage } from './pages/jobs.js';
 import { feedPage, profilePage, threadPage, searchPage, trendingPage } from './pages/social.js';
 
@@ -24,6 +26,8 @@ const routes = [
   [/^\/login$/, () => loginPage],
   [/^\/dashboard$/, () => dashboardPage, true],
   [/^\/targets$/, () => targetsPage, true],
+  [/^\/targets\/(\d+)$/, () => targetPage, true],
+  [/^\/clients$/, () => clientsPage, true],
   [/^\/jobs$/, () => jobsPage, true],
 ];
 

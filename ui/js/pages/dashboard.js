@@ -1,12 +1,14 @@
 // The instance at a glance from GET /admin/status, polled every 5 s while
-// the page is visible, and GET /admin/analytics as charts with the same
-// numbers in tables.
+// the page is visible; the last hour's rows written per minute
+// (GET /admin/analytics?window=1h, every 30 s); and GET /admin/analytics
+// over 24 h, 7 d and 30 d as charts with the same numbers in tables.
 import { h, clear, loading, empty, errorView } from '../dom.js';
 import { api } from '../api.js';
 import { num, rate, time, duration } from '../format.js';
 import { userName } from '../casts.js';
 
 const POLL_MS = 5000;
+const HOUR_POLL_MS = 30000;
 
 function stat(label, key, value) {
   return h('div', { class: 'stat' }, h('dt', {}, label), h('dd', { 'data-k': key }, value));
@@ -67,17 +69,59 @@ function loadCharts() {
   return chartLib;
 }
 
-function chart(Chart, type, labels, datasets) {
-  const canvas = h('canvas', { role: 'img', 'aria-label': datasets.map((d) => d.label).join(', ') });
+function chart(Chart, type, labels, datasets, id) {
+  const canvas = h('canvas', { role: 'img', id, 'aria-label': datasets.map((d) => d.label).join(', ') });
   const box = h('div', { class: 'chart' }, canvas);
-  // eslint-disable-next-line no-new
-  new Chart(canvas, {
+  const c = new Chart(canvas, {
     type,
     data: { labels, datasets },
     options: { animation: false, responsive: true, maintainAspectRatio: false,
       plugins: { legend: { position: 'bottom' } }, scales: { y: { beginAtZero: true } } },
   });
-  return box;
+  return id ? { box, chart: c } : box;
+}
+
+// Rows written per minute over the last hour (GET /admin/analytics?window=1h):
+// the chart is drawn once and its data replaced on each refresh.
+function lastHour(box) {
+  let drawn = null;
+  return async function refresh() {
+    let a;
+    try {
+      a = await api('/admin/analytics?window=1h');
+    } catch (e) {
+      if (!drawn) clear(box, errorView(e));
+      return;
+    }
+    let Chart = null;
+    try { Chart = await loadCharts(); } catch { /* the table still shows the numbers */ }
+    const labels = a.indexed.map((r) => new Date(r.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+    const kinds = ['casts', 'reactions', 'follows'];
+    const total = a.indexed.reduce((t, r) => t + r.casts + r.reactions + r.follows, 0);
+    const span = (new Date(a.until) - new Date(a.since)) / 1000;
+    const summary = h('p', { id: 'hour-summary' }, h('span', { 'data-k': 'hour_total' }, num(total)),
+      ' rows written in the last hour · ', h('span', { 'data-k': 'hour_rate' }, rate(span > 0 ? total / span : 0)),
+      ' a second on average · now ', h('span', { 'data-k': 'hour_now' }, rate(a.now.messages_per_s)),
+      ' messages/s, ', rate(a.now.events_per_s), ' events/s');
+    const numbers = h('details', {}, h('summary', {}, 'The numbers per minute'),
+      table('Rows written per minute', [['Minute', (r) => time(r.at)], ['Casts', (r) => num(r.casts)],
+        ['Reactions', (r) => num(r.reactions)], ['Follows', (r) => num(r.follows)]], a.indexed, 'hour-table'));
+    if (drawn && drawn.chart) {
+      drawn.chart.data.labels = labels;
+      kinds.forEach((k, i) => { drawn.chart.data.datasets[i].data = a.indexed.map((r) => r[k]); });
+      drawn.chart.update('none');
+      drawn.summary.replaceWith(summary);
+      drawn.numbers.replaceWith(numbers);
+      drawn.summary = summary;
+      drawn.numbers = numbers;
+      return;
+    }
+    const colors = ['#2563eb', '#db2777', '#059669'];
+    const c = Chart ? chart(Chart, 'line', labels, kinds.map((k, i) => ({ label: `${k} per minute`,
+      data: a.indexed.map((r) => r[k]), borderColor: colors[i], backgroundColor: colors[i], pointRadius: 0 })), 'hour-chart') : null;
+    drawn = { chart: c && c.chart, summary, numbers };
+    clear(box, summary, c && c.box, numbers);
+  };
 }
 
 async function analyticsView(box, win) {
@@ -117,6 +161,7 @@ export function dashboardPage(main) {
   const status = h('section', { id: 'status', 'aria-live': 'polite' }, loading('status'));
   const updated = h('p', { class: 'muted', id: 'updated' });
   const analytics = h('section', { id: 'analytics' });
+  const hour = h('section', { id: 'last-hour', 'aria-live': 'polite' }, loading('the last hour'));
   const wins = ['24h', '7d', '30d'];
   let win = '24h';
   const winNav = h('div', { class: 'tabs', role: 'group', 'aria-label': 'Analytics window' }, wins.map((w) =>
@@ -126,7 +171,8 @@ export function dashboardPage(main) {
         for (const b of winNav.querySelectorAll('button')) b.setAttribute('aria-pressed', b === ev.currentTarget ? 'true' : 'false');
         analyticsView(analytics, win);
       } }, w)));
-  clear(main, h('h1', {}, 'Dashboard'), updated, status, h('h2', {}, 'Analytics'), winNav, analytics);
+  clear(main, h('h1', {}, 'Dashboard'), updated, status, h('h2', {}, 'Last hour'), hour,
+    h('h2', {}, 'Analytics'), winNav, analytics);
 
   let timer = null, stopped = false;
   async function poll() {
@@ -141,7 +187,14 @@ export function dashboardPage(main) {
     }
     if (!stopped) timer = setTimeout(poll, document.hidden ? POLL_MS * 6 : POLL_MS);
   }
+  const refreshHour = lastHour(hour);
+  let hourTimer = null;
+  async function pollHour() {
+    await refreshHour();
+    if (!stopped) hourTimer = setTimeout(pollHour, document.hidden ? HOUR_POLL_MS * 4 : HOUR_POLL_MS);
+  }
   poll();
+  pollHour();
   analyticsView(analytics, win);
-  return () => { stopped = true; clearTimeout(timer); };
+  return () => { stopped = true; clearTimeout(timer); clearTimeout(hourTimer); };
 }

@@ -1,11 +1,17 @@
-// The target set (GET /admin/targets): searched, filtered, sorted, paged;
-// add (root or not), remove (confirmed), promote, demote, backfill now.
+// The target set (GET /admin/targets): searched, filtered, sorted (by the
+// select or the column headers), paged; add (root or not), remove
+// (confirmed), promote, demote, backfill now; each fid opens its detail page.
 import { h, clear, loading, empty, errorView } from '../dom.js';
 import { api } from '../api.js';
 import { num, time } from '../format.js';
 import { go } from '../app.js';
 
 const LIMIT = 50;
+
+// Columns sorted by the API (GET /admin/targets?sort=): a first press sorts
+// ascending, the next descending; username sorts one way only.
+const SORTABLE = { Fid: 'fid', Account: 'username', Added: 'added_at', 'Last sync': 'last_synced_at' };
+const ONE_WAY = new Set(['username']);
 
 function select(id, label, value, options) {
   return [h('label', { for: id }, label), h('select', { id, name: id.replace('f-', '') },
@@ -39,7 +45,7 @@ export function targetsPage(main, params, query) {
     h('label', { for: 'f-added_after' }, 'Added from'), h('input', { id: 'f-added_after', name: 'added_after', type: 'date', value: f.added_after }),
     h('label', { for: 'f-added_before' }, 'to'), h('input', { id: 'f-added_before', name: 'added_before', type: 'date', value: f.added_before }),
     select('f-sort', 'Sort', f.sort, [['', 'fid'], ['-fid', 'fid, highest first'], ['-added_at', 'newest added'],
-      ['added_at', 'oldest added'], ['-last_synced_at', 'last synced'], ['username', 'username']]),
+      ['added_at', 'oldest added'], ['-last_synced_at', 'last synced'], ['last_synced_at', 'longest unsynced'], ['username', 'username']]),
     h('button', { type: 'submit' }, 'Apply'));
   filters.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -59,6 +65,22 @@ export function targetsPage(main, params, query) {
       clear(msg, errorView(e));
     }
     load();
+  }
+
+  function sortHeader(label) {
+    const key = SORTABLE[label];
+    if (!key) return h('th', { scope: 'col' }, label);
+    const cur = f.sort || 'fid';
+    const dir = cur === key ? 'ascending' : cur === `-${key}` ? 'descending' : null;
+    const next = dir === 'ascending' && !ONE_WAY.has(key) ? `-${key}` : key;
+    const p = new URLSearchParams(query);
+    p.delete('cursor');
+    if (next === 'fid') p.delete('sort'); else p.set('sort', next);
+    return h('th', { scope: 'col', 'aria-sort': dir || 'none' },
+      h('button', { type: 'button', class: 'sort', 'data-sort': key,
+        title: `Sort by ${label.toLowerCase()}${next.startsWith('-') ? ', highest first' : ''}`,
+        onclick: () => go(`#/targets?${p}`) },
+      label, h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, dir === 'ascending' ? ' ▲' : dir === 'descending' ? ' ▼' : '')));
   }
 
   function actions(t) {
@@ -107,13 +129,14 @@ export function targetsPage(main, params, query) {
         Object.entries(page.summary.states).map(([k, v]) =>
           h('div', {}, h('dt', {}, k), h('dd', { 'data-k': `sum-${k}` }, num(v))))) : null,
       page.targets.length ? h('div', { class: 'scroll' }, h('table', { id: 'targets-table' },
-        h('thead', {}, h('tr', {}, ['Fid', 'Account', 'Root', 'Source', 'Added', 'Last sync', 'Attempts', 'Last error', 'Actions']
-          .map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ['Fid', 'Account', 'Root', 'Source', 'State', 'Added', 'Last sync', 'Attempts', 'Last error', 'Actions']
+          .map(sortHeader))),
         h('tbody', {}, page.targets.map((t) => h('tr', { 'data-fid': t.fid },
-          h('td', {}, h('a', { href: `#/u/${t.fid}` }, t.fid)),
-          h('td', {}, t.username ? `@${t.username}` : (t.display_name || '—')),
+          h('td', {}, h('a', { href: `#/targets/${t.fid}`, 'data-k': 'detail', title: `Details of fid ${t.fid}` }, t.fid)),
+          h('td', {}, h('a', { href: `#/u/${t.fid}` }, t.username ? `@${t.username}` : (t.display_name || `fid ${t.fid}`))),
           h('td', { 'data-k': 'root' }, t.root ? 'root' : '—'),
           h('td', {}, t.source),
+          h('td', { 'data-k': 'state' }, t.state),
           h('td', {}, time(t.added_at)),
           h('td', {}, time(t.last_synced_at)),
           h('td', {}, num(t.backfill_attempts)),

@@ -1,0 +1,82 @@
+// Client apps (GET /admin/client-targets): each monitored app with the
+// users who signed up through it; add one, remove one (asks for a second
+// click). Users signing up through a monitored app become roots.
+import { h, clear, loading, empty, errorView } from '../dom.js';
+import { api } from '../api.js';
+import { num, time } from '../format.js';
+import { userName } from '../casts.js';
+
+export function clientsPage(main) {
+  const msg = h('div', { id: 'clients-msg', 'aria-live': 'polite' });
+  const body = h('section', { id: 'clients' }, loading('client apps'));
+  const fid = h('input', { id: 'client-fid', name: 'fid', inputmode: 'numeric', pattern: '[0-9]+', required: true });
+  const add = h('form', { id: 'client-form', class: 'inline card' },
+    h('label', { for: 'client-fid' }, 'Monitor app fid'), fid, h('button', { type: 'submit' }, 'Add'));
+  add.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = fid.value.trim();
+    if (await act(() => api('/admin/client-targets', { method: 'POST', body: { fid: f } }),
+      `Now monitoring app fid ${f}: its new sign-ups become roots.`)) fid.value = '';
+  });
+  clear(main, h('h1', {}, 'Client apps'), add, msg, body);
+
+  async function act(fn, done) {
+    clear(msg, loading('change'));
+    let ok = false;
+    try {
+      await fn();
+      clear(msg, h('p', { class: 'state ok', role: 'status' }, done));
+      ok = true;
+    } catch (e) {
+      clear(msg, errorView(e));
+    }
+    load();
+    return ok;
+  }
+
+  function removeButton(c) {
+    const b = h('button', { type: 'button', class: 'danger', 'data-act': 'remove' }, 'Remove');
+    b.addEventListener('click', () => {
+      if (b.dataset.confirm !== 'yes') {
+        b.dataset.confirm = 'yes';
+        b.textContent = `Confirm removing app ${c.fid}`;
+        return;
+      }
+      act(() => api(`/admin/client-targets/${c.fid}`, { method: 'DELETE' }),
+        `Stopped monitoring app fid ${c.fid}; the users it brought in stay targets.`);
+    });
+    b.addEventListener('blur', () => { b.dataset.confirm = ''; b.textContent = 'Remove'; });
+    return b;
+  }
+
+  function users(c) {
+    if (!c.user_list.length) return h('span', { class: 'muted' }, 'none indexed');
+    const more = c.users - c.user_list.length;
+    return [h('ul', { class: 'plain inline-list' }, c.user_list.map((u) =>
+      h('li', { 'data-user': u.fid }, h('a', { href: `#/u/${u.fid}` }, userName(u))))),
+    more > 0 ? h('span', { class: 'muted' }, `and ${num(more)} more`) : null];
+  }
+
+  async function load() {
+    let r;
+    try {
+      r = await api('/admin/client-targets');
+    } catch (e) {
+      clear(body, errorView(e));
+      return;
+    }
+    clear(body, r.clients.length ? h('div', { class: 'scroll' }, h('table', { id: 'clients-table' },
+      h('thead', {}, h('tr', {}, ['App fid', 'Source', 'Added', 'Users', 'Who', 'Actions']
+        .map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, r.clients.map((c) => h('tr', { 'data-client': c.fid },
+        h('td', {}, h('a', { href: `#/u/${c.fid}` }, c.fid)),
+        h('td', {}, c.source),
+        h('td', {}, time(c.added_at)),
+        h('td', { 'data-k': 'users' }, num(c.users)),
+        h('td', { class: 'who-list' }, users(c)),
+        h('td', { class: 'actions' }, removeButton(c)))))))
+      : empty('No client app is monitored.'));
+  }
+  load();
+  return null;
+}
