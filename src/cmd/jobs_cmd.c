@@ -1,7 +1,9 @@
 /* fcindex jobs: backfill job counts, failures, retries, pause and clear.
  * The jobs' states and the pause switch live in PostgreSQL (store/jobctl.h),
  * so the command works whether or not a server runs; with redis.url set it
- * also updates the shared queue so running servers see the change at once. */
+ * also updates the shared queue so running servers see the change at once,
+ * and without it records a request that a running server applies to its
+ * in-memory queue within a second (store/jobreq.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +14,14 @@
 #include "state/jobq.h"
 #include "store/db.h"
 #include "store/jobctl.h"
+#include "store/jobreq.h"
 
 static const char usage[] =
     "usage: fcindex jobs stats [--json] | failed [--json] | pause | resume |\n"
     "       clear [--pending|--failed] --yes | retry FID | retry --all\n";
 
 /* The Redis queue the servers share, or NULL (embedded: it lives in the
- * server's memory, which learns PostgreSQL's state when it takes a job). */
+ * server's memory, which applies the requests recorded with each change). */
 static struct fc_jobq *shared_queue(const struct fc_config *cfg)
 {
     if (!*cfg->redis_url)
@@ -107,11 +110,45 @@ static int failed_list(struct fc_db *db, bool json)
     return FC_EXIT_OK;
 }
 
+/* Without Redis the queue lives in the serving process's memory: the
+ * change to the targets and the request that process applies to its queue
+ * commit together (store/jobreq.h). */
+static bool embedded(const struct fc_config *cfg)
+{
+    return !*cfg->redis_url;
+}
+
+static enum fc_err begin(struct fc_db *db, const struct fc_config *cfg, struct fc_diag *d)
+{
+    return embedded(cfg) ? fc_db_exec(db, "BEGIN", d) : FC_OK;
+}
+
+/* Records the request and commits (embedded), or rolls back after err. */
+static enum fc_err finish(struct fc_db *db, const struct fc_config *cfg, enum fc_err err,
+                          enum fc_jobreq_action action, const uint64_t *fids, size_t n,
+                          struct fc_diag *d)
+{
+    if (!embedded(cfg))
+        return err;
+    if (!err)
+        err = fc_jobreq_record(db, action, fids, n, "cli", d);
+    if (!err)
+        return fc_db_exec(db, "COMMIT", d);
+    struct fc_diag ignored;
+    fc_db_exec(db, "ROLLBACK", &ignored);
+    return err;
+}
+
 static int clear(struct fc_db *db, const struct fc_config *cfg, bool failed)
 {
     size_t held = 0, removed = 0;
     struct fc_diag d;
-    if (fc_jobctl_clear(db, failed, &held, &d)) {
+    enum fc_err err = begin(db, cfg, &d);
+    if (!err)
+        err = fc_jobctl_clear(db, failed, &held, &d);
+    err = finish(db, cfg, err, failed ? FC_JOBREQ_CLEAR_FAILED : FC_JOBREQ_CLEAR_PENDING, NULL, 0,
+                 &d);
+    if (err) {
         fprintf(stderr, "fcindex jobs: %s", d.msg);
         return FC_EXIT_FAIL;
     }
@@ -130,19 +167,21 @@ static int retry(struct fc_db *db, const struct fc_config *cfg, uint64_t fid)
     uint64_t *fids = NULL;
     size_t n = 1;
     bool found = true;
-    if (fid) {
-        if (fc_jobctl_retry(db, fid, &found, &d)) {
-            fprintf(stderr, "fcindex jobs: %s", d.msg);
-            return FC_EXIT_FAIL;
-        }
-        if (!found) {
-            fprintf(stderr, "fcindex jobs: %llu is not a target\n", (unsigned long long)fid);
-            return FC_EXIT_FAIL;
-        }
+    enum fc_err err = begin(db, cfg, &d);
+    if (!err && fid) {
+        err = fc_jobctl_retry(db, fid, &found, &d);
+        if (!err && !found)
+            err = fc_diag_set(&d, FC_ERR_NOT_FOUND, "%llu is not a target\n",
+                              (unsigned long long)fid);
         fids = fc_xcalloc(1, sizeof(*fids));
         fids[0] = fid;
-    } else if (fc_jobctl_retry_all(db, &fids, &n, &d)) {
+    } else if (!err) {
+        err = fc_jobctl_retry_all(db, &fids, &n, &d);
+    }
+    err = finish(db, cfg, err, FC_JOBREQ_RETRY, fids, err ? 0 : n, &d);
+    if (err) {
         fprintf(stderr, "fcindex jobs: %s", d.msg);
+        free(fids);
         return FC_EXIT_FAIL;
     }
     struct fc_jobq *q = shared_queue(cfg);
@@ -156,6 +195,8 @@ static int retry(struct fc_db *db, const struct fc_config *cfg, uint64_t fid)
         printf("%llu queued again\n", (unsigned long long)fid);
     else
         printf("retried %zu jobs\n", n);
+    if (embedded(cfg) && n)
+        printf("(a running server applies it to its in-memory queue within a second)\n");
     return FC_EXIT_OK;
 }
 

@@ -31,6 +31,11 @@ struct queue {
     pthread_mutex_t pause_lock;
     int64_t pause_checked_ms;
     bool paused, said_paused;
+    /* serve on an embedded queue: operators' requests recorded in PostgreSQL
+     * (store/jobreq.h) are applied to it, those after requests_applied
+     * (-1 until the first reading) */
+    bool apply_requests;
+    int64_t requests_applied;
     struct fc_log_gate *gate;  /* the queue's backend failing (Redis) */
     _Atomic int failures;      /* take failures in a row: the backoff */
 };

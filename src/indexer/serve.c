@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "hub/client.h"
 #include "store/db.h"
+#include "store/jobreq.h"
 #include "store/targets.h"
 #include "store/writer.h"
 
@@ -30,6 +31,15 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
     ix->queue.stop = stop;
     int nworkers = ix->cfg->backfill_workers;
     ix->started_ms = ix->last_report_ms = fc_now_mono_ms();
+    if (!*ix->cfg->redis_url) {
+        /* the in-memory queue starts from PostgreSQL's state: only the
+         * operators' requests recorded from now on concern it */
+        bool paused;
+        struct fc_diag d;
+        ix->queue.apply_requests = true;
+        if (fc_jobreq_poll(ix->db, &paused, &ix->queue.requests_applied, &d))
+            ix->queue.requests_applied = -1; /* the first reading by a worker sets it */
+    }
     struct fc_ix_workers *workers;
     enum fc_err err = fc_ix_workers_start(ix, nworkers, &workers, diag);
     struct fc_writer *w = NULL;
