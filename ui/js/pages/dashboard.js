@@ -187,6 +187,8 @@ export function dashboardPage(main) {
     }
     if (!stopped) timer = setTimeout(poll, document.hidden ? POLL_MS * 6 : POLL_MS);
   }
+  // the chart library (the page's largest file) loads while the data is asked for
+  loadCharts().catch(() => { /* the tables still show the numbers */ });
   const refreshHour = lastHour(hour);
   let hourTimer = null;
   async function pollHour() {
