@@ -2192,6 +2192,36 @@ static void job_queue_control(void **state)
                  "invalid_filter");
     expect_error(&s, "GET", "/admin/targets", "/admin/targets?synced_before=soon", h, NULL, 400,
                  "invalid_filter");
+    /* each date bound reaches the query: after is inclusive, before exclusive */
+    free(fct_sql_value(db_url, "UPDATE targets SET added_at = CASE fid WHEN 990001 THEN "
+                               "timestamptz '2001-01-01' ELSE '2002-01-01' END, last_synced_at = "
+                               "CASE fid WHEN 990001 THEN timestamptz '2001-02-01' END "
+                               "WHERE fid IN (990001, 990002)"));
+    static const struct {
+        const char *query;
+        long total, first;
+    } bounds[] = {
+        {"added_after=2001-01-01&added_before=2002-01-01", 1, 990001},
+        {"added_after=2001-01-01T00:00:01Z&added_before=2003-01-01", 1, 990002},
+        {"synced_after=2001-02-01&synced_before=2001-02-02", 1, 990001},
+        {"synced_after=2001-01-01&synced_before=2001-02-01", 0, 0},
+        {"synced_after=2001-02-01T00:00:01Z", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+        char path[160];
+        snprintf(path, sizeof(path), "/admin/targets?%s", bounds[i].query);
+        call(&s, "GET", "/admin/targets", path, h, NULL, &r);
+        assert_int_equal(r.status, 200);
+        page = yajl_tree_parse(r.body.data, NULL, 0);
+        if (YAJL_GET_INTEGER(get(page, "total")) != bounds[i].total)
+            fail_msg("%s: total %lld, want %ld", path, YAJL_GET_INTEGER(get(page, "total")),
+                     bounds[i].total);
+        if (bounds[i].first)
+            assert_int_equal(YAJL_GET_INTEGER(get(get(page, "targets")->u.array.values[0], "fid")),
+                             bounds[i].first);
+        yajl_tree_free(page);
+        fct_http_cleanup(&r);
+    }
     free(fct_sql_value(db_url, "DELETE FROM targets WHERE fid IN (990001, 990002)"));
     free(token);
     server_stop(&s);
@@ -2255,6 +2285,12 @@ static void dead_letters(void **state)
     assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 1);
     assert_string_equal(YAJL_GET_STRING(get(get(v, "dead_letters")->u.array.values[0], "id")),
                         bad);
+    yajl_tree_free(v);
+    fct_http_cleanup(&r);
+    /* a prefix, not a substring */
+    call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?source=castsByFid", h, NULL, &r);
+    v = yajl_tree_parse(r.body.data, NULL, 0);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 0);
     yajl_tree_free(v);
     fct_http_cleanup(&r);
     call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?reason=UNKNOWN%20FIELD", h, NULL,

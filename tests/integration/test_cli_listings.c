@@ -150,6 +150,24 @@ static void listings_validate_and_match_the_database(void **state)
                                                  "2020-01-04", "--json", NULL});
     assert_int_equal(at(v, "total", NULL), 1);
     yajl_tree_free(v);
+    /* each bound on its own: after is inclusive, before exclusive */
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--synced-before",
+                                                 "2020-01-03", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 0);
+    yajl_tree_free(v);
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--synced-after",
+                                                 "2020-01-03T00:00:01Z", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 0);
+    yajl_tree_free(v);
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--added-before",
+                                                 "2021-05-01", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 1);
+    assert_int_equal(at(get(v, "targets")->u.array.values[0], "fid", NULL), 11);
+    yajl_tree_free(v);
+    v = json_of("targets-list", (const char *[]){"targets", "list", "--added-after",
+                                                 "2024-01-01", "--json", NULL});
+    assert_int_equal(at(v, "total", NULL), 2); /* 15 and 16 */
+    yajl_tree_free(v);
 
     v = json_of("jobs-stats", (const char *[]){"jobs", "stats", "--json", NULL});
     assert_true(YAJL_IS_FALSE(get(v, "paused")));
