@@ -1,6 +1,7 @@
 /* fcindex debug over an indexed simulator network: `debug target` counts
  * each message kind in the database and on the hub and names a cast the
- * database lost (deleted here) as only on the hub; `debug hub` reports the
+ * database lost (deleted here) as only on the hub and one it never had
+ * (planted here) as only in the database; `debug hub` reports the
  * simulator's shards and heights; `debug queue` the jobs per state; an
  * unreachable hub is an error in the document, not a crash. Every output
  * validates against its schema in docs/cli/. */
@@ -76,6 +77,13 @@ static void debug_reports_database_hubs_and_queue(void **state)
                                        "ORDER BY hash LIMIT 1) RETURNING '0x' || encode(hash, "
                                        "'hex')");
     assert_true(strlen(lost) == 42);
+    /* and holds one the hub never had (a copy of another under a made-up hash) */
+    free(fct_sql_value(db_url, "CREATE TEMP TABLE planted AS SELECT * FROM casts WHERE fid = 1 AND "
+                               "deleted_at IS NULL AND text IS NOT NULL LIMIT 1; UPDATE planted "
+                               "SET hash = decode(repeat('ab', 20), 'hex'); INSERT INTO casts "
+                               "SELECT * FROM planted"));
+    const char *planted = "0xabababababababababababababababababababab";
+    size_t only_db = get(bcasts, "only_in_database")->u.array.len;
     char *left = fct_sql_value(db_url, "SELECT count(*) FROM casts WHERE fid = 1 AND deleted_at "
                                        "IS NULL AND text IS NOT NULL");
     assert_int_equal(fcindex(&out, hubs, (const char *[]){"debug", "target", "1", NULL}), 0);
@@ -90,8 +98,15 @@ static void debug_reports_database_hubs_and_queue(void **state)
         named |= YAJL_IS_STRING(only->u.array.values[i]) &&
                  strcmp(only->u.array.values[i]->u.string, lost) == 0;
     assert_true(named);
+    only = get(casts, "only_in_database");
+    assert_int_equal(only->u.array.len, only_db + 1);
+    named = false;
+    for (size_t i = 0; i < only->u.array.len; i++)
+        named |= YAJL_IS_STRING(only->u.array.values[i]) &&
+                 strcmp(only->u.array.values[i]->u.string, planted) == 0;
+    assert_true(named);
     assert_int_equal(YAJL_GET_INTEGER(get(casts, "differences")),
-                     YAJL_GET_INTEGER(get(bcasts, "differences")) + 1);
+                     YAJL_GET_INTEGER(get(bcasts, "differences")) + 2);
     if (only_hub)
         fprintf(stderr, "note: before the deletion the hub already had %zu casts of fid 1 the "
                         "database lacks: %s\n", only_hub, out.data);
