@@ -2205,7 +2205,7 @@ static void job_queue_control(void **state)
         {"added_after=2001-01-01T00:00:01Z&added_before=2003-01-01", 1, 990002},
         {"synced_after=2001-02-01&synced_before=2001-02-02", 1, 990001},
         {"synced_after=2001-01-01&synced_before=2001-02-01", 0, 0},
-        {"synced_after=2001-02-01T00:00:01Z", 0, 0},
+        {"synced_after=2001-02-01T00:00:01Z&synced_before=2002-01-01", 0, 0},
     };
     for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
         char path[160];
