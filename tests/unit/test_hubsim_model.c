@@ -11,6 +11,7 @@
 #include "core/base64.h"
 #include "model.h"
 #include "render.h"
+#include "sign.h"
 #include "server.h"
 #include "state.h"
 
@@ -46,8 +47,8 @@ static void same_seed_same_bytes(void **state)
     struct sim_params q = p;
     q.seed = 43;
     uint8_t h1[20], h2[20];
-    sim_msg_hash(&p, 7, K_CAST, 0, h1);
-    sim_msg_hash(&q, 7, K_CAST, 0, h2);
+    sim_cast_hash(&p, 7, 0, h1);
+    sim_cast_hash(&q, 7, 0, h2);
     assert_memory_not_equal(h1, h2, 20);
 }
 

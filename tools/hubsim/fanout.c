@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "render.h"
+#include "sign.h"
 #include "rng.h"
 
 /* One reverse index: a sorted array of (target key, message). */
@@ -53,7 +54,7 @@ static struct fanout *build(const struct sim_params *p)
             if (!m->target_fid)
                 continue;
             uint8_t h[20];
-            sim_msg_hash(p, m->target_fid, K_CAST, m->target_idx, h);
+            sim_cast_hash(p, m->target_fid, m->target_idx, h);
             add(f, FAN_REACTIONS, cap, hash_key(h), m);
         }
         for (size_t i = 0; i < d->n[K_CAST]; i++) {
@@ -69,7 +70,7 @@ static struct fanout *build(const struct sim_params *p)
             if (!pf)
                 continue;
             uint8_t h[20];
-            sim_msg_hash(p, pf, K_CAST, pi, h);
+            sim_cast_hash(p, pf, pi, h);
             add(f, FAN_REPLIES, cap, hash_key(h), m);
         }
         sim_fid_data_free(d);
@@ -98,7 +99,7 @@ static bool matches(const struct sim_params *p, enum fanout_kind kind, const str
     case FAN_REACTIONS:
         if (m->type != MT_REACTION_ADD || !m->target_fid)
             return false;
-        sim_msg_hash(p, m->target_fid, K_CAST, m->target_idx, h);
+        sim_cast_hash(p, m->target_fid, m->target_idx, h);
         return memcmp(h, target_hash, 20) == 0;
     case FAN_CHANNEL: {
         if (m->type != MT_CAST_ADD)
@@ -118,23 +119,18 @@ static bool matches(const struct sim_params *p, enum fanout_kind kind, const str
         sim_cast_parent(p, m->fid, m->idx, &pf, &pi, &url);
         if (!pf)
             return false;
-        sim_msg_hash(p, pf, K_CAST, pi, h);
+        sim_cast_hash(p, pf, pi, h);
         return memcmp(h, target_hash, 20) == 0;
     }
     }
     return false;
 }
 
-/* Is m still listed by its author's *ByFid endpoint? */
-static bool still_live(struct sim_state *s, const struct sim_msg *m, enum sim_kind k)
+/* Is base message m still listed by its author's *ByFid endpoint? Only a
+ * live deletion takes it away; asking that does not generate the author. */
+static bool still_live(struct sim_state *s, const struct sim_msg *m)
 {
-    struct sim_msg *list;
-    size_t n = sim_state_list(s, m->fid, k, &list);
-    bool live = false;
-    for (size_t i = 0; i < n && !live; i++)
-        live = memcmp(list[i].hash, m->hash, 20) == 0;
-    free(list);
-    return live;
+    return !sim_state_deleted(s, m->fid, m->hash);
 }
 
 size_t fanout_query(struct sim_state *s, struct fanout **index, enum fanout_kind kind,
@@ -158,7 +154,7 @@ size_t fanout_query(struct sim_state *s, struct fanout **index, enum fanout_kind
     }
     for (size_t i = lo; i < f->n[kind] && f->e[kind][i].key == key; i++) {
         const struct sim_msg *m = &f->e[kind][i].msg;
-        if (!matches(&s->p, kind, m, target_fid, target_hash) || !still_live(s, m, k))
+        if (!matches(&s->p, kind, m, target_fid, target_hash) || !still_live(s, m))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -170,9 +166,7 @@ size_t fanout_query(struct sim_state *s, struct fanout **index, enum fanout_kind
     for (uint64_t fid = 1; fid <= s->p.n_fids; fid++) {
         struct sim_msg *list;
         size_t ln = 0;
-        const struct sim_msg *base;
-        size_t bn;
-        if (sim_state_base_view(s, fid, k, &base, &bn))
+        if (!sim_state_touched(s, fid))
             continue; /* untouched: already covered by the index */
         ln = sim_state_list(s, fid, k, &list);
         for (size_t i = 0; i < ln; i++) {

@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "rng.h"
+#include "sign.h"
 
 static const char *const channels[SIM_N_CHANNELS] = {
     "https://warpcast.com/~/channel/farcaster", "https://warpcast.com/~/channel/dev",
@@ -89,12 +90,6 @@ uint64_t sim_popular_fid(const struct sim_params *p, uint64_t h)
     return ((r - 1) * a + (p->seed % n)) % n + 1;
 }
 
-void sim_msg_hash(const struct sim_params *p, uint64_t fid, unsigned kind, uint32_t idx,
-                  uint8_t out[20])
-{
-    sim_bytes(p->seed, fid, 0x48415348u + kind, idx, out, 20);
-}
-
 bool sim_cast_removed(const struct sim_params *p, uint64_t fid, uint32_t idx)
 {
     return sim_hash4(p->seed, fid, K_FLAG, (uint64_t)idx << 8 | K_CAST) % 20 == 0;
@@ -168,12 +163,12 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
             m->type = MT_CAST_REMOVE;
             m->ts = ts + 1 + (uint32_t)(h % 60);
             m->target_idx = i;
-            sim_msg_hash(p, fid, K_CAST_REMOVE, i, m->hash);
+            m->target_ts = ts;
         } else {
             m->type = MT_CAST_ADD;
             m->ts = ts;
-            sim_msg_hash(p, fid, K_CAST, i, m->hash);
         }
+        sim_msg_seal(p, m);
     }
 
     uint32_t nr = sim_count(p, fid, K_REACTION);
@@ -205,7 +200,7 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
         m->target_fid = tf;
         m->target_idx = ti;
         m->ts = sim_base_ts(p, fid, K_REACTION, i, nr);
-        sim_msg_hash(p, fid, K_REACTION, i, m->hash);
+        sim_msg_seal(p, m);
     }
     free(seen.slots);
 
@@ -222,7 +217,7 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
         m->type = MT_LINK_ADD;
         m->target_fid = tf;
         m->ts = sim_base_ts(p, fid, K_LINK, i, nl);
-        sim_msg_hash(p, fid, K_LINK, i, m->hash);
+        sim_msg_seal(p, m);
     }
     free(seen.slots);
 
@@ -234,7 +229,7 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
         m->type = MT_VERIF_ADD;
         m->sub = sim_hash4(p->seed, fid, K_VERIF, i) % 5 == 0 ? 1 : 0; /* Solana : Ethereum */
         m->ts = sim_base_ts(p, fid, K_VERIF, i, nv);
-        sim_msg_hash(p, fid, K_VERIF, i, m->hash);
+        sim_msg_seal(p, m);
     }
 
     uint32_t nu = 0;
@@ -251,7 +246,7 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
         m->type = MT_USER_DATA_ADD;
         m->sub = userdata_types[i];
         m->ts = sim_base_ts(p, fid, K_USERDATA, k, nu);
-        sim_msg_hash(p, fid, K_USERDATA, k, m->hash);
+        sim_msg_seal(p, m);
         k++;
     }
     return d;
@@ -318,7 +313,7 @@ size_t sim_signers(const struct sim_params *p, uint64_t fid, struct sim_signer o
     for (size_t k = 0; k < n; k++) {
         uint64_t hk = sim_hash4(p->seed, fid, K_SIGNER, k + 1);
         struct sim_signer *s = &out[k];
-        sim_bytes(p->seed, fid, K_SIGNER, k + 100, s->key, 32);
+        sim_signer_keypair(p, fid, k, s->key, NULL);
         bool app = p->n_apps && (k == 0 ? hk % 10 < 7 : hk % 2 == 0);
         s->app_fid = app ? p->apps[(hk >> 8) % p->n_apps] : sim_popular_fid(p, hk);
         s->block_number = block + 10 + k * 1000;

@@ -48,6 +48,7 @@ struct sim_msg {
     uint32_t ts;         /* FC time */
     uint32_t idx;        /* index in the fid's sequence of that kind: the content key */
     uint32_t target_idx; /* reaction target cast index; cast remove: the removed cast */
+    uint32_t target_ts;  /* cast remove: timestamp of the removed cast */
     uint8_t type;        /* MT_* */
     uint8_t sub;         /* reaction type, user data type, verification protocol, url index */
     uint8_t hash[20];
@@ -72,10 +73,6 @@ bool sim_fid_exists(const struct sim_params *p, uint64_t fid);
 /* A fid drawn from the power-law popularity ranking by key h. */
 uint64_t sim_popular_fid(const struct sim_params *p, uint64_t h);
 
-/* Hash of message (fid, kind, idx). */
-void sim_msg_hash(const struct sim_params *p, uint64_t fid, unsigned kind, uint32_t idx,
-                  uint8_t out[20]);
-
 /* Whether base cast idx of fid was removed by its author (CastRemove). */
 bool sim_cast_removed(const struct sim_params *p, uint64_t fid, uint32_t idx);
 
@@ -89,7 +86,7 @@ uint32_t sim_base_ts(const struct sim_params *p, uint64_t fid, unsigned kind, ui
 
 /* On-chain facts of a fid. */
 struct sim_signer {
-    uint8_t key[32];
+    uint8_t key[32];       /* ed25519 public key (sign.h derives the pair) */
     uint64_t app_fid;      /* request fid in the metadata */
     uint64_t block_number; /* add */
     uint32_t log_index;

@@ -8,6 +8,7 @@
 #include "core/hex.h"
 #include "fc/bytes.h"
 #include "rng.h"
+#include "sign.h"
 
 static const char *const words[] = {
     "gm", "farcaster", "building", "onchain", "frames", "hub", "snapchain", "indexer",
@@ -36,6 +37,20 @@ void sim_base58(const uint8_t *in, size_t n, char *out, size_t out_size)
     fc_base58_encode(in, n, out, out_size);
 }
 
+/* Whether base cast ref_idx of ref_fid is older than cast idx of fid. A cast
+ * refers (as parent or embed) only to older casts: its hash covers theirs,
+ * so the references must not loop. Live casts (past the base count) are newer
+ * than every base cast. */
+static bool cast_is_older(const struct sim_params *p, uint64_t ref_fid, uint32_t ref_idx,
+                          uint32_t ref_count, uint64_t fid, uint32_t idx)
+{
+    uint32_t n = sim_count(p, fid, K_CAST);
+    if (idx >= n)
+        return true;
+    return sim_base_ts(p, ref_fid, K_CAST, ref_idx, ref_count) <
+           sim_base_ts(p, fid, K_CAST, idx, n);
+}
+
 void sim_cast_parent(const struct sim_params *p, uint64_t fid, uint32_t idx, uint64_t *parent_fid,
                      uint32_t *parent_idx, int *parent_url)
 {
@@ -46,9 +61,10 @@ void sim_cast_parent(const struct sim_params *p, uint64_t fid, uint32_t idx, uin
     if (r % 100 < 25) {
         uint64_t pf = sim_popular_fid(p, sim_mix(r));
         uint32_t pc = sim_count(p, pf, K_CAST);
-        if (pc && pf != fid) {
+        uint32_t pi = pc ? (uint32_t)((r >> 32) % pc) : 0;
+        if (pc && pf != fid && cast_is_older(p, pf, pi, pc, fid, idx)) {
             *parent_fid = pf;
-            *parent_idx = (uint32_t)((r >> 32) % pc);
+            *parent_idx = pi;
         }
     } else if (r % 100 < 40) {
         *parent_url = (int)((r >> 16) % SIM_N_CHANNELS);
@@ -92,9 +108,10 @@ void sim_cast_content(const struct sim_params *p, uint64_t fid, uint32_t idx,
     if (e % 10 == 9) {
         uint64_t ef = sim_popular_fid(p, sim_mix(e));
         uint32_t ec = sim_count(p, ef, K_CAST);
-        if (ec) {
+        uint32_t ei = ec ? (uint32_t)((e >> 32) % ec) : 0;
+        if (ec && !(ef == fid && ei == idx) && cast_is_older(p, ef, ei, ec, fid, idx)) {
             c->embed_fid = ef;
-            c->embed_idx = (uint32_t)((e >> 32) % ec);
+            c->embed_idx = ei;
         }
     }
 }
@@ -102,7 +119,7 @@ void sim_cast_content(const struct sim_params *p, uint64_t fid, uint32_t idx,
 static void put_cast_id(const struct sim_params *p, struct fc_buf *b, uint64_t fid, uint32_t idx)
 {
     uint8_t h[20];
-    sim_msg_hash(p, fid, K_CAST, idx, h);
+    sim_cast_hash(p, fid, idx, h);
     fc_buf_printf(b, "{\"fid\":%llu,\"hash\":", (unsigned long long)fid);
     fc_buf_putc(b, '"');
     put_hex(b, h, 20);
@@ -137,9 +154,11 @@ static void cast_add_body(const struct sim_params *p, const struct sim_msg *m, s
     fc_buf_json_str(b, text.data ? text.data : "", text.len);
     struct fc_buf embeds = FC_BUF_INIT, positions = FC_BUF_INIT;
     fc_buf_puts(&embeds, "\"embeds\":[");
-    if (c.embed_url)
-        fc_buf_printf(&embeds, "{\"url\":\"https://example.com/img/%llu-%u.png\"}",
-                      (unsigned long long)m->fid, m->idx);
+    if (c.embed_url) {
+        fc_buf_puts(&embeds, "{\"url\":\"");
+        sim_embed_url(m->fid, m->idx, &embeds);
+        fc_buf_puts(&embeds, "\"}");
+    }
     if (c.embed_fid) {
         fc_buf_puts(&embeds, c.embed_url ? ",{\"castId\":" : "{\"castId\":");
         put_cast_id(p, &embeds, c.embed_fid, c.embed_idx);
@@ -159,6 +178,19 @@ static void cast_add_body(const struct sim_params *p, const struct sim_msg *m, s
     fc_buf_cleanup(&embeds);
     fc_buf_cleanup(&positions);
     fc_buf_cleanup(&text);
+}
+
+void sim_embed_url(uint64_t fid, uint32_t idx, struct fc_buf *out)
+{
+    fc_buf_printf(out, "https://example.com/img/%llu-%u.png", (unsigned long long)fid, idx);
+}
+
+size_t sim_verif_claim(const struct sim_params *p, const struct sim_msg *m, uint8_t block_hash[32],
+                       uint8_t claim[65])
+{
+    sim_bytes(p->seed, m->fid, K_VERIF + 200, m->idx, block_hash, 32);
+    sim_bytes(p->seed, m->fid, K_VERIF + 300, m->idx, claim, 65);
+    return m->sub ? 64 : 65;
 }
 
 size_t sim_verif_address(const struct sim_params *p, const struct sim_msg *m, uint8_t out[32])
@@ -205,19 +237,33 @@ void sim_userdata_value(const struct sim_params *p, const struct sim_msg *m, str
     }
 }
 
+/* Hubble sends dataBytes for messages submitted with them: here a third of
+ * the accounts' clients do. Snapchain never sends them. */
+static bool sends_data_bytes(const struct sim_params *p, uint64_t fid)
+{
+    return p->flavour == SIM_HUBBLE && fid % 3 == 1;
+}
+
 static void envelope_tail(const struct sim_params *p, const struct sim_msg *m, struct fc_buf *b)
 {
-    uint8_t sig[64];
-    sim_bytes(p->seed, m->fid, 0x5349u, (uint64_t)m->hash[0] << 32 | m->idx, sig, 64);
-    memcpy(sig, m->hash, 20);
-    struct sim_signer s[SIM_MAX_SIGNERS];
-    sim_signers(p, m->fid, s);
+    uint8_t sig[64], signer[32];
+    sim_msg_sign(p, m, sig, signer);
     fc_buf_puts(b, "},\"hash\":\"");
     put_hex(b, m->hash, 20);
     fc_buf_puts(b, "\",\"hashScheme\":\"HASH_SCHEME_BLAKE3\",\"signature\":\"");
     put_b64(b, sig, 64);
     fc_buf_puts(b, "\",\"signatureScheme\":\"SIGNATURE_SCHEME_ED25519\",\"signer\":\"");
-    put_hex(b, s[0].key, 32);
+    put_hex(b, signer, 32);
+    if (sends_data_bytes(p, m->fid)) {
+        struct fc_buf data = FC_BUF_INIT, text = FC_BUF_INIT;
+        sim_msg_data(p, m, &data);
+        fc_buf_reserve(&text, fc_base64_encoded_size(data.len));
+        fc_base64_encode((const uint8_t *)data.data, data.len, text.data);
+        fc_buf_puts(b, "\",\"dataBytes\":\"");
+        fc_buf_puts(b, text.data);
+        fc_buf_cleanup(&data);
+        fc_buf_cleanup(&text);
+    }
     fc_buf_puts(b, "\"}");
 }
 
@@ -247,7 +293,7 @@ void sim_render_message(const struct sim_params *p, const struct sim_msg *m, str
     case MT_CAST_ADD: cast_add_body(p, m, b); break;
     case MT_CAST_REMOVE: {
         uint8_t h[20];
-        sim_msg_hash(p, m->fid, K_CAST, m->target_idx, h);
+        sim_remove_target_hash(p, m, h);
         fc_buf_puts(b, "\"castRemoveBody\":{\"targetHash\":\"");
         put_b64(b, h, 20);
         fc_buf_puts(b, "\"}");
@@ -276,8 +322,7 @@ void sim_render_message(const struct sim_params *p, const struct sim_msg *m, str
     case MT_VERIF_ADD: {
         uint8_t addr[32], bh[32], claim[65];
         size_t n = sim_verif_address(p, m, addr);
-        sim_bytes(p->seed, m->fid, K_VERIF + 200, m->idx, bh, 32);
-        sim_bytes(p->seed, m->fid, K_VERIF + 300, m->idx, claim, 65);
+        size_t cn = sim_verif_claim(p, m, bh, claim);
         struct fc_buf body = FC_BUF_INIT;
         char a58[64], b58[64];
         fc_buf_puts(&body, "{\"address\":\"");
@@ -289,7 +334,7 @@ void sim_render_message(const struct sim_params *p, const struct sim_msg *m, str
             put_hex(&body, addr, n);
         }
         fc_buf_puts(&body, "\",\"claimSignature\":\"");
-        put_b64(&body, claim, m->sub ? 64 : 65);
+        put_b64(&body, claim, cn);
         fc_buf_puts(&body, "\",\"blockHash\":\"");
         if (m->sub)
             fc_buf_puts(&body, b58);
@@ -300,7 +345,7 @@ void sim_render_message(const struct sim_params *p, const struct sim_msg *m, str
                       m->sub ? "PROTOCOL_SOLANA" : "PROTOCOL_ETHEREUM");
         if (!snap) {
             fc_buf_puts(&body, ",\"ethSignature\":\"");
-            put_b64(&body, claim, m->sub ? 64 : 65);
+            put_b64(&body, claim, cn);
             fc_buf_putc(&body, '"');
         }
         fc_buf_putc(&body, '}');

@@ -42,6 +42,14 @@ void sim_render_id_register(const struct sim_params *p, uint64_t fid, struct fc_
 void sim_render_storage_rent(const struct sim_params *p, uint64_t fid, struct fc_buf *out);
 void sim_render_username_proof(const struct sim_params *p, uint64_t fid, struct fc_buf *out);
 
+/* The URL embedded in cast idx of fid (when it has one); appends to out. */
+void sim_embed_url(uint64_t fid, uint32_t idx, struct fc_buf *out);
+
+/* Block hash and claim signature of verification m; returns the claim's
+ * length (65 Ethereum, 64 Solana). */
+size_t sim_verif_claim(const struct sim_params *p, const struct sim_msg *m, uint8_t block_hash[32],
+                       uint8_t claim[65]);
+
 /* Ethereum or Solana address of verification m (20 or 32 bytes). */
 size_t sim_verif_address(const struct sim_params *p, const struct sim_msg *m, uint8_t out[32]);
 void sim_base58(const uint8_t *in, size_t n, char *out, size_t out_size);

@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "rng.h"
+#include "sign.h"
 
 struct sim_overlay {
     uint64_t fid;
@@ -153,6 +154,16 @@ bool sim_state_base_view(struct sim_state *s, uint64_t fid, enum sim_kind kind,
     return true;
 }
 
+bool sim_state_touched(struct sim_state *s, uint64_t fid)
+{
+    return overlay_find(s, fid, false) != NULL;
+}
+
+bool sim_state_deleted(struct sim_state *s, uint64_t fid, const uint8_t hash[20])
+{
+    return is_deleted(overlay_find(s, fid, false), hash);
+}
+
 size_t sim_state_signers(struct sim_state *s, uint64_t fid, struct sim_signer **out)
 {
     struct sim_signer base[SIM_MAX_SIGNERS];
@@ -241,12 +252,12 @@ static struct sim_event *log_push(struct sim_event_log *log)
 /* The event that takes back add `prev` (an unlike, an unfollow): a remove
  * message with the same key, merged with prev in deletedMessages. */
 static void retract(struct sim_state *s, struct sim_overlay *o, const struct sim_msg *prev,
-                    uint8_t remove_type, unsigned remove_kind, uint32_t ts, struct sim_event *ev)
+                    uint8_t remove_type, uint32_t ts, struct sim_event *ev)
 {
     struct sim_msg m = *prev;
     m.type = remove_type;
     m.ts = ts;
-    sim_msg_hash(&s->p, prev->fid, remove_kind, prev->idx, m.hash);
+    sim_msg_seal(&s->p, &m);
     ev->deleted = *prev;
     ev->has_deleted = 1;
     overlay_delete(o, prev->hash);
@@ -280,7 +291,7 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         n = sim_state_list(s, fid, K_REACTION, &list);
         for (size_t i = 0; i < n; i++) {
             if (list[i].target_fid == tf && list[i].target_idx == ti && list[i].sub == rtype) {
-                retract(s, o, &list[i], MT_REACTION_REMOVE, K_REACTION_REMOVE, ts, ev);
+                retract(s, o, &list[i], MT_REACTION_REMOVE, ts, ev);
                 free(list);
                 return true;
             }
@@ -291,7 +302,7 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         m.target_fid = tf;
         m.target_idx = ti;
         m.idx = o->next_idx[K_REACTION]++;
-        sim_msg_hash(p, fid, K_REACTION, m.idx, m.hash);
+        sim_msg_seal(p, &m);
         overlay_add(o, K_REACTION, &m);
     } else if (action >= 55 && action < 70) { /* follow, or unfollow */
         uint64_t tf = sim_popular_fid(p, sim_mix(h ^ 3));
@@ -300,7 +311,7 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         n = sim_state_list(s, fid, K_LINK, &list);
         for (size_t i = 0; i < n; i++) {
             if (list[i].target_fid == tf) {
-                retract(s, o, &list[i], MT_LINK_REMOVE, K_LINK_REMOVE, ts, ev);
+                retract(s, o, &list[i], MT_LINK_REMOVE, ts, ev);
                 free(list);
                 return true;
             }
@@ -309,7 +320,7 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         m.type = MT_LINK_ADD;
         m.target_fid = tf;
         m.idx = o->next_idx[K_LINK]++;
-        sim_msg_hash(p, fid, K_LINK, m.idx, m.hash);
+        sim_msg_seal(p, &m);
         overlay_add(o, K_LINK, &m);
     } else if (action >= 70 && action < 82 && action != 76) {
         /* remove (70-75), prune (77-79) or revoke (80-81) one of fid's live casts */
@@ -337,7 +348,8 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
             m.type = MT_CAST_REMOVE;
             m.idx = victim.idx;
             m.target_idx = victim.idx;
-            sim_msg_hash(p, fid, K_CAST_REMOVE, victim.idx, m.hash);
+            m.target_ts = victim.ts;
+            sim_msg_seal(p, &m);
             overlay_add(o, K_CAST, &m);
             ev->deleted = victim;
             ev->has_deleted = 1;
@@ -358,11 +370,12 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         m.type = MT_USER_DATA_ADD;
         m.sub = 3;
         m.idx = o->next_idx[K_USERDATA]++;
-        sim_msg_hash(p, fid, K_USERDATA, m.idx, m.hash);
+        sim_msg_seal(p, &m);
         overlay_add(o, K_USERDATA, &m);
     } else if (action >= 87 && action < 91) { /* a new signer, from one of the apps */
         struct sim_signer sg = {0};
-        sim_bytes(p->seed, fid, K_SIGNER, 1000 + (uint64_t)t * 65536 + j, sg.key, 32);
+        /* signer numbers past the base ones: 900 + ... keeps the keys these ticks had */
+        sim_signer_keypair(p, fid, 900 + (uint64_t)t * 65536 + j, sg.key, NULL);
         sg.app_fid = p->n_apps ? p->apps[(h >> 12) % p->n_apps] : sim_popular_fid(p, h);
         sg.block_number = 140000000ull + t;
         sg.log_index = j % 1000;
@@ -375,12 +388,12 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         m.type = MT_VERIF_ADD;
         m.sub = (h >> 4) % 5 == 0;
         m.idx = o->next_idx[K_VERIF]++;
-        sim_msg_hash(p, fid, K_VERIF, m.idx, m.hash);
+        sim_msg_seal(p, &m);
         overlay_add(o, K_VERIF, &m);
     } else { /* a new cast (0-29, 94-99): text, replies, channels, mentions */
         m.type = MT_CAST_ADD;
         m.idx = o->next_idx[K_CAST]++;
-        sim_msg_hash(p, fid, K_CAST, m.idx, m.hash);
+        sim_msg_seal(p, &m);
         overlay_add(o, K_CAST, &m);
     }
     ev->msg = m;

@@ -66,6 +66,11 @@ size_t sim_state_list(struct sim_state *s, uint64_t fid, enum sim_kind kind, str
 bool sim_state_base_view(struct sim_state *s, uint64_t fid, enum sim_kind kind,
                          const struct sim_msg **out, size_t *n);
 
+/* Whether the live stream changed fid (else its base history stands), and
+ * whether it deleted fid's message with this hash. Neither generates fid. */
+bool sim_state_touched(struct sim_state *s, uint64_t fid);
+bool sim_state_deleted(struct sim_state *s, uint64_t fid, const uint8_t hash[20]);
+
 /* Signer keys of a fid now: base keys and live adds (each with removed flag). */
 size_t sim_state_signers(struct sim_state *s, uint64_t fid, struct sim_signer **out);
 

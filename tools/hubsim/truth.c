@@ -5,6 +5,7 @@
 
 #include "core/hex.h"
 #include "render.h"
+#include "sign.h"
 
 enum source { SRC_NONE, SRC_FOLLOW, SRC_CLIENT, SRC_CONFIG };
 
@@ -103,7 +104,7 @@ static void write_target(struct sim_state *s, const struct target *t, struct fc_
         if (list[i].type != MT_CAST_REMOVE)
             continue;
         uint8_t h[20];
-        sim_msg_hash(p, t->fid, K_CAST, list[i].target_idx, h);
+        sim_remove_target_hash(p, &list[i], h);
         if (!first)
             fc_buf_putc(out, ',');
         first = false;
@@ -123,7 +124,7 @@ static void write_target(struct sim_state *s, const struct target *t, struct fc_
         fc_buf_printf(out, ",\"type\":\"%s\",", list[i].sub == 2 ? "recast" : "like");
         if (list[i].target_fid) {
             uint8_t h[20];
-            sim_msg_hash(p, list[i].target_fid, K_CAST, list[i].target_idx, h);
+            sim_cast_hash(p, list[i].target_fid, list[i].target_idx, h);
             fc_buf_printf(out, "\"target_fid\":%llu,\"target_hash\":",
                           (unsigned long long)list[i].target_fid);
             put_hash(out, h);
