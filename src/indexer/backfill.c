@@ -195,14 +195,6 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         {"onChainEventsByFid", "&event_type=EVENT_TYPE_SIGNER", false, FC_PAGE_ONCHAIN_EVENTS},
     };
     wk->fid = fid;
-    /* A root by PostgreSQL or by the shared set: the set alone misses every
-     * root while a Redis that restarted empty is rebuilt, PostgreSQL alone
-     * misses a root whose sign-up the follower has not committed yet. */
-    bool root = false;
-    enum fc_err rerr = fc_targets_is_root(wk->db, fid, &root, diag);
-    if (rerr)
-        return rerr;
-    root = root || fc_fidset_has(ix->roots, fid);
     for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
         snprintf(path, sizeof(path), "/v1/%s?fid=%llu%s", endpoints[i].endpoint, f,
                  endpoints[i].extra);
@@ -212,34 +204,34 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
             return err;
         }
     }
+    /* Root or not is read once every row is committed. A stream page that
+     * makes this fid a root (a sign-up) holds the fid's lock as these
+     * transactions do, so it either committed before this read, or came
+     * after the last rows and expanded the root itself (expansion.c). Read
+     * before the pages were fetched, a root signing up meanwhile was taken
+     * for a plain target and never expanded. PostgreSQL or the shared set:
+     * the set alone misses every root while a Redis that restarted empty is
+     * rebuilt. */
     enum fc_err err;
+    bool root = false;
+    if ((err = tx_commit(wk, diag)) || (err = fc_targets_is_root(wk->db, fid, &root, diag)))
+        return err;
+    root = root || fc_fidset_has(ix->roots, fid);
     if (ix->cfg->expansion_depth >= 2) {
         /* Depth 2 and more: once a target nearer to a root than the depth has
          * its follows committed, the reach is recomputed from the roots. */
         int depth = 0;
-        if ((err = tx_commit(wk, diag)) ||
-            (!root && (err = fc_targets_depth(wk->db, fid, &depth, diag))))
+        if (!root && (err = fc_targets_depth(wk->db, fid, &depth, diag)))
             return err;
         if (depth >= 0 && depth < ix->cfg->expansion_depth &&
             (err = fc_ix_recompute_reach(ix, wk->db, diag)))
             return err;
-        return fc_targets_mark_synced(wk->db, fid, diag);
-    }
-    if (!root || ix->cfg->expansion_depth < 1) {
-        /* the synced mark rides in the same transaction as the last rows */
-        if ((err = tx_ensure(wk, diag)))
+    } else if (root && ix->cfg->expansion_depth == 1) {
+        if ((err = fc_ix_expand_root(ix, wk->db, fid, diag)))
             return err;
-        if ((err = fc_writer_mark_synced(wk->w, fid, diag))) {
-            tx_abort(wk);
-            return err;
-        }
-        return tx_commit(wk, diag);
     }
-    /* A root's follows are read once this fid's rows are committed. */
-    if ((err = tx_commit(wk, diag)))
-        return err;
-    err = fc_ix_expand_root(ix, wk->db, fid, diag);
-    return err ? err : fc_targets_mark_synced(wk->db, fid, diag);
+    /* marked last: a crash before this runs the job again (idempotent) */
+    return fc_targets_mark_synced(wk->db, fid, diag);
 }
 
 /* Waits for PostgreSQL to answer again and prepares a new writer on the

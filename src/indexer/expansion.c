@@ -116,5 +116,12 @@ bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_even
         *root_slot = true;
     fc_ix_queue_push(&ix->queue, oc->fid);
     fo->stats->new_targets += added;
+    /* The account may be synced already, or its backfill past the point
+     * where it judged root or not: its follows known so far join now (a
+     * backfill still to come expands it again, and adding is idempotent). */
+    if (ix->cfg->expansion_depth >= 2)
+        fo->reach_changed = true;
+    else if (ix->cfg->expansion_depth == 1)
+        fo->err = fc_ix_expand_root(ix, ix->db, oc->fid, &fo->diag);
     return true;
 }

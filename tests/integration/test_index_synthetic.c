@@ -173,8 +173,15 @@ static void expect(const char *db, const char *sql, const char *want, const char
                    long long fid)
 {
     char *got = fct_sql_value(db, sql);
-    if (strcmp(got, want) != 0)
-        fail_msg("fid %lld %s:\n got  [%.300s]\n want [%.300s]", fid, what, got, want);
+    if (strcmp(got, want) != 0) {
+        /* show where they part, since the lists run to thousands of characters */
+        size_t at = 0;
+        while (got[at] && got[at] == want[at])
+            at++;
+        size_t from = at > 120 ? at - 120 : 0;
+        fail_msg("fid %lld %s, first difference at character %zu:\n got  [...%.300s]\n "
+                 "want [...%.300s]", fid, what, at, got + from, want + from);
+    }
     free(got);
 }
 
@@ -715,6 +722,127 @@ static void retention_gap_resyncs_every_target(void **state)
     fct_hubsim_stop(pid);
 }
 
+/* ---- kill -9 of serve on a live stream ---- */
+
+#define LIVE_NET "--seed", "7", "--fids", "300", "--history-ticks", "40", "--events-per-sec", \
+                 "60", "--tick-ms", "300"
+#define LIVE_TICKS 60                         /* 18 s of live stream after the history */
+#define FINAL_BLOCK (7000000 + 40 + LIVE_TICKS) /* Snapchain height of the last block */
+
+static long long sql_ll(const char *db, const char *sql)
+{
+    char *v = fct_sql_value(db, sql);
+    long long n = strtoll(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+/* `serve` is killed with SIGKILL at random moments while the simulator
+ * produces events: during backfill pages, while the stream is applied (a
+ * page's transaction), and while follows grow the target set. Every run's
+ * output is checked for sanitizer reports, and a run that ends by itself
+ * (an error, a sanitizer abort) fails the test instead of counting as a kill.
+ * Then one run finishes the work, and the database equals `hubsim truth
+ * --until-event` for the cursor it ended at. */
+static void serve_killed_on_a_live_stream(void **state)
+{
+    (void)state;
+    use_redis = false;
+    char live[16];
+    snprintf(live, sizeof(live), "%d", LIVE_TICKS);
+    int port;
+    long long t0 = fct_now_ms();
+    int sim = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", live, NULL}, &port);
+    unsigned long long first_tick = sim_head_tick(port);
+    char db[512], hubs[64];
+    fct_db_create("livecrash", db, sizeof(db));
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    struct env e;
+    env_init(&e, db, hubs);
+    e.vars[4] = "FCINDEX_LOG_LEVEL=info";
+    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
+    srandom(4242);
+    int kills = 0, in_backfill = 0, in_stream = 0, in_expansion = 0;
+    /* bounded: 40 runs at most, each killed after 150-1350 ms */
+    for (int round = 0; round < 40 && (kills < 24 || in_stream < 5); round++) {
+        long long targets_before = sql_ll(db, "SELECT count(*) FROM targets");
+        int fd;
+        int pid = fct_spawn(argv, e.vars, &fd);
+        assert_true(pid > 0);
+        struct fc_buf out = FC_BUF_INIT;
+        int delay = 150 + (int)(random() % 1200);
+        fct_read_until(fd, &out, 0, "\n\n\n", delay); /* drains its log meanwhile */
+        bool pending = sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL") > 0;
+        bool streaming = sim_head_tick(port) < first_tick + LIVE_TICKS;
+        bool grew = sql_ll(db, "SELECT count(*) FROM targets") > targets_before;
+        int status = 0;
+        bool exited = waitpid(pid, &status, WNOHANG) == pid;
+        if (!exited)
+            fct_signal(pid, SIGKILL);
+        char where[64];
+        snprintf(where, sizeof(where), "serve run %d (killed after %d ms)", round, delay);
+        if (exited) {
+            fct_read_until(fd, &out, out.len, "\n\n\n", 1000); /* the rest of its output */
+            close(fd);
+            fail_msg("%s ended by itself (%s %d) instead of being killed:\n%s", where,
+                     WIFEXITED(status) ? "exit status" : "signal",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out.data);
+        }
+        fct_wait(pid, fd, &out);
+        assert_no_sanitizer_report(where, out.data);
+        fc_buf_cleanup(&out);
+        kills++;
+        in_backfill += pending;
+        in_stream += streaming;
+        in_expansion += grew;
+    }
+    fprintf(stderr, "live stream: kills took %lld ms\n", fct_now_ms() - t0);
+    fprintf(stderr, "live stream: %d kills, %d during backfill, %d with the stream live, %d after "
+                    "the target set grew\n", kills, in_backfill, in_stream, in_expansion);
+    long long finish_start = fct_now_ms();
+    if (kills < 24 || in_backfill < 5 || in_stream < 5 || in_expansion < 3)
+        fail_msg("kill moments not spread: %d kills, %d during backfill, %d with the stream live, "
+                 "%d after the target set grew", kills, in_backfill, in_stream, in_expansion);
+
+    /* one run finishes: every shard at the last block, nothing pending */
+    int fd;
+    int pid = fct_spawn(argv, e.vars, &fd);
+    struct fc_buf out = FC_BUF_INIT;
+    char done_sql[256];
+    snprintf(done_sql, sizeof(done_sql),
+             "SELECT (SELECT count(*) FROM hub_cursors WHERE (event_id >> 14) >= %d) >= 2 AND "
+             "NOT EXISTS (SELECT 1 FROM targets WHERE last_synced_at IS NULL)", FINAL_BLOCK);
+    bool done = false;
+    for (long long end = fct_now_ms() + 120000; !done && fct_now_ms() < end;) {
+        fct_read_until(fd, &out, out.len, "\n\n\n", 500);
+        char *v = fct_sql_value(db, done_sql);
+        done = strcmp(v, "t") == 0;
+        free(v);
+        if (done) { /* still so a moment later: no expansion left to backfill */
+            fct_read_until(fd, &out, out.len, "\n\n\n", 1500);
+            v = fct_sql_value(db, done_sql);
+            done = strcmp(v, "t") == 0;
+            free(v);
+        }
+    }
+    fct_signal(pid, SIGTERM);
+    int rc = fct_wait(pid, fd, &out);
+    assert_no_sanitizer_report("the finishing serve run", out.data);
+    if (!done || rc != 0)
+        fail_msg("the finishing run did not reach block %d with nothing pending (exit %d):\n%s",
+                 FINAL_BLOCK, rc, out.data);
+    fc_buf_cleanup(&out);
+    fprintf(stderr, "live stream: the finishing run took %lld ms\n", fct_now_ms() - finish_start);
+    char *until = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
+    const char *truth_argv[] = {fct_require_env("HUBSIM_BIN"), "truth", LIVE_NET, "--roots", "1,2",
+                                "--clients", "9152", "--until-event", until, NULL};
+    assert_equals_truth(db, truth_argv);
+    free(until);
+    fct_db_drop(db);
+    fct_hubsim_stop(sim);
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
@@ -730,6 +858,7 @@ int main(void)
         cmocka_unit_test(retention_gap_resyncs_every_target),
         cmocka_unit_test(two_processes_share_the_work),
         cmocka_unit_test(one_process_follows_the_stream),
+        cmocka_unit_test(serve_killed_on_a_live_stream),
     };
     return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
