@@ -267,7 +267,8 @@ enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *drop
     PGresult *r = NULL;
     enum fc_err err = fc_db_run(
         db,
-        "WITH d AS (DELETE FROM targets t WHERE t.fid = $1 AND NOT t.is_root AND NOT EXISTS ("
+        "WITH d AS (DELETE FROM targets t WHERE t.fid = $1 AND t.source = 'follow' AND "
+        " NOT t.is_root AND NOT EXISTS ("
         " SELECT 1 FROM links l JOIN targets r ON r.fid = l.fid AND r.is_root "
         " WHERE l.target_fid = $1 AND l.type = 'follow' AND NOT l.is_remove AND "
         " l.deleted_at IS NULL) RETURNING fid) "

@@ -39,7 +39,8 @@ enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *e
 /* Live follow targets of fid. */
 enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fids, size_t *n,
                                   struct fc_diag *diag);
-/* Drops a non-root target no root follows any more; *dropped says if it did. */
+/* Drops a target that is in the set only because a root followed it (source
+ * follow) once no root follows it; *dropped says if it did. */
 /* Follow hops from the nearest root (0 for a root), -1 when not reached or
  * not a target (strategy.expansion_depth >= 2). */
 enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct fc_diag *diag);

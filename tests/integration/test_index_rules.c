@@ -79,6 +79,9 @@ static void realtime_rules(void **state)
     ev(msg("MESSAGE_TYPE_LINK_ADD", 1, "linkBody", "{\"type\":\"follow\",\"targetFid\":21}", 0xc5));
     ev(msg("MESSAGE_TYPE_LINK_REMOVE", 1, "linkBody", "{\"type\":\"follow\",\"targetFid\":20}", 0xc3));
     ev(msg("MESSAGE_TYPE_LINK_REMOVE", 1, "linkBody", "{\"type\":\"follow\",\"targetFid\":21}", 0xc6));
+    /* 22 was added by an operator as a plain target: an unfollow does not drop it */
+    ev(msg("MESSAGE_TYPE_LINK_ADD", 1, "linkBody", "{\"type\":\"follow\",\"targetFid\":22}", 0xc7));
+    ev(msg("MESSAGE_TYPE_LINK_REMOVE", 1, "linkBody", "{\"type\":\"follow\",\"targetFid\":22}", 0xc8));
     /* a sign-up through app 9152 */
     fc_buf_printf(&events, ",{\"type\":\"HUB_EVENT_TYPE_MERGE_ON_CHAIN_EVENT\",\"id\":%llu,"
                   "\"mergeOnChainEventBody\":{\"onChainEvent\":{\"type\":\"EVENT_TYPE_SIGNER\","
@@ -110,6 +113,8 @@ static void realtime_rules(void **state)
     struct fc_buf out = FC_BUF_INIT;
     const char *migrate[] = {fct_fcindex_bin(), "migrate", NULL};
     assert_int_equal(fct_run(migrate, env, &out), 0);
+    const char *add22[] = {fct_fcindex_bin(), "targets", "add", "22", "--non-root", NULL};
+    assert_int_equal(fct_run(add22, env, &out), 0);
     const char *sync[] = {fct_fcindex_bin(), "sync", "--until-head", NULL};
     fc_buf_reset(&out);
     if (fct_run(sync, env, &out) != 0)
@@ -117,8 +122,10 @@ static void realtime_rules(void **state)
     char *v = fct_sql_value(db, "SELECT string_agg(fid || ':' || is_root || ':' || source, ',' "
                                 "ORDER BY fid) FROM targets");
     /* 20: followed by 1 and 2, unfollowed by 1: stays; 21: followed by 1 only, unfollowed: gone;
-     * 30: signed up through app 9152: a root */
-    assert_string_equal(v, "1:true:config,2:true:config,10:true:config,20:false:follow,30:true:client");
+     * 22: added by an operator, followed and unfollowed by 1: stays; 30: signed up through
+     * app 9152: a root */
+    assert_string_equal(v, "1:true:config,2:true:config,10:true:config,20:false:follow,"
+                           "22:false:admin,30:true:client");
     free(v);
     v = fct_sql_value(db, "SELECT string_agg(fid::text, ',' ORDER BY fid) FROM casts");
     assert_string_equal(v, "10,50"); /* the reply to a target, not the other one */
