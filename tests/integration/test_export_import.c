@@ -20,7 +20,8 @@ static int sim_pid = -1;
 
 /* Tables an export never holds: secrets, sessions, bookkeeping, the pause switch. */
 static const char *const never_exported[] = {"schema_migrations", "instance_secrets",
-                                             "ended_sessions", "job_queue_control", NULL};
+                                             "ended_sessions", "job_queue_control",
+                                             "job_queue_requests", NULL};
 
 static int fcindex(const char *db, struct fc_buf *out, const char *const *args)
 {
