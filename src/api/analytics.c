@@ -15,7 +15,13 @@
 /* $1 window interval, $2 bucket unit ('minute', 'hour' or 'day'), $3 window name,
  * $4 the registry's rates as a JSON object. Targets are counted per day, the
  * last hour's window counting today's. Rows count by when fcindex
- * wrote them (ingested_at), so history backfilled today counts today. */
+ * wrote them (ingested_at), so history backfilled today counts today.
+ *
+ * The rows in the window are read once (a BRIN index on ingested_at skips
+ * older ones) and grouped per bucket and per account in one pass (grouping
+ * sets); the series are joins of those few groups. Counting each bucket
+ * with its own scan of the rows cost 24-60 scans, and a plan estimate high
+ * enough to be JIT-compiled (3.7 s of 4.7 s over 160,000 rows). */
 static const char analytics_sql[] =
     "WITH w AS (SELECT now() AS t, $1::interval AS span, $2::text AS unit), "
     "b AS (SELECT generate_series(date_trunc(w.unit, w.t - w.span) + ('1 ' || w.unit)::interval, "
@@ -24,28 +30,30 @@ static const char analytics_sql[] =
     "  + interval '1 day', "
     "  date_trunc('day', w.t), interval '1 day') AS s FROM w), "
     "since AS (SELECT min(s) AS s FROM b), "
-    "cs AS (SELECT date_trunc((SELECT unit FROM w), ingested_at) AS s, fid FROM casts "
-    "  WHERE ingested_at >= (SELECT s FROM since)), "
-    "rs AS (SELECT date_trunc((SELECT unit FROM w), ingested_at) AS s, fid FROM reactions "
-    "  WHERE ingested_at >= (SELECT s FROM since)), "
-    "ls AS (SELECT date_trunc((SELECT unit FROM w), ingested_at) AS s, fid FROM links "
+    "x AS (SELECT 'c'::\"char\" AS k, fid, ingested_at FROM casts "
+    "  WHERE ingested_at >= (SELECT s FROM since) "
+    "  UNION ALL SELECT 'r', fid, ingested_at FROM reactions "
+    "  WHERE ingested_at >= (SELECT s FROM since) "
+    "  UNION ALL SELECT 'l', fid, ingested_at FROM links "
     "  WHERE ingested_at >= (SELECT s FROM since) AND type = 'follow'), "
-    "per_fid AS (SELECT fid, count(*) FILTER (WHERE k = 'c') AS casts, "
+    "g AS (SELECT s, fid, GROUPING(fid) AS per_bucket, count(*) FILTER (WHERE k = 'c') AS casts, "
     "  count(*) FILTER (WHERE k = 'r') AS reactions, count(*) FILTER (WHERE k = 'l') AS follows "
-    "  FROM (SELECT fid, 'c' AS k FROM cs UNION ALL SELECT fid, 'r' FROM rs "
-    "        UNION ALL SELECT fid, 'l' FROM ls) x "
-    "  WHERE fid IN (SELECT fid FROM targets) GROUP BY fid), "
-    "top AS (SELECT *, casts + reactions + follows AS total FROM per_fid "
-    "  ORDER BY casts + reactions + follows DESC, fid LIMIT 10) "
+    "  FROM (SELECT k, fid, date_trunc((SELECT unit FROM w), ingested_at) AS s FROM x) y "
+    "  GROUP BY GROUPING SETS ((s), (fid))), "
+    "top AS (SELECT fid, casts, reactions, follows, casts + reactions + follows AS total FROM g "
+    "  WHERE per_bucket = 0 AND fid IN (SELECT fid FROM targets) "
+    "  ORDER BY casts + reactions + follows DESC, fid LIMIT 10), "
+    "ta AS (SELECT date_trunc('day', added_at) AS s, count(*) AS n FROM targets "
+    "  WHERE added_at >= (SELECT min(s) FROM d) GROUP BY 1) "
     "SELECT json_build_object('window', $3::text, 'bucket', $2::text, "
     "  'since', fc_iso((SELECT s FROM since)), 'until', fc_iso((SELECT t FROM w)), "
     "  'targets_added', coalesce((SELECT json_agg(json_build_object('day', "
-    "      to_char(d.s, 'YYYY-MM-DD'), 'count', (SELECT count(*) FROM targets t "
-    "      WHERE date_trunc('day', t.added_at) = d.s)) ORDER BY d.s) FROM d), '[]'), "
+    "      to_char(d.s, 'YYYY-MM-DD'), 'count', coalesce(ta.n, 0)) ORDER BY d.s) "
+    "      FROM d LEFT JOIN ta ON ta.s = d.s), '[]'), "
     "  'indexed', (SELECT json_agg(json_build_object('at', fc_iso(b.s), "
-    "      'casts', (SELECT count(*) FROM cs WHERE cs.s = b.s), "
-    "      'reactions', (SELECT count(*) FROM rs WHERE rs.s = b.s), "
-    "      'follows', (SELECT count(*) FROM ls WHERE ls.s = b.s)) ORDER BY b.s) FROM b), "
+    "      'casts', coalesce(g.casts, 0), 'reactions', coalesce(g.reactions, 0), "
+    "      'follows', coalesce(g.follows, 0)) ORDER BY b.s) "
+    "      FROM b LEFT JOIN g ON g.per_bucket = 1 AND g.s = b.s), "
     "  'top_targets', coalesce((SELECT json_agg(fc_user_brief(top.fid)::jsonb || "
     "      jsonb_build_object('casts', top.casts, 'reactions', top.reactions, "
     "      'follows', top.follows, 'total', top.total) ORDER BY top.total DESC, top.fid) "
