@@ -189,11 +189,14 @@ def wait_synced(dep):
 # DevTools protocol, so it is no script of the page and the CSP does not apply.
 READY_MARK = """
 window.fcReadyAt = null;
+window.fcFirstAt = null;
 const css = location.protocol === 'http:' ? localStorage.getItem('fcReadyCss') : null;
 if (css) {
-  const ready = () => document.querySelector(css) && !document.querySelector('main .state.loading');
+  const loading = () => document.querySelector('main .state.loading');
   const mo = new MutationObserver(() => {
-    if (window.fcReadyAt === null && ready()) { window.fcReadyAt = performance.now(); mo.disconnect(); }
+    if (!document.querySelector(css)) return;
+    if (window.fcFirstAt === null) window.fcFirstAt = performance.now();
+    if (!loading()) { window.fcReadyAt = performance.now(); mo.disconnect(); }
   });
   mo.observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
 }
@@ -253,10 +256,15 @@ class UI:
                        f"the first-render mark of #{frag}", 5)
         nav = self.d.execute_script(
             "const n = performance.getEntriesByType('navigation')[0];"
-            "return n ? [n.responseEnd, n.domContentLoadedEventEnd] : null")
-        self.timings.setdefault(name, {"first_render_ms": round(at),
-                                       "response_end_ms": round(nav[0]) if nav else None,
-                                       "dom_content_loaded_ms": round(nav[1]) if nav else None})
+            "const api = performance.getEntriesByType('resource')"
+            "  .filter((r) => !r.name.includes('/ui/') && r.responseEnd <= window.fcReadyAt)"
+            "  .sort((a, b) => b.duration - a.duration)[0];"
+            "return [n.responseEnd, n.domContentLoadedEventEnd, window.fcFirstAt,"
+            "  api ? [new URL(api.name).pathname + new URL(api.name).search, api.duration] : null]")
+        self.timings.setdefault(name, {
+            "first_render_ms": round(at), "first_data_ms": round(nav[2]),
+            "dom_content_loaded_ms": round(nav[1]), "html_response_end_ms": round(nav[0]),
+            "slowest_api": [nav[3][0], round(nav[3][1])] if nav[3] else None})
 
     def els(self, css):
         return self.d.find_elements(By.CSS_SELECTOR, css)
