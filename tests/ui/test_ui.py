@@ -651,12 +651,12 @@ def test_target_detail(dep, ui):
 
 def test_clients_add_remove(dep, ui):
     cookie = login(ui)
-    ui.open("/clients", "#clients-table", "clients")
+    ui.open("/clients", "#clients-list", "clients")
     apps = get_json(dep, "/admin/client-targets", cookie)["clients"]
-    shown = [r.get_attribute("data-client") for r in ui.els("#clients-table tbody tr")]
+    shown = [r.get_attribute("data-client") for r in ui.els("#clients-list [data-client]")]
     assert shown == [str(c["fid"]) for c in apps], shown
     for c in apps:
-        row = f"tr[data-client='{c['fid']}']"
+        row = f"[data-client='{c['fid']}']"
         assert ui.text(f"{row} [data-k=users]") == n(c["users"]), f"users of app {c['fid']}"
         listed = [e.get_attribute("data-user") for e in ui.els(f"{row} [data-user]")]
         assert listed == [str(u["fid"]) for u in c["user_list"]], f"users listed for app {c['fid']}"
@@ -673,8 +673,8 @@ def test_clients_add_remove(dep, ui):
     ui.wait(lambda d: f"monitoring app fid {new}" in d.find_element(By.ID, "clients-msg").text, "the add")
     assert psql(dep.db_url, f"SELECT source FROM target_clients WHERE client_fid = {new}") == "admin", \
         "the added app is not in PostgreSQL"
-    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-client='{new}']"), "the new row")
-    remove = ui.d.find_element(By.CSS_SELECTOR, f"tr[data-client='{new}'] [data-act=remove]")
+    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"[data-client='{new}']"), "the new row")
+    remove = ui.d.find_element(By.CSS_SELECTOR, f"[data-client='{new}'] [data-act=remove]")
     remove.click()
     assert psql(dep.db_url, f"SELECT count(*) FROM target_clients WHERE client_fid = {new}") == "1", \
         "one click removed without confirmation"
@@ -682,7 +682,7 @@ def test_clients_add_remove(dep, ui):
     ui.wait(lambda d: f"Stopped monitoring app fid {new}" in d.find_element(By.ID, "clients-msg").text,
             "the removal")
     assert psql(dep.db_url, f"SELECT count(*) FROM target_clients WHERE client_fid = {new}") == "0"
-    ui.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f"tr[data-client='{new}']"), "the row gone")
+    ui.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f"[data-client='{new}']"), "the row gone")
     ui.d.find_element(By.ID, "client-fid").send_keys("0")
     ui.d.find_element(By.CSS_SELECTOR, "#client-form button[type=submit]").click()
     ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#clients-msg [data-state=error]"), "the refusal")

@@ -65,16 +65,16 @@ export function clientsPage(main) {
       clear(body, errorView(e));
       return;
     }
-    clear(body, r.clients.length ? h('div', { class: 'scroll' }, h('table', { id: 'clients-table' },
-      h('thead', {}, h('tr', {}, ['App fid', 'Source', 'Added', 'Users', 'Who', 'Actions']
-        .map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, r.clients.map((c) => h('tr', { 'data-client': c.fid },
-        h('td', {}, h('a', { href: `#/u/${c.fid}` }, c.fid)),
-        h('td', {}, c.source),
-        h('td', {}, time(c.added_at)),
-        h('td', { 'data-k': 'users' }, num(c.users)),
-        h('td', { class: 'who-list' }, users(c)),
-        h('td', { class: 'actions' }, removeButton(c)))))))
+    // one card per app: the users it brought in wrap at any width, never sideways
+    clear(body, r.clients.length ? h('div', { id: 'clients-list', class: 'items' }, r.clients.map((c) =>
+      h('article', { class: 'card client', 'data-client': c.fid },
+        h('h2', {}, 'App ', h('a', { href: `#/u/${c.fid}` }, `fid ${c.fid}`)),
+        h('dl', { class: 'stats' },
+          h('div', {}, h('dt', {}, 'Users brought in'), h('dd', { 'data-k': 'users' }, num(c.users))),
+          h('div', {}, h('dt', {}, 'Source'), h('dd', {}, c.source)),
+          h('div', {}, h('dt', {}, 'Monitored since'), h('dd', {}, time(c.added_at)))),
+        h('div', { class: 'who-list' }, h('h3', {}, 'Signed up through it'), users(c)),
+        h('p', { class: 'actions' }, removeButton(c)))))
       : empty('No client app is monitored.'));
   }
   load();
