@@ -186,6 +186,23 @@ static void fill_direct(fc_cache_fill_fn fill, void *arg, int *status, struct fc
     free(v.fids);
 }
 
+bool fc_cache_peek(struct fc_cache *c, const char *key, int *status, struct fc_buf *body)
+{
+    uint64_t h = hash_str(key);
+    pthread_mutex_lock(&c->lock);
+    struct entry *e = find(c, key, h);
+    bool hit = e && !e->filling && fresh(c, e, fc_now_mono_ms());
+    if (hit) {
+        c->st.hits++;
+        *status = e->status;
+        fc_buf_append(body, e->body, e->len);
+        lru_unlink(e);
+        lru_front(c, e);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return hit;
+}
+
 void fc_cache_get(struct fc_cache *c, const char *key, int ttl_s, fc_cache_fill_fn fill,
                   void *arg, int *status, struct fc_buf *body, bool *hit)
 {

@@ -46,6 +46,10 @@ void fc_cache_free(struct fc_cache *c);
 void fc_cache_get(struct fc_cache *c, const char *key, int ttl_s, fc_cache_fill_fn fill,
                   void *arg, int *status, struct fc_buf *body, bool *hit);
 
+/* Copies the cached value of key into status/body when it is fresh (and
+ * not being filled); false otherwise, touching nothing: no fill, no wait. */
+bool fc_cache_peek(struct fc_cache *c, const char *key, int *status, struct fc_buf *body);
+
 /* Marks every entry depending on any of fids stale. */
 void fc_cache_invalidate(struct fc_cache *c, const uint64_t *fids, size_t n);
 /* Drops everything (e.g. when invalidations may have been missed). */

@@ -91,6 +91,11 @@ bool fc_api_offset_cursor(const struct fc_http_req *req, struct fc_http_resp *re
 
 struct fc_db *fc_api_take_db(struct fc_http_req *req, struct fc_http_resp *resp)
 {
+    if (req->probe) { /* no database on a connection thread */
+        req->need_worker = true;
+        resp->status = 0;
+        return NULL;
+    }
     struct fc_db *db = NULL;
     struct fc_diag diag;
     if (fc_pool_get(req->api->pool, 2000, &db, &diag)) {
@@ -145,7 +150,16 @@ void fc_api_cached(struct fc_http_req *req, struct fc_http_resp *resp, const cha
     bool hit = false;
     int status = 0;
     fc_buf_reset(&resp->body);
-    fc_cache_get(req->api->cache, key, ttl_s, fill, arg, &status, &resp->body, &hit);
+    if (req->probe) { /* on a connection thread: a fresh entry or a query worker */
+        hit = ttl_s > 0 && fc_cache_peek(req->api->cache, key, &status, &resp->body);
+        if (!hit) {
+            req->need_worker = true;
+            resp->status = 0; /* no answer: nothing after this reads the body */
+            return;
+        }
+    } else {
+        fc_cache_get(req->api->cache, key, ttl_s, fill, arg, &status, &resp->body, &hit);
+    }
     resp->status = status;
     snprintf(resp->cache, sizeof(resp->cache), "%s", ttl_s > 0 ? (hit ? "hit" : "miss") : "");
 }

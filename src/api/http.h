@@ -1,6 +1,6 @@
 /* The HTTP layer of the API: a request as handlers see it, the response they
- * fill, and the JSON error shape every client mistake gets. Only http.c and
- * server.c see libmicrohttpd. */
+ * fill, and the JSON error shape every client mistake gets. Only http_req.c,
+ * conn.c and server.c see libmicrohttpd. */
 #ifndef FC_API_HTTP_H
 #define FC_API_HTTP_H
 
@@ -28,6 +28,10 @@ struct fc_http_req {
     char subject[64];      /* admin routes: the session's subject, id and expiry once checked */
     char session_id[40];
     int64_t session_exp;
+    /* on a connection's thread: the handler answers only from the cache
+     * (or with a parameter error); needing the database, it sets
+     * need_worker and the request goes to a query worker */
+    bool probe, need_worker;
 };
 
 struct fc_http_resp {

@@ -76,7 +76,7 @@ struct fc_api {
     bool work_stop;
     pthread_t *workers;
     size_t n_workers;
-    /* open connections and their request deadline (server.c) */
+    /* open connections and their request deadline (conn.c) */
     pthread_mutex_t track_lock;
     pthread_cond_t reaper_cond;
     struct conn_track *tracks;

@@ -62,6 +62,11 @@ enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct 
     return FC_OK;
 }
 
+bool fc_ratelimit_local(const struct fc_ratelimit *rl)
+{
+    return !rl->redis;
+}
+
 void fc_ratelimit_free(struct fc_ratelimit *rl)
 {
     if (!rl)

@@ -22,6 +22,8 @@ struct fc_rate_result {
 struct fc_ratelimit *fc_ratelimit_new_embedded(void);
 enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct fc_ratelimit **out,
                                     struct fc_diag *diag);
+/* Whether the limiter counts in this process's memory (no network wait). */
+bool fc_ratelimit_local(const struct fc_ratelimit *rl);
 void fc_ratelimit_free(struct fc_ratelimit *rl);
 
 /* Takes one request from the bucket of (cls, client). A limit of 0 means no
