@@ -523,6 +523,8 @@ def test_targets_add_promote_remove(dep, ui):
     page = get_json(dep, "/admin/targets?limit=50", cookie)
     fids = [r.get_attribute("data-fid") for r in ui.els("#targets-table tbody tr")]
     assert fids == [str(t["fid"]) for t in page["targets"]], fids[:10]
+    states = [r.text for r in ui.els("#targets-table tbody [data-k=state]")]
+    assert states == [t["state"] for t in page["targets"]], states[:10]
     assert ui.text("[data-k=total]").startswith(f"{n(page['total'])} targets")
     assert ui.text("[data-k=sum-roots]") == n(page["summary"]["roots"])
     for state, count in page["summary"]["states"].items():
