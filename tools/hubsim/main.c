@@ -116,208 +116,281 @@ static void print_busiest(const struct sim_params *p, uint64_t n)
     free(all);
 }
 
-int main(int argc, char **argv)
+enum hubsim_mode { MODE_SERVE, MODE_TRUTH, MODE_BUSIEST };
+
+/* Everything the command line sets. roots and clients are owned (freed by
+ * args_cleanup). */
+struct hubsim_args {
+    enum hubsim_mode mode;
+    struct sim_params p;
+    uint64_t port, history, eps, tick_ms, retention, live_ticks;
+    uint64_t fault_seed, depth, until, busiest_n;
+    const char *bind, *corpus_dir, *faults_json;
+    uint64_t *roots, *clients;
+    size_t n_roots, n_clients;
+};
+
+static void args_init(struct hubsim_args *a)
 {
-    struct sim_params p = {.seed = 1, .n_fids = 1000, .shards = 2, .flavour = SIM_SNAPCHAIN};
-    uint64_t apps_default[] = {9152, 309857, 22640};
-    memcpy(p.apps, apps_default, sizeof(apps_default));
-    p.n_apps = 3;
-    uint64_t port = UINT64_MAX, history = 0, eps = 0, tick_ms = 1000, retention = 3 * 86400;
-    uint64_t live_ticks = 0;
-    uint64_t fault_seed = UINT64_MAX, depth = 1, until = 0;
-    const char *bind = "127.0.0.1", *corpus_dir = NULL, *faults_json = NULL;
-    uint64_t *roots = NULL, *clients = NULL;
-    size_t n_roots = 0, n_clients = 0;
-    bool truth = false, busiest = false;
-    uint64_t busiest_n = 1000;
-    int rc = 2, i = 1;
+    static const uint64_t apps_default[] = {9152, 309857, 22640};
+    *a = (struct hubsim_args){
+        .p = {.seed = 1, .n_fids = 1000, .shards = 2, .flavour = SIM_SNAPCHAIN, .n_apps = 3},
+        .port = UINT64_MAX, .tick_ms = 1000, .retention = 3 * 86400,
+        .fault_seed = UINT64_MAX, .depth = 1, .busiest_n = 1000,
+        .bind = "127.0.0.1",
+    };
+    memcpy(a->p.apps, apps_default, sizeof(apps_default));
+}
+
+static void args_cleanup(struct hubsim_args *a)
+{
+    free(a->roots);
+    free(a->clients);
+}
+
+/* One option and its value; false when the value is bad. *known is false
+ * for an option this mode does not take. */
+static bool parse_option(struct hubsim_args *x, const char *a, const char *v, bool *known)
+{
     struct fc_diag diag;
+    bool truth = x->mode == MODE_TRUTH;
+    *known = true;
+    if (strcmp(a, "--flavour") == 0 || strcmp(a, "--flavor") == 0) {
+        if (strcmp(v, "snapchain") == 0)
+            x->p.flavour = SIM_SNAPCHAIN;
+        else if (strcmp(v, "hubble") == 0)
+            x->p.flavour = SIM_HUBBLE;
+        else
+            return false;
+        return true;
+    }
+    if (strcmp(a, "--port") == 0)
+        return parse_num(v, 0, 65535, &x->port);
+    if (strcmp(a, "--bind") == 0) {
+        x->bind = v;
+        return true;
+    }
+    if (strcmp(a, "--seed") == 0)
+        return parse_num(v, 0, UINT64_MAX - 1, &x->p.seed);
+    if (strcmp(a, "--fids") == 0)
+        return parse_num(v, 2, 1000000, &x->p.n_fids);
+    if (strcmp(a, "--apps") == 0) {
+        uint64_t *list;
+        size_t n;
+        bool ok = fc_parse_fid_list(v, &list, &n, &diag) == FC_OK && n <= SIM_MAX_APPS;
+        if (ok) {
+            memcpy(x->p.apps, list, n * sizeof(*list));
+            x->p.n_apps = n;
+            free(list);
+        }
+        return ok;
+    }
+    if (strcmp(a, "--shards") == 0) {
+        uint64_t s = 0;
+        if (!parse_num(v, 1, 63, &s))
+            return false;
+        x->p.shards = (unsigned)s;
+        return true;
+    }
+    if (strcmp(a, "--history-ticks") == 0)
+        return parse_num(v, 0, 10000000, &x->history);
+    if (strcmp(a, "--events-per-sec") == 0)
+        return parse_num(v, 0, 1000000, &x->eps);
+    if (strcmp(a, "--tick-ms") == 0)
+        return parse_num(v, 1, 3600000, &x->tick_ms);
+    if (!truth && strcmp(a, "--live-ticks") == 0)
+        return parse_num(v, 1, 10000000, &x->live_ticks);
+    if (strcmp(a, "--retention") == 0)
+        return parse_duration(v, &x->retention);
+    if (strcmp(a, "--corpus") == 0) {
+        x->corpus_dir = v;
+        return true;
+    }
+    if (strcmp(a, "--faults") == 0) {
+        x->faults_json = v;
+        return true;
+    }
+    if (strcmp(a, "--fault-seed") == 0)
+        return parse_num(v, 0, UINT64_MAX - 1, &x->fault_seed);
+    if (truth && strcmp(a, "--roots") == 0) {
+        free(x->roots);
+        return fc_parse_fid_list(v, &x->roots, &x->n_roots, &diag) == FC_OK;
+    }
+    if (truth && strcmp(a, "--clients") == 0) {
+        free(x->clients);
+        return fc_parse_fid_list(v, &x->clients, &x->n_clients, &diag) == FC_OK;
+    }
+    if (truth && strcmp(a, "--depth") == 0)
+        return parse_num(v, 0, 3, &x->depth);
+    if (truth && strcmp(a, "--until-event") == 0)
+        return parse_num(v, 0, UINT64_MAX - 1, &x->until);
+    if (x->mode == MODE_BUSIEST && strcmp(a, "--count") == 0)
+        return parse_num(v, 1, 1000000, &x->busiest_n);
+    *known = false;
+    return false;
+}
+
+/* Reads the command line. Returns -1 to go on, or the exit code (0 after
+ * --help, 2 on a bad option). */
+static int parse_args(int argc, char **argv, struct hubsim_args *x)
+{
+    int i = 1;
     if (argc > 1 && strcmp(argv[1], "truth") == 0) {
-        truth = true;
+        x->mode = MODE_TRUTH;
         i = 2;
     } else if (argc > 1 && strcmp(argv[1], "busiest") == 0) {
-        busiest = true;
+        x->mode = MODE_BUSIEST;
         i = 2;
     }
     for (; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = true;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
-            rc = 0;
-            goto out;
+            return 0;
         }
         if (!v) {
             fprintf(stderr, "hubsim: %s needs a value (or is unknown); see --help\n", a);
-            goto out;
+            return 2;
         }
         i++;
-        if (strcmp(a, "--flavour") == 0 || strcmp(a, "--flavor") == 0) {
-            if (strcmp(v, "snapchain") == 0)
-                p.flavour = SIM_SNAPCHAIN;
-            else if (strcmp(v, "hubble") == 0)
-                p.flavour = SIM_HUBBLE;
-            else
-                ok = false;
-        } else if (strcmp(a, "--port") == 0) {
-            ok = parse_num(v, 0, 65535, &port);
-        } else if (strcmp(a, "--bind") == 0) {
-            bind = v;
-        } else if (strcmp(a, "--seed") == 0) {
-            ok = parse_num(v, 0, UINT64_MAX - 1, &p.seed);
-        } else if (strcmp(a, "--fids") == 0) {
-            ok = parse_num(v, 2, 1000000, &p.n_fids);
-        } else if (strcmp(a, "--apps") == 0) {
-            uint64_t *list;
-            size_t n;
-            ok = fc_parse_fid_list(v, &list, &n, &diag) == FC_OK && n <= SIM_MAX_APPS;
-            if (ok) {
-                memcpy(p.apps, list, n * sizeof(*list));
-                p.n_apps = n;
-                free(list);
-            }
-        } else if (strcmp(a, "--shards") == 0) {
-            uint64_t s;
-            ok = parse_num(v, 1, 63, &s);
-            p.shards = (unsigned)s;
-        } else if (strcmp(a, "--history-ticks") == 0) {
-            ok = parse_num(v, 0, 10000000, &history);
-        } else if (strcmp(a, "--events-per-sec") == 0) {
-            ok = parse_num(v, 0, 1000000, &eps);
-        } else if (strcmp(a, "--tick-ms") == 0) {
-            ok = parse_num(v, 1, 3600000, &tick_ms);
-        } else if (!truth && strcmp(a, "--live-ticks") == 0) {
-            ok = parse_num(v, 1, 10000000, &live_ticks);
-        } else if (strcmp(a, "--retention") == 0) {
-            ok = parse_duration(v, &retention);
-        } else if (strcmp(a, "--corpus") == 0) {
-            corpus_dir = v;
-        } else if (strcmp(a, "--faults") == 0) {
-            faults_json = v;
-        } else if (strcmp(a, "--fault-seed") == 0) {
-            ok = parse_num(v, 0, UINT64_MAX - 1, &fault_seed);
-        } else if (truth && strcmp(a, "--roots") == 0) {
-            free(roots);
-            ok = fc_parse_fid_list(v, &roots, &n_roots, &diag) == FC_OK;
-        } else if (truth && strcmp(a, "--clients") == 0) {
-            free(clients);
-            ok = fc_parse_fid_list(v, &clients, &n_clients, &diag) == FC_OK;
-        } else if (truth && strcmp(a, "--depth") == 0) {
-            ok = parse_num(v, 0, 3, &depth);
-        } else if (truth && strcmp(a, "--until-event") == 0) {
-            ok = parse_num(v, 0, UINT64_MAX - 1, &until);
-        } else if (busiest && strcmp(a, "--count") == 0) {
-            ok = parse_num(v, 1, 1000000, &busiest_n);
-        } else {
+        bool known;
+        bool ok = parse_option(x, a, v, &known);
+        if (!known) {
             fprintf(stderr, "hubsim: unknown option %s; see --help\n", a);
-            goto out;
+            return 2;
         }
         if (!ok) {
             fprintf(stderr, "hubsim: bad value for %s: \"%s\"\n", a, v);
-            goto out;
+            return 2;
         }
     }
-    if (busiest) {
-        print_busiest(&p, busiest_n);
-        rc = 0;
-        goto out;
-    }
+    return -1;
+}
+
+/* The synthetic network, advanced through its history (or, for truth
+ * --until-event, up to that event's block). Returns -1 and sets *state, or
+ * the exit code. */
+static int build_network(const struct hubsim_args *x, struct sim_state **state)
+{
     /* Events per block: the live rate, or a fixed mix for pre-generated history. */
-    uint32_t per_tick = eps ? (uint32_t)((eps * tick_ms + 999) / 1000) : 20;
+    uint32_t per_tick = x->eps ? (uint32_t)((x->eps * x->tick_ms + 999) / 1000) : 20;
     if (per_tick > 16000)
         per_tick = 16000;
+    uint64_t ticks = x->history;
+    if (x->mode == MODE_TRUTH && x->until) {
+        /* An event id names the block (Snapchain) or millisecond (Hubble) it is in. */
+        uint64_t until = x->until;
+        bool snap = x->p.flavour == SIM_SNAPCHAIN;
+        uint64_t t = snap ? (until >> 14) - SIM_H0 : (until >> 12) / 1000 - SIM_T0;
+        if ((snap && (until >> 14) < SIM_H0) || t > 10000000) {
+            fprintf(stderr, "hubsim: --until-event %llu is outside the stream\n",
+                    (unsigned long long)until);
+            return 2;
+        }
+        ticks = t;
+    }
+    struct sim_state *s = fc_xmalloc(sizeof(*s));
+    sim_state_init(s, &x->p, (uint32_t)x->retention, per_tick);
+    sim_state_advance(s, (uint32_t)ticks);
+    *state = s;
+    return -1;
+}
 
-    struct sim_state *state = NULL;
-    struct corpus *corpus = NULL;
-    if (corpus_dir) {
-        if (corpus_load(corpus_dir, p.flavour, &corpus, &diag)) {
-            fprintf(stderr, "hubsim: corpus: %s\n", diag.msg);
-            rc = 1;
-            goto out;
-        }
-    } else {
-        state = fc_xmalloc(sizeof(*state));
-        sim_state_init(state, &p, (uint32_t)retention, per_tick);
-        uint64_t ticks = history;
-        if (truth && until) {
-            /* An event id names the block (Snapchain) or millisecond (Hubble) it is in. */
-            uint64_t t = p.flavour == SIM_SNAPCHAIN ? (until >> 14) - SIM_H0
-                                                    : (until >> 12) / 1000 - SIM_T0;
-            if ((p.flavour == SIM_SNAPCHAIN && (until >> 14) < SIM_H0) || t > 10000000) {
-                fprintf(stderr, "hubsim: --until-event %llu is outside the stream\n",
-                        (unsigned long long)until);
-                rc = 2;
-                sim_state_cleanup(state);
-                free(state);
-                goto out;
-            }
-            ticks = t;
-        }
-        sim_state_advance(state, (uint32_t)ticks);
-    }
-    if (truth) {
-        if (!state) {
-            fprintf(stderr, "hubsim: truth works on the synthetic network (not --corpus); the "
-                            "corpus's own ground truth is its expected.json\n");
-            rc = 2;
-            corpus_free(corpus);
-            goto out;
-        }
-        struct truth_options to = {roots, n_roots, clients, n_clients, (unsigned)depth};
-        struct fc_buf b = FC_BUF_INIT;
-        truth_write(state, &to, &b);
-        fwrite(b.data, 1, b.len, stdout);
-        fc_buf_cleanup(&b);
-        sim_state_cleanup(state);
-        free(state);
-        rc = 0;
-        goto out;
-    }
-    struct hubsim_options ho = {
-        .bind = bind,
-        .port = (uint16_t)(port != UINT64_MAX ? port : (p.flavour == SIM_SNAPCHAIN ? 3381 : 2281)),
-        .flavour = p.flavour,
-        .state = state,
-        .corpus = corpus,
-        .fault_seed = fault_seed != UINT64_MAX ? fault_seed : p.seed,
-        .tick_ms = eps ? (unsigned)tick_ms : 0,
-        .live_ticks = (uint32_t)live_ticks,
-    };
-    struct hubsim *hs = NULL;
-    if (hubsim_start(&ho, &hs, &diag)) {
-        fprintf(stderr, "hubsim: %s\n", diag.msg);
-        rc = 1;
-    } else {
-        if (faults_json) {
-            int down;
-            if (faults_apply_json(hubsim_faults(hs), faults_json, strlen(faults_json), &down,
-                                  &diag)) {
-                fprintf(stderr, "hubsim: --faults: %s\n", diag.msg);
-                hubsim_stop(hs);
-                rc = 2;
-                goto cleanup;
-            }
-        }
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        signal(SIGPIPE, SIG_IGN);
-        printf("hubsim listening on http://%s:%u (%s, %s)\n", bind, hubsim_port(hs),
-               p.flavour == SIM_SNAPCHAIN ? "snapchain" : "hubble",
-               corpus ? "corpus" : "synthetic");
-        fflush(stdout);
-        while (!stop_requested)
-            pause();
-        hubsim_stop(hs);
-        rc = 0;
-    }
-cleanup:
+static void free_network(struct sim_state *state)
+{
     if (state) {
         sim_state_cleanup(state);
         free(state);
     }
-    corpus_free(corpus);
+}
+
+/* `hubsim truth`: the state an indexer must reach, as JSON on stdout. */
+static int print_truth(const struct hubsim_args *x, struct sim_state *state)
+{
+    if (!state) {
+        fprintf(stderr, "hubsim: truth works on the synthetic network (not --corpus); the "
+                        "corpus's own ground truth is its expected.json\n");
+        return 2;
+    }
+    struct truth_options to = {x->roots, x->n_roots, x->clients, x->n_clients,
+                               (unsigned)x->depth};
+    struct fc_buf b = FC_BUF_INIT;
+    truth_write(state, &to, &b);
+    fwrite(b.data, 1, b.len, stdout);
+    fc_buf_cleanup(&b);
+    return 0;
+}
+
+/* Serves state or corpus until SIGINT or SIGTERM. */
+static int serve(const struct hubsim_args *x, struct sim_state *state, struct corpus *corpus)
+{
+    struct fc_diag diag;
+    bool snap = x->p.flavour == SIM_SNAPCHAIN;
+    struct hubsim_options ho = {
+        .bind = x->bind,
+        .port = (uint16_t)(x->port != UINT64_MAX ? x->port : (snap ? 3381 : 2281)),
+        .flavour = x->p.flavour,
+        .state = state,
+        .corpus = corpus,
+        .fault_seed = x->fault_seed != UINT64_MAX ? x->fault_seed : x->p.seed,
+        .tick_ms = x->eps ? (unsigned)x->tick_ms : 0,
+        .live_ticks = (uint32_t)x->live_ticks,
+    };
+    struct hubsim *hs = NULL;
+    if (hubsim_start(&ho, &hs, &diag)) {
+        fprintf(stderr, "hubsim: %s\n", diag.msg);
+        return 1;
+    }
+    int down;
+    if (x->faults_json && faults_apply_json(hubsim_faults(hs), x->faults_json,
+                                            strlen(x->faults_json), &down, &diag)) {
+        fprintf(stderr, "hubsim: --faults: %s\n", diag.msg);
+        hubsim_stop(hs);
+        return 2;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    printf("hubsim listening on http://%s:%u (%s, %s)\n", x->bind, hubsim_port(hs),
+           snap ? "snapchain" : "hubble", corpus ? "corpus" : "synthetic");
+    fflush(stdout);
+    while (!stop_requested)
+        pause();
+    hubsim_stop(hs);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct hubsim_args args;
+    struct sim_state *state = NULL;
+    struct corpus *corpus = NULL;
+    struct fc_diag diag;
+    args_init(&args);
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        goto out;
+    if (args.mode == MODE_BUSIEST) {
+        print_busiest(&args.p, args.busiest_n);
+        rc = 0;
+        goto out;
+    }
+    if (args.corpus_dir) {
+        if (corpus_load(args.corpus_dir, args.p.flavour, &corpus, &diag)) {
+            fprintf(stderr, "hubsim: corpus: %s\n", diag.msg);
+            rc = 1;
+            goto out;
+        }
+    } else if ((rc = build_network(&args, &state)) >= 0) {
+        goto out;
+    }
+    if (args.mode == MODE_TRUTH)
+        rc = print_truth(&args, state);
+    else
+        rc = serve(&args, state, corpus);
 out:
-    free(roots);
-    free(clients);
+    free_network(state);
+    corpus_free(corpus);
+    args_cleanup(&args);
     return rc;
 }
