@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fid_parse.h"
 #include "core/log.h"
 
 bool fc_api_parse_fid(struct fc_http_resp *resp, const char *what, const char *s, uint64_t *fid)

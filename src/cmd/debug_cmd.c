@@ -6,6 +6,7 @@
 
 #include "cmd/cmd.h"
 #include "core/fctime.h"
+#include "core/fid_parse.h"
 #include "core/log.h"
 #include "fc/decode.h"
 #include "hub/client.h"

@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "cmd/supervisor.h"
 #include "api/api.h"
+#include "core/fid_parse.h"
 #include "indexer/indexer.h"
 #include "core/buf.h"
 #include "core/fctime.h"

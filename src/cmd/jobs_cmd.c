@@ -11,6 +11,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cmd/cmd.h"
+#include "core/fid_parse.h"
 #include "state/jobq.h"
 #include "store/db.h"
 #include "store/jobctl.h"

@@ -7,6 +7,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cmd/cmd.h"
+#include "core/fid_parse.h"
 #include "store/db.h"
 #include "store/target_list.h"
 #include "store/targets.h"

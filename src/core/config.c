@@ -1,38 +1,23 @@
+/* The configuration: the option table (one row per option: section, key,
+ * type, default, range, flags, help), applying and checking values in
+ * priority order (default < file < environment < --set), and what the
+ * table drives besides: config show and the generated docs/config.md.
+ * Reading the sources is config_sources.c; hubs are config_hubs.c. */
 #include "core/config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/config_internal.h"
+#include "core/fid_parse.h"
 #include "core/log.h"
 #include "core/password.h"
-
-enum opt_type { T_STR, T_INT, T_BOOL, T_ENUM, T_FIDS, T_PROFILE };
-
-enum opt_flags {
-    F_SECRET = 1 << 0,   /* masked by config show */
-    F_URL = 1 << 1,      /* must look like scheme://... when non-empty */
-};
-
-struct option {
-    const char *section;
-    const char *key;
-    enum opt_type type;
-    size_t offset;       /* into struct fc_config */
-    size_t count_offset; /* T_FIDS: offset of the size_t count */
-    const char *def;     /* default as text; profile table may override */
-    long min, max;       /* T_INT range */
-    const char *choices; /* T_ENUM: "a|b|c" */
-    unsigned flags;
-    const char *alias;   /* plain environment name kept from earlier setups */
-    const char *help;
-};
 
 #define OFF(f) offsetof(struct fc_config, f)
 
@@ -165,6 +150,11 @@ static const struct option options[] = {
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
+const struct option *fc_cfg_option_at(size_t i)
+{
+    return i < N_OPTIONS ? &options[i] : NULL;
+}
+
 /* Pool defaults per profile, as the deployment guide describes them. */
 struct profile_default {
     const char *key;
@@ -183,44 +173,7 @@ const char *fc_profile_name(enum fc_profile p)
     return profile_names[p];
 }
 
-/* One value from a source, applied in priority order. */
-struct setting {
-    const struct option *opt;
-    char *value;
-    char *origin;
-    int priority; /* 1 file, 2 env, 3 cli */
-};
-
-/* A [hub "NAME"] section or --set hub.NAME.key as read. */
-struct hub_raw {
-    char *name;
-    char *url;
-    char *headers[FC_MAX_HUB_HEADERS];
-    size_t n_headers;
-    long connect_timeout_ms, timeout_ms, budget_rps, budget_burst; /* -1 = inherit */
-    char *origin;
-};
-
-struct loader {
-    struct setting *settings;
-    size_t n_settings, cap_settings;
-    struct hub_raw hubs[FC_MAX_HUBS];
-    size_t n_hubs;
-    struct fc_buf *errors;
-    int nerrors;
-    char **envp;
-    /* file reading state for line numbers */
-    FILE *fp;
-    const char *path;
-    int lineno;
-    bool line_too_long;
-    char last_key[160]; /* section.key of the previous line, for continuations */
-};
-
-static void error_at(struct loader *l, const char *origin, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void error_at(struct loader *l, const char *origin, const char *fmt, ...)
+void fc_cfg_error(struct loader *l, const char *origin, const char *fmt, ...)
 {
     va_list ap;
     struct fc_buf line = FC_BUF_INIT;
@@ -239,7 +192,7 @@ static void error_at(struct loader *l, const char *origin, const char *fmt, ...)
     l->nerrors++;
 }
 
-static const struct option *find_option(const char *section, const char *key)
+const struct option *fc_cfg_find_option(const char *section, const char *key)
 {
     for (size_t i = 0; i < N_OPTIONS; i++)
         if (strcasecmp(options[i].section, section) == 0 && strcasecmp(options[i].key, key) == 0)
@@ -247,7 +200,7 @@ static const struct option *find_option(const char *section, const char *key)
     return NULL;
 }
 
-static bool known_section(const char *section)
+bool fc_cfg_known_section(const char *section)
 {
     for (size_t i = 0; i < N_OPTIONS; i++)
         if (strcasecmp(options[i].section, section) == 0)
@@ -255,72 +208,7 @@ static bool known_section(const char *section)
     return false;
 }
 
-static void add_setting(struct loader *l, const struct option *opt, const char *value,
-                        const char *origin, int priority)
-{
-    if (l->n_settings == l->cap_settings) {
-        l->cap_settings = l->cap_settings ? l->cap_settings * 2 : 32;
-        l->settings = fc_xrealloc(l->settings, l->cap_settings * sizeof(*l->settings));
-    }
-    struct setting *s = &l->settings[l->n_settings++];
-    s->opt = opt;
-    s->value = fc_xstrdup(value);
-    s->origin = fc_xstrdup(origin);
-    s->priority = priority;
-}
-
-static const char *env_get(char **envp, const char *name)
-{
-    if (!envp)
-        return NULL;
-    size_t n = strlen(name);
-    for (char **e = envp; *e; e++)
-        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-            return *e + n + 1;
-    return NULL;
-}
-
-/* Expands ${VAR} from the environment; a missing variable is an error so an
- * API key never silently becomes empty. */
-static char *expand_env(struct loader *l, const char *value, const char *origin)
-{
-    struct fc_buf b = FC_BUF_INIT;
-    const char *p = value;
-    while (*p) {
-        const char *start = strstr(p, "${");
-        if (!start) {
-            fc_buf_puts(&b, p);
-            break;
-        }
-        fc_buf_append(&b, p, (size_t)(start - p));
-        const char *end = strchr(start, '}');
-        if (!end) {
-            error_at(l, origin, "unterminated ${ in value");
-            fc_buf_cleanup(&b);
-            return NULL;
-        }
-        char name[128];
-        size_t n = (size_t)(end - start - 2);
-        if (n == 0 || n >= sizeof(name)) {
-            error_at(l, origin, "bad environment variable reference");
-            fc_buf_cleanup(&b);
-            return NULL;
-        }
-        memcpy(name, start + 2, n);
-        name[n] = '\0';
-        const char *v = env_get(l->envp, name);
-        if (!v) {
-            error_at(l, origin, "environment variable %s is not set", name);
-            fc_buf_cleanup(&b);
-            return NULL;
-        }
-        fc_buf_puts(&b, v);
-        p = end + 1;
-    }
-    return fc_buf_take(&b);
-}
-
-static bool parse_long(const char *s, long *out)
+bool fc_cfg_parse_long(const char *s, long *out)
 {
     if (!*s)
         return false;
@@ -366,7 +254,7 @@ static bool enum_has(const char *choices, const char *v)
     return false;
 }
 
-static bool looks_like_url(const char *v)
+bool fc_cfg_looks_like_url(const char *v)
 {
     const char *sep = strstr(v, "://");
     if (!sep || sep == v)
@@ -375,69 +263,6 @@ static bool looks_like_url(const char *v)
         if (!isalnum((unsigned char)*c) && *c != '+' && *c != '-' && *c != '.')
             return false;
     return sep[3] != '\0';
-}
-
-enum fc_err fc_parse_fid(const char *s, uint64_t *out, struct fc_diag *diag)
-{
-    if (!*s)
-        return fc_diag_set(diag, FC_ERR_INVALID, "empty fid");
-    uint64_t v = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return fc_diag_set(diag, FC_ERR_INVALID, "fid \"%s\" is not a positive integer", s);
-        if (v > (UINT64_MAX >> 1) / 10)
-            return fc_diag_set(diag, FC_ERR_INVALID, "fid \"%s\" is too large", s);
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    if (v == 0 || v > (UINT64_MAX >> 1))
-        return fc_diag_set(diag, FC_ERR_INVALID, "fid \"%s\" is out of range", s);
-    *out = v;
-    return FC_OK;
-}
-
-enum fc_err fc_parse_fid_list(const char *s, uint64_t **out, size_t *n, struct fc_diag *diag)
-{
-    uint64_t *fids = NULL;
-    size_t count = 0, cap = 0;
-    const char *p = s;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if (len == 0 && !end && count == 0)
-            break; /* whitespace only */
-        char item[32];
-        if (len == 0 || len >= sizeof(item)) {
-            free(fids);
-            return fc_diag_set(diag, FC_ERR_INVALID, "bad fid list item at \"%.20s\"", p);
-        }
-        memcpy(item, p, len);
-        item[len] = '\0';
-        uint64_t fid;
-        enum fc_err err = fc_parse_fid(item, &fid, diag);
-        if (err) {
-            free(fids);
-            return err;
-        }
-        if (count == FC_MAX_CONFIG_FIDS) {
-            free(fids);
-            return fc_diag_set(diag, FC_ERR_LIMIT, "more than %d fids", FC_MAX_CONFIG_FIDS);
-        }
-        if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            fids = fc_xrealloc(fids, cap * sizeof(*fids));
-        }
-        fids[count++] = fid;
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    *out = fids;
-    *n = count;
-    return FC_OK;
 }
 
 /* Stores one textual value into the config field of opt; returns false and
@@ -449,11 +274,11 @@ static bool apply_value(struct loader *l, struct fc_config *cfg, const struct op
     switch (opt->type) {
     case T_STR: {
         if (strlen(value) > 8192) {
-            error_at(l, origin, "%s.%s: value longer than 8192 bytes", opt->section, opt->key);
+            fc_cfg_error(l, origin, "%s.%s: value longer than 8192 bytes", opt->section, opt->key);
             return false;
         }
-        if ((opt->flags & F_URL) && *value && !looks_like_url(value)) {
-            error_at(l, origin, "%s.%s: \"%s\" is not a URL (scheme://...)", opt->section,
+        if ((opt->flags & F_URL) && *value && !fc_cfg_looks_like_url(value)) {
+            fc_cfg_error(l, origin, "%s.%s: \"%s\" is not a URL (scheme://...)", opt->section,
                      opt->key, opt->flags & F_SECRET ? "***" : value);
             return false;
         }
@@ -464,13 +289,13 @@ static bool apply_value(struct loader *l, struct fc_config *cfg, const struct op
     }
     case T_INT: {
         long v;
-        if (!parse_long(value, &v)) {
-            error_at(l, origin, "%s.%s: expected an integer, got \"%s\"", opt->section, opt->key,
+        if (!fc_cfg_parse_long(value, &v)) {
+            fc_cfg_error(l, origin, "%s.%s: expected an integer, got \"%s\"", opt->section, opt->key,
                      value);
             return false;
         }
         if (v < opt->min || v > opt->max) {
-            error_at(l, origin, "%s.%s: %ld is out of range [%ld, %ld]", opt->section, opt->key,
+            fc_cfg_error(l, origin, "%s.%s: %ld is out of range [%ld, %ld]", opt->section, opt->key,
                      v, opt->min, opt->max);
             return false;
         }
@@ -480,7 +305,7 @@ static bool apply_value(struct loader *l, struct fc_config *cfg, const struct op
     case T_BOOL: {
         bool v;
         if (!parse_bool(value, &v)) {
-            error_at(l, origin, "%s.%s: expected true or false, got \"%s\"", opt->section,
+            fc_cfg_error(l, origin, "%s.%s: expected true or false, got \"%s\"", opt->section,
                      opt->key, value);
             return false;
         }
@@ -489,7 +314,7 @@ static bool apply_value(struct loader *l, struct fc_config *cfg, const struct op
     }
     case T_ENUM: {
         if (!enum_has(opt->choices, value)) {
-            error_at(l, origin, "%s.%s: \"%s\" is not one of %s", opt->section, opt->key, value,
+            fc_cfg_error(l, origin, "%s.%s: \"%s\" is not one of %s", opt->section, opt->key, value,
                      opt->choices);
             return false;
         }
@@ -507,7 +332,7 @@ static bool apply_value(struct loader *l, struct fc_config *cfg, const struct op
                 return true;
             }
         }
-        error_at(l, origin, "%s.%s: \"%s\" is not one of %s", opt->section, opt->key, value,
+        fc_cfg_error(l, origin, "%s.%s: \"%s\" is not one of %s", opt->section, opt->key, value,
                  opt->choices);
         return false;
     }
@@ -516,7 +341,7 @@ static bool apply_value(struct loader *l, struct fc_config *cfg, const struct op
         size_t n;
         struct fc_diag d;
         if (fc_parse_fid_list(value, &fids, &n, &d)) {
-            error_at(l, origin, "%s.%s: %s", opt->section, opt->key, d.msg);
+            fc_cfg_error(l, origin, "%s.%s: %s", opt->section, opt->key, d.msg);
             return false;
         }
         uint64_t **dst = (uint64_t **)(void *)field;
@@ -529,316 +354,11 @@ static bool apply_value(struct loader *l, struct fc_config *cfg, const struct op
     return false;
 }
 
-static struct hub_raw *hub_get(struct loader *l, const char *name, const char *origin)
-{
-    for (size_t i = 0; i < l->n_hubs; i++)
-        if (strcmp(l->hubs[i].name, name) == 0)
-            return &l->hubs[i];
-    if (l->n_hubs == FC_MAX_HUBS) {
-        error_at(l, origin, "more than %d hubs", FC_MAX_HUBS);
-        return NULL;
-    }
-    struct hub_raw *h = &l->hubs[l->n_hubs++];
-    memset(h, 0, sizeof(*h));
-    h->name = fc_xstrdup(name);
-    h->origin = fc_xstrdup(origin);
-    h->connect_timeout_ms = h->timeout_ms = h->budget_rps = h->budget_burst = -1;
-    return h;
-}
-
-static void hub_set(struct loader *l, const char *hub_name, const char *key, const char *value,
-                    const char *origin)
-{
-    struct hub_raw *h = hub_get(l, hub_name, origin);
-    if (!h)
-        return;
-    if (strcasecmp(key, "url") == 0) {
-        if (!looks_like_url(value) || strlen(value) > FC_MAX_CONFIG_URL_BYTES) {
-            error_at(l, origin, "hub \"%s\".url: \"%s\" is not an http(s) URL", hub_name, value);
-            return;
-        }
-        free(h->url);
-        h->url = fc_xstrdup(value);
-        return;
-    }
-    if (strcasecmp(key, "header") == 0) {
-        const char *colon = strchr(value, ':');
-        if (!colon || colon == value) {
-            error_at(l, origin, "hub \"%s\".header: expected \"Name: value\"", hub_name);
-            return;
-        }
-        if (h->n_headers == FC_MAX_HUB_HEADERS) {
-            error_at(l, origin, "hub \"%s\": more than %d headers", hub_name, FC_MAX_HUB_HEADERS);
-            return;
-        }
-        char *expanded = expand_env(l, value, origin);
-        if (!expanded)
-            return;
-        if (strpbrk(expanded, "\r\n")) {
-            error_at(l, origin, "hub \"%s\".header: value contains a line break", hub_name);
-            free(expanded);
-            return;
-        }
-        h->headers[h->n_headers++] = expanded;
-        return;
-    }
-    static const struct {
-        const char *key;
-        size_t off;
-        long min, max;
-    } ints[] = {
-        {"connect_timeout_ms", offsetof(struct hub_raw, connect_timeout_ms), 100, 600000},
-        {"timeout_ms", offsetof(struct hub_raw, timeout_ms), 100, 600000},
-        {"budget_rps", offsetof(struct hub_raw, budget_rps), 0, 1000000},
-        {"budget_burst", offsetof(struct hub_raw, budget_burst), 1, 1000000},
-    };
-    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-        if (strcasecmp(key, ints[i].key) != 0)
-            continue;
-        long v;
-        if (!parse_long(value, &v)) {
-            error_at(l, origin, "hub \"%s\".%s: expected an integer, got \"%s\"", hub_name, key,
-                     value);
-        } else if (v < ints[i].min || v > ints[i].max) {
-            error_at(l, origin, "hub \"%s\".%s: %ld is out of range [%ld, %ld]", hub_name, key, v,
-                     ints[i].min, ints[i].max);
-        } else {
-            *(long *)(void *)((char *)h + ints[i].off) = v;
-        }
-        return;
-    }
-    error_at(l, origin, "hub \"%s\": unknown key \"%s\" (url, header, connect_timeout_ms, "
-                        "timeout_ms, budget_rps, budget_burst)", hub_name, key);
-}
-
-/* Recognises [hub "NAME"] and copies NAME into out. */
-static bool hub_section_name(const char *section, char *out, size_t out_size)
-{
-    if (strncasecmp(section, "hub", 3) != 0)
-        return false;
-    const char *p = section + 3;
-    while (*p == ' ')
-        p++;
-    if (*p != '"')
-        return false;
-    const char *end = strchr(p + 1, '"');
-    if (!end || end[1] != '\0' || end == p + 1 || (size_t)(end - p - 1) >= out_size)
-        return false;
-    memcpy(out, p + 1, (size_t)(end - p - 1));
-    out[end - p - 1] = '\0';
-    return true;
-}
-
-/* fgets-style reader that counts lines and notices lines longer than inih's
- * fixed line buffer, which it would otherwise cut silently. */
-static char *read_line(char *str, int num, void *stream)
-{
-    struct loader *l = stream;
-    if (!fgets(str, num, l->fp))
-        return NULL;
-    size_t n = strlen(str);
-    if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(l->fp)) {
-        l->lineno++;
-        l->line_too_long = true;
-        char origin[512];
-        snprintf(origin, sizeof(origin), "%s:%d", l->path, l->lineno);
-        error_at(l, origin, "line longer than %d bytes (split a list over indented "
-                            "continuation lines)", num - 2);
-        int c;
-        while ((c = fgetc(l->fp)) != EOF && c != '\n')
-            ;
-        str[0] = ';'; /* hand inih a comment instead of the cut line */
-        str[1] = '\0';
-        return str;
-    }
-    l->lineno++;
-    return str;
-}
-
-static int on_ini(void *user, const char *section, const char *name, const char *value)
-{
-    struct loader *l = user;
-    char origin[512], hub[128], key[160];
-    snprintf(origin, sizeof(origin), "%s:%d", l->path, l->lineno);
-    snprintf(key, sizeof(key), "%s.%s", section, name);
-    bool continuation = strcmp(key, l->last_key) == 0 && !l->line_too_long;
-    l->line_too_long = false;
-    snprintf(l->last_key, sizeof(l->last_key), "%s", key);
-
-    if (!*section) {
-        error_at(l, origin, "key \"%s\" is outside any [section]", name);
-        return 1;
-    }
-    if (hub_section_name(section, hub, sizeof(hub))) {
-        hub_set(l, hub, name, value, origin);
-        return 1;
-    }
-    if (strncasecmp(section, "hub", 3) == 0 && !known_section(section)) {
-        error_at(l, origin, "bad hub section [%s]; write [hub \"NAME\"]", section);
-        return 1;
-    }
-    const struct option *opt = find_option(section, name);
-    if (!opt) {
-        if (known_section(section))
-            error_at(l, origin, "unknown key \"%s\" in [%s]", name, section);
-        else
-            error_at(l, origin, "unknown section [%s]", section);
-        return 1;
-    }
-    /* An indented continuation line extends a list value. */
-    if (continuation && l->n_settings && l->settings[l->n_settings - 1].opt == opt &&
-        (opt->type == T_FIDS || strcmp(opt->key, "urls") == 0 || strcmp(opt->key, "cors_origins") == 0)) {
-        struct setting *s = &l->settings[l->n_settings - 1];
-        struct fc_buf b = FC_BUF_INIT;
-        fc_buf_puts(&b, s->value);
-        if (b.len && b.data[b.len - 1] != ',')
-            fc_buf_putc(&b, ',');
-        fc_buf_puts(&b, value);
-        free(s->value);
-        s->value = fc_buf_take(&b);
-        return 1;
-    }
-    for (size_t i = 0; i < l->n_settings; i++) {
-        if (l->settings[i].opt == opt && l->settings[i].priority == 1) {
-            error_at(l, origin, "%s.%s set twice (first at %s)", opt->section, opt->key,
-                     l->settings[i].origin);
-            return 1;
-        }
-    }
-    add_setting(l, opt, value, origin, 1);
-    return 1;
-}
-
-static enum fc_err read_file(struct loader *l, const char *path)
-{
-    l->fp = fopen(path, "r");
-    if (!l->fp) {
-        error_at(l, path, "cannot open: %s", strerror(errno));
-        return FC_ERR_IO;
-    }
-    l->path = path;
-    l->lineno = 0;
-    int rc = ini_parse_stream(read_line, l, on_ini, l);
-    fclose(l->fp);
-    l->fp = NULL;
-    if (rc > 0) {
-        /* inih reports the first line it could not parse (no '=' or bad [). */
-        char origin[512];
-        snprintf(origin, sizeof(origin), "%s:%d", path, rc);
-        error_at(l, origin, "syntax error (expected [section] or key = value)");
-    }
-    return FC_OK;
-}
-
-static void env_name(const struct option *opt, char *out, size_t out_size)
+void fc_cfg_env_name(const struct option *opt, char *out, size_t out_size)
 {
     snprintf(out, out_size, "FCINDEX_%s_%s", opt->section, opt->key);
     for (char *c = out; *c; c++)
         *c = (char)toupper((unsigned char)*c);
-}
-
-static void read_env(struct loader *l)
-{
-    if (!l->envp)
-        return;
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        const struct option *opt = &options[i];
-        char name[128], origin[160];
-        /* The plain alias applies first, so the FCINDEX_ form wins if both are set. */
-        if (opt->alias) {
-            const char *v = env_get(l->envp, opt->alias);
-            if (v) {
-                snprintf(origin, sizeof(origin), "env %s", opt->alias);
-                add_setting(l, opt, v, origin, 2);
-            }
-        }
-        env_name(opt, name, sizeof(name));
-        const char *v = env_get(l->envp, name);
-        if (v) {
-            snprintf(origin, sizeof(origin), "env %s", name);
-            add_setting(l, opt, v, origin, 2);
-        }
-    }
-    /* REDIS_HOST/REDIS_PORT from older setups, used only when no URL is given. */
-    const char *host = env_get(l->envp, "REDIS_HOST");
-    if (host && !env_get(l->envp, "REDIS_URL") && !env_get(l->envp, "FCINDEX_REDIS_URL")) {
-        const char *port = env_get(l->envp, "REDIS_PORT");
-        char url[512];
-        snprintf(url, sizeof(url), "redis://%s:%s", host, port && *port ? port : "6379");
-        add_setting(l, find_option("redis", "url"), url, "env REDIS_HOST/REDIS_PORT", 2);
-    }
-    /* A misspelt key under a known section is an error, not silently ignored. */
-    for (char **e = l->envp; *e; e++) {
-        if (strncmp(*e, "FCINDEX_", 8) != 0)
-            continue;
-        const char *eq = strchr(*e, '=');
-        if (!eq)
-            continue;
-        char name[128];
-        size_t n = (size_t)(eq - *e);
-        if (n >= sizeof(name))
-            continue;
-        memcpy(name, *e, n);
-        name[n] = '\0';
-        bool known = strcmp(name, "FCINDEX_PROFILE") == 0;
-        bool section_match = false;
-        for (size_t i = 0; i < N_OPTIONS && !known; i++) {
-            char full[128], sect[64];
-            env_name(&options[i], full, sizeof(full));
-            known = strcmp(full, name) == 0;
-            snprintf(sect, sizeof(sect), "FCINDEX_%s_", options[i].section);
-            for (char *c = sect; *c; c++)
-                *c = (char)toupper((unsigned char)*c);
-            section_match |= strncmp(name, sect, strlen(sect)) == 0;
-        }
-        if (!known && section_match) {
-            char origin[160];
-            snprintf(origin, sizeof(origin), "env %s", name);
-            error_at(l, origin, "unknown configuration key");
-        }
-    }
-}
-
-static void read_sets(struct loader *l, const char *const *sets, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *s = sets[i];
-        char origin[300];
-        snprintf(origin, sizeof(origin), "--set %.200s", s);
-        const char *eq = strchr(s, '=');
-        const char *dot = strchr(s, '.');
-        if (!eq || !dot || dot > eq) {
-            error_at(l, origin, "expected section.key=value");
-            continue;
-        }
-        char section[64], key[128];
-        size_t slen = (size_t)(dot - s), klen = (size_t)(eq - dot - 1);
-        if (slen == 0 || slen >= sizeof(section) || klen == 0 || klen >= sizeof(key)) {
-            error_at(l, origin, "expected section.key=value");
-            continue;
-        }
-        memcpy(section, s, slen);
-        section[slen] = '\0';
-        memcpy(key, dot + 1, klen);
-        key[klen] = '\0';
-        if (strcmp(section, "hub") == 0) {
-            /* hub.NAME.key=value */
-            char *d2 = strrchr(key, '.');
-            if (!d2 || d2 == key) {
-                error_at(l, origin, "expected hub.NAME.key=value");
-                continue;
-            }
-            *d2 = '\0';
-            hub_set(l, key, d2 + 1, eq + 1, origin);
-            continue;
-        }
-        const struct option *opt = find_option(section, key);
-        if (!opt) {
-            error_at(l, origin, "unknown key %s.%s", section, key);
-            continue;
-        }
-        add_setting(l, opt, eq + 1, "--set", 3);
-    }
 }
 
 static int by_priority(const void *a, const void *b)
@@ -849,132 +369,29 @@ static int by_priority(const void *a, const void *b)
     return x < y ? -1 : x > y; /* keep source order within a priority */
 }
 
-static void trim_trailing_slash(char *url)
-{
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        url[--n] = '\0';
-}
-
-static void build_hub(struct fc_config *cfg, struct hub_raw *raw, const char *url)
-{
-    struct fc_hub_conf *h = &cfg->hubs[cfg->n_hubs++];
-    if (raw) {
-        h->name = fc_xstrdup(raw->name);
-    } else { /* an unnamed hub is named by its URL, without its credentials */
-        char safe[FC_MAX_CONFIG_URL_BYTES + 16];
-        fc_redact(url, safe, sizeof(safe));
-        h->name = fc_xstrdup(safe);
-    }
-    h->url = fc_xstrdup(url);
-    trim_trailing_slash(h->url);
-    h->connect_timeout_ms = cfg->hub_connect_timeout_ms;
-    h->timeout_ms = cfg->hub_timeout_ms;
-    h->budget_rps = cfg->hub_budget_rps;
-    h->budget_burst = cfg->hub_budget_burst;
-    if (!raw)
-        return;
-    for (size_t i = 0; i < raw->n_headers; i++) {
-        h->headers[i] = raw->headers[i];
-        raw->headers[i] = NULL;
-    }
-    h->n_headers = raw->n_headers;
-    raw->n_headers = 0;
-    if (raw->connect_timeout_ms >= 0)
-        h->connect_timeout_ms = (int)raw->connect_timeout_ms;
-    if (raw->timeout_ms >= 0)
-        h->timeout_ms = (int)raw->timeout_ms;
-    if (raw->budget_rps >= 0)
-        h->budget_rps = (int)raw->budget_rps;
-    if (raw->budget_burst >= 0)
-        h->budget_burst = (int)raw->budget_burst;
-    raw->name[0] = '\0'; /* mark used */
-}
-
-/* Orders hubs: hubs.urls first (each an URL or a section name), then any
- * [hub] section not named there, in file order. */
-static void resolve_hubs(struct loader *l, struct fc_config *cfg, const char *origin)
-{
-    const char *p = cfg->hubs_urls;
-    while (p && *p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if (len) {
-            char *item = fc_xstrndup(p, len);
-            struct hub_raw *match = NULL;
-            for (size_t i = 0; i < l->n_hubs; i++) {
-                struct hub_raw *h = &l->hubs[i];
-                if (h->name[0] && (strcmp(h->name, item) == 0 ||
-                                   (h->url && strcmp(h->url, item) == 0)))
-                    match = h;
-            }
-            if (cfg->n_hubs == FC_MAX_HUBS) {
-                error_at(l, origin, "hubs.urls: more than %d hubs", FC_MAX_HUBS);
-            } else if (match && match->url) {
-                char *url = fc_xstrdup(match->url);
-                build_hub(cfg, match, url);
-                free(url);
-            } else if (match) {
-                error_at(l, match->origin, "hub \"%s\" has no url", match->name);
-            } else if (!looks_like_url(item) ||
-                       (strncmp(item, "http://", 7) != 0 && strncmp(item, "https://", 8) != 0) ||
-                       len > FC_MAX_CONFIG_URL_BYTES) {
-                error_at(l, origin, "hubs.urls: \"%s\" is neither an http(s) URL nor a "
-                                    "[hub \"NAME\"] section", item);
-            } else {
-                build_hub(cfg, NULL, item);
-            }
-            free(item);
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    for (size_t i = 0; i < l->n_hubs; i++) {
-        struct hub_raw *h = &l->hubs[i];
-        if (!h->name[0])
-            continue;
-        if (!h->url) {
-            error_at(l, h->origin, "hub \"%s\" has no url", h->name);
-            continue;
-        }
-        if (cfg->n_hubs == FC_MAX_HUBS) {
-            error_at(l, h->origin, "more than %d hubs", FC_MAX_HUBS);
-            break;
-        }
-        char *url = fc_xstrdup(h->url);
-        build_hub(cfg, h, url);
-        free(url);
-    }
-}
-
 static void check_cross_fields(struct loader *l, struct fc_config *cfg)
 {
-    const char *jwt_origin = cfg->origins[find_option("auth", "jwt_secret") - options];
-    const char *pw_origin = cfg->origins[find_option("auth", "admin_password") - options];
+    const char *jwt_origin = cfg->origins[fc_cfg_find_option("auth", "jwt_secret") - options];
+    const char *pw_origin = cfg->origins[fc_cfg_find_option("auth", "admin_password") - options];
     /* empty secrets are generated at the first start; a configured one
      * must be strong in every profile */
     if (*cfg->jwt_secret && strlen(cfg->jwt_secret) < 32)
-        error_at(l, jwt_origin, "auth.jwt_secret: needs at least 32 bytes (or leave it empty "
+        fc_cfg_error(l, jwt_origin, "auth.jwt_secret: needs at least 32 bytes (or leave it empty "
                                 "to have one generated and stored in the database)");
     const char *weak = *cfg->admin_password && !*cfg->admin_password_hash
                            ? fc_password_problem(cfg->admin_password,
                                                  cfg->profile == FC_PROFILE_PRODUCTION)
                            : NULL;
     if (weak)
-        error_at(l, pw_origin, "auth.admin_password: the password is %s", weak);
+        fc_cfg_error(l, pw_origin, "auth.admin_password: the password is %s", weak);
     if (*cfg->admin_password_hash && strncmp(cfg->admin_password_hash, "$argon2id$", 10) != 0)
-        error_at(l, cfg->origins[find_option("auth", "admin_password_hash") - options],
+        fc_cfg_error(l, cfg->origins[fc_cfg_find_option("auth", "admin_password_hash") - options],
                  "auth.admin_password_hash: expected an argon2id hash ($argon2id$...)");
     const char *listen = cfg->api_listen;
     const char *colon = strrchr(listen, ':');
     long port;
-    if (!colon || colon == listen || !parse_long(colon + 1, &port) || port < 0 || port > 65535)
-        error_at(l, cfg->origins[find_option("api", "listen") - options],
+    if (!colon || colon == listen || !fc_cfg_parse_long(colon + 1, &port) || port < 0 || port > 65535)
+        fc_cfg_error(l, cfg->origins[fc_cfg_find_option("api", "listen") - options],
                  "api.listen: expected host:port, got \"%s\"", listen);
 }
 
@@ -983,6 +400,22 @@ static void set_origin(struct fc_config *cfg, const struct option *opt, const ch
     size_t i = (size_t)(opt - options);
     free(cfg->origins[i]);
     cfg->origins[i] = fc_xstrdup(origin);
+}
+
+static void loader_cleanup(struct loader *l)
+{
+    for (size_t i = 0; i < l->n_settings; i++) {
+        free(l->settings[i].value);
+        free(l->settings[i].origin);
+    }
+    free(l->settings);
+    for (size_t i = 0; i < l->n_hubs; i++) {
+        free(l->hubs[i].name);
+        free(l->hubs[i].url);
+        free(l->hubs[i].origin);
+        for (size_t k = 0; k < l->hubs[i].n_headers; k++)
+            free(l->hubs[i].headers[k]);
+    }
 }
 
 enum fc_err fc_config_load(struct fc_config *cfg, const struct fc_config_sources *src,
@@ -994,14 +427,14 @@ enum fc_err fc_config_load(struct fc_config *cfg, const struct fc_config_sources
     enum fc_err io = FC_OK;
 
     if (src->file)
-        io = read_file(&l, src->file);
-    read_env(&l);
-    read_sets(&l, src->sets, src->n_sets);
+        io = fc_cfg_read_file(&l, src->file);
+    fc_cfg_read_env(&l);
+    fc_cfg_read_sets(&l, src->sets, src->n_sets);
     if (l.n_settings)
         qsort(l.settings, l.n_settings, sizeof(*l.settings), by_priority);
 
     /* The profile decides some defaults, so settle it first. */
-    const struct option *profile_opt = find_option("general", "profile");
+    const struct option *profile_opt = fc_cfg_find_option("general", "profile");
     apply_value(&l, cfg, profile_opt, profile_opt->def, "default");
     for (size_t i = 0; i < l.n_settings; i++)
         if (l.settings[i].opt == profile_opt)
@@ -1024,21 +457,10 @@ enum fc_err fc_config_load(struct fc_config *cfg, const struct fc_config_sources
         if (apply_value(&l, cfg, s->opt, s->value, s->origin))
             set_origin(cfg, s->opt, s->origin);
     }
-    resolve_hubs(&l, cfg, cfg->origins[find_option("hubs", "urls") - options]);
+    fc_cfg_resolve_hubs(&l, cfg, cfg->origins[fc_cfg_find_option("hubs", "urls") - options]);
     check_cross_fields(&l, cfg);
 
-    for (size_t i = 0; i < l.n_settings; i++) {
-        free(l.settings[i].value);
-        free(l.settings[i].origin);
-    }
-    free(l.settings);
-    for (size_t i = 0; i < l.n_hubs; i++) {
-        free(l.hubs[i].name);
-        free(l.hubs[i].url);
-        free(l.hubs[i].origin);
-        for (size_t k = 0; k < l.hubs[i].n_headers; k++)
-            free(l.hubs[i].headers[k]);
-    }
+    loader_cleanup(&l);
     if (io)
         return io;
     return l.nerrors ? FC_ERR_INVALID : FC_OK;
@@ -1157,7 +579,7 @@ void fc_config_docs(struct fc_buf *out)
                                                  "fid list", "choice"};
         char key[160], env[160];
         snprintf(key, sizeof(key), "%s.%s", opt->section, opt->key);
-        env_name(opt, env, sizeof(env));
+        fc_cfg_env_name(opt, env, sizeof(env));
         fc_buf_printf(out, "| `%s` | %s", opt->key, type_names[opt->type]);
         if (opt->type == T_INT)
             fc_buf_printf(out, " %ld..%ld", opt->min, opt->max);

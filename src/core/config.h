@@ -21,7 +21,6 @@ enum fc_profile { FC_PROFILE_DEVELOPMENT, FC_PROFILE_PRODUCTION, FC_PROFILE_TEST
 
 #define FC_MAX_HUBS 16
 #define FC_MAX_HUB_HEADERS 16
-#define FC_MAX_CONFIG_FIDS 100000
 #define FC_MAX_CONFIG_URL_BYTES 2048
 
 /* One hub, in order of preference. Strings are owned by the config. */
@@ -135,12 +134,5 @@ void fc_config_show(const struct fc_config *cfg, struct fc_buf *out);
 void fc_config_docs(struct fc_buf *out);
 
 const char *fc_profile_name(enum fc_profile p);
-
-/* Parses a comma-separated list of fids ("1, 2,3"); empty gives 0 items.
- * Caller frees *out. FC_ERR_INVALID with a message naming the bad item. */
-enum fc_err fc_parse_fid_list(const char *s, uint64_t **out, size_t *n, struct fc_diag *diag);
-
-/* Parses a decimal unsigned fid (1 .. 2^63-1), rejecting signs, spaces and junk. */
-enum fc_err fc_parse_fid(const char *s, uint64_t *out, struct fc_diag *diag);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/fid_parse.h"
 
 struct loaded {
     struct fc_config cfg;

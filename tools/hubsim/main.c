@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/fid_parse.h"
 #include "server.h"
 #include "truth.h"
 
