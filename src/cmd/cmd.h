@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/config.h"
 
@@ -43,6 +44,8 @@ struct fc_db;
 /* Connects to database.url and checks the schema is current; prints why
  * not and returns FC_EXIT_FAIL otherwise. */
 int fc_cmd_open_db(const struct fc_config *cfg, struct fc_db **db);
+/* A fid argument; prints why not to stderr and returns false when bad. */
+bool fc_cmd_parse_fid(const char *s, uint64_t *fid);
 /* Removes the flag name from ctx's arguments; true when it was there. */
 bool fc_cmd_flag(struct fc_cmd_ctx *ctx, const char *name);
 /* Removes "name VALUE" or "name=VALUE" from ctx's arguments and returns

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/fid_parse.h"
 #include "core/log.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -54,6 +55,16 @@ int fc_cmd_open_db(const struct fc_config *cfg, struct fc_db **db)
         return FC_EXIT_FAIL;
     }
     return FC_EXIT_OK;
+}
+
+bool fc_cmd_parse_fid(const char *s, uint64_t *fid)
+{
+    struct fc_diag d;
+    if (fc_parse_fid(s, fid, &d)) {
+        fprintf(stderr, "fcindex: %s\n", d.msg);
+        return false;
+    }
+    return true;
 }
 
 bool fc_cmd_flag(struct fc_cmd_ctx *ctx, const char *name)

@@ -1,218 +1,25 @@
-/* Operator commands over the target set and the indexer: targets, clients,
- * backfill, sync. */
+/* fcindex serve: the long-running process (indexer, API or both), its
+ * status report once a second, configuration reload on SIGHUP and a clean
+ * stop on SIGINT/SIGTERM. */
 #include <signal.h>
 #include <stdbool.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "api/api.h"
 #include "cmd/cmd.h"
 #include "cmd/supervisor.h"
-#include "api/api.h"
-#include "core/fid_parse.h"
-#include "indexer/indexer.h"
 #include "core/buf.h"
 #include "core/fctime.h"
 #include "core/log.h"
+#include "indexer/indexer.h"
 #include "indexer/report.h"
+#include "state/changes.h"
 #include "state/procs.h"
 #include "state/procs_heartbeat.h"
-#include "state/changes.h"
 #include "store/db.h"
-#include "store/migrate.h"
-#include "store/targets.h"
-
-static int open_db(const struct fc_config *cfg, struct fc_db **db)
-{
-    struct fc_diag diag = {{0}};
-    struct fc_db_options o = fc_db_options_from(cfg);
-    if (fc_db_open(&o, db, &diag)) {
-        fprintf(stderr, "fcindex: cannot connect to the database: %s\n", diag.msg);
-        return FC_EXIT_FAIL;
-    }
-    int version = 0;
-    if (fc_migrate_current_version(*db, &version, &diag) || version < fc_migrate_latest_version()) {
-        fprintf(stderr, "fcindex: the database schema is not current; run `fcindex migrate`\n");
-        fc_db_close(*db);
-        *db = NULL;
-        return FC_EXIT_FAIL;
-    }
-    return FC_EXIT_OK;
-}
-
-static bool parse_fid_arg(const char *s, uint64_t *fid)
-{
-    struct fc_diag d;
-    if (fc_parse_fid(s, fid, &d)) {
-        fprintf(stderr, "fcindex: %s\n", d.msg);
-        return false;
-    }
-    return true;
-}
-
-int fc_cmd_clients(struct fc_cmd_ctx *ctx)
-{
-    static const char usage[] = "usage: fcindex clients list [--json] | add FID | remove FID\n";
-    uint64_t fid = 0;
-    bool json = ctx->argc >= 1 && strcmp(ctx->argv[0], "list") == 0 && fc_cmd_flag(ctx, "--json");
-    bool list = ctx->argc == 1 && strcmp(ctx->argv[0], "list") == 0;
-    bool add = ctx->argc == 2 && strcmp(ctx->argv[0], "add") == 0;
-    bool remove = ctx->argc == 2 && strcmp(ctx->argv[0], "remove") == 0;
-    if (!list && !add && !remove) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
-    if (!list && !parse_fid_arg(ctx->argv[1], &fid))
-        return FC_EXIT_USAGE;
-    struct fc_config cfg;
-    struct fc_db *db = NULL;
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = open_db(&cfg, &db)))
-        goto out;
-    struct fc_diag diag = {{0}};
-    enum fc_err err;
-    if (list) {
-        uint64_t *fids;
-        size_t n;
-        err = fc_clients_all(db, &fids, &n, &diag);
-        if (!err && json)
-            printf("{\"clients\":[");
-        for (size_t i = 0; !err && i < n; i++)
-            printf(json ? "%s%llu" : "%s%llu\n", json && i ? "," : "",
-                   (unsigned long long)fids[i]);
-        if (!err) {
-            if (json)
-                printf("]}\n");
-            else
-                printf("%zu clients\n", n);
-            free(fids);
-        }
-    } else if (add) {
-        err = fc_clients_add(db, fid, "admin", &diag);
-        if (!err)
-            printf("monitoring sign-ups through app %llu\n", (unsigned long long)fid);
-    } else {
-        bool removed;
-        err = fc_clients_remove(db, fid, &removed, &diag);
-        if (!err && !removed) {
-            fprintf(stderr, "fcindex: %llu is not a client\n", (unsigned long long)fid);
-            rc = FC_EXIT_FAIL;
-        }
-    }
-    if (err) {
-        fprintf(stderr, "fcindex clients: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    }
-out:
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
-    return rc;
-}
-
-int fc_cmd_backfill(struct fc_cmd_ctx *ctx)
-{
-    static const char usage[] = "usage: fcindex backfill [--fid N | --all-unsynced] [--wait]\n";
-    uint64_t fid = 0;
-    bool all = false, wait = false;
-    for (int i = 0; i < ctx->argc; i++) {
-        if (strcmp(ctx->argv[i], "--fid") == 0 && i + 1 < ctx->argc) {
-            if (!parse_fid_arg(ctx->argv[++i], &fid))
-                return FC_EXIT_USAGE;
-        } else if (strcmp(ctx->argv[i], "--all-unsynced") == 0) {
-            all = true;
-        } else if (strcmp(ctx->argv[i], "--wait") == 0) {
-            wait = true;
-        } else {
-            fputs(usage, stderr);
-            return FC_EXIT_USAGE;
-        }
-    }
-    if ((fid != 0) == all) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
-    struct fc_config cfg;
-    struct fc_db *db = NULL;
-    struct fc_indexer *ix = NULL;
-    struct fc_diag diag = {{0}};
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = open_db(&cfg, &db)))
-        goto out;
-    if (fid) {
-        /* Pending work lives in PostgreSQL: a new target, or one already synced
-         * marked pending again, is backfilled by a running indexer or below. */
-        bool added = false;
-        enum fc_err err = fc_targets_add(db, fid, false, "admin", &added, &diag);
-        if (!err && !added)
-            err = fc_targets_request_backfill(db, fid, &diag);
-        if (err) {
-            fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
-            rc = FC_EXIT_FAIL;
-            goto out;
-        }
-    }
-    if (!wait) {
-        if (fid)
-            printf("fid %llu queued for a backfill; a running `fcindex serve` takes it (or add "
-                   "--wait)\n", (unsigned long long)fid);
-        else
-            printf("queued; a running `fcindex serve` backfills pending targets (or add --wait)\n");
-        goto out;
-    }
-    if (fc_indexer_new(&cfg, &ix, &diag)) {
-        fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-        goto out;
-    }
-    struct fc_backfill_stats st;
-    enum fc_err err = fc_indexer_backfill(ix, fid ? &fid : NULL, fid ? 1 : 0, &st, &diag);
-    printf("backfill: %zu fids done, %zu failed, %zu messages, %zu pages, %zu dead letters\n",
-           st.jobs_ok, st.jobs_failed, st.messages, st.pages, st.dead_letters);
-    if (err) {
-        fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    }
-out:
-    fc_indexer_free(ix);
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
-    return rc;
-}
-
-int fc_cmd_sync(struct fc_cmd_ctx *ctx)
-{
-    if (ctx->argc != 1 || strcmp(ctx->argv[0], "--until-head") != 0) {
-        fputs("usage: fcindex sync --until-head\n", stderr);
-        return FC_EXIT_USAGE;
-    }
-    struct fc_config cfg;
-    struct fc_db *db = NULL;
-    struct fc_indexer *ix = NULL;
-    struct fc_diag diag = {{0}};
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = open_db(&cfg, &db)))
-        goto out;
-    if (fc_indexer_new(&cfg, &ix, &diag)) {
-        fprintf(stderr, "fcindex sync: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-        goto out;
-    }
-    struct fc_sync_stats st;
-    if (fc_indexer_sync_until_head(ix, &st, &diag)) {
-        fprintf(stderr, "fcindex sync: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    } else {
-        printf("sync: %zu pages, %zu events, %zu applied, %zu new targets, %zu dropped, "
-               "%zu blocks re-read, %zu retention re-syncs\n", st.pages, st.events, st.kept,
-               st.new_targets, st.dropped_targets, st.block_rereads, st.retention_resyncs);
-    }
-out:
-    fc_indexer_free(ix);
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
-    return rc;
-}
 
 static volatile int stop_flag;
 static volatile sig_atomic_t reload_flag;
@@ -331,7 +138,7 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     struct change_sink sink = {NULL, NULL};
     struct fc_diag diag = {{0}};
     int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = open_db(&cfg, &db)))
+    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
         goto out;
     if (run_indexer && fc_indexer_new(&cfg, &ix, &diag)) {
         fprintf(stderr, "fcindex serve: %s\n", diag.msg);

@@ -1,14 +1,11 @@
-/* Operations commands: health and hash-password. */
-#include <libpq-fe.h>
+/* fcindex health: the database and its schema, Redis, the processes that
+ * report themselves there, each hub and how far the stored cursors are
+ * behind it; "healthy" or "UNHEALTHY" and the exit status to match. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include "api/auth.h"
 #include "cmd/cmd.h"
 #include "core/fctime.h"
-#include "core/password.h"
 #include "hub/client.h"
 #include "state/procs.h"
 #include "state/redis_conn.h"
@@ -71,7 +68,8 @@ int fc_cmd_health(struct fc_cmd_ctx *ctx)
     bool healthy = true;
     struct fc_diag diag = {{0}};
     struct fc_db *db = NULL;
-    struct fc_db_options o = {.url = cfg.database_url, .connect_timeout_s = 5};
+    struct fc_db_options o = fc_db_options_from(&cfg);
+    o.connect_timeout_s = 5; /* a health check answers quickly */
     if (fc_db_open(&o, &db, &diag)) {
         printf("database   FAIL  %s\n", diag.msg);
         healthy = false;
@@ -151,32 +149,4 @@ int fc_cmd_health(struct fc_cmd_ctx *ctx)
     fc_config_cleanup(&cfg);
     printf("%s\n", healthy ? "healthy" : "UNHEALTHY");
     return healthy ? FC_EXIT_OK : FC_EXIT_FAIL;
-}
-
-int fc_cmd_hash_password(struct fc_cmd_ctx *ctx)
-{
-    if (ctx->argc) {
-        fputs("usage: fcindex hash-password < password-file\n", stderr);
-        return FC_EXIT_USAGE;
-    }
-    char line[1100];
-    if (!fgets(line, sizeof(line), stdin)) {
-        fputs("fcindex hash-password: no password on standard input\n", stderr);
-        return FC_EXIT_FAIL;
-    }
-    line[strcspn(line, "\r\n")] = '\0';
-    const char *weak = fc_password_problem(line, false);
-    if (weak) {
-        fprintf(stderr, "fcindex hash-password: the password is %s (production also needs 16+ "
-                        "characters, 8+ different ones)\n", weak);
-        return FC_EXIT_FAIL;
-    }
-    char hash[256];
-    struct fc_diag diag;
-    if (fc_auth_hash_password(line, hash, sizeof(hash), &diag)) {
-        fprintf(stderr, "fcindex hash-password: %s\n", diag.msg);
-        return FC_EXIT_FAIL;
-    }
-    printf("%s\n", hash);
-    return FC_EXIT_OK;
 }
