@@ -254,6 +254,16 @@ static void worker_reconnect(struct worker *wk)
  * job attempt fails. */
 #define FID_CONFLICT_TRIES 5
 
+/* A queue update that failed (Redis away): the job's lease expires and it
+ * runs again, so this is reported, not fatal. */
+static void queue_result(enum fc_err err, const struct fc_job *job, const char *what,
+                         const struct fc_diag *diag)
+{
+    if (err)
+        log_warn("backfill", "fid %llu: %s the job in the queue failed (it runs again once its "
+                             "lease expires): %s", (unsigned long long)job->fid, what, diag->msg);
+}
+
 static void *backfill_thread(void *arg)
 {
     struct worker *wk = arg;
@@ -265,7 +275,7 @@ static void *backfill_thread(void *arg)
          * the target's removal) since it was queued drops it */
         bool claimed = true;
         if (fc_jobctl_claim(wk->db, job.fid, &claimed, &diag) == FC_OK && !claimed) {
-            fc_jobq_done(ix->queue.q, &job, &ignored);
+            queue_result(fc_jobq_done(ix->queue.q, &job, &ignored), &job, "dropping", &ignored);
             continue;
         }
         size_t messages_before = wk->messages, dead_before = wk->dead;
@@ -286,7 +296,8 @@ static void *backfill_thread(void *arg)
         if (err && fc_db_broken(wk->db)) {
             /* PostgreSQL went away, not the fid's fault: the job runs again
              * once it is back, its attempt not counted */
-            fc_jobq_release(ix->queue.q, &job, &ignored);
+            queue_result(fc_jobq_release(ix->queue.q, &job, &ignored), &job, "giving back",
+                         &ignored);
             wk->messages = messages_before;
             wk->dead = dead_before;
             worker_reconnect(wk);
@@ -297,10 +308,11 @@ static void *backfill_thread(void *arg)
                      job.attempt, diag.msg);
             fc_targets_mark_failed(wk->db, job.fid, diag.msg, &ignored);
             /* the queue retries with backoff, then keeps it as failed */
-            fc_jobq_fail(ix->queue.q, &job, diag.msg, &ignored);
+            queue_result(fc_jobq_fail(ix->queue.q, &job, diag.msg, &ignored), &job,
+                         "recording the failure of", &ignored);
             failed_for_good = job.attempt >= JOB_MAX_ATTEMPTS;
         } else {
-            fc_jobq_done(ix->queue.q, &job, &ignored);
+            queue_result(fc_jobq_done(ix->queue.q, &job, &ignored), &job, "finishing", &ignored);
         }
         pthread_mutex_lock(&ix->stats_lock);
         if (failed_for_good)

@@ -1,8 +1,6 @@
 #include "state/changes.h"
 
-#include <hiredis/hiredis.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -56,10 +54,10 @@ void fc_changes_publish(struct fc_changes_pub *p, const uint64_t *fids, size_t n
         fc_buf_printf(&b, "%s%" PRIu64, i ? "," : "", fids[i]);
     pthread_mutex_lock(&p->lock);
     struct fc_diag diag;
-    redisReply *r = fc_redis_call(&p->redis, p->url, &diag, "PUBLISH %s %b", p->channel, b.data,
-                                  b.len);
+    struct fc_redis_reply *r = fc_redis_call(&p->redis, p->url, &diag, "PUBLISH %s %b",
+                                             p->channel, b.data, b.len);
     if (r)
-        freeReplyObject(r);
+        fc_redis_reply_free(r);
     else
         log_warn("changes", "cannot publish (caches expire by TTL instead): %s", diag.msg);
     pthread_mutex_unlock(&p->lock);
@@ -101,9 +99,13 @@ static void deliver(struct fc_changes_sub *s, const char *text, size_t len)
         s->on_change(s->arg, fids, n);
 }
 
+static void on_message(void *arg, const char *payload, size_t len)
+{
+    deliver(arg, payload, len);
+}
+
 /* One connection's life: subscribe, then read messages until an error or
- * stop. poll() keeps the thread responsive to stop without socket timeouts
- * (which would break the subscription every time they fire). */
+ * stop, waking every 200 ms to see whether to stop. */
 static void listen_once(struct fc_changes_sub *s)
 {
     struct fc_redis *r = NULL;
@@ -112,38 +114,13 @@ static void listen_once(struct fc_changes_sub *s)
         log_warn("changes", "listener: %s", diag.msg);
         return;
     }
-    redisContext *ctx = fc_redis_context(r);
-    redisReply *reply = redisCommand(ctx, "SUBSCRIBE %s", s->channel);
-    if (!reply) {
+    if (fc_redis_subscribe(r, s->channel, &diag)) {
         fc_redis_close(r);
         return;
     }
-    freeReplyObject(reply);
     s->on_reset(s->arg); /* messages before now may have been missed */
-    while (!s->stop) {
-        struct pollfd pfd = {.fd = ctx->fd, .events = POLLIN};
-        int pr = poll(&pfd, 1, 200);
-        if (pr < 0)
-            break;
-        if (pr == 0)
-            continue;
-        if (redisBufferRead(ctx) != REDIS_OK)
-            break;
-        void *rep = NULL;
-        bool failed = false;
-        while (redisGetReplyFromReader(ctx, &rep) == REDIS_OK && rep) {
-            redisReply *m = rep;
-            if (m->type == REDIS_REPLY_ARRAY && m->elements == 3 &&
-                m->element[2]->type == REDIS_REPLY_STRING)
-                deliver(s, m->element[2]->str, m->element[2]->len);
-            freeReplyObject(m);
-            rep = NULL;
-        }
-        if (ctx->err)
-            failed = true;
-        if (failed)
-            break;
-    }
+    while (!s->stop && fc_redis_wait_messages(r, 200, on_message, s) >= 0)
+        ;
     fc_redis_close(r);
 }
 

@@ -2,7 +2,6 @@
  * the text form, expiring FC_PROC_FORGET_MS after its last write, plus the
  * sorted set <prefix>procs of ids scored by heartbeat, so listing needs no
  * SCAN. A process that dies simply stops refreshing its entry. */
-#include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,15 +56,15 @@ static void registry_free(void *impl)
 
 /* Runs a command and checks its reply: an error reply is a failure too
  * (a read-only replica, OOM, ...), never success. */
-static enum fc_err checked(redisReply *reply, struct fc_diag *diag, const char *what)
+static enum fc_err checked(struct fc_redis_reply *reply, struct fc_diag *diag, const char *what)
 {
     if (!reply)
         return FC_ERR_UNAVAILABLE;
     enum fc_err err = FC_OK;
-    if (reply->type == REDIS_REPLY_ERROR)
+    if (fc_redis_reply_type(reply) == FC_REDIS_ERROR)
         err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis refused %s: %.200s", what,
-                          reply->str ? reply->str : "");
-    freeReplyObject(reply);
+                          fc_redis_reply_str(reply) ? fc_redis_reply_str(reply) : "");
+    fc_redis_reply_free(reply);
     return err;
 }
 
@@ -115,7 +114,7 @@ static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_pr
     snprintf(set, sizeof(set), "%sprocs", r->prefix);
     snprintf(key_prefix, sizeof(key_prefix), "%sproc:", r->prefix);
     pthread_mutex_lock(&r->lock);
-    redisReply *reply = fc_redis_call(&r->conn, r->url, diag, "EVAL %s 1 %s %lld %s", LIST_SCRIPT,
+    struct fc_redis_reply *reply = fc_redis_call(&r->conn, r->url, diag, "EVAL %s 1 %s %lld %s", LIST_SCRIPT,
                                       set, (long long)since_unix_ms, key_prefix);
     pthread_mutex_unlock(&r->lock);
     if (!reply)
@@ -123,23 +122,26 @@ static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_pr
     enum fc_err err = FC_OK;
     struct fc_proc_status *list = NULL;
     size_t k = 0;
-    if (reply->type != REDIS_REPLY_ARRAY) {
+    if (fc_redis_reply_type(reply) != FC_REDIS_ARRAY) {
+        const char *why = fc_redis_reply_str(reply);
         err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis refused listing processes: %.200s",
-                          reply->type == REDIS_REPLY_ERROR && reply->str ? reply->str
-                                                                         : "unexpected reply");
+                          fc_redis_reply_type(reply) == FC_REDIS_ERROR && why ? why
+                                                                           : "unexpected reply");
         goto out;
     }
-    list = fc_xcalloc(reply->elements ? reply->elements : 1, sizeof(*list));
-    for (size_t i = 0; i < reply->elements; i++) {
-        redisReply *e = reply->element[i];
+    size_t count = fc_redis_reply_count(reply);
+    list = fc_xcalloc(count ? count : 1, sizeof(*list));
+    for (size_t i = 0; i < count; i++) {
+        const struct fc_redis_reply *e = fc_redis_reply_at(reply, i);
         struct fc_diag ignored;
         /* an entry another version wrote badly is left out, not fatal */
-        if (e->type == REDIS_REPLY_STRING &&
-            fc_proc_status_decode(e->str, e->len, &list[k], &ignored) == FC_OK)
+        if (fc_redis_reply_type(e) == FC_REDIS_STRING &&
+            fc_proc_status_decode(fc_redis_reply_str(e), fc_redis_reply_len(e), &list[k],
+                                  &ignored) == FC_OK)
             k++;
     }
 out:
-    freeReplyObject(reply);
+    fc_redis_reply_free(reply);
     if (err) {
         free(list);
         return err;

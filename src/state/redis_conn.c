@@ -1,17 +1,24 @@
+/* The Redis wrapper (see redis_conn.h): the only file that includes
+ * hiredis. Replies handed out are hiredis replies behind an opaque type. */
 #include "state/redis_conn.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/backoff.h"
 #include "core/buf.h"
+#include "core/fctime.h"
 
 struct fc_redis {
     redisContext *ctx;
 };
+
+#define REPLY(r) ((const redisReply *)(const void *)(r))
 
 enum fc_err fc_redis_open(const char *url, int timeout_ms, struct fc_redis **out,
                           struct fc_diag *diag)
@@ -92,39 +99,250 @@ enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag)
     return e;
 }
 
-void *fc_redis_context(struct fc_redis *r)
+static void lost(redisContext *c, struct fc_diag *diag, const char *what)
 {
-    return r->ctx;
+    fc_diag_set(diag, FC_ERR_UNAVAILABLE, "%s: %s", what,
+                c->errstr[0] ? c->errstr : "connection lost");
 }
 
-void *fc_redis_call(struct fc_redis **conn, const char *url, struct fc_diag *diag,
-                    const char *fmt, ...)
+struct fc_redis_reply *fc_redis_vcommand(struct fc_redis *r, struct fc_diag *diag,
+                                         const char *fmt, va_list ap)
+{
+    redisReply *reply = redisvCommand(r->ctx, fmt, ap);
+    if (!reply)
+        lost(r->ctx, diag, "redis");
+    return (struct fc_redis_reply *)(void *)reply;
+}
+
+struct fc_redis_reply *fc_redis_command(struct fc_redis *r, struct fc_diag *diag,
+                                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct fc_redis_reply *reply = fc_redis_vcommand(r, diag, fmt, ap);
+    va_end(ap);
+    return reply;
+}
+
+struct fc_redis_reply *fc_redis_call(struct fc_redis **conn, const char *url,
+                                     struct fc_diag *diag, const char *fmt, ...)
 {
     if (!*conn && fc_redis_open(url, 1000, conn, diag))
         return NULL;
     va_list ap;
     va_start(ap, fmt);
-    redisReply *reply = redisvCommand((*conn)->ctx, fmt, ap);
+    struct fc_redis_reply *reply = fc_redis_vcommand(*conn, diag, fmt, ap);
     va_end(ap);
     if (!reply) {
-        fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis: %s", (*conn)->ctx->errstr[0]
-                                                               ? (*conn)->ctx->errstr
-                                                               : "connection lost");
         fc_redis_close(*conn);
         *conn = NULL;
     }
     return reply;
 }
 
-bool fc_redis_reply_is_ok(const void *reply, const char *want)
+/* ---- subscriptions ---- */
+
+enum fc_err fc_redis_subscribe(struct fc_redis *r, const char *channel, struct fc_diag *diag)
 {
-    const redisReply *r = reply;
+    redisReply *reply = redisCommand(r->ctx, "SUBSCRIBE %s", channel);
+    if (!reply) {
+        lost(r->ctx, diag, "redis SUBSCRIBE");
+        return FC_ERR_UNAVAILABLE;
+    }
+    freeReplyObject(reply);
+    return FC_OK;
+}
+
+int fc_redis_wait_messages(struct fc_redis *r, int timeout_ms,
+                           void (*fn)(void *arg, const char *payload, size_t len), void *arg)
+{
+    redisContext *ctx = r->ctx;
+    struct pollfd pfd = {.fd = ctx->fd, .events = POLLIN};
+    int pr = poll(&pfd, 1, timeout_ms);
+    if (pr < 0)
+        return -1;
+    if (pr == 0)
+        return 0;
+    if (redisBufferRead(ctx) != REDIS_OK)
+        return -1;
+    void *rep = NULL;
+    while (redisGetReplyFromReader(ctx, &rep) == REDIS_OK && rep) {
+        redisReply *m = rep;
+        /* ["message", channel, payload] */
+        if (m->type == REDIS_REPLY_ARRAY && m->elements == 3 &&
+            m->element[2]->type == REDIS_REPLY_STRING)
+            fn(arg, m->element[2]->str, m->element[2]->len);
+        freeReplyObject(m);
+        rep = NULL;
+    }
+    return ctx->err ? -1 : 1;
+}
+
+/* ---- replies ---- */
+
+enum fc_redis_type fc_redis_reply_type(const struct fc_redis_reply *r)
+{
+    if (!r)
+        return FC_REDIS_OTHER;
+    switch (REPLY(r)->type) {
+    case REDIS_REPLY_STRING: return FC_REDIS_STRING;
+    case REDIS_REPLY_ARRAY: return FC_REDIS_ARRAY;
+    case REDIS_REPLY_INTEGER: return FC_REDIS_INTEGER;
+    case REDIS_REPLY_NIL: return FC_REDIS_NIL;
+    case REDIS_REPLY_STATUS: return FC_REDIS_STATUS;
+    case REDIS_REPLY_ERROR: return FC_REDIS_ERROR;
+    default: return FC_REDIS_OTHER;
+    }
+}
+
+long long fc_redis_reply_int(const struct fc_redis_reply *r)
+{
+    return r && REPLY(r)->type == REDIS_REPLY_INTEGER ? REPLY(r)->integer : 0;
+}
+
+static bool has_text(const redisReply *r)
+{
+    return r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ||
+           r->type == REDIS_REPLY_ERROR;
+}
+
+const char *fc_redis_reply_str(const struct fc_redis_reply *r)
+{
+    return r && has_text(REPLY(r)) ? REPLY(r)->str : NULL;
+}
+
+size_t fc_redis_reply_len(const struct fc_redis_reply *r)
+{
+    return r && has_text(REPLY(r)) ? REPLY(r)->len : 0;
+}
+
+size_t fc_redis_reply_count(const struct fc_redis_reply *r)
+{
+    return r && REPLY(r)->type == REDIS_REPLY_ARRAY ? REPLY(r)->elements : 0;
+}
+
+const struct fc_redis_reply *fc_redis_reply_at(const struct fc_redis_reply *r, size_t i)
+{
+    if (i >= fc_redis_reply_count(r))
+        return NULL;
+    return (const struct fc_redis_reply *)(const void *)REPLY(r)->element[i];
+}
+
+bool fc_redis_reply_is_ok(const struct fc_redis_reply *reply, const char *want)
+{
+    const redisReply *r = REPLY(reply);
     return r && (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING) && r->str &&
            strcmp(r->str, want) == 0;
 }
 
-void fc_redis_reply_free(void *reply)
+void fc_redis_reply_free(struct fc_redis_reply *reply)
 {
     if (reply)
         freeReplyObject(reply);
+}
+
+/* ---- the link ---- */
+
+void fc_redis_link_init(struct fc_redis_link *l, const char *url)
+{
+    *l = (struct fc_redis_link){0};
+    snprintf(l->url, sizeof(l->url), "%s", url);
+}
+
+void fc_redis_link_cleanup(struct fc_redis_link *l)
+{
+    fc_redis_link_drop(l);
+}
+
+void fc_redis_link_drop(struct fc_redis_link *l)
+{
+    fc_redis_close(l->conn);
+    l->conn = NULL;
+}
+
+enum fc_err fc_redis_link_connect(struct fc_redis_link *l, struct fc_diag *diag)
+{
+    if (l->conn) {
+        if (!l->conn->ctx->err)
+            return FC_OK;
+        fc_redis_link_drop(l);
+    }
+    int64_t now = fc_now_mono_ms();
+    if (now < l->next_try_ms)
+        return fc_diag_set(diag, FC_ERR_UNAVAILABLE, "Redis unreachable (next connection "
+                                                     "attempt in %lld ms)",
+                           (long long)(l->next_try_ms - now));
+    struct fc_diag why;
+    if (fc_redis_open(l->url, 1000, &l->conn, &why)) {
+        l->conn = NULL;
+        l->failures++;
+        l->next_try_ms = now + fc_backoff_ms(l->failures, 100, 2000);
+        return fc_diag_set(diag, FC_ERR_UNAVAILABLE, "Redis unreachable: %s", why.msg);
+    }
+    l->failures = 0;
+    l->next_try_ms = 0;
+    l->connects++;
+    return FC_OK;
+}
+
+/* A NULL reply: the connection failed; drop it and wait a backoff. */
+static struct fc_redis_reply *checked(struct fc_redis_link *l, redisReply *r,
+                                      struct fc_diag *diag)
+{
+    if (!r) {
+        lost(l->conn->ctx, diag, "Redis unreachable");
+        fc_redis_link_drop(l);
+        l->failures++;
+        l->next_try_ms = fc_now_mono_ms() + fc_backoff_ms(l->failures, 100, 2000);
+    }
+    return (struct fc_redis_reply *)(void *)r;
+}
+
+struct fc_redis_reply *fc_redis_link_cmd(struct fc_redis_link *l, struct fc_diag *diag,
+                                         const char *fmt, ...)
+{
+    if (fc_redis_link_connect(l, diag))
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(l->conn->ctx, fmt, ap);
+    va_end(ap);
+    return checked(l, r, diag);
+}
+
+struct fc_redis_reply *fc_redis_link_argv(struct fc_redis_link *l, struct fc_diag *diag,
+                                          int argc, const char **argv, const size_t *lens)
+{
+    if (fc_redis_link_connect(l, diag))
+        return NULL;
+    return checked(l, redisCommandArgv(l->conn->ctx, argc, argv, lens), diag);
+}
+
+void fc_redis_link_append(struct fc_redis_link *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisvAppendCommand(l->conn->ctx, fmt, ap);
+    va_end(ap);
+}
+
+void fc_redis_link_append_argv(struct fc_redis_link *l, int argc, const char **argv,
+                               const size_t *lens)
+{
+    redisAppendCommandArgv(l->conn->ctx, argc, argv, lens);
+}
+
+struct fc_redis_reply *fc_redis_link_next_reply(struct fc_redis_link *l, struct fc_diag *diag)
+{
+    if (!l->conn) {
+        fc_diag_set(diag, FC_ERR_UNAVAILABLE, "Redis unreachable: connection lost");
+        return NULL;
+    }
+    redisReply *r = NULL;
+    if (redisGetReply(l->conn->ctx, (void **)&r) != REDIS_OK || !r) {
+        lost(l->conn->ctx, diag, "Redis unreachable");
+        fc_redis_link_drop(l); /* nothing left queued on a dead connection */
+        return NULL;
+    }
+    return (struct fc_redis_reply *)(void *)r;
 }

@@ -225,11 +225,49 @@ static void redis_backend(void **state)
     contract(open_redis, true);
 }
 
+/* done, release and error report a Redis that refuses the command (here:
+ * keys of the wrong type) instead of answering FC_OK. */
+static void redis_failures_reach_the_caller(void **state)
+{
+    (void)state;
+    snprintf(prefix, sizeof(prefix), "fctest:%d:jobqfail:", (int)getpid());
+    struct fc_jobq_options o = {3, 50, 60000};
+    struct fc_jobq *q = open_redis(NULL, &o);
+    struct fc_diag d;
+    struct fc_job job;
+    assert_int_equal(fc_jobq_push(q, 7, NULL, &d), FC_OK);
+    take(q, 1000, &job, true);
+
+    fct_redis_int("DEL %sjobs:queued", prefix);
+    fct_redis_int("APPEND %sjobs:queued x", prefix);
+    d.msg[0] = '\0';
+    assert_int_equal(fc_jobq_done(q, &job, &d), FC_ERR_UNAVAILABLE);
+    assert_non_null(strstr(d.msg, "WRONGTYPE"));
+
+    fct_redis_int("DEL %sjobs:failed", prefix);
+    fct_redis_int("APPEND %sjobs:failed x", prefix);
+    char err[64];
+    d.msg[0] = '\0';
+    assert_int_equal(fc_jobq_error(q, 7, err, sizeof(err), &d), FC_ERR_UNAVAILABLE);
+    assert_non_null(strstr(d.msg, "WRONGTYPE"));
+
+    fct_redis_int("DEL %sjobs", prefix);
+    fct_redis_int("APPEND %sjobs x", prefix);
+    d.msg[0] = '\0';
+    assert_int_equal(fc_jobq_release(q, &job, &d), FC_ERR_UNAVAILABLE);
+    assert_non_null(strstr(d.msg, "WRONGTYPE"));
+
+    fct_redis_int("DEL %sjobs %sjobs:queued %sjobs:failed %sjobs:attempts", prefix, prefix,
+                  prefix, prefix);
+    fc_jobq_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(embedded_backend),
         cmocka_unit_test(redis_backend),
+        cmocka_unit_test(redis_failures_reach_the_caller),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,6 @@
 #include "state/redis_conn.h"
 
 #include <curl/curl.h>
-#include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -96,17 +95,17 @@ static long long redis_vint(const char *fmt, va_list ap)
     struct fc_redis *r = redis_open(&diag);
     if (!r)
         fail_msg("Redis: %s", diag.msg);
-    redisReply *rep = redisvCommand(fc_redis_context(r), fmt, ap);
-    if (!rep || rep->type != REDIS_REPLY_INTEGER) {
+    struct fc_redis_reply *rep = fc_redis_vcommand(r, &diag, fmt, ap);
+    if (fc_redis_reply_type(rep) != FC_REDIS_INTEGER) {
         char why[256];
-        snprintf(why, sizeof(why), "%s", rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no integer reply");
-        if (rep)
-            freeReplyObject(rep);
+        snprintf(why, sizeof(why), "%s", fc_redis_reply_type(rep) == FC_REDIS_ERROR
+                                             ? fc_redis_reply_str(rep) : "no integer reply");
+        fc_redis_reply_free(rep);
         fc_redis_close(r);
         fail_msg("Redis command %s: %s", fmt, why);
     }
-    long long v = rep->integer;
-    freeReplyObject(rep);
+    long long v = fc_redis_reply_int(rep);
+    fc_redis_reply_free(rep);
     fc_redis_close(r);
     return v;
 }
@@ -131,17 +130,16 @@ long long fct_redis_keys_with_prefix(const char *prefix)
     long long n = 0;
     char cursor[32] = "0";
     do {
-        redisReply *rep = redisCommand(fc_redis_context(r), "SCAN %s MATCH %s COUNT 1000", cursor,
-                                       pattern);
-        if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
-            if (rep)
-                freeReplyObject(rep);
+        struct fc_redis_reply *rep = fc_redis_command(r, &diag, "SCAN %s MATCH %s COUNT 1000",
+                                                      cursor, pattern);
+        if (fc_redis_reply_count(rep) != 2 || !fc_redis_reply_str(fc_redis_reply_at(rep, 0))) {
+            fc_redis_reply_free(rep);
             fc_redis_close(r);
             fail_msg("Redis SCAN failed");
         }
-        snprintf(cursor, sizeof(cursor), "%s", rep->element[0]->str);
-        n += (long long)rep->element[1]->elements;
-        freeReplyObject(rep);
+        snprintf(cursor, sizeof(cursor), "%s", fc_redis_reply_str(fc_redis_reply_at(rep, 0)));
+        n += (long long)fc_redis_reply_count(fc_redis_reply_at(rep, 1));
+        fc_redis_reply_free(rep);
     } while (strcmp(cursor, "0") != 0);
     fc_redis_close(r);
     return n;

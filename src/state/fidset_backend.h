@@ -1,0 +1,27 @@
+/* The two backends of a fid set (state/fidset.h), behind one table of
+ * operations. Private to src/state/fidset*.c. */
+#ifndef FC_STATE_FIDSET_BACKEND_H
+#define FC_STATE_FIDSET_BACKEND_H
+
+#include "state/fidset.h"
+
+struct fc_fidset_ops {
+    void (*free)(void *impl);
+    bool (*has)(void *impl, uint64_t fid);
+    enum fc_err (*has_many)(void *impl, const uint64_t *fids, size_t n, bool *out,
+                            struct fc_diag *diag);
+    enum fc_err (*add)(void *impl, uint64_t fid, struct fc_diag *diag);
+    enum fc_err (*remove)(void *impl, uint64_t fid, struct fc_diag *diag);
+    enum fc_err (*count)(void *impl, size_t *n, struct fc_diag *diag);
+    enum fc_err (*replace)(void *impl, const uint64_t *fids, size_t n, struct fc_diag *diag);
+    uint64_t (*connects)(void *impl);
+};
+
+extern const struct fc_fidset_ops fc_fidset_embedded_ops;
+extern const struct fc_fidset_ops fc_fidset_redis_ops;
+
+void *fc_fidset_embedded_new(void);
+enum fc_err fc_fidset_redis_open(const char *url, const char *prefix, const char *name,
+                                 void **out, struct fc_diag *diag);
+
+#endif

@@ -1,0 +1,30 @@
+/* The two backends of the rate limiter (state/ratelimit.h), behind one
+ * table of operations. Private to src/state/ratelimit*.c. */
+#ifndef FC_STATE_RATELIMIT_BACKEND_H
+#define FC_STATE_RATELIMIT_BACKEND_H
+
+#include "state/ratelimit.h"
+
+struct fc_ratelimit_ops {
+    void (*free)(void *impl);
+    /* One request against key's bucket of limit per minute (limit > 0). */
+    enum fc_err (*take)(void *impl, const char *key, int limit, struct fc_rate_result *out,
+                        struct fc_diag *diag);
+    /* Unix ms until which key is locked (0 when not). */
+    enum fc_err (*penalty_until)(void *impl, const char *key, int64_t now_unix_ms,
+                                 int64_t *until_unix_ms, struct fc_diag *diag);
+    enum fc_err (*penalty_note)(void *impl, const char *key, bool failed, int64_t now_unix_ms,
+                                struct fc_diag *diag);
+};
+
+extern const struct fc_ratelimit_ops fc_ratelimit_embedded_ops;
+extern const struct fc_ratelimit_ops fc_ratelimit_redis_ops;
+
+void *fc_ratelimit_embedded_new(void);
+enum fc_err fc_ratelimit_redis_open(const char *url, const char *prefix, void **out,
+                                    struct fc_diag *diag);
+
+/* The result of a take that leaves tokens in a bucket of limit. */
+void fc_ratelimit_fill_result(struct fc_rate_result *out, int limit, double tokens, bool allowed);
+
+#endif
