@@ -27,4 +27,21 @@ forbid state 'hub/|indexer/|api/|cmd/' "src/state must not reach up"
 forbid store 'hub/|indexer/|api/|cmd/' "src/store must not reach up"
 forbid indexer 'api/|cmd/' "src/indexer must not include the API or commands"
 
+# Third-party wrappers: libpq only under src/store; hiredis only in the
+# Redis wrapper (src/state/redis_conn.c), included or called.
+only_in() {
+  local allowed="$1" pattern="$2" why="$3" hits
+  hits="$(grep -rnE "$pattern" --include='*.c' --include='*.h' "$src" \
+            | grep -vE "^$src/$allowed" || true)"
+  if [ -n "$hits" ]; then
+    printf '%s\n' "$hits" | sed "s|^|layering: $why: |"
+    status=1
+  fi
+}
+only_in 'store/' '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](libpq-fe\.h|libpq/|postgres)' \
+  "libpq belongs to src/store"
+only_in 'state/redis_conn\.c:' \
+  '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]hiredis/|(^|[^_[:alnum:]])(redis[A-Z][[:alnum:]]*|freeReplyObject)[[:space:]]*\(' \
+  "hiredis is called only through the Redis wrapper (state/redis_conn.c)"
+
 exit "$status"
