@@ -34,7 +34,10 @@ bool fc_api_qfill(void *arg, struct fc_cache_value *v)
     memset(&tmp, 0, sizeof(tmp));
     struct fc_buf deps = FC_BUF_INIT;
     fc_buf_puts(&deps, "");
-    int rc = fc_api_query_deps(q->req, &tmp, q->sql, q->n, q->params, &v->body, &deps);
+    int rc = q->prepared ? fc_api_query_prepared(q->req, &tmp, q->prepared, q->sql, q->n,
+                                                 q->params, &v->body, &deps)
+                         : fc_api_query_deps(q->req, &tmp, q->sql, q->n, q->params, &v->body,
+                                             &deps);
     if (rc == 1) {
         v->status = 200;
         v->all = q->all;

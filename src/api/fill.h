@@ -34,6 +34,7 @@ struct fc_api_qfill {
     const char *params[8];
     char not_found[256]; /* message of the 404 when there is no row */
     bool all;            /* depends on every change (search, prefixes, channels) */
+    const char *prepared; /* run as this prepared statement (planning costs as much as running) */
 };
 
 /* An fc_cache_fill_fn over a struct fc_api_qfill. */

@@ -115,15 +115,18 @@ void fc_api_db_failed(struct fc_http_req *req, struct fc_http_resp *resp,
     fc_http_error(resp, 500, "internal", "internal error (request id %s)", req->request_id);
 }
 
-static int run(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql, int nparams,
-               const char *const *params, struct fc_buf *body, struct fc_buf *deps)
+static int run(struct fc_http_req *req, struct fc_http_resp *resp, const char *name,
+               const char *sql, int nparams, const char *const *params, struct fc_buf *body,
+               struct fc_buf *deps)
 {
     struct fc_db *db = fc_api_take_db(req, resp);
     if (!db)
         return -1;
     bool found = false;
     struct fc_diag diag;
-    enum fc_err err = fc_db_query_text2(db, sql, nparams, params, body, deps, &found, &diag);
+    enum fc_err err =
+        name ? fc_db_query_text2_prepared(db, name, sql, nparams, params, body, deps, &found, &diag)
+             : fc_db_query_text2(db, sql, nparams, params, body, deps, &found, &diag);
     fc_pool_put(req->api->pool, db);
     if (err) {
         fc_api_db_failed(req, resp, &diag);
@@ -135,14 +138,21 @@ static int run(struct fc_http_req *req, struct fc_http_resp *resp, const char *s
 int fc_api_query(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql,
                  int nparams, const char *const *params, struct fc_buf *body)
 {
-    return run(req, resp, sql, nparams, params, body, NULL);
+    return run(req, resp, NULL, sql, nparams, params, body, NULL);
 }
 
 int fc_api_query_deps(struct fc_http_req *req, struct fc_http_resp *resp, const char *sql,
                       int nparams, const char *const *params, struct fc_buf *body,
                       struct fc_buf *deps)
 {
-    return run(req, resp, sql, nparams, params, body, deps);
+    return run(req, resp, NULL, sql, nparams, params, body, deps);
+}
+
+int fc_api_query_prepared(struct fc_http_req *req, struct fc_http_resp *resp, const char *name,
+                          const char *sql, int nparams, const char *const *params,
+                          struct fc_buf *body, struct fc_buf *deps)
+{
+    return run(req, resp, name, sql, nparams, params, body, deps);
 }
 
 void fc_api_cached(struct fc_http_req *req, struct fc_http_resp *resp, const char *key, int ttl_s,

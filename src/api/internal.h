@@ -191,6 +191,12 @@ int fc_api_query_deps(struct fc_http_req *req, struct fc_http_resp *resp, const 
                       int nparams, const char *const *params, struct fc_buf *body,
                       struct fc_buf *deps);
 
+/* fc_api_query_deps through a statement prepared on each pooled connection
+ * as name (store/db.h: fc_db_query_text2_prepared). */
+int fc_api_query_prepared(struct fc_http_req *req, struct fc_http_resp *resp, const char *name,
+                          const char *sql, int nparams, const char *const *params,
+                          struct fc_buf *body, struct fc_buf *deps);
+
 /* A cached JSON GET: key names the response; fill builds it. */
 void fc_api_cached(struct fc_http_req *req, struct fc_http_resp *resp, const char *key, int ttl_s,
                    fc_cache_fill_fn fill, void *arg);

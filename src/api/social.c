@@ -250,8 +250,9 @@ void fc_api_cast_thread(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(s, sizeof(s), "%d", size);
     snprintf(key, sizeof(key), "thread:%s:%s:%s", lo, d, s);
     /* a new reply from anyone changes the thread: depend on every change */
-    struct fc_api_qfill q = {
-        .req = req, .sql = thread_sql, .n = 3, .params = {lo, d, s}, .all = true};
+    /* prepared: planning this statement cost as much as running it */
+    struct fc_api_qfill q = {.req = req, .sql = thread_sql, .n = 3, .params = {lo, d, s},
+                             .all = true, .prepared = "fc_thread"};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
     fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, fc_api_qfill, &q);
 }

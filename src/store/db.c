@@ -11,9 +11,13 @@
 #include "core/fctime.h"
 #include "core/log.h"
 
+#define MAX_PREPARED 8
+
 struct fc_db {
     PGconn *conn;
     int64_t opened_ms; /* monotonic, for the pool's connection lifetime */
+    char prepared[MAX_PREPARED][32]; /* statements prepared on this connection */
+    size_t n_prepared;
 };
 
 static enum fc_err pg_error(struct fc_diag *diag, PGconn *conn, PGresult *res)
@@ -156,6 +160,55 @@ enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
     return err;
 }
 
+static bool is_prepared(const struct fc_db *db, const char *name)
+{
+    for (size_t i = 0; i < db->n_prepared; i++)
+        if (strcmp(db->prepared[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Prepares sql as name on this connection, once. */
+static enum fc_err prepare_once(struct fc_db *db, const char *name, const char *sql, int nparams,
+                                struct fc_diag *diag)
+{
+    if (is_prepared(db, name))
+        return FC_OK;
+    if (db->n_prepared == MAX_PREPARED || strlen(name) >= sizeof(db->prepared[0]))
+        return fc_diag_set(diag, FC_ERR_INVALID, "statement %s: too many prepared statements",
+                           name);
+    PGresult *res = PQprepare(db->conn, name, sql, nparams, NULL);
+    enum fc_err err = FC_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        err = pg_error(diag, db->conn, res);
+    else
+        snprintf(db->prepared[db->n_prepared++], sizeof(db->prepared[0]), "%s", name);
+    PQclear(res);
+    return err;
+}
+
+enum fc_err fc_db_query_text2_prepared(struct fc_db *db, const char *name, const char *sql,
+                                       int nparams, const char *const *params, struct fc_buf *out,
+                                       struct fc_buf *out2, bool *found, struct fc_diag *diag)
+{
+    *found = false;
+    enum fc_err err = prepare_once(db, name, sql, nparams, diag);
+    if (err)
+        return err;
+    PGresult *res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        err = pg_error(diag, db->conn, res);
+    } else if (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0)) {
+        *found = true;
+        fc_buf_append(out, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+        if (out2 && PQnfields(res) > 1 && !PQgetisnull(res, 0, 1))
+            fc_buf_append(out2, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+    }
+    PQclear(res);
+    return err;
+}
+
 bool fc_db_idle_ok(struct fc_db *db, int64_t max_age_ms)
 {
     if (PQstatus(db->conn) != CONNECTION_OK)
@@ -171,6 +224,7 @@ bool fc_db_idle_ok(struct fc_db *db, int64_t max_age_ms)
 enum fc_err fc_db_reset(struct fc_db *db, struct fc_diag *diag)
 {
     PQreset(db->conn);
+    db->n_prepared = 0; /* a new session: nothing is prepared */
     if (PQstatus(db->conn) != CONNECTION_OK) {
         pg_error(diag, db->conn, NULL);
         return FC_ERR_UNAVAILABLE;

@@ -62,6 +62,14 @@ enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
                               const char *const *params, struct fc_buf *out, struct fc_buf *out2,
                               bool *found, struct fc_diag *diag);
 
+/* fc_db_query_text2 through a statement prepared once per connection as
+ * name (at most 8 per connection): for a query run often whose planning
+ * costs as much as running it. After a few runs PostgreSQL may keep one
+ * generic plan, so its parameters must not change the best plan. */
+enum fc_err fc_db_query_text2_prepared(struct fc_db *db, const char *name, const char *sql,
+                                       int nparams, const char *const *params, struct fc_buf *out,
+                                       struct fc_buf *out2, bool *found, struct fc_diag *diag);
+
 /* Whether an idle connection can be handed out: still open on our side,
  * younger than max_age_ms (0: no limit), and nothing waiting on its
  * socket (a server that restarted or ended the session has said so). */
