@@ -1610,8 +1610,9 @@ static void every_documented_status(void **state)
             continue;
         expect_error(&s, admin_ops[i].method, admin_ops[i].route, admin_ops[i].path,
                      (const char *[]){cookie, json, csrf_h, NULL}, admin_ops[i].body, 403, "csrf");
+        /* "Name;" is how curl sends a header with an empty value ("Name: " sends none) */
         expect_error(&s, admin_ops[i].method, admin_ops[i].route, admin_ops[i].path,
-                     (const char *[]){cookie, json, "X-CSRF-Token: ", NULL}, admin_ops[i].body,
+                     (const char *[]){cookie, json, "X-CSRF-Token;", NULL}, admin_ops[i].body,
                      403, "csrf");
     }
     const char *ok_h[] = {cookie, origin, json, NULL};
