@@ -649,9 +649,32 @@ static void onchain_field(struct fc_decoder *d, struct ctx *c, enum field f, con
 }
 
 
+/* Fields the hubs always write as JSON strings (text, URLs, names, hex and
+ * base64). A number there is a broken message, not text that reads "5". */
+static bool string_only(enum field f)
+{
+    switch (f) {
+    case F_HASH: case F_SIG: case F_SIGNER: case F_DATABYTES: case F_PARENT_HASH:
+    case F_PARENT_URL: case F_TEXT: case F_EMBED_URL: case F_EMBED_HASH: case F_REMOVE_TARGET:
+    case F_REACTION_HASH: case F_REACTION_URL: case F_LINK_TYPE: case F_COMPACT_TYPE:
+    case F_VER_ADDRESS: case F_VER_BLOCKHASH: case F_VER_CLAIM: case F_VERRM_ADDRESS:
+    case F_UD_VALUE: case F_KEY_KEY: case F_KEY_METADATA: case F_KEY_CUSTODY_SIG:
+    case F_KEY_SIG: case F_UP_NAME: case F_UP_OWNER: case F_UP_SIG: case F_FAIL_REASON:
+    case F_BC_HASH: case F_OC_BLOCKHASH: case F_OC_TX: case F_SG_KEY: case F_SG_METADATA:
+    case F_IR_TO: case F_IR_FROM: case F_IR_RECOVERY: case F_SR_PAYER: case F_TP_PAYER:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void fc_dec_scalar(struct fc_decoder *d, struct ctx *c, enum field f, const char *s, size_t n,
                    bool num)
 {
+    if (num && string_only(f)) {
+        fc_dec_item_error(d, "expected a string, got %.*s", (int)(n > 40 ? 40 : n), s);
+        return;
+    }
     switch (c->kind) {
     case C_MSG: message_field(d, c, f, s, n, num); break;
     case C_EVENT: event_field(d, c, f, s, n, num); break;

@@ -116,6 +116,11 @@ static void validation_rules(void **state)
     memset(url + strlen(url), 'u', 300);
     strcat(url, "\"}");
     one_rule(url, "bytes exceed the limit of 256");
+    /* text, URLs and byte fields are JSON strings: a number there is refused */
+    one_rule("{\"text\":5}",
+             "\"path\":\"data.castAddBody.text\",\"error\":\"expected a string, got 5\"");
+    one_rule("{\"text\":\"x\",\"parentUrl\":12}", "expected a string, got 12");
+    one_rule("{\"text\":\"x\",\"embeds\":[{\"url\":7}]}", "expected a string, got 7");
 }
 
 static void byte_field_encodings(void **state)
