@@ -13,6 +13,7 @@ struct indexer_view {
     size_t live;
     uint64_t events_read, events_applied, backfill_messages, dead_letters;
     uint64_t retention_resyncs, block_rereads, writer_retries;
+    uint64_t verify[6], verify_rejected;
     double events_per_s, messages_per_s;
     const struct fc_proc_status *follower;
 };
@@ -31,6 +32,9 @@ static void view_of(const struct fc_proc_status *p, size_t n, struct indexer_vie
         v->retention_resyncs += p[i].retention_resyncs;
         v->block_rereads += p[i].block_rereads;
         v->writer_retries += p[i].writer_retries;
+        for (int r = 0; r < 6; r++)
+            v->verify[r] += p[i].verify[r];
+        v->verify_rejected += p[i].verify_rejected;
         v->events_per_s += p[i].events_per_s;
         v->messages_per_s += p[i].messages_per_s;
         if (p[i].follower && !v->follower)
@@ -269,6 +273,19 @@ void fc_api_status_metrics(const struct fc_proc_status *p, size_t n, struct fc_b
     for (unsigned i = 0; v.follower && i < v.follower->n_streams; i++)
         fc_buf_printf(o, "fcindex_sync_lag_seconds{shard=\"%u\"} %.3f\n",
                       v.follower->stream[i].shard, v.follower->stream[i].lag_s);
+    static const char *const outcomes[6] = {"ok", "hash_mismatch", "bad_signature",
+                                            "unknown_signer", "data_mismatch", "unrebuildable"};
+    fc_buf_puts(o, "# HELP fcindex_messages_verified_total Messages checked (hash, signature, "
+                   "signer), by outcome, summed over live indexer processes.\n"
+                   "# TYPE fcindex_messages_verified_total counter\n");
+    for (int r = 0; r < 6; r++)
+        fc_buf_printf(o, "fcindex_messages_verified_total{result=\"%s\"} %" PRIu64 "\n",
+                      outcomes[r], v.verify[r]);
+    fc_buf_printf(o, "# HELP fcindex_messages_rejected_total Messages that failed a check and "
+                     "went to dead_letters instead of the tables (verify.mode enforce).\n"
+                     "# TYPE fcindex_messages_rejected_total counter\n"
+                     "fcindex_messages_rejected_total %" PRIu64 "\n",
+                  v.verify_rejected);
     fc_buf_puts(o, "# HELP fcindex_stream_follower 1 while a live indexer follows the event "
                    "stream.\n# TYPE fcindex_stream_follower gauge\n");
     fc_buf_printf(o, "fcindex_stream_follower %d\n", v.follower ? 1 : 0);

@@ -142,6 +142,11 @@ static const struct option options[] = {
     {"concurrency", "event_page_size", T_INT, OFF(event_page_size), 0, "1000", 1, 10000, NULL, 0,
      NULL, "Events requested per /v1/events page (Snapchain)."},
 
+    {"verify", "mode", T_ENUM, OFF(verify_mode), 0, "enforce", 0, 0, "enforce|log|off", 0, NULL,
+     "Message authentication (hash, ed25519 signature, signer added on-chain by the account): "
+     "`enforce` keeps a message that fails out of the tables and in dead_letters with its "
+     "reason, `log` writes it anyway and logs and counts the failure, `off` checks nothing."},
+
     {"log", "level", T_ENUM, OFF(log_level), 0, "info", 0, 0, "error|warn|info|debug", 0, NULL,
      "Least severe level written."},
     {"log", "format", T_ENUM, OFF(log_format), 0, "text", 0, 0, "text|json", 0, NULL,

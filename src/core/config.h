@@ -102,6 +102,9 @@ struct fc_config {
     int batch_size;
     int event_page_size;
 
+    /* [verify] */
+    char *verify_mode;
+
     /* [log] */
     char *log_level;
     char *log_format;

@@ -13,6 +13,7 @@
 #include "core/fctime.h"
 #include "core/log.h"
 #include "hub/client.h"
+#include "indexer/verify_gate.h"
 #include "store/db.h"
 #include "store/jobctl.h"
 #include "store/targets.h"
@@ -31,7 +32,32 @@ struct worker {
     size_t messages, dead, reported;
     bool tx_open;    /* a writer transaction spans pages until batch_size items */
     size_t tx_items;
+    /* signer keys of the fid: its rows in signers, then its SIGNER events,
+     * which are read before its messages */
+    struct fc_keyset keys;
+    struct fc_buf scratch; /* message checks */
 };
+
+/* Checks a message (indexer/verify_gate.h); false when it went to
+ * dead_letters instead (or wk->apply_err says why it could not). */
+static bool message_passes(struct worker *wk, const struct fc_message *m)
+{
+    struct fc_indexer *ix = wk->ix;
+    if (ix->verify_mode == FC_VERIFY_MODE_OFF)
+        return true;
+    enum fc_verify_result r = fc_verify_message(m, &wk->scratch, NULL);
+    if (r == FC_VERIFY_OK && !fc_keyset_has(&wk->keys, m->fid, m->signer, m->signer_len))
+        r = FC_VERIFY_UNKNOWN_SIGNER;
+    if (fc_verify_gate_pass(ix, m, r))
+        return true;
+    struct fc_buf payload = FC_BUF_INIT;
+    fc_verify_dead_letter_payload(m, &payload);
+    wk->apply_err = fc_writer_dead_letter(wk->w, wk->source, payload.data, payload.len,
+                                          fc_verify_reason(r), &wk->apply_diag);
+    fc_buf_cleanup(&payload);
+    wk->dead++;
+    return false;
+}
 
 /* Progress of long runs: fids done/total, messages/s and an ETA; a line
  * rewritten in place on a terminal, a log line every 10 s otherwise. Called
@@ -65,10 +91,13 @@ static void apply_item(void *ud, const struct fc_item *it)
     enum fc_err err = FC_OK;
     switch (it->kind) {
     case FC_ITEM_MESSAGE:
+        if (!message_passes(wk, it->message))
+            return;
         err = fc_writer_message(wk->w, it->message, &wk->apply_diag);
         wk->messages++;
         break;
     case FC_ITEM_ONCHAIN:
+        fc_keyset_note_onchain(&wk->keys, it->onchain);
         err = fc_writer_onchain(wk->w, it->onchain, &wk->apply_diag);
         break;
     case FC_ITEM_PROOF:
@@ -184,6 +213,9 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         bool paged;
         enum fc_page_kind kind;
     } endpoints[] = {
+        /* the signer events first: the messages' signers are checked against them */
+        {"onChainEventsByFid", "&event_type=EVENT_TYPE_SIGNER", false, FC_PAGE_ONCHAIN_EVENTS},
+        {"onChainEventsByFid", "&event_type=EVENT_TYPE_ID_REGISTER", false, FC_PAGE_ONCHAIN_EVENTS},
         {"userDataByFid", "", true, FC_PAGE_MESSAGES},
         {"castsByFid", "", true, FC_PAGE_MESSAGES},
         /* Snapchain requires reaction_type; None means all */
@@ -191,10 +223,13 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
         {"linksByFid", "", true, FC_PAGE_MESSAGES},
         {"verificationsByFid", "", true, FC_PAGE_MESSAGES},
         {"userNameProofsByFid", "", false, FC_PAGE_PROOFS},
-        {"onChainEventsByFid", "&event_type=EVENT_TYPE_ID_REGISTER", false, FC_PAGE_ONCHAIN_EVENTS},
-        {"onChainEventsByFid", "&event_type=EVENT_TYPE_SIGNER", false, FC_PAGE_ONCHAIN_EVENTS},
     };
     wk->fid = fid;
+    fc_keyset_clear(&wk->keys);
+    enum fc_err kerr;
+    if (ix->verify_mode != FC_VERIFY_MODE_OFF &&
+        (kerr = fc_keyset_load(&wk->keys, wk->db, &fid, 1, diag)))
+        return kerr;
     for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
         snprintf(path, sizeof(path), "/v1/%s?fid=%llu%s", endpoints[i].endpoint, f,
                  endpoints[i].extra);
@@ -370,6 +405,8 @@ void fc_ix_workers_join(struct fc_ix_workers *ws, size_t *messages, size_t *dead
         if (dead)
             *dead += ws->w[i].dead;
         fc_hub_conn_free(ws->w[i].conn);
+        fc_keyset_cleanup(&ws->w[i].keys);
+        fc_buf_cleanup(&ws->w[i].scratch);
         fc_writer_free(ws->w[i].w);
         fc_db_close(ws->w[i].db);
     }

@@ -41,7 +41,7 @@ void fc_follower_target_removed(struct follower *fo, uint64_t fid)
         *slot = false;
 }
 
-static bool touches_target(const struct follower *fo, const struct fc_message *m)
+bool fc_follower_touches_target(const struct follower *fo, const struct fc_message *m)
 {
     if (!m)
         return false;
@@ -129,7 +129,7 @@ void fc_follower_apply_event(void *ud, const struct fc_item *it)
     case FC_EVENT_MERGE_MESSAGE:
     case FC_EVENT_PRUNE_MESSAGE:
     case FC_EVENT_REVOKE_MESSAGE:
-        keep = touches_target(fo, e->message);
+        keep = fc_follower_touches_target(fo, e->message);
         break;
     case FC_EVENT_MERGE_ON_CHAIN_EVENT:
         if (e->onchain) {
@@ -147,6 +147,8 @@ void fc_follower_apply_event(void *ud, const struct fc_item *it)
     }
     if (!keep || fo->err)
         return;
+    if (e->type == FC_EVENT_MERGE_MESSAGE && !fc_follower_message_passes(fo, e->message))
+        return; /* in dead_letters (or fo->err says why it could not be put there) */
     fo->stats->kept++;
     fc_follower_note_event_fids(fo->changed, it);
     fo->err = fc_writer_event(fo->w, e, &fo->diag);

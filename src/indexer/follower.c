@@ -64,11 +64,16 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
     fo->pt = pt;
     fo->pr = pr;
     fo->changed->n = 0;
+    fo->items = pi;
+    if ((err = fc_follower_check_page(fo, diag)))
+        return err;
     if ((err = fc_writer_begin(fo->w, diag)))
         return err;
     err = fc_writer_lock_fids(fo->w, written->fid, written->n, diag);
-    for (size_t i = 0; !err && i < pi->n && !fo->err; i++)
+    for (size_t i = 0; !err && i < pi->n && !fo->err; i++) {
+        fo->at = i;
         fc_follower_apply_event(fo, pi->p[i]);
+    }
     if (!err && fo->err) {
         err = fo->err;
         *diag = fo->diag;
@@ -117,9 +122,13 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     /* Only the first read after resuming from a stored cursor can reveal
      * pruned events; later pages follow our own reads. */
     bool check_retention = found && from;
+    struct fc_keyset keys = {0};
+    struct fc_signer_fetch fetch = {0};
+    enum fc_verify_result *checked = NULL;
+    size_t checked_cap = 0;
     for (;;) {
         struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source,
-                              .changed = &changed};
+                              .changed = &changed, .keys = &keys, .fetch = &fetch};
         uint64_t next = from;
         size_t n = 0;
         pi.n = 0;
@@ -128,6 +137,11 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                                  &n, diag);
         if (err)
             break;
+        if (pi.n > checked_cap) {
+            checked_cap = pi.n;
+            checked = fc_xrealloc(checked, checked_cap * sizeof(*checked));
+        }
+        fo.checked = checked;
         size_t apply_n = pi.n; /* items of the page applied now */
         bool reread = false;
         if (ix->snapchain && n) {
@@ -222,6 +236,9 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         from = next;
     }
     free(pi.p);
+    free(checked);
+    fc_keyset_cleanup(&keys);
+    fc_signer_fetch_cleanup(&fetch);
     fc_page_targets_cleanup(&pt);
     fc_page_targets_cleanup(&pr);
     fc_page_targets_cleanup(&changed);

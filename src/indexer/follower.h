@@ -7,6 +7,7 @@
 
 #include "indexer/internal.h"
 #include "indexer/page_targets.h"
+#include "indexer/verify_gate.h"
 
 struct fc_item;
 struct fc_message;
@@ -24,9 +25,36 @@ struct follower {
     struct fc_page_targets *pr; /* roots among the page's follow authors; NULL: ask the set */
     struct fc_page_targets *changed; /* fids whose rows the page changes */
     bool reach_changed; /* depth >= 2: a follow within the depth changed; recompute after */
+    /* message checks (indexer/verify_gate.h): results of the page's checks
+     * made up front, indexed like the page's items (FC_VERIFY_RESULT_MAX:
+     * not checked yet), the signer keys known for the page, and the stream's
+     * connection for fetching an account's signer events */
+    const struct page_items *items;
+    size_t at; /* index of the item being applied */
+    enum fc_verify_result *checked;
+    struct fc_keyset *keys;
+    struct fc_signer_fetch *fetch;
 };
 
 bool fc_follower_is_root(const struct follower *fo, uint64_t fid);
+/* Whether the filter keeps message m (its author or the fid it points at is a target). */
+bool fc_follower_touches_target(const struct follower *fo, const struct fc_message *m);
+
+/* Accounts whose signer events the follower fetched from a hub because a
+ * message's signer was not known: each is fetched once per stream pass. */
+struct fc_signer_fetch {
+    struct fc_hub_conn *conn; /* its own: the page's items live in the stream's */
+    struct fc_keyset keys;    /* keys the fetched events added */
+    uint64_t *fids;           /* fids fetched */
+    size_t n_fids, cap_fids;
+};
+void fc_signer_fetch_cleanup(struct fc_signer_fetch *sf);
+/* Checks messages of the page that the filter keeps, up front and in
+ * parallel, and loads their authors' known signer keys. */
+enum fc_err fc_follower_check_page(struct follower *fo, struct fc_diag *diag);
+/* The verdict on the kept message of the item being applied (fo->at): checked (signer included)
+ * and counted; false when it must not be written (it went to dead_letters). */
+bool fc_follower_message_passes(struct follower *fo, const struct fc_message *m);
 bool fc_follower_is_target(const struct follower *fo, uint64_t fid);
 /* Records a target added or removed while the page is applied (shared set and page cache). */
 void fc_follower_target_added(struct follower *fo, uint64_t fid);

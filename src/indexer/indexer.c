@@ -11,6 +11,7 @@
 #include "core/fctime.h"
 #include "core/log.h"
 #include "hub/client.h"
+#include "indexer/verify_gate.h"
 #include "store/db.h"
 #include "store/targets.h"
 #include "state/fidset.h"
@@ -137,6 +138,9 @@ enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
 {
     struct fc_indexer *ix = fc_xcalloc(1, sizeof(*ix));
     ix->cfg = cfg;
+    ix->verify_mode = (int)fc_verify_mode_parse(cfg->verify_mode);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    ix->verify_threads = cores > 0 ? (unsigned)cores : 1;
     struct fc_jobq_options jo = {.max_attempts = JOB_MAX_ATTEMPTS, .backoff_base_ms = 500,
                                  .lease_ms = cfg->job_lease_s * 1000};
     pthread_mutex_init(&ix->stats_lock, NULL);
@@ -285,6 +289,9 @@ void fc_indexer_metrics(struct fc_indexer *ix, struct fc_indexer_metrics *m)
     m->events_applied = ix->m_events_applied;
     m->dead_letters = ix->m_dead_letters;
     m->backfill_messages = ix->m_backfill_messages;
+    for (int r = 0; r < FC_VERIFY_RESULT_MAX && r < FC_INDEXER_VERIFY_RESULTS; r++)
+        m->verify[r] = ix->m_verify[r];
+    m->verify_rejected = ix->m_verify_rejected;
     m->retention_resyncs = ix->m_retention_resyncs;
     m->block_rereads = ix->m_block_rereads;
     m->follower = ix->m_follower;

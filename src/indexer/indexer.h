@@ -75,8 +75,11 @@ void fc_indexer_enqueue(struct fc_indexer *ix, uint64_t fid);
 #define FC_INDEXER_MAX_STREAMS 64
 
 /* Running totals for /metrics; safe to call from any thread. */
+#define FC_INDEXER_VERIFY_RESULTS 6 /* enum fc_verify_result's values */
 struct fc_indexer_metrics {
     uint64_t events_read, events_applied, dead_letters, backfill_messages;
+    uint64_t verify[FC_INDEXER_VERIFY_RESULTS]; /* messages checked, by fc_verify_result */
+    uint64_t verify_rejected;                   /* kept out of the tables (verify.mode enforce) */
     uint64_t retention_resyncs; /* cursors found older than the hub's retention */
     uint64_t block_rereads;     /* Snapchain blocks read again after missing events */
     uint64_t writer_retries;    /* transactions run again after a deadlock or serialization failure */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/log_gate.h"
+#include "fc/verify.h"
 #include "indexer/indexer.h"
 #include "state/jobq.h"
 
@@ -70,6 +71,10 @@ struct fc_indexer {
     /* figures for /metrics, read from other threads */
     _Atomic uint64_t m_events_read, m_events_applied, m_dead_letters, m_backfill_messages;
     _Atomic uint64_t m_retention_resyncs, m_block_rereads;
+    int verify_mode;                   /* enum fc_verify_mode (indexer/verify_gate.h) */
+    unsigned verify_threads;           /* the stream's page checks run on this many */
+    _Atomic uint64_t m_verify[FC_VERIFY_RESULT_MAX]; /* messages checked, by outcome */
+    _Atomic uint64_t m_verify_rejected;             /* of those, kept out (enforce) */
     _Atomic bool m_follower; /* holds the follower lock (serve) */
     _Atomic uint64_t m_writer_retries; /* transactions run again after a deadlock */
     struct fc_log_gate conflicts;      /* those retries, logged on change and each minute */

@@ -49,6 +49,8 @@ void fc_indexer_report(struct fc_indexer *ix, struct fc_proc_status *s)
     s->events_applied = m.events_applied;
     s->backfill_messages = m.backfill_messages;
     s->dead_letters = m.dead_letters;
+    memcpy(s->verify, m.verify, sizeof(s->verify));
+    s->verify_rejected = m.verify_rejected;
     s->retention_resyncs = m.retention_resyncs;
     s->block_rereads = m.block_rereads;
     s->writer_retries = m.writer_retries;

@@ -125,6 +125,9 @@ void fc_proc_status_encode(const struct fc_proc_status *s, struct fc_buf *o)
                   s->follower ? 1 : 0, s->events_read, s->events_applied, s->backfill_messages,
                   s->dead_letters, s->retention_resyncs, s->block_rereads, s->writer_retries,
                   s->db_down, s->redis_down, s->events_per_s, s->messages_per_s);
+    for (unsigned i = 0; i < 6; i++)
+        fc_buf_printf(o, "verify_%u %" PRIu64 "\n", i, s->verify[i]);
+    fc_buf_printf(o, "verify_rejected %" PRIu64 "\n", s->verify_rejected);
     for (unsigned i = 0; i < s->n_streams; i++)
         fc_buf_printf(o, "stream %u %" PRIu64 " %.3f\n", s->stream[i].shard, s->stream[i].cursor,
                       s->stream[i].lag_s);
@@ -203,6 +206,13 @@ static bool numeric_field(struct fc_proc_status *s, const char *key, const char 
         {"events_applied", offsetof(struct fc_proc_status, events_applied)},
         {"backfill_messages", offsetof(struct fc_proc_status, backfill_messages)},
         {"dead_letters", offsetof(struct fc_proc_status, dead_letters)},
+        {"verify_0", offsetof(struct fc_proc_status, verify[0])},
+        {"verify_1", offsetof(struct fc_proc_status, verify[1])},
+        {"verify_2", offsetof(struct fc_proc_status, verify[2])},
+        {"verify_3", offsetof(struct fc_proc_status, verify[3])},
+        {"verify_4", offsetof(struct fc_proc_status, verify[4])},
+        {"verify_5", offsetof(struct fc_proc_status, verify[5])},
+        {"verify_rejected", offsetof(struct fc_proc_status, verify_rejected)},
         {"retention_resyncs", offsetof(struct fc_proc_status, retention_resyncs)},
         {"block_rereads", offsetof(struct fc_proc_status, block_rereads)},
         {"writer_retries", offsetof(struct fc_proc_status, writer_retries)},

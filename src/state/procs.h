@@ -57,6 +57,9 @@ struct fc_proc_status {
     bool indexer;  /* the fields below are meaningful */
     bool follower; /* this process follows the event stream */
     uint64_t events_read, events_applied, backfill_messages, dead_letters;
+    /* messages checked by outcome: ok, hash mismatch, bad signature, unknown
+     * signer, data differs from dataBytes, not rebuildable; and kept out */
+    uint64_t verify[6], verify_rejected;
     uint64_t retention_resyncs, block_rereads;
     uint64_t writer_retries; /* transactions run again after a deadlock */
     uint64_t db_down, redis_down; /* 1 while the indexer cannot reach PostgreSQL / Redis */

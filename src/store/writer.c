@@ -270,3 +270,8 @@ bool fc_writer_conflicted(const struct fc_writer *w)
 {
     return w->conflicted;
 }
+
+struct fc_db *fc_writer_db(struct fc_writer *w)
+{
+    return w->db;
+}

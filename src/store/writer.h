@@ -75,6 +75,10 @@ enum fc_err fc_writer_lock_fids(struct fc_writer *w, const uint64_t *fids, size_
  * failure (SQLSTATE 40P01 or 40001): running it again may well succeed. */
 bool fc_writer_conflicted(const struct fc_writer *w);
 
+/* The connection the writer runs on (for reads between its transactions,
+ * or inside one when not pipelined). */
+struct fc_db *fc_writer_db(struct fc_writer *w);
+
 /* Number of statements run since creation (for benchmarks). */
 uint64_t fc_writer_statements(const struct fc_writer *w);
 

@@ -1,0 +1,164 @@
+#include "indexer/verify_gate.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "core/log.h"
+#include "fc/emit.h"
+#include "indexer/internal.h"
+#include "store/signers.h"
+
+enum fc_verify_mode fc_verify_mode_parse(const char *name)
+{
+    if (name && strcmp(name, "log") == 0)
+        return FC_VERIFY_MODE_LOG;
+    if (name && strcmp(name, "off") == 0)
+        return FC_VERIFY_MODE_OFF;
+    return FC_VERIFY_MODE_ENFORCE;
+}
+
+/* ---- parallel hash and signature checks ---- */
+
+struct batch {
+    const struct fc_message *const *m;
+    enum fc_verify_result *out;
+    size_t n;
+    _Atomic size_t next;
+};
+
+/* Takes messages in small chunks until none are left. */
+static void *batch_worker(void *arg)
+{
+    struct batch *b = arg;
+    struct fc_buf scratch = FC_BUF_INIT;
+    for (;;) {
+        size_t i = b->next;
+        while (i < b->n && !__atomic_compare_exchange_n(&b->next, &i, i + 16, false,
+                                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            ;
+        if (i >= b->n)
+            break;
+        for (size_t k = i; k < i + 16 && k < b->n; k++)
+            b->out[k] = fc_verify_message(b->m[k], &scratch, NULL);
+    }
+    fc_buf_cleanup(&scratch);
+    return NULL;
+}
+
+void fc_verify_batch(const struct fc_message *const *m, size_t n, unsigned threads,
+                     enum fc_verify_result *out)
+{
+    struct batch b = {.m = m, .out = out, .n = n, .next = 0};
+    /* a thread is worth starting for a few chunks of work, not for one */
+    size_t useful = (n + 31) / 32;
+    if (threads > useful)
+        threads = (unsigned)useful;
+    if (threads > 64)
+        threads = 64;
+    pthread_t tid[64];
+    unsigned started = 0;
+    for (unsigned t = 1; t < threads; t++)
+        if (pthread_create(&tid[started], NULL, batch_worker, &b) == 0)
+            started++;
+    batch_worker(&b);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+}
+
+/* ---- signer keys ---- */
+
+static int cmp_fid_key(const void *a, const void *b)
+{
+    const struct fc_fid_key *x = a, *y = b;
+    if (x->fid != y->fid)
+        return x->fid < y->fid ? -1 : 1;
+    return memcmp(x->key, y->key, 32);
+}
+
+void fc_keyset_add(struct fc_keyset *ks, uint64_t fid, const uint8_t key[32])
+{
+    if (ks->n == ks->cap) {
+        ks->cap = ks->cap ? ks->cap * 2 : 64;
+        ks->e = fc_xrealloc(ks->e, ks->cap * sizeof(*ks->e));
+    }
+    ks->e[ks->n].fid = fid;
+    memcpy(ks->e[ks->n].key, key, 32);
+    ks->n++;
+    ks->sorted = false;
+}
+
+bool fc_keyset_has(struct fc_keyset *ks, uint64_t fid, const uint8_t *key, size_t key_len)
+{
+    if (key_len != 32)
+        return false;
+    if (!ks->sorted) {
+        if (ks->n > 1)
+            qsort(ks->e, ks->n, sizeof(*ks->e), cmp_fid_key);
+        ks->sorted = true;
+    }
+    struct fc_fid_key want = {.fid = fid};
+    memcpy(want.key, key, 32);
+    return ks->n && bsearch(&want, ks->e, ks->n, sizeof(*ks->e), cmp_fid_key) != NULL;
+}
+
+void fc_keyset_clear(struct fc_keyset *ks)
+{
+    ks->n = 0;
+    ks->sorted = true;
+}
+
+void fc_keyset_cleanup(struct fc_keyset *ks)
+{
+    free(ks->e);
+    memset(ks, 0, sizeof(*ks));
+}
+
+void fc_keyset_note_onchain(struct fc_keyset *ks, const struct fc_onchain_event *o)
+{
+    if (o && o->type == FC_ONCHAIN_SIGNER && o->body.signer.event_type == 1 &&
+        o->body.signer.key_len == 32)
+        fc_keyset_add(ks, o->fid, o->body.signer.key);
+}
+
+static void add_loaded(void *ud, uint64_t fid, const uint8_t key[32])
+{
+    fc_keyset_add(ud, fid, key);
+}
+
+enum fc_err fc_keyset_load(struct fc_keyset *ks, struct fc_db *db, const uint64_t *fids, size_t n,
+                           struct fc_diag *diag)
+{
+    if (!n)
+        return FC_OK;
+    return fc_signers_keys(db, fids, n, add_loaded, ks, diag);
+}
+
+/* ---- outcomes ---- */
+
+bool fc_verify_gate_pass(struct fc_indexer *ix, const struct fc_message *m,
+                         enum fc_verify_result r)
+{
+    if (r >= FC_VERIFY_RESULT_MAX)
+        r = FC_VERIFY_HASH_MISMATCH;
+    ix->m_verify[r]++;
+    if (r == FC_VERIFY_OK)
+        return true;
+    if (ix->verify_mode == FC_VERIFY_MODE_ENFORCE) {
+        ix->m_verify_rejected++;
+        return false;
+    }
+    char hash[43];
+    fc_hex_encode(m->hash, 20, hash);
+    log_warn("verify", "message %s of fid %llu: %s (verify.mode = log: written anyway)", hash,
+             (unsigned long long)m->fid, fc_verify_reason(r));
+    return true;
+}
+
+void fc_verify_dead_letter_payload(const struct fc_message *m, struct fc_buf *out)
+{
+    fc_emit_message(m, out);
+}
+_Static_assert(FC_INDEXER_VERIFY_RESULTS == FC_VERIFY_RESULT_MAX, "metrics carry every verify result");
