@@ -64,7 +64,7 @@ enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, in
         "endpoint", "clear", "seed", "down_ms", "latency_ms", "jitter_ms", "error_rate",
         "error_statuses", "rate_limit_rate", "retry_after_s", "reset_rate", "truncate_rate",
         "broken_json_rate", "slow_rate", "slow_bytes_per_sec", "hang_rate", "hang_ms",
-        "bad_item_rate", "bad_item_at", "bad_item_ways",
+        "bad_item_rate", "bad_item_at", "bad_item_ways", "forge_rate", "forge_ways",
     };
     for (size_t i = 0; i < YAJL_GET_OBJECT(root)->len; i++) {
         bool ok = false;
@@ -123,6 +123,7 @@ enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, in
     NUM("hang_rate", 0, 1, hang_rate, double)
     NUM("hang_ms", 0, 3600000, hang_ms, int)
     NUM("bad_item_rate", 0, 1, items.rate, double)
+    NUM("forge_rate", 0, 1, items.forge_rate, double)
 #undef NUM
     const char *at_path[] = {"bad_item_at", NULL};
     yajl_val at = yajl_tree_get(root, at_path, yajl_t_array);
@@ -148,6 +149,19 @@ enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, in
                 err = fc_diag_set(diag, FC_ERR_INVALID, "bad_item_ways: expected \"hash\", "
                                   "\"fid\" or \"utf8\"");
             r.items.ways |= w;
+        }
+        any = true;
+    }
+    const char *forge_path[] = {"forge_ways", NULL};
+    yajl_val fw = yajl_tree_get(root, forge_path, yajl_t_array);
+    if (fw) {
+        for (size_t i = 0; i < YAJL_GET_ARRAY(fw)->len && !err; i++) {
+            yajl_val v = YAJL_GET_ARRAY(fw)->values[i];
+            unsigned w = YAJL_IS_STRING(v) ? item_forge_way(YAJL_GET_STRING(v)) : 0;
+            if (!w)
+                err = fc_diag_set(diag, FC_ERR_INVALID, "forge_ways: expected \"text\", "
+                                  "\"hash\", \"signature\" or \"signer\"");
+            r.items.forge_ways |= w;
         }
         any = true;
     }
@@ -214,13 +228,26 @@ void faults_describe(struct faults *f, struct fc_buf *out)
                 fc_buf_printf(out, "%s\"%s\"", first ? "" : ",", way_names[k]);
                 first = false;
             }
+        fc_buf_printf(out, "],\"forge_rate\":%g,\"forge_ways\":[", r->items.forge_rate);
+        static const char *const forge_names[FORGE_NWAYS] = {"text", "hash", "signature",
+                                                             "signer"};
+        first = true;
+        for (int k = 0; k < FORGE_NWAYS; k++)
+            if (!r->items.forge_ways || (r->items.forge_ways & (1u << k))) {
+                fc_buf_printf(out, "%s\"%s\"", first ? "" : ",", forge_names[k]);
+                first = false;
+            }
         fc_buf_puts(out, "]}");
     }
     fc_buf_puts(out, "],\"injected\":{");
     for (int k = 1; k < FAULT_NKINDS; k++)
         fc_buf_printf(out, "%s\"%s\":%llu", k > 1 ? "," : "", kind_names[k],
                       (unsigned long long)f->injected[k]);
-    fc_buf_printf(out, ",\"bad_item\":%llu", (unsigned long long)f->bad_items);
+    fc_buf_printf(out, ",\"bad_item\":%llu,\"forged\":{\"text\":%llu,\"hash\":%llu,"
+                       "\"signature\":%llu,\"signer\":%llu}",
+                  (unsigned long long)f->bad_items, (unsigned long long)f->forged[0],
+                  (unsigned long long)f->forged[1], (unsigned long long)f->forged[2],
+                  (unsigned long long)f->forged[3]);
     fc_buf_puts(out, "}}");
     pthread_mutex_unlock(&f->lock);
 }
@@ -277,8 +304,14 @@ void faults_apply_items(struct faults *f, const struct fault_decision *d, struct
     pthread_mutex_lock(&f->lock);
     uint64_t seed = f->seed;
     pthread_mutex_unlock(&f->lock);
-    size_t n = item_faults_apply(&d->items, seed, body);
+    uint64_t forged[FORGE_NWAYS] = {0};
+    size_t n = item_faults_apply(&d->items, seed, body, forged);
     pthread_mutex_lock(&f->lock);
-    f->bad_items += n;
+    uint64_t n_forged = 0;
+    for (int k = 0; k < FORGE_NWAYS; k++) {
+        f->forged[k] += forged[k];
+        n_forged += forged[k];
+    }
+    f->bad_items += n - n_forged;
     pthread_mutex_unlock(&f->lock);
 }

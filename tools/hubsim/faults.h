@@ -50,6 +50,7 @@ struct faults {
     int n_rules;
     uint64_t injected[FAULT_NKINDS];
     uint64_t bad_items; /* items broken by item faults */
+    uint64_t forged[FORGE_NWAYS]; /* messages forged, by way (text, hash, signature, signer) */
 };
 
 void faults_init(struct faults *f, uint64_t seed);

@@ -1,8 +1,11 @@
 #include "item_faults.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
+#include "core/hex.h"
 #include "jspan.h"
 #include "rng.h"
 
@@ -14,6 +17,15 @@ unsigned item_fault_way(const char *name)
         return ITEM_FAULT_FID;
     if (strcmp(name, "utf8") == 0)
         return ITEM_FAULT_UTF8;
+    return 0;
+}
+
+unsigned item_forge_way(const char *name)
+{
+    static const char *const names[FORGE_NWAYS] = {"text", "hash", "signature", "signer"};
+    for (unsigned i = 0; i < FORGE_NWAYS; i++)
+        if (strcmp(name, names[i]) == 0)
+            return 1u << i;
     return 0;
 }
 
@@ -90,6 +102,92 @@ static bool break_item(struct jspan item, unsigned way, struct fc_buf *out)
     return false;
 }
 
+/* The message envelope's hash: "hash":"0x<40 hex>","hashScheme" (not a
+ * parent's or target's hash inside the data). */
+static const char *envelope_hash(const char *p, size_t n)
+{
+    for (const char *h = p; (h = find(h, (size_t)(p + n - h), "\"hash\":\"0x"));) {
+        const char *d = h + 10;
+        if (p + n - d >= 40 + 15 && memcmp(d + 40, "\",\"hashScheme\"", 14) == 0)
+            return d;
+        h = d;
+    }
+    return NULL;
+}
+
+/* Appends item with one forge way applied; false when it does not apply. */
+static bool forge_item(struct jspan item, unsigned way, uint64_t seed, struct fc_buf *out)
+{
+    const char *p = item.p, *end = item.p + item.n;
+    if (find(p, item.n, "\"HUB_EVENT_TYPE_") && !find(p, item.n, "\"HUB_EVENT_TYPE_MERGE_MESSAGE\""))
+        return false; /* only messages, and events that merge one */
+    const char *hash = envelope_hash(p, item.n);
+    if (!hash)
+        return false;
+    if (way == FORGE_TEXT) {
+        const char *t = find(p, item.n, "\"text\":\"");
+        if (!t || t > hash)
+            return false;
+        const char *q = t + 8;
+        fc_buf_append(out, p, (size_t)(q - p));
+        fc_buf_puts(out, "forged ");
+        fc_buf_append(out, q, (size_t)(end - q));
+        return true;
+    }
+    if (way == FORGE_HASH) {
+        fc_buf_append(out, p, (size_t)(hash - p));
+        fc_buf_putc(out, hash[0] == '0' ? '1' : '0');
+        fc_buf_append(out, hash + 1, (size_t)(end - (hash + 1)));
+        return true;
+    }
+    const char *sig = find(hash, (size_t)(end - hash), "\"signature\":\"");
+    const char *signer = find(hash, (size_t)(end - hash), "\"signer\":\"0x");
+    if (!sig || !signer || end - sig < 13 + 88 || end - signer < 12 + 64 || sig[13 + 88] != '"')
+        return false;
+    sig += 13;
+    if (way == FORGE_SIGNATURE) {
+        /* the first character carries 6 bits of the first byte: any change alters it */
+        fc_buf_append(out, p, (size_t)(sig - p));
+        fc_buf_putc(out, sig[0] == 'A' ? 'B' : 'A');
+        fc_buf_append(out, sig + 1, (size_t)(end - (sig + 1)));
+        return true;
+    }
+    if (way == FORGE_SIGNER && signer > sig) {
+        /* a fresh key pair from the item's bytes: no account added it */
+        uint8_t h[20], kseed[crypto_sign_SEEDBYTES], pk[32], sk[64], s[64];
+        size_t hn = 0;
+        struct fc_diag d;
+        if (fc_hex_decode(hash, 40, false, h, sizeof(h), &hn, &d) != FC_OK || hn != 20)
+            return false;
+        sim_bytes(seed, bytes_hash(p, item.n, seed), 0x519E5, 0, kseed, sizeof(kseed));
+        crypto_sign_seed_keypair(pk, sk, kseed);
+        crypto_sign_detached(s, NULL, h, 20, sk);
+        char b64[89], pkhex[67];
+        fc_base64_encode(s, 64, b64);
+        fc_hex_encode(pk, 32, pkhex);
+        const char *signer_digits = signer + 10;
+        fc_buf_append(out, p, (size_t)(sig - p));
+        fc_buf_puts(out, b64);
+        fc_buf_append(out, sig + 88, (size_t)(signer_digits - (sig + 88)));
+        fc_buf_puts(out, pkhex);
+        fc_buf_append(out, signer_digits + 66, (size_t)(end - (signer_digits + 66)));
+        return true;
+    }
+    return false;
+}
+
+/* Tries the allowed forge ways starting from one picked by h; the way used, or 0. */
+static unsigned forge_any(struct jspan item, unsigned ways, uint64_t h, uint64_t seed,
+                          struct fc_buf *out)
+{
+    for (unsigned k = 0; k < FORGE_NWAYS; k++) {
+        unsigned way = 1u << ((h + k) % FORGE_NWAYS);
+        if ((ways & way) && forge_item(item, way, seed, out))
+            return way;
+    }
+    return 0;
+}
+
 /* Tries the allowed ways starting from one picked by h. */
 static bool break_any(struct jspan item, unsigned ways, uint64_t h, struct fc_buf *out)
 {
@@ -102,7 +200,8 @@ static bool break_any(struct jspan item, unsigned ways, uint64_t h, struct fc_bu
     return false;
 }
 
-size_t item_faults_apply(const struct item_fault_rule *r, uint64_t seed, struct fc_buf *body)
+size_t item_faults_apply(const struct item_fault_rule *r, uint64_t seed, struct fc_buf *body,
+                         uint64_t forged[FORGE_NWAYS])
 {
     if (!item_faults_active(r) || !body->data)
         return 0;
@@ -139,6 +238,22 @@ size_t item_faults_apply(const struct item_fault_rule *r, uint64_t seed, struct 
     for (size_t i = 0; i < n; i++) {
         uint64_t h = bytes_hash(items[i].p, items[i].n, seed);
         bool bad = want[i] || carry || (r->rate > 0 && sim_unit(h) <= r->rate);
+        uint64_t hf = bytes_hash(items[i].p, items[i].n, seed ^ 0xF0F6EDULL);
+        if (!bad && r->forge_rate > 0 && sim_unit(hf) <= r->forge_rate) {
+            struct fc_buf one = FC_BUF_INIT;
+            unsigned way = forge_any(items[i], r->forge_ways ? r->forge_ways : FORGE_ALL, hf >> 8,
+                                     seed, &one);
+            if (way) {
+                fc_buf_append(&out, copied, (size_t)(items[i].p - copied));
+                fc_buf_append(&out, one.data, one.len);
+                copied = items[i].p + items[i].n;
+                for (unsigned k = 0; k < FORGE_NWAYS; k++)
+                    forged[k] += way == 1u << k;
+                broken++;
+            }
+            fc_buf_cleanup(&one);
+            continue;
+        }
         if (!bad)
             continue;
         struct fc_buf one = FC_BUF_INIT;
