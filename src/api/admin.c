@@ -502,8 +502,10 @@ void fc_api_admin_status(struct fc_http_req *req, struct fc_http_resp *resp)
     fc_buf_puts(&extra, ",");
     struct fc_pool_stats ps;
     fc_pool_stats(api->pool, &ps);
-    fc_buf_printf(&extra, "\"api\":{\"uptime_s\":%lld,\"db_pool\":{\"size\":%zu,\"in_use\":%zu}}}",
+    fc_buf_printf(&extra, "\"api\":{\"uptime_s\":%lld,\"db_pool\":{\"size\":%zu,\"in_use\":%zu},",
                   (long long)((fc_now_mono_ms() - api->started_ms) / 1000), ps.size, ps.in_use);
+    fc_api_reads_status_json(api->reads, &extra);
+    fc_buf_puts(&extra, "}}");
     const char *p[] = {extra.data};
     json_query(req, resp,
                "SELECT ($1::jsonb || jsonb_build_object("

@@ -346,6 +346,7 @@ void fc_api_run_route(struct fc_api *api, struct fc_http_req *req, struct fc_htt
                       int r)
 {
     const struct route *rt = &fc_api_routes[r];
+    req->public_read = rt->cls == CLASS_PUBLIC || rt->cls == CLASS_SEARCH;
     rt->fn(req, resp);
     if (rt->cls == CLASS_LOGIN && (resp->status == 200 || resp->status == 401)) {
         char bucket[64];

@@ -11,6 +11,7 @@
 
 #define GEN_SLOTS (1u << 18) /* collisions only cost an extra refill */
 #define WAIT_MS 5000         /* a fill taking longer is not waited for */
+#define RECENT 4096          /* invalidations whose arrival time is remembered */
 
 struct entry {
     char *key;
@@ -36,6 +37,12 @@ struct fc_cache {
     size_t entries, bytes, max_entries, max_bytes;
     _Atomic uint64_t seq, any_gen, clear_gen;
     _Atomic uint64_t *gen;
+    /* when the last RECENT invalidations arrived (a ring, under lock) */
+    struct {
+        int64_t at_ms;
+        uint64_t seq;
+    } recent[RECENT];
+    size_t recent_next, recent_n;
     struct fc_cache_stats st;
 };
 
@@ -152,6 +159,35 @@ static bool fresh(struct fc_cache *c, const struct entry *e, int64_t now)
     return true;
 }
 
+/* The invalidation sequence as of at_ms: lowered to just before the first
+ * invalidation that arrived at or after at_ms (a change the data may not
+ * show yet). False when invalidations that old are no longer remembered. */
+static bool seq_as_of(struct fc_cache *c, int64_t at_ms, uint64_t *seq)
+{
+    uint64_t first_after = UINT64_MAX;
+    int64_t oldest = INT64_MAX;
+    for (size_t i = 0; i < c->recent_n; i++) {
+        if (c->recent[i].at_ms < oldest)
+            oldest = c->recent[i].at_ms;
+        if (c->recent[i].at_ms >= at_ms && c->recent[i].seq < first_after)
+            first_after = c->recent[i].seq;
+    }
+    if (c->recent_n == RECENT && oldest >= at_ms)
+        return false; /* older invalidations fell out of the ring */
+    if (first_after != UINT64_MAX && first_after - 1 < *seq)
+        *seq = first_after - 1;
+    return true;
+}
+
+static void remember(struct fc_cache *c, uint64_t seq)
+{
+    c->recent[c->recent_next].at_ms = fc_now_mono_ms();
+    c->recent[c->recent_next].seq = seq;
+    c->recent_next = (c->recent_next + 1) % RECENT;
+    if (c->recent_n < RECENT)
+        c->recent_n++;
+}
+
 static void evict(struct fc_cache *c)
 {
     struct entry *e = c->lru.prev;
@@ -178,7 +214,7 @@ static void deadline_in(struct timespec *ts, int ms)
 
 static void fill_direct(fc_cache_fill_fn fill, void *arg, int *status, struct fc_buf *body)
 {
-    struct fc_cache_value v = {0, FC_BUF_INIT, NULL, 0, 0, false};
+    struct fc_cache_value v = {0, FC_BUF_INIT, NULL, 0, 0, false, 0};
     fill(arg, &v);
     *status = v.status;
     fc_buf_append(body, v.body.data, v.body.len);
@@ -255,14 +291,17 @@ void fc_cache_get(struct fc_cache *c, const char *key, int ttl_s, fc_cache_fill_
     uint64_t fill_seq = c->seq;
     pthread_mutex_unlock(&c->lock);
 
-    struct fc_cache_value v = {0, FC_BUF_INIT, NULL, 0, 0, false};
+    struct fc_cache_value v = {0, FC_BUF_INIT, NULL, 0, 0, false, 0};
     bool ok = fill(arg, &v);
     *status = v.status;
     fc_buf_append(body, v.body.data, v.body.len);
 
     pthread_mutex_lock(&c->lock);
     e->filling = false;
-    if (!ok) {
+    bool dated = ok && v.as_of_ms && seq_as_of(c, v.as_of_ms, &fill_seq);
+    if (ok && v.as_of_ms && !dated)
+        c->st.too_old++;
+    if (!ok || (v.as_of_ms && !dated)) {
         remove_entry(c, e);
         fc_buf_cleanup(&v.body);
     } else {
@@ -290,20 +329,26 @@ void fc_cache_invalidate(struct fc_cache *c, const uint64_t *fids, size_t n)
 {
     if (!n)
         return;
+    /* under the lock, so a dated fill sees the sequence and its arrival
+     * time together */
+    pthread_mutex_lock(&c->lock);
     uint64_t s = ++c->seq;
+    remember(c, s);
     for (size_t i = 0; i < n; i++)
         c->gen[slot_of(fids[i])] = s;
     c->any_gen = s;
-    pthread_mutex_lock(&c->lock);
     c->st.invalidations += n;
     pthread_mutex_unlock(&c->lock);
 }
 
 void fc_cache_clear(struct fc_cache *c)
 {
+    pthread_mutex_lock(&c->lock);
     uint64_t s = ++c->seq;
+    remember(c, s);
     c->clear_gen = s;
     c->any_gen = s;
+    pthread_mutex_unlock(&c->lock);
 }
 
 void fc_cache_stats(struct fc_cache *c, struct fc_cache_stats *out)

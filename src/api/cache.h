@@ -6,7 +6,14 @@
  * Invalidation is by generation: a fid's slot records the sequence number of
  * its last invalidation, and an entry is fresh only while none of its fids
  * was invalidated after its fill began, so a fill racing an invalidation is
- * never served. Processes share invalidations through state/changes. */
+ * never served. Processes share invalidations through state/changes.
+ *
+ * A value read from a lagging replica reflects the database as of an
+ * earlier time (as_of_ms): it counts as filled then, so an invalidation
+ * that arrived after that time but before the fill (the replica had not
+ * replayed the change yet) makes it stale at once instead of leaving it
+ * cached for its whole TTL. The cache remembers when recent invalidations
+ * arrived; a value older than that memory is served but not kept. */
 #ifndef FC_API_CACHE_H
 #define FC_API_CACHE_H
 
@@ -24,6 +31,7 @@ struct fc_cache_value {
     uint64_t *fids; /* the fids the value depends on (fc_cache_value_depend) */
     size_t n_fids, cap_fids;
     bool all;       /* depends on everything: any invalidation makes it stale */
+    int64_t as_of_ms; /* the data is as of this fc_now_mono_ms() time; 0: the fill's start */
 };
 
 void fc_cache_value_depend(struct fc_cache_value *v, uint64_t fid);
@@ -34,6 +42,7 @@ typedef bool (*fc_cache_fill_fn)(void *arg, struct fc_cache_value *v);
 
 struct fc_cache_stats {
     uint64_t hits, misses, stale, waits, evictions, invalidations;
+    uint64_t too_old; /* fills older than the remembered invalidations: served, not kept */
     size_t entries, bytes;
 };
 

@@ -119,15 +119,23 @@ static int run(struct fc_http_req *req, struct fc_http_resp *resp, const char *n
                const char *sql, int nparams, const char *const *params, struct fc_buf *body,
                struct fc_buf *deps)
 {
-    struct fc_db *db = fc_api_take_db(req, resp);
-    if (!db)
-        return -1;
     bool found = false;
     struct fc_diag diag;
-    enum fc_err err =
-        name ? fc_db_query_text2_prepared(db, name, sql, nparams, params, body, deps, &found, &diag)
-             : fc_db_query_text2(db, sql, nparams, params, body, deps, &found, &diag);
-    fc_pool_put(req->api->pool, db);
+    enum fc_err err = FC_OK;
+    /* a statement that fails on the read replica is repeated on the primary */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct fc_api_conn c;
+        if (!fc_api_conn_take(req, resp, attempt > 0, &c))
+            return -1;
+        err = name ? fc_db_query_text2_prepared(c.db, name, sql, nparams, params, body, deps,
+                                                &found, &diag)
+                   : fc_db_query_text2(c.db, sql, nparams, params, body, deps, &found, &diag);
+        fc_api_conn_give(req, &c, err != FC_OK);
+        if (!err || !c.replica)
+            break;
+        log_warn("api", "request %s: on the read replica: %s (repeated on the primary)",
+                 req->request_id, diag.msg);
+    }
     if (err) {
         fc_api_db_failed(req, resp, &diag);
         return -1;
@@ -155,6 +163,26 @@ int fc_api_query_prepared(struct fc_http_req *req, struct fc_http_resp *resp, co
     return run(req, resp, name, sql, nparams, params, body, deps);
 }
 
+/* A fill that tells the cache how current its data is: a read replica's
+ * answer is as of req->read_as_of_ms, not of the fill's start. */
+struct dated_fill {
+    fc_cache_fill_fn fill;
+    void *arg;
+    struct fc_http_req *req;
+};
+
+static bool fill_dated(void *arg, struct fc_cache_value *v)
+{
+    struct dated_fill *f = arg;
+    int64_t before = f->req->read_as_of_ms;
+    f->req->read_as_of_ms = 0;
+    bool ok = f->fill(f->arg, v);
+    v->as_of_ms = f->req->read_as_of_ms;
+    if (before && (!f->req->read_as_of_ms || before < f->req->read_as_of_ms))
+        f->req->read_as_of_ms = before;
+    return ok;
+}
+
 void fc_api_cached(struct fc_http_req *req, struct fc_http_resp *resp, const char *key, int ttl_s,
                    fc_cache_fill_fn fill, void *arg)
 {
@@ -169,7 +197,8 @@ void fc_api_cached(struct fc_http_req *req, struct fc_http_resp *resp, const cha
             return;
         }
     } else {
-        fc_cache_get(req->api->cache, key, ttl_s, fill, arg, &status, &resp->body, &hit);
+        struct dated_fill df = {fill, arg, req};
+        fc_cache_get(req->api->cache, key, ttl_s, fill_dated, &df, &status, &resp->body, &hit);
     }
     resp->status = status;
     snprintf(resp->cache, sizeof(resp->cache), "%s", ttl_s > 0 ? (hit ? "hit" : "miss") : "");

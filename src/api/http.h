@@ -32,6 +32,8 @@ struct fc_http_req {
      * (or with a parameter error); needing the database, it sets
      * need_worker and the request goes to a query worker */
     bool probe, need_worker;
+    bool public_read;      /* a public or search route: may read from the read replica */
+    int64_t read_as_of_ms; /* oldest replica data read so far (fc_now_mono_ms); 0: none */
 };
 
 struct fc_http_resp {

@@ -13,6 +13,7 @@
 #include "api/cache.h"
 #include "api/http.h"
 #include "api/metrics.h"
+#include "api/reads.h"
 #include "core/config.h"
 #include "state/changes.h"
 #include "state/fidset.h"
@@ -46,6 +47,7 @@ int fc_api_route_find(const char *method, const char *path, bool *path_known,
 struct fc_api {
     const struct fc_config *cfg;
     struct fc_pool *pool;
+    struct fc_api_reads *reads;     /* where public reads go (api/reads.h) */
     struct fc_pool *ops_pool;       /* one connection for /readyz and /metrics */
     struct fc_redis *ops_redis;     /* /readyz's Redis check, kept open (under the lock) */
     pthread_mutex_t ops_redis_lock;

@@ -149,6 +149,7 @@ void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
                      "fcindex_db_pool_replaced_total %llu\n",
                   ps.size, ps.in_use, (unsigned long long)ps.waits,
                   (unsigned long long)ps.timeouts, (unsigned long long)ps.replaced);
+    fc_api_reads_metrics(api->reads, o);
     struct fc_proc_status *procs = NULL;
     size_t n_procs = 0;
     struct fc_diag pd;

@@ -42,19 +42,30 @@ static bool feed_fill(void *arg, struct fc_cache_value *v)
     struct feed_fill *f = arg;
     struct fc_http_resp tmp;
     memset(&tmp, 0, sizeof(tmp));
-    struct fc_db *db = fc_api_take_db(f->req, &tmp);
-    if (!db)
-        return fc_api_fill_failed(v, &tmp);
     struct fc_buf follows = FC_BUF_INIT;
     bool found = false;
     struct fc_diag diag;
-    const char *p1[] = {f->fid};
-    enum fc_err err = fc_db_query_text(db, feed_follows_sql, 1, p1, &follows, &found, &diag);
-    if (!err && found) {
-        const char *p2[] = {f->fid, f->ts, f->hash, f->limit, follows.data};
-        err = fc_db_query_text(db, feed_sql, 5, p2, &v->body, &found, &diag);
+    enum fc_err err = FC_OK;
+    /* statements that fail on the read replica are repeated on the primary */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct fc_api_conn c;
+        if (!fc_api_conn_take(f->req, &tmp, attempt > 0, &c)) {
+            fc_buf_cleanup(&follows);
+            return fc_api_fill_failed(v, &tmp);
+        }
+        fc_buf_reset(&follows);
+        const char *p1[] = {f->fid};
+        err = fc_db_query_text(c.db, feed_follows_sql, 1, p1, &follows, &found, &diag);
+        if (!err && found) {
+            const char *p2[] = {f->fid, f->ts, f->hash, f->limit, follows.data};
+            err = fc_db_query_text(c.db, feed_sql, 5, p2, &v->body, &found, &diag);
+        }
+        fc_api_conn_give(f->req, &c, err != FC_OK);
+        if (!err || !c.replica)
+            break;
+        log_warn("api", "request %s: on the read replica: %s (repeated on the primary)",
+                 f->req->request_id, diag.msg);
     }
-    fc_pool_put(f->req->api->pool, db);
     if (err || !found) {
         fc_buf_cleanup(&follows);
         if (err)

@@ -213,6 +213,8 @@ enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared
     if (!err)
         err = default_hosts(api, &addr, diag);
     if (!err)
+        err = fc_api_reads_new(cfg, &api->reads, diag);
+    if (!err)
         err = fc_api_instance_auth(cfg, api->pool, &api->auth, api->one_time_password, diag);
     if (!err)
         err = open_state(api, shared, diag);
@@ -271,6 +273,7 @@ void fc_api_stop(struct fc_api *api)
     fc_ratelimit_free(api->rl);
     fc_auth_free(api->auth);
     fc_cache_free(api->cache);
+    fc_api_reads_free(api->reads);
     fc_pool_free(api->pool);
     fc_pool_free(api->ops_pool);
     fc_redis_close(api->ops_redis);

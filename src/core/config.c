@@ -36,6 +36,14 @@ static const struct option options[] = {
      "TCP keepalive idle seconds for database connections (profile default 30/30/10)."},
     {"database", "statement_timeout_ms", T_INT, OFF(db_statement_timeout_ms), 0, "30000", 0,
      3600000, NULL, 0, NULL, "Statement timeout in milliseconds; 0 disables it."},
+    {"database", "read_url", T_STR, OFF(database_read_url), 0, "", 0, 0, NULL, F_SECRET | F_URL,
+     NULL, "PostgreSQL streaming replica (a hot standby of database.url) that serves the API's "
+     "public reads; writes, sessions and admin routes stay on the primary. Empty: every read "
+     "goes to the primary. See docs/operations.md, read replica."},
+    {"database", "max_replica_lag_ms", T_INT, OFF(db_max_replica_lag_ms), 0, "5000", 100,
+     3600000, NULL, 0, NULL, "How old the read replica's data may be (measured against the "
+     "primary's WAL position a few times a second) before public reads go to the primary; "
+     "they return once it has caught up."},
 
     {"redis", "url", T_STR, OFF(redis_url), 0, "", 0, 0, NULL, F_SECRET | F_URL, "REDIS_URL",
      "Redis URL (redis://host:port/db). Empty: embedded state, single process, no Redis."},

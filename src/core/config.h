@@ -44,6 +44,8 @@ struct fc_config {
     int db_conn_lifetime_s;
     int db_keepalive_s;
     int db_statement_timeout_ms;
+    char *database_read_url; /* "": no read replica */
+    int db_max_replica_lag_ms;
 
     /* [redis]: an empty url means embedded state, no Redis */
     char *redis_url;

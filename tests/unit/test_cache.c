@@ -1,6 +1,9 @@
 /* The API response cache: single flight, TTL, invalidation by fid (also of
- * a fill racing the invalidation), failures not cached, LRU eviction. */
+ * a fill racing the invalidation), failures not cached, LRU eviction, and
+ * dated fills (a lagging read replica's data) against invalidations that
+ * arrived after their date. */
 #include "api/cache.h"
+#include "core/fctime.h"
 #include "support/testenv.h"
 
 #include <pthread.h>
@@ -15,6 +18,7 @@ struct fill_ctx {
     uint64_t dep;
     bool fail;
     struct fc_cache *invalidate_during; /* invalidate dep while filling */
+    int64_t as_of_ms;                   /* the data's date (a replica's); 0: none */
 };
 
 static bool fill(void *arg, struct fc_cache_value *v)
@@ -29,6 +33,7 @@ static bool fill(void *arg, struct fc_cache_value *v)
     fc_buf_puts(&v->body, f->body);
     if (f->dep)
         fc_cache_value_depend(v, f->dep);
+    v->as_of_ms = f->as_of_ms;
     return !f->fail;
 }
 
@@ -178,6 +183,68 @@ static void lru_eviction(void **state)
     fc_cache_free(c);
 }
 
+/* A fill from a replica whose data is older than an invalidation of its
+ * fid (the replica had not replayed that change) is stale at once; once its
+ * data is dated after the invalidation it is kept. */
+static void dated_fill_older_than_invalidation_is_not_kept(void **state)
+{
+    (void)state;
+    struct fc_cache *c = fc_cache_new(100, 0);
+    struct fill_ctx f = {.body = "old", .dep = 7};
+    bool hit;
+    char out[64];
+    int64_t before = fc_now_mono_ms();
+    usleep(2000);
+    uint64_t fid = 7;
+    fc_cache_invalidate(c, &fid, 1); /* arrives after the replica's date */
+    f.as_of_ms = before;
+    get(c, "user:7", &f, &hit, out);
+    assert_false(hit);
+    assert_string_equal(out, "old"); /* served: the replica is within its allowed lag */
+    get(c, "user:7", &f, &hit, out);
+    assert_false(hit); /* but not kept: it may miss the change */
+    assert_int_equal(f.calls, 2);
+    /* another fid's invalidation says nothing about this value */
+    struct fill_ctx g = {.body = "other", .dep = 8, .as_of_ms = before};
+    get(c, "user:8", &g, &hit, out);
+    get(c, "user:8", &g, &hit, out);
+    assert_true(hit);
+    /* the replica has caught up past the invalidation: kept */
+    usleep(2000);
+    f.as_of_ms = fc_now_mono_ms();
+    f.body = "new";
+    get(c, "user:7", &f, &hit, out);
+    assert_false(hit);
+    get(c, "user:7", &f, &hit, out);
+    assert_true(hit);
+    assert_string_equal(out, "new");
+    assert_int_equal(f.calls, 3);
+    fc_cache_free(c);
+}
+
+/* A dated fill older than every remembered invalidation arrival cannot be
+ * checked: it is served but not kept. */
+static void dated_fill_older_than_memory_is_not_kept(void **state)
+{
+    (void)state;
+    struct fc_cache *c = fc_cache_new(100, 0);
+    int64_t before = fc_now_mono_ms();
+    usleep(2000);
+    for (uint64_t fid = 1000; fid < 1000 + 5000; fid++)
+        fc_cache_invalidate(c, &fid, 1);
+    struct fill_ctx f = {.body = "x", .dep = 7, .as_of_ms = before};
+    bool hit;
+    char out[64];
+    get(c, "user:7", &f, &hit, out);
+    get(c, "user:7", &f, &hit, out);
+    assert_false(hit);
+    assert_int_equal(f.calls, 2);
+    struct fc_cache_stats st;
+    fc_cache_stats(c, &st);
+    assert_int_equal(st.too_old, 2);
+    fc_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +253,8 @@ int main(void)
         cmocka_unit_test(fill_racing_invalidation_is_not_served),
         cmocka_unit_test(failures_not_cached_and_ttl),
         cmocka_unit_test(lru_eviction),
+        cmocka_unit_test(dated_fill_older_than_invalidation_is_not_kept),
+        cmocka_unit_test(dated_fill_older_than_memory_is_not_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
