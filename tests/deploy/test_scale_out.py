@@ -8,6 +8,8 @@ simulator's live stream, the API processes reading from the replica
 - Public reads go to the replica. The replica stops: the API keeps
   answering and the reads are served by the primary (a request right after
   the stop included); it starts again: reads go back to it.
+- A statement that fails on the replica (its tables out of its search path)
+  is repeated on the primary: every request still answers.
 - Its replay is paused while the primary writes: beyond
   database.max_replica_lag_ms reads go to the primary, and back once it
   has caught up.
@@ -31,7 +33,7 @@ from pgcluster import PrimaryAndReplica, psql  # noqa: E402
 
 NETWORK = ["--seed", "7", "--fids", "80", "--shards", "2", "--events-per-sec", "50",
            "--tick-ms", "200"]
-LIVE_TICKS = 200           # 40 s of live stream, then a static network
+LIVE_TICKS = 100           # 20 s of live stream, then a static network
 SIM_H0 = 7000000           # Snapchain height of tick 0 (tools/hubsim/model.h)
 MAX_LAG_MS = 3000
 FOLLOWS = "this process follows the event stream"
@@ -43,6 +45,13 @@ def start_hubsim():
     m = wait_for("hubsim to listen",
                  lambda: re.search(r"listening on http://[^:]+:(\d+)", proc.output()), 30)
     return proc, int(m.group(1))
+
+
+def sim_tick(sim_port):
+    m = re.search(r'"head_tick":(\d+)', http_get("http://127.0.0.1:%d/_sim/stats" % sim_port)[1])
+    if not m:
+        fail("no head_tick in the simulator's stats")
+    return int(m.group(1))
 
 
 def metric(port, name):
@@ -83,6 +92,25 @@ def served_by(port, database, uniq, n=5):
     if got < n or got_other != 0:
         fail("%d reads on port %d: %d from the %s, %d from the %s" % (
             n, port, got, database, got_other, other))
+
+
+def repeated_on_primary(port, uniq, n=5):
+    """n new public reads on port each fail on the replica and are repeated
+    on the primary."""
+    before = reads(port, "replica"), reads(port, "primary")
+    for _ in range(n):
+        uniq.get(port)
+    got = reads(port, "replica") - before[0], reads(port, "primary") - before[1]
+    if got != (n, n):
+        fail("%d reads on port %d: %d tried on the replica, %d on the primary" % (
+            n, port, got[0], got[1]))
+
+
+def served_by_quietly(port, uniq):
+    """Whether one new public read on port was served by the replica alone."""
+    before = reads(port, "replica"), reads(port, "primary")
+    uniq.get(port)
+    return (reads(port, "replica") - before[0], reads(port, "primary") - before[1]) == (1, 0)
 
 
 def follower_of(indexers):
@@ -146,6 +174,7 @@ def main():
             procs.append(api)
             apis.append(port)
         uniq = Unique()
+        started = time.monotonic()
 
         # One indexer follows the stream; killed, another takes over within 5 s.
         leaders = wait_for("an indexer to follow the stream", lambda: follower_of(indexers), 60)
@@ -156,6 +185,8 @@ def main():
             ["psql", "-qAtX", db_url, "-c", "SELECT count(*) FROM targets "
              "WHERE last_synced_at IS NOT NULL AND fid IN (1, 2)"],
             capture_output=True, text=True).stdout.strip() == "2", 60, 0.2)
+        if sim_tick(sim_port) >= LIVE_TICKS:
+            fail("the live stream ended before the follower could be killed")
         leader.p.send_signal(signal.SIGKILL)
         killed = time.monotonic()
         leader.p.wait()
@@ -198,6 +229,25 @@ def main():
                      lambda p=port: metric(p, "fcindex_db_reads_on_replica") == 1, 30)
             served_by(port, "replica", uniq)
 
+        # A statement failing on the replica (its connection fine) is
+        # repeated on the primary; the replica stays in use.
+        psql(pg.replica.port, "ALTER SYSTEM SET search_path = 'nowhere'")
+        psql(pg.replica.port, "SELECT pg_reload_conf()")
+        for port in apis:
+            def retried(p=port):
+                before = reads(p, "primary")
+                uniq.get(p)
+                return reads(p, "primary") > before
+            wait_for("port %d's replica sessions to lose the tables" % port, retried, 10, 0.1)
+            repeated_on_primary(port, uniq)
+            if metric(port, "fcindex_db_reads_on_replica") != 1:
+                fail("a failed statement took the reachable replica out of use")
+        psql(pg.replica.port, "ALTER SYSTEM RESET search_path")
+        psql(pg.replica.port, "SELECT pg_reload_conf()")
+        for port in apis:
+            wait_for("port %d's replica sessions to find the tables again" % port,
+                     lambda p=port: served_by_quietly(p, uniq), 10, 0.1)
+
         # Its replay paused while the primary writes: past the allowed lag
         # reads go to the primary; resumed, back to the replica.
         psql(pg.replica.port, "SELECT pg_wal_replay_pause()")
@@ -216,11 +266,13 @@ def main():
                      lambda p=port: metric(p, "fcindex_db_reads_on_replica") == 1, 30)
             served_by(port, "replica", uniq)
 
+        print("replica phases done %.1f s after the processes started" % (
+            time.monotonic() - started))
+
         # The network stops at its last block; the primary reaches its truth.
-        head = wait_for("the simulator to reach its last block", lambda: (lambda s: int(
-            s.group(1)) if s and int(s.group(1)) >= LIVE_TICKS else None)(re.search(
-                r'"head_tick":(\d+)', http_get("http://127.0.0.1:%d/_sim/stats" % sim_port)[1])),
-            120, 0.5)
+        head = wait_for("the simulator to reach its last block",
+                        lambda: (lambda t: t if t >= LIVE_TICKS else None)(sim_tick(sim_port)),
+                        120, 0.5)
         until = (SIM_H0 + head) << 14
         truth = [require_env("TRUTH_CHECK_BIN"), db_url] + NETWORK + [
             "--roots", "1,2", "--clients", "9152", "--until-event", str(until)]
