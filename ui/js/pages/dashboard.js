@@ -90,7 +90,9 @@ function lastHour(box) {
     try {
       a = await api('/admin/analytics?window=1h');
     } catch (e) {
-      if (!drawn) clear(box, errorView(e));
+      // the last chart stays; the error says why it stopped moving
+      const v = errorView(e);
+      if (drawn) { drawn.summary.replaceWith(v); drawn.summary = v; } else clear(box, v);
       return;
     }
     let Chart = null;
