@@ -140,10 +140,17 @@ def req(dep, method, path, body=None, headers=None, host=None):
 
 
 def get_json(dep, path, cookie=None):
-    status, _, body = req(dep, "GET", path, headers={"Cookie": cookie} if cookie else None)
-    if status != 200:
-        raise AssertionError(f"GET {path}: {status} {body[:300]!r}")
-    return json.loads(body)
+    """The API's answer; a 503 (a database busy under load) is asked again
+    until a deadline, as a client retries, so only lasting failures fail."""
+    deadline = time.monotonic() + 60
+    while True:
+        status, _, body = req(dep, "GET", path, headers={"Cookie": cookie} if cookie else None)
+        if status == 503 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            continue
+        if status != 200:
+            raise AssertionError(f"GET {path}: {status} {body[:300]!r}")
+        return json.loads(body)
 
 
 def api_login(dep):
