@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/fctime.h"
+#include "core/hash.h"
 
 #define GEN_SLOTS (1u << 18) /* collisions only cost an extra refill */
 #define WAIT_MS 5000         /* a fill taking longer is not waited for */
@@ -45,14 +46,6 @@ struct fc_cache {
     size_t recent_next, recent_n;
     struct fc_cache_stats st;
 };
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
 
 static size_t slot_of(uint64_t fid)
 {
@@ -224,7 +217,7 @@ static void fill_direct(fc_cache_fill_fn fill, void *arg, int *status, struct fc
 
 bool fc_cache_peek(struct fc_cache *c, const char *key, int *status, struct fc_buf *body)
 {
-    uint64_t h = hash_str(key);
+    uint64_t h = fc_fnv1a_str(key);
     pthread_mutex_lock(&c->lock);
     struct entry *e = find(c, key, h);
     bool hit = e && !e->filling && fresh(c, e, fc_now_mono_ms());
@@ -247,7 +240,7 @@ void fc_cache_get(struct fc_cache *c, const char *key, int ttl_s, fc_cache_fill_
         fill_direct(fill, arg, status, body);
         return;
     }
-    uint64_t h = hash_str(key);
+    uint64_t h = fc_fnv1a_str(key);
     struct timespec deadline;
     deadline_in(&deadline, WAIT_MS);
     pthread_mutex_lock(&c->lock);

@@ -6,6 +6,7 @@
 
 #include "cmd/cmd.h"
 #include "core/fctime.h"
+#include "fc/types.h"
 #include "hub/client.h"
 #include "state/procs.h"
 #include "state/redis_conn.h"
@@ -123,7 +124,7 @@ int fc_cmd_health(struct fc_cmd_ctx *ctx)
                     if (!found)
                         printf("lag        -     shard %u: never synced\n", s);
                     else {
-                        long long behind = (long long)info.max_height[s] - (long long)(next >> 14);
+                        long long behind = (long long)info.max_height[s] - (long long)fc_snapchain_event_block(next);
                         printf("lag        %s  shard %u: %lld blocks behind\n",
                                behind > 100 ? "WARN" : "ok  ", s, behind > 0 ? behind : 0);
                     }

@@ -11,22 +11,17 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/hash.h"
 #include "fc/decode.h"
 
 /* ---- path hashing: a value's position relative to its object root ---- */
 
-#define H_ROOT 0xcbf29ce484222325ULL
+#define H_ROOT FC_FNV1A_INIT
 
-/* FNV-1a over a '.'-separated token. */
+/* FNV-1a over a token after a '.', which separates tokens. */
 static inline uint64_t hmix(uint64_t h, const char *s, size_t n)
 {
-    h ^= 0x2e; /* '.' separates tokens */
-    h *= 0x100000001b3ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
+    return fc_fnv1a(fc_fnv1a(h, ".", 1), s, n);
 }
 #define H_ELEM(h) hmix((h), "[]", 2)
 

@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "core/fctime.h"
+#include "core/hash.h"
 #include "state/ratelimit_backend.h"
 
 #define BUCKETS 4096 /* hash chains of the embedded table */
@@ -59,14 +60,6 @@ static void embedded_free(void *impl)
     free(rl);
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
-
 /* Drops buckets that have refilled completely (they equal a new bucket). */
 static void sweep(struct embedded *rl, int64_t now)
 {
@@ -95,7 +88,7 @@ static enum fc_err embedded_take(void *impl, const char *key, int limit,
     int64_t now = fc_now_mono_ms();
     pthread_mutex_lock(&rl->lock);
     sweep(rl, now);
-    size_t i = hash_str(key) % BUCKETS;
+    size_t i = fc_fnv1a_str(key) % BUCKETS;
     struct bucket *b = rl->table[i];
     while (b && strcmp(b->key, key) != 0)
         b = b->next;
@@ -132,7 +125,7 @@ static int64_t lock_ms(int failures)
 /* The embedded entry of key (created when make), with stale ones dropped. */
 static struct penalty **penalty_slot(struct embedded *rl, const char *key, int64_t now)
 {
-    struct penalty **pp = &rl->penalties[hash_str(key) % BUCKETS];
+    struct penalty **pp = &rl->penalties[fc_fnv1a_str(key) % BUCKETS];
     while (*pp) {
         struct penalty *p = *pp;
         if (now - p->last_ms > 3600000) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/base64.h"
+#include "core/hash.h"
 #include "core/hex.h"
 #include "jspan.h"
 #include "rng.h"
@@ -31,12 +32,7 @@ unsigned item_forge_way(const char *name)
 
 static uint64_t bytes_hash(const char *p, size_t n, uint64_t seed)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return sim_mix(h);
+    return sim_mix(fc_fnv1a(FC_FNV1A_INIT ^ seed, p, n));
 }
 
 static const char *find(const char *p, size_t n, const char *needle)

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/fctime.h"
 #include "core/fid_parse.h"
+#include "fc/types.h"
 #include "server.h"
 #include "truth.h"
 
@@ -282,8 +284,9 @@ static int build_network(const struct hubsim_args *x, struct sim_state **state)
         /* An event id names the block (Snapchain) or millisecond (Hubble) it is in. */
         uint64_t until = x->until;
         bool snap = x->p.flavour == SIM_SNAPCHAIN;
-        uint64_t t = snap ? (until >> 14) - SIM_H0 : (until >> 12) / 1000 - SIM_T0;
-        if ((snap && (until >> 14) < SIM_H0) || t > 10000000) {
+        uint64_t t = snap ? fc_snapchain_event_block(until) - SIM_H0
+                        : (fc_hubble_event_unix_ms(until) - FC_EPOCH_UNIX_MS) / 1000 - SIM_T0;
+        if ((snap && fc_snapchain_event_block(until) < SIM_H0) || t > 10000000) {
             fprintf(stderr, "hubsim: --until-event %llu is outside the stream\n",
                     (unsigned long long)until);
             return 2;

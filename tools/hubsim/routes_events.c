@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "fc/types.h"
 #include "rcache.h"
 #include "render.h"
 #include "rng.h"
@@ -22,7 +23,7 @@ static void render_event(const struct sim_params *p, const struct sim_event *e, 
         [EV_BLOCK_CONFIRMED] = "HUB_EVENT_TYPE_BLOCK_CONFIRMED",
     };
     fc_buf_printf(b, "{\"type\":\"%s\",\"id\":%llu,", names[e->type], (unsigned long long)e->id);
-    uint64_t height = e->id >> 14;
+    uint64_t height = fc_snapchain_event_block(e->id);
     switch (e->type) {
     case EV_BLOCK_CONFIRMED: {
         uint8_t bh[32];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/base64.h"
+#include "fc/types.h"
 
 void h_fids(struct req *r)
 {
@@ -105,7 +106,7 @@ void h_info(struct req *r)
             char name[32];
             snprintf(name, sizeof(name), "events:%u", sh);
             struct corpus_list l = corpus_get(hs->o.corpus, name);
-            heights[sh] = l.n ? l.items[l.n - 1].id >> 14 : 0;
+            heights[sh] = l.n ? fc_snapchain_event_block(l.items[l.n - 1].id) : 0;
         }
     } else {
         pthread_mutex_lock(&s->lock);

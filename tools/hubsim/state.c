@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "fc/types.h"
 #include "rng.h"
 #include "sign.h"
 
@@ -410,14 +411,14 @@ static void finish_block(struct sim_state *s, unsigned shard, uint32_t t, struct
         bc->type = EV_BLOCK_CONFIRMED;
         bc->tick = t;
         bc->shard = (uint16_t)shard;
-        bc->id = height << 14;
+        bc->id = fc_snapchain_first_event_id(height);
         bc->total_events = (uint32_t)n + 1;
         for (size_t i = 0; i < n && i < 16383; i++) {
             struct sim_event *e = log_push(log);
             *e = block[i];
             e->tick = t;
             e->shard = (uint16_t)shard;
-            e->id = height << 14 | (i + 1);
+            e->id = fc_snapchain_first_event_id(height) | (i + 1);
         }
     } else {
         uint64_t fc_ms = (uint64_t)(SIM_T0 + t) * 1000ull;
