@@ -417,11 +417,11 @@ static void set_origin(struct fc_config *cfg, const struct option *opt, const ch
 
 static void loader_cleanup(struct loader *l)
 {
-    for (size_t i = 0; i < l->n_settings; i++) {
-        free(l->settings[i].value);
-        free(l->settings[i].origin);
+    for (size_t i = 0; i < l->settings.n; i++) {
+        free(l->settings.p[i].value);
+        free(l->settings.p[i].origin);
     }
-    free(l->settings);
+    fc_vec_free(&l->settings);
     for (size_t i = 0; i < l->n_hubs; i++) {
         free(l->hubs[i].name);
         free(l->hubs[i].url);
@@ -443,15 +443,15 @@ enum fc_err fc_config_load(struct fc_config *cfg, const struct fc_config_sources
         io = fc_cfg_read_file(&l, src->file);
     fc_cfg_read_env(&l);
     fc_cfg_read_sets(&l, src->sets, src->n_sets);
-    if (l.n_settings)
-        qsort(l.settings, l.n_settings, sizeof(*l.settings), by_priority);
+    if (l.settings.n)
+        qsort(l.settings.p, l.settings.n, sizeof(*l.settings.p), by_priority);
 
     /* The profile decides some defaults, so settle it first. */
     const struct option *profile_opt = fc_cfg_find_option("general", "profile");
     apply_value(&l, cfg, profile_opt, profile_opt->def, "default");
-    for (size_t i = 0; i < l.n_settings; i++)
-        if (l.settings[i].opt == profile_opt)
-            apply_value(&l, cfg, profile_opt, l.settings[i].value, l.settings[i].origin);
+    for (size_t i = 0; i < l.settings.n; i++)
+        if (l.settings.p[i].opt == profile_opt)
+            apply_value(&l, cfg, profile_opt, l.settings.p[i].value, l.settings.p[i].origin);
 
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const struct option *opt = &options[i];
@@ -465,8 +465,8 @@ enum fc_err fc_config_load(struct fc_config *cfg, const struct fc_config_sources
             apply_value(&l, cfg, opt, def, "default");
         set_origin(cfg, opt, "default");
     }
-    for (size_t i = 0; i < l.n_settings; i++) {
-        struct setting *s = &l.settings[i];
+    for (size_t i = 0; i < l.settings.n; i++) {
+        struct setting *s = &l.settings.p[i];
         if (apply_value(&l, cfg, s->opt, s->value, s->origin))
             set_origin(cfg, s->opt, s->origin);
     }

@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/vec.h"
 
 enum opt_type { T_STR, T_INT, T_BOOL, T_ENUM, T_FIDS, T_PROFILE };
 
@@ -52,8 +53,7 @@ struct hub_raw {
 };
 
 struct loader {
-    struct setting *settings;
-    size_t n_settings, cap_settings;
+    FC_VEC(struct setting) settings;
     struct hub_raw hubs[FC_MAX_HUBS];
     size_t n_hubs;
     struct fc_buf *errors;

@@ -66,11 +66,7 @@ char *fc_cfg_expand_env(struct loader *l, const char *value, const char *origin)
 static void add_setting(struct loader *l, const struct option *opt, const char *value,
                         const char *origin, int priority)
 {
-    if (l->n_settings == l->cap_settings) {
-        l->cap_settings = l->cap_settings ? l->cap_settings * 2 : 32;
-        l->settings = fc_xrealloc(l->settings, l->cap_settings * sizeof(*l->settings));
-    }
-    struct setting *s = &l->settings[l->n_settings++];
+    struct setting *s = fc_vec_push(&l->settings);
     s->opt = opt;
     s->value = fc_xstrdup(value);
     s->origin = fc_xstrdup(origin);
@@ -152,9 +148,9 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         return 1;
     }
     /* An indented continuation line extends a list value. */
-    if (continuation && l->n_settings && l->settings[l->n_settings - 1].opt == opt &&
+    if (continuation && l->settings.n && l->settings.p[l->settings.n - 1].opt == opt &&
         (opt->type == T_FIDS || strcmp(opt->key, "urls") == 0 || strcmp(opt->key, "cors_origins") == 0)) {
-        struct setting *s = &l->settings[l->n_settings - 1];
+        struct setting *s = &l->settings.p[l->settings.n - 1];
         struct fc_buf b = FC_BUF_INIT;
         fc_buf_puts(&b, s->value);
         if (b.len && b.data[b.len - 1] != ',')
@@ -164,10 +160,10 @@ static int on_ini(void *user, const char *section, const char *name, const char 
         s->value = fc_buf_take(&b);
         return 1;
     }
-    for (size_t i = 0; i < l->n_settings; i++) {
-        if (l->settings[i].opt == opt && l->settings[i].priority == 1) {
+    for (size_t i = 0; i < l->settings.n; i++) {
+        if (l->settings.p[i].opt == opt && l->settings.p[i].priority == 1) {
             fc_cfg_error(l, origin, "%s.%s set twice (first at %s)", opt->section, opt->key,
-                     l->settings[i].origin);
+                     l->settings.p[i].origin);
             return 1;
         }
     }

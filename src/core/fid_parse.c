@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/vec.h"
 
 enum fc_err fc_parse_fid(const char *s, uint64_t *out, struct fc_diag *diag)
 {
@@ -27,8 +28,7 @@ enum fc_err fc_parse_fid(const char *s, uint64_t *out, struct fc_diag *diag)
 
 enum fc_err fc_parse_fid_list(const char *s, uint64_t **out, size_t *n, struct fc_diag *diag)
 {
-    uint64_t *fids = NULL;
-    size_t count = 0, cap = 0;
+    FC_VEC(uint64_t) fids = {0};
     const char *p = s;
     while (*p) {
         while (*p == ' ' || *p == '\t')
@@ -37,11 +37,11 @@ enum fc_err fc_parse_fid_list(const char *s, uint64_t **out, size_t *n, struct f
         size_t len = end ? (size_t)(end - p) : strlen(p);
         while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
             len--;
-        if (len == 0 && !end && count == 0)
+        if (len == 0 && !end && fids.n == 0)
             break; /* whitespace only */
         char item[32];
         if (len == 0 || len >= sizeof(item)) {
-            free(fids);
+            fc_vec_free(&fids);
             return fc_diag_set(diag, FC_ERR_INVALID, "bad fid list item at \"%.20s\"", p);
         }
         memcpy(item, p, len);
@@ -49,24 +49,20 @@ enum fc_err fc_parse_fid_list(const char *s, uint64_t **out, size_t *n, struct f
         uint64_t fid;
         enum fc_err err = fc_parse_fid(item, &fid, diag);
         if (err) {
-            free(fids);
+            fc_vec_free(&fids);
             return err;
         }
-        if (count == FC_MAX_CONFIG_FIDS) {
-            free(fids);
+        if (fids.n == FC_MAX_CONFIG_FIDS) {
+            fc_vec_free(&fids);
             return fc_diag_set(diag, FC_ERR_LIMIT, "more than %d fids", FC_MAX_CONFIG_FIDS);
         }
-        if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            fids = fc_xrealloc(fids, cap * sizeof(*fids));
-        }
-        fids[count++] = fid;
+        *fc_vec_push(&fids) = fid;
         if (!end)
             break;
         p = end + 1;
     }
-    *out = fids;
-    *n = count;
+    *out = fids.p;
+    *n = fids.n;
     return FC_OK;
 }
 

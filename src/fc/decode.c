@@ -16,15 +16,6 @@
 /* Memory a reset decoder keeps for the next page. */
 #define FC_DECODER_KEEP_BYTES (1u << 20)
 
-void *fc_dec_vec_push(struct vec *v, size_t elem)
-{
-    if (v->n == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 16;
-        v->p = fc_xrealloc(v->p, v->cap * elem);
-    }
-    return (char *)v->p + elem * v->n++;
-}
-
 static size_t pos_now(struct fc_decoder *d)
 {
     return d->chunk_start + yajl_get_bytes_consumed(d->y);
@@ -105,15 +96,14 @@ struct ctx *fc_dec_cur(struct fc_decoder *d)
 
 static void ctx_reset(struct ctx *c)
 {
-    struct vec keep[6] = {c->mentions, c->positions, c->embeds, c->compact, c->deleted,
-                          c->embeds_dep};
+    struct ctx keep = *c; /* the arrays' storage */
     memset(c, 0, sizeof(*c));
-    c->mentions = keep[0];
-    c->positions = keep[1];
-    c->embeds = keep[2];
-    c->compact = keep[3];
-    c->deleted = keep[4];
-    c->embeds_dep = keep[5];
+    c->mentions = keep.mentions;
+    c->positions = keep.positions;
+    c->embeds = keep.embeds;
+    c->compact = keep.compact;
+    c->deleted = keep.deleted;
+    c->embeds_dep = keep.embeds_dep;
     c->mentions.n = c->positions.n = c->embeds.n = c->compact.n = c->deleted.n = 0;
     c->embeds_dep.n = 0;
 }
@@ -433,7 +423,7 @@ static int cb_start(struct fc_decoder *d, bool is_array)
         if (c->embeds.n >= FC_MAX_EMBEDS) {
             fc_dec_item_error(d, "more than %d embeds", FC_MAX_EMBEDS);
         } else {
-            struct fc_embed *e = fc_dec_vec_push(&c->embeds, sizeof(*e));
+            struct fc_embed *e = fc_vec_push(&c->embeds);
             memset(e, 0, sizeof(*e));
         }
     }
@@ -459,7 +449,7 @@ static void attach(struct fc_decoder *d, struct ctx *child, bool known)
     switch (child->dest) {
     case D_MESSAGE: e->message = child->obj; break;
     case D_DELETED:
-        *(struct fc_message **)fc_dec_vec_push(&parent->deleted, sizeof(void *)) = child->obj;
+        *fc_vec_push(&parent->deleted) = child->obj;
         break;
     case D_ONCHAIN: e->onchain = child->obj; break;
     case D_PROOF: e->proof = child->obj; break;
@@ -643,15 +633,17 @@ void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn f
         fc_buf_cleanup(&carry);
     fc_buf_reset(&carry);
     d->carry = carry;
-    for (int i = 0; i < MAX_CTX; i++) { /* scratch vectors: small ones are kept */
-        struct vec *v[] = {&ctx[i].mentions, &ctx[i].positions, &ctx[i].embeds, &ctx[i].compact,
-                           &ctx[i].deleted};
-        for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
-            if (v[k]->cap > 16384) {
-                free(v[k]->p);
-                memset(v[k], 0, sizeof(*v[k]));
-            }
+/* A scratch array grown past 16384 elements is given back; smaller ones
+ * are kept for the next page. */
+#define SHRINK(v) ((v)->cap > 16384 ? fc_vec_free(v) : (void)0)
+    for (int i = 0; i < MAX_CTX; i++) {
+        SHRINK(&ctx[i].mentions);
+        SHRINK(&ctx[i].positions);
+        SHRINK(&ctx[i].embeds);
+        SHRINK(&ctx[i].compact);
+        SHRINK(&ctx[i].deleted);
     }
+#undef SHRINK
     memcpy(d->ctx, ctx, sizeof(ctx)); /* keeps the scratch vectors' storage */
     d->kind = kind;
     d->info.kind = kind;
@@ -667,12 +659,12 @@ void fc_decoder_free(struct fc_decoder *d)
         return;
     yajl_free(d->y);
     for (int i = 0; i < MAX_CTX; i++) {
-        free(d->ctx[i].mentions.p);
-        free(d->ctx[i].positions.p);
-        free(d->ctx[i].embeds.p);
-        free(d->ctx[i].compact.p);
-        free(d->ctx[i].deleted.p);
-        free(d->ctx[i].embeds_dep.p);
+        fc_vec_free(&d->ctx[i].mentions);
+        fc_vec_free(&d->ctx[i].positions);
+        fc_vec_free(&d->ctx[i].embeds);
+        fc_vec_free(&d->ctx[i].compact);
+        fc_vec_free(&d->ctx[i].deleted);
+        fc_vec_free(&d->ctx[i].embeds_dep);
     }
     fc_arena_reset(&d->arena);
     fc_buf_cleanup(&d->carry);

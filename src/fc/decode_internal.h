@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/hash.h"
+#include "core/vec.h"
 #include "fc/decode.h"
 
 /* ---- path hashing: a value's position relative to its object root ---- */
@@ -68,11 +69,6 @@ enum field fc_dec_field_at(enum ctx_kind k, uint64_t h);
 #define MAX_DEPTH 24
 #define MAX_CTX 6
 
-struct vec {
-    void *p;
-    size_t n, cap;
-};
-
 enum dest { D_ITEM, D_MESSAGE, D_DELETED, D_ONCHAIN, D_PROOF, D_DELETED_PROOF, D_PROOF_MSG,
             D_DELETED_PROOF_MSG };
 
@@ -89,7 +85,14 @@ struct ctx {
     /* raw values decoded once the protocol (or flavour) is known */
     const char *addr_raw, *bh_raw, *payer_raw, *tp_payer_raw;
     size_t addr_raw_len, bh_raw_len, payer_raw_len, tp_payer_raw_len;
-    struct vec mentions, positions, embeds, compact, deleted, embeds_dep;
+    /* arrays collected element by element; their storage is kept between
+     * objects and pages (see fc_decoder_reset) */
+    FC_VEC(uint64_t) mentions;
+    FC_VEC(uint32_t) positions;
+    FC_VEC(struct fc_embed) embeds;
+    FC_VEC(uint64_t) compact;
+    FC_VEC(struct fc_message *) deleted;
+    FC_VEC(struct fc_text) embeds_dep;
     uint8_t scopes[32]; /* keyAddBody.scopes as message type values */
     size_t n_scopes;
 };
@@ -137,8 +140,6 @@ struct fc_decoder {
 
 /* ---- shared by the walker and the checks ---- */
 
-/* Grows v by one element of elem bytes; returns the new element. */
-void *fc_dec_vec_push(struct vec *v, size_t elem);
 /* The innermost open object, or NULL outside items. */
 struct ctx *fc_dec_cur(struct fc_decoder *d);
 /* Records the current item's first error, with its JSON path. */

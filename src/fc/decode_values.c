@@ -244,7 +244,7 @@ static void message_field(struct fc_decoder *d, struct ctx *c, enum field f, con
         m->data_bytes = b64_arena(d, s, n, 65536, &m->data_bytes_len);
         break;
     case F_EMBED_DEP: {
-        struct fc_text *t = fc_dec_vec_push(&c->embeds_dep, sizeof(*t));
+        struct fc_text *t = fc_vec_push(&c->embeds_dep);
         t->s = text_arena(d, s, n, FC_MAX_URL_BYTES, &t->len, NULL);
         if (!t->s)
             c->embeds_dep.n--;
@@ -254,14 +254,14 @@ static void message_field(struct fc_decoder *d, struct ctx *c, enum field f, con
         if (c->mentions.n >= FC_MAX_MENTIONS) {
             fc_dec_item_error(d, "more than %d mentions", FC_MAX_MENTIONS);
         } else if (fc_dec_to_u64(d, s, n, UINT64_MAX >> 1, &v)) {
-            *(uint64_t *)fc_dec_vec_push(&c->mentions, sizeof(uint64_t)) = v;
+            *fc_vec_push(&c->mentions) = v;
         }
         break;
     case F_POSITION:
         if (c->positions.n >= FC_MAX_MENTIONS) {
             fc_dec_item_error(d, "more than %d mention positions", FC_MAX_MENTIONS);
         } else if (fc_dec_to_u64(d, s, n, UINT32_MAX, &v)) {
-            *(uint32_t *)fc_dec_vec_push(&c->positions, sizeof(uint32_t)) = (uint32_t)v;
+            *fc_vec_push(&c->positions) = (uint32_t)v;
         }
         break;
     case F_PARENT_FID:
@@ -287,7 +287,7 @@ static void message_field(struct fc_decoder *d, struct ctx *c, enum field f, con
     case F_EMBED_HASH: {
         if (!c->embeds.n)
             break;
-        struct fc_embed *e = (struct fc_embed *)c->embeds.p + c->embeds.n - 1;
+        struct fc_embed *e = &c->embeds.p[c->embeds.n - 1];
         if (f == F_EMBED_URL) {
             e->url = text_arena(d, s, n, FC_MAX_URL_BYTES, &e->url_len, NULL);
         } else if (f == F_EMBED_FID) {
@@ -351,7 +351,7 @@ static void message_field(struct fc_decoder *d, struct ctx *c, enum field f, con
         if (c->compact.n >= FC_MAX_COMPACT_TARGETS)
             fc_dec_item_error(d, "more than %d target fids", FC_MAX_COMPACT_TARGETS);
         else if (fc_dec_to_u64(d, s, n, UINT64_MAX >> 1, &v))
-            *(uint64_t *)fc_dec_vec_push(&c->compact, sizeof(uint64_t)) = v;
+            *fc_vec_push(&c->compact) = v;
         break;
     case F_VER_ADDRESS:
     case F_VERRM_ADDRESS:

@@ -11,6 +11,7 @@
 
 #include "core/base64.h"
 #include "core/fctime.h"
+#include "core/vec.h"
 
 static const char *const outcome_names[FC_HUB_NOUTCOMES] = {
     "ok", "not_found", "bad_request", "rate_limited", "server_error", "connect_error",
@@ -294,11 +295,7 @@ static void take_budget(struct hub *h)
 static void keep_item(void *ud, const struct fc_item *it)
 {
     struct fc_hub_conn *conn = ud;
-    if (conn->items.n == conn->items.cap) {
-        conn->items.cap = conn->items.cap ? conn->items.cap * 2 : 256;
-        conn->items.p = fc_xrealloc(conn->items.p, conn->items.cap * sizeof(*conn->items.p));
-    }
-    conn->items.p[conn->items.n++] = *it;
+    *fc_vec_push(&conn->items) = *it;
 }
 
 /* Storage a connection keeps between pages; beyond it, a page's memory is

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/fctime.h"
 #include "core/log.h"
+#include "core/vec.h"
 #include "hub/client.h"
 #include "store/db.h"
 #include "store/targets.h"
@@ -19,11 +20,7 @@
 static void gather(void *ud, const struct fc_item *it)
 {
     struct page_items *pi = ud;
-    if (pi->n == pi->cap) {
-        pi->cap = pi->cap ? pi->cap * 2 : 1024;
-        pi->p = fc_xrealloc(pi->p, pi->cap * sizeof(*pi->p));
-    }
-    pi->p[pi->n++] = it;
+    *fc_vec_push(pi) = it;
 }
 
 

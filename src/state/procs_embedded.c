@@ -4,12 +4,12 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/vec.h"
 #include "state/procs_backend.h"
 
 struct registry {
     pthread_mutex_t lock;
-    struct fc_proc_status *list; /* a handful: one per role published in this process */
-    size_t n, cap;
+    FC_VEC(struct fc_proc_status) list; /* a handful: one per role published in this process */
 };
 
 void *fc_procs_embedded_new(void)
@@ -22,7 +22,7 @@ void *fc_procs_embedded_new(void)
 static void registry_free(void *impl)
 {
     struct registry *r = impl;
-    free(r->list);
+    fc_vec_free(&r->list);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -34,16 +34,12 @@ static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
     struct registry *r = impl;
     pthread_mutex_lock(&r->lock);
     size_t i = 0;
-    while (i < r->n && strcmp(r->list[i].id, s->id) != 0)
+    while (i < r->list.n && strcmp(r->list.p[i].id, s->id) != 0)
         i++;
-    if (i == r->n) {
-        if (r->n == r->cap) {
-            r->cap = r->cap ? r->cap * 2 : 4;
-            r->list = fc_xrealloc(r->list, r->cap * sizeof(*r->list));
-        }
-        r->n++;
-    }
-    r->list[i] = *s;
+    if (i == r->list.n)
+        *fc_vec_push(&r->list) = *s;
+    else
+        r->list.p[i] = *s;
     pthread_mutex_unlock(&r->lock);
     return FC_OK;
 }
@@ -53,9 +49,9 @@ static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *d
     (void)diag;
     struct registry *r = impl;
     pthread_mutex_lock(&r->lock);
-    for (size_t i = 0; i < r->n; i++)
-        if (strcmp(r->list[i].id, id) == 0) {
-            r->list[i] = r->list[--r->n];
+    for (size_t i = 0; i < r->list.n; i++)
+        if (strcmp(r->list.p[i].id, id) == 0) {
+            r->list.p[i] = r->list.p[--r->list.n];
             break;
         }
     pthread_mutex_unlock(&r->lock);
@@ -68,11 +64,11 @@ static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_pr
     (void)diag;
     struct registry *r = impl;
     pthread_mutex_lock(&r->lock);
-    struct fc_proc_status *copy = fc_xcalloc(r->n ? r->n : 1, sizeof(*copy));
+    struct fc_proc_status *copy = fc_xcalloc(r->list.n ? r->list.n : 1, sizeof(*copy));
     size_t k = 0;
-    for (size_t i = 0; i < r->n; i++)
-        if (r->list[i].heartbeat_unix_ms >= since_unix_ms)
-            copy[k++] = r->list[i];
+    for (size_t i = 0; i < r->list.n; i++)
+        if (r->list.p[i].heartbeat_unix_ms >= since_unix_ms)
+            copy[k++] = r->list.p[i];
     pthread_mutex_unlock(&r->lock);
     *out = copy;
     *n = k;

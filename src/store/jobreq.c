@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/vec.h"
 
 static const char *const action_names[] = {"retry", "clear_pending", "clear_failed"};
 
@@ -51,20 +52,18 @@ enum fc_err fc_jobreq_poll(struct fc_db *db, bool *paused, int64_t *latest, stru
 /* "{1,2,3}" into a new array. */
 static uint64_t *parse_array(const char *s, size_t *n)
 {
-    uint64_t *out = NULL;
-    *n = 0;
+    FC_VEC(uint64_t) out = {0};
     for (const char *p = s; *p;) {
         if (*p < '0' || *p > '9') {
             p++;
             continue;
         }
         char *end;
-        uint64_t v = strtoull(p, &end, 10);
-        out = fc_xrealloc(out, (*n + 1) * sizeof(*out));
-        out[(*n)++] = v;
+        *fc_vec_push(&out) = strtoull(p, &end, 10);
         p = end;
     }
-    return out;
+    *n = out.n;
+    return out.p;
 }
 
 enum fc_err fc_jobreq_since(struct fc_db *db, int64_t after, struct fc_jobreq **out, size_t *n,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/vec.h"
 #include "render.h"
 #include "sign.h"
 #include "rng.h"
@@ -141,8 +142,7 @@ size_t fanout_query(struct sim_state *s, struct fanout **index, enum fanout_kind
     struct fanout *f = *index;
     enum sim_kind k = kind == FAN_FOLLOWERS ? K_LINK : kind == FAN_REACTIONS ? K_REACTION : K_CAST;
     uint64_t key = kind == FAN_FOLLOWERS || kind == FAN_CHANNEL ? target_fid : hash_key(target_hash);
-    struct sim_msg *res = NULL;
-    size_t n = 0, cap = 0;
+    FC_VEC(struct sim_msg) res = {0};
     /* base history: binary search the sorted index */
     size_t lo = 0, hi = f->n[kind];
     while (lo < hi) {
@@ -156,11 +156,7 @@ size_t fanout_query(struct sim_state *s, struct fanout **index, enum fanout_kind
         const struct sim_msg *m = &f->e[kind][i].msg;
         if (!matches(&s->p, kind, m, target_fid, target_hash) || !still_live(s, m))
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            res = fc_xrealloc(res, cap * sizeof(*res));
-        }
-        res[n++] = *m;
+        *fc_vec_push(&res) = *m;
     }
     /* live additions: scan the fids the stream touched */
     for (uint64_t fid = 1; fid <= s->p.n_fids; fid++) {
@@ -174,14 +170,10 @@ size_t fanout_query(struct sim_state *s, struct fanout **index, enum fanout_kind
                 continue; /* base message: the index has it */
             if (!matches(&s->p, kind, &list[i], target_fid, target_hash))
                 continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                res = fc_xrealloc(res, cap * sizeof(*res));
-            }
-            res[n++] = list[i];
+            *fc_vec_push(&res) = list[i];
         }
         free(list);
     }
-    *out = res;
-    return n;
+    *out = res.p;
+    return res.n;
 }

@@ -7,6 +7,7 @@
 #include "core/base64.h"
 #include "core/hash.h"
 #include "core/hex.h"
+#include "core/vec.h"
 #include "jspan.h"
 #include "rng.h"
 
@@ -205,17 +206,13 @@ size_t item_faults_apply(const struct item_fault_rule *r, uint64_t seed, struct 
     if (!jspan_get(page, "messages", &arr) && !jspan_get(page, "events", &arr) &&
         !jspan_get(page, "proofs", &arr))
         return 0;
-    size_t n = 0, cap = 0;
-    struct jspan *items = NULL;
+    FC_VEC(struct jspan) all = {0};
     const char *cursor = NULL;
     struct jspan el;
-    while (jspan_next(arr, &cursor, &el)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            items = fc_xrealloc(items, cap * sizeof(*items));
-        }
-        items[n++] = el;
-    }
+    while (jspan_next(arr, &cursor, &el))
+        *fc_vec_push(&all) = el;
+    struct jspan *items = all.p;
+    size_t n = all.n;
     if (!n) {
         free(items);
         return 0;

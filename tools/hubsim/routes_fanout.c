@@ -10,6 +10,7 @@
 
 #include "core/base64.h"
 #include "core/hex.h"
+#include "core/vec.h"
 #include "fanout.h"
 #include "jspan.h"
 #include "render.h"
@@ -191,8 +192,7 @@ static void fan_page(struct req *r, struct fan_item *items, size_t n, struct pag
 static size_t corpus_scan(struct req *r, const char *prefix, const char *const *path,
                           const char *want, struct fan_item **out)
 {
-    struct fan_item *items = NULL;
-    size_t n = 0, cap = 0;
+    FC_VEC(struct fan_item) items = {0};
     /* every list whose name starts with prefix */
     for (size_t li = 0;; li++) {
         const struct corpus_list *l = corpus_list_at(r->hs->o.corpus, li, prefix);
@@ -213,19 +213,15 @@ static size_t corpus_scan(struct req *r, const char *prefix, const char *const *
             }
             if (vn != strlen(want) || strncasecmp(p, want, vn) != 0)
                 continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                items = fc_xrealloc(items, cap * sizeof(*items));
-            }
-            memset(&items[n], 0, sizeof(items[n]));
-            memcpy(items[n].key, l->items[i].key, 24);
-            items[n].fid = l->items[i].fid;
-            items[n].ci = &l->items[i];
-            n++;
+            struct fan_item *it = fc_vec_push(&items);
+            memset(it, 0, sizeof(*it));
+            memcpy(it->key, l->items[i].key, 24);
+            it->fid = l->items[i].fid;
+            it->ci = &l->items[i];
         }
     }
-    *out = items;
-    return n;
+    *out = items.p;
+    return items.n;
 }
 
 static void fan_serve(struct req *r, enum fanout_kind kind, uint64_t tfid, const uint8_t th[20],
