@@ -54,9 +54,15 @@ static void run_decode(const char *p, size_t n)
     struct fc_decoder *d = reused;
     struct fc_diag diag;
     /* fed in 16 KiB chunks, as curl's write callback delivers them */
-    for (size_t off = 0; off < n; off += 16384)
-        fc_decoder_feed(d, p + off, n - off < 16384 ? n - off : 16384, &diag);
-    fc_decoder_finish(d, NULL, &diag);
+    enum fc_err err = FC_OK;
+    for (size_t off = 0; off < n && !err; off += 16384)
+        err = fc_decoder_feed(d, p + off, n - off < 16384 ? n - off : 16384, &diag);
+    if (!err)
+        err = fc_decoder_finish(d, NULL, &diag);
+    if (err) {
+        fprintf(stderr, "decode_bench: the page does not decode: %s\n", diag.msg);
+        exit(1);
+    }
 }
 
 static double mbps(run_fn fn, const char *p, size_t n, size_t *iters)

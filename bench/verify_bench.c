@@ -143,8 +143,8 @@ int main(int argc, char **argv)
         if (fc_verify_message(c.m[i], &scratch, NULL) != FC_VERIFY_OK)
             failed++;
         fc_buf_reset(&scratch);
-        fc_msgdata_encode(c.m[i], FC_PB_TS_PROTO, &scratch, NULL);
-        total_bytes += scratch.len;
+        if (fc_msgdata_encode(c.m[i], FC_PB_TS_PROTO, &scratch, NULL) == FC_OK)
+            total_bytes += scratch.len;
     }
     printf("corpus: %zu messages, mean MessageData %zu bytes, %zu not verifying\n", c.n,
            total_bytes / c.n, failed);

@@ -312,7 +312,10 @@ static void queue_again(struct fc_http_req *req, struct fc_http_resp *resp, cons
     json_query(req, resp, sql, 1, p, 202, "not a target");
     if (resp->status == 202) {
         struct fc_diag d;
-        fc_jobq_retry(req->api->jobq, fid, &d);
+        enum fc_err qerr = fc_jobq_retry(req->api->jobq, fid, &d);
+        if (qerr && qerr != FC_ERR_NOT_FOUND) /* not failed in the queue: enqueued below */
+            log_warn("api", "job queue: %s (the indexer re-reads pending work from PostgreSQL)",
+                     d.msg);
         enqueue(req->api, fid);
     }
 }

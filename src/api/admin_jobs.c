@@ -145,8 +145,10 @@ void fc_api_admin_jobs_retry_all(struct fc_http_req *req, struct fc_http_resp *r
     }
     for (size_t i = 0; i < n; i++) {
         struct fc_diag d;
-        fc_jobq_retry(req->api->jobq, fids[i], &d); /* not failed in the queue: nothing to do */
-        if (fc_jobq_push(req->api->jobq, fids[i], NULL, &d))
+        enum fc_err qerr = fc_jobq_retry(req->api->jobq, fids[i], &d);
+        if (!qerr || qerr == FC_ERR_NOT_FOUND) /* not failed in the queue: queue it */
+            qerr = fc_jobq_push(req->api->jobq, fids[i], NULL, &d);
+        if (qerr)
             log_warn("api", "job queue: %s (the indexer re-reads pending work from PostgreSQL)",
                      d.msg);
     }

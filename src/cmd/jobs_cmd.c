@@ -119,13 +119,13 @@ static bool embedded(const struct fc_config *cfg)
     return !*cfg->redis_url;
 }
 
-static enum fc_err begin(struct fc_db *db, const struct fc_config *cfg, struct fc_diag *d)
+FC_MUST_CHECK static enum fc_err begin(struct fc_db *db, const struct fc_config *cfg, struct fc_diag *d)
 {
     return embedded(cfg) ? fc_db_exec(db, "BEGIN", d) : FC_OK;
 }
 
 /* Records the request and commits (embedded), or rolls back after err. */
-static enum fc_err finish(struct fc_db *db, const struct fc_config *cfg, enum fc_err err,
+FC_MUST_CHECK static enum fc_err finish(struct fc_db *db, const struct fc_config *cfg, enum fc_err err,
                           enum fc_jobreq_action action, const uint64_t *fids, size_t n,
                           struct fc_diag *d)
 {
@@ -135,8 +135,7 @@ static enum fc_err finish(struct fc_db *db, const struct fc_config *cfg, enum fc
         err = fc_jobreq_record(db, action, fids, n, "cli", d);
     if (!err)
         return fc_db_exec(db, "COMMIT", d);
-    struct fc_diag ignored;
-    fc_db_exec(db, "ROLLBACK", &ignored);
+    fc_db_rollback(db);
     return err;
 }
 
@@ -187,8 +186,12 @@ static int retry(struct fc_db *db, const struct fc_config *cfg, uint64_t fid)
     }
     struct fc_jobq *q = shared_queue(cfg);
     for (size_t i = 0; q && i < n; i++) {
-        fc_jobq_retry(q, fids[i], &d); /* not failed in the queue: nothing to do */
-        fc_jobq_push(q, fids[i], NULL, &d);
+        enum fc_err qerr = fc_jobq_retry(q, fids[i], &d);
+        if (qerr == FC_ERR_NOT_FOUND) /* not failed in the queue: queue it */
+            qerr = fc_jobq_push(q, fids[i], NULL, &d);
+        if (qerr)
+            fprintf(stderr, "fcindex jobs: the shared queue: %s (the servers follow PostgreSQL)\n",
+                    d.msg);
     }
     fc_jobq_free(q);
     free(fids);

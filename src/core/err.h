@@ -22,6 +22,11 @@ enum fc_err {
     FC_ERR_LIMIT,      /* an input exceeded a documented cap */
 };
 
+/* On a function returning enum fc_err: a caller that drops the result is a
+ * compile error (-Werror). A failure that truly does not matter is passed to
+ * fc_err_ignore with a comment saying why. */
+#define FC_MUST_CHECK __attribute__((warn_unused_result))
+
 #define FC_DIAG_MAX 512
 
 struct fc_diag {
@@ -35,5 +40,11 @@ const char *fc_err_name(enum fc_err err);
  * and returns err, so failures read `return fc_diag_set(d, FC_ERR_X, ...)`. */
 enum fc_err fc_diag_set(struct fc_diag *diag, enum fc_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Drops err on purpose: the caller's comment says why it cannot matter. */
+static inline void fc_err_ignore(enum fc_err err)
+{
+    (void)err;
+}
 
 #endif

@@ -468,7 +468,7 @@ static enum fc_hub_outcome attempt_once(struct fc_hub_conn *conn, size_t hub,
     return FC_HUB_OK;
 }
 
-static enum fc_err request(struct fc_hub_conn *conn, const char *path_query,
+FC_MUST_CHECK static enum fc_err request(struct fc_hub_conn *conn, const char *path_query,
                            enum fc_page_kind kind, int pin_hub, size_t *served_by, long *status,
                            struct fc_diag *diag)
 {

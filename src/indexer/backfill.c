@@ -120,7 +120,7 @@ static void apply_item(void *ud, const struct fc_item *it)
  * crash loses at most uncommitted pages, which the retried job rewrites. */
 static void tx_abort(struct worker *wk);
 
-static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *diag)
 {
     if (wk->tx_open)
         return FC_OK;
@@ -136,7 +136,7 @@ static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *diag)
     return err;
 }
 
-static enum fc_err tx_commit(struct worker *wk, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err tx_commit(struct worker *wk, struct fc_diag *diag)
 {
     if (!wk->tx_open)
         return FC_OK;
@@ -155,7 +155,7 @@ static void tx_abort(struct worker *wk)
 }
 
 /* Fetches one endpoint page by page into the worker's transaction. */
-static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool paged,
+FC_MUST_CHECK static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool paged,
                                      enum fc_page_kind kind, struct fc_diag *diag)
 {
     char token[1024] = "";
@@ -202,7 +202,7 @@ static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool p
     }
 }
 
-static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag *diag)
 {
     struct fc_indexer *ix = wk->ix;
     char path[256];
@@ -341,7 +341,9 @@ static void *backfill_thread(void *arg)
         if (err) {
             log_warn("backfill", "fid %llu attempt %d failed: %s", (unsigned long long)job.fid,
                      job.attempt, diag.msg);
-            fc_targets_mark_failed(wk->db, job.fid, diag.msg, &ignored);
+            if (fc_targets_mark_failed(wk->db, job.fid, diag.msg, &ignored))
+                log_warn("backfill", "fid %llu: recording the failure in PostgreSQL: %s",
+                         (unsigned long long)job.fid, ignored.msg);
             /* the queue retries with backoff, then keeps it as failed */
             queue_result(fc_jobq_fail(ix->queue.q, &job, diag.msg, &ignored), &job,
                          "recording the failure of", &ignored);

@@ -30,7 +30,7 @@ static void gather(void *ud, const struct fc_item *it)
 
 /* Applies one checked page in one transaction: the fid locks of every fid
  * the page may write, the events, the cursor. */
-static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
+FC_MUST_CHECK static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
                               struct fc_page_targets *pt, struct fc_page_targets *pr,
                               struct fc_page_targets *written, const char *cursor_hub,
                               unsigned shard, size_t n, uint64_t next, struct fc_diag *diag)
@@ -84,7 +84,7 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
     return fc_writer_commit(fo->w, diag);
 }
 
-static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
+FC_MUST_CHECK static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                                  struct fc_hub_conn *conn, unsigned shard, int pin_hub,
                                  const char *cursor_hub, struct fc_sync_stats *stats,
                                  struct fc_diag *diag)

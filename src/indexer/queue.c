@@ -47,7 +47,10 @@ static void apply_requests(struct queue *q, struct fc_db *db, int64_t latest)
         size_t removed = 0;
         if (r->action == FC_JOBREQ_RETRY) {
             for (size_t k = 0; k < r->n_fids; k++) {
-                fc_jobq_retry(q->q, r->fids[k], &d); /* not failed in the queue: nothing to do */
+                enum fc_err qerr = fc_jobq_retry(q->q, r->fids[k], &d);
+                if (qerr && qerr != FC_ERR_NOT_FOUND) /* not failed in the queue: pushed below */
+                    log_warn("queue", "retrying fid %llu: %s", (unsigned long long)r->fids[k],
+                             d.msg);
                 fc_ix_queue_push(q, r->fids[k]);
             }
             log_info("queue", "%zu jobs queued again by request %lld", r->n_fids,

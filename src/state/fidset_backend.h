@@ -21,7 +21,7 @@ extern const struct fc_fidset_ops fc_fidset_embedded_ops;
 extern const struct fc_fidset_ops fc_fidset_redis_ops;
 
 void *fc_fidset_embedded_new(void);
-enum fc_err fc_fidset_redis_open(const char *url, const char *prefix, const char *name,
+FC_MUST_CHECK enum fc_err fc_fidset_redis_open(const char *url, const char *prefix, const char *name,
                                  void **out, struct fc_diag *diag);
 
 #endif

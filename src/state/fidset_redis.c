@@ -15,7 +15,7 @@ struct shared {
     char key[256];
 };
 
-static enum fc_err reply_err(struct shared *s, struct fc_redis_reply *r, const char *what,
+FC_MUST_CHECK static enum fc_err reply_err(struct shared *s, struct fc_redis_reply *r, const char *what,
                              struct fc_diag *diag)
 {
     if (!r) /* the link said why */
@@ -63,7 +63,7 @@ static bool shared_has(void *impl, uint64_t fid)
     return found;
 }
 
-static enum fc_err shared_has_many(void *impl, const uint64_t *fids, size_t n, bool *out,
+FC_MUST_CHECK static enum fc_err shared_has_many(void *impl, const uint64_t *fids, size_t n, bool *out,
                                    struct fc_diag *diag)
 {
     struct shared *s = impl;
@@ -99,7 +99,7 @@ static enum fc_err shared_has_many(void *impl, const uint64_t *fids, size_t n, b
     return err;
 }
 
-static enum fc_err simple(struct shared *s, const char *cmd, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err simple(struct shared *s, const char *cmd, uint64_t fid, struct fc_diag *diag)
 {
     pthread_mutex_lock(&s->lock);
     struct fc_redis_reply *r = fc_redis_link_cmd(&s->link, diag, "%s %s %llu", cmd, s->key,
@@ -113,17 +113,17 @@ static enum fc_err simple(struct shared *s, const char *cmd, uint64_t fid, struc
     return err;
 }
 
-static enum fc_err shared_add(void *impl, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err shared_add(void *impl, uint64_t fid, struct fc_diag *diag)
 {
     return simple(impl, "SADD", fid, diag);
 }
 
-static enum fc_err shared_remove(void *impl, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err shared_remove(void *impl, uint64_t fid, struct fc_diag *diag)
 {
     return simple(impl, "SREM", fid, diag);
 }
 
-static enum fc_err shared_count(void *impl, size_t *n, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err shared_count(void *impl, size_t *n, struct fc_diag *diag)
 {
     struct shared *s = impl;
     pthread_mutex_lock(&s->lock);
@@ -167,7 +167,7 @@ static size_t queue_rebuild(struct shared *s, const char *tmp, const uint64_t *f
     return sent + 1;
 }
 
-static enum fc_err shared_replace(void *impl, const uint64_t *fids, size_t n,
+FC_MUST_CHECK static enum fc_err shared_replace(void *impl, const uint64_t *fids, size_t n,
                                   struct fc_diag *diag)
 {
     struct shared *s = impl;

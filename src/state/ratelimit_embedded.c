@@ -80,7 +80,7 @@ static void sweep(struct embedded *rl, int64_t now)
         }
 }
 
-static enum fc_err embedded_take(void *impl, const char *key, int limit,
+FC_MUST_CHECK static enum fc_err embedded_take(void *impl, const char *key, int limit,
                                  struct fc_rate_result *out, struct fc_diag *diag)
 {
     (void)diag;
@@ -141,7 +141,7 @@ static struct penalty **penalty_slot(struct embedded *rl, const char *key, int64
     return pp;
 }
 
-static enum fc_err embedded_penalty_until(void *impl, const char *key, int64_t now,
+FC_MUST_CHECK static enum fc_err embedded_penalty_until(void *impl, const char *key, int64_t now,
                                           int64_t *until, struct fc_diag *diag)
 {
     (void)diag;
@@ -154,7 +154,7 @@ static enum fc_err embedded_penalty_until(void *impl, const char *key, int64_t n
     return FC_OK;
 }
 
-static enum fc_err embedded_penalty_note(void *impl, const char *key, bool failed, int64_t now,
+FC_MUST_CHECK static enum fc_err embedded_penalty_note(void *impl, const char *key, bool failed, int64_t now,
                                          struct fc_diag *diag)
 {
     (void)diag;

@@ -43,7 +43,7 @@ static void shared_free(void *impl)
     free(rl);
 }
 
-static enum fc_err refused(const struct fc_redis_reply *r, const char *what,
+FC_MUST_CHECK static enum fc_err refused(const struct fc_redis_reply *r, const char *what,
                            struct fc_diag *diag)
 {
     return fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis %s: %s", what,
@@ -62,7 +62,7 @@ static const char take_lua[] =
     "redis.call('PEXPIRE', KEYS[1], 120000) "
     "return {ok, math.floor(t * 1000)}";
 
-static enum fc_err shared_take(void *impl, const char *key, int limit,
+FC_MUST_CHECK static enum fc_err shared_take(void *impl, const char *key, int limit,
                                struct fc_rate_result *out, struct fc_diag *diag)
 {
     struct shared *rl = impl;
@@ -96,7 +96,7 @@ static const char fail_lua[] =
     "redis.call('HSET', KEYS[1], 'until', string.format('%.0f', lockt)) "
     "redis.call('PEXPIRE', KEYS[1], 3600000) return n";
 
-static enum fc_err shared_penalty_until(void *impl, const char *key, int64_t now,
+FC_MUST_CHECK static enum fc_err shared_penalty_until(void *impl, const char *key, int64_t now,
                                         int64_t *until, struct fc_diag *diag)
 {
     (void)now;
@@ -117,7 +117,7 @@ static enum fc_err shared_penalty_until(void *impl, const char *key, int64_t now
     return err;
 }
 
-static enum fc_err shared_penalty_note(void *impl, const char *key, bool failed, int64_t now,
+FC_MUST_CHECK static enum fc_err shared_penalty_note(void *impl, const char *key, bool failed, int64_t now,
                                        struct fc_diag *diag)
 {
     struct shared *rl = impl;

@@ -115,6 +115,11 @@ enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag)
     return err;
 }
 
+void fc_db_rollback(struct fc_db *db)
+{
+    PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
 enum fc_err fc_db_query_value(struct fc_db *db, const char *sql, int nparams,
                               const char *const *params, char *out_value, unsigned out_size,
                               struct fc_diag *diag)

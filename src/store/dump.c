@@ -41,7 +41,7 @@ static int table_index(const char *name, size_t len)
     return -1;
 }
 
-static enum fc_err run(PGconn *c, const char *sql, int n, const char *const *p, PGresult **out,
+FC_MUST_CHECK static enum fc_err run(PGconn *c, const char *sql, int n, const char *const *p, PGresult **out,
                        struct fc_diag *diag)
 {
     PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
@@ -60,7 +60,7 @@ static enum fc_err run(PGconn *c, const char *sql, int n, const char *const *p, 
 
 /* The table's stored (not generated) columns, quoted, comma-separated; and
  * its primary key columns for ORDER BY ("1" when it has none). */
-static enum fc_err columns(PGconn *c, const char *table, char **cols, char **key,
+FC_MUST_CHECK static enum fc_err columns(PGconn *c, const char *table, char **cols, char **key,
                            struct fc_diag *diag)
 {
     const char *p[] = {table};
@@ -85,7 +85,7 @@ static enum fc_err columns(PGconn *c, const char *table, char **cols, char **key
     return FC_OK;
 }
 
-static enum fc_err export_table(PGconn *c, const char *table, FILE *out, fc_dump_progress_fn fn,
+FC_MUST_CHECK static enum fc_err export_table(PGconn *c, const char *table, FILE *out, fc_dump_progress_fn fn,
                                 void *ud, struct fc_diag *diag)
 {
     char *cols, *key;
@@ -139,7 +139,8 @@ enum fc_err fc_dump_export(struct fc_db *db, unsigned parts, FILE *out, fc_dump_
     for (size_t i = 0; !err && tables[i]; i++)
         err = export_table(c, tables[i], out, fn, ud, diag);
     struct fc_diag ignored;
-    run(c, "COMMIT", 0, NULL, NULL, &ignored);
+    /* ends a read-only snapshot: nothing written can be lost by its failure */
+    fc_err_ignore(run(c, "COMMIT", 0, NULL, NULL, &ignored));
     if (!err && fflush(out) != 0)
         err = fc_diag_set(diag, FC_ERR_IO, "writing the export failed");
     return err;
@@ -162,7 +163,7 @@ struct importer {
     void *ud;
 };
 
-static enum fc_err flush(struct importer *im, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err flush(struct importer *im, struct fc_diag *diag)
 {
     if (!im->n)
         return FC_OK;
@@ -197,7 +198,7 @@ static enum fc_err flush(struct importer *im, struct fc_diag *diag)
     return FC_OK;
 }
 
-static enum fc_err import_line(struct importer *im, char *line, size_t len, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err import_line(struct importer *im, char *line, size_t len, struct fc_diag *diag)
 {
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         line[--len] = '\0';
@@ -244,7 +245,7 @@ static enum fc_err import_line(struct importer *im, char *line, size_t len, stru
 }
 
 /* Serial columns continue after the imported ids. */
-static enum fc_err follow_sequences(struct importer *im, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err follow_sequences(struct importer *im, struct fc_diag *diag)
 {
     for (int t = 0; all_tables[t]; t++) {
         if (!im->seen[t])
@@ -295,8 +296,8 @@ enum fc_err fc_dump_import(struct fc_db *db, FILE *in, bool replace, bool dry_ru
         err = follow_sequences(&im, diag);
     fc_buf_cleanup(&im.batch);
     struct fc_diag ignored;
-    if (err || dry_run)
-        run(im.c, "ROLLBACK", 0, NULL, NULL, &ignored);
+    if (err || dry_run) /* the first error, or none for a dry run, is the answer */
+        fc_err_ignore(run(im.c, "ROLLBACK", 0, NULL, NULL, &ignored));
     else
         err = run(im.c, "COMMIT", 0, NULL, NULL, diag);
     return err;

@@ -25,7 +25,7 @@ int fc_migrate_latest_version(void)
     return v;
 }
 
-static enum fc_err lock(struct fc_db *db, bool on, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err lock(struct fc_db *db, bool on, struct fc_diag *diag)
 {
     const char *params[] = {MIGRATE_LOCK_KEY};
     return fc_db_query_value(db, on ? "SELECT pg_advisory_lock($1::bigint)"
@@ -53,7 +53,7 @@ enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc
     return FC_OK;
 }
 
-static enum fc_err is_applied(struct fc_db *db, int version, bool *applied, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err is_applied(struct fc_db *db, int version, bool *applied, struct fc_diag *diag)
 {
     char vs[16], out[8];
     snprintf(vs, sizeof(vs), "%d", version);
@@ -66,7 +66,7 @@ static enum fc_err is_applied(struct fc_db *db, int version, bool *applied, stru
     return err;
 }
 
-static enum fc_err apply_one(struct fc_db *db, const struct fc_migration *m, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err apply_one(struct fc_db *db, const struct fc_migration *m, struct fc_diag *diag)
 {
     enum fc_err err = fc_db_exec(db, "BEGIN", diag);
     if (err)
@@ -75,7 +75,7 @@ static enum fc_err apply_one(struct fc_db *db, const struct fc_migration *m, str
     if (err) {
         char detail[FC_DIAG_MAX];
         snprintf(detail, sizeof(detail), "%s", diag ? diag->msg : "");
-        fc_db_exec(db, "ROLLBACK", NULL);
+        fc_db_rollback(db);
         return fc_diag_set(diag, FC_ERR_DB, "migration %s failed: %s", m->name, detail);
     }
     char vs[16];
@@ -86,7 +86,7 @@ static enum fc_err apply_one(struct fc_db *db, const struct fc_migration *m, str
     if (!err)
         err = fc_db_exec(db, "COMMIT", diag);
     if (err)
-        fc_db_exec(db, "ROLLBACK", NULL);
+        fc_db_rollback(db);
     return err;
 }
 
@@ -116,7 +116,9 @@ enum fc_err fc_migrate_up(struct fc_db *db, int *applied, struct fc_diag *diag)
             (*applied)++;
     }
     struct fc_diag ignored;
-    lock(db, false, err ? &ignored : diag);
+    /* the advisory lock belongs to the session: should the unlock fail, the
+     * lock goes with the connection, and the migrations' result stands */
+    fc_err_ignore(lock(db, false, err ? &ignored : diag));
     return err;
 }
 

@@ -79,7 +79,7 @@ enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool 
     return FC_OK;
 }
 
-static enum fc_err fid_list(struct fc_db *db, const char *sql, int n, const char *const *p,
+FC_MUST_CHECK static enum fc_err fid_list(struct fc_db *db, const char *sql, int n, const char *const *p,
                             uint64_t **fids, bool **flags, size_t *count, struct fc_diag *diag)
 {
     PGresult *r = NULL;
@@ -397,7 +397,7 @@ static const char *const cleanup_sql[] = {
 };
 
 /* One transaction for the whole list, one statement per table. */
-static enum fc_err cleanup_locked(struct fc_db *db, size_t *accounts, size_t *rows,
+FC_MUST_CHECK static enum fc_err cleanup_locked(struct fc_db *db, size_t *accounts, size_t *rows,
                                   struct fc_diag *diag)
 {
     PGresult *r = NULL;
@@ -437,8 +437,7 @@ enum fc_err fc_targets_cleanup(struct fc_db *db, size_t *accounts, size_t *rows,
     if (err)
         return err;
     if ((err = cleanup_locked(db, accounts, rows, diag))) {
-        struct fc_diag ignored = {{0}};
-        fc_db_exec(db, "ROLLBACK", &ignored);
+        fc_db_rollback(db);
         *accounts = *rows = 0;
         return err;
     }

@@ -125,7 +125,7 @@ enum fc_err fc_writer_begin(struct fc_writer *w, struct fc_diag *diag)
 
 /* Ends a pipelined transaction: sync, then read every result; the first
  * failure names the error (everything after it was aborted by the server). */
-static enum fc_err drain_pipeline(struct fc_writer *w, struct fc_diag *diag)
+FC_MUST_CHECK static enum fc_err drain_pipeline(struct fc_writer *w, struct fc_diag *diag)
 {
     enum fc_err err = FC_OK;
     if (!PQpipelineSync(w->conn))
@@ -158,9 +158,10 @@ void fc_writer_rollback(struct fc_writer *w)
 {
     if (w->in_pipeline) {
         struct fc_diag ignored;
-        drain_pipeline(w, &ignored);
+        /* rolling back: the results only need reading off the connection */
+        fc_err_ignore(drain_pipeline(w, &ignored));
     }
-    fc_db_exec(w->db, "ROLLBACK", NULL);
+    fc_db_rollback(w->db);
     w->in_tx = false;
 }
 
@@ -186,7 +187,7 @@ enum fc_err fc_writer_commit(struct fc_writer *w, struct fc_diag *diag)
         if (!err)
             err = derr;
         if (err)
-            fc_db_exec(w->db, "ROLLBACK", NULL); /* a failed COMMIT already rolled back */
+            fc_db_rollback(w->db); /* a failed COMMIT already rolled back */
         w->in_tx = false;
         return err;
     }

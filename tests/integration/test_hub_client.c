@@ -332,8 +332,11 @@ static void *budget_thread(void *arg)
     struct fc_hub_conn *conn = fc_hub_conn_new(w->c);
     struct hashes h = {FC_BUF_INIT, 0};
     struct fc_diag d;
+    /* some requests are refused by the budget on purpose: the test counts
+     * what reached the hub, not these results */
     for (int i = 0; i < 5; i++)
-        fc_hub_get(conn, "/v1/userDataByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash, &h, NULL, &d);
+        fc_err_ignore(fc_hub_get(conn, "/v1/userDataByFid?fid=2", FC_PAGE_MESSAGES, -1,
+                                 collect_hash, &h, NULL, &d));
     fc_buf_cleanup(&h.list);
     fc_hub_conn_free(conn);
     return NULL;

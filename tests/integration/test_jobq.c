@@ -58,6 +58,7 @@ struct worker {
     int *busy;
     pthread_mutex_t *lock;
     int overlaps;
+    int done_failures; /* fc_jobq_done refused */
 };
 
 static void *work(void *arg)
@@ -79,7 +80,8 @@ static void *work(void *arg)
         pthread_mutex_lock(w->lock);
         w->busy[job.fid] = 0;
         pthread_mutex_unlock(w->lock);
-        fc_jobq_done(w->q, &job, &d);
+        if (fc_jobq_done(w->q, &job, &d))
+            w->done_failures++;
     }
 }
 
@@ -158,17 +160,19 @@ static void contract(open_fn open, bool separate_consumers)
     for (int i = 0; i < W; i++) {
         char name[16];
         snprintf(name, sizeof(name), "w%d", i);
-        w[i] = (struct worker){separate_consumers ? open(name, &o) : q, runs, busy, &lock, 0};
+        w[i] = (struct worker){separate_consumers ? open(name, &o) : q, runs, busy, &lock, 0, 0};
         pthread_create(&t[i], NULL, work, &w[i]);
     }
-    int overlaps = 0;
+    int overlaps = 0, done_failures = 0;
     for (int i = 0; i < W; i++) {
         pthread_join(t[i], NULL);
         overlaps += w[i].overlaps;
+        done_failures += w[i].done_failures;
         if (w[i].q != q)
             fc_jobq_free(w[i].q);
     }
     assert_int_equal(overlaps, 0);
+    assert_int_equal(done_failures, 0);
     for (int f = 1; f <= N; f++)
         if (runs[f] != 1)
             fail_msg("job %d ran %d times", f, runs[f]);

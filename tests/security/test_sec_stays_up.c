@@ -220,7 +220,7 @@ static void slow_query_flood(void **state)
     for (int i = 0; i < N; i++)
         if (st[i].status != 500 && st[i].status != 503)
             fail_msg("request %d: %ld after %.1f s", i, st[i].status, st[i].seconds);
-    fc_db_exec(locker, "ROLLBACK", &d);
+    fc_db_rollback(locker);
     fc_db_close(locker);
     assert_int_equal(raw_get(s.port, "127.0.0.2", "/v1/users/1", &ms), 404);
     sec_server_free(&s);
