@@ -31,7 +31,8 @@ struct fc_api_shared {
 
 /* Starts serving on cfg->api_listen ("host:0" picks a free port). shared
  * may be NULL. cfg is borrowed for the server's life. */
-FC_MUST_CHECK enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared *shared,
+FC_MUST_CHECK
+enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared *shared,
                          struct fc_api **out, struct fc_diag *diag);
 /* Stops accepting, finishes in-flight requests, frees everything. */
 void fc_api_stop(struct fc_api *api);

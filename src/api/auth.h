@@ -17,7 +17,8 @@ struct fc_auth;
 
 /* password_hash: an argon2id string ("$argon2id$..."), or "" to hash
  * password now. */
-FC_MUST_CHECK enum fc_err fc_auth_new(const char *jwt_secret, const char *password, const char *password_hash,
+FC_MUST_CHECK
+enum fc_err fc_auth_new(const char *jwt_secret, const char *password, const char *password_hash,
                         int token_ttl_s, struct fc_auth **out, struct fc_diag *diag);
 void fc_auth_free(struct fc_auth *a);
 
@@ -37,7 +38,8 @@ struct fc_auth_claims {
 
 /* Checks token at now_s; on success fills claims. FC_ERR_INVALID with the
  * reason (malformed, wrong header, bad signature, expired). */
-FC_MUST_CHECK enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t now_s,
+FC_MUST_CHECK
+enum fc_err fc_auth_verify(const struct fc_auth *a, const char *token, int64_t now_s,
                            struct fc_auth_claims *claims, struct fc_diag *diag);
 
 /* The CSRF token bound to a session token (hex of an HMAC of it). */
@@ -47,7 +49,8 @@ void fc_auth_csrf(const struct fc_auth *a, const char *token, char out[65]);
 bool fc_auth_csrf_ok(const struct fc_auth *a, const char *token, const char *given);
 
 /* Hashes a password to an argon2id string (for `fcindex hash-password`). */
-FC_MUST_CHECK enum fc_err fc_auth_hash_password(const char *password, char *out, size_t out_size,
+FC_MUST_CHECK
+enum fc_err fc_auth_hash_password(const char *password, char *out, size_t out_size,
                                   struct fc_diag *diag);
 
 #endif

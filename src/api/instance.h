@@ -16,7 +16,8 @@
  * through pool when cfg leaves them empty. When this call generated the
  * admin password, one_time_password gets it (shown once, never stored in
  * clear); otherwise it is set to "". */
-FC_MUST_CHECK enum fc_err fc_api_instance_auth(const struct fc_config *cfg, struct fc_pool *pool,
+FC_MUST_CHECK
+enum fc_err fc_api_instance_auth(const struct fc_config *cfg, struct fc_pool *pool,
                                  struct fc_auth **out,
                                  char one_time_password[FC_ONE_TIME_PASSWORD_MAX],
                                  struct fc_diag *diag);

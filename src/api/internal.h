@@ -143,11 +143,13 @@ void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp);
 /* ---- ended sessions (sessions.c) ---- */
 
 /* Records that session jti (valid until exp_unix_s) was ended by logout. */
-FC_MUST_CHECK enum fc_err fc_api_end_session(struct fc_api *api, const char *jti, int64_t exp_unix_s,
+FC_MUST_CHECK
+enum fc_err fc_api_end_session(struct fc_api *api, const char *jti, int64_t exp_unix_s,
                                struct fc_diag *diag);
 /* Whether session jti was ended; an error when the store cannot answer
  * (the caller then refuses the session). */
-FC_MUST_CHECK enum fc_err fc_api_session_ended(struct fc_api *api, const char *jti, bool *ended,
+FC_MUST_CHECK
+enum fc_err fc_api_session_ended(struct fc_api *api, const char *jti, bool *ended,
                                  struct fc_diag *diag);
 
 /* ---- helpers (helpers.c) ---- */

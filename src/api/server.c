@@ -65,7 +65,8 @@ void fc_api_invalidate(struct fc_api *api, const uint64_t *fids, size_t n)
 /* A target set: the one the process shares, or the API's own. Alone
  * without Redis, target changes go to PostgreSQL, which the indexer process
  * re-reads; an embedded set then only serves this process. */
-FC_MUST_CHECK static enum fc_err own_fidset(const struct fc_config *cfg, struct fc_fidset *given,
+FC_MUST_CHECK
+static enum fc_err own_fidset(const struct fc_config *cfg, struct fc_fidset *given,
                               const char *name, struct fc_fidset **use, struct fc_fidset **owned,
                               struct fc_diag *diag)
 {
@@ -81,7 +82,8 @@ FC_MUST_CHECK static enum fc_err own_fidset(const struct fc_config *cfg, struct 
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err open_state(struct fc_api *api, const struct fc_api_shared *shared,
+FC_MUST_CHECK
+static enum fc_err open_state(struct fc_api *api, const struct fc_api_shared *shared,
                               struct fc_diag *diag)
 {
     const struct fc_config *cfg = api->cfg;
@@ -144,7 +146,8 @@ static bool parse_listen(const char *listen, struct sockaddr_in *addr)
 }
 
 /* api.allowed_hosts lowercased, or when empty the listen host's names. */
-FC_MUST_CHECK static enum fc_err default_hosts(struct fc_api *api, const struct sockaddr_in *addr,
+FC_MUST_CHECK
+static enum fc_err default_hosts(struct fc_api *api, const struct sockaddr_in *addr,
                                  struct fc_diag *diag)
 {
     for (size_t i = 0; i < api->n_hosts; i++) {

@@ -119,13 +119,15 @@ static bool embedded(const struct fc_config *cfg)
     return !*cfg->redis_url;
 }
 
-FC_MUST_CHECK static enum fc_err begin(struct fc_db *db, const struct fc_config *cfg, struct fc_diag *d)
+FC_MUST_CHECK
+static enum fc_err begin(struct fc_db *db, const struct fc_config *cfg, struct fc_diag *d)
 {
     return embedded(cfg) ? fc_db_exec(db, "BEGIN", d) : FC_OK;
 }
 
 /* Records the request and commits (embedded), or rolls back after err. */
-FC_MUST_CHECK static enum fc_err finish(struct fc_db *db, const struct fc_config *cfg, enum fc_err err,
+FC_MUST_CHECK
+static enum fc_err finish(struct fc_db *db, const struct fc_config *cfg, enum fc_err err,
                           enum fc_jobreq_action action, const uint64_t *fids, size_t n,
                           struct fc_diag *d)
 {

@@ -51,7 +51,7 @@ void *fc_arena_memdup(struct fc_arena *a, const void *p, size_t n)
     return q;
 }
 
-void fc_arena_reset(struct fc_arena *a)
+void fc_arena_cleanup(struct fc_arena *a)
 {
     struct fc_arena_block *b = a->head;
     while (b) {

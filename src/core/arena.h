@@ -25,7 +25,7 @@ void *fc_arena_memdup(struct fc_arena *a, const void *p, size_t n);
 void fc_arena_clear(struct fc_arena *a);
 /* Bytes held in blocks (allocated, used or not). */
 size_t fc_arena_capacity(const struct fc_arena *a);
-/* Frees every block; the arena can be reused. */
-void fc_arena_reset(struct fc_arena *a);
+/* Frees every block (fc_arena_clear keeps one); the arena can be reused. */
+void fc_arena_cleanup(struct fc_arena *a);
 
 #endif

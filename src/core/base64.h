@@ -18,7 +18,8 @@ void fc_base64_encode(const uint8_t *in, size_t n, char *out);
 /* Decodes s[0..len) strictly: length a multiple of 4, padding only at the
  * end, no whitespace, zero unused bits. Errors: FC_ERR_INVALID, FC_ERR_LIMIT
  * (decoded size above out_cap). */
-FC_MUST_CHECK enum fc_err fc_base64_decode(const char *s, size_t len, uint8_t *out, size_t out_cap,
+FC_MUST_CHECK
+enum fc_err fc_base64_decode(const char *s, size_t len, uint8_t *out, size_t out_cap,
                              size_t *out_len, struct fc_diag *diag);
 
 #endif

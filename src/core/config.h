@@ -126,7 +126,8 @@ struct fc_config_sources {
 /* Loads a configuration. On failure returns FC_ERR_INVALID (or FC_ERR_IO for
  * an unreadable file) and appends one line per problem to errors. The config
  * must be released with fc_config_cleanup in every case. */
-FC_MUST_CHECK enum fc_err fc_config_load(struct fc_config *cfg, const struct fc_config_sources *src,
+FC_MUST_CHECK
+enum fc_err fc_config_load(struct fc_config *cfg, const struct fc_config_sources *src,
                            struct fc_buf *errors);
 
 void fc_config_cleanup(struct fc_config *cfg);

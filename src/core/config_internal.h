@@ -90,7 +90,8 @@ bool fc_cfg_looks_like_url(const char *v);
 /* Expands ${VAR}; NULL (and an error) when a variable is missing. Caller frees. */
 char *fc_cfg_expand_env(struct loader *l, const char *value, const char *origin);
 /* Reads an INI file into settings; FC_ERR_IO when it cannot be opened. */
-FC_MUST_CHECK enum fc_err fc_cfg_read_file(struct loader *l, const char *path);
+FC_MUST_CHECK
+enum fc_err fc_cfg_read_file(struct loader *l, const char *path);
 void fc_cfg_read_env(struct loader *l);
 void fc_cfg_read_sets(struct loader *l, const char *const *sets, size_t n);
 

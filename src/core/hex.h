@@ -13,7 +13,8 @@
  * lower case digits are accepted. On success writes *out_len. Errors:
  * FC_ERR_INVALID (odd length, bad digit, missing prefix), FC_ERR_LIMIT
  * (more bytes than out_cap), each with a message in diag. */
-FC_MUST_CHECK enum fc_err fc_hex_decode(const char *s, size_t len, bool require_prefix,
+FC_MUST_CHECK
+enum fc_err fc_hex_decode(const char *s, size_t len, bool require_prefix,
                           uint8_t *out, size_t out_cap, size_t *out_len,
                           struct fc_diag *diag);
 

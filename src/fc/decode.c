@@ -625,7 +625,7 @@ void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn f
     memset(d, 0, sizeof(*d));
     /* Keep a page's worth of memory for the next page, not a hostile one's. */
     if (arena.head && arena.total > FC_DECODER_KEEP_BYTES)
-        fc_arena_reset(&arena);
+        fc_arena_cleanup(&arena);
     else
         fc_arena_clear(&arena);
     d->arena = arena;
@@ -666,7 +666,7 @@ void fc_decoder_free(struct fc_decoder *d)
         fc_vec_free(&d->ctx[i].deleted);
         fc_vec_free(&d->ctx[i].embeds_dep);
     }
-    fc_arena_reset(&d->arena);
+    fc_arena_cleanup(&d->arena);
     fc_buf_cleanup(&d->carry);
     free(d);
 }

@@ -65,15 +65,19 @@ struct fc_page_info {
 
 struct fc_decoder;
 
+/* A decoder calling fn(ud, item) per item; the caller frees it with
+ * fc_decoder_free (items it handed out die with it or its next reset). */
 struct fc_decoder *fc_decoder_new(enum fc_page_kind kind, fc_item_fn fn, void *ud);
 
 /* Feeds the next bytes. FC_ERR_INVALID when the text is not JSON (the page
  * must be fetched again), FC_ERR_LIMIT beyond the page caps. */
-FC_MUST_CHECK enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n,
+FC_MUST_CHECK
+enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n,
                             struct fc_diag *diag);
 
 /* Ends the page; fills info. FC_ERR_INVALID when the JSON was incomplete. */
-FC_MUST_CHECK enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info,
+FC_MUST_CHECK
+enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info,
                               struct fc_diag *diag);
 
 /* Makes d ready for a new page (items of the previous page become invalid),
@@ -86,7 +90,8 @@ void fc_decoder_free(struct fc_decoder *d);
 size_t fc_decoder_retained_bytes(const struct fc_decoder *d);
 
 /* Convenience: decode a whole buffer. */
-FC_MUST_CHECK enum fc_err fc_decode_buffer(enum fc_page_kind kind, const char *data, size_t n, fc_item_fn fn,
+FC_MUST_CHECK
+enum fc_err fc_decode_buffer(enum fc_page_kind kind, const char *data, size_t n, fc_item_fn fn,
                              void *ud, struct fc_page_info *info, struct fc_diag *diag,
                              struct fc_decoder **keep);
 

@@ -25,7 +25,8 @@ enum fc_pb_style {
  * FC_ERR_INVALID (with the reason in diag, out unchanged) when m does not
  * hold everything the bytes need: m->lossy, an enum value this build cannot
  * name, or a body that is not kept (frame actions, channel messages). */
-FC_MUST_CHECK enum fc_err fc_msgdata_encode(const struct fc_message *m, enum fc_pb_style style,
+FC_MUST_CHECK
+enum fc_err fc_msgdata_encode(const struct fc_message *m, enum fc_pb_style style,
                               struct fc_buf *out, struct fc_diag *diag);
 
 /* True when the two styles give different bytes for m (it has an empty

@@ -140,7 +140,7 @@ void fc_hub_client_free(struct fc_hub_client *c)
     free(c);
 }
 
-uint64_t fc_hub_client_count(struct fc_hub_client *c, size_t hub, enum fc_hub_outcome o)
+uint64_t fc_hub_client_outcomes(struct fc_hub_client *c, size_t hub, enum fc_hub_outcome o)
 {
     if (hub >= c->n || o >= FC_HUB_NOUTCOMES)
         return 0;
@@ -174,7 +174,7 @@ void fc_hub_client_health(struct fc_hub_client *c, size_t hub, struct fc_hub_hea
     pthread_mutex_unlock(&h->lock);
 }
 
-size_t fc_hub_client_hub_count(const struct fc_hub_client *c)
+size_t fc_hub_client_n_hubs(const struct fc_hub_client *c)
 {
     return c->n;
 }
@@ -468,7 +468,8 @@ static enum fc_hub_outcome attempt_once(struct fc_hub_conn *conn, size_t hub,
     return FC_HUB_OK;
 }
 
-FC_MUST_CHECK static enum fc_err request(struct fc_hub_conn *conn, const char *path_query,
+FC_MUST_CHECK
+static enum fc_err request(struct fc_hub_conn *conn, const char *path_query,
                            enum fc_page_kind kind, int pin_hub, size_t *served_by, long *status,
                            struct fc_diag *diag)
 {

@@ -40,14 +40,16 @@ const char *fc_hub_outcome_name(enum fc_hub_outcome o);
 struct fc_hub_client;
 struct fc_hub_conn;
 
-FC_MUST_CHECK enum fc_err fc_hub_client_new(const struct fc_hub_client_options *opts,
+FC_MUST_CHECK
+enum fc_err fc_hub_client_new(const struct fc_hub_client_options *opts,
                               struct fc_hub_client **out, struct fc_diag *diag);
 void fc_hub_client_free(struct fc_hub_client *c);
 
-/* Counters: requests per hub and outcome (for metrics and tests). */
-uint64_t fc_hub_client_count(struct fc_hub_client *c, size_t hub, enum fc_hub_outcome o);
+/* How many requests to hub ended in outcome o (for metrics and tests). */
+uint64_t fc_hub_client_outcomes(struct fc_hub_client *c, size_t hub, enum fc_hub_outcome o);
 bool fc_hub_client_breaker_open(struct fc_hub_client *c, size_t hub);
-size_t fc_hub_client_hub_count(const struct fc_hub_client *c);
+/* How many hubs the client rotates over. */
+size_t fc_hub_client_n_hubs(const struct fc_hub_client *c);
 
 /* One hub's health as status reports show it; a consistent snapshot. */
 struct fc_hub_health {
@@ -76,12 +78,14 @@ struct fc_hub_page {
  * pin_hub >= 0 sends to that hub only (Hubble event cursors); -1 fails over.
  * Errors: FC_ERR_NOT_FOUND (the hub's not-found 400), FC_ERR_INVALID (other
  * 4xx: not retried), FC_ERR_UNAVAILABLE (every attempt failed). */
-FC_MUST_CHECK enum fc_err fc_hub_get(struct fc_hub_conn *conn, const char *path_query, enum fc_page_kind kind,
+FC_MUST_CHECK
+enum fc_err fc_hub_get(struct fc_hub_conn *conn, const char *path_query, enum fc_page_kind kind,
                        int pin_hub, fc_item_fn fn, void *ud, struct fc_hub_page *page,
                        struct fc_diag *diag);
 
 /* The raw body of a GET (for /v1/info and small documents), same policy. */
-FC_MUST_CHECK enum fc_err fc_hub_get_raw(struct fc_hub_conn *conn, const char *path_query, int pin_hub,
+FC_MUST_CHECK
+enum fc_err fc_hub_get_raw(struct fc_hub_conn *conn, const char *path_query, int pin_hub,
                            struct fc_buf *body, size_t *hub, struct fc_diag *diag);
 
 /* Server facts from /v1/info. */
@@ -91,14 +95,16 @@ struct fc_hub_info {
     uint64_t max_height[64];   /* by shard id */
     char version[32];
 };
-FC_MUST_CHECK enum fc_err fc_hub_info(struct fc_hub_conn *conn, int pin_hub, struct fc_hub_info *info,
+FC_MUST_CHECK
+enum fc_err fc_hub_info(struct fc_hub_conn *conn, int pin_hub, struct fc_hub_info *info,
                         size_t *hub, struct fc_diag *diag);
 
 /* Follows nextPageToken through every page of path (without pageToken;
  * pageSize is added), calling fn per item. Stops on an absent, null or
  * empty token, a token that decodes to an all-null JSON array (Snapchain
  * fan-out), or an empty page. *pages receives the number of pages. */
-FC_MUST_CHECK enum fc_err fc_hub_paginate(struct fc_hub_conn *conn, const char *path, unsigned page_size,
+FC_MUST_CHECK
+enum fc_err fc_hub_paginate(struct fc_hub_conn *conn, const char *path, unsigned page_size,
                             enum fc_page_kind kind, fc_item_fn fn, void *ud, size_t *pages,
                             struct fc_diag *diag);
 
@@ -108,7 +114,8 @@ FC_MUST_CHECK enum fc_err fc_hub_paginate(struct fc_hub_conn *conn, const char *
  * each hub, so pin_hub must name the hub the cursor came from; the next
  * cursor is nextPageEventId. On an empty page, or one where no event has a
  * readable id, *next_from stays at from; it never goes below from. */
-FC_MUST_CHECK enum fc_err fc_hub_events_page(struct fc_hub_conn *conn, bool snapchain, unsigned shard,
+FC_MUST_CHECK
+enum fc_err fc_hub_events_page(struct fc_hub_conn *conn, bool snapchain, unsigned shard,
                                uint64_t from, unsigned page_size, int pin_hub, fc_item_fn fn,
                                void *ud, uint64_t *next_from, size_t *n_events,
                                struct fc_diag *diag);

@@ -120,7 +120,8 @@ static void apply_item(void *ud, const struct fc_item *it)
  * crash loses at most uncommitted pages, which the retried job rewrites. */
 static void tx_abort(struct worker *wk);
 
-FC_MUST_CHECK static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *diag)
 {
     if (wk->tx_open)
         return FC_OK;
@@ -136,7 +137,8 @@ FC_MUST_CHECK static enum fc_err tx_ensure(struct worker *wk, struct fc_diag *di
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err tx_commit(struct worker *wk, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err tx_commit(struct worker *wk, struct fc_diag *diag)
 {
     if (!wk->tx_open)
         return FC_OK;
@@ -155,7 +157,8 @@ static void tx_abort(struct worker *wk)
 }
 
 /* Fetches one endpoint page by page into the worker's transaction. */
-FC_MUST_CHECK static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool paged,
+FC_MUST_CHECK
+static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool paged,
                                      enum fc_page_kind kind, struct fc_diag *diag)
 {
     char token[1024] = "";
@@ -202,7 +205,8 @@ FC_MUST_CHECK static enum fc_err backfill_endpoint(struct worker *wk, const char
     }
 }
 
-FC_MUST_CHECK static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag *diag)
 {
     struct fc_indexer *ix = wk->ix;
     char path[256];

@@ -30,7 +30,8 @@ static void gather(void *ud, const struct fc_item *it)
 
 /* Applies one checked page in one transaction: the fid locks of every fid
  * the page may write, the events, the cursor. */
-FC_MUST_CHECK static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
+FC_MUST_CHECK
+static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
                               struct fc_page_targets *pt, struct fc_page_targets *pr,
                               struct fc_page_targets *written, const char *cursor_hub,
                               unsigned shard, size_t n, uint64_t next, struct fc_diag *diag)
@@ -84,7 +85,8 @@ FC_MUST_CHECK static enum fc_err apply_page(struct follower *fo, const struct pa
     return fc_writer_commit(fo->w, diag);
 }
 
-FC_MUST_CHECK static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
+FC_MUST_CHECK
+static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                                  struct fc_hub_conn *conn, unsigned shard, int pin_hub,
                                  const char *cursor_hub, struct fc_sync_stats *stats,
                                  struct fc_diag *diag)
@@ -254,7 +256,7 @@ enum fc_err fc_ix_sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct f
         /* Hubble event ids are per hub: read from the first hub that answers, with that
          * hub's own cursor (a hub read for the first time replays its retained events,
          * which idempotent writes absorb). Database errors are not a hub's fault. */
-        size_t n = fc_hub_client_hub_count(ix->hubs);
+        size_t n = fc_hub_client_n_hubs(ix->hubs);
         for (size_t h = 0; h < n; h++) {
             if (h + 1 < n && fc_hub_client_breaker_open(ix->hubs, h))
                 continue;

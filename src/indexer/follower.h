@@ -69,7 +69,8 @@ void fc_follower_note_written_fids(struct fc_page_targets *pt, const struct fc_i
 void fc_follower_apply_event(void *ud, const struct fc_item *it);
 
 /* Root follows and unfollows grow and shrink the target set. */
-FC_MUST_CHECK enum fc_err fc_follower_expand_on_follow(struct follower *fo, const struct fc_message *m);
+FC_MUST_CHECK
+enum fc_err fc_follower_expand_on_follow(struct follower *fo, const struct fc_message *m);
 /* A user signing up through a monitored app becomes a root; true when it did
  * (fo->err says why not on a database error). */
 bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_event *oc);

@@ -48,7 +48,8 @@ enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct
  * shared set races with another process adding a target meanwhile (its add
  * can land before the replace and its commit after our snapshot); a second
  * look at PostgreSQL after the replace puts such a target back. */
-FC_MUST_CHECK static enum fc_err add_missing_targets(struct fc_indexer *ix, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err add_missing_targets(struct fc_indexer *ix, struct fc_diag *diag)
 {
     uint64_t *fids;
     bool *roots;
@@ -74,7 +75,8 @@ FC_MUST_CHECK static enum fc_err add_missing_targets(struct fc_indexer *ix, stru
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err load_sets(struct fc_indexer *ix, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err load_sets(struct fc_indexer *ix, struct fc_diag *diag)
 {
     uint64_t *fids;
     bool *roots;

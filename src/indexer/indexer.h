@@ -33,25 +33,29 @@ struct fc_sync_stats {
 
 /* Connects to the database and hubs named by cfg (borrowed for the
  * indexer's life) and records cfg's root targets and clients. */
-FC_MUST_CHECK enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
+FC_MUST_CHECK
+enum fc_err fc_indexer_new(const struct fc_config *cfg, struct fc_indexer **out,
                            struct fc_diag *diag);
 void fc_indexer_free(struct fc_indexer *ix);
 
 /* Backfills the given fids, or every unsynced target when n == 0, with the
  * configured number of workers; targets added on the way (follows of roots)
  * are backfilled too. Returns FC_OK only if every job succeeded. */
-FC_MUST_CHECK enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, size_t n,
+FC_MUST_CHECK
+enum fc_err fc_indexer_backfill(struct fc_indexer *ix, const uint64_t *fids, size_t n,
                                 struct fc_backfill_stats *stats, struct fc_diag *diag);
 
 /* Follows every stream from its stored cursor (the oldest retained event
  * the first time) until a read returns nothing new. */
-FC_MUST_CHECK enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_stats *stats,
+FC_MUST_CHECK
+enum fc_err fc_indexer_sync_until_head(struct fc_indexer *ix, struct fc_sync_stats *stats,
                                        struct fc_diag *diag);
 
 /* Serves: backfill workers take pending targets (re-derived from PostgreSQL
  * every few seconds) while this thread follows the event streams, until
  * *stop becomes non-zero; in-flight work then finishes. */
-FC_MUST_CHECK enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, struct fc_diag *diag);
 
 /* Called after every commit with the fids whose rows changed (sorted,
  * unique), from the thread that committed: keep it short. */

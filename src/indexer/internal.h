@@ -91,11 +91,13 @@ void fc_ix_notify_change(struct fc_indexer *ix, const uint64_t *fids, size_t n);
  * Redis write is logged and healed by the rebuild at the next start. */
 void fc_ix_shared_add(struct fc_indexer *ix, struct fc_fidset *s, uint64_t fid);
 void fc_ix_shared_remove(struct fc_indexer *ix, struct fc_fidset *s, uint64_t fid);
-FC_MUST_CHECK enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag);
 bool fc_ix_stopping(const struct fc_indexer *ix);
 /* Rebuilds the shared sets from PostgreSQL when Redis was reached again
  * since the last rebuild (it may have restarted empty); on ix->db. */
-FC_MUST_CHECK enum fc_err fc_ix_sets_check(struct fc_indexer *ix, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_ix_sets_check(struct fc_indexer *ix, struct fc_diag *diag);
 /* Connections the shared sets have made so far (0 when embedded). */
 uint64_t fc_ix_sets_connects(struct fc_indexer *ix);
 /* Waits until db answers again (connects with capped jittered backoff,
@@ -112,7 +114,8 @@ struct fc_ix_workers;
  * writer pipelined and set-wise) and hub connection. *out is always set,
  * also on error (the workers started so far run): pass it to
  * fc_ix_workers_join. */
-FC_MUST_CHECK enum fc_err fc_ix_workers_start(struct fc_indexer *ix, int n, struct fc_ix_workers **out,
+FC_MUST_CHECK
+enum fc_err fc_ix_workers_start(struct fc_indexer *ix, int n, struct fc_ix_workers **out,
                                 struct fc_diag *diag);
 /* Waits for the workers to end (the queue said the run is over) and frees
  * them; adds the messages and dead letters they wrote (either may be NULL). */
@@ -122,12 +125,14 @@ void fc_ix_workers_join(struct fc_ix_workers *ws, size_t *messages, size_t *dead
 
 /* After a root's rows are committed: its follows become targets and are
  * queued (expansion depth 1). */
-FC_MUST_CHECK enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
+FC_MUST_CHECK
+enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
                               struct fc_diag *diag);
 /* Expansion depth 2 and more: the follow targets made exactly the accounts
  * within that many hops of a root, on db outside any transaction; new ones
  * are queued, dropped ones leave the shared set. */
-FC_MUST_CHECK enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag);
 
 /* ---- the follower lock (leader.c) ---- */
 
@@ -138,7 +143,8 @@ bool fc_ix_try_lead(struct fc_indexer *ix);
 /* ---- the stream follower (follower.c) ---- */
 
 /* One pass over every stream, each from its stored cursor to the head. */
-FC_MUST_CHECK enum fc_err fc_ix_sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct fc_hub_conn *conn,
+FC_MUST_CHECK
+enum fc_err fc_ix_sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct fc_hub_conn *conn,
                             struct fc_sync_stats *stats, struct fc_diag *diag);
 
 #endif

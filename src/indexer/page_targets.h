@@ -23,7 +23,8 @@ struct fc_page_targets {
 /* Notes a fid the page mentions (0 is ignored). */
 void fc_page_targets_note(struct fc_page_targets *pt, uint64_t fid);
 /* Sorts and deduplicates the noted fids and asks set about all of them. */
-FC_MUST_CHECK enum fc_err fc_page_targets_load(struct fc_page_targets *pt, struct fc_fidset *set,
+FC_MUST_CHECK
+enum fc_err fc_page_targets_load(struct fc_page_targets *pt, struct fc_fidset *set,
                                  struct fc_diag *diag);
 /* The cached answer for fid (writable, to record changes), or NULL when the
  * page did not note it. */

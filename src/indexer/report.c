@@ -16,7 +16,7 @@ static double rate(uint64_t now, uint64_t before, int64_t elapsed_ms)
 
 static void report_hubs(struct fc_hub_client *hc, struct fc_proc_status *s)
 {
-    size_t n = fc_hub_client_hub_count(hc);
+    size_t n = fc_hub_client_n_hubs(hc);
     s->n_hubs = n < FC_PROC_MAX_HUBS ? (unsigned)n : FC_PROC_MAX_HUBS;
     for (unsigned h = 0; h < s->n_hubs; h++) {
         struct fc_proc_hub *out = &s->hub[h];

@@ -13,7 +13,8 @@
 struct fc_changes_pub;
 struct fc_changes_sub;
 
-FC_MUST_CHECK enum fc_err fc_changes_pub_open(const char *url, const char *prefix, struct fc_changes_pub **out,
+FC_MUST_CHECK
+enum fc_err fc_changes_pub_open(const char *url, const char *prefix, struct fc_changes_pub **out,
                                 struct fc_diag *diag);
 void fc_changes_pub_free(struct fc_changes_pub *p);
 /* Publishes fids (a failure is logged: caches then expire by TTL). */
@@ -24,7 +25,8 @@ void fc_changes_publish(struct fc_changes_pub *p, const uint64_t *fids, size_t n
  * listener's own thread. */
 typedef void (*fc_changes_fn)(void *arg, const uint64_t *fids, size_t n);
 typedef void (*fc_changes_reset_fn)(void *arg);
-FC_MUST_CHECK enum fc_err fc_changes_sub_start(const char *url, const char *prefix, fc_changes_fn on_change,
+FC_MUST_CHECK
+enum fc_err fc_changes_sub_start(const char *url, const char *prefix, fc_changes_fn on_change,
                                  fc_changes_reset_fn on_reset, void *arg,
                                  struct fc_changes_sub **out, struct fc_diag *diag);
 void fc_changes_sub_stop(struct fc_changes_sub *s);

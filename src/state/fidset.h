@@ -15,11 +15,13 @@
 
 struct fc_fidset;
 
-/* An embedded set. */
+/* An embedded set; the caller frees it with fc_fidset_free. */
 struct fc_fidset *fc_fidset_new_embedded(void);
 
-/* A Redis set at key prefix+name on the server at url. */
-FC_MUST_CHECK enum fc_err fc_fidset_open_redis(const char *url, const char *prefix, const char *name,
+/* A Redis set at key prefix+name on the server at url; *out is the
+ * caller's, freed with fc_fidset_free. */
+FC_MUST_CHECK
+enum fc_err fc_fidset_open_redis(const char *url, const char *prefix, const char *name,
                                  struct fc_fidset **out, struct fc_diag *diag);
 
 void fc_fidset_free(struct fc_fidset *s);
@@ -28,13 +30,18 @@ void fc_fidset_free(struct fc_fidset *s);
  * call that can fail. */
 bool fc_fidset_has(struct fc_fidset *s, uint64_t fid);
 /* Batch membership: out[i] for fids[i] (one round trip on Redis). */
-FC_MUST_CHECK enum fc_err fc_fidset_has_many(struct fc_fidset *s, const uint64_t *fids, size_t n, bool *out,
+FC_MUST_CHECK
+enum fc_err fc_fidset_has_many(struct fc_fidset *s, const uint64_t *fids, size_t n, bool *out,
                                struct fc_diag *diag);
-FC_MUST_CHECK enum fc_err fc_fidset_add(struct fc_fidset *s, uint64_t fid, struct fc_diag *diag);
-FC_MUST_CHECK enum fc_err fc_fidset_remove(struct fc_fidset *s, uint64_t fid, struct fc_diag *diag);
-FC_MUST_CHECK enum fc_err fc_fidset_count(struct fc_fidset *s, size_t *n, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_fidset_add(struct fc_fidset *s, uint64_t fid, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_fidset_remove(struct fc_fidset *s, uint64_t fid, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_fidset_count(struct fc_fidset *s, size_t *n, struct fc_diag *diag);
 /* Replaces the whole content (rebuild from PostgreSQL). */
-FC_MUST_CHECK enum fc_err fc_fidset_replace(struct fc_fidset *s, const uint64_t *fids, size_t n,
+FC_MUST_CHECK
+enum fc_err fc_fidset_replace(struct fc_fidset *s, const uint64_t *fids, size_t n,
                               struct fc_diag *diag);
 
 /* Connections made so far (Redis; 0 embedded). A change means the set was

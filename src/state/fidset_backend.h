@@ -20,8 +20,10 @@ struct fc_fidset_ops {
 extern const struct fc_fidset_ops fc_fidset_embedded_ops;
 extern const struct fc_fidset_ops fc_fidset_redis_ops;
 
+/* Backend objects belong to the facade, which frees them through ops->free. */
 void *fc_fidset_embedded_new(void);
-FC_MUST_CHECK enum fc_err fc_fidset_redis_open(const char *url, const char *prefix, const char *name,
+FC_MUST_CHECK
+enum fc_err fc_fidset_redis_open(const char *url, const char *prefix, const char *name,
                                  void **out, struct fc_diag *diag);
 
 #endif

@@ -95,7 +95,8 @@ static bool embedded_has(void *impl, uint64_t fid)
     return emb_has(impl, fid);
 }
 
-FC_MUST_CHECK static enum fc_err embedded_has_many(void *impl, const uint64_t *fids, size_t n, bool *out,
+FC_MUST_CHECK
+static enum fc_err embedded_has_many(void *impl, const uint64_t *fids, size_t n, bool *out,
                                      struct fc_diag *diag)
 {
     (void)diag;
@@ -104,21 +105,24 @@ FC_MUST_CHECK static enum fc_err embedded_has_many(void *impl, const uint64_t *f
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err embedded_add(void *impl, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err embedded_add(void *impl, uint64_t fid, struct fc_diag *diag)
 {
     (void)diag;
     emb_add(impl, fid);
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err embedded_remove(void *impl, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err embedded_remove(void *impl, uint64_t fid, struct fc_diag *diag)
 {
     (void)diag;
     emb_remove(impl, fid);
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err embedded_count(void *impl, size_t *n, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err embedded_count(void *impl, size_t *n, struct fc_diag *diag)
 {
     (void)diag;
     struct embedded *s = impl;
@@ -128,7 +132,8 @@ FC_MUST_CHECK static enum fc_err embedded_count(void *impl, size_t *n, struct fc
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err embedded_replace(void *impl, const uint64_t *fids, size_t n,
+FC_MUST_CHECK
+static enum fc_err embedded_replace(void *impl, const uint64_t *fids, size_t n,
                                     struct fc_diag *diag)
 {
     (void)diag;

@@ -15,7 +15,8 @@ struct shared {
     char key[256];
 };
 
-FC_MUST_CHECK static enum fc_err reply_err(struct shared *s, struct fc_redis_reply *r, const char *what,
+FC_MUST_CHECK
+static enum fc_err reply_err(struct shared *s, struct fc_redis_reply *r, const char *what,
                              struct fc_diag *diag)
 {
     if (!r) /* the link said why */
@@ -63,7 +64,8 @@ static bool shared_has(void *impl, uint64_t fid)
     return found;
 }
 
-FC_MUST_CHECK static enum fc_err shared_has_many(void *impl, const uint64_t *fids, size_t n, bool *out,
+FC_MUST_CHECK
+static enum fc_err shared_has_many(void *impl, const uint64_t *fids, size_t n, bool *out,
                                    struct fc_diag *diag)
 {
     struct shared *s = impl;
@@ -99,7 +101,8 @@ FC_MUST_CHECK static enum fc_err shared_has_many(void *impl, const uint64_t *fid
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err simple(struct shared *s, const char *cmd, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err simple(struct shared *s, const char *cmd, uint64_t fid, struct fc_diag *diag)
 {
     pthread_mutex_lock(&s->lock);
     struct fc_redis_reply *r = fc_redis_link_cmd(&s->link, diag, "%s %s %llu", cmd, s->key,
@@ -113,17 +116,20 @@ FC_MUST_CHECK static enum fc_err simple(struct shared *s, const char *cmd, uint6
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err shared_add(void *impl, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err shared_add(void *impl, uint64_t fid, struct fc_diag *diag)
 {
     return simple(impl, "SADD", fid, diag);
 }
 
-FC_MUST_CHECK static enum fc_err shared_remove(void *impl, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err shared_remove(void *impl, uint64_t fid, struct fc_diag *diag)
 {
     return simple(impl, "SREM", fid, diag);
 }
 
-FC_MUST_CHECK static enum fc_err shared_count(void *impl, size_t *n, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err shared_count(void *impl, size_t *n, struct fc_diag *diag)
 {
     struct shared *s = impl;
     pthread_mutex_lock(&s->lock);
@@ -167,7 +173,8 @@ static size_t queue_rebuild(struct shared *s, const char *tmp, const uint64_t *f
     return sent + 1;
 }
 
-FC_MUST_CHECK static enum fc_err shared_replace(void *impl, const uint64_t *fids, size_t n,
+FC_MUST_CHECK
+static enum fc_err shared_replace(void *impl, const uint64_t *fids, size_t n,
                                   struct fc_diag *diag)
 {
     struct shared *s = impl;

@@ -32,36 +32,48 @@ struct fc_jobq_counts {
 
 struct fc_jobq;
 
+/* A queue in this process; the caller frees it with fc_jobq_free. */
 struct fc_jobq *fc_jobq_new_embedded(const struct fc_jobq_options *o);
-/* consumer names this process in the consumer group (unique per process). */
-FC_MUST_CHECK enum fc_err fc_jobq_open_redis(const char *url, const char *prefix, const char *consumer,
+/* A queue in Redis; consumer names this process in the consumer group
+ * (unique per process). *out is the caller's, freed with fc_jobq_free. */
+FC_MUST_CHECK
+enum fc_err fc_jobq_open_redis(const char *url, const char *prefix, const char *consumer,
                                const struct fc_jobq_options *o, struct fc_jobq **out,
                                struct fc_diag *diag);
 void fc_jobq_free(struct fc_jobq *q);
 
 /* Queues fid unless it is already queued, running, delayed or failed;
  * *queued says whether it was added. */
-FC_MUST_CHECK enum fc_err fc_jobq_push(struct fc_jobq *q, uint64_t fid, bool *queued, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_jobq_push(struct fc_jobq *q, uint64_t fid, bool *queued, struct fc_diag *diag);
 /* Takes the next ready job, waiting up to wait_ms; *got false on timeout. */
-FC_MUST_CHECK enum fc_err fc_jobq_take(struct fc_jobq *q, int wait_ms, struct fc_job *job, bool *got,
+FC_MUST_CHECK
+enum fc_err fc_jobq_take(struct fc_jobq *q, int wait_ms, struct fc_job *job, bool *got,
                          struct fc_diag *diag);
-FC_MUST_CHECK enum fc_err fc_jobq_done(struct fc_jobq *q, const struct fc_job *job, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_jobq_done(struct fc_jobq *q, const struct fc_job *job, struct fc_diag *diag);
 /* Schedules another attempt after a backoff, or keeps the job as failed. */
-FC_MUST_CHECK enum fc_err fc_jobq_fail(struct fc_jobq *q, const struct fc_job *job, const char *error,
+FC_MUST_CHECK
+enum fc_err fc_jobq_fail(struct fc_jobq *q, const struct fc_job *job, const char *error,
                          struct fc_diag *diag);
 /* Gives a job back untouched (graceful shutdown): it runs again, its
  * attempt not counted. */
-FC_MUST_CHECK enum fc_err fc_jobq_release(struct fc_jobq *q, const struct fc_job *job, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_jobq_release(struct fc_jobq *q, const struct fc_job *job, struct fc_diag *diag);
 /* Makes a failed job pending again. FC_ERR_NOT_FOUND when it is not failed. */
-FC_MUST_CHECK enum fc_err fc_jobq_retry(struct fc_jobq *q, uint64_t fid, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_jobq_retry(struct fc_jobq *q, uint64_t fid, struct fc_diag *diag);
 /* The last error of a failed job into out (empty when none). */
-FC_MUST_CHECK enum fc_err fc_jobq_error(struct fc_jobq *q, uint64_t fid, char *out, size_t out_size,
+FC_MUST_CHECK
+enum fc_err fc_jobq_error(struct fc_jobq *q, uint64_t fid, char *out, size_t out_size,
                           struct fc_diag *diag);
 /* Removes the jobs waiting to run (failed false), or the failed ones and
  * those waiting for a retry (failed true); running jobs stay. *removed says
  * how many went. (Pausing is not the queue's: it is kept in PostgreSQL,
  * store/jobctl.h, and honoured by the workers before each take.) */
-FC_MUST_CHECK enum fc_err fc_jobq_clear(struct fc_jobq *q, bool failed, size_t *removed, struct fc_diag *diag);
-FC_MUST_CHECK enum fc_err fc_jobq_counts(struct fc_jobq *q, struct fc_jobq_counts *c, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_jobq_clear(struct fc_jobq *q, bool failed, size_t *removed, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_jobq_counts(struct fc_jobq *q, struct fc_jobq_counts *c, struct fc_diag *diag);
 
 #endif

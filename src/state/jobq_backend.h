@@ -25,9 +25,11 @@ struct fc_jobq_ops {
 extern const struct fc_jobq_ops fc_jobq_embedded_ops;
 extern const struct fc_jobq_ops fc_jobq_redis_ops;
 
-/* o already has its defaults (fc_jobq_defaults). */
+/* o already has its defaults (fc_jobq_defaults). Backend objects belong to
+ * the facade, which frees them through ops->free. */
 void *fc_jobq_embedded_new(const struct fc_jobq_options *o);
-FC_MUST_CHECK enum fc_err fc_jobq_redis_open(const char *url, const char *prefix, const char *consumer,
+FC_MUST_CHECK
+enum fc_err fc_jobq_redis_open(const char *url, const char *prefix, const char *consumer,
                                const struct fc_jobq_options *o, void **out,
                                struct fc_diag *diag);
 

@@ -89,7 +89,8 @@ static void timed_wait(struct embedded *q, int ms)
     pthread_cond_timedwait(&q->cond, &q->lock, &until);
 }
 
-FC_MUST_CHECK static enum fc_err emb_take(void *impl, int wait_ms, struct fc_job *job, bool *got,
+FC_MUST_CHECK
+static enum fc_err emb_take(void *impl, int wait_ms, struct fc_job *job, bool *got,
                            struct fc_diag *diag)
 {
     (void)diag;
@@ -154,7 +155,8 @@ static void make_pending(struct embedded *q, struct entry *e)
     pthread_cond_signal(&q->cond);
 }
 
-FC_MUST_CHECK static enum fc_err emb_push(void *impl, uint64_t fid, bool *queued, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err emb_push(void *impl, uint64_t fid, bool *queued, struct fc_diag *diag)
 {
     (void)diag;
     struct embedded *q = impl;
@@ -168,7 +170,8 @@ FC_MUST_CHECK static enum fc_err emb_push(void *impl, uint64_t fid, bool *queued
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err emb_done(void *impl, const struct fc_job *job, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err emb_done(void *impl, const struct fc_job *job, struct fc_diag *diag)
 {
     (void)diag;
     struct embedded *q = impl;
@@ -180,7 +183,8 @@ FC_MUST_CHECK static enum fc_err emb_done(void *impl, const struct fc_job *job, 
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err emb_fail(void *impl, const struct fc_job *job, const char *error,
+FC_MUST_CHECK
+static enum fc_err emb_fail(void *impl, const struct fc_job *job, const char *error,
                             struct fc_diag *diag)
 {
     (void)diag;
@@ -201,7 +205,8 @@ FC_MUST_CHECK static enum fc_err emb_fail(void *impl, const struct fc_job *job, 
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err emb_release(void *impl, const struct fc_job *job, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err emb_release(void *impl, const struct fc_job *job, struct fc_diag *diag)
 {
     (void)diag;
     struct embedded *q = impl;
@@ -213,7 +218,8 @@ FC_MUST_CHECK static enum fc_err emb_release(void *impl, const struct fc_job *jo
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err emb_retry(void *impl, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err emb_retry(void *impl, uint64_t fid, struct fc_diag *diag)
 {
     struct embedded *q = impl;
     enum fc_err err = FC_OK;
@@ -231,7 +237,8 @@ FC_MUST_CHECK static enum fc_err emb_retry(void *impl, uint64_t fid, struct fc_d
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err emb_error(void *impl, uint64_t fid, char *out, size_t out_size,
+FC_MUST_CHECK
+static enum fc_err emb_error(void *impl, uint64_t fid, char *out, size_t out_size,
                              struct fc_diag *diag)
 {
     (void)diag;
@@ -244,7 +251,8 @@ FC_MUST_CHECK static enum fc_err emb_error(void *impl, uint64_t fid, char *out, 
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err emb_counts(void *impl, struct fc_jobq_counts *c, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err emb_counts(void *impl, struct fc_jobq_counts *c, struct fc_diag *diag)
 {
     (void)diag;
     struct embedded *q = impl;
@@ -268,7 +276,8 @@ FC_MUST_CHECK static enum fc_err emb_counts(void *impl, struct fc_jobq_counts *c
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err emb_clear(void *impl, bool failed, size_t *removed, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err emb_clear(void *impl, bool failed, size_t *removed, struct fc_diag *diag)
 {
     (void)diag;
     struct embedded *q = impl;

@@ -24,7 +24,8 @@ struct shared {
 };
 
 /* A failed reply: NULL means the link already said why in diag. */
-FC_MUST_CHECK static enum fc_err rerr(struct fc_redis_reply *r, const char *what, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err rerr(struct fc_redis_reply *r, const char *what, struct fc_diag *diag)
 {
     if (!r)
         return FC_ERR_UNAVAILABLE;
@@ -36,7 +37,8 @@ FC_MUST_CHECK static enum fc_err rerr(struct fc_redis_reply *r, const char *what
 }
 
 /* An integer reply is success; anything else is the failure of what. */
-FC_MUST_CHECK static enum fc_err want_int(struct fc_redis_reply *r, const char *what, long long *v,
+FC_MUST_CHECK
+static enum fc_err want_int(struct fc_redis_reply *r, const char *what, long long *v,
                             struct fc_diag *diag)
 {
     if (fc_redis_reply_type(r) != FC_REDIS_INTEGER)
@@ -50,7 +52,8 @@ FC_MUST_CHECK static enum fc_err want_int(struct fc_redis_reply *r, const char *
 /* A new connection may be to a Redis that lost everything (restarted
  * without persistence): the stream and its consumer group are created again
  * (a no-op when they exist). Called with q->lock held. */
-FC_MUST_CHECK static enum fc_err ensure_group(struct shared *q, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err ensure_group(struct shared *q, struct fc_diag *diag)
 {
     if (q->link.conn && q->group_at == q->link.connects)
         return FC_OK;
@@ -146,7 +149,8 @@ static int attempts_of(struct shared *q, uint64_t fid, struct fc_diag *diag)
 
 /* One try at a job: due retries join the stream, a job whose lease expired
  * (its worker died) is claimed first, else the next new entry. */
-FC_MUST_CHECK static enum fc_err take_once(struct shared *q, struct fc_job *job, bool *got,
+FC_MUST_CHECK
+static enum fc_err take_once(struct shared *q, struct fc_job *job, bool *got,
                              struct fc_diag *diag)
 {
     char now[32];
@@ -174,7 +178,8 @@ FC_MUST_CHECK static enum fc_err take_once(struct shared *q, struct fc_job *job,
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err redis_take(void *impl, int wait_ms, struct fc_job *job, bool *got,
+FC_MUST_CHECK
+static enum fc_err redis_take(void *impl, int wait_ms, struct fc_job *job, bool *got,
                               struct fc_diag *diag)
 {
     struct shared *q = impl;
@@ -198,7 +203,8 @@ FC_MUST_CHECK static enum fc_err redis_take(void *impl, int wait_ms, struct fc_j
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err redis_push(void *impl, uint64_t fid, bool *queued, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err redis_push(void *impl, uint64_t fid, bool *queued, struct fc_diag *diag)
 {
     struct shared *q = impl;
     char f[24];
@@ -218,7 +224,8 @@ FC_MUST_CHECK static enum fc_err redis_push(void *impl, uint64_t fid, bool *queu
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err redis_done(void *impl, const struct fc_job *job, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err redis_done(void *impl, const struct fc_job *job, struct fc_diag *diag)
 {
     struct shared *q = impl;
     pthread_mutex_lock(&q->lock);
@@ -230,7 +237,8 @@ FC_MUST_CHECK static enum fc_err redis_done(void *impl, const struct fc_job *job
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err redis_fail(void *impl, const struct fc_job *job, const char *error,
+FC_MUST_CHECK
+static enum fc_err redis_fail(void *impl, const struct fc_job *job, const char *error,
                               struct fc_diag *diag)
 {
     struct shared *q = impl;
@@ -255,7 +263,8 @@ FC_MUST_CHECK static enum fc_err redis_fail(void *impl, const struct fc_job *job
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err redis_release(void *impl, const struct fc_job *job, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err redis_release(void *impl, const struct fc_job *job, struct fc_diag *diag)
 {
     struct shared *q = impl;
     pthread_mutex_lock(&q->lock);
@@ -267,7 +276,8 @@ FC_MUST_CHECK static enum fc_err redis_release(void *impl, const struct fc_job *
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err redis_retry(void *impl, uint64_t fid, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err redis_retry(void *impl, uint64_t fid, struct fc_diag *diag)
 {
     struct shared *q = impl;
     enum fc_err err = FC_OK;
@@ -293,7 +303,8 @@ FC_MUST_CHECK static enum fc_err redis_retry(void *impl, uint64_t fid, struct fc
 
 /* HGET key fid into out when it is a string; an unreachable Redis or an
  * error reply is a failure, a missing field is not. */
-FC_MUST_CHECK static enum fc_err hget_text(struct shared *q, const char *key, uint64_t fid, char *out,
+FC_MUST_CHECK
+static enum fc_err hget_text(struct shared *q, const char *key, uint64_t fid, char *out,
                              size_t out_size, struct fc_diag *diag)
 {
     struct fc_redis_reply *r = fc_redis_link_cmd(&q->link, diag, "HGET %s %llu", key,
@@ -306,7 +317,8 @@ FC_MUST_CHECK static enum fc_err hget_text(struct shared *q, const char *key, ui
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err redis_error(void *impl, uint64_t fid, char *out, size_t out_size,
+FC_MUST_CHECK
+static enum fc_err redis_error(void *impl, uint64_t fid, char *out, size_t out_size,
                                struct fc_diag *diag)
 {
     struct shared *q = impl;
@@ -320,7 +332,8 @@ FC_MUST_CHECK static enum fc_err redis_error(void *impl, uint64_t fid, char *out
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err redis_counts(void *impl, struct fc_jobq_counts *c, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err redis_counts(void *impl, struct fc_jobq_counts *c, struct fc_diag *diag)
 {
     struct shared *q = impl;
     memset(c, 0, sizeof(*c));
@@ -369,7 +382,8 @@ static const char clear_failed_lua[] =
     " redis.call('HDEL', KEYS[3], f) redis.call('HDEL', KEYS[4], f) n = n + 1 end "
     "redis.call('DEL', KEYS[2]) return n";
 
-FC_MUST_CHECK static enum fc_err redis_clear(void *impl, bool failed, size_t *removed, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err redis_clear(void *impl, bool failed, size_t *removed, struct fc_diag *diag)
 {
     struct shared *q = impl;
     char lasterror[260];

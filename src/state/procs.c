@@ -146,7 +146,8 @@ void fc_proc_status_encode(const struct fc_proc_status *s, struct fc_buf *o)
     }
 }
 
-FC_MUST_CHECK static enum fc_err bad(struct fc_diag *d, const char *line, size_t n)
+FC_MUST_CHECK
+static enum fc_err bad(struct fc_diag *d, const char *line, size_t n)
 {
     return fc_diag_set(d, FC_ERR_INVALID, "process status: malformed line '%.*s'",
                        (int)(n > 80 ? 80 : n), line);

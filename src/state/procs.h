@@ -76,26 +76,31 @@ struct fc_procs;
 struct fc_procs *fc_procs_new_embedded(void);
 /* The Redis registry under key prefix `prefix` at url. Redis being down
  * now is not an error: each later call connects again when needed. */
-FC_MUST_CHECK enum fc_err fc_procs_open_redis(const char *url, const char *prefix, struct fc_procs **out,
+FC_MUST_CHECK
+enum fc_err fc_procs_open_redis(const char *url, const char *prefix, struct fc_procs **out,
                                 struct fc_diag *diag);
 void fc_procs_free(struct fc_procs *p);
 
 /* Stores s as the entry s->id with heartbeat now (s->heartbeat_unix_ms is
  * overwritten). FC_ERR_UNAVAILABLE when Redis cannot be written. */
-FC_MUST_CHECK enum fc_err fc_procs_publish(struct fc_procs *p, struct fc_proc_status *s, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_procs_publish(struct fc_procs *p, struct fc_proc_status *s, struct fc_diag *diag);
 /* Removes the entry id (a process stopping cleanly). */
-FC_MUST_CHECK enum fc_err fc_procs_remove(struct fc_procs *p, const char *id, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_procs_remove(struct fc_procs *p, const char *id, struct fc_diag *diag);
 
 /* Every entry seen within FC_PROC_FORGET_MS, oldest start first, with
  * `alive` set. *out is a new array the caller frees with free(); *n may be 0. */
-FC_MUST_CHECK enum fc_err fc_procs_list(struct fc_procs *p, struct fc_proc_status **out, size_t *n,
+FC_MUST_CHECK
+enum fc_err fc_procs_list(struct fc_procs *p, struct fc_proc_status **out, size_t *n,
                           struct fc_diag *diag);
 
 /* The text form an entry is stored in (one "key value" line per field), and
  * its strict reader: unknown keys are ignored so older readers keep working,
  * malformed lines are FC_ERR_INVALID. */
 void fc_proc_status_encode(const struct fc_proc_status *s, struct fc_buf *out);
-FC_MUST_CHECK enum fc_err fc_proc_status_decode(const char *text, size_t len, struct fc_proc_status *out,
+FC_MUST_CHECK
+enum fc_err fc_proc_status_decode(const char *text, size_t len, struct fc_proc_status *out,
                                   struct fc_diag *diag);
 
 /* Fills identity fields (id, host, pid, role, version, start) of the calling

@@ -22,7 +22,8 @@ extern const struct fc_procs_ops fc_procs_embedded_ops;
 extern const struct fc_procs_ops fc_procs_redis_ops;
 
 void *fc_procs_embedded_new(void);
-FC_MUST_CHECK enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,
+FC_MUST_CHECK
+enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,
                                 struct fc_diag *diag);
 
 #endif

@@ -27,7 +27,8 @@ static void registry_free(void *impl)
     free(r);
 }
 
-FC_MUST_CHECK static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
+FC_MUST_CHECK
+static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
                                     struct fc_diag *diag)
 {
     (void)diag;
@@ -44,7 +45,8 @@ FC_MUST_CHECK static enum fc_err registry_publish(void *impl, const struct fc_pr
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *diag)
 {
     (void)diag;
     struct registry *r = impl;
@@ -58,7 +60,8 @@ FC_MUST_CHECK static enum fc_err registry_remove(void *impl, const char *id, str
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
+FC_MUST_CHECK
+static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
                                  size_t *n, struct fc_diag *diag)
 {
     (void)diag;

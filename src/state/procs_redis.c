@@ -56,7 +56,8 @@ static void registry_free(void *impl)
 
 /* Runs a command and checks its reply: an error reply is a failure too
  * (a read-only replica, OOM, ...), never success. */
-FC_MUST_CHECK static enum fc_err checked(struct fc_redis_reply *reply, struct fc_diag *diag, const char *what)
+FC_MUST_CHECK
+static enum fc_err checked(struct fc_redis_reply *reply, struct fc_diag *diag, const char *what)
 {
     if (!reply)
         return FC_ERR_UNAVAILABLE;
@@ -68,7 +69,8 @@ FC_MUST_CHECK static enum fc_err checked(struct fc_redis_reply *reply, struct fc
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
+FC_MUST_CHECK
+static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
                                     struct fc_diag *diag)
 {
     struct registry *r = impl;
@@ -90,7 +92,8 @@ FC_MUST_CHECK static enum fc_err registry_publish(void *impl, const struct fc_pr
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *diag)
 {
     struct registry *r = impl;
     char key[256], set[256];
@@ -106,7 +109,8 @@ FC_MUST_CHECK static enum fc_err registry_remove(void *impl, const char *id, str
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
+FC_MUST_CHECK
+static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
                                  size_t *n, struct fc_diag *diag)
 {
     struct registry *r = impl;

@@ -19,8 +19,12 @@ struct fc_rate_result {
     int retry_after_s; /* when refused: seconds until one request is allowed */
 };
 
+/* A limiter in this process; the caller frees it with fc_ratelimit_free. */
 struct fc_ratelimit *fc_ratelimit_new_embedded(void);
-FC_MUST_CHECK enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct fc_ratelimit **out,
+/* A limiter shared in Redis; *out is the caller's, freed with
+ * fc_ratelimit_free. */
+FC_MUST_CHECK
+enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct fc_ratelimit **out,
                                     struct fc_diag *diag);
 /* Whether the limiter counts in this process's memory (no network wait). */
 bool fc_ratelimit_local(const struct fc_ratelimit *rl);
@@ -30,7 +34,8 @@ void fc_ratelimit_free(struct fc_ratelimit *rl);
  * limit. When Redis cannot be asked, *out says allowed and
  * FC_ERR_UNAVAILABLE is returned: the caller decides (public reads go on;
  * logins are refused). */
-FC_MUST_CHECK enum fc_err fc_ratelimit_take(struct fc_ratelimit *rl, const char *cls, const char *client,
+FC_MUST_CHECK
+enum fc_err fc_ratelimit_take(struct fc_ratelimit *rl, const char *cls, const char *client,
                               int limit_per_min, struct fc_rate_result *out, struct fc_diag *diag);
 
 /* Growing delays after failures (login): after FC_PENALTY_FREE failures
@@ -40,9 +45,11 @@ FC_MUST_CHECK enum fc_err fc_ratelimit_take(struct fc_ratelimit *rl, const char 
  * returned (the caller refuses the login: failing closed). */
 #define FC_PENALTY_FREE 3
 #define FC_PENALTY_MAX_S 900
-FC_MUST_CHECK enum fc_err fc_ratelimit_penalty_check(struct fc_ratelimit *rl, const char *key,
+FC_MUST_CHECK
+enum fc_err fc_ratelimit_penalty_check(struct fc_ratelimit *rl, const char *key,
                                        int *retry_after_s, struct fc_diag *diag);
-FC_MUST_CHECK enum fc_err fc_ratelimit_penalty_note(struct fc_ratelimit *rl, const char *key, bool failed,
+FC_MUST_CHECK
+enum fc_err fc_ratelimit_penalty_note(struct fc_ratelimit *rl, const char *key, bool failed,
                                       struct fc_diag *diag);
 
 #endif

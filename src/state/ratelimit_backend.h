@@ -20,8 +20,10 @@ struct fc_ratelimit_ops {
 extern const struct fc_ratelimit_ops fc_ratelimit_embedded_ops;
 extern const struct fc_ratelimit_ops fc_ratelimit_redis_ops;
 
+/* Backend objects belong to the facade, which frees them through ops->free. */
 void *fc_ratelimit_embedded_new(void);
-FC_MUST_CHECK enum fc_err fc_ratelimit_redis_open(const char *url, const char *prefix, void **out,
+FC_MUST_CHECK
+enum fc_err fc_ratelimit_redis_open(const char *url, const char *prefix, void **out,
                                     struct fc_diag *diag);
 
 /* The result of a take that leaves tokens in a bucket of limit. */

@@ -80,7 +80,8 @@ static void sweep(struct embedded *rl, int64_t now)
         }
 }
 
-FC_MUST_CHECK static enum fc_err embedded_take(void *impl, const char *key, int limit,
+FC_MUST_CHECK
+static enum fc_err embedded_take(void *impl, const char *key, int limit,
                                  struct fc_rate_result *out, struct fc_diag *diag)
 {
     (void)diag;
@@ -141,7 +142,8 @@ static struct penalty **penalty_slot(struct embedded *rl, const char *key, int64
     return pp;
 }
 
-FC_MUST_CHECK static enum fc_err embedded_penalty_until(void *impl, const char *key, int64_t now,
+FC_MUST_CHECK
+static enum fc_err embedded_penalty_until(void *impl, const char *key, int64_t now,
                                           int64_t *until, struct fc_diag *diag)
 {
     (void)diag;
@@ -154,7 +156,8 @@ FC_MUST_CHECK static enum fc_err embedded_penalty_until(void *impl, const char *
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err embedded_penalty_note(void *impl, const char *key, bool failed, int64_t now,
+FC_MUST_CHECK
+static enum fc_err embedded_penalty_note(void *impl, const char *key, bool failed, int64_t now,
                                          struct fc_diag *diag)
 {
     (void)diag;

@@ -43,7 +43,8 @@ static void shared_free(void *impl)
     free(rl);
 }
 
-FC_MUST_CHECK static enum fc_err refused(const struct fc_redis_reply *r, const char *what,
+FC_MUST_CHECK
+static enum fc_err refused(const struct fc_redis_reply *r, const char *what,
                            struct fc_diag *diag)
 {
     return fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis %s: %s", what,
@@ -62,7 +63,8 @@ static const char take_lua[] =
     "redis.call('PEXPIRE', KEYS[1], 120000) "
     "return {ok, math.floor(t * 1000)}";
 
-FC_MUST_CHECK static enum fc_err shared_take(void *impl, const char *key, int limit,
+FC_MUST_CHECK
+static enum fc_err shared_take(void *impl, const char *key, int limit,
                                struct fc_rate_result *out, struct fc_diag *diag)
 {
     struct shared *rl = impl;
@@ -96,7 +98,8 @@ static const char fail_lua[] =
     "redis.call('HSET', KEYS[1], 'until', string.format('%.0f', lockt)) "
     "redis.call('PEXPIRE', KEYS[1], 3600000) return n";
 
-FC_MUST_CHECK static enum fc_err shared_penalty_until(void *impl, const char *key, int64_t now,
+FC_MUST_CHECK
+static enum fc_err shared_penalty_until(void *impl, const char *key, int64_t now,
                                         int64_t *until, struct fc_diag *diag)
 {
     (void)now;
@@ -117,7 +120,8 @@ FC_MUST_CHECK static enum fc_err shared_penalty_until(void *impl, const char *ke
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err shared_penalty_note(void *impl, const char *key, bool failed, int64_t now,
+FC_MUST_CHECK
+static enum fc_err shared_penalty_note(void *impl, const char *key, bool failed, int64_t now,
                                        struct fc_diag *diag)
 {
     struct shared *rl = impl;

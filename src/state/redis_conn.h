@@ -36,11 +36,13 @@ enum fc_redis_type {
 
 /* Connects to redis://[:password@]host[:port][/db] with a timeout. *out is
  * the caller's, closed with fc_redis_close. */
-FC_MUST_CHECK enum fc_err fc_redis_open(const char *url, int timeout_ms, struct fc_redis **out,
+FC_MUST_CHECK
+enum fc_err fc_redis_open(const char *url, int timeout_ms, struct fc_redis **out,
                           struct fc_diag *diag);
 void fc_redis_close(struct fc_redis *r);
 /* PING; FC_ERR_UNAVAILABLE with the reason on failure. */
-FC_MUST_CHECK enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag);
 
 /* Runs one command (hiredis format) on r. Returns the reply, or NULL with
  * FC_ERR_UNAVAILABLE in diag when the connection failed (r is then unusable). */
@@ -59,7 +61,8 @@ struct fc_redis_reply *fc_redis_call(struct fc_redis **conn, const char *url,
 /* ---- subscriptions ---- */
 
 /* SUBSCRIBE channel on r, which then carries only messages. */
-FC_MUST_CHECK enum fc_err fc_redis_subscribe(struct fc_redis *r, const char *channel, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_redis_subscribe(struct fc_redis *r, const char *channel, struct fc_diag *diag);
 /* Waits up to timeout_ms for messages on a subscribed r and hands each
  * message's payload to fn. Returns 1 after reading, 0 on timeout, -1 when
  * the connection failed. poll() keeps the wait short without socket
@@ -102,7 +105,8 @@ struct fc_redis_link {
 void fc_redis_link_init(struct fc_redis_link *l, const char *url);
 void fc_redis_link_cleanup(struct fc_redis_link *l);
 /* Connects when needed (see above); FC_ERR_UNAVAILABLE with the reason. */
-FC_MUST_CHECK enum fc_err fc_redis_link_connect(struct fc_redis_link *l, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_redis_link_connect(struct fc_redis_link *l, struct fc_diag *diag);
 void fc_redis_link_drop(struct fc_redis_link *l);
 
 /* Connects when needed and runs one command in hiredis format. Returns the

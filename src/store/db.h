@@ -27,7 +27,8 @@ struct fc_db_options fc_db_options_from(const struct fc_config *cfg);
 
 /* Opens a connection. On failure returns FC_ERR_UNAVAILABLE with libpq's
  * message (passwords redacted) in diag. Caller closes with fc_db_close. */
-FC_MUST_CHECK enum fc_err fc_db_open(const struct fc_db_options *opts, struct fc_db **out,
+FC_MUST_CHECK
+enum fc_err fc_db_open(const struct fc_db_options *opts, struct fc_db **out,
                        struct fc_diag *diag);
 void fc_db_close(struct fc_db *db);
 
@@ -37,11 +38,13 @@ struct pg_result; /* libpq's PGresult, for the modules of src/store */
  * NULL; results as text, or binary when binary is set). On success *out,
  * when out is non-NULL, is the result, which the caller PQclears; a failure
  * carries PostgreSQL's message. */
-FC_MUST_CHECK enum fc_err fc_db_run(struct fc_db *db, const char *sql, int nparams, const char *const *params,
+FC_MUST_CHECK
+enum fc_err fc_db_run(struct fc_db *db, const char *sql, int nparams, const char *const *params,
                       bool binary, struct pg_result **out, struct fc_diag *diag);
 
 /* Runs SQL with no parameters and no rows expected (DDL, BEGIN, ...). */
-FC_MUST_CHECK enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag);
 /* ROLLBACK after a failure. Nothing to report: the first error is the one
  * the caller returns, and a connection that cannot roll back is broken
  * (fc_db_broken) and is replaced before its next use. */
@@ -50,19 +53,22 @@ void fc_db_rollback(struct fc_db *db);
 /* Runs a parameterised statement (text parameters, NULL entries are SQL
  * NULL) and, when out_value is non-NULL, copies the first column of the first
  * row (or "" when there is no row / NULL) into out_value[out_size]. */
-FC_MUST_CHECK enum fc_err fc_db_query_value(struct fc_db *db, const char *sql, int nparams,
+FC_MUST_CHECK
+enum fc_err fc_db_query_value(struct fc_db *db, const char *sql, int nparams,
                               const char *const *params, char *out_value, unsigned out_size,
                               struct fc_diag *diag);
 
 /* Like fc_db_query_value for a value of any length: appends the first
  * column of the first row to out; *found is false when there is no row or
  * the value is NULL. */
-FC_MUST_CHECK enum fc_err fc_db_query_text(struct fc_db *db, const char *sql, int nparams,
+FC_MUST_CHECK
+enum fc_err fc_db_query_text(struct fc_db *db, const char *sql, int nparams,
                              const char *const *params, struct fc_buf *out, bool *found,
                              struct fc_diag *diag);
 
 /* The same, also appending the second column (when out2 is non-NULL). */
-FC_MUST_CHECK enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
+FC_MUST_CHECK
+enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
                               const char *const *params, struct fc_buf *out, struct fc_buf *out2,
                               bool *found, struct fc_diag *diag);
 
@@ -82,7 +88,8 @@ bool fc_db_idle_ok(struct fc_db *db, int64_t max_age_ms);
 /* Connects again with the same settings (the connection object stays the
  * same; prepared statements and session state are gone). FC_ERR_UNAVAILABLE
  * with the reason while the server cannot be reached. */
-FC_MUST_CHECK enum fc_err fc_db_reset(struct fc_db *db, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_db_reset(struct fc_db *db, struct fc_diag *diag);
 
 /* True when the connection is lost (the pool then replaces it). */
 bool fc_db_broken(struct fc_db *db);

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-FC_MUST_CHECK static enum fc_err value(struct fc_db *db, const char *sql, struct fc_buf *out, const char *what,
+FC_MUST_CHECK
+static enum fc_err value(struct fc_db *db, const char *sql, struct fc_buf *out, const char *what,
                          struct fc_diag *diag)
 {
     PGresult *r = PQexec(fc_db_pgconn(db), sql);

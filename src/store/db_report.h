@@ -11,6 +11,7 @@
 /* {"database_bytes":N,"tables":[...],"indexes":[...],"unused_indexes":[...],
  *  "statements":{"available":B,"reason":S|null,"slowest":[...]},"advice":[S...]}
  * (docs/cli/db-report.schema.json). */
-FC_MUST_CHECK enum fc_err fc_db_report_json(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_db_report_json(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag);
 
 #endif

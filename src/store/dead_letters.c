@@ -120,7 +120,8 @@ static uint64_t fid_of(const struct fc_item *it)
     }
 }
 
-FC_MUST_CHECK static enum fc_err apply(struct fc_db *db, const char *id, const struct fc_item *it,
+FC_MUST_CHECK
+static enum fc_err apply(struct fc_db *db, const char *id, const struct fc_item *it,
                          enum fc_dl_outcome *outcome, struct fc_diag *diag)
 {
     uint64_t fid = fid_of(it);

@@ -19,7 +19,8 @@ const char *fc_debug_kind_endpoint(enum fc_debug_kind k);
 /* The live messages of fid of kind held in the database, as sorted
  * lowercase hex hashes (40 characters each) in a caller-freed array of
  * char[41]. */
-FC_MUST_CHECK enum fc_err fc_debug_hashes(struct fc_db *db, uint64_t fid, enum fc_debug_kind k,
+FC_MUST_CHECK
+enum fc_err fc_debug_hashes(struct fc_db *db, uint64_t fid, enum fc_debug_kind k,
                             char (**hashes)[41], size_t *n, struct fc_diag *diag);
 
 #endif

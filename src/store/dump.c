@@ -41,7 +41,8 @@ static int table_index(const char *name, size_t len)
     return -1;
 }
 
-FC_MUST_CHECK static enum fc_err run(PGconn *c, const char *sql, int n, const char *const *p, PGresult **out,
+FC_MUST_CHECK
+static enum fc_err run(PGconn *c, const char *sql, int n, const char *const *p, PGresult **out,
                        struct fc_diag *diag)
 {
     PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
@@ -60,7 +61,8 @@ FC_MUST_CHECK static enum fc_err run(PGconn *c, const char *sql, int n, const ch
 
 /* The table's stored (not generated) columns, quoted, comma-separated; and
  * its primary key columns for ORDER BY ("1" when it has none). */
-FC_MUST_CHECK static enum fc_err columns(PGconn *c, const char *table, char **cols, char **key,
+FC_MUST_CHECK
+static enum fc_err columns(PGconn *c, const char *table, char **cols, char **key,
                            struct fc_diag *diag)
 {
     const char *p[] = {table};
@@ -85,7 +87,8 @@ FC_MUST_CHECK static enum fc_err columns(PGconn *c, const char *table, char **co
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err export_table(PGconn *c, const char *table, FILE *out, fc_dump_progress_fn fn,
+FC_MUST_CHECK
+static enum fc_err export_table(PGconn *c, const char *table, FILE *out, fc_dump_progress_fn fn,
                                 void *ud, struct fc_diag *diag)
 {
     char *cols, *key;
@@ -163,7 +166,8 @@ struct importer {
     void *ud;
 };
 
-FC_MUST_CHECK static enum fc_err flush(struct importer *im, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err flush(struct importer *im, struct fc_diag *diag)
 {
     if (!im->n)
         return FC_OK;
@@ -198,7 +202,8 @@ FC_MUST_CHECK static enum fc_err flush(struct importer *im, struct fc_diag *diag
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err import_line(struct importer *im, char *line, size_t len, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err import_line(struct importer *im, char *line, size_t len, struct fc_diag *diag)
 {
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         line[--len] = '\0';
@@ -245,7 +250,8 @@ FC_MUST_CHECK static enum fc_err import_line(struct importer *im, char *line, si
 }
 
 /* Serial columns continue after the imported ids. */
-FC_MUST_CHECK static enum fc_err follow_sequences(struct importer *im, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err follow_sequences(struct importer *im, struct fc_diag *diag)
 {
     for (int t = 0; all_tables[t]; t++) {
         if (!im->seen[t])

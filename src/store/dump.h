@@ -27,7 +27,8 @@ typedef void (*fc_dump_progress_fn)(void *ud, const char *table, size_t rows);
 
 /* Writes the rows of parts to out, one table at a time, in primary-key order
  * (one snapshot: a repeatable-read transaction). */
-FC_MUST_CHECK enum fc_err fc_dump_export(struct fc_db *db, unsigned parts, FILE *out, fc_dump_progress_fn fn,
+FC_MUST_CHECK
+enum fc_err fc_dump_export(struct fc_db *db, unsigned parts, FILE *out, fc_dump_progress_fn fn,
                            void *ud, struct fc_diag *diag);
 
 struct fc_import_stats {
@@ -41,7 +42,8 @@ struct fc_import_stats {
  * whose key exists are skipped. dry_run: everything is checked and inserted,
  * then rolled back. A bad line fails the import naming its line number.
  * Sequences follow the imported ids. */
-FC_MUST_CHECK enum fc_err fc_dump_import(struct fc_db *db, FILE *in, bool replace, bool dry_run,
+FC_MUST_CHECK
+enum fc_err fc_dump_import(struct fc_db *db, FILE *in, bool replace, bool dry_run,
                            struct fc_import_stats *st, fc_dump_progress_fn fn, void *ud,
                            struct fc_diag *diag);
 

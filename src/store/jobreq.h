@@ -26,16 +26,19 @@ struct fc_jobreq {
 
 /* Records a request inside the caller's transaction (the one that changed
  * the targets); by says who asked ("cli"). */
-FC_MUST_CHECK enum fc_err fc_jobreq_record(struct fc_db *db, enum fc_jobreq_action action,
+FC_MUST_CHECK
+enum fc_err fc_jobreq_record(struct fc_db *db, enum fc_jobreq_action action,
                              const uint64_t *fids, size_t n_fids, const char *by,
                              struct fc_diag *diag);
 
 /* The pause switch and the newest request id (0 when none) in one reading. */
-FC_MUST_CHECK enum fc_err fc_jobreq_poll(struct fc_db *db, bool *paused, int64_t *latest,
+FC_MUST_CHECK
+enum fc_err fc_jobreq_poll(struct fc_db *db, bool *paused, int64_t *latest,
                            struct fc_diag *diag);
 
 /* Requests with an id above after, oldest first; free with fc_jobreq_free. */
-FC_MUST_CHECK enum fc_err fc_jobreq_since(struct fc_db *db, int64_t after, struct fc_jobreq **out,
+FC_MUST_CHECK
+enum fc_err fc_jobreq_since(struct fc_db *db, int64_t after, struct fc_jobreq **out,
                             size_t *n, struct fc_diag *diag);
 void fc_jobreq_free(struct fc_jobreq *list, size_t n);
 

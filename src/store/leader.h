@@ -11,6 +11,7 @@
 
 /* Tries to take the lock on db's session (without waiting); *held says
  * whether db now holds it (also true when it already did). */
-FC_MUST_CHECK enum fc_err fc_leader_try_lock(struct fc_db *db, bool *held, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_leader_try_lock(struct fc_db *db, bool *held, struct fc_diag *diag);
 
 #endif

@@ -25,7 +25,8 @@ int fc_migrate_latest_version(void)
     return v;
 }
 
-FC_MUST_CHECK static enum fc_err lock(struct fc_db *db, bool on, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err lock(struct fc_db *db, bool on, struct fc_diag *diag)
 {
     const char *params[] = {MIGRATE_LOCK_KEY};
     return fc_db_query_value(db, on ? "SELECT pg_advisory_lock($1::bigint)"
@@ -53,7 +54,8 @@ enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err is_applied(struct fc_db *db, int version, bool *applied, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err is_applied(struct fc_db *db, int version, bool *applied, struct fc_diag *diag)
 {
     char vs[16], out[8];
     snprintf(vs, sizeof(vs), "%d", version);
@@ -66,7 +68,8 @@ FC_MUST_CHECK static enum fc_err is_applied(struct fc_db *db, int version, bool 
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err apply_one(struct fc_db *db, const struct fc_migration *m, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err apply_one(struct fc_db *db, const struct fc_migration *m, struct fc_diag *diag)
 {
     enum fc_err err = fc_db_exec(db, "BEGIN", diag);
     if (err)

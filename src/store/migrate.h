@@ -19,7 +19,8 @@ int fc_migrate_latest_version(void);
 /* Applies every pending migration. *applied receives how many ran (0 when
  * the schema was current). Errors: FC_ERR_CONFLICT for a newer schema,
  * FC_ERR_DB when a migration fails (that migration is rolled back). */
-FC_MUST_CHECK enum fc_err fc_migrate_up(struct fc_db *db, int *applied, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_migrate_up(struct fc_db *db, int *applied, struct fc_diag *diag);
 
 /* One migration: embedded in this binary (known), recorded in the database
  * (applied), or both. */
@@ -33,14 +34,17 @@ struct fc_migrate_entry {
 
 /* Every known migration in version order, then versions the database
  * records that this binary does not know. Free *out with free(). */
-FC_MUST_CHECK enum fc_err fc_migrate_list(struct fc_db *db, struct fc_migrate_entry **out, size_t *n_out,
+FC_MUST_CHECK
+enum fc_err fc_migrate_list(struct fc_db *db, struct fc_migrate_entry **out, size_t *n_out,
                             struct fc_diag *diag);
 
 /* Current schema version in the database (0 when never migrated). */
-FC_MUST_CHECK enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc_diag *diag);
 
 /* Drops the current schema with everything in it (every table and row) and
  * creates it empty; fc_migrate_up then builds it again. */
-FC_MUST_CHECK enum fc_err fc_migrate_reset(struct fc_db *db, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_migrate_reset(struct fc_db *db, struct fc_diag *diag);
 
 #endif

@@ -27,7 +27,8 @@ void fc_pool_free(struct fc_pool *p);
  * it. Returns
  * FC_ERR_TIMEOUT when none came free, FC_ERR_UNAVAILABLE when the database
  * cannot be reached. */
-FC_MUST_CHECK enum fc_err fc_pool_get(struct fc_pool *p, int wait_ms, struct fc_db **out, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_pool_get(struct fc_pool *p, int wait_ms, struct fc_db **out, struct fc_diag *diag);
 /* Gives a connection back; a broken one is closed and reopened on demand. */
 void fc_pool_put(struct fc_pool *p, struct fc_db *db);
 

@@ -33,7 +33,8 @@ const char *fc_target_filter_problem(const struct fc_target_filter *f);
 /* {"total":N,"summary":{"roots":N,"states":{...},"sources":{...}},
  *  "targets":[...],"next_cursor":S|null}: total and summary over every
  * target matching f, targets the page. f must be valid. */
-FC_MUST_CHECK enum fc_err fc_target_list_json(struct fc_db *db, const struct fc_target_filter *f,
+FC_MUST_CHECK
+enum fc_err fc_target_list_json(struct fc_db *db, const struct fc_target_filter *f,
                                 struct fc_buf *out, struct fc_diag *diag);
 
 #endif

@@ -79,7 +79,8 @@ enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool 
     return FC_OK;
 }
 
-FC_MUST_CHECK static enum fc_err fid_list(struct fc_db *db, const char *sql, int n, const char *const *p,
+FC_MUST_CHECK
+static enum fc_err fid_list(struct fc_db *db, const char *sql, int n, const char *const *p,
                             uint64_t **fids, bool **flags, size_t *count, struct fc_diag *diag)
 {
     PGresult *r = NULL;
@@ -397,7 +398,8 @@ static const char *const cleanup_sql[] = {
 };
 
 /* One transaction for the whole list, one statement per table. */
-FC_MUST_CHECK static enum fc_err cleanup_locked(struct fc_db *db, size_t *accounts, size_t *rows,
+FC_MUST_CHECK
+static enum fc_err cleanup_locked(struct fc_db *db, size_t *accounts, size_t *rows,
                                   struct fc_diag *diag)
 {
     PGresult *r = NULL;

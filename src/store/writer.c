@@ -125,7 +125,8 @@ enum fc_err fc_writer_begin(struct fc_writer *w, struct fc_diag *diag)
 
 /* Ends a pipelined transaction: sync, then read every result; the first
  * failure names the error (everything after it was aborted by the server). */
-FC_MUST_CHECK static enum fc_err drain_pipeline(struct fc_writer *w, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err drain_pipeline(struct fc_writer *w, struct fc_diag *diag)
 {
     enum fc_err err = FC_OK;
     if (!PQpipelineSync(w->conn))

@@ -15,7 +15,8 @@ void fc_writer_batch_reset(struct fc_writer *w)
 }
 
 /* Sends a kind's gathered rows as one statement (columns as arrays). */
-FC_MUST_CHECK static enum fc_err batch_send(struct fc_writer *w, int kind, enum stmt st, int ncols,
+FC_MUST_CHECK
+static enum fc_err batch_send(struct fc_writer *w, int kind, enum stmt st, int ncols,
                               struct fc_diag *diag)
 {
     struct params p = {.n = 0};
@@ -25,7 +26,8 @@ FC_MUST_CHECK static enum fc_err batch_send(struct fc_writer *w, int kind, enum 
 }
 
 /* Sends a resolve statement over some key columns of a kind's rows. */
-FC_MUST_CHECK static enum fc_err batch_resolve(struct fc_writer *w, int kind, enum stmt st, const int *cols,
+FC_MUST_CHECK
+static enum fc_err batch_resolve(struct fc_writer *w, int kind, enum stmt st, const int *cols,
                                  int n, struct fc_diag *diag)
 {
     struct params p = {.n = 0};

@@ -102,7 +102,8 @@ void enc_user_data(struct enc *e, const struct fc_message *m);
 /* ---- writer.c ---- */
 
 /* Runs (or, pipelined, sends) statement s with p. */
-FC_MUST_CHECK enum fc_err fc_writer_run(struct fc_writer *w, enum stmt s, struct params *p,
+FC_MUST_CHECK
+enum fc_err fc_writer_run(struct fc_writer *w, enum stmt s, struct params *p,
                           struct fc_diag *diag);
 /* Notes fid for the derived-row refresh at commit. */
 void fc_writer_touch(struct fc_writer *w, uint64_t fid);
@@ -113,6 +114,7 @@ void fc_writer_batch_reset(struct fc_writer *w);
 /* Gathers m for the set-wise statements; false when its kind is not batched. */
 bool fc_writer_batch_add(struct fc_writer *w, const struct fc_message *m);
 /* Sends the gathered rows, kind by kind; then starts empty. */
-FC_MUST_CHECK enum fc_err fc_writer_batch_flush(struct fc_writer *w, struct fc_diag *diag);
+FC_MUST_CHECK
+enum fc_err fc_writer_batch_flush(struct fc_writer *w, struct fc_diag *diag);
 
 #endif

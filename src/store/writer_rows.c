@@ -13,7 +13,8 @@ static int64_t unix_of(uint32_t fc_ts)
 }
 
 /* Runs statement s over m's columns as encode writes them. */
-FC_MUST_CHECK static enum fc_err run_row(struct fc_writer *w, enum stmt s,
+FC_MUST_CHECK
+static enum fc_err run_row(struct fc_writer *w, enum stmt s,
                            void (*encode)(struct enc *, const struct fc_message *),
                            const struct fc_message *m, struct fc_diag *diag)
 {
@@ -25,7 +26,8 @@ FC_MUST_CHECK static enum fc_err run_row(struct fc_writer *w, enum stmt s,
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err reaction(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err reaction(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
 {
     const __typeof__(m->body.reaction) *r = &m->body.reaction;
     enum fc_err err = run_row(w, S_REACTION_INS, enc_reaction, m, diag);
@@ -42,7 +44,8 @@ FC_MUST_CHECK static enum fc_err reaction(struct fc_writer *w, const struct fc_m
     return fc_writer_run(w, S_REACTION_RESOLVE_URL, &q, diag);
 }
 
-FC_MUST_CHECK static enum fc_err link_msg(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err link_msg(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
 {
     const __typeof__(m->body.link) *l = &m->body.link;
     enum fc_err err = run_row(w, S_LINK_INS, enc_link, m, diag);
@@ -55,7 +58,8 @@ FC_MUST_CHECK static enum fc_err link_msg(struct fc_writer *w, const struct fc_m
     return fc_writer_run(w, S_LINK_RESOLVE, &q, diag);
 }
 
-FC_MUST_CHECK static enum fc_err compact(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
+FC_MUST_CHECK
+static enum fc_err compact(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
 {
     struct fc_buf arr = FC_BUF_INIT;
     fc_buf_putc(&arr, '{');
@@ -82,7 +86,8 @@ FC_MUST_CHECK static enum fc_err compact(struct fc_writer *w, const struct fc_me
     return err;
 }
 
-FC_MUST_CHECK static enum fc_err verification(struct fc_writer *w, const struct fc_message *m,
+FC_MUST_CHECK
+static enum fc_err verification(struct fc_writer *w, const struct fc_message *m,
                                 struct fc_diag *diag)
 {
     const __typeof__(m->body.verification) *v = &m->body.verification;

@@ -144,7 +144,7 @@ static void pagination_and_flavours(void **state)
         if (f == 0) {
             assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=1&reverse=1", FC_PAGE_MESSAGES,
                                         -1, collect_hash, &all, NULL, &d), FC_ERR_INVALID);
-            assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_BAD_REQUEST), 1);
+            assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_BAD_REQUEST), 1);
         }
         fc_buf_cleanup(&all.list);
         fc_buf_cleanup(&paged.list);
@@ -171,12 +171,12 @@ static void fails_over_in_order(void **state)
     assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash,
                                 &h, &page, &d), FC_OK);
     assert_int_equal(page.hub, 1);
-    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_CONNECT_ERROR), 1);
-    assert_int_equal(fc_hub_client_count(c, 1, FC_HUB_OK), 1);
+    assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_CONNECT_ERROR), 1);
+    assert_int_equal(fc_hub_client_outcomes(c, 1, FC_HUB_OK), 1);
     /* pinned to the dead hub: no fail-over */
     assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, 0, collect_hash,
                                 &h, &page, &d), FC_ERR_UNAVAILABLE);
-    assert_int_equal(fc_hub_client_count(c, 1, FC_HUB_OK), 1);
+    assert_int_equal(fc_hub_client_outcomes(c, 1, FC_HUB_OK), 1);
     fc_buf_cleanup(&h.list);
     fc_hub_conn_free(conn);
     fc_hub_client_free(c);
@@ -204,7 +204,7 @@ static void retry_after_is_respected(void **state)
     int64_t took = fc_now_mono_ms() - t0;
     assert_true(took >= 1900); /* two waits of Retry-After: 1 s */
     assert_true(took < 6000);
-    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_RATE_LIMITED), 3);
+    assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_RATE_LIMITED), 3);
     assert_non_null(strstr(d.msg, "HTTP 429"));
     fc_buf_cleanup(&h.list);
     fc_hub_conn_free(conn);
@@ -233,7 +233,7 @@ static void breaker_opens_and_closes(void **state)
                                     collect_hash, &h, &page, &d), FC_OK);
         assert_int_equal(page.hub, 1);
     }
-    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_SERVER_ERROR), 3);
+    assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_SERVER_ERROR), 3);
     assert_true(fc_hub_client_breaker_open(c, 0));
     assert_int_equal(sim_requests(pa, "/v1/castsByFid"), 3); /* skipped while open */
     /* hub A recovers; after the cool-down a probe closes the breaker */
@@ -284,7 +284,7 @@ static void pagination_survives_faults(void **state)
     assert_string_equal(got.list.data, want.list.data);
     uint64_t faults = 0;
     for (int k = FC_HUB_RATE_LIMITED; k <= FC_HUB_BAD_JSON; k++)
-        faults += fc_hub_client_count(c, 0, (enum fc_hub_outcome)k);
+        faults += fc_hub_client_outcomes(c, 0, (enum fc_hub_outcome)k);
     assert_true(faults > 0); /* faults really happened and were absorbed */
     fc_buf_cleanup(&want.list);
     fc_buf_cleanup(&got.list);
@@ -315,7 +315,7 @@ static void every_call_is_bounded_in_time(void **state)
                                 &h, NULL, &d), FC_ERR_UNAVAILABLE);
     int64_t took = fc_now_mono_ms() - t0;
     assert_true(took < 1500); /* 2 attempts x 300 ms timeout + backoff */
-    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_TIMEOUT), 2);
+    assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_TIMEOUT), 2);
     fc_buf_cleanup(&h.list);
     fc_hub_conn_free(conn);
     fc_hub_client_free(c);
@@ -364,7 +364,7 @@ static void budget_is_shared_by_workers(void **state)
     int64_t took = fc_now_mono_ms() - t0;
     /* 15 requests at 20/s after a burst of 1: at least 14/20 s */
     assert_true(took >= 650);
-    assert_int_equal(fc_hub_client_count(c, 0, FC_HUB_OK), 15);
+    assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_OK), 15);
     fc_hub_client_free(c);
     fct_hubsim_stop(pid);
 }

@@ -115,7 +115,8 @@ static int cmp_id(const void *a, const void *b)
 }
 
 /* Adds the items of one recorded response to the right list. */
-FC_MUST_CHECK static enum fc_err index_file(struct corpus *c, const char *endpoint, const char *fid_s,
+FC_MUST_CHECK
+static enum fc_err index_file(struct corpus *c, const char *endpoint, const char *fid_s,
                               const char *extra, const char *body, size_t len,
                               struct fc_diag *diag, const char *file)
 {

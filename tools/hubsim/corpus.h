@@ -27,7 +27,8 @@ struct corpus_list {
 struct corpus;
 
 /* Loads every file the manifest in dir lists for the flavour. */
-FC_MUST_CHECK enum fc_err corpus_load(const char *dir, enum sim_flavour flavour, struct corpus **out,
+FC_MUST_CHECK
+enum fc_err corpus_load(const char *dir, enum sim_flavour flavour, struct corpus **out,
                         struct fc_diag *diag);
 void corpus_free(struct corpus *c);
 

@@ -59,7 +59,8 @@ void faults_cleanup(struct faults *f);
 /* Applies a JSON control document: {"endpoint": "*", "error_rate": 0.3, ...}
  * replaces that endpoint's rule; {"clear": true} removes all; "seed" resets
  * the RNG. *down_ms receives a requested outage length (0 = none). */
-FC_MUST_CHECK enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, int *down_ms,
+FC_MUST_CHECK
+enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, int *down_ms,
                               struct fc_diag *diag);
 
 /* Writes the current rules and counters as JSON. */

@@ -23,7 +23,8 @@ struct hubsim_options {
 
 struct hubsim;
 
-FC_MUST_CHECK enum fc_err hubsim_start(const struct hubsim_options *opts, struct hubsim **out,
+FC_MUST_CHECK
+enum fc_err hubsim_start(const struct hubsim_options *opts, struct hubsim **out,
                          struct fc_diag *diag);
 uint16_t hubsim_port(const struct hubsim *hs);
 struct faults *hubsim_faults(struct hubsim *hs);
