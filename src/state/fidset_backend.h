@@ -17,6 +17,14 @@ struct fc_fidset_ops {
     uint64_t (*connects)(void *impl);
 };
 
+/* A backend's table from its functions P_free, P_has, ... */
+#define FC_FIDSET_OPS(P)                                                                        \
+    {                                                                                           \
+        .free = P##_free, .has = P##_has, .has_many = P##_has_many, .add = P##_add,             \
+        .remove = P##_remove, .count = P##_count, .replace = P##_replace,                       \
+        .connects = P##_connects,                                                               \
+    }
+
 extern const struct fc_fidset_ops fc_fidset_embedded_ops;
 extern const struct fc_fidset_ops fc_fidset_redis_ops;
 

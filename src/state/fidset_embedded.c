@@ -153,13 +153,4 @@ static uint64_t embedded_connects(void *impl)
     return 0;
 }
 
-const struct fc_fidset_ops fc_fidset_embedded_ops = {
-    .free = embedded_free,
-    .has = embedded_has,
-    .has_many = embedded_has_many,
-    .add = embedded_add,
-    .remove = embedded_remove,
-    .count = embedded_count,
-    .replace = embedded_replace,
-    .connects = embedded_connects,
-};
+const struct fc_fidset_ops fc_fidset_embedded_ops = FC_FIDSET_OPS(embedded);

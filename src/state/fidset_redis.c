@@ -212,13 +212,4 @@ static uint64_t shared_connects(void *impl)
     return n;
 }
 
-const struct fc_fidset_ops fc_fidset_redis_ops = {
-    .free = shared_free,
-    .has = shared_has,
-    .has_many = shared_has_many,
-    .add = shared_add,
-    .remove = shared_remove,
-    .count = shared_count,
-    .replace = shared_replace,
-    .connects = shared_connects,
-};
+const struct fc_fidset_ops fc_fidset_redis_ops = FC_FIDSET_OPS(shared);

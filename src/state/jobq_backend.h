@@ -22,6 +22,15 @@ struct fc_jobq_ops {
     enum fc_err (*counts)(void *impl, struct fc_jobq_counts *c, struct fc_diag *diag);
 };
 
+/* A backend's table from its functions P_free, P_push, ... (one list of the
+ * operations for every backend). */
+#define FC_JOBQ_OPS(P)                                                                          \
+    {                                                                                           \
+        .free = P##_free, .push = P##_push, .take = P##_take, .done = P##_done,                 \
+        .fail = P##_fail, .release = P##_release, .retry = P##_retry, .error = P##_error,       \
+        .clear = P##_clear, .counts = P##_counts,                                               \
+    }
+
 extern const struct fc_jobq_ops fc_jobq_embedded_ops;
 extern const struct fc_jobq_ops fc_jobq_redis_ops;
 

@@ -296,15 +296,4 @@ static enum fc_err emb_clear(void *impl, bool failed, size_t *removed, struct fc
     return FC_OK;
 }
 
-const struct fc_jobq_ops fc_jobq_embedded_ops = {
-    .free = emb_free,
-    .push = emb_push,
-    .take = emb_take,
-    .done = emb_done,
-    .fail = emb_fail,
-    .release = emb_release,
-    .retry = emb_retry,
-    .error = emb_error,
-    .clear = emb_clear,
-    .counts = emb_counts,
-};
+const struct fc_jobq_ops fc_jobq_embedded_ops = FC_JOBQ_OPS(emb);

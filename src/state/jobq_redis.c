@@ -403,15 +403,4 @@ static enum fc_err redis_clear(void *impl, bool failed, size_t *removed, struct 
     return err;
 }
 
-const struct fc_jobq_ops fc_jobq_redis_ops = {
-    .free = redis_free,
-    .push = redis_push,
-    .take = redis_take,
-    .done = redis_done,
-    .fail = redis_fail,
-    .release = redis_release,
-    .retry = redis_retry,
-    .error = redis_error,
-    .clear = redis_clear,
-    .counts = redis_counts,
-};
+const struct fc_jobq_ops fc_jobq_redis_ops = FC_JOBQ_OPS(redis);

@@ -18,6 +18,12 @@ struct fc_procs_ops {
                         struct fc_diag *diag);
 };
 
+/* A backend's table from its functions P_free, P_publish, ... */
+#define FC_PROCS_OPS(P)                                                                         \
+    {                                                                                           \
+        .free = P##_free, .publish = P##_publish, .remove = P##_remove, .list = P##_list,       \
+    }
+
 extern const struct fc_procs_ops fc_procs_embedded_ops;
 extern const struct fc_procs_ops fc_procs_redis_ops;
 

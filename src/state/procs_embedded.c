@@ -78,9 +78,4 @@ static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_pr
     return FC_OK;
 }
 
-const struct fc_procs_ops fc_procs_embedded_ops = {
-    .free = registry_free,
-    .publish = registry_publish,
-    .remove = registry_remove,
-    .list = registry_list,
-};
+const struct fc_procs_ops fc_procs_embedded_ops = FC_PROCS_OPS(registry);

@@ -155,9 +155,4 @@ out:
     return FC_OK;
 }
 
-const struct fc_procs_ops fc_procs_redis_ops = {
-    .free = registry_free,
-    .publish = registry_publish,
-    .remove = registry_remove,
-    .list = registry_list,
-};
+const struct fc_procs_ops fc_procs_redis_ops = FC_PROCS_OPS(registry);

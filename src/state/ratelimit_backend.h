@@ -17,6 +17,13 @@ struct fc_ratelimit_ops {
                                 struct fc_diag *diag);
 };
 
+/* A backend's table from its functions P_free, P_take, ... */
+#define FC_RATELIMIT_OPS(P)                                                                     \
+    {                                                                                           \
+        .free = P##_free, .take = P##_take, .penalty_until = P##_penalty_until,                 \
+        .penalty_note = P##_penalty_note,                                                       \
+    }
+
 extern const struct fc_ratelimit_ops fc_ratelimit_embedded_ops;
 extern const struct fc_ratelimit_ops fc_ratelimit_redis_ops;
 

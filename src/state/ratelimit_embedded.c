@@ -186,9 +186,4 @@ static enum fc_err embedded_penalty_note(void *impl, const char *key, bool faile
     return FC_OK;
 }
 
-const struct fc_ratelimit_ops fc_ratelimit_embedded_ops = {
-    .free = embedded_free,
-    .take = embedded_take,
-    .penalty_until = embedded_penalty_until,
-    .penalty_note = embedded_penalty_note,
-};
+const struct fc_ratelimit_ops fc_ratelimit_embedded_ops = FC_RATELIMIT_OPS(embedded);

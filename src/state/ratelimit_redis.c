@@ -142,9 +142,4 @@ static enum fc_err shared_penalty_note(void *impl, const char *key, bool failed,
     return err;
 }
 
-const struct fc_ratelimit_ops fc_ratelimit_redis_ops = {
-    .free = shared_free,
-    .take = shared_take,
-    .penalty_until = shared_penalty_until,
-    .penalty_note = shared_penalty_note,
-};
+const struct fc_ratelimit_ops fc_ratelimit_redis_ops = FC_RATELIMIT_OPS(shared);

@@ -9,13 +9,7 @@
 
 static int run(const char *const *args, const char *const *env, struct fc_buf *out)
 {
-    const char *argv[16] = {fct_fcindex_bin()};
-    int n = 1;
-    for (; args[n - 1] && n < 15; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fc_buf_reset(out);
-    return fct_run(argv, env, out);
+    return fct_fcindex(args, env, out);
 }
 
 static void version_and_help(void **state)

@@ -38,19 +38,7 @@ static int run(struct fc_buf *out, const char *const *args)
 /* Exit status of validate_json.py for text against docs/cli/NAME.schema.json. */
 static int validate(const char *name, const char *text)
 {
-    const char *src = fct_require_env("FCINDEX_SOURCE_DIR");
-    char schema[1024], script[1024];
-    snprintf(schema, sizeof(schema), "%s/docs/cli/%s.schema.json", src, name);
-    snprintf(script, sizeof(script), "%s/tests/cli/validate_json.py", src);
-    char *doc = fct_write_temp(text);
-    struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run((const char *[]){"/usr/bin/python3", script, schema, doc, NULL}, NULL, &out);
-    if (rc)
-        fprintf(stderr, "%s: %s\n", name, out.data);
-    fc_buf_cleanup(&out);
-    unlink(doc);
-    free(doc);
-    return rc;
+    return fct_validate_json(name, text);
 }
 
 /* Runs a --json command, checks exit 0 and the schema, returns the tree. */

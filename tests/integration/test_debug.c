@@ -30,28 +30,13 @@ static int fcindex(struct fc_buf *out, const char *hub, const char *const *args)
     snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=%s", hub);
     const char *env[] = {e1, e2, "REDIS_URL=", "FCINDEX_LOG_LEVEL=warn",
                          "FCINDEX_STRATEGY_ROOT_TARGETS=1,2", "FCINDEX_HUBS_RETRIES=0", NULL};
-    const char *argv[16] = {fct_fcindex_bin()};
-    int n = 1;
-    for (; args[n - 1] && n < 15; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fc_buf_reset(out);
-    return fct_run(argv, env, out);
+    return fct_fcindex(args, env, out);
 }
 
 static yajl_val validated(const char *schema, const char *text)
 {
-    const char *src = fct_require_env("FCINDEX_SOURCE_DIR");
-    char path[1024], script[1024];
-    snprintf(path, sizeof(path), "%s/docs/cli/%s.schema.json", src, schema);
-    snprintf(script, sizeof(script), "%s/tests/cli/validate_json.py", src);
-    char *doc = fct_write_temp(text);
-    struct fc_buf out = FC_BUF_INIT;
-    if (fct_run((const char *[]){"/usr/bin/python3", script, path, doc, NULL}, NULL, &out))
-        fail_msg("%s: %s", schema, out.data);
-    fc_buf_cleanup(&out);
-    unlink(doc);
-    free(doc);
+    if (fct_validate_json(schema, text))
+        fail_msg("%s: the output does not match its schema", schema);
     yajl_val v = yajl_tree_parse(text, NULL, 0);
     assert_non_null(v);
     return v;

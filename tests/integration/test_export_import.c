@@ -31,13 +31,7 @@ static int fcindex(const char *db, struct fc_buf *out, const char *const *args)
     const char *env[] = {e1, e2, "REDIS_URL=", "FCINDEX_LOG_LEVEL=warn",
                          "FCINDEX_STRATEGY_ROOT_TARGETS=1,2",
                          "FCINDEX_STRATEGY_TARGET_CLIENTS=9152", NULL};
-    const char *argv[16] = {fct_fcindex_bin()};
-    int n = 1;
-    for (; args[n - 1] && n < 15; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fc_buf_reset(out);
-    return fct_run(argv, env, out);
+    return fct_fcindex(args, env, out);
 }
 
 /* "rows:md5" of a table, computed here over every column's text. */
@@ -80,19 +74,7 @@ static int same_tables(const char *other)
 /* validate_json.py's exit status for text against docs/cli/NAME.schema.json */
 static int validate(const char *name, const char *text)
 {
-    const char *src = fct_require_env("FCINDEX_SOURCE_DIR");
-    char schema[1024], script[1024];
-    snprintf(schema, sizeof(schema), "%s/docs/cli/%s.schema.json", src, name);
-    snprintf(script, sizeof(script), "%s/tests/cli/validate_json.py", src);
-    char *doc = fct_write_temp(text);
-    struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run((const char *[]){"/usr/bin/python3", script, schema, doc, NULL}, NULL, &out);
-    if (rc)
-        fprintf(stderr, "%s: %s\n", name, out.data);
-    fc_buf_cleanup(&out);
-    unlink(doc);
-    free(doc);
-    return rc;
+    return fct_validate_json(name, text);
 }
 
 static void round_trip_gives_identical_tables(void **state)

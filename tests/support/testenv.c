@@ -294,6 +294,34 @@ char *fct_write_temp(const char *text)
     return path;
 }
 
+int fct_fcindex(const char *const *args, const char *const *extra_env, struct fc_buf *out)
+{
+    const char *argv[16] = {fct_fcindex_bin()};
+    int n = 1;
+    for (; args[n - 1] && n < 15; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    fc_buf_reset(out);
+    return fct_run(argv, extra_env, out);
+}
+
+int fct_validate_json(const char *name, const char *text)
+{
+    const char *src = fct_require_env("FCINDEX_SOURCE_DIR");
+    char schema[1024], script[1024];
+    snprintf(schema, sizeof(schema), "%s/docs/cli/%s.schema.json", src, name);
+    snprintf(script, sizeof(script), "%s/tests/cli/validate_json.py", src);
+    char *doc = fct_write_temp(text);
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_run((const char *[]){"/usr/bin/python3", script, schema, doc, NULL}, NULL, &out);
+    if (rc)
+        fprintf(stderr, "%s: %s\n", name, out.data);
+    fc_buf_cleanup(&out);
+    unlink(doc);
+    free(doc);
+    return rc;
+}
+
 static size_t collect(char *ptr, size_t size, size_t n, void *ud)
 {
     fc_buf_append(ud, ptr, size * n);

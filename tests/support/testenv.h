@@ -79,6 +79,14 @@ const char *fct_fcindex_bin(void);
  * caller unlinks). */
 char *fct_write_temp(const char *text);
 
+/* Runs `fcindex args...` (args NULL-terminated, at most 14) with extra_env,
+ * out reset first and filled with its output; returns its exit status. */
+int fct_fcindex(const char *const *args, const char *const *extra_env, struct fc_buf *out);
+
+/* validate_json.py's exit status for text against docs/cli/NAME.schema.json
+ * (its complaint printed to stderr). */
+int fct_validate_json(const char *name, const char *text);
+
 #ifndef FC_TESTS_TESTENV_HTTP
 #define FC_TESTS_TESTENV_HTTP
 /* An HTTP exchange made by the tests (libcurl). */
