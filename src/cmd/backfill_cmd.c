@@ -34,8 +34,8 @@ int fc_cmd_backfill(struct fc_cmd_ctx *ctx)
     struct fc_db *db = NULL;
     struct fc_indexer *ix = NULL;
     struct fc_diag diag = {{0}};
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
+    int rc = fc_cmd_connect(ctx, &cfg, &db);
+    if (rc)
         goto out;
     if (fid) {
         /* Pending work lives in PostgreSQL: a new target, or one already synced

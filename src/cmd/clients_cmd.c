@@ -24,8 +24,8 @@ int fc_cmd_clients(struct fc_cmd_ctx *ctx)
         return FC_EXIT_USAGE;
     struct fc_config cfg;
     struct fc_db *db = NULL;
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
+    int rc = fc_cmd_connect(ctx, &cfg, &db);
+    if (rc)
         goto out;
     struct fc_diag diag = {{0}};
     enum fc_err err;

@@ -44,6 +44,10 @@ struct fc_db;
 /* Connects to database.url and checks the schema is current; prints why
  * not and returns FC_EXIT_FAIL otherwise. */
 int fc_cmd_open_db(const struct fc_config *cfg, struct fc_db **db);
+/* fc_cmd_load_config then fc_cmd_open_db: 0, or the exit status. cfg is
+ * released with fc_config_cleanup either way; *db (NULL on failure) with
+ * fc_db_close. */
+int fc_cmd_connect(struct fc_cmd_ctx *ctx, struct fc_config *cfg, struct fc_db **db);
 /* A fid argument; prints why not to stderr and returns false when bad. */
 bool fc_cmd_parse_fid(const char *s, uint64_t *fid);
 /* Removes the flag name from ctx's arguments; true when it was there. */

@@ -57,6 +57,12 @@ int fc_cmd_open_db(const struct fc_config *cfg, struct fc_db **db)
     return FC_EXIT_OK;
 }
 
+int fc_cmd_connect(struct fc_cmd_ctx *ctx, struct fc_config *cfg, struct fc_db **db)
+{
+    int rc = fc_cmd_load_config(ctx, cfg);
+    return rc ? rc : fc_cmd_open_db(cfg, db);
+}
+
 bool fc_cmd_parse_fid(const char *s, uint64_t *fid)
 {
     struct fc_diag d;

@@ -62,8 +62,8 @@ int fc_cmd_db(struct fc_cmd_ctx *ctx)
     }
     struct fc_config cfg;
     struct fc_db *db = NULL;
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
+    int rc = fc_cmd_connect(ctx, &cfg, &db);
+    if (rc)
         goto out;
     struct fc_buf b = FC_BUF_INIT;
     struct fc_diag d;

@@ -29,8 +29,8 @@ int fc_cmd_import(struct fc_cmd_ctx *ctx)
     }
     struct fc_config cfg;
     struct fc_db *db = NULL;
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
+    int rc = fc_cmd_connect(ctx, &cfg, &db);
+    if (rc)
         goto out;
     struct fc_progress p;
     fc_progress_start(&p, "import");

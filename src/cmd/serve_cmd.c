@@ -137,8 +137,8 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     struct fc_proc_heartbeat *heartbeat = NULL;
     struct change_sink sink = {NULL, NULL};
     struct fc_diag diag = {{0}};
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
+    int rc = fc_cmd_connect(ctx, &cfg, &db);
+    if (rc)
         goto out;
     if (run_indexer && fc_indexer_new(&cfg, &ix, &diag)) {
         fprintf(stderr, "fcindex serve: %s\n", diag.msg);

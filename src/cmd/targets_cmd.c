@@ -216,8 +216,8 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx)
     }
     struct fc_config cfg;
     struct fc_db *db = NULL;
-    int rc = fc_cmd_load_config(ctx, &cfg);
-    if (rc || (rc = fc_cmd_open_db(&cfg, &db)))
+    int rc = fc_cmd_connect(ctx, &cfg, &db);
+    if (rc)
         goto out;
     struct fc_diag diag = {{0}};
     enum fc_err err = FC_OK;
