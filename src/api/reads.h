@@ -24,6 +24,7 @@ struct fc_api_reads;
 
 /* Opens the replica's pool and starts its probe when database.read_url is
  * set; without it every read goes to the API's own pool (the primary). */
+FC_MUST_CHECK
 enum fc_err fc_api_reads_new(const struct fc_config *cfg, struct fc_api_reads **out,
                              struct fc_diag *diag);
 void fc_api_reads_free(struct fc_api_reads *r);

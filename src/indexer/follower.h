@@ -51,6 +51,7 @@ struct fc_signer_fetch {
 void fc_signer_fetch_cleanup(struct fc_signer_fetch *sf);
 /* Checks messages of the page that the filter keeps, up front and in
  * parallel, and loads their authors' known signer keys. */
+FC_MUST_CHECK
 enum fc_err fc_follower_check_page(struct follower *fo, struct fc_diag *diag);
 /* The verdict on the kept message of the item being applied (fo->at): checked (signer included)
  * and counted; false when it must not be written (it went to dead_letters). */

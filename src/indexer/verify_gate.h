@@ -52,6 +52,7 @@ void fc_keyset_cleanup(struct fc_keyset *ks);
 /* Adds the key of a SIGNER add event (other events are ignored). */
 void fc_keyset_note_onchain(struct fc_keyset *ks, const struct fc_onchain_event *o);
 /* Adds every key in `signers` of the given fids (one query). */
+FC_MUST_CHECK
 enum fc_err fc_keyset_load(struct fc_keyset *ks, struct fc_db *db, const uint64_t *fids, size_t n,
                            struct fc_diag *diag);
 

@@ -174,6 +174,7 @@ static bool is_prepared(const struct fc_db *db, const char *name)
 }
 
 /* Prepares sql as name on this connection, once. */
+FC_MUST_CHECK
 static enum fc_err prepare_once(struct fc_db *db, const char *name, const char *sql, int nparams,
                                 struct fc_diag *diag)
 {

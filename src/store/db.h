@@ -76,6 +76,7 @@ enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
  * name (at most 8 per connection): for a query run often whose planning
  * costs as much as running it. After a few runs PostgreSQL may keep one
  * generic plan, so its parameters must not change the best plan. */
+FC_MUST_CHECK
 enum fc_err fc_db_query_text2_prepared(struct fc_db *db, const char *name, const char *sql,
                                        int nparams, const char *const *params, struct fc_buf *out,
                                        struct fc_buf *out2, bool *found, struct fc_diag *diag);

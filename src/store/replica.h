@@ -35,6 +35,7 @@ struct fc_replica_options {
 
 /* Starts the probe thread (its first probe runs at once; until it finds
  * the replica current, reads go to the primary). */
+FC_MUST_CHECK
 enum fc_err fc_replica_start(const struct fc_replica_options *opts, struct fc_replica **out,
                              struct fc_diag *diag);
 void fc_replica_stop(struct fc_replica *r);
