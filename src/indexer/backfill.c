@@ -16,6 +16,7 @@
 #include "indexer/verify_gate.h"
 #include "store/db.h"
 #include "store/jobctl.h"
+#include "store/reconcile.h"
 #include "store/targets.h"
 #include "store/writer.h"
 #include "state/fidset.h"
@@ -30,6 +31,8 @@ struct worker {
     enum fc_err apply_err;
     struct fc_diag apply_diag;
     size_t messages, dead, reported;
+    struct fc_buf seen; /* the 20-byte hashes of the fid's messages read so far */
+    size_t dead_at_start; /* dead letters before this fid's pages */
     bool tx_open;    /* a writer transaction spans pages until batch_size items */
     size_t tx_items;
     /* signer keys of the fid: its rows in signers, then its SIGNER events,
@@ -94,6 +97,7 @@ static void apply_item(void *ud, const struct fc_item *it)
         if (!message_passes(wk, it->message))
             return;
         err = fc_writer_message(wk->w, it->message, &wk->apply_diag);
+        fc_buf_append(&wk->seen, it->message->hash, 20);
         wk->messages++;
         break;
     case FC_ITEM_ONCHAIN:
@@ -205,6 +209,38 @@ static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool p
     }
 }
 
+/* Rows of the fid the hubs no longer hold go (a remove or prune missed in a
+ * stream gap), and a root's follow that went takes its target along when no
+ * other root follows it. Nothing read means nothing judged: an empty answer
+ * from a hub that lost the account must not empty it here; nor does a read
+ * with a message that failed validation (its row is not an absence). */
+FC_MUST_CHECK
+static enum fc_err reconcile(struct worker *wk, const char *since, bool root,
+                             struct fc_diag *diag)
+{
+    struct fc_indexer *ix = wk->ix;
+    if (wk->seen.len == 0 || wk->dead != wk->dead_at_start)
+        return FC_OK;
+    uint64_t *gone;
+    size_t n_gone, rows;
+    enum fc_err err = fc_reconcile_fid(wk->db, wk->fid, (const uint8_t *)wk->seen.data,
+                                       wk->seen.len / 20, since, &gone, &n_gone, &rows, diag);
+    if (err)
+        return err;
+    if (rows)
+        log_info("backfill", "fid %llu: %zu rows the hubs no longer hold marked deleted",
+                 (unsigned long long)wk->fid, rows);
+    /* depth 2 and more: the reach recomputed after this drops them */
+    for (size_t i = 0; !err && root && ix->cfg->expansion_depth == 1 && i < n_gone; i++) {
+        bool dropped = false;
+        err = fc_targets_drop_if_orphan(wk->db, gone[i], &dropped, diag);
+        if (!err && dropped)
+            fc_ix_shared_remove(ix, ix->targets, gone[i]);
+    }
+    free(gone);
+    return err;
+}
+
 FC_MUST_CHECK
 static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag *diag)
 {
@@ -234,6 +270,12 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
     if (ix->verify_mode != FC_VERIFY_MODE_OFF &&
         (kerr = fc_keyset_load(&wk->keys, wk->db, &fid, 1, diag)))
         return kerr;
+    wk->seen.len = 0;
+    wk->dead_at_start = wk->dead;
+    char since[64];
+    enum fc_err cerr = fc_reconcile_clock(wk->db, since, sizeof(since), diag);
+    if (cerr)
+        return cerr;
     for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
         snprintf(path, sizeof(path), "/v1/%s?fid=%llu%s", endpoints[i].endpoint, f,
                  endpoints[i].extra);
@@ -256,6 +298,8 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
     if ((err = tx_commit(wk, diag)) || (err = fc_targets_is_root(wk->db, fid, &root, diag)))
         return err;
     root = root || fc_fidset_has(ix->roots, fid);
+    if ((err = reconcile(wk, since, root, diag)))
+        return err;
     if (ix->cfg->expansion_depth >= 2) {
         /* Depth 2 and more: once a target nearer to a root than the depth has
          * its follows committed, the reach is recomputed from the roots. */
@@ -413,6 +457,7 @@ void fc_ix_workers_join(struct fc_ix_workers *ws, size_t *messages, size_t *dead
         fc_hub_conn_free(ws->w[i].conn);
         fc_keyset_cleanup(&ws->w[i].keys);
         fc_buf_cleanup(&ws->w[i].scratch);
+        fc_buf_cleanup(&ws->w[i].seen);
         fc_writer_free(ws->w[i].w);
         fc_db_close(ws->w[i].db);
     }
