@@ -12,7 +12,8 @@
 #include "store/db.h"
 
 /* The database's clock now, as text, to pass back as `since`. */
-FC_MUST_CHECK enum fc_err fc_reconcile_clock(struct fc_db *db, char *out, size_t out_size,
+FC_MUST_CHECK
+enum fc_err fc_reconcile_clock(struct fc_db *db, char *out, size_t out_size,
                                struct fc_diag *diag);
 
 /* Marks deleted (as pruned: the hubs dropped them) the live casts, reactions, follows and
@@ -22,7 +23,8 @@ FC_MUST_CHECK enum fc_err fc_reconcile_clock(struct fc_db *db, char *out, size_t
  * or a fresh message a lagging hub has not received yet, stays.
  * *gone_targets (caller frees) gets the accounts whose follow by fid went;
  * *rows the number of rows marked. */
-FC_MUST_CHECK enum fc_err fc_reconcile_fid(struct fc_db *db, uint64_t fid, const uint8_t *hashes, size_t n,
+FC_MUST_CHECK
+enum fc_err fc_reconcile_fid(struct fc_db *db, uint64_t fid, const uint8_t *hashes, size_t n,
                              const char *since, uint64_t **gone_targets, size_t *n_gone,
                              size_t *rows, struct fc_diag *diag);
 
