@@ -310,7 +310,7 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
             (err = fc_ix_recompute_reach(ix, wk->db, diag)))
             return err;
     } else if (root && ix->cfg->expansion_depth == 1) {
-        if ((err = fc_ix_expand_root(ix, wk->db, fid, diag)))
+        if ((err = fc_ix_expand_root(ix, wk->db, fid, NULL, diag)))
             return err;
     }
     /* marked last: a crash before this runs the job again (idempotent) */

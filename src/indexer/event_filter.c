@@ -25,9 +25,16 @@ bool fc_follower_is_target(const struct follower *fo, uint64_t fid)
     return slot ? *slot : fc_fidset_has(fo->ix->targets, fid);
 }
 
+void fc_follower_after_commit(struct follower *fo, enum fc_after_op op, uint64_t fid)
+{
+    struct fc_after_commit *a = fc_vec_push(fo->after);
+    a->op = op;
+    a->fid = fid;
+}
+
 void fc_follower_target_added(struct follower *fo, uint64_t fid)
 {
-    fc_ix_shared_add(fo->ix, fo->ix->targets, fid);
+    fc_follower_after_commit(fo, FC_AFTER_ADD_TARGET, fid);
     bool *slot = fo->pt ? fc_page_targets_slot(fo->pt, fid) : NULL;
     if (slot)
         *slot = true;
@@ -35,7 +42,7 @@ void fc_follower_target_added(struct follower *fo, uint64_t fid)
 
 void fc_follower_target_removed(struct follower *fo, uint64_t fid)
 {
-    fc_ix_shared_remove(fo->ix, fo->ix->targets, fid);
+    fc_follower_after_commit(fo, FC_AFTER_REMOVE_TARGET, fid);
     bool *slot = fo->pt ? fc_page_targets_slot(fo->pt, fid) : NULL;
     if (slot)
         *slot = false;

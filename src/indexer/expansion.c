@@ -12,7 +12,7 @@
 #include "state/fidset.h"
 
 enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
-                              struct fc_diag *diag)
+                              struct follower *fo, struct fc_diag *diag)
 {
     uint64_t *follows;
     size_t n;
@@ -22,7 +22,10 @@ enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t 
     for (size_t i = 0; i < n && !err; i++) {
         bool added = false;
         err = fc_targets_add(db, follows[i], false, "follow", &added, diag);
-        if (!err && added) {
+        if (!err && added && fo) {
+            fc_follower_target_added(fo, follows[i]);
+            fc_follower_after_commit(fo, FC_AFTER_QUEUE, follows[i]);
+        } else if (!err && added) {
             fc_ix_shared_add(ix, ix->targets, follows[i]);
             fc_ix_queue_push(&ix->queue, follows[i]);
         }
@@ -80,7 +83,8 @@ enum fc_err fc_follower_expand_on_follow(struct follower *fo, const struct fc_me
         enum fc_err err = fc_targets_add(ix->db, t, false, "follow", &added, &fo->diag);
         if (!err && added) {
             fc_follower_target_added(fo, t);
-            fc_ix_queue_push(&ix->queue, t); /* backfilled by the workers when serving */
+            /* backfilled by the workers when serving */
+            fc_follower_after_commit(fo, FC_AFTER_QUEUE, t);
             fo->stats->new_targets++;
         }
         return err;
@@ -110,11 +114,11 @@ bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_even
     if (fo->err)
         return false;
     fc_follower_target_added(fo, oc->fid);
-    fc_ix_shared_add(ix, ix->roots, oc->fid);
+    fc_follower_after_commit(fo, FC_AFTER_ADD_ROOT, oc->fid);
     bool *root_slot = fo->pr ? fc_page_targets_slot(fo->pr, oc->fid) : NULL;
     if (root_slot) /* later follows on this page expand the set */
         *root_slot = true;
-    fc_ix_queue_push(&ix->queue, oc->fid);
+    fc_follower_after_commit(fo, FC_AFTER_QUEUE, oc->fid);
     fo->stats->new_targets += added;
     /* The account may be synced already, or its backfill past the point
      * where it judged root or not: its follows known so far join now (a
@@ -122,6 +126,6 @@ bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_even
     if (ix->cfg->expansion_depth >= 2)
         fo->reach_changed = true;
     else if (ix->cfg->expansion_depth == 1)
-        fo->err = fc_ix_expand_root(ix, ix->db, oc->fid, &fo->diag);
+        fo->err = fc_ix_expand_root(ix, ix->db, oc->fid, fo, &fo->diag);
     return true;
 }

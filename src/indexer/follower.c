@@ -28,6 +28,22 @@ static void gather(void *ud, const struct fc_item *it)
  * serialization failure, before the error goes up. */
 #define PAGE_ATTEMPTS 8
 
+/* What the committed page told the shared sets and the queue. */
+static void carry_out_after_commit(struct follower *fo)
+{
+    struct fc_indexer *ix = fo->ix;
+    for (size_t i = 0; i < fo->after->n; i++) {
+        const struct fc_after_commit *a = &fo->after->p[i];
+        switch (a->op) {
+        case FC_AFTER_ADD_TARGET: fc_ix_shared_add(ix, ix->targets, a->fid); break;
+        case FC_AFTER_REMOVE_TARGET: fc_ix_shared_remove(ix, ix->targets, a->fid); break;
+        case FC_AFTER_ADD_ROOT: fc_ix_shared_add(ix, ix->roots, a->fid); break;
+        case FC_AFTER_QUEUE: fc_ix_queue_push(&ix->queue, a->fid); break;
+        }
+    }
+    fo->after->n = 0;
+}
+
 /* Applies one checked page in one transaction: the fid locks of every fid
  * the page may write, the events, the cursor. */
 FC_MUST_CHECK
@@ -62,6 +78,7 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
     fo->pt = pt;
     fo->pr = pr;
     fo->changed->n = 0;
+    fo->after->n = 0;
     fo->items = pi;
     if ((err = fc_follower_check_page(fo, diag)))
         return err;
@@ -82,7 +99,10 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
         fc_writer_rollback(fo->w);
         return err;
     }
-    return fc_writer_commit(fo->w, diag);
+    if ((err = fc_writer_commit(fo->w, diag)))
+        return err;
+    carry_out_after_commit(fo);
+    return FC_OK;
 }
 
 FC_MUST_CHECK
@@ -123,11 +143,13 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     bool check_retention = found && from;
     struct fc_keyset keys = {0};
     struct fc_signer_fetch fetch = {0};
+    fc_after_list after = {0};
     enum fc_verify_result *checked = NULL;
     size_t checked_cap = 0;
     for (;;) {
         struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source,
-                              .changed = &changed, .keys = &keys, .fetch = &fetch};
+                              .changed = &changed, .keys = &keys, .fetch = &fetch,
+                              .after = &after};
         uint64_t next = from;
         size_t n = 0;
         pi.n = 0;
@@ -236,6 +258,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     }
     free(pi.p);
     free(checked);
+    fc_vec_free(&after);
     fc_keyset_cleanup(&keys);
     fc_signer_fetch_cleanup(&fetch);
     fc_page_targets_cleanup(&pt);

@@ -5,6 +5,7 @@
 #ifndef FC_INDEXER_FOLLOWER_H
 #define FC_INDEXER_FOLLOWER_H
 
+#include "core/vec.h"
 #include "indexer/internal.h"
 #include "indexer/page_targets.h"
 #include "indexer/verify_gate.h"
@@ -14,6 +15,18 @@ struct fc_message;
 struct fc_onchain_event;
 
 /* One page being applied. */
+/* A shared-set change or backfill job a stream page makes. It is carried out
+ * only once the page's transaction commits: done before, a process that
+ * rebuilds the shared sets from PostgreSQL at that moment cannot see the
+ * row yet and drops the fid from the set for good, and a rolled-back page
+ * would leave it there. */
+enum fc_after_op { FC_AFTER_ADD_TARGET, FC_AFTER_REMOVE_TARGET, FC_AFTER_ADD_ROOT, FC_AFTER_QUEUE };
+struct fc_after_commit {
+    enum fc_after_op op;
+    uint64_t fid;
+};
+typedef FC_VEC(struct fc_after_commit) fc_after_list;
+
 struct follower {
     struct fc_indexer *ix;
     struct fc_writer *w;
@@ -25,6 +38,7 @@ struct follower {
     struct fc_page_targets *pr; /* roots among the page's follow authors; NULL: ask the set */
     struct fc_page_targets *changed; /* fids whose rows the page changes */
     bool reach_changed; /* depth >= 2: a follow within the depth changed; recompute after */
+    fc_after_list *after; /* carried out after the page's commit */
     /* message checks (indexer/verify_gate.h): results of the page's checks
      * made up front, indexed like the page's items (FC_VERIFY_RESULT_MAX:
      * not checked yet), the signer keys known for the page, and the stream's
@@ -57,7 +71,10 @@ enum fc_err fc_follower_check_page(struct follower *fo, struct fc_diag *diag);
  * and counted; false when it must not be written (it went to dead_letters). */
 bool fc_follower_message_passes(struct follower *fo, const struct fc_message *m);
 bool fc_follower_is_target(const struct follower *fo, uint64_t fid);
-/* Records a target added or removed while the page is applied (shared set and page cache). */
+/* Records op on fid, carried out once the page's transaction commits. */
+void fc_follower_after_commit(struct follower *fo, enum fc_after_op op, uint64_t fid);
+/* Records a target added or removed while the page is applied: the page
+ * cache now, the shared set after the commit. */
 void fc_follower_target_added(struct follower *fo, uint64_t fid);
 void fc_follower_target_removed(struct follower *fo, uint64_t fid);
 /* The fids the filter and apply may ask about for one event. */

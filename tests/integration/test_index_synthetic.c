@@ -616,7 +616,11 @@ static void serve_killed_on_a_live_stream(void **state)
     snprintf(live, sizeof(live), "%d", LIVE_TICKS);
     int port;
     long long t0 = fct_now_ms();
-    int sim = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", live, NULL}, &port);
+    /* every hub answer takes 30-50 ms, so backfill lasts several runs
+     * whatever the machine's speed and kills land inside it */
+    int sim = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", live, "--faults",
+                                                 "{\"latency_ms\":30,\"jitter_ms\":20}", NULL},
+                               &port);
     unsigned long long first_tick = sim_head_tick(port);
     char db[512], hubs[64];
     fct_db_create("livecrash", db, sizeof(db));
