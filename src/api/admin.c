@@ -251,12 +251,26 @@ void fc_api_admin_target_put(struct fc_http_req *req, struct fc_http_resp *resp)
         return;
     struct fc_diag diag;
     bool found = false;
-    enum fc_err err = fc_targets_set_root(db, fid, root, &found, &diag);
+    uint64_t *added, *dropped;
+    size_t n_added, n_dropped;
+    /* the reach changes with the roots: recomputed at once */
+    enum fc_err err = fc_targets_set_root_reach(db, fid, root, req->api->cfg->expansion_depth,
+                                                &found, &added, &n_added, &dropped, &n_dropped,
+                                                &diag);
     fc_pool_put(req->api->pool, db);
     if (err) {
         fc_api_db_failed(req, resp, &diag);
         return;
     }
+    for (size_t i = 0; i < n_added; i++) {
+        state_add(req->api->targets, added[i]);
+        enqueue(req->api, added[i]);
+    }
+    for (size_t i = 0; i < n_dropped; i++)
+        state_remove(req->api->targets, dropped[i]);
+    fc_api_invalidate(req->api, dropped, n_dropped);
+    free(added);
+    free(dropped);
     char f[24];
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
     if (!found) {

@@ -248,13 +248,22 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx)
         }
     } else {
         bool promote = strcmp(sub, "promote") == 0;
-        err = fc_targets_set_root(db, fid, promote, &flag, &diag);
+        uint64_t *added, *dropped;
+        size_t n_added, n_dropped;
+        /* the reach changes with the roots: recomputed at once */
+        err = fc_targets_set_root_reach(db, fid, promote, cfg.expansion_depth, &flag, &added,
+                                        &n_added, &dropped, &n_dropped, &diag);
         if (!err && !flag) {
             fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
             rc = FC_EXIT_FAIL;
         } else if (!err) {
             printf("%llu is %s a root\n", (unsigned long long)fid, promote ? "now" : "no longer");
         }
+        if (!err && (n_added || n_dropped))
+            printf("within %d follow hops of a root: %zu targets added (their backfill is "
+                   "pending), %zu dropped\n", cfg.expansion_depth, n_added, n_dropped);
+        free(added);
+        free(dropped);
     }
     if (err) {
         fprintf(stderr, "fcindex targets: %s\n", diag.msg);

@@ -300,17 +300,17 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
     root = root || fc_fidset_has(ix->roots, fid);
     if ((err = reconcile(wk, since, root, diag)))
         return err;
-    if (ix->cfg->expansion_depth >= 2) {
-        /* Depth 2 and more: once a target nearer to a root than the depth has
-         * its follows committed, the reach is recomputed from the roots. */
+    if (ix->cfg->expansion_depth >= 1) {
+        /* Once a target nearer to a root than the depth has its follows
+         * committed, the reach is recomputed from the roots PostgreSQL holds
+         * then. (Adding this root's follows instead grew the set for a root
+         * demoted while its backfill ran, or one the shared set still named
+         * after a demotion.) */
         int depth = 0;
         if (!root && (err = fc_targets_depth(wk->db, fid, &depth, diag)))
             return err;
         if (depth >= 0 && depth < ix->cfg->expansion_depth &&
             (err = fc_ix_recompute_reach(ix, wk->db, diag)))
-            return err;
-    } else if (root && ix->cfg->expansion_depth == 1) {
-        if ((err = fc_ix_expand_root(ix, wk->db, fid, NULL, diag)))
             return err;
     }
     /* marked last: a crash before this runs the job again (idempotent) */

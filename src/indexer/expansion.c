@@ -11,29 +11,6 @@
 #include "store/targets.h"
 #include "state/fidset.h"
 
-enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
-                              struct follower *fo, struct fc_diag *diag)
-{
-    uint64_t *follows;
-    size_t n;
-    enum fc_err err = fc_targets_follows_of(db, fid, &follows, &n, diag);
-    if (err)
-        return err;
-    for (size_t i = 0; i < n && !err; i++) {
-        bool added = false;
-        err = fc_targets_add(db, follows[i], false, "follow", &added, diag);
-        if (!err && added && fo) {
-            fc_follower_target_added(fo, follows[i]);
-            fc_follower_after_commit(fo, FC_AFTER_QUEUE, follows[i]);
-        } else if (!err && added) {
-            fc_ix_shared_add(ix, ix->targets, follows[i]);
-            fc_ix_queue_push(&ix->queue, follows[i]);
-        }
-    }
-    free(follows);
-    return err;
-}
-
 enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag)
 {
     uint64_t *added, *dropped;
@@ -123,9 +100,7 @@ bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_even
     /* The account may be synced already, or its backfill past the point
      * where it judged root or not: its follows known so far join now (a
      * backfill still to come expands it again, and adding is idempotent). */
-    if (ix->cfg->expansion_depth >= 2)
+    if (ix->cfg->expansion_depth >= 1)
         fo->reach_changed = true;
-    else if (ix->cfg->expansion_depth == 1)
-        fo->err = fc_ix_expand_root(ix, ix->db, oc->fid, fo, &fo->diag);
     return true;
 }

@@ -84,7 +84,10 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
         return err;
     if ((err = fc_writer_begin(fo->w, diag)))
         return err;
-    err = fc_writer_lock_fids(fo->w, written->fid, written->n, diag);
+    /* the page may add and drop targets: no recompute of the reach meanwhile */
+    err = fc_targets_hold_reach(ix->db, diag);
+    if (!err)
+        err = fc_writer_lock_fids(fo->w, written->fid, written->n, diag);
     for (size_t i = 0; !err && i < pi->n && !fo->err; i++) {
         fo->at = i;
         fc_follower_apply_event(fo, pi->p[i]);

@@ -123,14 +123,7 @@ void fc_ix_workers_join(struct fc_ix_workers *ws, size_t *messages, size_t *dead
 
 /* ---- expansion and discovery (expansion.c) ---- */
 
-/* After a root's rows are committed: its follows become targets and are
- * queued (expansion depth 1); with fo, inside a stream page's transaction,
- * the shared set and the queue hear of them once the page commits. */
-struct follower;
-FC_MUST_CHECK
-enum fc_err fc_ix_expand_root(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
-                              struct follower *fo, struct fc_diag *diag);
-/* Expansion depth 2 and more: the follow targets made exactly the accounts
+/* Expansion depth 1 and more: the follow targets made exactly the accounts
  * within that many hops of a root, on db outside any transaction; new ones
  * are queued, dropped ones leave the shared set. */
 FC_MUST_CHECK

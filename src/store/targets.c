@@ -12,6 +12,22 @@ static void u64s(char *buf, size_t n, uint64_t v)
     snprintf(buf, n, "%llu", (unsigned long long)v);
 }
 
+/* Taken exclusively by a recompute of the reach, shared by a stream page's
+ * transaction (fc_targets_hold_reach). */
+#define REACH_LOCK "7102001"
+
+enum fc_err fc_targets_hold_reach(struct fc_db *db, struct fc_diag *diag)
+{
+    return fc_db_run(db, "SELECT pg_advisory_xact_lock_shared(" REACH_LOCK ")", 0, NULL, false,
+                     NULL, diag);
+}
+
+/* A promotion marks the target pending: a new root's follows are expanded
+ * by its backfill. */
+static const char set_root_sql[] =
+    "UPDATE targets SET is_root = $2, last_synced_at = CASE WHEN $2 "
+    "AND NOT is_root THEN NULL ELSE last_synced_at END WHERE fid = $1";
+
 enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char *source,
                            bool *added, struct fc_diag *diag)
 {
@@ -67,10 +83,7 @@ enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool 
     u64s(f, sizeof(f), fid);
     const char *p[] = {f, root ? "t" : "f"};
     PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db,
-                                "UPDATE targets SET is_root = $2, last_synced_at = CASE WHEN $2 "
-                                "AND NOT is_root THEN NULL ELSE last_synced_at END WHERE fid = $1",
-                                2, p, false, &r, diag);
+    enum fc_err err = fc_db_run(db, set_root_sql, 2, p, false, &r, diag);
     if (err)
         return err;
     if (found)
@@ -195,9 +208,11 @@ enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct 
     return FC_OK;
 }
 
-enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t **added,
-                                       size_t *n_added, uint64_t **dropped, size_t *n_dropped,
-                                       struct fc_diag *diag)
+/* The recompute, with a root change first in the same transaction when
+ * root_fid is non-zero (*found then says whether it was a target). */
+static enum fc_err reach_tx(struct fc_db *db, int max_depth, uint64_t root_fid, bool root,
+                            bool *found, uint64_t **added, size_t *n_added, uint64_t **dropped,
+                            size_t *n_dropped, struct fc_diag *diag)
 {
     char d[16];
     snprintf(d, sizeof(d), "%d", max_depth);
@@ -209,7 +224,19 @@ enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t
      * walk from the roots over live follows, then the set made equal to it. */
     enum fc_err err = fc_db_run(db, "BEGIN", 0, NULL, false, NULL, diag);
     if (!err)
-        err = fc_db_run(db, "SELECT pg_advisory_xact_lock(7102001)", 0, NULL, false, NULL, diag);
+        err = fc_db_run(db, "SELECT pg_advisory_xact_lock(" REACH_LOCK ")", 0, NULL, false, NULL,
+                        diag);
+    if (!err && root_fid) {
+        char f[24];
+        u64s(f, sizeof(f), root_fid);
+        const char *rp[] = {f, root ? "t" : "f"};
+        err = fc_db_run(db, set_root_sql, 2, rp, false, &r, diag);
+        if (!err) {
+            *found = atoi(PQcmdTuples(r)) > 0;
+            PQclear(r);
+            r = NULL;
+        }
+    }
     if (!err)
         err = fc_db_run(
             db,
@@ -257,6 +284,26 @@ enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t
         *n_added = *n_dropped = 0;
     }
     return err;
+}
+
+enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t **added,
+                                       size_t *n_added, uint64_t **dropped, size_t *n_dropped,
+                                       struct fc_diag *diag)
+{
+    return reach_tx(db, max_depth, 0, false, NULL, added, n_added, dropped, n_dropped, diag);
+}
+
+enum fc_err fc_targets_set_root_reach(struct fc_db *db, uint64_t fid, bool root, int max_depth,
+                                      bool *found, uint64_t **added, size_t *n_added,
+                                      uint64_t **dropped, size_t *n_dropped, struct fc_diag *diag)
+{
+    if (max_depth < 1) {
+        *added = *dropped = NULL;
+        *n_added = *n_dropped = 0;
+        return fc_targets_set_root(db, fid, root, found, diag);
+    }
+    *found = false;
+    return reach_tx(db, max_depth, fid, root, found, added, n_added, dropped, n_dropped, diag);
 }
 
 enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *dropped,

@@ -66,6 +66,24 @@ FC_MUST_CHECK
 enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t **added,
                                        size_t *n_added, uint64_t **dropped, size_t *n_dropped,
                                        struct fc_diag *diag);
+/* Promotes (root true) or demotes fid; with max_depth >= 1 the reach is
+ * recomputed in the same transaction (as fc_targets_recompute_reach), so the
+ * follow targets are at once exactly the accounts within max_depth hops of
+ * the roots that remain (a demoted root's follows no other root reaches
+ * leave the set). At 0, only the flag changes (added and dropped come back
+ * empty). *found says whether fid was a target. */
+FC_MUST_CHECK
+enum fc_err fc_targets_set_root_reach(struct fc_db *db, uint64_t fid, bool root, int max_depth,
+                                      bool *found, uint64_t **added, size_t *n_added,
+                                      uint64_t **dropped, size_t *n_dropped, struct fc_diag *diag);
+/* In a transaction that may add or drop targets row by row (a stream page):
+ * waits for a recompute of the reach under way and holds the next one off
+ * until the transaction ends. The recompute writes thousands of targets rows
+ * in no particular order; a page adding a target it also adds would
+ * otherwise deadlock with it (seen: "deadlock detected" between the
+ * recompute and the page's insert of a sign-up root). */
+FC_MUST_CHECK
+enum fc_err fc_targets_hold_reach(struct fc_db *db, struct fc_diag *diag);
 /* Drops a target that is in the set only because a root followed it (source
  * follow) once no root follows it; *dropped says if it did. */
 FC_MUST_CHECK

@@ -3,11 +3,13 @@
  * read once, the bad ones land in dead_letters with their exact bytes and
  * the cursor only moves forward; `backfill --fid` on a synced target really
  * backfills it again. */
-#include "support/testenv.h"
+#include "support/serve.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yajl/yajl_tree.h>
 
@@ -343,14 +345,255 @@ static void expansion_depth_matches_truth(void **state)
     fct_hubsim_stop(pid);
 }
 
+
+/* "fid:root" of every target, or with ":source" too. */
+static char *target_set(const char *db, bool sources)
+{
+    return fct_sql_value(db, sources ? "SELECT string_agg(fid||':'||(CASE WHEN is_root THEN 't' "
+                                       "ELSE 'f' END)||':'||source, ',' ORDER BY fid) FROM targets"
+                                     : "SELECT string_agg(fid||':'||(CASE WHEN is_root THEN 't' "
+                                       "ELSE 'f' END), ',' ORDER BY fid) FROM targets");
+}
+
+/* The same from `hubsim truth --roots ROOTS --clients 1 --depth 2`. */
+static char *truth_set(const char *roots, bool sources)
+{
+    struct fc_buf out = FC_BUF_INIT;
+    const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", roots,
+                          "--clients", "1", "--depth", "2", NULL};
+    assert_int_equal(fct_run(argv, NULL, &out), 0);
+    yajl_val truth = yajl_tree_parse(out.data, NULL, 0);
+    fc_buf_cleanup(&out);
+    assert_non_null(truth);
+    yajl_val targets = get(truth, "targets");
+    struct fc_buf want = FC_BUF_INIT;
+    fc_buf_puts(&want, "");
+    for (size_t i = 0; i < YAJL_GET_ARRAY(targets)->len; i++) {
+        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
+        fc_buf_printf(&want, "%s%lld:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")),
+                      YAJL_IS_TRUE(get(t, "is_root")) ? "t" : "f");
+        if (sources)
+            fc_buf_printf(&want, ":%s", YAJL_GET_STRING(get(t, "source")));
+    }
+    yajl_tree_free(truth);
+    return fc_buf_take(&want);
+}
+
+static void expect_set(const char *what, char *got, char *want)
+{
+    if (strcmp(got, want) != 0)
+        fail_msg("%s: target set\n got  [%.800s]\n want [%.800s]", what, got, want);
+    free(got);
+    free(want);
+}
+
+/* Live follows of fid to accounts that are not targets. */
+static long long follows_outside(const char *db, const char *fid)
+{
+    char sql[400];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM links l WHERE l.fid = %s AND l.type = "
+             "'follow' AND NOT l.is_remove AND l.deleted_at IS NULL AND NOT EXISTS (SELECT 1 "
+             "FROM targets t WHERE t.fid = l.target_fid)", fid);
+    char *n = fct_sql_value(db, sql);
+    long long v = atoll(n);
+    free(n);
+    return v;
+}
+
+static void admin_root(struct fct_serve *api, const char *fid, bool root)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/admin/targets/%s", api->port, fid);
+    struct fct_http h;
+    fct_http_request("PUT", url, (const char *[]){"Content-Type: application/json", api->cookie,
+                                                  api->csrf, NULL},
+                     root ? "{\"root\":true}" : "{\"root\":false}", 10000, &h);
+    if (h.status != 200)
+        fail_msg("PUT %s: %ld %s", url, h.status, h.body.data);
+    fct_http_cleanup(&h);
+}
+
+/* expansion_depth 2: promoting a target (admin API or CLI) makes its follows
+ * targets at once, before any backfill, and after the backfills the set is
+ * the truth's with it as a root; demoting it drops at once every account
+ * only it reached: the set is the truth's without it again. */
+static void promote_and_demote_recompute_the_reach(void **state)
+{
+    (void)state;
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
+    char db[512];
+    fct_db_create("promote", db, sizeof(db));
+    struct env e;
+    env_init(&e, db, port);
+    e.vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
+    e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
+    e.vars[7] = "FCINDEX_STRATEGY_EXPANSION_DEPTH=2";
+    e.vars[8] = NULL;
+    index_fully(&e, db);
+    expect_set("after the first backfill", target_set(db, true), truth_set("37", true));
+    /* a target two hops out that follows accounts outside the set */
+    char *y = fct_sql_value(db, "SELECT min(t.fid) FROM targets t JOIN links l ON l.fid = t.fid "
+                                "AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS "
+                                "NULL WHERE t.depth = 2 AND NOT EXISTS (SELECT 1 FROM targets x "
+                                "WHERE x.fid = l.target_fid)");
+    assert_true(*y);
+    char roots[64];
+    snprintf(roots, sizeof(roots), "37,%s", y);
+    const char *api_env[] = {e.vars[0], e.vars[1], e.vars[2], e.vars[3], e.vars[4], e.vars[6],
+                             e.vars[7], "FCINDEX_API_LISTEN=127.0.0.1:0",
+                             "FCINDEX_AUTH_ADMIN_PASSWORD=promote test password", NULL};
+    struct fct_serve api;
+    fct_serve_start(&api, "api", api_env);
+    fct_serve_login(&api, "promote test password");
+    for (int round = 0; round < 2; round++) {
+        /* round 0: promoted by the API, demoted by the CLI; round 1 the other way */
+        assert_true(follows_outside(db, y) > 0);
+        if (round == 0) {
+            admin_root(&api, y, true);
+        } else {
+            struct fc_buf out = FC_BUF_INIT;
+            assert_int_equal(fct_run((const char *[]){fct_fcindex_bin(), "targets", "promote", y,
+                                                      NULL}, e.vars, &out), 0);
+            fc_buf_cleanup(&out);
+        }
+        if (follows_outside(db, y) != 0)
+            fail_msg("round %d: %lld follows of the new root %s are not targets", round,
+                     follows_outside(db, y), y);
+        index_fully(&e, db);
+        expect_set("promoted, then backfilled", target_set(db, false), truth_set(roots, false));
+        if (round == 0) {
+            struct fc_buf out = FC_BUF_INIT;
+            assert_int_equal(fct_run((const char *[]){fct_fcindex_bin(), "targets", "demote", y,
+                                                      NULL}, e.vars, &out), 0);
+            fc_buf_cleanup(&out);
+        } else {
+            admin_root(&api, y, false);
+        }
+        /* no backfill, no stream: the demotion alone */
+        expect_set("demoted", target_set(db, true), truth_set("37", true));
+    }
+    fct_serve_stop(&api, SIGTERM);
+    free(y);
+    fct_db_drop(db);
+    fct_hubsim_stop(pid);
+}
+
+/* The fids of a "fid:root[:source]" list, as a NUL-separated sorted set
+ * for membership tests. */
+static bool set_has(const char *set, const char *fid)
+{
+    size_t n = strlen(fid);
+    for (const char *p = set; p && *p;) {
+        if (strncmp(p, fid, n) == 0 && p[n] == ':')
+            return true;
+        p = strchr(p, ',');
+        p = p ? p + 1 : NULL;
+    }
+    return false;
+}
+
+/* expansion_depth 2 on a live network: after a first backfill, only the
+ * stream is read. Follows and unfollows by targets within the depth change
+ * the reach, and the recompute each such page triggers drops at once every
+ * account no longer reached (no backfill runs to do it); once the accounts
+ * newly reached are backfilled, the set is `hubsim truth --depth 2`. */
+static void stream_follows_recompute_the_reach(void **state)
+{
+    (void)state;
+#define LIVE_NET "--seed", "5", "--fids", "300", "--events-per-sec", "400", "--tick-ms", "200"
+    int port;
+    int pid = fct_hubsim_start((const char *[]){LIVE_NET, "--history-ticks", "40",
+                                                "--live-ticks", "250", NULL}, &port);
+    char db[512];
+    fct_db_create("streamreach", db, sizeof(db));
+    struct env e;
+    env_init(&e, db, port);
+    e.vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
+    e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
+    e.vars[7] = "FCINDEX_STRATEGY_EXPANSION_DEPTH=2";
+    e.vars[8] = NULL;
+    index_fully(&e, db);
+    char *before = target_set(db, false);
+    /* the live stream ends at block 290 (50 s) */
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/stats", port);
+    for (long long end = fct_now_ms() + 120000;;) {
+        struct fct_http h;
+        fct_http_do(url, NULL, 5000, &h);
+        const char *t = h.body.data ? strstr(h.body.data, "\"head_tick\":") : NULL;
+        bool done = t && atoi(t + strlen("\"head_tick\":")) >= 290;
+        fct_http_cleanup(&h);
+        if (done)
+            break;
+        if (fct_now_ms() > end)
+            fail_msg("the live stream did not reach block 290");
+        usleep(200000);
+    }
+    assert_int_equal(fcindex(&e, "sync", "--until-head", NULL, NULL), 0);
+    char *until = fct_sql_value(db, "SELECT max(event_id) - 1 FROM hub_cursors");
+    struct fc_buf out = FC_BUF_INIT;
+    const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", LIVE_NET, "--roots", "37",
+                          "--clients", "1", "--depth", "2", "--until-event", until, NULL};
+    assert_int_equal(fct_run(argv, NULL, &out), 0);
+    yajl_val truth = yajl_tree_parse(out.data, NULL, 0);
+    fc_buf_cleanup(&out);
+    assert_non_null(truth);
+    struct fc_buf want = FC_BUF_INIT, want_src = FC_BUF_INIT;
+    fc_buf_puts(&want, "");
+    fc_buf_puts(&want_src, "");
+    yajl_val targets = get(truth, "targets");
+    for (size_t i = 0; i < YAJL_GET_ARRAY(targets)->len; i++) {
+        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
+        const char *root = YAJL_IS_TRUE(get(t, "is_root")) ? "t" : "f";
+        fc_buf_printf(&want, "%s%lld:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")), root);
+        fc_buf_printf(&want_src, "%s%lld:%s:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")),
+                      root, YAJL_GET_STRING(get(t, "source")));
+    }
+    yajl_tree_free(truth);
+    /* the stream's unfollows left accounts behind: none is a target any more */
+    char *after = target_set(db, false);
+    size_t left_behind = 0;
+    char *save = NULL, *copy = fc_xstrdup(before);
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        *strchr(item, ':') = '\0';
+        if (set_has(want.data, item))
+            continue;
+        left_behind++;
+        if (set_has(after, item))
+            fail_msg("fid %s, no longer within 2 hops of the root, is still a target after "
+                     "the stream", item);
+    }
+    free(copy);
+    if (left_behind == 0)
+        fail_msg("the live stream dropped nothing from the reach: nothing was tested");
+    /* and what it newly reached is there once backfilled */
+    index_fully(&e, db);
+    expect_set("after the stream and the backfills", target_set(db, true),
+               fc_buf_take(&want_src));
+    fprintf(stderr, "stream: %zu accounts left the reach\n", left_behind);
+    fc_buf_cleanup(&want);
+    free(after);
+    free(before);
+    free(until);
+    fct_db_drop(db);
+    fct_hubsim_stop(pid);
+#undef LIVE_NET
+}
+
 int main(void)
 {
     fct_require_env("DATABASE_URL");
+    const char *only = getenv("FCT_ONLY"); /* one test by name, while working on it */
+    if (only && *only)
+        cmocka_set_test_filter(only);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_event_read_once_and_cursor_moves_forward),
         cmocka_unit_test(valid_events_around_bad_ones_are_applied),
         cmocka_unit_test(backfill_fid_again_on_a_synced_target),
         cmocka_unit_test(expansion_depth_matches_truth),
+        cmocka_unit_test(promote_and_demote_recompute_the_reach),
+        cmocka_unit_test(stream_follows_recompute_the_reach),
     };
     return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
