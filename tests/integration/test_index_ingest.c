@@ -497,14 +497,17 @@ static bool set_has(const char *set, const char *fid)
  * stream is read. Follows and unfollows by targets within the depth change
  * the reach, and the recompute each such page triggers drops at once every
  * account no longer reached (no backfill runs to do it); once the accounts
- * newly reached are backfilled, the set is `hubsim truth --depth 2`. */
+ * newly reached are backfilled, the set is `hubsim truth --depth 2`. The
+ * first backfill reads a simulator that stops at block 41; a second one, the
+ * same network, then goes on live to block 141 (so the window of follows and
+ * unfollows after the backfill does not depend on how long it took). */
 static void stream_follows_recompute_the_reach(void **state)
 {
     (void)state;
-#define LIVE_NET "--seed", "5", "--fids", "300", "--events-per-sec", "400", "--tick-ms", "200"
+#define LIVE_NET "--seed", "5", "--fids", "300", "--events-per-sec", "400", "--tick-ms", "200", \
+                 "--history-ticks", "40"
     int port;
-    int pid = fct_hubsim_start((const char *[]){LIVE_NET, "--history-ticks", "40",
-                                                "--live-ticks", "250", NULL}, &port);
+    int pid = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", "1", NULL}, &port);
     char db[512];
     fct_db_create("streamreach", db, sizeof(db));
     struct env e;
@@ -513,21 +516,40 @@ static void stream_follows_recompute_the_reach(void **state)
     e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
     e.vars[7] = "FCINDEX_STRATEGY_EXPANSION_DEPTH=2";
     e.vars[8] = NULL;
-    index_fully(&e, db);
-    char *before = target_set(db, false);
-    /* the live stream ends at block 290 (50 s) */
     char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/stats", port);
+    for (long long end = fct_now_ms() + 20000;; usleep(100000)) { /* static at block 41 */
+        struct fct_http h;
+        fct_http_do(url, NULL, 5000, &h);
+        const char *t = h.body.data ? strstr(h.body.data, "\"head_tick\":") : NULL;
+        bool done = t && atoi(t + strlen("\"head_tick\":")) >= 41;
+        fct_http_cleanup(&h);
+        if (done)
+            break;
+        if (fct_now_ms() > end)
+            fail_msg("the simulator did not reach block 41");
+    }
+    index_fully(&e, db);
+    fct_hubsim_stop(pid);
+    pid = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", "101", NULL}, &port);
+    env_init(&e, db, port);
+    e.vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
+    e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
+    e.vars[7] = "FCINDEX_STRATEGY_EXPANSION_DEPTH=2";
+    e.vars[8] = NULL;
+    char *before = target_set(db, false);
+    /* the live stream ends at block 141 (20 s) */
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/stats", port);
     for (long long end = fct_now_ms() + 120000;;) {
         struct fct_http h;
         fct_http_do(url, NULL, 5000, &h);
         const char *t = h.body.data ? strstr(h.body.data, "\"head_tick\":") : NULL;
-        bool done = t && atoi(t + strlen("\"head_tick\":")) >= 290;
+        bool done = t && atoi(t + strlen("\"head_tick\":")) >= 141;
         fct_http_cleanup(&h);
         if (done)
             break;
         if (fct_now_ms() > end)
-            fail_msg("the live stream did not reach block 290");
+            fail_msg("the live stream did not reach block 141");
         usleep(200000);
     }
     assert_int_equal(fcindex(&e, "sync", "--until-head", NULL, NULL), 0);
