@@ -1142,8 +1142,10 @@ static void *client_main(void *p)
         snprintf(url, sizeof(url), "%s%s", a->s->base, paths[k]);
         struct fct_http h;
         fct_http_request("GET", url, NULL, NULL, 20000, &h);
-        if (h.status != want[k])
+        if (h.status != want[k]) {
             a->failures++;
+            fprintf(stderr, "GET %s: got %ld, want %ld (curl %d)\n", paths[k], h.status, want[k], h.curl_code);
+        }
         fct_http_cleanup(&h);
     }
     return NULL;
@@ -1153,7 +1155,12 @@ static void parallel_clients(void **state)
 {
     (void)state;
     struct server s;
-    server_start(&s, NULL);
+    /* Twelve clients on one address, a new connection per request: a closed
+     * connection still counts against the per-client cap until
+     * libmicrohttpd reaps it, so at the default cap (32) about one new
+     * connection in 200 was refused. The cap has its own test
+     * (slow_clients_and_connection_cap); this one is about serving. */
+    server_start(&s, (const char *[]){"FCINDEX_API_MAX_CONNECTIONS_PER_CLIENT=1000", NULL});
     enum { N = 12 };
     pthread_t t[N];
     struct client_arg a[N];
@@ -2394,6 +2401,9 @@ int main(void)
         cmocka_unit_test(job_queue_control),
         cmocka_unit_test(dead_letters),
     };
+    const char *only = getenv("FCT_ONLY"); /* one test by name, while working on it */
+    if (only && *only)
+        cmocka_set_test_filter(only);
     int failures = cmocka_run_group_tests(tests, setup, teardown);
     if (rec && *rec && failures == 0 && !fct_exit_status(0)) {
         FILE *f = fopen(rec, "a");
