@@ -181,16 +181,6 @@ enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *e
                      2, p, false, NULL, diag);
 }
 
-enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fids, size_t *n,
-                                  struct fc_diag *diag)
-{
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f};
-    return fid_list(db, "SELECT DISTINCT target_fid FROM links WHERE fid = $1 AND type = 'follow' "
-                        "AND NOT is_remove AND deleted_at IS NULL", 1, p, fids, NULL, n, diag);
-}
-
 enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct fc_diag *diag)
 {
     char f[24];

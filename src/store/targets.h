@@ -50,10 +50,6 @@ enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct f
 FC_MUST_CHECK
 enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *error,
                                    struct fc_diag *diag);
-/* Live follow targets of fid, into a caller-freed array. */
-FC_MUST_CHECK
-enum fc_err fc_targets_follows_of(struct fc_db *db, uint64_t fid, uint64_t **fids, size_t *n,
-                                  struct fc_diag *diag);
 /* Follow hops from the nearest root (0 for a root), -1 when not reached or
  * not a target (strategy.expansion_depth >= 2). */
 FC_MUST_CHECK

@@ -230,13 +230,6 @@ enum fc_err fc_writer_set_cursor(struct fc_writer *w, const char *hub, unsigned 
     return fc_writer_run(w, S_CURSOR, &p, diag);
 }
 
-enum fc_err fc_writer_mark_synced(struct fc_writer *w, uint64_t fid, struct fc_diag *diag)
-{
-    struct params p = {.n = 0};
-    p_u64(&p, fid);
-    return fc_writer_run(w, S_MARK_SYNCED, &p, diag);
-}
-
 static int cmp_fid(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

@@ -72,10 +72,6 @@ void fc_writer_set_pipelined(struct fc_writer *w, bool on);
  * delete by hash keep the row-at-a-time path. */
 void fc_writer_set_batched(struct fc_writer *w, bool on);
 
-/* Marks a target's backfill done, in the current transaction. */
-FC_MUST_CHECK
-enum fc_err fc_writer_mark_synced(struct fc_writer *w, uint64_t fid, struct fc_diag *diag);
-
 /* Takes the transaction's fid locks: every fid whose rows the transaction
  * will write, called right after fc_writer_begin (duplicates and order do
  * not matter; they are locked in ascending order). Another writer locking

@@ -209,9 +209,6 @@ const struct fc_writer_stmt fc_writer_stmts[S_COUNT] = {
     [S_LOCK_FIDS] = {"w_lock_fids",
         "SELECT count(pg_advisory_xact_lock(4611686018427387904 + k)) "
         "FROM unnest($1::bigint[]) AS k"},
-    [S_MARK_SYNCED] = {"w_mark_synced",
-        "UPDATE targets SET last_synced_at = now(), last_error = NULL, backfill_started_at = NULL "
-        "WHERE fid = $1"},
     /* Set-wise forms of the statements above, one per page and kind, with
      * every column passed as an array (batched mode). */
     [B_CAST_ADD] = {"w_b_cast_add",

@@ -651,6 +651,7 @@ static size_t backfill_letters_exact(struct soak *s, struct letters *l)
     snprintf(sql, sizeof(sql), "UPDATE targets SET last_synced_at = NULL WHERE fid IN (%s)",
              sample);
     free(fct_sql_value(s->db, sql));
+    char *since = fct_sql_value(s->db, "SELECT clock_timestamp()::text");
     struct fc_buf out = FC_BUF_INIT;
     if (fct_run((const char *[]){fct_fcindex_bin(), "backfill", "--all-unsynced", "--wait", NULL},
                 s->vars, &out) != 0)
@@ -672,13 +673,21 @@ static size_t backfill_letters_exact(struct soak *s, struct letters *l)
             fct_http_cleanup(&h);
         }
     free(sample);
-    /* and each backfill dead letter is an item its path serves, byte for byte */
-    for (size_t i = 0; i < l->n; i++) {
-        char *sep = strchr(l->hex[i], '\x1f');
-        if (strncmp(l->hex[i], "/v1/", 4) != 0)
+    /* and each backfill dead letter the backfill just met again is an item
+     * its path serves, byte for byte (an older one may name an item the
+     * network has since removed) */
+    snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg(source || chr(31) || "
+             "encode(payload, 'hex'), chr(30)), '') FROM dead_letters WHERE "
+             "source LIKE '/v1/%%' AND last_seen >= '%s'", since);
+    free(since);
+    char *recent = fct_sql_value(s->db, sql);
+    char *rsave = NULL;
+    for (char *row = strtok_r(recent, "\x1e", &rsave); row; row = strtok_r(NULL, "\x1e", &rsave)) {
+        char *sep = strchr(row, '\x1f');
+        if (!sep)
             continue;
         char path[400];
-        snprintf(path, sizeof(path), "%.*s&pageSize=100000", (int)(sep - l->hex[i]), l->hex[i]);
+        snprintf(path, sizeof(path), "%.*s&pageSize=100000", (int)(sep - row), row);
         size_t n = strlen(sep + 1) / 2;
         char *raw = fc_xmalloc(n + 1);
         for (size_t k = 0; k < n; k++) {
@@ -701,6 +710,7 @@ static size_t backfill_letters_exact(struct soak *s, struct letters *l)
         fct_http_cleanup(&h);
         free(raw);
     }
+    free(recent);
     return bad;
 }
 
