@@ -210,34 +210,21 @@ static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool p
 }
 
 /* Rows of the fid the hubs no longer hold go (a remove or prune missed in a
- * stream gap), and a root's follow that went takes its target along when no
- * other root follows it. Nothing read means nothing judged: an empty answer
- * from a hub that lost the account must not empty it here; nor does a read
- * with a message that failed validation (its row is not an absence). */
+ * stream gap); a root's follow that went leaves the target set with the
+ * reach recomputed after this. Nothing read means nothing judged: an empty
+ * answer from a hub that lost the account must not empty it here; nor does
+ * a read with a message that failed validation (its row is not an absence). */
 FC_MUST_CHECK
-static enum fc_err reconcile(struct worker *wk, const char *since, bool root,
-                             struct fc_diag *diag)
+static enum fc_err reconcile(struct worker *wk, const char *since, struct fc_diag *diag)
 {
-    struct fc_indexer *ix = wk->ix;
     if (wk->seen.len == 0 || wk->dead != wk->dead_at_start)
         return FC_OK;
-    uint64_t *gone;
-    size_t n_gone, rows;
+    size_t rows;
     enum fc_err err = fc_reconcile_fid(wk->db, wk->fid, (const uint8_t *)wk->seen.data,
-                                       wk->seen.len / 20, since, &gone, &n_gone, &rows, diag);
-    if (err)
-        return err;
-    if (rows)
+                                       wk->seen.len / 20, since, &rows, diag);
+    if (!err && rows)
         log_info("backfill", "fid %llu: %zu rows the hubs no longer hold marked deleted",
                  (unsigned long long)wk->fid, rows);
-    /* depth 2 and more: the reach recomputed after this drops them */
-    for (size_t i = 0; !err && root && ix->cfg->expansion_depth == 1 && i < n_gone; i++) {
-        bool dropped = false;
-        err = fc_targets_drop_if_orphan(wk->db, gone[i], &dropped, diag);
-        if (!err && dropped)
-            fc_ix_shared_remove(ix, ix->targets, gone[i]);
-    }
-    free(gone);
     return err;
 }
 
@@ -288,7 +275,7 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
     /* Root or not is read once every row is committed. A stream page that
      * makes this fid a root (a sign-up) holds the fid's lock as these
      * transactions do, so it either committed before this read, or came
-     * after the last rows and expanded the root itself (expansion.c). Read
+     * after the last rows and recomputes the reach once it commits. Read
      * before the pages were fetched, a root signing up meanwhile was taken
      * for a plain target and never expanded. PostgreSQL or the shared set:
      * the set alone misses every root while a Redis that restarted empty is
@@ -298,7 +285,7 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
     if ((err = tx_commit(wk, diag)) || (err = fc_targets_is_root(wk->db, fid, &root, diag)))
         return err;
     root = root || fc_fidset_has(ix->roots, fid);
-    if ((err = reconcile(wk, since, root, diag)))
+    if ((err = reconcile(wk, since, diag)))
         return err;
     if (ix->cfg->expansion_depth >= 1) {
         /* Once a target nearer to a root than the depth has its follows

@@ -37,23 +37,17 @@ static const char reconcile_sql[] =
     "l AS (UPDATE links SET deleted_at = now(), deleted_reason = 'pruned' "
     "  WHERE fid = $1 AND deleted_at IS NULL AND NOT is_remove AND ingested_at < $3 "
     "  AND \"timestamp\" < now() - interval '10 minutes' "
-    "  AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.hash = links.hash) "
-    "  RETURNING target_fid, type), "
+    "  AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.hash = links.hash) RETURNING 1), "
     "v AS (UPDATE verifications SET deleted_at = now(), deleted_reason = 'pruned' "
     "  WHERE fid = $1 AND deleted_at IS NULL AND NOT is_remove AND ingested_at < $3 "
     "  AND \"timestamp\" < now() - interval '10 minutes' "
     "  AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.hash = verifications.hash) RETURNING 1) "
     "SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM r) + (SELECT count(*) FROM l) + "
-    " (SELECT count(*) FROM v), "
-    " (SELECT coalesce(string_agg(DISTINCT target_fid::text, ','), '') FROM l "
-    "  WHERE type = 'follow')";
+    " (SELECT count(*) FROM v)";
 
 enum fc_err fc_reconcile_fid(struct fc_db *db, uint64_t fid, const uint8_t *hashes, size_t n,
-                             const char *since, uint64_t **gone_targets, size_t *n_gone,
-                             size_t *rows, struct fc_diag *diag)
+                             const char *since, size_t *rows, struct fc_diag *diag)
 {
-    *gone_targets = NULL;
-    *n_gone = 0;
     *rows = 0;
     char f[24];
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
@@ -67,16 +61,6 @@ enum fc_err fc_reconcile_fid(struct fc_db *db, uint64_t fid, const uint8_t *hash
     if (err)
         return err;
     *rows = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-    const char *list = PQgetvalue(r, 0, 1);
-    size_t cap = 1;
-    for (const char *c = list; *c; c++)
-        cap += *c == ',';
-    *gone_targets = fc_xcalloc(cap, sizeof(**gone_targets));
-    for (const char *c = list; *c;) {
-        char *end;
-        (*gone_targets)[(*n_gone)++] = strtoull(c, &end, 10);
-        c = *end == ',' ? end + 1 : end;
-    }
     PQclear(r);
     return FC_OK;
 }

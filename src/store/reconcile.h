@@ -20,12 +20,11 @@ enum fc_err fc_reconcile_clock(struct fc_db *db, char *out, size_t out_size,
  * verifications of fid whose hash is not among the n 20-byte hashes read
  * from the hubs. Only rows written before `since` whose message is older
  * than ten minutes are judged: a row the stream wrote during the backfill,
- * or a fresh message a lagging hub has not received yet, stays.
- * *gone_targets (caller frees) gets the accounts whose follow by fid went;
- * *rows the number of rows marked. */
+ * or a fresh message a lagging hub has not received yet, stays. *rows gets
+ * the number of rows marked (a follow that went leaves the target set when
+ * the caller recomputes the reach). */
 FC_MUST_CHECK
 enum fc_err fc_reconcile_fid(struct fc_db *db, uint64_t fid, const uint8_t *hashes, size_t n,
-                             const char *since, uint64_t **gone_targets, size_t *n_gone,
-                             size_t *rows, struct fc_diag *diag);
+                             const char *since, size_t *rows, struct fc_diag *diag);
 
 #endif
