@@ -20,17 +20,19 @@ long long sec_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void sec_db_migrated(const char *tag, char *url, size_t url_size)
+char sec_db_url[512];
+
+int sec_db_setup(const char *tag)
 {
-    fct_db_create(tag, url, url_size);
-    char env[600];
-    snprintf(env, sizeof(env), "DATABASE_URL=%s", url);
-    struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL},
-                     (const char *[]){env, NULL}, &out);
-    if (rc)
-        fail_msg("migrate: %s", out.data);
-    fc_buf_cleanup(&out);
+    fct_db_create_migrated(tag, sec_db_url, sizeof(sec_db_url));
+    return 0;
+}
+
+int sec_db_teardown(void **state)
+{
+    (void)state;
+    fct_db_drop(sec_db_url);
+    return 0;
 }
 
 static void *read_output(void *arg)
@@ -92,6 +94,20 @@ int sec_server_start(struct sec_server *s, const char *const *args, const char *
     }
     fail_msg("fcindex serve did not listen within 30 s: %s", s->out.data);
     return -1;
+}
+
+void sec_api_start(struct sec_server *s, const char *const *env, const char *const *more)
+{
+    char e_db[600];
+    snprintf(e_db, sizeof(e_db), "DATABASE_URL=%s", sec_db_url);
+    const char *all[24] = {e_db};
+    size_t n = 1;
+    for (size_t i = 0; env && env[i] && n < 23; i++)
+        all[n++] = env[i];
+    for (size_t i = 0; more && more[i] && n < 23; i++)
+        all[n++] = more[i];
+    all[n] = NULL;
+    assert_int_equal(sec_server_start(s, (const char *[]){"--role=api", NULL}, all), 0);
 }
 
 void sec_server_stop(struct sec_server *s)

@@ -20,14 +20,22 @@ struct sec_server {
     struct fc_buf out; /* everything the process wrote (stdout and stderr) */
 };
 
-/* A new database with the schema applied; its URL into url. */
-void sec_db_migrated(const char *tag, char *url, size_t url_size);
+/* The migrated database the tests of one file share, its URL in sec_db_url:
+ * sec_db_setup (from the file's group setup) creates it under a name made
+ * from tag; sec_db_teardown, a cmocka group teardown, drops it. */
+extern char sec_db_url[512];
+int sec_db_setup(const char *tag);
+int sec_db_teardown(void **state);
 
 /* Starts `fcindex serve ARGS` with env ("NAME=value", NULL-terminated)
  * added to the environment and waits up to 30 s for it to listen. Returns
  * 0 once it listens; when the process exits first, its exit status (and
  * s->out holds what it said). */
 int sec_server_start(struct sec_server *s, const char *const *args, const char *const *env);
+/* Starts `fcindex serve --role=api` on sec_db_url with the file's env
+ * entries, then the test's own (more; either may be NULL), and fails the
+ * test unless it listens. */
+void sec_api_start(struct sec_server *s, const char *const *env, const char *const *more);
 /* SIGTERM, wait, keep the output; sec_server_free releases it. */
 void sec_server_stop(struct sec_server *s);
 void sec_server_free(struct sec_server *s);

@@ -13,36 +13,23 @@
 
 #define PASSWORD "a correct horse battery staple"
 
-static char db_url[512];
-
 static int setup(void **state)
 {
     (void)state;
-    sec_db_migrated("sec_closed", db_url, sizeof(db_url));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_db_drop(db_url);
-    return 0;
+    return sec_db_setup("sec_closed");
 }
 
 static void start(struct sec_server *s, const char *redis_url, const char *const *more)
 {
-    char e_db[600], e_redis[128], e_prefix[96];
-    snprintf(e_db, sizeof(e_db), "DATABASE_URL=%s", db_url);
+    char e_redis[128], e_prefix[96];
     snprintf(e_redis, sizeof(e_redis), "REDIS_URL=%s", redis_url);
     snprintf(e_prefix, sizeof(e_prefix), "FCINDEX_REDIS_PREFIX=sec:%d:", (int)getpid());
-    const char *env[24] = {e_db, e_redis, e_prefix, "FCINDEX_API_LISTEN=127.0.0.1:0",
-                           "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD,
-                           "FCINDEX_AUTH_COOKIE_SECURE=false", "FCINDEX_LOG_LEVEL=warn"};
-    size_t n = 7;
-    for (size_t i = 0; more && more[i] && n < 23; i++)
-        env[n++] = more[i];
-    env[n] = NULL;
-    assert_int_equal(sec_server_start(s, (const char *[]){"--role=api", NULL}, env), 0);
+    sec_api_start(s,
+                  (const char *[]){e_redis, e_prefix, "FCINDEX_API_LISTEN=127.0.0.1:0",
+                                   "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD,
+                                   "FCINDEX_AUTH_COOKIE_SECURE=false", "FCINDEX_LOG_LEVEL=warn",
+                                   NULL},
+                  more);
 }
 
 static long admin_call(const struct sec_server *s, const char *method, const char *path,
@@ -207,5 +194,5 @@ int main(void)
         cmocka_unit_test(login_limits_embedded),
         cmocka_unit_test(login_limits_redis),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
 }

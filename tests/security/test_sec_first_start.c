@@ -12,20 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-static char db_url[512];
-
 static int setup(void **state)
 {
     (void)state;
-    sec_db_migrated("sec_first", db_url, sizeof(db_url));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_db_drop(db_url);
-    return 0;
+    return sec_db_setup("sec_first");
 }
 
 static long status_with_cookie(const struct sec_server *s, const char *method, const char *path,
@@ -64,12 +54,10 @@ static size_t count(const char *hay, const char *needle)
 static void forged_tokens_and_default_passwords_are_refused(void **state)
 {
     (void)state;
-    char env_db[600];
-    snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db_url);
-    const char *env[] = {env_db, "REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
+    const char *env[] = {"REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
                          "FCINDEX_AUTH_COOKIE_SECURE=false", NULL};
     static struct sec_server s; /* static: its reader thread outlives a failed assertion */
-    assert_int_equal(sec_server_start(&s, (const char *[]){"--role=api", NULL}, env), 0);
+    sec_api_start(&s, env, NULL);
     char *out = sec_server_output(&s);
     const char *mark = "generated one-time password (shown only now; its hash is stored in "
                        "the database): ";
@@ -101,19 +89,19 @@ static void forged_tokens_and_default_passwords_are_refused(void **state)
         assert_true(st == 401 || st == 429);
     }
     /* only the hash is stored */
-    char *stored = fct_sql_value(db_url, "SELECT value FROM instance_secrets WHERE name = "
-                                         "'admin_password_hash'");
+    char *stored = fct_sql_value(sec_db_url, "SELECT value FROM instance_secrets WHERE name = "
+                                             "'admin_password_hash'");
     assert_true(strncmp(stored, "$argon2id$", 10) == 0);
     assert_null(strstr(stored, password));
     free(stored);
-    char *secret = fct_sql_value(db_url, "SELECT value FROM instance_secrets WHERE name = "
-                                         "'jwt_secret'");
+    char *secret = fct_sql_value(sec_db_url, "SELECT value FROM instance_secrets WHERE name = "
+                                             "'jwt_secret'");
     assert_int_equal(strlen(secret), 64);
     free(secret);
 
     /* a second API process of the instance: same secret, no new password */
     static struct sec_server s2;
-    assert_int_equal(sec_server_start(&s2, (const char *[]){"--role=api", NULL}, env), 0);
+    sec_api_start(&s2, env, NULL);
     long st;
     char *token = sec_login(&s2, password, NULL, &st);
     assert_int_equal(st, 200);
@@ -132,36 +120,38 @@ static void forged_tokens_and_default_passwords_are_refused(void **state)
     sec_server_free(&s);
 }
 
+/* serve --role=api on the file's database with env must refuse to start
+ * and say hint; complaint heads the failure message otherwise. */
+static void refuses_to_start(const char *const *env, const char *hint, const char *complaint)
+{
+    char env_db[600];
+    snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", sec_db_url);
+    const char *all[8] = {env_db};
+    for (size_t i = 0; env[i] && i < 6; i++)
+        all[i + 1] = env[i];
+    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
+    int rc = sec_server_start(&s, (const char *[]){"--role=api", NULL}, all);
+    assert_int_not_equal(rc, 0);
+    if (!strstr(s.out.data, hint))
+        fail_msg("%s: %s", complaint, s.out.data);
+    sec_server_free(&s);
+}
+
 static void unsafe_configurations_refuse_to_start(void **state)
 {
     (void)state;
-    char env_db[600];
-    snprintf(env_db, sizeof(env_db), "DATABASE_URL=%s", db_url);
-    static struct sec_server s; /* static: its reader thread outlives a failed assertion */
     /* reachable from other machines with development defaults */
-    int rc = sec_server_start(&s, (const char *[]){"--role=api", NULL},
-                              (const char *[]){env_db, "REDIS_URL=",
-                                               "FCINDEX_API_LISTEN=0.0.0.0:0", NULL});
-    assert_int_not_equal(rc, 0);
-    if (!strstr(s.out.data, "set general.profile=production"))
-        fail_msg("no hint of what to set: %s", s.out.data);
-    sec_server_free(&s);
+    refuses_to_start((const char *[]){"REDIS_URL=", "FCINDEX_API_LISTEN=0.0.0.0:0", NULL},
+                     "set general.profile=production", "no hint of what to set");
     /* production on every address without naming the hosts it answers to */
-    rc = sec_server_start(&s, (const char *[]){"--role=api", NULL},
-                          (const char *[]){env_db, "REDIS_URL=", "FCINDEX_PROFILE=production",
-                                           "FCINDEX_API_LISTEN=0.0.0.0:0", NULL});
-    assert_int_not_equal(rc, 0);
-    if (!strstr(s.out.data, "api.allowed_hosts: set the host names"))
-        fail_msg("no hint of what to set: %s", s.out.data);
-    sec_server_free(&s);
+    refuses_to_start((const char *[]){"REDIS_URL=", "FCINDEX_PROFILE=production",
+                                      "FCINDEX_API_LISTEN=0.0.0.0:0", NULL},
+                     "api.allowed_hosts: set the host names", "no hint of what to set");
     /* a weak configured password */
-    rc = sec_server_start(&s, (const char *[]){"--role=api", NULL},
-                          (const char *[]){env_db, "REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
-                                           "FCINDEX_AUTH_ADMIN_PASSWORD=admin", NULL});
-    assert_int_not_equal(rc, 0);
-    if (!strstr(s.out.data, "auth.admin_password: the password is shorter than 12"))
-        fail_msg("weak password accepted or unexplained: %s", s.out.data);
-    sec_server_free(&s);
+    refuses_to_start((const char *[]){"REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
+                                      "FCINDEX_AUTH_ADMIN_PASSWORD=admin", NULL},
+                     "auth.admin_password: the password is shorter than 12",
+                     "weak password accepted or unexplained");
 }
 
 int main(void)
@@ -170,5 +160,5 @@ int main(void)
         cmocka_unit_test(forged_tokens_and_default_passwords_are_refused),
         cmocka_unit_test(unsafe_configurations_refuse_to_start),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
 }

@@ -13,24 +13,14 @@
 #define PLANTED "PLANTEDpw4711"
 #define PASSWORD "a correct horse battery staple"
 
-static char db_url[512];
-
 static int setup(void **state)
 {
     (void)state;
-    sec_db_migrated("sec_leak", db_url, sizeof(db_url));
-    return 0;
+    return sec_db_setup("sec_leak");
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    fct_db_drop(db_url);
-    return 0;
-}
-
-/* db_url with user:PLANTED (the test server trusts local connections, so
- * the password is carried but not needed) */
+/* url with user:PLANTED (the test server trusts local connections, so the
+ * password is carried but not needed) */
 static void planted_db_url(char *out, size_t size, const char *url)
 {
     const char *at = strstr(url, "://");
@@ -65,7 +55,7 @@ static void planted_password_never_shows(void **state)
     assert_non_null(strstr(ok, "OK"));
     free(ok);
     char e_db[700], e_redis[160], e_hub[160], url[640];
-    planted_db_url(url, sizeof(url), db_url);
+    planted_db_url(url, sizeof(url), sec_db_url);
     snprintf(e_db, sizeof(e_db), "DATABASE_URL=%s", url);
     snprintf(e_redis, sizeof(e_redis), "REDIS_URL=redis://:" PLANTED "@127.0.0.1:%d/0", r.port);
     int sim_port;
@@ -149,5 +139,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(planted_password_never_shows),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
 }

@@ -14,36 +14,21 @@
 
 #define PASSWORD "a correct horse battery staple"
 
-static char db_url[512];
-
 static int setup(void **state)
 {
     (void)state;
-    sec_db_migrated("sec_req", db_url, sizeof(db_url));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_db_drop(db_url);
-    return 0;
+    return sec_db_setup("sec_req");
 }
 
 static void start(struct sec_server *s, const char *const *more)
 {
-    char e_db[600];
-    snprintf(e_db, sizeof(e_db), "DATABASE_URL=%s", db_url);
-    const char *env[24] = {e_db, "REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
-                           "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD,
-                           "FCINDEX_AUTH_COOKIE_SECURE=false", "FCINDEX_LOG_LEVEL=error",
-                           "FCINDEX_API_RATE_LOGIN_PER_MIN=1000",
-                           "FCINDEX_API_RATE_LOGIN_GLOBAL_PER_MIN=1000"};
-    size_t n = 8;
-    for (size_t i = 0; more && more[i] && n < 23; i++)
-        env[n++] = more[i];
-    env[n] = NULL;
-    assert_int_equal(sec_server_start(s, (const char *[]){"--role=api", NULL}, env), 0);
+    sec_api_start(s,
+                  (const char *[]){"REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
+                                   "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD,
+                                   "FCINDEX_AUTH_COOKIE_SECURE=false", "FCINDEX_LOG_LEVEL=error",
+                                   "FCINDEX_API_RATE_LOGIN_PER_MIN=1000",
+                                   "FCINDEX_API_RATE_LOGIN_GLOBAL_PER_MIN=1000", NULL},
+                  more);
 }
 
 struct session {
@@ -119,7 +104,7 @@ static void rebinding_host_and_origin(void **state)
            (const char *[]){"Origin: null", se.cookie, se.csrf, json, NULL}, "{\"fid\":9152}",
            403, "origin_not_allowed");
     /* nothing was changed by the attempts above; our own origin may */
-    char *n = fct_sql_value(db_url, "SELECT count(*) FROM target_clients");
+    char *n = fct_sql_value(sec_db_url, "SELECT count(*) FROM target_clients");
     assert_string_equal(n, "0");
     free(n);
     expect(&s, "POST", "/admin/client-targets",
@@ -205,5 +190,5 @@ int main(void)
         cmocka_unit_test(rebinding_host_and_origin),
         cmocka_unit_test(nested_and_huge_json),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
 }

@@ -18,8 +18,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static char db_url[512];
-
 static int setup(void **state)
 {
     (void)state;
@@ -28,29 +26,17 @@ static int setup(void **state)
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
-    sec_db_migrated("sec_up", db_url, sizeof(db_url));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_db_drop(db_url);
-    return 0;
+    return sec_db_setup("sec_up");
 }
 
 static void start(struct sec_server *s, const char *const *more)
 {
-    char e_db[600];
-    snprintf(e_db, sizeof(e_db), "DATABASE_URL=%s", db_url);
-    const char *env[24] = {e_db, "REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
-                           "FCINDEX_AUTH_ADMIN_PASSWORD=a correct horse battery staple",
-                           "FCINDEX_LOG_LEVEL=error", "FCINDEX_API_RATE_PUBLIC_PER_MIN=0"};
-    size_t n = 6;
-    for (size_t i = 0; more && more[i] && n < 23; i++)
-        env[n++] = more[i];
-    env[n] = NULL;
-    assert_int_equal(sec_server_start(s, (const char *[]){"--role=api", NULL}, env), 0);
+    sec_api_start(s,
+                  (const char *[]){"REDIS_URL=", "FCINDEX_API_LISTEN=127.0.0.1:0",
+                                   "FCINDEX_AUTH_ADMIN_PASSWORD=a correct horse battery staple",
+                                   "FCINDEX_LOG_LEVEL=error", "FCINDEX_API_RATE_PUBLIC_PER_MIN=0",
+                                   NULL},
+                  more);
 }
 
 /* One whole GET from local address from; the status line's code (0: none)
@@ -172,12 +158,12 @@ static void slow_query_flood(void **state)
         base = ms > base ? ms : base;
     }
     /* a profile in the response cache, before the flood */
-    free(fct_sql_value(db_url, "INSERT INTO users (fid, username) VALUES (7, 'seven') "
-                               "ON CONFLICT DO NOTHING"));
+    free(fct_sql_value(sec_db_url, "INSERT INTO users (fid, username) VALUES (7, 'seven') "
+                                   "ON CONFLICT DO NOTHING"));
     long long ms;
     assert_int_equal(raw_get(s.port, "127.0.0.2", "/v1/users/7", &ms), 200);
     /* the table every profile query reads, locked by another session */
-    struct fc_db_options o = {.url = db_url};
+    struct fc_db_options o = {.url = sec_db_url};
     struct fc_db *locker;
     struct fc_diag d;
     assert_int_equal(fc_db_open(&o, &locker, &d), FC_OK);
@@ -247,9 +233,9 @@ static void pooled_connections_survive_a_server_restart(void **state)
     for (int i = 0; i < 8; i++)
         pthread_join(th[i], NULL);
     /* the server ends every session of the API, as a restart does */
-    char *n = fct_sql_value(db_url, "SELECT count(pg_terminate_backend(pid)) FROM "
-                                    "pg_stat_activity WHERE datname = current_database() AND "
-                                    "application_name = 'fcindex' AND pid <> pg_backend_pid()");
+    char *n = fct_sql_value(sec_db_url, "SELECT count(pg_terminate_backend(pid)) FROM "
+                                        "pg_stat_activity WHERE datname = current_database() AND "
+                                        "application_name = 'fcindex' AND pid <> pg_backend_pid()");
     assert_true(atoi(n) >= 2);
     free(n);
     usleep(100000);
@@ -269,5 +255,5 @@ int main(void)
         cmocka_unit_test(slow_query_flood),
         cmocka_unit_test(pooled_connections_survive_a_server_restart),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
 }

@@ -199,6 +199,19 @@ void fct_db_create(const char *tag, char *url_out, size_t url_size)
     with_dbname(admin, name, url_out, url_size);
 }
 
+void fct_db_create_migrated(const char *tag, char *url_out, size_t url_size)
+{
+    fct_db_create(tag, url_out, url_size);
+    char env[600];
+    snprintf(env, sizeof(env), "DATABASE_URL=%s", url_out);
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL},
+                     (const char *[]){env, NULL}, &out);
+    if (rc)
+        fail_msg("migrate: %s", out.data);
+    fc_buf_cleanup(&out);
+}
+
 void fct_db_drop(const char *url)
 {
     if (!url || !*url)

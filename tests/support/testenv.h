@@ -39,6 +39,10 @@ long long fct_redis_keys_with_prefix(const char *prefix);
  * unreachable. */
 void fct_db_create(const char *tag, char *url_out, size_t url_size);
 
+/* fct_db_create, then `fcindex migrate` on it; fails the test with
+ * migrate's output when that fails. */
+void fct_db_create_migrated(const char *tag, char *url_out, size_t url_size);
+
 /* Drops a database made by fct_db_create (by its URL); "" is ignored. */
 void fct_db_drop(const char *url);
 
