@@ -3,7 +3,7 @@
  * in each job state, inserted here, are filtered, sorted, paged and summed
  * as inserted; `targets add` makes a root unless --non-root, as the API;
  * migrate status lists the migrations PostgreSQL records. */
-#include "support/testenv.h"
+#include "support/fixture.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-static char db_url[512];
+static struct fct_fixture fx;
+static char *const db_url = fx.db;
 
 static yajl_val get(yajl_val v, const char *k)
 {
@@ -322,19 +323,8 @@ static void migrate_status_json_says_what_is_applied(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
-    fct_db_create("clilist", db_url, sizeof(db_url));
-    struct fc_buf out = FC_BUF_INIT;
-    if (run(&out, (const char *[]){"migrate", NULL}))
-        fail_msg("migrate: %s", out.data);
-    fc_buf_cleanup(&out);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_db_drop(db_url);
+    *state = &fx;
+    fct_db_create_migrated("clilist", fx.db, sizeof(fx.db));
     return 0;
 }
 
@@ -345,5 +335,5 @@ int main(void)
         cmocka_unit_test(listings_validate_and_match_the_database),
         cmocka_unit_test(migrate_status_json_says_what_is_applied),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
 }

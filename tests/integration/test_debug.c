@@ -5,7 +5,7 @@
  * simulator's shards and heights; `debug queue` the jobs per state; an
  * unreachable hub is an error in the document, not a crash. Every output
  * validates against its schema in docs/cli/. */
-#include "support/testenv.h"
+#include "support/fixture.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-static char db_url[512], hubs[128];
-static int sim_pid = -1;
+static struct fct_fixture fx;
+static char *const db_url = fx.db, *const hubs = fx.hubs;
 
 static yajl_val get(yajl_val v, const char *k)
 {
@@ -136,21 +136,10 @@ static void debug_reports_database_hubs_and_queue(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
-    fct_db_create("debug", db_url, sizeof(db_url));
-    int port = 0;
-    sim_pid = fct_hubsim_start((const char *[]){"--seed", "4", "--fids", "40", "--history-ticks",
-                                                "10", NULL},
-                               &port);
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_hubsim_stop(sim_pid);
-    fct_db_drop(db_url);
+    *state = &fx;
+    fct_db_create("debug", fx.db, sizeof(fx.db));
+    fct_fixture_hubsim(&fx, (const char *[]){"--seed", "4", "--fids", "40", "--history-ticks",
+                                             "10", NULL});
     return 0;
 }
 
@@ -160,5 +149,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(debug_reports_database_hubs_and_queue),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
 }

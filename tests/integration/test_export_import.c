@@ -7,7 +7,7 @@
  * skips every row; --replace reproduces the same tables; --dry-run leaves
  * nothing; a bad line imports nothing and names its line. Also `migrate
  * reset` refuses without --yes and empties the database with it. */
-#include "support/testenv.h"
+#include "support/fixture.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,8 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static char db_a[512], db_b[512], hubs[128];
-static int sim_pid = -1;
+/* db_a is indexed and exported, db_b imports it */
+static struct fct_fixture fx;
+static char *const db_a = fx.db, *const db_b = fx.db2, *const hubs = fx.hubs;
 
 /* Tables an export never holds: secrets, sessions, bookkeeping, the pause switch. */
 static const char *const never_exported[] = {"schema_migrations", "instance_secrets",
@@ -165,23 +166,11 @@ static void round_trip_gives_identical_tables(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
-    fct_db_create("dumpa", db_a, sizeof(db_a));
-    fct_db_create("dumpb", db_b, sizeof(db_b));
-    int port = 0;
-    sim_pid = fct_hubsim_start((const char *[]){"--seed", "3", "--fids", "80", "--history-ticks",
-                                                "20", NULL},
-                               &port);
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_hubsim_stop(sim_pid);
-    fct_db_drop(db_a);
-    fct_db_drop(db_b);
+    *state = &fx;
+    fct_db_create("dumpa", fx.db, sizeof(fx.db));
+    fct_db_create("dumpb", fx.db2, sizeof(fx.db2));
+    fct_fixture_hubsim(&fx, (const char *[]){"--seed", "3", "--fids", "80", "--history-ticks",
+                                             "20", NULL});
     return 0;
 }
 
@@ -191,5 +180,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_gives_identical_tables),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
 }

@@ -6,6 +6,7 @@
  * untaken after a resume (past the 5 s refill); `jobs retry --all` counts
  * them again exactly; the pause survives a restart of both processes; a
  * resume lets every job finish. */
+#include "support/fixture.h"
 #include "support/serve.h"
 
 #include <signal.h>
@@ -22,9 +23,10 @@
 #define PASSWORD "jobs control password"
 #define N_TARGETS 300
 
-static char db_url[512], prefix[64], hubs[128];
+static struct fct_fixture fx;
+static char *const db_url = fx.db, *const hubs = fx.hubs;
+static char prefix[64];
 static const char *redis_url;
-static int sim_pid = -1;
 
 
 static yajl_val get(yajl_val v, const char *k)
@@ -239,29 +241,10 @@ static void pause_clear_retry_across_processes(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
-    fct_db_create("jobsctl", db_url, sizeof(db_url));
-    int port = 0;
-    sim_pid = fct_hubsim_start((const char *[]){"--fids", "500", "--faults",
-                                                "{\"latency_ms\":20}", NULL},
-                               &port);
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    char env1[600];
-    snprintf(env1, sizeof(env1), "DATABASE_URL=%s", db_url);
-    struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL},
-                     (const char *[]){env1, NULL}, &out);
-    if (rc)
-        fail_msg("migrate: %s", out.data);
-    fc_buf_cleanup(&out);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_hubsim_stop(sim_pid);
-    fct_db_drop(db_url);
+    *state = &fx;
+    fct_db_create_migrated("jobsctl", fx.db, sizeof(fx.db));
+    fct_fixture_hubsim(&fx, (const char *[]){"--fids", "500", "--faults", "{\"latency_ms\":20}",
+                                             NULL});
     return 0;
 }
 
@@ -270,5 +253,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pause_clear_retry_across_processes),
     };
-    return fct_exit_status(cmocka_run_group_tests(tests, setup, teardown));
+    return fct_exit_status(cmocka_run_group_tests(tests, setup, fct_fixture_teardown));
 }

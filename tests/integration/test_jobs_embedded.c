@@ -9,6 +9,7 @@
  * queue keeps as failed, nor removes a pending one), and pause and resume
  * hold and release the workers. The queue is read through
  * /admin/jobs/stats, which sees the same memory. */
+#include "support/fixture.h"
 #include "support/serve.h"
 
 #include <signal.h>
@@ -24,8 +25,8 @@
 #define PASSWORD "embedded jobs password"
 #define DEADLINE_MS 3000
 
-static char db_url[512], hubs[128];
-static int sim_pid = -1, sim_port;
+static struct fct_fixture fx;
+static char *const db_url = fx.db, *const hubs = fx.hubs;
 
 static yajl_val get(yajl_val v, const char *k)
 {
@@ -83,7 +84,7 @@ static long sql_long(const char *sql)
 static void faults(const char *json)
 {
     char url[96];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/faults", sim_port);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/faults", fx.sim_port);
     struct fct_http h;
     fct_http_request("POST", url, (const char *[]){"Content-Type: application/json", NULL}, json,
                      5000, &h);
@@ -193,26 +194,9 @@ static void cli_controls_the_running_servers_queue(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
-    fct_db_create("jobsemb", db_url, sizeof(db_url));
-    sim_pid = fct_hubsim_start((const char *[]){"--fids", "200", NULL}, &sim_port);
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", sim_port);
-    char env1[600];
-    snprintf(env1, sizeof(env1), "DATABASE_URL=%s", db_url);
-    struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL},
-                     (const char *[]){env1, NULL}, &out);
-    if (rc)
-        fail_msg("migrate: %s", out.data);
-    fc_buf_cleanup(&out);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_hubsim_stop(sim_pid);
-    fct_db_drop(db_url);
+    *state = &fx;
+    fct_db_create_migrated("jobsemb", fx.db, sizeof(fx.db));
+    fct_fixture_hubsim(&fx, (const char *[]){"--fids", "200", NULL});
     return 0;
 }
 
@@ -222,5 +206,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cli_controls_the_running_servers_queue),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
 }

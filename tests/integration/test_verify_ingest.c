@@ -8,6 +8,7 @@
  *   letter, and no dead-lettered message is in a table;
  * - verify.mode=log: the same forged messages are written, none goes to
  *   dead_letters, and /metrics counts each failure by reason. */
+#include "support/fixture.h"
 #include "support/serve.h"
 
 #include <signal.h>
@@ -18,8 +19,8 @@
 
 #include "core/backoff.h"
 
-static int sim_pid;
-static char hubs[128];
+static struct fct_fixture fx;
+static char *const hubs = fx.hubs;
 
 #define FIDS "300"
 #define TICKS "40"
@@ -296,19 +297,9 @@ static void log_mode_writes_and_counts(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
-    int port = 0;
-    sim_pid = fct_hubsim_start((const char *[]){"--seed", "5", "--fids", FIDS, "--history-ticks",
-                                                TICKS, NULL},
-                               &port);
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fct_hubsim_stop(sim_pid);
+    *state = &fx;
+    fct_fixture_hubsim(&fx, (const char *[]){"--seed", "5", "--fids", FIDS, "--history-ticks",
+                                             TICKS, NULL});
     return 0;
 }
 
@@ -320,5 +311,5 @@ int main(void)
         cmocka_unit_test(forged_messages_leave_the_rest_applied),
         cmocka_unit_test(log_mode_writes_and_counts),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
 }
