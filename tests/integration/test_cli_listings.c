@@ -27,13 +27,7 @@ static int run(struct fc_buf *out, const char *const *args)
     char e1[600];
     snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db_url);
     const char *env[] = {e1, "REDIS_URL=", "FCINDEX_LOG_LEVEL=warn", NULL};
-    const char *argv[24] = {fct_fcindex_bin()};
-    int n = 1;
-    for (; args[n - 1] && n < 23; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fc_buf_reset(out);
-    return fct_run(argv, env, out);
+    return fct_fcindex(args, env, out);
 }
 
 /* Exit status of validate_json.py for text against docs/cli/NAME.schema.json. */

@@ -74,13 +74,7 @@ static int fcindex(const char *db, const char *mode, struct fc_buf *out, const c
     snprintf(e3, sizeof(e3), "FCINDEX_VERIFY_MODE=%s", mode);
     const char *env[] = {e1, e2, e3, "REDIS_URL=", "FCINDEX_LOG_LEVEL=warn",
                          "FCINDEX_STRATEGY_ROOT_TARGETS=" ROOTS, NULL};
-    const char *argv[16] = {fct_fcindex_bin()};
-    int n = 1;
-    for (; args[n - 1] && n < 15; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    fc_buf_reset(out);
-    return fct_run(argv, env, out);
+    return fct_fcindex(args, env, out);
 }
 
 static long long sql_int(const char *db, const char *sql)
