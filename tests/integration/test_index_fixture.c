@@ -5,6 +5,7 @@
  * a second time changes nothing. */
 #include "core/hex.h"
 #include "fc/bytes.h"
+#include "support/json.h"
 #include "support/testenv.h"
 
 #include <stdio.h>
@@ -17,36 +18,6 @@ static yajl_val get(yajl_val v, const char *k)
 {
     const char *p[] = {k, NULL};
     return yajl_tree_get(v, p, yajl_t_any);
-}
-
-/* Sorted, comma-joined text of a JSON array of strings or numbers. */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *joined(yajl_val arr)
-{
-    size_t n = arr && YAJL_IS_ARRAY(arr) ? YAJL_GET_ARRAY(arr)->len : 0;
-    char **items = fc_xcalloc(n + 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++) {
-        yajl_val v = YAJL_GET_ARRAY(arr)->values[i];
-        char tmp[128];
-        if (YAJL_IS_STRING(v))
-            snprintf(tmp, sizeof(tmp), "%s", YAJL_GET_STRING(v));
-        else
-            snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(v));
-        items[i] = fc_xstrdup(tmp);
-    }
-    qsort(items, n, sizeof(char *), cmp_str);
-    struct fc_buf b = FC_BUF_INIT;
-    fc_buf_puts(&b, "");
-    for (size_t i = 0; i < n; i++) {
-        fc_buf_printf(&b, "%s%s", i ? "," : "", items[i]);
-        free(items[i]);
-    }
-    free(items);
-    return fc_buf_take(&b);
 }
 
 static void expect_sql(const char *url, const char *sql, const char *want, const char *what,
@@ -76,7 +47,7 @@ static void check_against_expected(const char *url, yajl_val expected)
             {"revoked_cast_hashes", "deleted_reason = 'revoked'"},
         };
         for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
-            want = joined(get(e, sets[k].key));
+            want = fct_json_sorted_csv(get(e, sets[k].key), NULL);
             snprintf(sql, sizeof(sql),
                      "SELECT coalesce(string_agg('0x' || encode(hash, 'hex'), ',' ORDER BY "
                      "'0x' || encode(hash, 'hex')), '') FROM casts WHERE fid = %s AND %s",
@@ -84,7 +55,7 @@ static void check_against_expected(const char *url, yajl_val expected)
             expect_sql(url, sql, want, sets[k].key, fid);
             free(want);
         }
-        want = joined(get(e, "live_follows"));
+        want = fct_json_sorted_csv(get(e, "live_follows"), NULL);
         snprintf(sql, sizeof(sql),
                  "SELECT coalesce(string_agg(t, ',' ORDER BY t), '') FROM (SELECT DISTINCT "
                  "target_fid::text AS t FROM links WHERE fid = %s AND type = 'follow' AND NOT "
@@ -92,7 +63,7 @@ static void check_against_expected(const char *url, yajl_val expected)
         expect_sql(url, sql, want, "live_follows", fid);
         free(want);
         /* verified addresses */
-        want = joined(get(get(e, "verified_addresses"), "ethereum"));
+        want = fct_json_sorted_csv(get(get(e, "verified_addresses"), "ethereum"), NULL);
         snprintf(sql, sizeof(sql),
                  "SELECT coalesce(string_agg('0x' || encode(address, 'hex'), ',' ORDER BY "
                  "'0x' || encode(address, 'hex')), '') FROM verifications WHERE fid = %s AND "
@@ -107,7 +78,7 @@ static void check_against_expected(const char *url, yajl_val expected)
         snprintf(wantn, sizeof(wantn), "%zu", nsol);
         expect_sql(url, sql, wantn, "solana address count", fid);
         /* apps with a live signer, and the reactions this fid made */
-        want = joined(get(e, "active_signer_app_fids"));
+        want = fct_json_sorted_csv(get(e, "active_signer_app_fids"), NULL);
         snprintf(sql, sizeof(sql),
                  "SELECT coalesce(string_agg(t, ',' ORDER BY t), '') FROM (SELECT DISTINCT "
                  "request_fid::text AS t FROM signers WHERE fid = %s AND removed_at IS NULL AND "

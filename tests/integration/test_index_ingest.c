@@ -4,6 +4,7 @@
  * the cursor only moves forward; `backfill --fid` on a synced target really
  * backfills it again. */
 #include "support/serve.h"
+#include "support/truth.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -284,12 +285,6 @@ static void backfill_fid_again_on_a_synced_target(void **state)
     fct_hubsim_stop(pid);
 }
 
-static yajl_val get(yajl_val v, const char *k)
-{
-    const char *p[] = {k, NULL};
-    return yajl_tree_get(v, p, yajl_t_any);
-}
-
 /* strategy.expansion_depth 2 and 3: the target set (with how each got in)
  * equals `hubsim truth --depth N` after backfill and the stream. (The
  * simulator's *ByFid pages already show the stream's follows, so this checks
@@ -314,31 +309,13 @@ static void expansion_depth_matches_truth(void **state)
         e.vars[8] = NULL;
         index_fully(&e, db);
         snprintf(dtext, sizeof(dtext), "%d", depth);
-        struct fc_buf out = FC_BUF_INIT;
         const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", "37",
                               "--clients", "1", "--depth", dtext, NULL};
-        assert_int_equal(fct_run(argv, NULL, &out), 0);
-        char err[128];
-        yajl_val truth = yajl_tree_parse(out.data, err, sizeof(err));
-        fc_buf_cleanup(&out);
-        assert_non_null(truth);
-        yajl_val targets = get(truth, "targets");
-        struct fc_buf want = FC_BUF_INIT;
-        fc_buf_puts(&want, "");
-        size_t nt = YAJL_GET_ARRAY(targets)->len;
-        for (size_t i = 0; i < nt; i++) {
-            yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
-            fc_buf_printf(&want, "%s%lld:%s:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")),
-                          YAJL_IS_TRUE(get(t, "is_root")) ? "t" : "f",
-                          YAJL_GET_STRING(get(t, "source")));
-        }
-        char *got = fct_sql_value(db, "SELECT string_agg(fid||':'||(CASE WHEN is_root THEN 't' "
-                                      "ELSE 'f' END)||':'||source, ',' ORDER BY fid) FROM targets");
-        if (strcmp(got, want.data) != 0)
-            fail_msg("depth %d: target set\n got  [%.600s]\n want [%.600s]", depth, got, want.data);
+        yajl_val truth = fct_hubsim_truth(argv);
+        char what[32];
+        snprintf(what, sizeof(what), "depth %d: target set", depth);
+        size_t nt = fct_assert_target_set(db, truth, what);
         fprintf(stderr, "depth %d: %zu targets, as the truth says\n", depth, nt);
-        free(got);
-        fc_buf_cleanup(&want);
         yajl_tree_free(truth);
         fct_db_drop(db);
     }
@@ -358,25 +335,12 @@ static char *target_set(const char *db, bool sources)
 /* The same from `hubsim truth --roots ROOTS --clients 1 --depth 2`. */
 static char *truth_set(const char *roots, bool sources)
 {
-    struct fc_buf out = FC_BUF_INIT;
     const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", roots,
                           "--clients", "1", "--depth", "2", NULL};
-    assert_int_equal(fct_run(argv, NULL, &out), 0);
-    yajl_val truth = yajl_tree_parse(out.data, NULL, 0);
-    fc_buf_cleanup(&out);
-    assert_non_null(truth);
-    yajl_val targets = get(truth, "targets");
-    struct fc_buf want = FC_BUF_INIT;
-    fc_buf_puts(&want, "");
-    for (size_t i = 0; i < YAJL_GET_ARRAY(targets)->len; i++) {
-        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
-        fc_buf_printf(&want, "%s%lld:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")),
-                      YAJL_IS_TRUE(get(t, "is_root")) ? "t" : "f");
-        if (sources)
-            fc_buf_printf(&want, ":%s", YAJL_GET_STRING(get(t, "source")));
-    }
+    yajl_val truth = fct_hubsim_truth(argv);
+    char *set = fct_truth_target_set(truth, sources);
     yajl_tree_free(truth);
-    return fc_buf_take(&want);
+    return set;
 }
 
 static void expect_set(const char *what, char *got, char *want)
@@ -554,24 +518,10 @@ static void stream_follows_recompute_the_reach(void **state)
     }
     assert_int_equal(fcindex(&e, "sync", "--until-head", NULL, NULL), 0);
     char *until = fct_sql_value(db, "SELECT max(event_id) - 1 FROM hub_cursors");
-    struct fc_buf out = FC_BUF_INIT;
     const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", LIVE_NET, "--roots", "37",
                           "--clients", "1", "--depth", "2", "--until-event", until, NULL};
-    assert_int_equal(fct_run(argv, NULL, &out), 0);
-    yajl_val truth = yajl_tree_parse(out.data, NULL, 0);
-    fc_buf_cleanup(&out);
-    assert_non_null(truth);
-    struct fc_buf want = FC_BUF_INIT, want_src = FC_BUF_INIT;
-    fc_buf_puts(&want, "");
-    fc_buf_puts(&want_src, "");
-    yajl_val targets = get(truth, "targets");
-    for (size_t i = 0; i < YAJL_GET_ARRAY(targets)->len; i++) {
-        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
-        const char *root = YAJL_IS_TRUE(get(t, "is_root")) ? "t" : "f";
-        fc_buf_printf(&want, "%s%lld:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")), root);
-        fc_buf_printf(&want_src, "%s%lld:%s:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")),
-                      root, YAJL_GET_STRING(get(t, "source")));
-    }
+    yajl_val truth = fct_hubsim_truth(argv);
+    char *want = fct_truth_target_set(truth, false), *want_src = fct_truth_target_set(truth, true);
     yajl_tree_free(truth);
     /* the stream's unfollows left accounts behind: none is a target any more */
     char *after = target_set(db, false);
@@ -579,7 +529,7 @@ static void stream_follows_recompute_the_reach(void **state)
     char *save = NULL, *copy = fc_xstrdup(before);
     for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         *strchr(item, ':') = '\0';
-        if (set_has(want.data, item))
+        if (set_has(want, item))
             continue;
         left_behind++;
         if (set_has(after, item))
@@ -591,10 +541,9 @@ static void stream_follows_recompute_the_reach(void **state)
         fail_msg("the live stream dropped nothing from the reach: nothing was tested");
     /* and what it newly reached is there once backfilled */
     index_fully(&e, db);
-    expect_set("after the stream and the backfills", target_set(db, true),
-               fc_buf_take(&want_src));
+    expect_set("after the stream and the backfills", target_set(db, true), want_src);
     fprintf(stderr, "stream: %zu accounts left the reach\n", left_behind);
-    fc_buf_cleanup(&want);
+    free(want);
     free(after);
     free(before);
     free(until);

@@ -3,48 +3,11 @@
  * verifications, profile, app and addresses. */
 #include "support/truth.h"
 
+#include "support/json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_tree.h>
-
-static yajl_val get(yajl_val v, const char *k)
-{
-    const char *p[] = {k, NULL};
-    return yajl_tree_get(v, p, yajl_t_any);
-}
-
-static char *sorted_csv(yajl_val arr, const char *field)
-{
-    struct fc_buf sql = FC_BUF_INIT;
-    fc_buf_puts(&sql, "");
-    size_t n = arr && YAJL_IS_ARRAY(arr) ? YAJL_GET_ARRAY(arr)->len : 0;
-    char **items = fc_xcalloc(n + 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++) {
-        yajl_val v = YAJL_GET_ARRAY(arr)->values[i];
-        if (field)
-            v = get(v, field);
-        char tmp[128];
-        if (YAJL_IS_STRING(v))
-            snprintf(tmp, sizeof(tmp), "%s", YAJL_GET_STRING(v));
-        else
-            snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(v));
-        items[i] = fc_xstrdup(tmp);
-    }
-    for (size_t i = 0; i + 1 < n; i++)
-        for (size_t j = i + 1; j < n; j++)
-            if (strcmp(items[i], items[j]) > 0) {
-                char *t = items[i];
-                items[i] = items[j];
-                items[j] = t;
-            }
-    for (size_t i = 0; i < n; i++) {
-        fc_buf_printf(&sql, "%s%s", i ? "," : "", items[i]);
-        free(items[i]);
-    }
-    free(items);
-    return fc_buf_take(&sql);
-}
 
 static void expect(const char *db, const char *sql, const char *want, const char *what,
                    long long fid)
@@ -62,7 +25,7 @@ static void expect(const char *db, const char *sql, const char *want, const char
     free(got);
 }
 
-size_t fct_assert_equals_truth(const char *db, const char *const *truth_argv, size_t *clients_out)
+yajl_val fct_hubsim_truth(const char *const *truth_argv)
 {
     struct fc_buf out = FC_BUF_INIT;
     if (fct_run(truth_argv, NULL, &out) != 0)
@@ -71,22 +34,43 @@ size_t fct_assert_equals_truth(const char *db, const char *const *truth_argv, si
     yajl_val truth = yajl_tree_parse(out.data, err, sizeof(err));
     fc_buf_cleanup(&out);
     assert_non_null(truth);
-    yajl_val targets = get(truth, "targets");
-    /* the target set, with how each got in */
-    struct fc_buf want = FC_BUF_INIT;
-    fc_buf_puts(&want, "");
-    size_t nt = YAJL_GET_ARRAY(targets)->len;
+    return truth;
+}
+
+char *fct_truth_target_set(yajl_val truth, bool sources)
+{
+    yajl_val targets = fct_json_get(truth, "targets");
+    struct fc_buf set = FC_BUF_INIT;
+    fc_buf_puts(&set, "");
+    for (size_t i = 0; i < YAJL_GET_ARRAY(targets)->len; i++) {
+        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
+        fc_buf_printf(&set, "%s%lld:%s", i ? "," : "", YAJL_GET_INTEGER(fct_json_get(t, "fid")),
+                      YAJL_IS_TRUE(fct_json_get(t, "is_root")) ? "t" : "f");
+        if (sources)
+            fc_buf_printf(&set, ":%s", YAJL_GET_STRING(fct_json_get(t, "source")));
+    }
+    return fc_buf_take(&set);
+}
+
+size_t fct_assert_target_set(const char *db, yajl_val truth, const char *what)
+{
+    char *want = fct_truth_target_set(truth, true);
+    expect(db, "SELECT string_agg(fid||':'||(CASE WHEN is_root THEN 't' ELSE 'f' END)||':'||source, ',' "
+               "ORDER BY fid) FROM targets", want, what, 0);
+    free(want);
+    return YAJL_GET_ARRAY(fct_json_get(truth, "targets"))->len;
+}
+
+size_t fct_assert_equals_truth(const char *db, const char *const *truth_argv, size_t *clients_out)
+{
+    yajl_val truth = fct_hubsim_truth(truth_argv);
+    yajl_val targets = fct_json_get(truth, "targets");
+    size_t nt = fct_assert_target_set(db, truth, "target set");
     size_t clients = 0;
     for (size_t i = 0; i < nt; i++) {
-        yajl_val t = YAJL_GET_ARRAY(targets)->values[i];
-        const char *src = YAJL_GET_STRING(get(t, "source"));
-        clients += strcmp(src, "client") == 0;
-        fc_buf_printf(&want, "%s%lld:%s:%s", i ? "," : "", YAJL_GET_INTEGER(get(t, "fid")),
-                      YAJL_IS_TRUE(get(t, "is_root")) ? "t" : "f", src);
+        yajl_val source = fct_json_get(YAJL_GET_ARRAY(targets)->values[i], "source");
+        clients += YAJL_IS_STRING(source) && strcmp(source->u.string, "client") == 0;
     }
-    expect(db, "SELECT string_agg(fid||':'||(CASE WHEN is_root THEN 't' ELSE 'f' END)||':'||source, ',' "
-               "ORDER BY fid) FROM targets", want.data, "target set", 0);
-    fc_buf_cleanup(&want);
     /* each target's own state: the database's in one query (a row per target,
      * ordered by fid), the truth's built alongside, compared field by field */
     static const char *const names[] = {"live casts", "removed casts", "follows", "reactions",
@@ -123,36 +107,37 @@ size_t fct_assert_equals_truth(const char *db, const char *const *truth_argv, si
     for (size_t i = 0; i < nt; i++)
         sorted[i] = YAJL_GET_ARRAY(targets)->values[i];
     for (size_t i = 1; i < nt; i++)
-        for (size_t j = i; j > 0 && YAJL_GET_INTEGER(get(sorted[j - 1], "fid")) >
-                                        YAJL_GET_INTEGER(get(sorted[j], "fid")); j--) {
+        for (size_t j = i; j > 0 && YAJL_GET_INTEGER(fct_json_get(sorted[j - 1], "fid")) >
+                                        YAJL_GET_INTEGER(fct_json_get(sorted[j], "fid")); j--) {
             yajl_val x = sorted[j];
             sorted[j] = sorted[j - 1];
             sorted[j - 1] = x;
         }
     for (size_t i = 0; i < nt; i++, row = strtok_r(NULL, "\x1e", &row_save)) {
         yajl_val t = sorted[i];
-        long long fid = YAJL_GET_INTEGER(get(t, "fid"));
+        long long fid = YAJL_GET_INTEGER(fct_json_get(t, "fid"));
         if (!row)
             fail_msg("fid %lld: no row in the database", fid);
         char *want_f[N_FIELDS];
-        want_f[0] = sorted_csv(get(t, "casts"), NULL);
-        want_f[1] = sorted_csv(get(t, "removed_casts"), NULL);
-        want_f[2] = sorted_csv(get(t, "follows"), NULL);
-        want_f[3] = sorted_csv(get(t, "reactions"), "hash");
+        want_f[0] = fct_json_sorted_csv(fct_json_get(t, "casts"), NULL);
+        want_f[1] = fct_json_sorted_csv(fct_json_get(t, "removed_casts"), NULL);
+        want_f[2] = fct_json_sorted_csv(fct_json_get(t, "follows"), NULL);
+        want_f[3] = fct_json_sorted_csv(fct_json_get(t, "reactions"), "hash");
         char tmp[64];
-        snprintf(tmp, sizeof(tmp), "%zu", YAJL_GET_ARRAY(get(t, "verifications"))->len);
+        snprintf(tmp, sizeof(tmp), "%zu",
+                 YAJL_GET_ARRAY(fct_json_get(t, "verifications"))->len);
         want_f[4] = fc_xstrdup(tmp);
         static const char *const profile_keys[] = {"username", "display", "bio", "pfp",
                                                    "url", "location", "twitter", "github"};
         for (size_t k = 0; k < 8; k++) {
-            yajl_val v = get(get(t, "profile"), profile_keys[k]);
+            yajl_val v = fct_json_get(fct_json_get(t, "profile"), profile_keys[k]);
             want_f[5 + k] = fc_xstrdup(v && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : "");
         }
-        snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(get(t, "app_fid")));
+        snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(fct_json_get(t, "app_fid")));
         want_f[13] = fc_xstrdup(tmp);
         /* after REGISTER, TRANSFER (empty recovery) and CHANGE_RECOVERY (empty to/from) */
-        want_f[14] = fc_xstrdup(YAJL_GET_STRING(get(t, "custody_address")));
-        want_f[15] = fc_xstrdup(YAJL_GET_STRING(get(t, "recovery_address")));
+        want_f[14] = fc_xstrdup(YAJL_GET_STRING(fct_json_get(t, "custody_address")));
+        want_f[15] = fc_xstrdup(YAJL_GET_STRING(fct_json_get(t, "recovery_address")));
         /* the row: fid, then the fields (split by hand: fields may be empty) */
         char *cur = row;
         char *sep = strchr(cur, '\x1f');

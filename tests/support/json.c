@@ -1,0 +1,44 @@
+#include "support/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+
+yajl_val fct_json_get(yajl_val v, const char *k)
+{
+    const char *p[] = {k, NULL};
+    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *fct_json_sorted_csv(yajl_val arr, const char *field)
+{
+    size_t n = arr && YAJL_IS_ARRAY(arr) ? YAJL_GET_ARRAY(arr)->len : 0;
+    char **items = fc_xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        yajl_val v = YAJL_GET_ARRAY(arr)->values[i];
+        if (field)
+            v = fct_json_get(v, field);
+        char tmp[128];
+        if (YAJL_IS_STRING(v))
+            snprintf(tmp, sizeof(tmp), "%s", YAJL_GET_STRING(v));
+        else
+            snprintf(tmp, sizeof(tmp), "%lld", YAJL_GET_INTEGER(v));
+        items[i] = fc_xstrdup(tmp);
+    }
+    qsort(items, n, sizeof(char *), cmp_str);
+    struct fc_buf b = FC_BUF_INIT;
+    fc_buf_puts(&b, "");
+    for (size_t i = 0; i < n; i++) {
+        fc_buf_printf(&b, "%s%s", i ? "," : "", items[i]);
+        free(items[i]);
+    }
+    free(items);
+    return fc_buf_take(&b);
+}
