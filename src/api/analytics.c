@@ -88,26 +88,17 @@ void fc_api_admin_analytics(struct fc_http_req *req, struct fc_http_resp *resp)
     struct fc_proc_status *procs = NULL;
     size_t n = 0;
     struct fc_diag d;
-    double events = 0, messages = 0;
-    size_t live = 0;
-    if (fc_procs_list(req->api->procs, &procs, &n, &d) == FC_OK) {
-        for (size_t i = 0; i < n; i++)
-            if (procs[i].alive && procs[i].indexer) {
-                live++;
-                events += procs[i].events_per_s;
-                messages += procs[i].messages_per_s;
-            }
-    } else {
+    if (fc_procs_list(req->api->procs, &procs, &n, &d) != FC_OK) {
         log_warn("api", "process registry: %s", d.msg);
+        n = 0;
     }
+    struct fc_buf now = FC_BUF_INIT;
+    fc_api_status_rates_now_json(procs, n, &now);
     free(procs);
-    char now[160];
-    snprintf(now, sizeof(now),
-             "{\"indexer_processes\":%zu,\"events_per_s\":%.1f,\"messages_per_s\":%.1f}", live,
-             events, messages);
-    const char *p[] = {interval, unit, win, now};
+    const char *p[] = {interval, unit, win, now.data};
     fc_buf_reset(&resp->body);
     int rc = fc_api_query(req, resp, analytics_sql, 4, p, &resp->body);
     if (rc == 1)
         resp->status = 200;
+    fc_buf_cleanup(&now);
 }

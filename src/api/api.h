@@ -19,6 +19,7 @@ struct fc_api;
 struct fc_fidset;
 struct fc_jobq;
 struct fc_procs;
+struct fc_rates;
 
 /* State objects the process already has (an indexer's, in `serve
  * --role=all`), borrowed for the server's life. Any NULL member is opened
@@ -27,6 +28,7 @@ struct fc_api_shared {
     struct fc_fidset *targets, *roots, *clients;
     struct fc_jobq *jobq;
     struct fc_procs *procs;
+    struct fc_rates *rates;
 };
 
 /* Starts serving on cfg->api_listen ("host:0" picks a free port). shared

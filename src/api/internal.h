@@ -19,6 +19,7 @@
 #include "state/fidset.h"
 #include "state/jobq.h"
 #include "state/procs.h"
+#include "state/rates.h"
 #include "state/ratelimit.h"
 #include "store/pool.h"
 
@@ -57,6 +58,7 @@ struct fc_api {
     struct fc_fidset *targets, *roots, *clients;
     struct fc_jobq *jobq;
     struct fc_procs *procs; /* the instance's processes and what the indexers report */
+    struct fc_rates *rates; /* the indexers' throughput over the last hour */
     struct fc_api_shared owned; /* members the API opened itself and frees */
     struct fc_changes_sub *sub;
     struct fc_metrics *metrics;
@@ -106,6 +108,8 @@ void fc_api_cast_thread(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_channel_feed(struct fc_http_req *req, struct fc_http_resp *resp);
 /* analytics.c */
 void fc_api_admin_analytics(struct fc_http_req *req, struct fc_http_resp *resp);
+/* throughput.c */
+void fc_api_admin_throughput(struct fc_http_req *req, struct fc_http_resp *resp);
 
 void fc_api_login(struct fc_http_req *req, struct fc_http_resp *resp);
 void fc_api_logout(struct fc_http_req *req, struct fc_http_resp *resp);

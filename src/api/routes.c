@@ -50,6 +50,7 @@ const struct route fc_api_routes[] = {
     {"DELETE", "/admin/dead-letters/:id", CLASS_ADMIN, fc_api_admin_dead_letter_delete},
     {"GET", "/admin/status", CLASS_ADMIN, fc_api_admin_status},
     {"GET", "/admin/analytics", CLASS_ADMIN, fc_api_admin_analytics},
+    {"GET", "/admin/throughput", CLASS_ADMIN, fc_api_admin_throughput},
     {"GET", "/healthz", CLASS_OPS, fc_api_healthz},
     {"GET", "/readyz", CLASS_OPS, fc_api_readyz},
     {"GET", "/metrics", CLASS_OPS, fc_api_metrics},

@@ -118,6 +118,14 @@ static enum fc_err open_state(struct fc_api *api, const struct fc_api_shared *sh
         err = fc_procs_open_redis(cfg->redis_url, cfg->redis_prefix, &own->procs, diag);
         api->procs = own->procs;
     }
+    if (!err && shared->rates)
+        api->rates = shared->rates;
+    else if (!err && !*cfg->redis_url)
+        api->rates = own->rates = fc_rates_new_embedded();
+    else if (!err) {
+        err = fc_rates_open_redis(cfg->redis_url, cfg->redis_prefix, &own->rates, diag);
+        api->rates = own->rates;
+    }
     return err;
 }
 
@@ -273,6 +281,7 @@ void fc_api_stop(struct fc_api *api)
     fc_fidset_free(api->owned.clients);
     fc_jobq_free(api->owned.jobq);
     fc_procs_free(api->owned.procs);
+    fc_rates_free(api->owned.rates);
     fc_ratelimit_free(api->rl);
     fc_auth_free(api->auth);
     fc_cache_free(api->cache);

@@ -192,6 +192,14 @@ void fc_api_status_json(const struct fc_proc_status *p, size_t n, const char *co
     processes_json(p, n, o);
 }
 
+void fc_api_status_rates_now_json(const struct fc_proc_status *p, size_t n, struct fc_buf *o)
+{
+    struct indexer_view v;
+    view_of(p, n, &v);
+    fc_buf_printf(o, "{\"indexer_processes\":%zu,\"events_per_s\":%.1f,\"messages_per_s\":%.1f}",
+                  v.live, v.events_per_s, v.messages_per_s);
+}
+
 /* A Prometheus label value: backslash, quote and newline escaped. */
 static void put_label(struct fc_buf *o, const char *v)
 {

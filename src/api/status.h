@@ -15,6 +15,11 @@
 void fc_api_status_json(const struct fc_proc_status *procs, size_t n, const char *const *hub_names,
                         size_t n_hubs, struct fc_buf *out);
 
+/* Appends `{"indexer_processes":N,"events_per_s":X,"messages_per_s":Y}`:
+ * the live indexers' rates now, as their last reports give them. */
+void fc_api_status_rates_now_json(const struct fc_proc_status *procs, size_t n,
+                                  struct fc_buf *out);
+
 /* Appends the indexer and process families of /metrics. */
 void fc_api_status_metrics(const struct fc_proc_status *procs, size_t n, struct fc_buf *out);
 

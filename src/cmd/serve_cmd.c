@@ -19,6 +19,7 @@
 #include "state/changes.h"
 #include "state/procs.h"
 #include "state/procs_heartbeat.h"
+#include "state/rates.h"
 #include "store/db.h"
 
 static volatile int stop_flag;
@@ -80,15 +81,39 @@ static void on_change(void *arg, const uint64_t *fids, size_t n)
 struct serve_tick {
     struct fc_indexer *ix;
     struct fc_cmd_ctx *ctx;
+    struct fc_rate_recorder *rates; /* the indexer's throughput history; NULL without one */
+    bool rates_failing;             /* the last write failed (logged once) */
 };
 
+/* The indexer's running totals into the throughput history (one caller at
+ * a time: the heartbeat thread, then the final call after it stopped). */
+static void record_throughput(struct serve_tick *t, uint64_t read, uint64_t applied,
+                              uint64_t messages)
+{
+    struct fc_rate_counts c = {read, applied, messages};
+    struct fc_diag d;
+    if (fc_rate_recorder_record(t->rates, &c, fc_now_unix_ms(), &d) != FC_OK) {
+        if (!t->rates_failing)
+            log_warn("status", "cannot record the throughput history (kept for the next "
+                               "try): %s", d.msg);
+        t->rates_failing = true;
+    } else if (t->rates_failing) {
+        log_info("status", "recording the throughput history again");
+        t->rates_failing = false;
+    }
+}
+
 /* Once a second on the heartbeat thread: this process's status report (the
- * indexer's part when it runs one), a pending reload, the watchdog. */
+ * indexer's part when it runs one) and throughput, a pending reload, the
+ * watchdog. */
 static void fill_status(void *arg, struct fc_proc_status *s)
 {
     struct serve_tick *t = arg;
-    if (t->ix)
+    if (t->ix) {
         fc_indexer_report(t->ix, s);
+        if (t->rates)
+            record_throughput(t, s->events_read, s->events_applied, s->backfill_messages);
+    }
     if (reload_flag) {
         reload_flag = 0;
         reload_config(t->ctx);
@@ -109,6 +134,20 @@ static struct fc_procs *open_procs(const struct fc_config *cfg)
         return NULL;
     }
     return p;
+}
+
+/* The throughput history, shared the same way as the registry. */
+static struct fc_rates *open_rates(const struct fc_config *cfg)
+{
+    if (!*cfg->redis_url)
+        return fc_rates_new_embedded();
+    struct fc_rates *r = NULL;
+    struct fc_diag d;
+    if (fc_rates_open_redis(cfg->redis_url, cfg->redis_prefix, &r, &d) != FC_OK) {
+        fprintf(stderr, "fcindex serve: throughput history: %s\n", d.msg);
+        return NULL;
+    }
+    return r;
 }
 
 int fc_cmd_serve(struct fc_cmd_ctx *ctx)
@@ -134,7 +173,9 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     struct fc_indexer *ix = NULL;
     struct fc_api *api = NULL;
     struct fc_procs *procs = NULL;
+    struct fc_rates *rates = NULL;
     struct fc_proc_heartbeat *heartbeat = NULL;
+    struct serve_tick tick = {NULL, ctx, NULL, false};
     struct change_sink sink = {NULL, NULL};
     struct fc_diag diag = {{0}};
     int rc = fc_cmd_connect(ctx, &cfg, &db);
@@ -145,11 +186,11 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
         rc = FC_EXIT_FAIL;
         goto out;
     }
-    if (!(procs = open_procs(&cfg))) {
+    if (!(procs = open_procs(&cfg)) || !(rates = open_rates(&cfg))) {
         rc = FC_EXIT_FAIL;
         goto out;
     }
-    struct fc_api_shared shared = {.procs = procs};
+    struct fc_api_shared shared = {.procs = procs, .rates = rates};
     if (ix) {
         struct fc_indexer_shared sh;
         fc_indexer_shared(ix, &sh);
@@ -182,7 +223,9 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     memset(&me, 0, sizeof(me));
     fc_proc_status_identify(&me, run_indexer && run_api ? "all" : run_indexer ? "indexer" : "api",
                             FC_VERSION, fc_now_unix_ms());
-    struct serve_tick tick = {ix, ctx};
+    tick.ix = ix;
+    if (ix)
+        tick.rates = fc_rate_recorder_new(rates, me.id);
     heartbeat = fc_proc_heartbeat_start(procs, &me, fill_status, &tick, 1000);
     if (api)
         printf("api: listening on port %u\n", fc_api_port(api));
@@ -210,12 +253,20 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     fc_supervisor_stopping();
 out:
     fc_proc_heartbeat_stop(heartbeat);
+    if (tick.rates) {
+        /* what the indexer did since the last heartbeat counts too */
+        struct fc_indexer_metrics m;
+        fc_indexer_metrics(ix, &m);
+        record_throughput(&tick, m.events_read, m.events_applied, m.backfill_messages);
+        fc_rate_recorder_free(tick.rates);
+    }
     fc_api_stop(api);
     if (ix)
         fc_indexer_on_change(ix, NULL, NULL);
     fc_indexer_free(ix);
     fc_changes_pub_free(sink.pub);
     fc_procs_free(procs);
+    fc_rates_free(rates);
     fc_db_close(db);
     fc_config_cleanup(&cfg);
     return rc;

@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "state/fidset.h"
+#include "state/rates.h"
 #include "core/config.h"
 #include "core/fctime.h"
 #include "support/testenv.h"
@@ -63,7 +64,17 @@ struct server {
     char base[64];
 };
 
+static void server_start_shared(struct server *s, const char *const *extra,
+                                const struct fc_api_shared *shared);
+
 static void server_start(struct server *s, const char *const *extra)
+{
+    server_start_shared(s, extra, NULL);
+}
+
+/* The API with state objects of the test's own (shared may be NULL). */
+static void server_start_shared(struct server *s, const char *const *extra,
+                                const struct fc_api_shared *shared)
 {
     char e1[600];
     snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db_url);
@@ -87,7 +98,7 @@ static void server_start(struct server *s, const char *const *extra)
         fail_msg("config: %s", errors.data);
     fc_buf_cleanup(&errors);
     struct fc_diag diag;
-    if (fc_api_start(&s->cfg, NULL, &s->api, &diag))
+    if (fc_api_start(&s->cfg, shared, &s->api, &diag))
         fail_msg("api start: %s", diag.msg);
     snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%u", fc_api_port(s->api));
 }
@@ -1051,6 +1062,68 @@ static void admin_routes(void **state)
     server_stop(&s);
 }
 
+static long long json_int_at(yajl_val arr, size_t i)
+{
+    assert_true(YAJL_IS_ARRAY(arr) && i < arr->u.array.len);
+    return YAJL_GET_INTEGER(arr->u.array.values[i]);
+}
+
+/* GET /admin/throughput answers what the history holds: counts recorded
+ * by two processes, one of them in the bucket running now, summed per
+ * bucket; the rest of the hour's buckets empty. */
+static void throughput_shows_the_history(void **state)
+{
+    (void)state;
+    struct fc_rates *rates = fc_rates_new_embedded();
+    struct fc_api_shared shared = {.rates = rates};
+    struct server s;
+    server_start_shared(&s, NULL, &shared);
+    int64_t now = fc_now_unix_ms();
+    struct fc_rate_recorder *a = fc_rate_recorder_new(rates, "host:1:1");
+    struct fc_rate_recorder *b = fc_rate_recorder_new(rates, "host:2:2");
+    struct fc_diag d;
+    /* a: 40 events read, 12 applied, 900 messages a minute ago, then 5 more
+     * read now; b: 3 messages now */
+    assert_int_equal(fc_rate_recorder_record(a, &(struct fc_rate_counts){40, 12, 900},
+                                             now - 60000, &d), FC_OK);
+    assert_int_equal(fc_rate_recorder_record(a, &(struct fc_rate_counts){45, 12, 900}, now, &d),
+                     FC_OK);
+    assert_int_equal(fc_rate_recorder_record(b, &(struct fc_rate_counts){0, 0, 3}, now, &d),
+                     FC_OK);
+    char *token = login(&s, "correct horse battery", 200);
+    char cookie[2300];
+    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
+    struct fct_http h;
+    call(&s, "GET", "/admin/throughput", "/admin/throughput", (const char *[]){cookie, NULL},
+         NULL, &h);
+    assert_int_equal(h.status, 200);
+    yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
+    assert_non_null(v);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "bucket_s")), 10);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "processes")), 2);
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "total"), "events_read")), 45);
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "total"), "events_applied")), 12);
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "total"), "messages")), 903);
+    /* the bucket running now is the last, the minute-old one 6 before it
+     * (both one further back if a bucket began between recording and asking) */
+    yajl_val read = get(v, "events_read"), msgs = get(v, "messages");
+    assert_int_equal(YAJL_GET_ARRAY(read)->len, 360);
+    assert_int_equal(YAJL_GET_ARRAY(msgs)->len, 360);
+    size_t at = json_int_at(read, 359) == 5 ? 359 : 358;
+    assert_int_equal(json_int_at(read, at), 5);
+    assert_int_equal(json_int_at(msgs, at), 3);
+    assert_int_equal(json_int_at(read, at - 6), 40);
+    assert_int_equal(json_int_at(msgs, at - 6), 900);
+    assert_int_equal(json_int_at(get(v, "events_applied"), at - 6), 12);
+    yajl_tree_free(v);
+    fct_http_cleanup(&h);
+    free(token);
+    fc_rate_recorder_free(a);
+    fc_rate_recorder_free(b);
+    server_stop(&s);
+    fc_rates_free(rates);
+}
+
 /* Operations routes, CORS and security headers, rate limits on public routes. */
 static void ops_headers_and_rate_limits(void **state)
 {
@@ -1575,6 +1648,7 @@ static const struct {
     {"DELETE", "/admin/dead-letters/:id", "/admin/dead-letters/1", NULL},
     {"GET", "/admin/status", "/admin/status", NULL},
     {"GET", "/admin/analytics", "/admin/analytics", NULL},
+    {"GET", "/admin/throughput", "/admin/throughput", NULL},
 };
 #define N_ADMIN_OPS (sizeof(admin_ops) / sizeof(admin_ops[0]))
 
@@ -2387,6 +2461,7 @@ int main(void)
         cmocka_unit_test(bad_inputs_get_json_errors),
         cmocka_unit_test(auth_flows),
         cmocka_unit_test(admin_routes),
+        cmocka_unit_test(throughput_shows_the_history),
         cmocka_unit_test(ops_headers_and_rate_limits),
         cmocka_unit_test(parallel_clients),
         cmocka_unit_test(cache_staleness_bound),

@@ -1,0 +1,184 @@
+/* The throughput history: one contract for both backends (buckets summed
+ * over processes, absolute counts so a repeated write cannot count twice,
+ * the hour's window), and for Redis that the history outlives the handle
+ * and the recorder that wrote it and that unreadable buckets are left out. */
+#include "support/testenv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state/rates.h"
+
+/* a bucket boundary: 1790000000 s is a multiple of FC_RATES_BUCKET_S */
+#define T0_MS 1790000000000LL
+#define T0_S 1790000000LL
+
+static void record(struct fc_rate_recorder *rec, uint64_t read, uint64_t applied,
+                   uint64_t messages, int64_t at_ms)
+{
+    struct fc_rate_counts c = {read, applied, messages};
+    struct fc_diag d;
+    if (fc_rate_recorder_record(rec, &c, at_ms, &d))
+        fail_msg("record: %s", d.msg);
+}
+
+static void expect_counts(const struct fc_rate_counts *c, uint64_t read, uint64_t applied,
+                          uint64_t messages, const char *what)
+{
+    if (c->events_read != read || c->events_applied != applied || c->messages != messages)
+        fail_msg("%s: %llu/%llu/%llu, expected %llu/%llu/%llu", what,
+                 (unsigned long long)c->events_read, (unsigned long long)c->events_applied,
+                 (unsigned long long)c->messages, (unsigned long long)read,
+                 (unsigned long long)applied, (unsigned long long)messages);
+}
+
+static void history(struct fc_rates *r, int64_t now_ms, struct fc_rate_history *h)
+{
+    struct fc_diag d;
+    if (fc_rates_history(r, now_ms, h, &d))
+        fail_msg("history: %s", d.msg);
+}
+
+static void contract(struct fc_rates *r)
+{
+    struct fc_rate_history *h = calloc(1, sizeof(*h));
+    struct fc_rate_recorder *a = fc_rate_recorder_new(r, "box:1:1");
+    struct fc_rate_recorder *b = fc_rate_recorder_new(r, "box:2:2");
+    /* process a: 5 events read, 1 applied, 100 messages in its first second
+     * of the bucket at T0, 3 and 1 more later in it, then 50 messages in the next */
+    record(a, 5, 1, 100, T0_MS + 500);
+    record(a, 8, 2, 100, T0_MS + 9900);
+    record(a, 8, 2, 150, T0_MS + 10000);
+    /* process b, in the second bucket only */
+    record(b, 1, 1, 7, T0_MS + 12000);
+    history(r, T0_MS + 15000, h);
+    assert_int_equal(h->bucket_s, FC_RATES_BUCKET_S);
+    assert_int_equal(h->n, 360);
+    assert_int_equal(h->since_unix_s, T0_S + 10 - 3590);
+    expect_counts(&h->bucket[358], 8, 2, 100, "bucket T0");
+    expect_counts(&h->bucket[359], 1, 1, 57, "bucket T0+10 (both processes)");
+    expect_counts(&h->total, 9, 3, 157, "total");
+    assert_int_equal(h->processes, 2);
+    for (int i = 0; i < 358; i++)
+        expect_counts(&h->bucket[i], 0, 0, 0, "an older bucket");
+    /* the same totals again: nothing grew, nothing is counted twice */
+    record(a, 8, 2, 150, T0_MS + 15000);
+    record(b, 1, 1, 7, T0_MS + 15000);
+    history(r, T0_MS + 15000, h);
+    expect_counts(&h->total, 9, 3, 157, "total after repeated totals");
+    /* an hour later the bucket at T0 has left the window; T0+10 is its first */
+    history(r, T0_MS + 3605000, h);
+    assert_int_equal(h->since_unix_s, T0_S + 10);
+    expect_counts(&h->bucket[0], 1, 1, 57, "the window's first bucket");
+    expect_counts(&h->total, 1, 1, 57, "total an hour later");
+    assert_int_equal(h->processes, 2);
+    /* a writes again an hour on: 10 messages in the bucket at T0+3620,
+     * whose window starts at T0+30: both buckets of the first minute are out */
+    record(a, 8, 2, 160, T0_MS + 3620000);
+    history(r, T0_MS + 3625000, h);
+    assert_int_equal(h->since_unix_s, T0_S + 30);
+    expect_counts(&h->bucket[359], 0, 0, 10, "the bucket running now");
+    expect_counts(&h->total, 0, 0, 10, "total with the new bucket");
+    assert_int_equal(h->processes, 1);
+    /* totals that went down (a counter reset) count from zero again */
+    record(a, 0, 0, 4, T0_MS + 3621000);
+    history(r, T0_MS + 3625000, h);
+    expect_counts(&h->bucket[359], 0, 0, 14, "after a reset");
+    fc_rate_recorder_free(a);
+    fc_rate_recorder_free(b);
+    free(h);
+}
+
+static void embedded_backend(void **state)
+{
+    (void)state;
+    struct fc_rates *r = fc_rates_new_embedded();
+    contract(r);
+    fc_rates_free(r);
+}
+
+static void redis_cli(const char *url, const char *const *args, struct fc_buf *out)
+{
+    const char *argv[12] = {"/usr/bin/redis-cli", "-u", url};
+    size_t n = 3;
+    for (; *args && n < 11; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    assert_int_equal(fct_run(argv, NULL, out), 0);
+}
+
+static void redis_backend(void **state)
+{
+    (void)state;
+    const char *url = fct_require_env("REDIS_URL");
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "fctest:rates:%d:", (int)getpid());
+    struct fc_rates *r;
+    struct fc_diag d;
+    if (fc_rates_open_redis(url, prefix, &r, &d))
+        fail_msg("%s", d.msg);
+    contract(r);
+    /* the history outlives the handle and the recorders that wrote it: a
+     * new handle (a restarted process) reads it whole */
+    fc_rates_free(r);
+    assert_int_equal(fc_rates_open_redis(url, prefix, &r, &d), FC_OK);
+    struct fc_rate_history *h = calloc(1, sizeof(*h));
+    history(r, T0_MS + 3625000, h);
+    expect_counts(&h->bucket[359], 0, 0, 14, "the bucket read by a new handle");
+    expect_counts(&h->total, 0, 0, 14, "total read by a new handle");
+    assert_int_equal(h->processes, 1);
+    /* each process's hash has an expiry of about the window */
+    char key[256];
+    snprintf(key, sizeof(key), "%sthroughput:box:1:1", prefix);
+    struct fc_buf out = FC_BUF_INIT;
+    redis_cli(url, (const char *[]){"PTTL", key, NULL}, &out);
+    long ttl = strtol(out.data, NULL, 10);
+    if (ttl < FC_RATES_WINDOW_S * 1000L || ttl > (FC_RATES_WINDOW_S + 120) * 1000L)
+        fail_msg("expected an expiry of about an hour on %s, got '%s'", key, out.data);
+    fc_buf_reset(&out);
+    /* buckets this version cannot read are left out, the rest still counts */
+    redis_cli(url, (const char *[]){"HSET", key, "1790003610", "12 x 3", "abc", "1 2 3",
+                                    "1790003600", "1 2 3 4", NULL}, &out);
+    history(r, T0_MS + 3625000, h);
+    expect_counts(&h->total, 0, 0, 14, "total beside unreadable buckets");
+    fc_buf_reset(&out);
+    snprintf(key, sizeof(key), "%sthroughput", prefix);
+    redis_cli(url, (const char *[]){"DEL", key, NULL}, &out);
+    snprintf(key, sizeof(key), "%sthroughput:box:1:1", prefix);
+    redis_cli(url, (const char *[]){"DEL", key, NULL}, &out);
+    snprintf(key, sizeof(key), "%sthroughput:box:2:2", prefix);
+    redis_cli(url, (const char *[]){"DEL", key, NULL}, &out);
+    fc_buf_cleanup(&out);
+    free(h);
+    fc_rates_free(r);
+}
+
+/* Redis unreachable: recording and reading say so. */
+static void redis_down(void **state)
+{
+    (void)state;
+    struct fc_rates *r;
+    struct fc_diag d;
+    /* port 1 on the loopback refuses at once */
+    assert_int_equal(fc_rates_open_redis("redis://127.0.0.1:1", "x:", &r, &d), FC_OK);
+    struct fc_rate_recorder *a = fc_rate_recorder_new(r, "box:1:1");
+    struct fc_rate_counts c = {1, 1, 1};
+    assert_int_equal(fc_rate_recorder_record(a, &c, T0_MS, &d), FC_ERR_UNAVAILABLE);
+    struct fc_rate_history *h = calloc(1, sizeof(*h));
+    assert_int_equal(fc_rates_history(r, T0_MS, h, &d), FC_ERR_UNAVAILABLE);
+    free(h);
+    fc_rate_recorder_free(a);
+    fc_rates_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(embedded_backend),
+        cmocka_unit_test(redis_backend),
+        cmocka_unit_test(redis_down),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
