@@ -21,7 +21,7 @@ import traceback
 import urllib.parse
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -490,8 +490,59 @@ def test_dashboard_shows_status_and_analytics(dep, ui):
     shards = [r.text.split()[0] for r in ui.els("#streams tbody tr")]
     assert shards == [str(x["shard"]) for x in s["indexer"]["streams"]], shards
     assert len(ui.els("#processes tbody tr")) == len(s["processes"])
-    # the last hour: rows written per minute, as the API and PostgreSQL count them
-    ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#hour-summary"), "the last hour")
+    # the last hour: the indexer's history equals what it counted (the status's
+    # counters come from the indexer's own totals, the history from its buckets)
+    ix = s["indexer"]
+    t = get_json(dep, "/admin/throughput", cookie)
+    want = {"events_read": ix["events_read"], "events_applied": ix["events_applied"],
+            "messages": ix["backfill_messages"]}
+    assert t["total"] == want and t["processes"] == 1, \
+        f"the history says {t['total']} from {t['processes']} processes, the indexer counted {want}"
+    assert all(v > 0 for v in want.values()), f"nothing to compare: {want}"
+    assert t["bucket_s"] == 10 and all(len(t[k]) == 360 for k in want), "not 360 buckets of 10 s"
+    # the chart shows the API's numbers as rates (count / bucket_s), bucket by
+    # bucket: compared once the page and the API show the same window (the
+    # page asks every 10 s, as buckets begin)
+    got = {}
+
+    def chart_agrees(d):
+        api = get_json(dep, "/admin/throughput", cookie)
+        shown = d.execute_script(
+            "const c = document.getElementById('hour-chart');"
+            "const ch = c && window.Chart && Chart.getChart(c);"
+            "return ch ? [c.parentElement.getAttribute('data-since'),"
+            "  ch.data.datasets.map((x) => [x.label, x.data]),"
+            "  document.getElementById('hour-summary').getAttribute('data-since')] : null")
+        got.update(api=api, shown=shown)
+        return shown and shown[0] == api["since"] and shown[2] == api["since"]
+    try:
+        ui.wait(chart_agrees, "the hour's chart for the API's window", 40)
+    except AssertionError:
+        raise AssertionError(f"the chart shows the window from {(got.get('shown') or [None])[0]}, "
+                             f"the API from {got.get('api', {}).get('since')}") from None
+    api, (_, sets, _) = got["api"], got["shown"]
+    assert [x[0] for x in sets] == ["events read/s", "events applied/s", "messages written/s"], sets
+    for (label, values), key in zip(sets, ("events_read", "events_applied", "messages")):
+        assert values == [c / api["bucket_s"] for c in api[key]], \
+            f"chart {label}: {values[-12:]} vs the API's {api[key][-12:]} / {api['bucket_s']}"
+    for key, k in (("events_read", "hour_events_read"), ("events_applied", "hour_events_applied"),
+                   ("messages", "hour_messages")):
+        assert ui.text(f"[data-k={k}]") == n(api["total"][key]), f"hour {key}: {ui.text('#hour-summary')}"
+    def toggle_hour_table(want_open):
+        def step(d):
+            try:  # a refresh may replace the element between finding and pressing it
+                if d.execute_script("return document.getElementById('hour-numbers').open") != want_open:
+                    d.find_element(By.CSS_SELECTOR, "#hour-numbers summary").send_keys(Keys.ENTER)
+                return d.execute_script("return document.getElementById('hour-numbers').open") == want_open
+            except StaleElementReferenceException:
+                return False
+        ui.wait(step, f"the hour's numbers {'opened' if want_open else 'closed'}")
+    toggle_hour_table(True)
+    ui.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hour-table tbody tr")) == 360,
+            "the hour's 360 buckets in its table")
+    toggle_hour_table(False)  # closed for the screenshots
+    # the rows written per minute over the last hour, as the API and PostgreSQL count them
+    ui.d.find_element(By.CSS_SELECTOR, "button[data-window='1h']").click()
     h1 = get_json(dep, "/admin/analytics?window=1h", cookie)
     total = sum(r["casts"] + r["reactions"] + r["follows"] for r in h1["indexed"])
     in_db = int(psql(dep.db_url, f"SELECT (SELECT count(*) FROM casts WHERE ingested_at >= '{h1['since']}') "
@@ -499,10 +550,9 @@ def test_dashboard_shows_status_and_analytics(dep, ui):
                                  f"+ (SELECT count(*) FROM links WHERE type = 'follow' "
                                  f"AND ingested_at >= '{h1['since']}')"))
     assert total == in_db and total > 0, f"the last hour: API {total}, PostgreSQL {in_db}"
-    assert ui.text("[data-k=hour_total]") == n(total), ui.text("#hour-summary")
     assert len(h1["indexed"]) == 60 and h1["bucket"] == "minute", len(h1["indexed"])
-    assert ui.d.execute_script("return document.querySelectorAll('#hour-table tbody tr').length") == 60
-    assert ui.els("#hour-chart"), "no chart of the last hour"
+    ui.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#indexed tbody tr")) == 60, "60 minutes")
+    assert ui.text("[data-k=indexed_total]") == n(total), ui.text("[data-k=indexed_total]")
     for win in ("24h", "7d"):
         ui.d.find_element(By.CSS_SELECTOR, f"button[data-window='{win}']").click()
         a = get_json(dep, f"/admin/analytics?window={win}", cookie)

@@ -2,6 +2,7 @@
 // session shown in the header, and each page mounted into <main>.
 import { h, clear, errorView } from './dom.js';
 import { session, loadSession, logout } from './api.js';
+import { warm } from './format.js';
 import { loginPage } from './pages/login.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { targetsPage } from './pages/targets.js';
@@ -23,7 +24,7 @@ const routes = [
   [/^\/cast\/([0-9a-fA-Fx]+)$/, () => threadPage],
   [/^\/search$/, () => searchPage],
   [/^\/trending(?:\/(1h|24h|7d))?$/, () => trendingPage],
-  [/^\/login$/, () => loginPage],
+  [/^\/login$/, () => loginPage, false, true],
   [/^\/dashboard$/, () => dashboardPage, true],
   [/^\/targets$/, () => targetsPage, true],
   [/^\/targets\/(\d+)$/, () => targetPage, true],
@@ -33,6 +34,10 @@ const routes = [
 
 const main = document.getElementById('main');
 let cleanup = null;
+// GET /auth/session (asked for by index.html's preload while the modules
+// load): the social pages do not wait for it, the admin and login pages do.
+let sessionKnown = false;
+let deferred = false; // a page waits for the session
 
 export function go(hash) {
   if (location.hash === hash) render();
@@ -74,11 +79,14 @@ async function doLogout() {
 
 function render() {
   if (cleanup) { cleanup(); cleanup = null; }
+  deferred = false;
   const { path, query } = parseHash();
   header();
-  for (const [re, page, admin] of routes) {
+  for (const [re, page, admin, needsSession] of routes) {
     const m = path.match(re);
     if (!m) continue;
+    deferred = (admin || needsSession) && !sessionKnown;
+    if (deferred) return; // rendered when the session is known (the "Loading…" stays)
     if (admin && !session.authenticated) {
       cleanup = loginPage(main, [], new URLSearchParams({ next: path }),
         'This page is for administrators: log in first.');
@@ -89,6 +97,7 @@ function render() {
     document.title = `${main.querySelector('h1')?.textContent || 'fcindex'} · fcindex`;
     window.fcLastRender = { path, ms: performance.now() - started };
     main.focus({ preventScroll: true });
+    warm(); // the page's requests are on their way: load the locale's formats meanwhile
     return;
   }
   clear(main, h('h1', {}, 'Not found'), h('p', {}, `Nothing lives at ${path}. `),
@@ -98,6 +107,11 @@ function render() {
 export function sessionChanged() { header(); }
 
 window.addEventListener('hashchange', render);
+render();
 loadSession()
   .catch(() => { /* anonymous: the social pages still work */ })
-  .finally(render);
+  .finally(() => {
+    sessionKnown = true;
+    if (deferred) render();
+    else header();
+  });
