@@ -16,8 +16,8 @@
 
 static bool origin_allowed(const struct fc_api *api, const char *origin)
 {
-    for (size_t i = 0; i < api->n_cors; i++)
-        if (strcmp(api->cors[i], "*") == 0 || strcmp(api->cors[i], origin) == 0)
+    for (size_t i = 0; i < api->cors.n; i++)
+        if (strcmp(api->cors.p[i], "*") == 0 || strcmp(api->cors.p[i], origin) == 0)
             return true;
     return false;
 }
@@ -47,12 +47,18 @@ void fc_api_common_headers(const struct fc_api *api, const struct fc_http_req *r
     }
 }
 
-static bool host_allowed(const struct fc_api *api, const char *name)
+/* Whether s[0..len) is one of list's strings. */
+static bool in_list(const fc_api_strings *list, const char *s, size_t len)
 {
-    for (size_t i = 0; i < api->n_hosts; i++)
-        if (strcmp(api->hosts[i], name) == 0)
+    for (size_t i = 0; i < list->n; i++)
+        if (strlen(list->p[i]) == len && memcmp(list->p[i], s, len) == 0)
             return true;
     return false;
+}
+
+static bool host_allowed(const struct fc_api *api, const char *name)
+{
+    return in_list(&api->hosts, name, strlen(name));
 }
 
 /* The Origin (or Referer) of a browser request names a host this API
@@ -136,25 +142,17 @@ static bool check_admin(struct fc_api *api, struct fc_http_req *req, struct fc_h
     return true;
 }
 
-static bool in_list(char *const *list, size_t n, const char *s, size_t len)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
-            return true;
-    return false;
-}
-
 static bool is_proxy(void *arg, const char *s, size_t len)
 {
     const struct fc_api *api = arg;
-    return in_list(api->proxies, api->n_proxies, s, len);
+    return in_list(&api->proxies, s, len);
 }
 
 /* Behind a trusted proxy the client is named by X-Forwarded-For. */
 void fc_api_forwarded_ip(const struct fc_api *api, const struct fc_http_req *req, char *ip,
                          size_t ip_size)
 {
-    if (!api->n_proxies || !in_list(api->proxies, api->n_proxies, ip, strlen(ip)))
+    if (!api->proxies.n || !in_list(&api->proxies, ip, strlen(ip)))
         return;
     const char *xff = fc_http_header(req, "X-Forwarded-For");
     if (xff)

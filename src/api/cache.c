@@ -54,11 +54,7 @@ static size_t slot_of(uint64_t fid)
 
 void fc_cache_value_depend(struct fc_cache_value *v, uint64_t fid)
 {
-    if (v->n_fids == v->cap_fids) {
-        v->cap_fids = v->cap_fids ? v->cap_fids * 2 : 16;
-        v->fids = fc_xrealloc(v->fids, v->cap_fids * sizeof(*v->fids));
-    }
-    v->fids[v->n_fids++] = fid;
+    *fc_vec_push(&v->fids) = fid;
 }
 
 struct fc_cache *fc_cache_new(size_t max_entries, size_t max_bytes)
@@ -207,12 +203,12 @@ static void deadline_in(struct timespec *ts, int ms)
 
 static void fill_direct(fc_cache_fill_fn fill, void *arg, int *status, struct fc_buf *body)
 {
-    struct fc_cache_value v = {0, FC_BUF_INIT, NULL, 0, 0, false, 0};
+    struct fc_cache_value v = {.body = FC_BUF_INIT};
     fill(arg, &v);
     *status = v.status;
     fc_buf_append(body, v.body.data, v.body.len);
     fc_buf_cleanup(&v.body);
-    free(v.fids);
+    fc_vec_free(&v.fids);
 }
 
 bool fc_cache_peek(struct fc_cache *c, const char *key, int *status, struct fc_buf *body)
@@ -284,7 +280,7 @@ void fc_cache_get(struct fc_cache *c, const char *key, int ttl_s, fc_cache_fill_
     uint64_t fill_seq = c->seq;
     pthread_mutex_unlock(&c->lock);
 
-    struct fc_cache_value v = {0, FC_BUF_INIT, NULL, 0, 0, false, 0};
+    struct fc_cache_value v = {.body = FC_BUF_INIT};
     bool ok = fill(arg, &v);
     *status = v.status;
     fc_buf_append(body, v.body.data, v.body.len);
@@ -304,16 +300,16 @@ void fc_cache_get(struct fc_cache *c, const char *key, int ttl_s, fc_cache_fill_
         e->len = v.body.len;
         e->body = fc_buf_take(&v.body);
         e->status = v.status;
-        e->fids = v.fids;
-        e->n_fids = v.n_fids;
-        v.fids = NULL;
+        e->fids = v.fids.p;
+        e->n_fids = v.fids.n;
+        v.fids.p = NULL; /* taken over */
         e->all = v.all;
         e->fill_seq = fill_seq;
         e->expires_ms = fc_now_mono_ms() + (int64_t)ttl_s * 1000;
         c->bytes += e->len;
         evict(c);
     }
-    free(v.fids);
+    fc_vec_free(&v.fids);
     pthread_cond_broadcast(&c->filled);
     pthread_mutex_unlock(&c->lock);
 }

@@ -22,14 +22,14 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/vec.h"
 
 struct fc_cache;
 
 struct fc_cache_value {
     int status;
     struct fc_buf body;
-    uint64_t *fids; /* the fids the value depends on (fc_cache_value_depend) */
-    size_t n_fids, cap_fids;
+    FC_VEC(uint64_t) fids; /* the fids the value depends on (fc_cache_value_depend) */
     bool all;       /* depends on everything: any invalidation makes it stale */
     int64_t as_of_ms; /* the data is as of this fc_now_mono_ms() time; 0: the fill's start */
 };

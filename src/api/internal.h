@@ -15,6 +15,7 @@
 #include "api/metrics.h"
 #include "api/reads.h"
 #include "core/config.h"
+#include "core/vec.h"
 #include "state/changes.h"
 #include "state/fidset.h"
 #include "state/jobq.h"
@@ -45,6 +46,9 @@ extern const size_t fc_api_n_routes;
 int fc_api_route_find(const char *method, const char *path, bool *path_known,
                       struct fc_buf *allow);
 
+/* Strings split from a comma-separated option; the list owns them. */
+typedef FC_VEC(char *) fc_api_strings;
+
 struct fc_api {
     const struct fc_config *cfg;
     struct fc_pool *pool;
@@ -65,8 +69,7 @@ struct fc_api {
     char **labels; /* metrics label set per route */
     void *daemon; /* struct MHD_Daemon * */
     unsigned port;
-    char **cors, **proxies, **hosts; /* hosts: api.allowed_hosts or its default */
-    size_t n_cors, n_proxies, n_hosts;
+    fc_api_strings cors, proxies, hosts; /* hosts: api.allowed_hosts or its default */
     int64_t started_ms;
     atomic_ulong request_seq;
     uint64_t id_salt;

@@ -24,27 +24,28 @@
 #include "state/redis_conn.h"
 
 /* Splits a comma-separated option into a new array of strings. */
-static void split_list(const char *s, char ***out, size_t *n_out)
+/* Appends the items of a comma-separated option to out. */
+static void split_list(const char *s, fc_api_strings *out)
 {
     while (s && *s) {
         while (*s == ' ' || *s == ',')
             s++;
         size_t n = strcspn(s, ", ");
         if (n) {
-            *out = fc_xrealloc(*out, (*n_out + 1) * sizeof(char *));
-            (*out)[*n_out] = fc_xmalloc(n + 1);
-            memcpy((*out)[*n_out], s, n);
-            (*out)[(*n_out)++][n] = '\0';
+            char *item = fc_xmalloc(n + 1);
+            memcpy(item, s, n);
+            item[n] = '\0';
+            *fc_vec_push(out) = item;
         }
         s += n;
     }
 }
 
-static void free_list(char **list, size_t n)
+static void free_list(fc_api_strings *list)
 {
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
+    for (size_t i = 0; i < list->n; i++)
+        free(list->p[i]);
+    fc_vec_free(list);
 }
 
 static void on_change(void *arg, const uint64_t *fids, size_t n)
@@ -158,15 +159,14 @@ FC_MUST_CHECK
 static enum fc_err default_hosts(struct fc_api *api, const struct sockaddr_in *addr,
                                  struct fc_diag *diag)
 {
-    for (size_t i = 0; i < api->n_hosts; i++) {
-        char name[256];
-        if (!fc_api_host_name(api->hosts[i], name) || strchr(api->hosts[i], ':') != NULL)
+    for (size_t i = 0; i < api->hosts.n; i++) {
+        char name[256], *host = api->hosts.p[i];
+        if (!fc_api_host_name(host, name) || strchr(host, ':') != NULL)
             return fc_diag_set(diag, FC_ERR_INVALID,
-                               "api.allowed_hosts: \"%s\" is not a host name (no port)",
-                               api->hosts[i]);
-        snprintf(api->hosts[i], strlen(api->hosts[i]) + 1, "%s", name);
+                               "api.allowed_hosts: \"%s\" is not a host name (no port)", host);
+        snprintf(host, strlen(host) + 1, "%s", name);
     }
-    if (api->n_hosts)
+    if (api->hosts.n)
         return FC_OK;
     char host[256];
     const char *listen = api->cfg->api_listen;
@@ -175,9 +175,9 @@ static enum fc_err default_hosts(struct fc_api *api, const struct sockaddr_in *a
         return fc_diag_set(diag, FC_ERR_INVALID,
                            "api.allowed_hosts: set the host names clients use to reach the API "
                            "(api.listen %s accepts any address)", listen);
-    split_list(host, &api->hosts, &api->n_hosts);
+    split_list(host, &api->hosts);
     if ((ntohl(addr->sin_addr.s_addr) >> 24) == 127)
-        split_list("localhost,127.0.0.1,[::1]", &api->hosts, &api->n_hosts);
+        split_list("localhost,127.0.0.1,[::1]", &api->hosts);
     return FC_OK;
 }
 
@@ -196,9 +196,9 @@ enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared
         api->labels[i] = fc_buf_take(&l);
     }
     api->metrics = fc_metrics_new((const char *const *)api->labels, fc_api_n_routes);
-    split_list(cfg->api_cors_origins, &api->cors, &api->n_cors);
-    split_list(cfg->api_trusted_proxies, &api->proxies, &api->n_proxies);
-    split_list(cfg->api_allowed_hosts, &api->hosts, &api->n_hosts);
+    split_list(cfg->api_cors_origins, &api->cors);
+    split_list(cfg->api_trusted_proxies, &api->proxies);
+    split_list(cfg->api_allowed_hosts, &api->hosts);
     struct fc_db_options dbo = fc_db_options_from(cfg);
     dbo.statement_timeout_ms = cfg->api_query_timeout_ms;
     api->pool = fc_pool_new(&dbo, (size_t)cfg->db_pool_size);
@@ -294,9 +294,9 @@ void fc_api_stop(struct fc_api *api)
     for (size_t i = 0; api->labels && i < fc_api_n_routes; i++)
         free(api->labels[i]);
     free(api->labels);
-    free_list(api->cors, api->n_cors);
-    free_list(api->proxies, api->n_proxies);
-    free_list(api->hosts, api->n_hosts);
+    free_list(&api->cors);
+    free_list(&api->proxies);
+    free_list(&api->hosts);
     free(api);
 }
 

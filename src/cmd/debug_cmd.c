@@ -8,6 +8,7 @@
 #include "core/fctime.h"
 #include "core/fid_parse.h"
 #include "core/log.h"
+#include "core/vec.h"
 #include "fc/decode.h"
 #include "hub/client.h"
 #include "state/jobq.h"
@@ -21,23 +22,17 @@ static const char usage[] = "usage: fcindex debug target FID [--json] | hub [--j
 
 #define SHOWN 5 /* differences listed per kind */
 
-struct hashes {
-    char (*h)[41];
-    size_t n, cap;
-};
+typedef char hash_hex[41];
+typedef FC_VEC(hash_hex) hashes;
 
 static void collect(void *ud, const struct fc_item *it)
 {
-    struct hashes *hs = ud;
+    hashes *hs = ud;
     if (it->kind != FC_ITEM_MESSAGE)
         return;
-    if (hs->n == hs->cap) {
-        hs->cap = hs->cap ? hs->cap * 2 : 64;
-        hs->h = fc_xrealloc(hs->h, hs->cap * sizeof(*hs->h));
-    }
+    char *h = *fc_vec_push(hs);
     for (int i = 0; i < 20; i++)
-        snprintf(hs->h[hs->n] + 2 * i, 3, "%02x", it->message->hash[i]);
-    hs->n++;
+        snprintf(h + 2 * i, 3, "%02x", it->message->hash[i]);
 }
 
 static int cmp_hash(const void *a, const void *b)
@@ -103,7 +98,7 @@ static int debug_target(struct fc_db *db, const struct fc_config *cfg, uint64_t 
             rc = FC_EXIT_FAIL;
             break;
         }
-        struct hashes theirs = {0};
+        hashes theirs = {0};
         enum fc_err e = herr;
         if (!herr) {
             char path[160];
@@ -115,7 +110,7 @@ static int debug_target(struct fc_db *db, const struct fc_config *cfg, uint64_t 
                 snprintf(hub_error, sizeof(hub_error), "%s", d.msg);
         }
         if (theirs.n)
-            qsort(theirs.h, theirs.n, sizeof(*theirs.h), cmp_hash);
+            qsort(theirs.p, theirs.n, sizeof(*theirs.p), cmp_hash);
         fc_buf_printf(&out, "%s\"%s\":{\"database\":%zu,\"hubs\":", k ? "," : "",
                       fc_debug_kind_name(k), nmine);
         if (e)
@@ -123,14 +118,14 @@ static int debug_target(struct fc_db *db, const struct fc_config *cfg, uint64_t 
         else {
             size_t a, b;
             fc_buf_printf(&out, "%zu,\"only_in_database\":", theirs.n);
-            only_in(mine, nmine, theirs.h, theirs.n, &out, &a);
+            only_in(mine, nmine, theirs.p, theirs.n, &out, &a);
             fc_buf_puts(&out, ",\"only_in_hubs\":");
-            only_in(theirs.h, theirs.n, mine, nmine, &out, &b);
+            only_in(theirs.p, theirs.n, mine, nmine, &out, &b);
             fc_buf_printf(&out, ",\"differences\":%zu", a + b);
         }
         fc_buf_puts(&out, "}");
         free(mine);
-        free(theirs.h);
+        fc_vec_free(&theirs);
     }
     fc_buf_puts(&out, "},\"hub_error\":");
     if (*hub_error)

@@ -1,6 +1,7 @@
 /* A typed growable array: FC_VEC(T) is a struct { T *p; size_t n, cap; }
  * whose storage doubles as elements are pushed (first allocation: 16).
- * The array owns p; fc_vec_free releases it, fc_vec_take hands it over.
+ * The array owns p; fc_vec_free releases it (a holder taking p over
+ * zeroes v instead).
  * The macros evaluate v more than once: pass a plain lvalue. */
 #ifndef FC_CORE_VEC_H
 #define FC_CORE_VEC_H

@@ -53,9 +53,9 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
                               unsigned shard, size_t n, uint64_t next, struct fc_diag *diag)
 {
     struct fc_indexer *ix = fo->ix;
-    pt->n = 0;
-    pr->n = 0;
-    written->n = 0;
+    pt->fids.n = 0;
+    pr->fids.n = 0;
+    written->fids.n = 0;
     for (size_t i = 0; i < pi->n; i++) {
         fc_follower_note_event_fids(pt, pi->p[i]);
         fc_follower_note_written_fids(written, pi->p[i]);
@@ -77,7 +77,7 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
                                                      "the page's targets; reading it again");
     fo->pt = pt;
     fo->pr = pr;
-    fo->changed->n = 0;
+    fo->changed->fids.n = 0;
     fo->after->n = 0;
     fo->items = pi;
     if ((err = fc_follower_check_page(fo, diag)))
@@ -87,7 +87,7 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
     /* the page may add and drop targets: no recompute of the reach meanwhile */
     err = fc_targets_hold_reach(ix->db, diag);
     if (!err)
-        err = fc_writer_lock_fids(fo->w, written->fid, written->n, diag);
+        err = fc_writer_lock_fids(fo->w, written->fids.p, written->fids.n, diag);
     for (size_t i = 0; !err && i < pi->n && !fo->err; i++) {
         fo->at = i;
         fc_follower_apply_event(fo, pi->p[i]);
@@ -137,8 +137,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     char source[96];
     snprintf(source, sizeof(source), "events:%s:%u", cursor_hub, shard);
     struct page_items pi = {NULL, 0, 0};
-    struct fc_page_targets pt = {NULL, NULL, 0, 0}, pr = {NULL, NULL, 0, 0};
-    struct fc_page_targets changed = {NULL, NULL, 0, 0}, written = {NULL, NULL, 0, 0};
+    struct fc_page_targets pt = {0}, pr = {0}, changed = {0}, written = {0};
     unsigned stream = shard < FC_INDEXER_MAX_STREAMS ? shard : FC_INDEXER_MAX_STREAMS - 1;
     int rereads = 0;
     /* Only the first read after resuming from a stored cursor can reveal
@@ -147,8 +146,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     struct fc_keyset keys = {0};
     struct fc_signer_fetch fetch = {0};
     fc_after_list after = {0};
-    enum fc_verify_result *checked = NULL;
-    size_t checked_cap = 0;
+    FC_VEC(enum fc_verify_result) checked = {0};
     for (;;) {
         struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source,
                               .changed = &changed, .keys = &keys, .fetch = &fetch,
@@ -161,11 +159,8 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                                  &n, diag);
         if (err)
             break;
-        if (pi.n > checked_cap) {
-            checked_cap = pi.n;
-            checked = fc_xrealloc(checked, checked_cap * sizeof(*checked));
-        }
-        fo.checked = checked;
+        fc_vec_reserve(&checked, pi.n);
+        fo.checked = checked.p;
         size_t apply_n = pi.n; /* items of the page applied now */
         bool reread = false;
         if (ix->snapchain && n) {
@@ -241,13 +236,9 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         ix->m_events_applied += stats->kept - kept_before;
         ix->m_dead_letters += stats->dead_letters - dead_before;
         ix->m_cursor[stream] = next;
-        if (changed.n) { /* sorted and unique for the listener */
-            qsort(changed.fid, changed.n, sizeof(*changed.fid), fc_page_targets_cmp_fid);
-            size_t u = 0;
-            for (size_t i = 0; i < changed.n; i++)
-                if (!u || changed.fid[u - 1] != changed.fid[i])
-                    changed.fid[u++] = changed.fid[i];
-            fc_ix_notify_change(ix, changed.fid, u);
+        if (changed.fids.n) { /* sorted and unique for the listener */
+            fc_page_targets_sort(&changed);
+            fc_ix_notify_change(ix, changed.fids.p, changed.fids.n);
         }
         if (!n || next == from) {
             ix->m_behind_since_ms[stream] = 0;
@@ -260,7 +251,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         from = next;
     }
     free(pi.p);
-    free(checked);
+    fc_vec_free(&checked);
     fc_vec_free(&after);
     fc_keyset_cleanup(&keys);
     fc_signer_fetch_cleanup(&fetch);

@@ -59,8 +59,7 @@ bool fc_follower_touches_target(const struct follower *fo, const struct fc_messa
 struct fc_signer_fetch {
     struct fc_hub_conn *conn; /* its own: the page's items live in the stream's */
     struct fc_keyset keys;    /* keys the fetched events added */
-    uint64_t *fids;           /* fids fetched */
-    size_t n_fids, cap_fids;
+    FC_VEC(uint64_t) fids;    /* fids fetched */
 };
 void fc_signer_fetch_cleanup(struct fc_signer_fetch *sf);
 /* Checks messages of the page that the filter keeps, up front and in

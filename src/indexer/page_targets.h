@@ -11,18 +11,22 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/vec.h"
 
 struct fc_fidset;
 
+/* Starts zeroed; fc_page_targets_cleanup frees both arrays. Emptied for the
+ * next page by setting fids.n to 0. */
 struct fc_page_targets {
-    uint64_t *fid; /* sorted, unique after fc_page_targets_load */
-    bool *has;
-    size_t n, cap;
+    FC_VEC(uint64_t) fids; /* sorted, unique after fc_page_targets_sort or _load */
+    bool *has;             /* has[i]: fids.p[i] is in the set, after _load */
 };
 
 /* Notes a fid the page mentions (0 is ignored). */
 void fc_page_targets_note(struct fc_page_targets *pt, uint64_t fid);
-/* Sorts and deduplicates the noted fids and asks set about all of them. */
+/* Sorts and deduplicates the noted fids. */
+void fc_page_targets_sort(struct fc_page_targets *pt);
+/* fc_page_targets_sort, then asks set about all of them. */
 FC_MUST_CHECK
 enum fc_err fc_page_targets_load(struct fc_page_targets *pt, struct fc_fidset *set,
                                  struct fc_diag *diag);
@@ -30,7 +34,5 @@ enum fc_err fc_page_targets_load(struct fc_page_targets *pt, struct fc_fidset *s
  * page did not note it. */
 bool *fc_page_targets_slot(const struct fc_page_targets *pt, uint64_t fid);
 void fc_page_targets_cleanup(struct fc_page_targets *pt);
-/* qsort comparator for uint64_t fids. */
-int fc_page_targets_cmp_fid(const void *a, const void *b);
 
 #endif

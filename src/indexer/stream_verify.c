@@ -18,7 +18,7 @@ void fc_signer_fetch_cleanup(struct fc_signer_fetch *sf)
     if (sf->conn)
         fc_hub_conn_free(sf->conn);
     fc_keyset_cleanup(&sf->keys);
-    free(sf->fids);
+    fc_vec_free(&sf->fids);
     memset(sf, 0, sizeof(*sf));
 }
 
@@ -87,14 +87,10 @@ static void fetched_item(void *ud, const struct fc_item *it)
 static void fetch_signers(struct follower *fo, uint64_t fid)
 {
     struct fc_signer_fetch *sf = fo->fetch;
-    for (size_t i = 0; i < sf->n_fids; i++)
-        if (sf->fids[i] == fid)
+    for (size_t i = 0; i < sf->fids.n; i++)
+        if (sf->fids.p[i] == fid)
             return;
-    if (sf->n_fids == sf->cap_fids) {
-        sf->cap_fids = sf->cap_fids ? sf->cap_fids * 2 : 64;
-        sf->fids = fc_xrealloc(sf->fids, sf->cap_fids * sizeof(*sf->fids));
-    }
-    sf->fids[sf->n_fids++] = fid;
+    *fc_vec_push(&sf->fids) = fid;
     if (!sf->conn)
         sf->conn = fc_hub_conn_new(fo->ix->hubs);
     char path[160];
@@ -108,7 +104,7 @@ static void fetch_signers(struct follower *fo, uint64_t fid)
     if (err && err != FC_ERR_NOT_FOUND) {
         /* not known then: the message is judged on what is known */
         log_warn("verify", "signer events of fid %llu: %s", (unsigned long long)fid, d.msg);
-        sf->n_fids--; /* asked again next time */
+        sf->fids.n--; /* asked again next time */
     }
     fc_hub_conn_release(sf->conn);
 }

@@ -80,13 +80,9 @@ static int cmp_fid_key(const void *a, const void *b)
 
 void fc_keyset_add(struct fc_keyset *ks, uint64_t fid, const uint8_t key[32])
 {
-    if (ks->n == ks->cap) {
-        ks->cap = ks->cap ? ks->cap * 2 : 64;
-        ks->e = fc_xrealloc(ks->e, ks->cap * sizeof(*ks->e));
-    }
-    ks->e[ks->n].fid = fid;
-    memcpy(ks->e[ks->n].key, key, 32);
-    ks->n++;
+    struct fc_fid_key *e = fc_vec_push(&ks->keys);
+    e->fid = fid;
+    memcpy(e->key, key, 32);
     ks->sorted = false;
 }
 
@@ -95,25 +91,26 @@ bool fc_keyset_has(struct fc_keyset *ks, uint64_t fid, const uint8_t *key, size_
     if (key_len != 32)
         return false;
     if (!ks->sorted) {
-        if (ks->n > 1)
-            qsort(ks->e, ks->n, sizeof(*ks->e), cmp_fid_key);
+        if (ks->keys.n > 1)
+            qsort(ks->keys.p, ks->keys.n, sizeof(*ks->keys.p), cmp_fid_key);
         ks->sorted = true;
     }
     struct fc_fid_key want = {.fid = fid};
     memcpy(want.key, key, 32);
-    return ks->n && bsearch(&want, ks->e, ks->n, sizeof(*ks->e), cmp_fid_key) != NULL;
+    return ks->keys.n &&
+           bsearch(&want, ks->keys.p, ks->keys.n, sizeof(*ks->keys.p), cmp_fid_key) != NULL;
 }
 
 void fc_keyset_clear(struct fc_keyset *ks)
 {
-    ks->n = 0;
+    ks->keys.n = 0;
     ks->sorted = true;
 }
 
 void fc_keyset_cleanup(struct fc_keyset *ks)
 {
-    free(ks->e);
-    memset(ks, 0, sizeof(*ks));
+    fc_vec_free(&ks->keys);
+    ks->sorted = false;
 }
 
 void fc_keyset_note_onchain(struct fc_keyset *ks, const struct fc_onchain_event *o)

@@ -19,6 +19,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/vec.h"
 #include "fc/types.h"
 #include "fc/verify.h"
 
@@ -35,13 +36,15 @@ enum fc_verify_mode fc_verify_mode_parse(const char *name);
 void fc_verify_batch(const struct fc_message *const *m, size_t n, unsigned threads,
                      enum fc_verify_result *out);
 
-/* Signer keys known per fid: a sorted array once sealed. */
+/* Signer keys known per fid: a sorted array once sealed. Starts zeroed;
+ * fc_keyset_cleanup frees it. */
+struct fc_fid_key {
+    uint64_t fid;
+    uint8_t key[32];
+};
+
 struct fc_keyset {
-    struct fc_fid_key {
-        uint64_t fid;
-        uint8_t key[32];
-    } *e;
-    size_t n, cap;
+    FC_VEC(struct fc_fid_key) keys;
     bool sorted;
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
 #include "store/migrations.h"
 
 /* Advisory lock key: the ASCII bytes of "fcindex" as one bigint. */
@@ -125,14 +126,15 @@ enum fc_err fc_migrate_up(struct fc_db *db, int *applied, struct fc_diag *diag)
     return err;
 }
 
+typedef FC_VEC(struct fc_migrate_entry) entry_list;
+
 /* The entry for version in list, appended when absent. */
-static struct fc_migrate_entry *entry_for(struct fc_migrate_entry **list, size_t *n, int version)
+static struct fc_migrate_entry *entry_for(entry_list *list, int version)
 {
-    for (size_t i = 0; i < *n; i++)
-        if ((*list)[i].version == version)
-            return &(*list)[i];
-    *list = fc_xrealloc(*list, (*n + 1) * sizeof(**list));
-    struct fc_migrate_entry *e = &(*list)[(*n)++];
+    for (size_t i = 0; i < list->n; i++)
+        if (list->p[i].version == version)
+            return &list->p[i];
+    struct fc_migrate_entry *e = fc_vec_push(list);
     memset(e, 0, sizeof(*e));
     e->version = version;
     return e;
@@ -147,10 +149,9 @@ enum fc_err fc_migrate_list(struct fc_db *db, struct fc_migrate_entry **out, siz
     enum fc_err err = fc_migrate_current_version(db, &current, diag);
     if (err)
         return err;
-    struct fc_migrate_entry *list = NULL;
-    size_t n = 0;
+    entry_list list = {0};
     for (const struct fc_migration *m = fc_migrations; m->sql; m++) {
-        struct fc_migrate_entry *e = entry_for(&list, &n, m->version);
+        struct fc_migrate_entry *e = entry_for(&list, m->version);
         e->known = true;
         snprintf(e->name, sizeof(e->name), "%s", m->name);
     }
@@ -162,11 +163,11 @@ enum fc_err fc_migrate_list(struct fc_db *db, struct fc_migrate_entry **out, siz
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             err = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(res));
             PQclear(res);
-            free(list);
+            fc_vec_free(&list);
             return err;
         }
         for (int r = 0; r < PQntuples(res); r++) {
-            struct fc_migrate_entry *e = entry_for(&list, &n, atoi(PQgetvalue(res, r, 0)));
+            struct fc_migrate_entry *e = entry_for(&list, atoi(PQgetvalue(res, r, 0)));
             if (!e->known) /* recorded by a newer fcindex */
                 snprintf(e->name, sizeof(e->name), "%s", PQgetvalue(res, r, 1));
             e->applied = true;
@@ -174,8 +175,8 @@ enum fc_err fc_migrate_list(struct fc_db *db, struct fc_migrate_entry **out, siz
         }
         PQclear(res);
     }
-    *out = list;
-    *n_out = n;
+    *out = list.p; /* the caller frees */
+    *n_out = list.n;
     return FC_OK;
 }
 
