@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/hex.h"
+#include "core/vec.h"
 #include "jspan.h"
 #include "rng.h"
 
@@ -26,8 +27,7 @@ struct exact_file {
 struct corpus {
     enum sim_flavour flavour;
     unsigned shards;
-    struct named_list *lists;
-    size_t n_lists, cap_lists;
+    FC_VEC(struct named_list) lists;
     struct exact_file *files;
     size_t n_files;
     char **bodies; /* every file's bytes, owned; items point into them */
@@ -38,16 +38,12 @@ struct corpus {
 
 static struct named_list *list_get(struct corpus *c, const char *name, bool create)
 {
-    for (size_t i = 0; i < c->n_lists; i++)
-        if (strcmp(c->lists[i].name, name) == 0)
-            return &c->lists[i];
+    for (size_t i = 0; i < c->lists.n; i++)
+        if (strcmp(c->lists.p[i].name, name) == 0)
+            return &c->lists.p[i];
     if (!create)
         return NULL;
-    if (c->n_lists == c->cap_lists) {
-        c->cap_lists = c->cap_lists ? c->cap_lists * 2 : 256;
-        c->lists = fc_xrealloc(c->lists, c->cap_lists * sizeof(*c->lists));
-    }
-    struct named_list *l = &c->lists[c->n_lists++];
+    struct named_list *l = fc_vec_push(&c->lists);
     memset(l, 0, sizeof(*l));
     l->name = fc_xstrdup(name);
     return l;
@@ -249,8 +245,8 @@ enum fc_err corpus_load(const char *dir, enum sim_flavour flavour, struct corpus
     }
     /* Events and fids pages were recorded in order, but sort and de-duplicate
      * in case pages overlap. */
-    for (size_t i = 0; i < c->n_lists && !err; i++) {
-        struct named_list *l = &c->lists[i];
+    for (size_t i = 0; i < c->lists.n && !err; i++) {
+        struct named_list *l = &c->lists.p[i];
         if (strncmp(l->name, "events:", 7) != 0 && strncmp(l->name, "fids:", 5) != 0)
             continue;
         qsort(l->list.items, l->list.n, sizeof(*l->list.items), cmp_id);
@@ -274,11 +270,11 @@ void corpus_free(struct corpus *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_lists; i++) {
-        free(c->lists[i].name);
-        free(c->lists[i].list.items);
+    for (size_t i = 0; i < c->lists.n; i++) {
+        free(c->lists.p[i].name);
+        free(c->lists.p[i].list.items);
     }
-    free(c->lists);
+    fc_vec_free(&c->lists);
     for (size_t i = 0; i < c->n_files; i++)
         free(c->files[i].canon);
     free(c->files);
@@ -330,11 +326,11 @@ uint64_t corpus_message_count(const struct corpus *c)
 const struct corpus_list *corpus_list_at(const struct corpus *c, size_t i, const char *prefix)
 {
     size_t plen = strlen(prefix), seen = 0;
-    for (size_t k = 0; k < c->n_lists; k++) {
-        if (strncmp(c->lists[k].name, prefix, plen) != 0)
+    for (size_t k = 0; k < c->lists.n; k++) {
+        if (strncmp(c->lists.p[k].name, prefix, plen) != 0)
             continue;
         if (seen++ == i)
-            return &c->lists[k].list;
+            return &c->lists.p[k].list;
     }
     return NULL;
 }

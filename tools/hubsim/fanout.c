@@ -16,8 +16,7 @@ struct entry {
 };
 
 struct fanout {
-    struct entry *e[4];
-    size_t n[4];
+    FC_VEC(struct entry) e[4]; /* by FAN_* kind, sorted by key once built */
 };
 
 static int cmp_entry(const void *a, const void *b)
@@ -33,30 +32,25 @@ static uint64_t hash_key(const uint8_t h[20])
     return k;
 }
 
-static void add(struct fanout *f, int kind, size_t *cap, uint64_t key, const struct sim_msg *m)
+static void add(struct fanout *f, int kind, uint64_t key, const struct sim_msg *m)
 {
-    if (f->n[kind] == cap[kind]) {
-        cap[kind] = cap[kind] ? cap[kind] * 2 : 1024;
-        f->e[kind] = fc_xrealloc(f->e[kind], cap[kind] * sizeof(struct entry));
-    }
-    f->e[kind][f->n[kind]++] = (struct entry){key, *m};
+    *fc_vec_push(&f->e[kind]) = (struct entry){key, *m};
 }
 
 static struct fanout *build(const struct sim_params *p)
 {
     struct fanout *f = fc_xcalloc(1, sizeof(*f));
-    size_t cap[4] = {0};
     for (uint64_t fid = 1; fid <= p->n_fids; fid++) {
         struct sim_fid_data *d = sim_fid_generate(p, fid);
         for (size_t i = 0; i < d->n[K_LINK]; i++)
-            add(f, FAN_FOLLOWERS, cap, d->list[K_LINK][i].target_fid, &d->list[K_LINK][i]);
+            add(f, FAN_FOLLOWERS, d->list[K_LINK][i].target_fid, &d->list[K_LINK][i]);
         for (size_t i = 0; i < d->n[K_REACTION]; i++) {
             const struct sim_msg *m = &d->list[K_REACTION][i];
             if (!m->target_fid)
                 continue;
             uint8_t h[20];
             sim_cast_hash(p, m->target_fid, m->target_idx, h);
-            add(f, FAN_REACTIONS, cap, hash_key(h), m);
+            add(f, FAN_REACTIONS, hash_key(h), m);
         }
         for (size_t i = 0; i < d->n[K_CAST]; i++) {
             const struct sim_msg *m = &d->list[K_CAST][i];
@@ -67,17 +61,17 @@ static struct fanout *build(const struct sim_params *p)
             int url;
             sim_cast_parent(p, fid, m->idx, &pf, &pi, &url);
             if (url >= 0)
-                add(f, FAN_CHANNEL, cap, (uint64_t)url, m);
+                add(f, FAN_CHANNEL, (uint64_t)url, m);
             if (!pf)
                 continue;
             uint8_t h[20];
             sim_cast_hash(p, pf, pi, h);
-            add(f, FAN_REPLIES, cap, hash_key(h), m);
+            add(f, FAN_REPLIES, hash_key(h), m);
         }
         sim_fid_data_free(d);
     }
     for (int k = 0; k < 4; k++)
-        qsort(f->e[k], f->n[k], sizeof(struct entry), cmp_entry);
+        qsort(f->e[k].p, f->e[k].n, sizeof(struct entry), cmp_entry);
     return f;
 }
 
@@ -86,7 +80,7 @@ void fanout_free(struct fanout *f)
     if (!f)
         return;
     for (int k = 0; k < 4; k++)
-        free(f->e[k]);
+        fc_vec_free(&f->e[k]);
     free(f);
 }
 
@@ -144,16 +138,16 @@ size_t fanout_query(struct sim_state *s, struct fanout **index, enum fanout_kind
     uint64_t key = kind == FAN_FOLLOWERS || kind == FAN_CHANNEL ? target_fid : hash_key(target_hash);
     FC_VEC(struct sim_msg) res = {0};
     /* base history: binary search the sorted index */
-    size_t lo = 0, hi = f->n[kind];
+    size_t lo = 0, hi = f->e[kind].n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (f->e[kind][mid].key < key)
+        if (f->e[kind].p[mid].key < key)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (size_t i = lo; i < f->n[kind] && f->e[kind][i].key == key; i++) {
-        const struct sim_msg *m = &f->e[kind][i].msg;
+    for (size_t i = lo; i < f->e[kind].n && f->e[kind].p[i].key == key; i++) {
+        const struct sim_msg *m = &f->e[kind].p[i].msg;
         if (!matches(&s->p, kind, m, target_fid, target_hash) || !still_live(s, m))
             continue;
         *fc_vec_push(&res) = *m;

@@ -4,18 +4,17 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/vec.h"
 #include "fc/types.h"
 #include "rng.h"
 #include "sign.h"
 
 struct sim_overlay {
     uint64_t fid;
-    struct sim_msg *added[K_NKINDS];
-    size_t n_added[K_NKINDS], cap_added[K_NKINDS];
+    FC_VEC(struct sim_msg) added[K_NKINDS];
     uint8_t (*deleted)[20]; /* open-addressing set; all-zero = empty slot */
     size_t n_deleted, cap_deleted;
-    struct sim_signer *signers;
-    size_t n_signers;
+    FC_VEC(struct sim_signer) signers;
     uint32_t next_idx[K_NKINDS];
 };
 
@@ -35,9 +34,9 @@ void sim_state_init(struct sim_state *s, const struct sim_params *p, uint32_t re
 static void overlay_free(struct sim_overlay *o)
 {
     for (int k = 0; k < K_NKINDS; k++)
-        free(o->added[k]);
+        fc_vec_free(&o->added[k]);
     free(o->deleted);
-    free(o->signers);
+    fc_vec_free(&o->signers);
     free(o);
 }
 
@@ -132,14 +131,14 @@ size_t sim_state_list(struct sim_state *s, uint64_t fid, enum sim_kind kind, str
 {
     struct sim_fid_data *d = fid_data(s, fid);
     struct sim_overlay *o = overlay_find(s, fid, false);
-    size_t total = d->n[kind] + (o ? o->n_added[kind] : 0), n = 0;
+    size_t total = d->n[kind] + (o ? o->added[kind].n : 0), n = 0;
     struct sim_msg *list = fc_xmalloc((total ? total : 1) * sizeof(*list));
     for (size_t i = 0; i < d->n[kind]; i++)
         if (!is_deleted(o, d->list[kind][i].hash))
             list[n++] = d->list[kind][i];
-    for (size_t i = 0; o && i < o->n_added[kind]; i++)
-        if (!is_deleted(o, o->added[kind][i].hash))
-            list[n++] = o->added[kind][i];
+    for (size_t i = 0; o && i < o->added[kind].n; i++)
+        if (!is_deleted(o, o->added[kind].p[i].hash))
+            list[n++] = o->added[kind].p[i];
     *out = list;
     return n;
 }
@@ -170,11 +169,11 @@ size_t sim_state_signers(struct sim_state *s, uint64_t fid, struct sim_signer **
     struct sim_signer base[SIM_MAX_SIGNERS];
     size_t nb = sim_signers(&s->p, fid, base);
     struct sim_overlay *o = overlay_find(s, fid, false);
-    size_t extra = o ? o->n_signers : 0;
+    size_t extra = o ? o->signers.n : 0;
     struct sim_signer *all = fc_xmalloc((nb + extra) * sizeof(*all));
     memcpy(all, base, nb * sizeof(*all));
     if (extra)
-        memcpy(all + nb, o->signers, extra * sizeof(*all));
+        memcpy(all + nb, o->signers.p, extra * sizeof(*all));
     *out = all;
     return nb + extra;
 }
@@ -195,11 +194,7 @@ uint64_t sim_state_height(const struct sim_state *s)
 
 static void overlay_add(struct sim_overlay *o, enum sim_kind k, const struct sim_msg *m)
 {
-    if (o->n_added[k] == o->cap_added[k]) {
-        o->cap_added[k] = o->cap_added[k] ? o->cap_added[k] * 2 : 8;
-        o->added[k] = fc_xrealloc(o->added[k], o->cap_added[k] * sizeof(*m));
-    }
-    o->added[k][o->n_added[k]++] = *m;
+    *fc_vec_push(&o->added[k]) = *m;
 }
 
 static void set_insert(uint8_t (*set)[20], size_t cap, const uint8_t hash[20])
@@ -380,8 +375,7 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         sg.app_fid = p->n_apps ? p->apps[(h >> 12) % p->n_apps] : sim_popular_fid(p, h);
         sg.block_number = 140000000ull + t;
         sg.log_index = j % 1000;
-        o->signers = fc_xrealloc(o->signers, (o->n_signers + 1) * sizeof(sg));
-        o->signers[o->n_signers++] = sg;
+        *fc_vec_push(&o->signers) = sg;
         ev->type = EV_MERGE_ON_CHAIN_EVENT;
         ev->signer = sg;
         m.type = 0;

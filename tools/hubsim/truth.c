@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/hex.h"
+#include "core/vec.h"
 #include "render.h"
 #include "sign.h"
 
@@ -15,20 +16,17 @@ struct target {
     bool root;
 };
 
-struct tset {
-    struct target *t;
-    size_t n, cap;
-};
+typedef FC_VEC(struct target) tset;
 
-static struct target *tset_find(struct tset *s, uint64_t fid)
+static struct target *tset_find(tset *s, uint64_t fid)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (s->t[i].fid == fid)
-            return &s->t[i];
+        if (s->p[i].fid == fid)
+            return &s->p[i];
     return NULL;
 }
 
-static void tset_add(struct tset *s, uint64_t fid, enum source src, bool root)
+static void tset_add(tset *s, uint64_t fid, enum source src, bool root)
 {
     struct target *t = tset_find(s, fid);
     if (t) {
@@ -37,11 +35,7 @@ static void tset_add(struct tset *s, uint64_t fid, enum source src, bool root)
         t->root |= root;
         return;
     }
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->t = fc_xrealloc(s->t, s->cap * sizeof(*s->t));
-    }
-    s->t[s->n++] = (struct target){fid, src, root};
+    *fc_vec_push(s) = (struct target){fid, src, root};
 }
 
 static int cmp_target(const void *a, const void *b)
@@ -181,7 +175,7 @@ static void write_target(struct sim_state *s, const struct target *t, struct fc_
 
 void truth_write(struct sim_state *s, const struct truth_options *o, struct fc_buf *out)
 {
-    struct tset set = {0};
+    tset set = {0};
     for (size_t i = 0; i < o->n_roots; i++)
         if (sim_fid_exists(&s->p, o->roots[i]))
             tset_add(&set, o->roots[i], SRC_CONFIG, true);
@@ -201,7 +195,7 @@ void truth_write(struct sim_state *s, const struct truth_options *o, struct fc_b
     for (unsigned d = 0; d < o->depth; d++) {
         for (size_t i = level_start; i < level_end; i++) {
             struct sim_msg *list;
-            size_t n = sim_state_list(s, set.t[i].fid, K_LINK, &list);
+            size_t n = sim_state_list(s, set.p[i].fid, K_LINK, &list);
             for (size_t k = 0; k < n; k++)
                 tset_add(&set, list[k].target_fid, SRC_FOLLOW, false);
             free(list);
@@ -209,15 +203,15 @@ void truth_write(struct sim_state *s, const struct truth_options *o, struct fc_b
         level_start = level_end;
         level_end = set.n;
     }
-    qsort(set.t, set.n, sizeof(*set.t), cmp_target);
+    qsort(set.p, set.n, sizeof(*set.p), cmp_target);
     fc_buf_printf(out, "{\"seed\":%llu,\"fids\":%llu,\"tick\":%u,\"flavour\":\"%s\",\"targets\":[",
                   (unsigned long long)s->p.seed, (unsigned long long)s->p.n_fids, s->head_tick,
                   s->p.flavour == SIM_SNAPCHAIN ? "snapchain" : "hubble");
     for (size_t i = 0; i < set.n; i++) {
         if (i)
             fc_buf_puts(out, ",\n");
-        write_target(s, &set.t[i], out);
+        write_target(s, &set.p[i], out);
     }
     fc_buf_puts(out, "]}\n");
-    free(set.t);
+    fc_vec_free(&set);
 }
