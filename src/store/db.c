@@ -104,6 +104,25 @@ enum fc_err fc_db_run(struct fc_db *db, const char *sql, int nparams, const char
     return FC_OK;
 }
 
+enum fc_err fc_db_run_changed(struct fc_db *db, const char *sql, int nparams,
+                              const char *const *params, size_t *changed, struct fc_diag *diag)
+{
+    PGresult *r = NULL;
+    enum fc_err err = fc_db_run(db, sql, nparams, params, false, &r, diag);
+    if (err)
+        return err;
+    if (changed)
+        *changed = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return FC_OK;
+}
+
+const char *fc_db_u64(char buf[FC_DB_U64_CHARS], uint64_t v)
+{
+    snprintf(buf, FC_DB_U64_CHARS, "%llu", (unsigned long long)v);
+    return buf;
+}
+
 enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag)
 {
     PGresult *res = PQexec(db->conn, sql);

@@ -42,6 +42,15 @@ FC_MUST_CHECK
 enum fc_err fc_db_run(struct fc_db *db, const char *sql, int nparams, const char *const *params,
                       bool binary, struct pg_result **out, struct fc_diag *diag);
 
+/* fc_db_run for a statement that returns no rows (INSERT, UPDATE, DELETE);
+ * *changed, when changed is non-NULL, is how many rows it changed. */
+FC_MUST_CHECK
+enum fc_err fc_db_run_changed(struct fc_db *db, const char *sql, int nparams,
+                              const char *const *params, size_t *changed, struct fc_diag *diag);
+/* Writes v as a decimal text parameter into buf and returns buf. */
+#define FC_DB_U64_CHARS 24
+const char *fc_db_u64(char buf[FC_DB_U64_CHARS], uint64_t v);
+
 /* Runs SQL with no parameters and no rows expected (DDL, BEGIN, ...). */
 FC_MUST_CHECK
 enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag);

@@ -43,9 +43,8 @@ enum fc_err fc_dead_letters_list_json(struct fc_db *db, const char *source, cons
 enum fc_err fc_dead_letters_payload(struct fc_db *db, uint64_t id, struct fc_buf *out,
                                     bool *found, struct fc_diag *diag)
 {
-    char i[24];
-    snprintf(i, sizeof(i), "%llu", (unsigned long long)id);
-    const char *p[] = {i};
+    char i[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(i, id)};
     PGresult *r = NULL;
     enum fc_err err =
         fc_db_run(db, "SELECT payload FROM dead_letters WHERE id = $1", 1, p, 1, &r, diag);
@@ -61,16 +60,14 @@ enum fc_err fc_dead_letters_payload(struct fc_db *db, uint64_t id, struct fc_buf
 enum fc_err fc_dead_letters_delete(struct fc_db *db, uint64_t id, bool *found,
                                    struct fc_diag *diag)
 {
-    char i[24];
-    snprintf(i, sizeof(i), "%llu", (unsigned long long)id);
-    const char *p[] = {i};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db, "DELETE FROM dead_letters WHERE id = $1", 1, p, 0, &r, diag);
-    if (err)
-        return err;
-    *found = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return FC_OK;
+    char i[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(i, id)};
+    size_t rows;
+    enum fc_err err =
+        fc_db_run_changed(db, "DELETE FROM dead_letters WHERE id = $1", 1, p, &rows, diag);
+    if (!err)
+        *found = rows > 0;
+    return err;
 }
 
 /* The page a dead letter's item came from, by its source: stream events
@@ -129,9 +126,8 @@ static enum fc_err apply(struct fc_db *db, const char *id, const struct fc_item 
         /* the stream keeps events about targets only (a fair subset: the
          * account's own events; replies and reactions by others wait for a
          * backfill) */
-        char f[24], one[8] = "";
-        snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-        const char *p[] = {f};
+        char f[FC_DB_U64_CHARS], one[8] = "";
+        const char *p[] = {fc_db_u64(f, fid)};
         enum fc_err err = fc_db_query_value(db, "SELECT 1 FROM targets WHERE fid = $1", 1, p, one,
                                             sizeof(one), diag);
         if (err)
@@ -173,9 +169,8 @@ enum fc_err fc_dead_letters_retry(struct fc_db *db, uint64_t id, enum fc_dl_outc
 {
     *outcome = FC_DL_NOT_FOUND;
     reason[0] = '\0';
-    char i[24];
-    snprintf(i, sizeof(i), "%llu", (unsigned long long)id);
-    const char *p[] = {i};
+    char i[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(i, id)};
     PGresult *r = NULL;
     enum fc_err err =
         fc_db_run(db, "SELECT source, payload FROM dead_letters WHERE id = $1", 1, p, 1, &r, diag);

@@ -39,9 +39,8 @@ const char *fc_debug_kind_endpoint(enum fc_debug_kind k)
 enum fc_err fc_debug_hashes(struct fc_db *db, uint64_t fid, enum fc_debug_kind k,
                             char (**hashes)[41], size_t *n, struct fc_diag *diag)
 {
-    char f[24];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    const char *p[] = {f};
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
     PGresult *r = PQexecParams(fc_db_pgconn(db), kinds[k].sql, 1, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));

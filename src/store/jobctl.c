@@ -49,35 +49,30 @@ enum fc_err fc_jobctl_set_paused(struct fc_db *db, bool paused, const char *by, 
                                  struct fc_diag *diag)
 {
     const char *p[] = {paused ? "t" : "f", by};
-    PGresult *r = NULL;
-    enum fc_err err =
-        fc_db_run(db,
-                  "UPDATE job_queue_control SET paused = $1, changed_at = now(), changed_by = $2 "
-                  "WHERE paused IS DISTINCT FROM $1::bool",
-                  2, p, false, &r, diag);
-    if (err)
-        return err;
-    if (changed)
-        *changed = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return FC_OK;
+    size_t rows;
+    enum fc_err err = fc_db_run_changed(
+        db,
+        "UPDATE job_queue_control SET paused = $1, changed_at = now(), changed_by = $2 "
+        "WHERE paused IS DISTINCT FROM $1::bool",
+        2, p, &rows, diag);
+    if (!err && changed)
+        *changed = rows > 0;
+    return err;
 }
 
 enum fc_err fc_jobctl_claim(struct fc_db *db, uint64_t fid, bool *claimed, struct fc_diag *diag)
 {
-    char f[24];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    const char *p[] = {f};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db,
-                                "UPDATE targets SET backfill_started_at = now() WHERE fid = $1 "
-                                "AND backfill_held_at IS NULL",
-                                1, p, false, &r, diag);
-    if (err)
-        return err;
-    *claimed = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return FC_OK;
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
+    size_t rows;
+    enum fc_err err =
+        fc_db_run_changed(db,
+                          "UPDATE targets SET backfill_started_at = now() WHERE fid = $1 "
+                          "AND backfill_held_at IS NULL",
+                          1, p, &rows, diag);
+    if (!err)
+        *claimed = rows > 0;
+    return err;
 }
 
 enum fc_err fc_jobctl_clear(struct fc_db *db, bool failed, size_t *n, struct fc_diag *diag)
@@ -85,13 +80,7 @@ enum fc_err fc_jobctl_clear(struct fc_db *db, bool failed, size_t *n, struct fc_
     char sql[256];
     snprintf(sql, sizeof(sql), "UPDATE targets t SET backfill_held_at = now() WHERE %s",
              fc_jobctl_state_sql(failed ? "failed" : "pending"));
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db, sql, 0, NULL, false, &r, diag);
-    if (err)
-        return err;
-    *n = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return FC_OK;
+    return fc_db_run_changed(db, sql, 0, NULL, n, diag);
 }
 
 enum fc_err fc_jobctl_retry_all(struct fc_db *db, uint64_t **fids, size_t *n,
@@ -160,17 +149,15 @@ enum fc_err fc_jobctl_failed_json(struct fc_db *db, struct fc_buf *out, struct f
 
 enum fc_err fc_jobctl_retry(struct fc_db *db, uint64_t fid, bool *found, struct fc_diag *diag)
 {
-    char f[24];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    const char *p[] = {f};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db,
-                                "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
-                                "backfill_attempts = 0, backfill_held_at = NULL WHERE fid = $1",
-                                1, p, false, &r, diag);
-    if (err)
-        return err;
-    *found = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return FC_OK;
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
+    size_t rows;
+    enum fc_err err =
+        fc_db_run_changed(db,
+                          "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
+                          "backfill_attempts = 0, backfill_held_at = NULL WHERE fid = $1",
+                          1, p, &rows, diag);
+    if (!err)
+        *found = rows > 0;
+    return err;
 }

@@ -49,12 +49,11 @@ enum fc_err fc_reconcile_fid(struct fc_db *db, uint64_t fid, const uint8_t *hash
                              const char *since, size_t *rows, struct fc_diag *diag)
 {
     *rows = 0;
-    char f[24];
-    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    char f[FC_DB_U64_CHARS];
     char *hex = fc_xmalloc(2 * n * 20 + 3);
     memcpy(hex, "\\x", 2);
     fc_hex_encode_bare(hashes, n * 20, hex + 2);
-    const char *p[] = {f, hex, since};
+    const char *p[] = {fc_db_u64(f, fid), hex, since};
     PGresult *r = NULL;
     enum fc_err err = fc_db_run(db, reconcile_sql, 3, p, false, &r, diag);
     free(hex);

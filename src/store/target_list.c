@@ -148,10 +148,18 @@ enum fc_err fc_target_list_json(struct fc_db *db, const struct fc_target_filter 
     char l[16], o[16];
     snprintf(l, sizeof(l), "%d", f->limit);
     snprintf(o, sizeof(o), "%d", f->offset);
-    char fid[24];
-    snprintf(fid, sizeof(fid), "%llu", (unsigned long long)f->fid);
-    const char *p[] = {f->root, f->synced, f->source, f->q, l, o, f->added_after, f->added_before,
-                       f->synced_after, f->synced_before, f->fid ? fid : NULL};
+    char fid[FC_DB_U64_CHARS];
+    const char *p[] = {f->root,
+                       f->synced,
+                       f->source,
+                       f->q,
+                       l,
+                       o,
+                       f->added_after,
+                       f->added_before,
+                       f->synced_after,
+                       f->synced_before,
+                       f->fid ? fc_db_u64(fid, f->fid) : NULL};
     PGresult *r = PQexecParams(fc_db_pgconn(db), sql, 11, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         enum fc_err e = fc_diag_set(diag, FC_ERR_DB, "%s", PQresultErrorMessage(r));

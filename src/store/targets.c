@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void u64s(char *buf, size_t n, uint64_t v)
-{
-    snprintf(buf, n, "%llu", (unsigned long long)v);
-}
-
 /* Taken exclusively by a recompute of the reach, shared by a stream page's
  * transaction (fc_targets_hold_reach). */
 #define REACH_LOCK "7102001"
@@ -31,9 +26,8 @@ static const char set_root_sql[] =
 enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char *source,
                            bool *added, struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f, root ? "t" : "f", source};
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid), root ? "t" : "f", source};
     PGresult *r = NULL;
     /* xmax = 0 tells an insert from an update */
     enum fc_err err = fc_db_run(
@@ -59,37 +53,30 @@ enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char
 
 enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db,
-                                "WITH d AS (DELETE FROM targets WHERE fid = $1 RETURNING fid) "
-                                "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
-                                "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()",
-                                1, p, false, &r, diag);
-    if (err)
-        return err;
-    if (removed)
-        *removed = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return FC_OK;
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
+    size_t rows;
+    enum fc_err err =
+        fc_db_run_changed(db,
+                          "WITH d AS (DELETE FROM targets WHERE fid = $1 RETURNING fid) "
+                          "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
+                          "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()",
+                          1, p, &rows, diag);
+    if (!err && removed)
+        *removed = rows > 0;
+    return err;
 }
 
 enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool *found,
                                 struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f, root ? "t" : "f"};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db, set_root_sql, 2, p, false, &r, diag);
-    if (err)
-        return err;
-    if (found)
-        *found = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return FC_OK;
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid), root ? "t" : "f"};
+    size_t rows;
+    enum fc_err err = fc_db_run_changed(db, set_root_sql, 2, p, &rows, diag);
+    if (!err && found)
+        *found = rows > 0;
+    return err;
 }
 
 FC_MUST_CHECK
@@ -129,9 +116,8 @@ enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n, st
 
 enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f};
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
     return fc_db_run(db,
                      "UPDATE targets SET last_synced_at = now(), last_error = NULL, "
                      "backfill_started_at = NULL WHERE fid = $1",
@@ -140,9 +126,8 @@ enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_dia
 
 enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f};
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
     return fc_db_run(db,
                      "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, "
                      "last_error = NULL WHERE fid = $1",
@@ -151,9 +136,8 @@ enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct f
 
 enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f};
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
     PGresult *r = NULL;
     enum fc_err err =
         fc_db_run(db, "SELECT is_root FROM targets WHERE fid = $1", 1, p, false, &r, diag);
@@ -172,9 +156,8 @@ enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag)
 enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *error,
                                    struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f, error};
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid), error};
     return fc_db_run(db,
                      "UPDATE targets SET backfill_attempts = backfill_attempts + 1, "
                      "last_error = $2, backfill_started_at = NULL WHERE fid = $1",
@@ -183,9 +166,8 @@ enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *e
 
 enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f};
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
     PGresult *r = NULL;
     enum fc_err err = fc_db_run(db,
                                 "SELECT CASE WHEN is_root THEN 0 ELSE depth END FROM targets "
@@ -217,15 +199,12 @@ static enum fc_err reach_tx(struct fc_db *db, int max_depth, uint64_t root_fid, 
         err = fc_db_run(db, "SELECT pg_advisory_xact_lock(" REACH_LOCK ")", 0, NULL, false, NULL,
                         diag);
     if (!err && root_fid) {
-        char f[24];
-        u64s(f, sizeof(f), root_fid);
-        const char *rp[] = {f, root ? "t" : "f"};
-        err = fc_db_run(db, set_root_sql, 2, rp, false, &r, diag);
-        if (!err) {
-            *found = atoi(PQcmdTuples(r)) > 0;
-            PQclear(r);
-            r = NULL;
-        }
+        char f[FC_DB_U64_CHARS];
+        const char *rp[] = {fc_db_u64(f, root_fid), root ? "t" : "f"};
+        size_t rows;
+        err = fc_db_run_changed(db, set_root_sql, 2, rp, &rows, diag);
+        if (!err)
+            *found = rows > 0;
     }
     if (!err)
         err = fc_db_run(
@@ -299,11 +278,10 @@ enum fc_err fc_targets_set_root_reach(struct fc_db *db, uint64_t fid, bool root,
 enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *dropped,
                                       struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
+    size_t rows;
+    enum fc_err err = fc_db_run_changed(
         db,
         "WITH d AS (DELETE FROM targets t WHERE t.fid = $1 AND t.source = 'follow' AND "
         " NOT t.is_root AND NOT EXISTS ("
@@ -312,13 +290,10 @@ enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *drop
         " l.deleted_at IS NULL) RETURNING fid) "
         "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
         "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()",
-        1, p, false, &r, diag);
-    if (err)
-        return err;
-    if (dropped)
-        *dropped = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return FC_OK;
+        1, p, &rows, diag);
+    if (!err && dropped)
+        *dropped = rows > 0;
+    return err;
 }
 
 enum fc_err fc_targets_describe(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag)
@@ -346,9 +321,8 @@ enum fc_err fc_targets_describe(struct fc_db *db, struct fc_buf *out, struct fc_
 enum fc_err fc_clients_add(struct fc_db *db, uint64_t fid, const char *source,
                            struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f, source};
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid), source};
     return fc_db_run(db,
                      "INSERT INTO target_clients (client_fid, source) VALUES ($1, $2) "
                      "ON CONFLICT (client_fid) DO NOTHING",
@@ -357,18 +331,14 @@ enum fc_err fc_clients_add(struct fc_db *db, uint64_t fid, const char *source,
 
 enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag)
 {
-    char f[24];
-    u64s(f, sizeof(f), fid);
-    const char *p[] = {f};
-    PGresult *r = NULL;
-    enum fc_err err =
-        fc_db_run(db, "DELETE FROM target_clients WHERE client_fid = $1", 1, p, false, &r, diag);
-    if (err)
-        return err;
-    if (removed)
-        *removed = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return FC_OK;
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
+    size_t rows;
+    enum fc_err err = fc_db_run_changed(db, "DELETE FROM target_clients WHERE client_fid = $1", 1,
+                                        p, &rows, diag);
+    if (!err && removed)
+        *removed = rows > 0;
+    return err;
 }
 
 enum fc_err fc_clients_all(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag)
@@ -454,10 +424,10 @@ static enum fc_err cleanup_locked(struct fc_db *db, size_t *accounts, size_t *ro
     PQclear(r);
     const char *p[] = {fids};
     for (size_t i = 0; i < sizeof(cleanup_sql) / sizeof(cleanup_sql[0]) && *accounts; i++) {
-        if ((err = fc_db_run(db, cleanup_sql[i], 1, p, false, &r, diag)))
+        size_t n = 0;
+        if ((err = fc_db_run_changed(db, cleanup_sql[i], 1, p, &n, diag)))
             break;
-        *rows += (size_t)strtoull(PQcmdTuples(r), NULL, 10);
-        PQclear(r);
+        *rows += n;
     }
     if (!err)
         err = fc_db_run(db,
