@@ -22,14 +22,11 @@ int fc_cmd_backfill(struct fc_cmd_ctx *ctx)
         } else if (strcmp(ctx->argv[i], "--wait") == 0) {
             wait = true;
         } else {
-            fputs(usage, stderr);
-            return FC_EXIT_USAGE;
+            return fc_cmd_usage(usage);
         }
     }
-    if ((fid != 0) == all) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
+    if ((fid != 0) == all)
+        return fc_cmd_usage(usage);
     struct fc_config cfg;
     struct fc_db *db = NULL;
     struct fc_indexer *ix = NULL;
@@ -45,8 +42,7 @@ int fc_cmd_backfill(struct fc_cmd_ctx *ctx)
         if (!err && !added)
             err = fc_targets_request_backfill(db, fid, &diag);
         if (err) {
-            fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
-            rc = FC_EXIT_FAIL;
+            rc = fc_cmd_fail("backfill", &diag);
             goto out;
         }
     }
@@ -59,21 +55,17 @@ int fc_cmd_backfill(struct fc_cmd_ctx *ctx)
         goto out;
     }
     if (fc_indexer_new(&cfg, &ix, &diag)) {
-        fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
+        rc = fc_cmd_fail("backfill", &diag);
         goto out;
     }
     struct fc_backfill_stats st;
     enum fc_err err = fc_indexer_backfill(ix, fid ? &fid : NULL, fid ? 1 : 0, &st, &diag);
     printf("backfill: %zu fids done, %zu failed, %zu messages, %zu pages, %zu dead letters\n",
            st.jobs_ok, st.jobs_failed, st.messages, st.pages, st.dead_letters);
-    if (err) {
-        fprintf(stderr, "fcindex backfill: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    }
+    if (err)
+        rc = fc_cmd_fail("backfill", &diag);
 out:
     fc_indexer_free(ix);
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

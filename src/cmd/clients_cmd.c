@@ -16,10 +16,8 @@ int fc_cmd_clients(struct fc_cmd_ctx *ctx)
     bool list = ctx->argc == 1 && strcmp(ctx->argv[0], "list") == 0;
     bool add = ctx->argc == 2 && strcmp(ctx->argv[0], "add") == 0;
     bool remove = ctx->argc == 2 && strcmp(ctx->argv[0], "remove") == 0;
-    if (!list && !add && !remove) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (!list && !add && !remove)
+        return fc_cmd_usage(usage);
     if (!list && !fc_cmd_parse_fid(ctx->argv[1], &fid))
         return FC_EXIT_USAGE;
     struct fc_config cfg;
@@ -57,12 +55,9 @@ int fc_cmd_clients(struct fc_cmd_ctx *ctx)
             rc = FC_EXIT_FAIL;
         }
     }
-    if (err) {
-        fprintf(stderr, "fcindex clients: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    }
+    if (err)
+        rc = fc_cmd_fail("clients", &diag);
 out:
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

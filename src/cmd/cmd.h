@@ -48,6 +48,13 @@ int fc_cmd_open_db(const struct fc_config *cfg, struct fc_db **db);
  * released with fc_config_cleanup either way; *db (NULL on failure) with
  * fc_db_close. */
 int fc_cmd_connect(struct fc_cmd_ctx *ctx, struct fc_config *cfg, struct fc_db **db);
+/* Closes db (may be NULL) and releases cfg: the end of fc_cmd_connect. */
+void fc_cmd_disconnect(struct fc_config *cfg, struct fc_db *db);
+/* Prints text (a usage line, or why the arguments cannot work) to stderr;
+ * returns FC_EXIT_USAGE. */
+int fc_cmd_usage(const char *text);
+/* Prints "fcindex NAME: reason" to stderr; returns FC_EXIT_FAIL. */
+int fc_cmd_fail(const char *name, const struct fc_diag *diag);
 /* A fid argument; prints why not to stderr and returns false when bad. */
 bool fc_cmd_parse_fid(const char *s, uint64_t *fid);
 /* Removes the flag name from ctx's arguments; true when it was there. */

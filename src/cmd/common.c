@@ -63,6 +63,24 @@ int fc_cmd_connect(struct fc_cmd_ctx *ctx, struct fc_config *cfg, struct fc_db *
     return rc ? rc : fc_cmd_open_db(cfg, db);
 }
 
+void fc_cmd_disconnect(struct fc_config *cfg, struct fc_db *db)
+{
+    fc_db_close(db);
+    fc_config_cleanup(cfg);
+}
+
+int fc_cmd_usage(const char *text)
+{
+    fputs(text, stderr);
+    return FC_EXIT_USAGE;
+}
+
+int fc_cmd_fail(const char *name, const struct fc_diag *diag)
+{
+    fprintf(stderr, "fcindex %s: %s\n", name, diag->msg);
+    return FC_EXIT_FAIL;
+}
+
 bool fc_cmd_parse_fid(const char *s, uint64_t *fid)
 {
     struct fc_diag d;

@@ -5,10 +5,8 @@
 
 int fc_cmd_config(struct fc_cmd_ctx *ctx)
 {
-    if (ctx->argc < 1) {
-        fprintf(stderr, "usage: fcindex config check [FILE] | show | docs\n");
-        return FC_EXIT_USAGE;
-    }
+    if (ctx->argc < 1)
+        return fc_cmd_usage("usage: fcindex config check [FILE] | show | docs\n");
     const char *sub = ctx->argv[0];
     if (strcmp(sub, "docs") == 0 && ctx->argc == 1) {
         struct fc_buf out = FC_BUF_INIT;
@@ -41,6 +39,5 @@ int fc_cmd_config(struct fc_cmd_ctx *ctx)
         fc_config_cleanup(&cfg);
         return rc;
     }
-    fprintf(stderr, "usage: fcindex config check [FILE] | show | docs\n");
-    return FC_EXIT_USAGE;
+    return fc_cmd_usage("usage: fcindex config check [FILE] | show | docs\n");
 }

@@ -56,10 +56,8 @@ static void print_text(yajl_val doc)
 int fc_cmd_db(struct fc_cmd_ctx *ctx)
 {
     bool json = fc_cmd_flag(ctx, "--json");
-    if (ctx->argc != 1 || strcmp(ctx->argv[0], "report") != 0) {
-        fputs("usage: fcindex db report [--json]\n", stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (ctx->argc != 1 || strcmp(ctx->argv[0], "report") != 0)
+        return fc_cmd_usage("usage: fcindex db report [--json]\n");
     struct fc_config cfg;
     struct fc_db *db = NULL;
     int rc = fc_cmd_connect(ctx, &cfg, &db);
@@ -68,8 +66,7 @@ int fc_cmd_db(struct fc_cmd_ctx *ctx)
     struct fc_buf b = FC_BUF_INIT;
     struct fc_diag d;
     if (fc_db_report_json(db, &b, &d)) {
-        fprintf(stderr, "fcindex db report: %s\n", d.msg);
-        rc = FC_EXIT_FAIL;
+        rc = fc_cmd_fail("db report", &d);
     } else if (json) {
         printf("%s\n", b.data);
     } else {
@@ -79,7 +76,6 @@ int fc_cmd_db(struct fc_cmd_ctx *ctx)
     }
     fc_buf_cleanup(&b);
 out:
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

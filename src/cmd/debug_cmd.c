@@ -94,8 +94,7 @@ static int debug_target(struct fc_db *db, const struct fc_config *cfg, uint64_t 
         char (*mine)[41] = NULL;
         size_t nmine = 0;
         if (fc_debug_hashes(db, fid, (enum fc_debug_kind)k, &mine, &nmine, &d)) {
-            fprintf(stderr, "fcindex debug: %s\n", d.msg);
-            rc = FC_EXIT_FAIL;
+            rc = fc_cmd_fail("debug", &d);
             break;
         }
         hashes theirs = {0};
@@ -146,10 +145,8 @@ static int debug_hub(const struct fc_config *cfg)
     struct fc_hub_client *hc = NULL;
     struct fc_hub_client_options ho = {.hubs = cfg->hubs, .n_hubs = cfg->n_hubs, .retries = 0};
     struct fc_diag d;
-    if (fc_hub_client_new(&ho, &hc, &d)) {
-        fprintf(stderr, "fcindex debug: %s\n", d.msg);
-        return FC_EXIT_FAIL;
-    }
+    if (fc_hub_client_new(&ho, &hc, &d))
+        return fc_cmd_fail("debug", &d);
     struct fc_buf out = FC_BUF_INIT;
     fc_buf_puts(&out, "{\"hubs\":[");
     for (size_t i = 0; i < cfg->n_hubs; i++) {
@@ -235,10 +232,8 @@ int fc_cmd_debug(struct fc_cmd_ctx *ctx)
                   fc_parse_fid(ctx->argv[1], &fid, &d) == FC_OK;
     bool hub = strcmp(sub, "hub") == 0 && ctx->argc == 1;
     bool queue = strcmp(sub, "queue") == 0 && ctx->argc == 1;
-    if (!target && !hub && !queue) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (!target && !hub && !queue)
+        return fc_cmd_usage(usage);
     struct fc_config cfg;
     struct fc_db *db = NULL;
     int rc = fc_cmd_load_config(ctx, &cfg);
@@ -247,7 +242,6 @@ int fc_cmd_debug(struct fc_cmd_ctx *ctx)
     if (!rc)
         rc = target ? debug_target(db, &cfg, fid) : hub ? debug_hub(&cfg)
                                                            : debug_queue(db, &cfg);
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

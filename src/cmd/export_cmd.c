@@ -20,16 +20,14 @@ int fc_cmd_export(struct fc_cmd_ctx *ctx)
     parts |= fc_cmd_flag(ctx, "--targets") ? FC_DUMP_TARGETS : 0;
     parts |= fc_cmd_flag(ctx, "--clients") ? FC_DUMP_CLIENTS : 0;
     parts |= fc_cmd_flag(ctx, "--data") ? FC_DUMP_DATA : 0;
-    if (ctx->argc) {
-        fputs("usage: fcindex export [--targets] [--clients] [--data] > FILE.jsonl\n", stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (ctx->argc)
+        return fc_cmd_usage(
+            "usage: fcindex export [--targets] [--clients] [--data] > FILE.jsonl\n");
     if (!parts)
         parts = FC_DUMP_TARGETS | FC_DUMP_CLIENTS;
-    if (isatty(1)) {
-        fputs("fcindex export: standard output is a terminal; redirect it to a file\n", stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (isatty(1))
+        return fc_cmd_usage(
+            "fcindex export: standard output is a terminal; redirect it to a file\n");
     struct fc_config cfg;
     struct fc_db *db = NULL;
     int rc = fc_cmd_connect(ctx, &cfg, &db);
@@ -38,13 +36,10 @@ int fc_cmd_export(struct fc_cmd_ctx *ctx)
     struct fc_progress p;
     fc_progress_start(&p, "export");
     struct fc_diag diag = {{0}};
-    if (fc_dump_export(db, parts, stdout, on_table, &p, &diag)) {
-        fprintf(stderr, "fcindex export: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    }
+    if (fc_dump_export(db, parts, stdout, on_table, &p, &diag))
+        rc = fc_cmd_fail("export", &diag);
     fc_progress_end(&p, rc ? "failed" : "done");
 out:
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

@@ -9,10 +9,8 @@
 
 int fc_cmd_hash_password(struct fc_cmd_ctx *ctx)
 {
-    if (ctx->argc) {
-        fputs("usage: fcindex hash-password < password-file\n", stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (ctx->argc)
+        return fc_cmd_usage("usage: fcindex hash-password < password-file\n");
     char line[1100];
     if (!fgets(line, sizeof(line), stdin)) {
         fputs("fcindex hash-password: no password on standard input\n", stderr);
@@ -27,10 +25,8 @@ int fc_cmd_hash_password(struct fc_cmd_ctx *ctx)
     }
     char hash[256];
     struct fc_diag diag;
-    if (fc_auth_hash_password(line, hash, sizeof(hash), &diag)) {
-        fprintf(stderr, "fcindex hash-password: %s\n", diag.msg);
-        return FC_EXIT_FAIL;
-    }
+    if (fc_auth_hash_password(line, hash, sizeof(hash), &diag))
+        return fc_cmd_fail("hash-password", &diag);
     printf("%s\n", hash);
     return FC_EXIT_OK;
 }

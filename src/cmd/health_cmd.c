@@ -56,10 +56,8 @@ static void print_processes(const struct fc_config *cfg)
 
 int fc_cmd_health(struct fc_cmd_ctx *ctx)
 {
-    if (ctx->argc) {
-        fputs("usage: fcindex health\n", stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (ctx->argc)
+        return fc_cmd_usage("usage: fcindex health\n");
     struct fc_config cfg;
     int rc = fc_cmd_load_config(ctx, &cfg);
     if (rc) {
@@ -146,8 +144,7 @@ int fc_cmd_health(struct fc_cmd_ctx *ctx)
     if (cfg.n_hubs && !reachable)
         healthy = false;
     fc_hub_client_free(hc);
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     printf("%s\n", healthy ? "healthy" : "UNHEALTHY");
     return healthy ? FC_EXIT_OK : FC_EXIT_FAIL;
 }

@@ -17,10 +17,8 @@ int fc_cmd_import(struct fc_cmd_ctx *ctx)
 {
     bool dry_run = fc_cmd_flag(ctx, "--dry-run"), replace = fc_cmd_flag(ctx, "--replace");
     bool json = fc_cmd_flag(ctx, "--json");
-    if (ctx->argc != 1) {
-        fputs("usage: fcindex import FILE|- [--dry-run] [--replace] [--json]\n", stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (ctx->argc != 1)
+        return fc_cmd_usage("usage: fcindex import FILE|- [--dry-run] [--replace] [--json]\n");
     const char *path = ctx->argv[0];
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in) {
@@ -60,7 +58,6 @@ int fc_cmd_import(struct fc_cmd_ctx *ctx)
 out:
     if (in != stdin)
         fclose(in);
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

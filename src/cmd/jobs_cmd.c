@@ -225,10 +225,8 @@ int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
         ok = !json && !yes && !want_failed && !want_pending &&
              ((all && ctx->argc == 1) ||
               (!all && ctx->argc == 2 && fc_parse_fid(ctx->argv[1], &fid, &diag) == FC_OK));
-    if (!ok) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (!ok)
+        return fc_cmd_usage(usage);
     if (strcmp(sub, "clear") == 0 && !yes) {
         fprintf(stderr, "fcindex jobs clear: this holds every %s job; add --yes to confirm\n",
                 want_failed ? "failed" : "pending");
@@ -258,7 +256,6 @@ int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
         rc = retry(db, &cfg, fid);
     }
 out:
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

@@ -79,8 +79,7 @@ int fc_cmd_migrate(struct fc_cmd_ctx *ctx)
     bool reset = ctx->argc == 1 && strcmp(ctx->argv[0], "reset") == 0;
     if (ctx->argc > 1 || (ctx->argc == 1 && !status && !reset) || (yes && !reset) ||
         (json && !status)) {
-        fprintf(stderr, "usage: fcindex migrate [status [--json] | reset --yes]\n");
-        return FC_EXIT_USAGE;
+        return fc_cmd_usage("usage: fcindex migrate [status [--json] | reset --yes]\n");
     }
     if (reset && !yes) {
         fprintf(stderr, "fcindex migrate reset: this drops every table and row of the database "
@@ -117,7 +116,6 @@ int fc_cmd_migrate(struct fc_cmd_ctx *ctx)
     else
         printf("schema up to date at version %d\n", fc_migrate_latest_version());
 out:
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

@@ -182,8 +182,7 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     if (rc)
         goto out;
     if (run_indexer && fc_indexer_new(&cfg, &ix, &diag)) {
-        fprintf(stderr, "fcindex serve: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
+        rc = fc_cmd_fail("serve", &diag);
         goto out;
     }
     if (!(procs = open_procs(&cfg)) || !(rates = open_rates(&cfg))) {
@@ -200,8 +199,7 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
         shared.jobq = sh.jobq;
     }
     if (run_api && fc_api_start(&cfg, &shared, &api, &diag)) {
-        fprintf(stderr, "fcindex serve: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
+        rc = fc_cmd_fail("serve", &diag);
         goto out;
     }
     if (ix && *cfg.redis_url &&
@@ -242,10 +240,8 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     fc_supervisor_ready(run_indexer && run_api ? "indexer and API running"
                         : run_indexer ? "indexer running" : "API running");
     if (ix) {
-        if (fc_indexer_run(ix, &stop_flag, &diag)) {
-            fprintf(stderr, "fcindex serve: %s\n", diag.msg);
-            rc = FC_EXIT_FAIL;
-        }
+        if (fc_indexer_run(ix, &stop_flag, &diag))
+            rc = fc_cmd_fail("serve", &diag);
     } else {
         while (!stop_flag)
             pause();
@@ -267,7 +263,6 @@ out:
     fc_changes_pub_free(sink.pub);
     fc_procs_free(procs);
     fc_rates_free(rates);
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

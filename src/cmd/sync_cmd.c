@@ -9,10 +9,8 @@
 
 int fc_cmd_sync(struct fc_cmd_ctx *ctx)
 {
-    if (ctx->argc != 1 || strcmp(ctx->argv[0], "--until-head") != 0) {
-        fputs("usage: fcindex sync --until-head\n", stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (ctx->argc != 1 || strcmp(ctx->argv[0], "--until-head") != 0)
+        return fc_cmd_usage("usage: fcindex sync --until-head\n");
     struct fc_config cfg;
     struct fc_db *db = NULL;
     struct fc_indexer *ix = NULL;
@@ -21,14 +19,12 @@ int fc_cmd_sync(struct fc_cmd_ctx *ctx)
     if (rc)
         goto out;
     if (fc_indexer_new(&cfg, &ix, &diag)) {
-        fprintf(stderr, "fcindex sync: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
+        rc = fc_cmd_fail("sync", &diag);
         goto out;
     }
     struct fc_sync_stats st;
     if (fc_indexer_sync_until_head(ix, &st, &diag)) {
-        fprintf(stderr, "fcindex sync: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
+        rc = fc_cmd_fail("sync", &diag);
     } else {
         printf("sync: %zu pages, %zu events, %zu applied, %zu new targets, %zu dropped, "
                "%zu blocks re-read, %zu retention re-syncs\n", st.pages, st.events, st.kept,
@@ -36,7 +32,6 @@ int fc_cmd_sync(struct fc_cmd_ctx *ctx)
     }
 out:
     fc_indexer_free(ix);
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }

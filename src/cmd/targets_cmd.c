@@ -171,10 +171,8 @@ static int list_or_stats(struct fc_db *db, struct fc_target_filter *f, bool stat
 
 int fc_cmd_targets(struct fc_cmd_ctx *ctx)
 {
-    if (ctx->argc < 1) {
-        fputs(usage, stderr);
-        return FC_EXIT_USAGE;
-    }
+    if (ctx->argc < 1)
+        return fc_cmd_usage(usage);
     const char *sub = ctx->argv[0];
     bool list = strcmp(sub, "list") == 0, stats = strcmp(sub, "stats") == 0;
     bool json = (list || stats) && fc_cmd_flag(ctx, "--json");
@@ -183,36 +181,25 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx)
     /* add: a root unless --non-root, as POST /admin/targets */
     bool root = true;
     if (list) {
-        if (!list_options(ctx, &f) || ctx->argc != 1) {
-            fputs(usage, stderr);
-            return FC_EXIT_USAGE;
-        }
+        if (!list_options(ctx, &f) || ctx->argc != 1)
+            return fc_cmd_usage(usage);
     } else if (stats || strcmp(sub, "cleanup") == 0) {
-        if (ctx->argc != 1) {
-            fputs(usage, stderr);
-            return FC_EXIT_USAGE;
-        }
+        if (ctx->argc != 1)
+            return fc_cmd_usage(usage);
     } else {
         bool add = strcmp(sub, "add") == 0;
         if (add) {
             bool r = fc_cmd_flag(ctx, "--root"), nr = fc_cmd_flag(ctx, "--non-root");
-            if (r && nr) {
-                fputs(usage, stderr);
-                return FC_EXIT_USAGE;
-            }
+            if (r && nr)
+                return fc_cmd_usage(usage);
             root = !nr;
         }
         bool known = add || strcmp(sub, "remove") == 0 || strcmp(sub, "promote") == 0 ||
                      strcmp(sub, "demote") == 0;
-        struct fc_diag d;
-        if (!known || ctx->argc != 2) {
-            fputs(usage, stderr);
+        if (!known || ctx->argc != 2)
+            return fc_cmd_usage(usage);
+        if (!fc_cmd_parse_fid(ctx->argv[1], &fid))
             return FC_EXIT_USAGE;
-        }
-        if (fc_parse_fid(ctx->argv[1], &fid, &d)) {
-            fprintf(stderr, "fcindex: %s\n", d.msg);
-            return FC_EXIT_USAGE;
-        }
     }
     struct fc_config cfg;
     struct fc_db *db = NULL;
@@ -265,12 +252,9 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx)
         free(added);
         free(dropped);
     }
-    if (err) {
-        fprintf(stderr, "fcindex targets: %s\n", diag.msg);
-        rc = FC_EXIT_FAIL;
-    }
+    if (err)
+        rc = fc_cmd_fail("targets", &diag);
 out:
-    fc_db_close(db);
-    fc_config_cleanup(&cfg);
+    fc_cmd_disconnect(&cfg, db);
     return rc;
 }
