@@ -120,11 +120,8 @@ static bool remove_fid(struct fc_http_req *req, struct fc_http_resp *resp,
     struct fc_diag diag;
     bool removed = false;
     enum fc_err err = fn(db, *fid, &removed, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return false;
-    }
     if (!removed)
         fc_http_error(resp, 404, "not_found", "fid %llu is not %s", (unsigned long long)*fid, what);
     return removed;
@@ -175,11 +172,8 @@ void fc_api_admin_targets(struct fc_http_req *req, struct fc_http_resp *resp)
     struct fc_diag diag;
     fc_buf_reset(&resp->body);
     enum fc_err err = fc_target_list_json(db, &f, &resp->body, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     resp->status = 200;
 }
 
@@ -257,11 +251,8 @@ void fc_api_admin_target_put(struct fc_http_req *req, struct fc_http_resp *resp)
     enum fc_err err = fc_targets_set_root_reach(db, fid, root, req->api->cfg->expansion_depth,
                                                 &found, &added, &n_added, &dropped, &n_dropped,
                                                 &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     for (size_t i = 0; i < n_added; i++) {
         state_add(req->api->targets, added[i]);
         enqueue(req->api, added[i]);
@@ -406,11 +397,8 @@ void fc_api_admin_client_add(struct fc_http_req *req, struct fc_http_resp *resp)
         return;
     struct fc_diag diag;
     enum fc_err err = fc_clients_add(db, fid, "admin", &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     state_add(req->api->clients, fid);
     char b[96];
     int n = snprintf(b, sizeof(b), "{\"fid\":%llu,\"added\":true}", (unsigned long long)fid);
@@ -460,11 +448,8 @@ void fc_api_admin_jobs_backfill(struct fc_http_req *req, struct fc_http_resp *re
     size_t n = 0;
     struct fc_diag diag;
     enum fc_err err = fc_targets_unsynced(db, &fids, &n, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     for (size_t i = 0; i < n; i++)
         enqueue(req->api, fids[i]);
     free(fids);

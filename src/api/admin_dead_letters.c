@@ -55,11 +55,8 @@ void fc_api_admin_dead_letters(struct fc_http_req *req, struct fc_http_resp *res
     fc_buf_reset(&resp->body);
     enum fc_err err = fc_dead_letters_list_json(db, source, reason, limit, offset, &resp->body,
                                                 &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     resp->status = 200;
 }
 
@@ -75,11 +72,8 @@ void fc_api_admin_dead_letter_payload(struct fc_http_req *req, struct fc_http_re
     bool found = false;
     fc_buf_reset(&resp->body);
     enum fc_err err = fc_dead_letters_payload(db, id, &resp->body, &found, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     if (!found) {
         fc_http_error(resp, 404, "not_found", "no dead letter %llu", (unsigned long long)id);
         return;
@@ -145,11 +139,8 @@ void fc_api_admin_dead_letter_delete(struct fc_http_req *req, struct fc_http_res
     struct fc_diag diag;
     bool found = false;
     enum fc_err err = fc_dead_letters_delete(db, id, &found, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     if (!found) {
         fc_http_error(resp, 404, "not_found", "no dead letter %llu", (unsigned long long)id);
         return;

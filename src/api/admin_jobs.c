@@ -33,10 +33,8 @@ void fc_api_admin_jobs_stats(struct fc_http_req *req, struct fc_http_resp *resp)
     struct fc_buf body = FC_BUF_INIT;
     struct fc_diag diag;
     enum fc_err err = fc_jobctl_stats_json(db, &body, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
+    if (!fc_api_put_db(req, resp, db, err, &diag)) {
         fc_buf_cleanup(&body);
-        fc_api_db_failed(req, resp, &diag);
         return;
     }
     /* the PostgreSQL object gains the queue's own counts */
@@ -56,11 +54,8 @@ static void set_paused(struct fc_http_req *req, struct fc_http_resp *resp, bool 
     struct fc_diag diag;
     bool changed = false;
     enum fc_err err = fc_jobctl_set_paused(db, paused, "admin api", &changed, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     if (changed)
         log_info("api", "job queue %s by %s", paused ? "paused" : "resumed", req->ip);
     char b[64];
@@ -114,11 +109,8 @@ void fc_api_admin_jobs_clear(struct fc_http_req *req, struct fc_http_resp *resp)
     size_t held = 0, removed = 0;
     /* PostgreSQL first: a held job is never queued again, whatever the queue holds */
     enum fc_err err = fc_jobctl_clear(db, failed, &held, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     struct fc_diag d;
     if (fc_jobq_clear(req->api->jobq, failed, &removed, &d))
         log_warn("api", "job queue: %s (the held jobs are skipped when taken)", d.msg);
@@ -138,11 +130,8 @@ void fc_api_admin_jobs_retry_all(struct fc_http_req *req, struct fc_http_resp *r
     uint64_t *fids = NULL;
     size_t n = 0;
     enum fc_err err = fc_jobctl_retry_all(db, &fids, &n, &diag);
-    fc_pool_put(req->api->pool, db);
-    if (err) {
-        fc_api_db_failed(req, resp, &diag);
+    if (!fc_api_put_db(req, resp, db, err, &diag))
         return;
-    }
     for (size_t i = 0; i < n; i++) {
         struct fc_diag d;
         enum fc_err qerr = fc_jobq_retry(req->api->jobq, fids[i], &d);

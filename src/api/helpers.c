@@ -115,6 +115,15 @@ void fc_api_db_failed(struct fc_http_req *req, struct fc_http_resp *resp,
     fc_http_error(resp, 500, "internal", "internal error (request id %s)", req->request_id);
 }
 
+bool fc_api_put_db(struct fc_http_req *req, struct fc_http_resp *resp, struct fc_db *db,
+                   enum fc_err err, const struct fc_diag *diag)
+{
+    fc_pool_put(req->api->pool, db);
+    if (err)
+        fc_api_db_failed(req, resp, diag);
+    return !err;
+}
+
 static int run(struct fc_http_req *req, struct fc_http_resp *resp, const char *name,
                const char *sql, int nparams, const char *const *params, struct fc_buf *body,
                struct fc_buf *deps)

@@ -189,6 +189,10 @@ struct fc_db *fc_api_take_db(struct fc_http_req *req, struct fc_http_resp *resp)
 /* Logs a database failure with the request id and sets a 500. */
 void fc_api_db_failed(struct fc_http_req *req, struct fc_http_resp *resp,
                       const struct fc_diag *diag);
+/* Returns db to the pool after a call that returned err: true when err is
+ * FC_OK, otherwise false after fc_api_db_failed. */
+bool fc_api_put_db(struct fc_http_req *req, struct fc_http_resp *resp, struct fc_db *db,
+                   enum fc_err err, const struct fc_diag *diag);
 
 /* Runs sql (returning one JSON text value) on a pooled connection; appends
  * it to body. Returns 1 with a value, 0 when there was no row, -1 after
