@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cond.h"
 #include "core/fctime.h"
 #include "core/hash.h"
 
@@ -70,11 +71,7 @@ struct fc_cache *fc_cache_new(size_t max_entries, size_t max_bytes)
     c->lru.prev = c->lru.next = &c->lru;
     c->gen = fc_xcalloc(GEN_SLOTS, sizeof(*c->gen));
     pthread_mutex_init(&c->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->filled, &ca);
-    pthread_condattr_destroy(&ca);
+    fc_cond_init_monotonic(&c->filled);
     return c;
 }
 
@@ -190,17 +187,6 @@ static void evict(struct fc_cache *c)
     }
 }
 
-static void deadline_in(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static void fill_direct(fc_cache_fill_fn fill, void *arg, int *status, struct fc_buf *body)
 {
     struct fc_cache_value v = {.body = FC_BUF_INIT};
@@ -237,8 +223,7 @@ void fc_cache_get(struct fc_cache *c, const char *key, int ttl_s, fc_cache_fill_
         return;
     }
     uint64_t h = fc_fnv1a_str(key);
-    struct timespec deadline;
-    deadline_in(&deadline, WAIT_MS);
+    struct timespec deadline = fc_cond_deadline(WAIT_MS);
     pthread_mutex_lock(&c->lock);
     struct entry *e;
     for (;;) {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/cond.h"
 #include "core/fctime.h"
 #include "core/log.h"
 
@@ -321,13 +322,7 @@ static void *deadline_reaper(void *arg)
     int64_t limit_ms = (int64_t)api->cfg->api_request_timeout_s * 1000;
     pthread_mutex_lock(&api->track_lock);
     while (!api->reaper_stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 250 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = fc_cond_deadline(250);
         pthread_cond_timedwait(&api->reaper_cond, &api->track_lock, &until);
         int64_t now = fc_now_mono_ms();
         for (struct conn_track *t = api->tracks; t; t = t->next)
@@ -343,7 +338,7 @@ static void *deadline_reaper(void *arg)
 void fc_api_reaper_start(struct fc_api *api)
 {
     pthread_mutex_init(&api->track_lock, NULL);
-    pthread_cond_init(&api->reaper_cond, NULL);
+    fc_cond_init_monotonic(&api->reaper_cond);
     pthread_create(&api->reaper, NULL, deadline_reaper, api);
     api->reaper_running = true;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/cond.h"
 #include "core/fctime.h"
 #include "state/jobq_backend.h"
 
@@ -78,14 +79,7 @@ static struct entry *find(struct embedded *q, uint64_t fid, bool create)
 
 static void timed_wait(struct embedded *q, int ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = fc_cond_deadline(ms);
     pthread_cond_timedwait(&q->cond, &q->lock, &until);
 }
 
@@ -135,7 +129,7 @@ void *fc_jobq_embedded_new(const struct fc_jobq_options *o)
     struct embedded *q = fc_xcalloc(1, sizeof(*q));
     q->o = *o;
     pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->cond, NULL);
+    fc_cond_init_monotonic(&q->cond);
     return q;
 }
 

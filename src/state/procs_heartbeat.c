@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/cond.h"
 #include "core/log.h"
 
 struct fc_proc_heartbeat {
@@ -46,14 +47,7 @@ static void *run(void *arg)
         pthread_mutex_unlock(&hb->lock);
         publish_once(hb, &failing);
         pthread_mutex_lock(&hb->lock);
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += hb->interval_ms / 1000;
-        until.tv_nsec += (long)(hb->interval_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = fc_cond_deadline(hb->interval_ms);
         while (!hb->stop && pthread_cond_timedwait(&hb->wake, &hb->lock, &until) != ETIMEDOUT) {
         }
     }
@@ -72,11 +66,7 @@ struct fc_proc_heartbeat *fc_proc_heartbeat_start(struct fc_procs *p,
     hb->arg = arg;
     hb->interval_ms = interval_ms > 0 ? interval_ms : 1000;
     pthread_mutex_init(&hb->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&hb->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    fc_cond_init_monotonic(&hb->wake);
     if (pthread_create(&hb->thread, NULL, run, hb) != 0) {
         pthread_cond_destroy(&hb->wake);
         pthread_mutex_destroy(&hb->lock);

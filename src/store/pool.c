@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/cond.h"
 
 struct fc_pool {
     struct fc_db_options opts;
@@ -27,11 +28,7 @@ struct fc_pool *fc_pool_new(const struct fc_db_options *opts, size_t size)
     p->size = size ? size : 1;
     p->idle = fc_xcalloc(p->size, sizeof(*p->idle));
     pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->freed, &ca);
-    pthread_condattr_destroy(&ca);
+    fc_cond_init_monotonic(&p->freed);
     return p;
 }
 
@@ -50,14 +47,7 @@ void fc_pool_free(struct fc_pool *p)
 
 enum fc_err fc_pool_get(struct fc_pool *p, int wait_ms, struct fc_db **out, struct fc_diag *diag)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += wait_ms / 1000;
-    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = fc_cond_deadline(wait_ms);
     pthread_mutex_lock(&p->lock);
     bool waited = false;
     while (!p->n_idle && p->open >= p->size) {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/cond.h"
 #include "core/fctime.h"
 #include "core/log.h"
 
@@ -189,14 +190,7 @@ static void *probe_loop(void *arg)
         if (r->stop)
             break;
         if (!r->poke) {
-            struct timespec until;
-            clock_gettime(CLOCK_MONOTONIC, &until);
-            until.tv_sec += r->interval_ms / 1000;
-            until.tv_nsec += (long)(r->interval_ms % 1000) * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            struct timespec until = fc_cond_deadline(r->interval_ms);
             while (!r->stop && !r->poke &&
                    pthread_cond_timedwait(&r->wake, &r->lock, &until) == 0) {
             }
@@ -221,11 +215,7 @@ enum fc_err fc_replica_start(const struct fc_replica_options *opts, struct fc_re
     }
     snprintf(r->reason, sizeof(r->reason), "the read replica has not been probed yet");
     pthread_mutex_init(&r->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    fc_cond_init_monotonic(&r->wake);
     if (pthread_create(&r->thread, NULL, probe_loop, r) != 0) {
         pthread_mutex_destroy(&r->lock);
         pthread_cond_destroy(&r->wake);
