@@ -1,5 +1,6 @@
 #include "api/fill.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,5 +87,17 @@ void fc_api_account_list(struct fc_http_req *req, struct fc_http_resp *resp, con
     }
     snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", a.fid);
     fc_api_cached(req, resp, key.data, ttl_s, fc_api_qfill, &q);
+    fc_buf_cleanup(&key);
+}
+
+void fc_api_cached_query(struct fc_http_req *req, struct fc_http_resp *resp, int ttl_s,
+                         struct fc_api_qfill *q, const char *key_fmt, ...)
+{
+    struct fc_buf key = FC_BUF_INIT;
+    va_list ap;
+    va_start(ap, key_fmt);
+    fc_buf_vprintf(&key, key_fmt, ap);
+    va_end(ap);
+    fc_api_cached(req, resp, key.data, ttl_s, fc_api_qfill, q);
     fc_buf_cleanup(&key);
 }

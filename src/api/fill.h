@@ -39,6 +39,11 @@ struct fc_api_qfill {
 
 /* An fc_cache_fill_fn over a struct fc_api_qfill. */
 bool fc_api_qfill(void *arg, struct fc_cache_value *v);
+/* fc_api_cached filled by fc_api_qfill over q, under the key
+ * printf(key_fmt, ...). */
+void fc_api_cached_query(struct fc_http_req *req, struct fc_http_resp *resp, int ttl_s,
+                         struct fc_api_qfill *q, const char *key_fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* A failed fill: the error response in tmp (freed here) becomes the
  * uncached value. Returns false. */

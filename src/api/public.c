@@ -121,13 +121,11 @@ static bool parse_hash_prefix(struct fc_http_resp *resp, const char *s, char lo[
 static void cast_lookup(struct fc_http_req *req, struct fc_http_resp *resp, const char *lo,
                         const char *hi)
 {
-    char key[128];
-    snprintf(key, sizeof(key), "cast:%s", lo);
     /* a prefix's answer changes when any new cast shares it: depend on all */
     struct fc_api_qfill q = {.req = req, .sql = cast_sql, .n = 2, .params = {lo, hi},
                       .all = strlen(lo) < 40};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, fc_api_qfill, &q);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_profile_ttl_s, &q, "cast:%s", lo);
 }
 
 void fc_api_cast(struct fc_http_req *req, struct fc_http_resp *resp)
@@ -186,13 +184,13 @@ void fc_api_cast_replies(struct fc_http_req *req, struct fc_http_resp *resp)
         fc_http_error(resp, 400, "invalid_hash", "replies need the full 20-byte hash");
         return;
     }
-    char l[8], o[8], key[128];
+    char l[8], o[8];
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(o, sizeof(o), "%d", offset);
-    snprintf(key, sizeof(key), "replies:%s:%s:%s", lo, l, o);
     struct fc_api_qfill q = {.req = req, .sql = replies_sql, .n = 3, .params = {lo, l, o}};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, fc_api_qfill, &q);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_feed_ttl_s, &q, "replies:%s:%s:%s", lo,
+                        l, o);
 }
 
 /* ---- users ---- */
@@ -205,12 +203,11 @@ void fc_api_user(struct fc_http_req *req, struct fc_http_resp *resp)
     uint64_t fid;
     if (!fc_api_parse_fid(resp, "fid", req->param[0], &fid))
         return;
-    char f[24], key[64];
+    char f[24];
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    snprintf(key, sizeof(key), "user:%s", f);
     struct fc_api_qfill q = {.req = req, .sql = user_sql, .n = 1, .params = {f}};
     snprintf(q.not_found, sizeof(q.not_found), "fid %s is not indexed", f);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, fc_api_qfill, &q);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_profile_ttl_s, &q, "user:%s", f);
 }
 
 static const char user_by_name_sql[] =
@@ -221,17 +218,17 @@ static const char user_by_name_sql[] =
 void fc_api_user_by_name(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     const char *name = req->param[0];
-    char key[96], lower[72];
+    char lower[72];
     if (!fc_api_parse_username(name, lower)) {
         fc_http_error(resp, 400, "invalid_username",
                       "username: 1 to 64 letters, digits, '-', '_' or '.'; got \"%.64s\"", name);
         return;
     }
-    snprintf(key, sizeof(key), "username:%s", lower);
     /* a name can move to another fid: depend on every change (short TTL) */
     struct fc_api_qfill q = {.req = req, .sql = user_by_name_sql, .n = 1, .params = {lower}, .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no indexed user named \"%s\"", lower);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_profile_ttl_s, fc_api_qfill, &q);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_profile_ttl_s, &q, "username:%s",
+                        lower);
 }
 
 static const char user_casts_sql[] =
@@ -377,12 +374,9 @@ void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp)
     char l[8], o[8];
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(o, sizeof(o), "%d", offset);
-    struct fc_buf key = FC_BUF_INIT;
-    fc_buf_printf(&key, "search:%s:%s:%s", l, o, qs);
     struct fc_api_qfill q = {.req = req, .sql = search_sql, .n = 3, .params = {qs, l, o}, .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no results");
-    fc_api_cached(req, resp, key.data, 60, fc_api_qfill, &q);
-    fc_buf_cleanup(&key);
+    fc_api_cached_query(req, resp, 60, &q, "search:%s:%s:%s", l, o, qs);
 }
 
 /* Engagement in the window ending at the newest indexed activity (so an
@@ -431,12 +425,11 @@ void fc_api_trending(struct fc_http_req *req, struct fc_http_resp *resp)
     if (!fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
         !ranked_offset(req, resp, &offset))
         return;
-    char l[8], o[8], key[96];
+    char l[8], o[8];
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(o, sizeof(o), "%d", offset);
-    snprintf(key, sizeof(key), "trending:%s:%s:%s", win, l, o);
     struct fc_api_qfill q = {.req = req, .sql = trending_sql, .n = 4, .params = {interval, l, o, win},
                       .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no results");
-    fc_api_cached(req, resp, key, 60, fc_api_qfill, &q);
+    fc_api_cached_query(req, resp, 60, &q, "trending:%s:%s:%s", win, l, o);
 }

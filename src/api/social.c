@@ -120,12 +120,9 @@ void fc_api_search_users(struct fc_http_req *req, struct fc_http_resp *resp)
     char l[8], o[8];
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(o, sizeof(o), "%d", offset);
-    struct fc_buf key = FC_BUF_INIT;
-    fc_buf_printf(&key, "usearch:%s:%s:%s", l, o, qs);
     struct fc_api_qfill q = {
         .req = req, .sql = user_search_sql, .n = 3, .params = {qs, l, o}, .all = true};
-    fc_api_cached(req, resp, key.data, 60, fc_api_qfill, &q);
-    fc_buf_cleanup(&key);
+    fc_api_cached_query(req, resp, 60, &q, "usearch:%s:%s:%s", l, o, qs);
 }
 
 /* Users and casts together: the best few of each, and how many match
@@ -161,12 +158,9 @@ void fc_api_search_all(struct fc_http_req *req, struct fc_http_resp *resp)
     char u[8], c[8];
     snprintf(u, sizeof(u), "%d", users);
     snprintf(c, sizeof(c), "%d", casts);
-    struct fc_buf key = FC_BUF_INIT;
-    fc_buf_printf(&key, "searchall:%s:%s:%s", u, c, qs);
     struct fc_api_qfill q = {
         .req = req, .sql = search_all_sql, .n = 3, .params = {qs, u, c}, .all = true};
-    fc_api_cached(req, resp, key.data, 60, fc_api_qfill, &q);
-    fc_buf_cleanup(&key);
+    fc_api_cached_query(req, resp, 60, &q, "searchall:%s:%s:%s", u, c, qs);
 }
 
 /* ---- thread ---- */
@@ -242,19 +236,19 @@ void fc_api_cast_thread(struct fc_http_req *req, struct fc_http_resp *resp)
     if (!fc_api_int_arg(req, resp, "depth", THREAD_DEPTH_DEFAULT, 1, THREAD_DEPTH_MAX, &depth) ||
         !fc_api_int_arg(req, resp, "limit", THREAD_SIZE_DEFAULT, 1, THREAD_SIZE_MAX, &size))
         return;
-    char lo[41], d[8], s[8], key[96];
+    char lo[41], d[8], s[8];
     for (int i = 0; i < 40; i++) /* lower case, as stored */
         lo[i] = (char)(h[2 + i] >= 'A' && h[2 + i] <= 'F' ? h[2 + i] + 32 : h[2 + i]);
     lo[40] = '\0';
     snprintf(d, sizeof(d), "%d", depth);
     snprintf(s, sizeof(s), "%d", size);
-    snprintf(key, sizeof(key), "thread:%s:%s:%s", lo, d, s);
     /* a new reply from anyone changes the thread: depend on every change */
     /* prepared: planning this statement cost as much as running it */
     struct fc_api_qfill q = {.req = req, .sql = thread_sql, .n = 3, .params = {lo, d, s},
                              .all = true, .prepared = "fc_thread"};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
-    fc_api_cached(req, resp, key, req->api->cfg->api_cache_feed_ttl_s, fc_api_qfill, &q);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_feed_ttl_s, &q, "thread:%s:%s:%s", lo,
+                        d, s);
 }
 
 /* ---- channel feeds ---- */
@@ -278,14 +272,12 @@ void fc_api_channel_feed(struct fc_http_req *req, struct fc_http_resp *resp)
         return;
     char l[8];
     snprintf(l, sizeof(l), "%d", limit);
-    struct fc_buf key = FC_BUF_INIT;
-    fc_buf_printf(&key, "channel:%s:%s:%s:%s", l, ts, hash, url);
     /* any account can post to a channel: depend on every change */
     struct fc_api_qfill q = {.req = req,
                              .sql = channel_sql,
                              .n = 4,
                              .params = {url, *ts ? ts : NULL, *ts ? hash : NULL, l},
                              .all = true};
-    fc_api_cached(req, resp, key.data, req->api->cfg->api_cache_feed_ttl_s, fc_api_qfill, &q);
-    fc_buf_cleanup(&key);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_feed_ttl_s, &q, "channel:%s:%s:%s:%s",
+                        l, ts, hash, url);
 }
