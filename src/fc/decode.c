@@ -546,10 +546,10 @@ static const yajl_callbacks callbacks = {
     cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array,
 };
 
-struct fc_decoder *fc_decoder_new(enum fc_page_kind kind, fc_item_fn fn, void *ud)
+/* What a new or reset decoder starts from: the page kind, the callback and
+ * a fresh parser. */
+static void start(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn fn, void *ud)
 {
-    fc_dec_fields_init();
-    struct fc_decoder *d = fc_xcalloc(1, sizeof(*d));
     d->kind = kind;
     d->info.kind = kind;
     d->fn = fn;
@@ -557,6 +557,13 @@ struct fc_decoder *fc_decoder_new(enum fc_page_kind kind, fc_item_fn fn, void *u
     d->y = yajl_alloc(&callbacks, NULL, d);
     /* We check UTF-8 per field so one bad string fails one item, not the page. */
     yajl_config(d->y, yajl_dont_validate_strings, 1);
+}
+
+struct fc_decoder *fc_decoder_new(enum fc_page_kind kind, fc_item_fn fn, void *ud)
+{
+    fc_dec_fields_init();
+    struct fc_decoder *d = fc_xcalloc(1, sizeof(*d));
+    start(d, kind, fn, ud);
     return d;
 }
 
@@ -645,12 +652,7 @@ void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn f
     }
 #undef SHRINK
     memcpy(d->ctx, ctx, sizeof(ctx)); /* keeps the scratch vectors' storage */
-    d->kind = kind;
-    d->info.kind = kind;
-    d->fn = fn;
-    d->ud = ud;
-    d->y = yajl_alloc(&callbacks, NULL, d);
-    yajl_config(d->y, yajl_dont_validate_strings, 1);
+    start(d, kind, fn, ud);
 }
 
 void fc_decoder_free(struct fc_decoder *d)

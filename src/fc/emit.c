@@ -273,15 +273,21 @@ static void splice(struct fc_buf *b, struct fc_buf *obj)
     }
 }
 
+/* Appends {"kind":"<kind>"} with the members of the object obj holds. */
+static void kind_object(struct fc_buf *b, const char *kind, struct fc_buf *obj)
+{
+    fc_buf_printf(b, "{\"kind\":\"%s\"", kind);
+    splice(b, obj);
+    fc_buf_putc(b, '}');
+}
+
 void fc_emit_item(const struct fc_item *it, struct fc_buf *b)
 {
     struct fc_buf tmp = FC_BUF_INIT;
     switch (it->kind) {
     case FC_ITEM_MESSAGE:
-        fc_buf_puts(b, "{\"kind\":\"message\"");
         fc_emit_message(it->message, &tmp);
-        splice(b, &tmp);
-        fc_buf_putc(b, '}');
+        kind_object(b, "message", &tmp);
         break;
     case FC_ITEM_EVENT: {
         const struct fc_hub_event *e = it->event;
@@ -345,16 +351,12 @@ void fc_emit_item(const struct fc_item *it, struct fc_buf *b)
         break;
     }
     case FC_ITEM_ONCHAIN:
-        fc_buf_puts(b, "{\"kind\":\"onchain_event\"");
         fc_emit_onchain(it->onchain, &tmp);
-        splice(b, &tmp);
-        fc_buf_putc(b, '}');
+        kind_object(b, "onchain_event", &tmp);
         break;
     case FC_ITEM_PROOF:
-        fc_buf_puts(b, "{\"kind\":\"username_proof\"");
         proof(&tmp, it->proof);
-        splice(b, &tmp);
-        fc_buf_putc(b, '}');
+        kind_object(b, "username_proof", &tmp);
         break;
     case FC_ITEM_FID:
         fc_buf_printf(b, "{\"kind\":\"fid\",\"fid\":%llu}", (unsigned long long)it->fid);

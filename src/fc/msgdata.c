@@ -109,36 +109,22 @@ static void close_sub(struct writer *w, size_t start)
     w->b->data[w->b->len] = '\0';
 }
 
-/* Packed repeated varints; the styles differ only on an empty list. */
-static void packed_u64(struct writer *w, int field, const uint64_t *v, size_t n)
-{
-    if (!n && w->style == FC_PB_PROST)
-        return;
-    size_t s = open_sub(w, field);
-    for (size_t i = 0; i < n; i++)
-        varint(w, v[i]);
-    close_sub(w, s);
-}
-
-static void packed_u32(struct writer *w, int field, const uint32_t *v, size_t n)
-{
-    if (!n && w->style == FC_PB_PROST)
-        return;
-    size_t s = open_sub(w, field);
-    for (size_t i = 0; i < n; i++)
-        varint(w, v[i]);
-    close_sub(w, s);
-}
-
-static void packed_u8(struct writer *w, int field, const uint8_t *v, size_t n)
-{
-    if (!n && w->style == FC_PB_PROST)
-        return;
-    size_t s = open_sub(w, field);
-    for (size_t i = 0; i < n; i++)
-        varint(w, v[i]);
-    close_sub(w, s);
-}
+/* Packed repeated varints of element type T; the styles differ only on an
+ * empty list. */
+#define PACKED(name, T)                                                                            \
+    static void name(struct writer *w, int field, const T *v, size_t n)                            \
+    {                                                                                              \
+        if (!n && w->style == FC_PB_PROST)                                                         \
+            return;                                                                                \
+        size_t s = open_sub(w, field);                                                             \
+        for (size_t i = 0; i < n; i++)                                                             \
+            varint(w, v[i]);                                                                       \
+        close_sub(w, s);                                                                           \
+    }
+PACKED(packed_u64, uint64_t)
+PACKED(packed_u32, uint32_t)
+PACKED(packed_u8, uint8_t)
+#undef PACKED
 
 static void cast_id(struct writer *w, int field, const struct fc_cast_id *c)
 {
