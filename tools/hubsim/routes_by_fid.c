@@ -117,6 +117,48 @@ static void serve_by_fid(struct req *r, enum sim_kind kind, int reaction_type, b
 void h_casts(struct req *r) { serve_by_fid(r, K_CAST, 0, false); }
 void h_verifications(struct req *r) { serve_by_fid(r, K_VERIF, 0, false); }
 
+/* Renders into out the first of fid's messages of kind k that match
+ * accepts, under the state lock; false when there is none. */
+static bool render_first(struct req *r, uint64_t fid, enum sim_kind k,
+                         bool (*match)(const struct sim_msg *m, const void *want), const void *want,
+                         struct fc_buf *out)
+{
+    struct sim_state *s = r->hs->o.state;
+    pthread_mutex_lock(&s->lock);
+    struct sim_msg *list = NULL;
+    size_t n = sim_fid_exists(&s->p, fid) ? sim_state_list(s, fid, k, &list) : 0;
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++) {
+        if (match(&list[i], want)) {
+            sim_render_message(&s->p, &list[i], out);
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    free(list);
+    return found;
+}
+
+/* The answer to a lookup of one item: the item, or a 404 naming what. */
+static void reply_found(struct req *r, bool found, struct fc_buf *item, const char *what)
+{
+    if (found)
+        req_reply(r, 200, "application/json", item->data);
+    else
+        req_not_found(r, what);
+    fc_buf_cleanup(item);
+}
+
+static bool is_user_data_type(const struct sim_msg *m, const void *want)
+{
+    return m->sub == *(const uint64_t *)want;
+}
+
+static bool is_cast_add(const struct sim_msg *m, const void *hash)
+{
+    return m->type == MT_CAST_ADD && memcmp(m->hash, hash, 20) == 0;
+}
+
 void h_user_data(struct req *r)
 {
     const char *t = req_arg(r, "user_data_type");
@@ -154,24 +196,9 @@ void h_user_data(struct req *r)
                 }
             }
         } else {
-            struct sim_state *s = r->hs->o.state;
-            pthread_mutex_lock(&s->lock);
-            struct sim_msg *list = NULL;
-            size_t n = sim_fid_exists(&s->p, fid) ? sim_state_list(s, fid, K_USERDATA, &list) : 0;
-            for (size_t i = 0; i < n && !found; i++) {
-                if (list[i].sub == want) {
-                    sim_render_message(&s->p, &list[i], &tmp);
-                    found = true;
-                }
-            }
-            pthread_mutex_unlock(&s->lock);
-            free(list);
+            found = render_first(r, fid, K_USERDATA, is_user_data_type, &want, &tmp);
         }
-        if (found)
-            req_reply(r, 200, "application/json", tmp.data);
-        else
-            req_not_found(r, "user data");
-        fc_buf_cleanup(&tmp);
+        reply_found(r, found, &tmp, "user data");
         return;
     }
     serve_by_fid(r, K_USERDATA, 0, false);
@@ -278,24 +305,9 @@ void h_cast_by_id(struct req *r)
             }
         }
     } else {
-        struct sim_state *s = r->hs->o.state;
-        pthread_mutex_lock(&s->lock);
-        struct sim_msg *list = NULL;
-        size_t cnt = sim_fid_exists(&s->p, fid) ? sim_state_list(s, fid, K_CAST, &list) : 0;
-        for (size_t i = 0; i < cnt && !found; i++) {
-            if (list[i].type == MT_CAST_ADD && memcmp(list[i].hash, hash, 20) == 0) {
-                sim_render_message(&s->p, &list[i], &tmp);
-                found = true;
-            }
-        }
-        pthread_mutex_unlock(&s->lock);
-        free(list);
+        found = render_first(r, fid, K_CAST, is_cast_add, hash, &tmp);
     }
-    if (found)
-        req_reply(r, 200, "application/json", tmp.data);
-    else
-        req_not_found(r, "cast");
-    fc_buf_cleanup(&tmp);
+    reply_found(r, found, &tmp, "cast");
 }
 
 void h_username_proofs(struct req *r)
