@@ -15,12 +15,17 @@ struct fc_procs {
     void *impl;
 };
 
-struct fc_procs *fc_procs_new_embedded(void)
+static struct fc_procs *wrap(const struct fc_procs_ops *ops, void *impl)
 {
     struct fc_procs *p = fc_xcalloc(1, sizeof(*p));
-    p->ops = &fc_procs_embedded_ops;
-    p->impl = fc_procs_embedded_new();
+    p->ops = ops;
+    p->impl = impl;
     return p;
+}
+
+struct fc_procs *fc_procs_new_embedded(void)
+{
+    return wrap(&fc_procs_embedded_ops, fc_procs_embedded_new());
 }
 
 enum fc_err fc_procs_open_redis(const char *url, const char *prefix, struct fc_procs **out,
@@ -30,10 +35,7 @@ enum fc_err fc_procs_open_redis(const char *url, const char *prefix, struct fc_p
     enum fc_err err = fc_procs_redis_open(url, prefix, &impl, diag);
     if (err)
         return err;
-    struct fc_procs *p = fc_xcalloc(1, sizeof(*p));
-    p->ops = &fc_procs_redis_ops;
-    p->impl = impl;
-    *out = p;
+    *out = wrap(&fc_procs_redis_ops, impl);
     return FC_OK;
 }
 
