@@ -16,7 +16,7 @@
 struct fc_auth;
 
 /* password_hash: an argon2id string ("$argon2id$..."), or "" to hash
- * password now. */
+ * password now. *out is the caller's, freed with fc_auth_free. */
 FC_MUST_CHECK
 enum fc_err fc_auth_new(const char *jwt_secret, const char *password, const char *password_hash,
                         int token_ttl_s, struct fc_auth **out, struct fc_diag *diag);

@@ -46,6 +46,8 @@ struct fc_cache_stats {
     size_t entries, bytes;
 };
 
+/* A cache of at most max_entries values and max_bytes bytes of bodies; the
+ * caller frees it with fc_cache_free. */
 struct fc_cache *fc_cache_new(size_t max_entries, size_t max_bytes);
 void fc_cache_free(struct fc_cache *c);
 

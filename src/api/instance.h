@@ -15,7 +15,8 @@
 /* Builds the auth state from cfg, reading or creating the stored secrets
  * through pool when cfg leaves them empty. When this call generated the
  * admin password, one_time_password gets it (shown once, never stored in
- * clear); otherwise it is set to "". */
+ * clear); otherwise it is set to "". *out is the caller's, freed with
+ * fc_auth_free. */
 FC_MUST_CHECK
 enum fc_err fc_api_instance_auth(const struct fc_config *cfg, struct fc_pool *pool,
                                  struct fc_auth **out,

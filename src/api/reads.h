@@ -23,7 +23,8 @@
 struct fc_api_reads;
 
 /* Opens the replica's pool and starts its probe when database.read_url is
- * set; without it every read goes to the API's own pool (the primary). */
+ * set; without it every read goes to the API's own pool (the primary).
+ * *out is the caller's, freed with fc_api_reads_free. */
 FC_MUST_CHECK
 enum fc_err fc_api_reads_new(const struct fc_config *cfg, struct fc_api_reads **out,
                              struct fc_diag *diag);

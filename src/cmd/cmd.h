@@ -42,7 +42,8 @@ int fc_cmd_load_config(struct fc_cmd_ctx *ctx, struct fc_config *cfg);
 
 struct fc_db;
 /* Connects to database.url and checks the schema is current; prints why
- * not and returns FC_EXIT_FAIL otherwise. */
+ * not and returns FC_EXIT_FAIL otherwise. *db (NULL on failure) is the
+ * caller's, closed with fc_db_close. */
 int fc_cmd_open_db(const struct fc_config *cfg, struct fc_db **db);
 /* fc_cmd_load_config then fc_cmd_open_db: 0, or the exit status. cfg is
  * released with fc_config_cleanup either way; *db (NULL on failure) with

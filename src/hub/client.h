@@ -40,6 +40,8 @@ const char *fc_hub_outcome_name(enum fc_hub_outcome o);
 struct fc_hub_client;
 struct fc_hub_conn;
 
+/* A client over opts' hubs. *out is the caller's, freed with
+ * fc_hub_client_free once the connections made from it are freed. */
 FC_MUST_CHECK
 enum fc_err fc_hub_client_new(const struct fc_hub_client_options *opts,
                               struct fc_hub_client **out, struct fc_diag *diag);
@@ -61,6 +63,8 @@ struct fc_hub_health {
 void fc_hub_client_health(struct fc_hub_client *c, size_t hub, struct fc_hub_health *out);
 const char *fc_hub_client_hub_name(const struct fc_hub_client *c, size_t hub);
 
+/* A connection for one thread at a time; the caller frees it with
+ * fc_hub_conn_free, before c. */
 struct fc_hub_conn *fc_hub_conn_new(struct fc_hub_client *c);
 void fc_hub_conn_free(struct fc_hub_conn *conn);
 

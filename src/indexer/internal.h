@@ -91,6 +91,8 @@ void fc_ix_notify_change(struct fc_indexer *ix, const uint64_t *fids, size_t n);
  * Redis write is logged and healed by the rebuild at the next start. */
 void fc_ix_shared_add(struct fc_indexer *ix, struct fc_fidset *s, uint64_t fid);
 void fc_ix_shared_remove(struct fc_indexer *ix, struct fc_fidset *s, uint64_t fid);
+/* A connection with the options of cfg; *db is the caller's, closed with
+ * fc_db_close. */
 FC_MUST_CHECK
 enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct fc_diag *diag);
 bool fc_ix_stopping(const struct fc_indexer *ix);

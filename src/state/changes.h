@@ -13,6 +13,7 @@
 struct fc_changes_pub;
 struct fc_changes_sub;
 
+/* *out is the caller's, freed with fc_changes_pub_free. */
 FC_MUST_CHECK
 enum fc_err fc_changes_pub_open(const char *url, const char *prefix, struct fc_changes_pub **out,
                                 struct fc_diag *diag);
@@ -22,7 +23,8 @@ void fc_changes_publish(struct fc_changes_pub *p, const uint64_t *fids, size_t n
 
 /* on_change gets each published batch; on_reset is called after every
  * (re)connection, when messages may have been missed. Both run on the
- * listener's own thread. */
+ * listener's own thread. *out is the caller's: fc_changes_sub_stop ends the
+ * thread and frees it. */
 typedef void (*fc_changes_fn)(void *arg, const uint64_t *fids, size_t n);
 typedef void (*fc_changes_reset_fn)(void *arg);
 FC_MUST_CHECK

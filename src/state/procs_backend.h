@@ -27,6 +27,7 @@ struct fc_procs_ops {
 extern const struct fc_procs_ops fc_procs_embedded_ops;
 extern const struct fc_procs_ops fc_procs_redis_ops;
 
+/* Backend objects belong to the facade, which frees them through ops->free. */
 void *fc_procs_embedded_new(void);
 FC_MUST_CHECK
 enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,

@@ -43,6 +43,7 @@ struct fc_rates_ops {
 extern const struct fc_rates_ops fc_rates_embedded_ops;
 extern const struct fc_rates_ops fc_rates_redis_ops;
 
+/* Backend objects belong to the facade, which frees them through ops->free. */
 void *fc_rates_embedded_new(void);
 FC_MUST_CHECK
 enum fc_err fc_rates_redis_open(const char *url, const char *prefix, void **out,

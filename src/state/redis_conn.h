@@ -44,8 +44,9 @@ void fc_redis_close(struct fc_redis *r);
 FC_MUST_CHECK
 enum fc_err fc_redis_ping(struct fc_redis *r, struct fc_diag *diag);
 
-/* Runs one command (hiredis format) on r. Returns the reply, or NULL with
- * FC_ERR_UNAVAILABLE in diag when the connection failed (r is then unusable). */
+/* Runs one command (hiredis format) on r. Returns the reply (the caller's,
+ * freed with fc_redis_reply_free), or NULL with FC_ERR_UNAVAILABLE in diag
+ * when the connection failed (r is then unusable). */
 struct fc_redis_reply *fc_redis_command(struct fc_redis *r, struct fc_diag *diag,
                                         const char *fmt, ...);
 struct fc_redis_reply *fc_redis_vcommand(struct fc_redis *r, struct fc_diag *diag,
@@ -54,7 +55,8 @@ struct fc_redis_reply *fc_redis_vcommand(struct fc_redis *r, struct fc_diag *dia
 /* Runs one command on *conn, connecting to url first when *conn is NULL; a
  * lost connection is closed and *conn reset so the next call connects
  * again (every call tries: no backoff). NULL with FC_ERR_UNAVAILABLE in
- * diag on failure. For connections shared under a caller's lock. */
+ * diag on failure. For connections shared under a caller's lock. The reply
+ * is the caller's, as fc_redis_command's. */
 struct fc_redis_reply *fc_redis_call(struct fc_redis **conn, const char *url,
                                      struct fc_diag *diag, const char *fmt, ...);
 
@@ -110,8 +112,8 @@ enum fc_err fc_redis_link_connect(struct fc_redis_link *l, struct fc_diag *diag)
 void fc_redis_link_drop(struct fc_redis_link *l);
 
 /* Connects when needed and runs one command in hiredis format. Returns the
- * reply, or NULL with FC_ERR_UNAVAILABLE in diag ("Redis unreachable" and
- * why); diag may be NULL. */
+ * reply (the caller's, freed with fc_redis_reply_free), or NULL with
+ * FC_ERR_UNAVAILABLE in diag ("Redis unreachable" and why); diag may be NULL. */
 struct fc_redis_reply *fc_redis_link_cmd(struct fc_redis_link *l, struct fc_diag *diag,
                                          const char *fmt, ...);
 /* The same for an argument vector (lens may be NULL for C strings). */
@@ -120,7 +122,8 @@ struct fc_redis_reply *fc_redis_link_argv(struct fc_redis_link *l, struct fc_dia
 
 /* Pipelines on a connected link (fc_redis_link_connect first): queue
  * commands, then read one reply per command in order. A NULL reply means
- * the connection failed: the link is dropped, nothing stays queued. */
+ * the connection failed: the link is dropped, nothing stays queued. Replies
+ * are the caller's, freed with fc_redis_reply_free. */
 void fc_redis_link_append(struct fc_redis_link *l, const char *fmt, ...);
 void fc_redis_link_append_argv(struct fc_redis_link *l, int argc, const char **argv,
                                const size_t *lens);

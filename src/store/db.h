@@ -1,5 +1,5 @@
-/* PostgreSQL connection helpers: the only place besides store/ modules that
- * sees libpq. Connections are opened with the session settings every
+/* PostgreSQL connection helpers for the store/ modules (the only part of
+ * fcindex that sees libpq). Connections are opened with the session settings every
  * fcindex connection needs (UTC, statement timeout, application name). */
 #ifndef FC_STORE_DB_H
 #define FC_STORE_DB_H

@@ -18,6 +18,8 @@ struct fc_pool_stats {
     uint64_t replaced;   /* idle connections found dead or too old and replaced */
 };
 
+/* A pool of at most size connections (opened when first needed); the
+ * caller frees it with fc_pool_free once every connection taken is back. */
 struct fc_pool *fc_pool_new(const struct fc_db_options *opts, size_t size);
 void fc_pool_free(struct fc_pool *p);
 

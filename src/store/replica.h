@@ -34,7 +34,8 @@ struct fc_replica_options {
 };
 
 /* Starts the probe thread (its first probe runs at once; until it finds
- * the replica current, reads go to the primary). */
+ * the replica current, reads go to the primary). *out is the caller's:
+ * fc_replica_stop ends the thread and frees it. */
 FC_MUST_CHECK
 enum fc_err fc_replica_start(const struct fc_replica_options *opts, struct fc_replica **out,
                              struct fc_diag *diag);

@@ -67,7 +67,8 @@ enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t
  * follow targets are at once exactly the accounts within max_depth hops of
  * the roots that remain (a demoted root's follows no other root reaches
  * leave the set). At 0, only the flag changes (added and dropped come back
- * empty). *found says whether fid was a target. */
+ * empty). *found says whether fid was a target; the caller frees *added and
+ * *dropped. */
 FC_MUST_CHECK
 enum fc_err fc_targets_set_root_reach(struct fc_db *db, uint64_t fid, bool root, int max_depth,
                                       bool *found, uint64_t **added, size_t *n_added,
