@@ -164,11 +164,12 @@ enum fc_err fc_db_query_text(struct fc_db *db, const char *sql, int nparams,
     return fc_db_query_text2(db, sql, nparams, params, out, NULL, found, diag);
 }
 
-enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
-                              const char *const *params, struct fc_buf *out, struct fc_buf *out2,
-                              bool *found, struct fc_diag *diag)
+/* The first row's two columns of res, as fc_db_query_text2 returns them;
+ * clears res. */
+FC_MUST_CHECK
+static enum fc_err take_text2(struct fc_db *db, PGresult *res, struct fc_buf *out,
+                              struct fc_buf *out2, bool *found, struct fc_diag *diag)
 {
-    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     enum fc_err err = FC_OK;
     *found = false;
@@ -182,6 +183,14 @@ enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
     }
     PQclear(res);
     return err;
+}
+
+enum fc_err fc_db_query_text2(struct fc_db *db, const char *sql, int nparams,
+                              const char *const *params, struct fc_buf *out, struct fc_buf *out2,
+                              bool *found, struct fc_diag *diag)
+{
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    return take_text2(db, res, out, out2, found, diag);
 }
 
 static bool is_prepared(const struct fc_db *db, const char *name)
@@ -221,17 +230,7 @@ enum fc_err fc_db_query_text2_prepared(struct fc_db *db, const char *name, const
     if (err)
         return err;
     PGresult *res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        err = pg_error(diag, db->conn, res);
-    } else if (PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0)) {
-        *found = true;
-        fc_buf_append(out, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-        if (out2 && PQnfields(res) > 1 && !PQgetisnull(res, 0, 1))
-            fc_buf_append(out2, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
-    }
-    PQclear(res);
-    return err;
+    return take_text2(db, res, out, out2, found, diag);
 }
 
 bool fc_db_idle_ok(struct fc_db *db, int64_t max_age_ms)
