@@ -70,6 +70,17 @@ bool fc_follower_touches_target(const struct follower *fo, const struct fc_messa
     }
 }
 
+/* The accounts of an event's on-chain event and username proofs. */
+static void note_onchain_and_proofs(struct fc_page_targets *pt, const struct fc_hub_event *e)
+{
+    if (e->onchain)
+        fc_page_targets_note(pt, e->onchain->fid);
+    if (e->proof)
+        fc_page_targets_note(pt, e->proof->fid);
+    if (e->deleted_proof)
+        fc_page_targets_note(pt, e->deleted_proof->fid);
+}
+
 /* The fids touches_target and apply_event may ask about for one event. */
 void fc_follower_note_event_fids(struct fc_page_targets *pt, const struct fc_item *it)
 {
@@ -87,12 +98,7 @@ void fc_follower_note_event_fids(struct fc_page_targets *pt, const struct fc_ite
         if (m->type == FC_MSG_LINK_ADD || m->type == FC_MSG_LINK_REMOVE)
             fc_page_targets_note(pt, m->body.link.target_fid);
     }
-    if (e->onchain)
-        fc_page_targets_note(pt, e->onchain->fid);
-    if (e->proof)
-        fc_page_targets_note(pt, e->proof->fid);
-    if (e->deleted_proof)
-        fc_page_targets_note(pt, e->deleted_proof->fid);
+    note_onchain_and_proofs(pt, e);
 }
 
 void fc_follower_note_written_fids(struct fc_page_targets *pt, const struct fc_item *it)
@@ -109,12 +115,7 @@ void fc_follower_note_written_fids(struct fc_page_targets *pt, const struct fc_i
         fc_page_targets_note(pt, e->proof_message->fid);
     if (e->deleted_proof_message)
         fc_page_targets_note(pt, e->deleted_proof_message->fid);
-    if (e->onchain)
-        fc_page_targets_note(pt, e->onchain->fid);
-    if (e->proof)
-        fc_page_targets_note(pt, e->proof->fid);
-    if (e->deleted_proof)
-        fc_page_targets_note(pt, e->deleted_proof->fid);
+    note_onchain_and_proofs(pt, e);
 }
 
 void fc_follower_apply_event(void *ud, const struct fc_item *it)
