@@ -16,6 +16,10 @@ struct sim_overlay {
     size_t n_deleted, cap_deleted;
     FC_VEC(struct sim_signer) signers;
     uint32_t next_idx[K_NKINDS];
+    /* the removes fid made in the second removes_ts (a re-add in that second
+     * ties with them, and a hub keeps the remove) */
+    FC_VEC(struct sim_msg) removes;
+    uint32_t removes_ts;
 };
 
 void sim_state_init(struct sim_state *s, const struct sim_params *p, uint32_t retention_ticks,
@@ -37,6 +41,7 @@ static void overlay_free(struct sim_overlay *o)
         fc_vec_free(&o->added[k]);
     free(o->deleted);
     fc_vec_free(&o->signers);
+    fc_vec_free(&o->removes);
     free(o);
 }
 
@@ -258,6 +263,35 @@ static void retract(struct sim_state *s, struct sim_overlay *o, const struct sim
     ev->has_deleted = 1;
     overlay_delete(o, prev->hash);
     ev->msg = m;
+    if (o->removes_ts != ts)
+        o->removes.n = 0;
+    o->removes_ts = ts;
+    *fc_vec_push(&o->removes) = m;
+}
+
+/* Whether add would tie with a remove of the same key (a reaction's type and
+ * target, a link's target) that fid made in the same second: a remove wins a
+ * tie, so a hub rejects such an add. */
+static bool ties_with_remove(const struct sim_overlay *o, const struct sim_msg *add)
+{
+    for (size_t i = 0; o->removes_ts == add->ts && i < o->removes.n; i++) {
+        const struct sim_msg *r = &o->removes.p[i];
+        if ((r->type == MT_REACTION_REMOVE && add->type == MT_REACTION_ADD &&
+             r->sub == add->sub && r->target_fid == add->target_fid &&
+             r->target_idx == add->target_idx) ||
+            (r->type == MT_LINK_REMOVE && add->type == MT_LINK_ADD &&
+             r->target_fid == add->target_fid))
+            return true;
+    }
+    return false;
+}
+
+/* Whether user data `add` loses to `cur` for the same field: an older
+ * timestamp, or the same one and a lower hash (last write wins by
+ * (timestamp, hash)); a hub rejects such a message. */
+static bool loses_to(const struct sim_msg *add, const struct sim_msg *cur)
+{
+    return add->ts < cur->ts || (add->ts == cur->ts && memcmp(add->hash, cur->hash, 20) < 0);
 }
 
 /* One live change by fid at tick t; fills ev (type, msg, deleted) or
@@ -297,6 +331,8 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         m.sub = rtype;
         m.target_fid = tf;
         m.target_idx = ti;
+        if (ties_with_remove(o, &m))
+            return false;
         m.idx = o->next_idx[K_REACTION]++;
         sim_msg_seal(p, &m);
         overlay_add(o, K_REACTION, &m);
@@ -315,6 +351,8 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         free(list);
         m.type = MT_LINK_ADD;
         m.target_fid = tf;
+        if (ties_with_remove(o, &m))
+            return false;
         m.idx = o->next_idx[K_LINK]++;
         sim_msg_seal(p, &m);
         overlay_add(o, K_LINK, &m);
@@ -354,7 +392,17 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
             m = victim;
         }
     } else if (action == 76 || (action >= 82 && action < 87)) { /* profile bio change */
+        m.type = MT_USER_DATA_ADD;
+        m.sub = 3;
+        m.idx = o->next_idx[K_USERDATA];
+        sim_msg_seal(p, &m);
         n = sim_state_list(s, fid, K_USERDATA, &list);
+        for (size_t i = 0; i < n; i++) {
+            if (list[i].sub == 3 && loses_to(&m, &list[i])) {
+                free(list); /* a second change in the same second, with a lower hash */
+                return false;
+            }
+        }
         for (size_t i = 0; i < n; i++) {
             if (list[i].sub == 3) {
                 ev->deleted = list[i];
@@ -363,10 +411,7 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
             }
         }
         free(list);
-        m.type = MT_USER_DATA_ADD;
-        m.sub = 3;
-        m.idx = o->next_idx[K_USERDATA]++;
-        sim_msg_seal(p, &m);
+        o->next_idx[K_USERDATA]++;
         overlay_add(o, K_USERDATA, &m);
     } else if (action >= 87 && action < 91) { /* a new signer, from one of the apps */
         struct sim_signer sg = {0};
