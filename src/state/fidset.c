@@ -5,20 +5,10 @@
 #include <stdlib.h>
 
 #include "core/buf.h"
+#include "state/facade.h"
 #include "state/fidset_backend.h"
 
-struct fc_fidset {
-    const struct fc_fidset_ops *ops;
-    void *impl;
-};
-
-static struct fc_fidset *wrap(const struct fc_fidset_ops *ops, void *impl)
-{
-    struct fc_fidset *s = fc_xcalloc(1, sizeof(*s));
-    s->ops = ops;
-    s->impl = impl;
-    return s;
-}
+FC_STATE_FACADE(fidset)
 
 struct fc_fidset *fc_fidset_new_embedded(void)
 {
@@ -34,14 +24,6 @@ enum fc_err fc_fidset_open_redis(const char *url, const char *prefix, const char
         return err;
     *out = wrap(&fc_fidset_redis_ops, impl);
     return FC_OK;
-}
-
-void fc_fidset_free(struct fc_fidset *s)
-{
-    if (!s)
-        return;
-    s->ops->free(s->impl);
-    free(s);
 }
 
 bool fc_fidset_has(struct fc_fidset *s, uint64_t fid)

@@ -6,12 +6,10 @@
 
 #include "core/backoff.h"
 #include "core/buf.h"
+#include "state/facade.h"
 #include "state/jobq_backend.h"
 
-struct fc_jobq {
-    const struct fc_jobq_ops *ops;
-    void *impl;
-};
+FC_STATE_FACADE(jobq)
 
 #define BACKOFF_CAP_MS 300000
 
@@ -28,14 +26,6 @@ void fc_jobq_defaults(struct fc_jobq_options *o)
 int64_t fc_jobq_backoff_ms(const struct fc_jobq_options *o, int failures)
 {
     return fc_backoff_ms(failures, o->backoff_base_ms, BACKOFF_CAP_MS);
-}
-
-static struct fc_jobq *wrap(const struct fc_jobq_ops *ops, void *impl)
-{
-    struct fc_jobq *q = fc_xcalloc(1, sizeof(*q));
-    q->ops = ops;
-    q->impl = impl;
-    return q;
 }
 
 struct fc_jobq *fc_jobq_new_embedded(const struct fc_jobq_options *o)
@@ -57,14 +47,6 @@ enum fc_err fc_jobq_open_redis(const char *url, const char *prefix, const char *
         return err;
     *out = wrap(&fc_jobq_redis_ops, impl);
     return FC_OK;
-}
-
-void fc_jobq_free(struct fc_jobq *q)
-{
-    if (!q)
-        return;
-    q->ops->free(q->impl);
-    free(q);
 }
 
 enum fc_err fc_jobq_push(struct fc_jobq *q, uint64_t fid, bool *queued, struct fc_diag *diag)

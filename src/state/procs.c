@@ -8,20 +8,10 @@
 #include <unistd.h>
 
 #include "core/fctime.h"
+#include "state/facade.h"
 #include "state/procs_backend.h"
 
-struct fc_procs {
-    const struct fc_procs_ops *ops;
-    void *impl;
-};
-
-static struct fc_procs *wrap(const struct fc_procs_ops *ops, void *impl)
-{
-    struct fc_procs *p = fc_xcalloc(1, sizeof(*p));
-    p->ops = ops;
-    p->impl = impl;
-    return p;
-}
+FC_STATE_FACADE(procs)
 
 struct fc_procs *fc_procs_new_embedded(void)
 {
@@ -37,14 +27,6 @@ enum fc_err fc_procs_open_redis(const char *url, const char *prefix, struct fc_p
         return err;
     *out = wrap(&fc_procs_redis_ops, impl);
     return FC_OK;
-}
-
-void fc_procs_free(struct fc_procs *p)
-{
-    if (!p)
-        return;
-    p->ops->free(p->impl);
-    free(p);
 }
 
 enum fc_err fc_procs_publish(struct fc_procs *p, struct fc_proc_status *s, struct fc_diag *diag)

@@ -9,20 +9,10 @@
 
 #include "core/buf.h"
 #include "core/fctime.h"
+#include "state/facade.h"
 #include "state/ratelimit_backend.h"
 
-struct fc_ratelimit {
-    const struct fc_ratelimit_ops *ops;
-    void *impl;
-};
-
-static struct fc_ratelimit *wrap(const struct fc_ratelimit_ops *ops, void *impl)
-{
-    struct fc_ratelimit *rl = fc_xcalloc(1, sizeof(*rl));
-    rl->ops = ops;
-    rl->impl = impl;
-    return rl;
-}
+FC_STATE_FACADE(ratelimit)
 
 struct fc_ratelimit *fc_ratelimit_new_embedded(void)
 {
@@ -43,14 +33,6 @@ enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct 
 bool fc_ratelimit_local(const struct fc_ratelimit *rl)
 {
     return rl->ops == &fc_ratelimit_embedded_ops;
-}
-
-void fc_ratelimit_free(struct fc_ratelimit *rl)
-{
-    if (!rl)
-        return;
-    rl->ops->free(rl->impl);
-    free(rl);
 }
 
 void fc_ratelimit_fill_result(struct fc_rate_result *out, int limit, double tokens, bool allowed)

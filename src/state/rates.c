@@ -8,19 +8,14 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "state/facade.h"
 #include "state/rates_backend.h"
 
-struct fc_rates {
-    const struct fc_rates_ops *ops;
-    void *impl;
-};
+FC_STATE_FACADE(rates)
 
 struct fc_rates *fc_rates_new_embedded(void)
 {
-    struct fc_rates *r = fc_xcalloc(1, sizeof(*r));
-    r->ops = &fc_rates_embedded_ops;
-    r->impl = fc_rates_embedded_new();
-    return r;
+    return wrap(&fc_rates_embedded_ops, fc_rates_embedded_new());
 }
 
 enum fc_err fc_rates_open_redis(const char *url, const char *prefix, struct fc_rates **out,
@@ -30,19 +25,8 @@ enum fc_err fc_rates_open_redis(const char *url, const char *prefix, struct fc_r
     enum fc_err err = fc_rates_redis_open(url, prefix, &impl, diag);
     if (err)
         return err;
-    struct fc_rates *r = fc_xcalloc(1, sizeof(*r));
-    r->ops = &fc_rates_redis_ops;
-    r->impl = impl;
-    *out = r;
+    *out = wrap(&fc_rates_redis_ops, impl);
     return FC_OK;
-}
-
-void fc_rates_free(struct fc_rates *r)
-{
-    if (!r)
-        return;
-    r->ops->free(r->impl);
-    free(r);
 }
 
 /* The start of the bucket holding unix_ms (floor, also before 1970). */

@@ -1,0 +1,36 @@
+/* What each state module (fidset, jobq, procs, ratelimit, rates) puts in
+ * front of its two backends: the backend's operations table and object.
+ * FC_STATE_FACADE(name), after the module's public and backend headers,
+ * defines struct fc_<name>, a file-local wrap(ops, impl) making one, and
+ * the public fc_<name>_free, which frees the backend's object through
+ * ops->free (NULL is a no-op). Private to src/state/. */
+#ifndef FC_STATE_FACADE_H
+#define FC_STATE_FACADE_H
+
+#include <stdlib.h>
+
+#include "core/buf.h"
+
+#define FC_STATE_FACADE(name)                                                                   \
+    struct fc_##name {                                                                          \
+        const struct fc_##name##_ops *ops;                                                      \
+        void *impl;                                                                             \
+    };                                                                                          \
+                                                                                                \
+    static struct fc_##name *wrap(const struct fc_##name##_ops *ops, void *impl)                \
+    {                                                                                           \
+        struct fc_##name *x = fc_xcalloc(1, sizeof(*x));                                        \
+        x->ops = ops;                                                                           \
+        x->impl = impl;                                                                         \
+        return x;                                                                               \
+    }                                                                                           \
+                                                                                                \
+    void fc_##name##_free(struct fc_##name *x)                                                  \
+    {                                                                                           \
+        if (!x)                                                                                 \
+            return;                                                                             \
+        x->ops->free(x->impl);                                                                  \
+        free(x);                                                                                \
+    }
+
+#endif
