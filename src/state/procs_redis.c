@@ -11,13 +11,6 @@
 #include "state/procs_backend.h"
 #include "state/redis_conn.h"
 
-struct registry {
-    pthread_mutex_t lock; /* one connection, used by the publisher and readers */
-    struct fc_redis *conn;
-    char *url;
-    char *prefix;
-};
-
 /* Drops ids whose heartbeat is older than ARGV[1], then returns the stored
  * text of every remaining id (an id whose key expired is skipped). */
 static const char LIST_SCRIPT[] =
@@ -33,25 +26,14 @@ static const char LIST_SCRIPT[] =
 enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,
                                 struct fc_diag *diag)
 {
-    struct registry *r = fc_xcalloc(1, sizeof(*r));
-    pthread_mutex_init(&r->lock, NULL);
-    r->url = fc_xstrdup(url);
-    r->prefix = fc_xstrdup(prefix);
-    /* Redis down at start is not fatal: every call reconnects */
-    if (fc_redis_open(url, 1000, &r->conn, diag) != FC_OK)
-        r->conn = NULL;
-    *out = r;
+    (void)diag; /* Redis down at start is not fatal: every call reconnects */
+    *out = fc_redis_shared_new(url, prefix);
     return FC_OK;
 }
 
 static void registry_free(void *impl)
 {
-    struct registry *r = impl;
-    fc_redis_close(r->conn);
-    free(r->url);
-    free(r->prefix);
-    pthread_mutex_destroy(&r->lock);
-    free(r);
+    fc_redis_shared_free(impl);
 }
 
 /* Runs a command and checks its reply: an error reply is a failure too
@@ -73,7 +55,7 @@ FC_MUST_CHECK
 static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
                                     struct fc_diag *diag)
 {
-    struct registry *r = impl;
+    struct fc_redis_shared *r = impl;
     struct fc_buf text = FC_BUF_INIT;
     fc_proc_status_encode(s, &text);
     char key[256], set[256];
@@ -95,7 +77,7 @@ static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
 FC_MUST_CHECK
 static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *diag)
 {
-    struct registry *r = impl;
+    struct fc_redis_shared *r = impl;
     char key[256], set[256];
     snprintf(key, sizeof(key), "%sproc:%s", r->prefix, id);
     snprintf(set, sizeof(set), "%sprocs", r->prefix);
@@ -113,7 +95,7 @@ FC_MUST_CHECK
 static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
                                  size_t *n, struct fc_diag *diag)
 {
-    struct registry *r = impl;
+    struct fc_redis_shared *r = impl;
     char set[256], key_prefix[256];
     snprintf(set, sizeof(set), "%sprocs", r->prefix);
     snprintf(key_prefix, sizeof(key_prefix), "%sproc:", r->prefix);

@@ -18,13 +18,6 @@
 /* a process's hash outlives its last bucket's hour by a minute */
 #define KEEP_MS ((FC_RATES_WINDOW_S + FC_RATES_BUCKET_S) * 1000 + 60000)
 
-struct store {
-    pthread_mutex_t lock; /* one connection, for the recorder and readers */
-    struct fc_redis *conn;
-    char *url;
-    char *prefix;
-};
-
 /* KEYS[1] the process's hash, KEYS[2] the set; ARGV: id, now (ms), the
  * window's first bucket (s), expiry (ms), "start read applied messages\n"
  * per bucket. Stores the buckets, drops the process's ones older than the
@@ -58,25 +51,14 @@ static const char LIST_SCRIPT[] =
 enum fc_err fc_rates_redis_open(const char *url, const char *prefix, void **out,
                                 struct fc_diag *diag)
 {
-    struct store *s = fc_xcalloc(1, sizeof(*s));
-    pthread_mutex_init(&s->lock, NULL);
-    s->url = fc_xstrdup(url);
-    s->prefix = fc_xstrdup(prefix);
-    /* Redis down at start is not fatal: every call reconnects */
-    if (fc_redis_open(url, 1000, &s->conn, diag) != FC_OK)
-        s->conn = NULL;
-    *out = s;
+    (void)diag; /* Redis down at start is not fatal: every call reconnects */
+    *out = fc_redis_shared_new(url, prefix);
     return FC_OK;
 }
 
 static void store_free(void *impl)
 {
-    struct store *s = impl;
-    fc_redis_close(s->conn);
-    free(s->url);
-    free(s->prefix);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
+    fc_redis_shared_free(impl);
 }
 
 FC_MUST_CHECK
@@ -84,7 +66,7 @@ static enum fc_err store_put(void *impl, const char *proc_id, const struct fc_ra
                              size_t n, int64_t keep_since_unix_s, int64_t now_unix_ms,
                              struct fc_diag *diag)
 {
-    struct store *s = impl;
+    struct fc_redis_shared *s = impl;
     struct fc_buf payload = FC_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
         char counts[72];
@@ -133,7 +115,7 @@ FC_MUST_CHECK
 static enum fc_err store_list(void *impl, int64_t since_unix_s, struct fc_rate_row **out,
                               size_t *n, size_t *n_procs, struct fc_diag *diag)
 {
-    struct store *s = impl;
+    struct fc_redis_shared *s = impl;
     char set[256], key_prefix[256];
     snprintf(set, sizeof(set), "%sthroughput", s->prefix);
     snprintf(key_prefix, sizeof(key_prefix), "%sthroughput:", s->prefix);

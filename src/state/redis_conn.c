@@ -124,6 +124,30 @@ struct fc_redis_reply *fc_redis_command(struct fc_redis *r, struct fc_diag *diag
     return reply;
 }
 
+struct fc_redis_shared *fc_redis_shared_new(const char *url, const char *prefix)
+{
+    struct fc_redis_shared *s = fc_xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->lock, NULL);
+    s->url = fc_xstrdup(url);
+    s->prefix = fc_xstrdup(prefix);
+    struct fc_diag ignored;
+    if (fc_redis_open(url, 1000, &s->conn, &ignored) != FC_OK)
+        s->conn = NULL;
+    return s;
+}
+
+void fc_redis_shared_free(void *shared)
+{
+    struct fc_redis_shared *s = shared;
+    if (!s)
+        return;
+    fc_redis_close(s->conn);
+    free(s->url);
+    free(s->prefix);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
 struct fc_redis_reply *fc_redis_call(struct fc_redis **conn, const char *url,
                                      struct fc_diag *diag, const char *fmt, ...)
 {

@@ -10,6 +10,7 @@
 #ifndef FC_STATE_REDIS_CONN_H
 #define FC_STATE_REDIS_CONN_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -73,6 +74,20 @@ int fc_redis_wait_messages(struct fc_redis *r, int timeout_ms,
                            void (*fn)(void *arg, const char *payload, size_t len), void *arg);
 
 /* ---- replies ---- */
+
+/* A state backend's one connection, shared under its lock through
+ * fc_redis_call, with the module's key prefix. */
+struct fc_redis_shared {
+    pthread_mutex_t lock;  /* held around each use of conn */
+    struct fc_redis *conn; /* NULL: not connected (the next call connects) */
+    char *url;
+    char *prefix;
+};
+/* Connected at once when Redis answers (being down now is not an error:
+ * each later call connects again). The caller frees it with
+ * fc_redis_shared_free, whose void * form serves as a backend's ops->free. */
+struct fc_redis_shared *fc_redis_shared_new(const char *url, const char *prefix);
+void fc_redis_shared_free(void *shared);
 
 /* FC_REDIS_OTHER for NULL. */
 enum fc_redis_type fc_redis_reply_type(const struct fc_redis_reply *r);
