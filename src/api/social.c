@@ -65,29 +65,35 @@ static bool search_text(struct fc_http_req *req, struct fc_http_resp *resp, cons
     return true;
 }
 
-/* The LIKE pattern "starts with $1", its wildcards escaped. Written out
- * where it is used (not in a CTE) so PostgreSQL folds it to a constant and
- * can walk the prefix indexes. */
-#define PREFIX_OF_Q                                                                               \
-    "(replace(replace(replace(lower($1), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')"
-
 /* Users matching $1, best first: exact username, then username prefix,
  * then display-name prefix, then full text over username, display name and
  * bio; more followers first within a tier. Each tier is bounded (200
  * candidates; the full-text tier ranks at most 2,000 matches), so the cost
- * does not grow with the users table. */
+ * does not grow with the users table.
+ *
+ * What the tiers compare with is computed once in `q`: read through
+ * subqueries, these are run-time values to the planner in every plan, so a
+ * prepared statement's generic plan still walks the indexes. A prefix is
+ * the byte range [lq, fc_prefix_end(lq)) of the text_pattern_ops indexes
+ * (a LIKE pattern becomes an index range only when it is a constant, which
+ * made the planner plan the statement at every request: 2-3 ms, four
+ * times the run). */
 #define USER_MATCHES_SQL                                                                          \
-    "m AS ((SELECT u.fid, 0 AS tier FROM users u WHERE lower(u.username) = lower($1) "            \
+    "q AS MATERIALIZED (SELECT lower($1) AS lq, fc_prefix_end(lower($1)) AS hi, "               \
+    "  websearch_to_tsquery('simple', $1) AS tq), "                                               \
+    "m AS ((SELECT u.fid, 0 AS tier FROM users u WHERE lower(u.username) = (SELECT lq FROM q) "   \
     "       AND u.username IS NOT NULL LIMIT 1) "                                                 \
-    "  UNION ALL (SELECT u.fid, 1 FROM users u WHERE lower(u.username) LIKE " PREFIX_OF_Q         \
+    "  UNION ALL (SELECT u.fid, 1 FROM users u WHERE lower(u.username) ~>=~ (SELECT lq FROM q) "  \
+    "       AND lower(u.username) ~<~ (SELECT hi FROM q) "                                        \
     "       AND u.username IS NOT NULL ORDER BY length(u.username), u.fid LIMIT 200) "           \
-    "  UNION ALL (SELECT u.fid, 2 FROM users u WHERE lower(u.display_name) LIKE " PREFIX_OF_Q     \
+    "  UNION ALL (SELECT u.fid, 2 FROM users u "                                                  \
+    "       WHERE lower(u.display_name) ~>=~ (SELECT lq FROM q) "                                 \
+    "       AND lower(u.display_name) ~<~ (SELECT hi FROM q) "                                    \
     "       AND u.display_name IS NOT NULL ORDER BY length(u.display_name), u.fid LIMIT 200) "    \
     "  UNION ALL (SELECT t.fid, 3 FROM (SELECT u.fid, ts_rank(fc_user_tsv(u.username, "           \
-    "       u.display_name, u.bio), websearch_to_tsquery('simple', $1)) AS rank FROM users u "    \
-    "       WHERE fc_user_tsv(u.username, u.display_name, u.bio) @@ "                            \
-    "       websearch_to_tsquery('simple', $1) LIMIT 2000) t ORDER BY t.rank DESC, t.fid "        \
-    "       LIMIT 200)), "                                                                        \
+    "       u.display_name, u.bio), (SELECT tq FROM q)) AS rank FROM users u "                    \
+    "       WHERE fc_user_tsv(u.username, u.display_name, u.bio) @@ (SELECT tq FROM q) "          \
+    "       LIMIT 2000) t ORDER BY t.rank DESC, t.fid LIMIT 200)), "                              \
     "best AS (SELECT fid, min(tier) AS tier FROM m GROUP BY fid), "                               \
     "ranked AS (SELECT b.fid, b.tier, (SELECT count(*) FROM links l WHERE l.target_fid = b.fid "  \
     "  AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL) AS followers "         \
@@ -100,8 +106,10 @@ static bool search_text(struct fc_http_req *req, struct fc_http_resp *resp, cons
 
 static const char user_search_sql[] =
     "WITH " USER_MATCHES_SQL ", "
+    /* the page bounds through subqueries too: a constant LIMIT would make
+     * every per-request plan look cheaper than the generic one */
     "page AS (SELECT *, row_number() OVER (ORDER BY tier, followers DESC, fid) AS n FROM ranked "
-    "  ORDER BY tier, followers DESC, fid LIMIT $2::int + 1 OFFSET $3::int) "
+    "  ORDER BY tier, followers DESC, fid LIMIT (SELECT $2::int + 1) OFFSET (SELECT $3::int)) "
     "SELECT json_build_object('query', $1, "
     "  'users', coalesce((SELECT json_agg(" USER_DOC(
         "p") " ORDER BY p.n) FROM page p "
@@ -121,7 +129,8 @@ void fc_api_search_users(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(o, sizeof(o), "%d", offset);
     struct fc_api_qfill q = {
-        .req = req, .sql = user_search_sql, .n = 3, .params = {qs, l, o}, .all = true};
+        .req = req, .sql = user_search_sql, .n = 3, .params = {qs, l, o}, .all = true,
+        .prepared = "fc_user_search"};
     fc_api_cached_query(req, resp, 60, &q, "usearch:%s:%s:%s", l, o, qs);
 }
 
@@ -171,8 +180,13 @@ void fc_api_search_all(struct fc_http_req *req, struct fc_http_resp *resp)
  * spelled out from the depth-first list: each node's document is opened,
  * given "children":[ when the next node is its child, else closed along with
  * every level the next node climbs back out of. A deleted cast in the
- * middle of a conversation stays as a placeholder holding its replies. Each node's own "replies"
- * stays the count of its live replies, as in every cast document. */
+ * middle of a conversation stays as a placeholder holding its replies. Each
+ * node's own "replies" stays the count of its live replies, as in every cast
+ * document. A reply's sort key is its path of (time, hash) steps as bytes
+ * (8 bytes of time, 20 of hash, compared as bytes: Farcaster times are after
+ * 2000, where the time's binary form is positive), so sorting compares
+ * memory instead of arrays of collated text. Every document (the cast,
+ * its ancestors, the shown replies) is rendered by one fc_cast_docs call. */
 static const char thread_sql[] =
     "WITH RECURSIVE focus AS (SELECT c FROM casts c WHERE c.hash = decode($1, 'hex') "
     "  AND c.deleted_at IS NULL AND c.text IS NOT NULL), "
@@ -181,34 +195,37 @@ static const char thread_sql[] =
     "  WHERE c.parent_hash IS NOT NULL AND up.k < 64), "
     "anc AS (SELECT up.h, up.k, c AS r FROM up LEFT JOIN casts c ON c.hash = up.h), "
     "down AS (SELECT c AS r, c.hash, 1 AS depth, "
-    "    ARRAY[coalesce(to_char(c.\"timestamp\", 'YYYYMMDDHH24MISSUS'), '0') || "
-    "      encode(c.hash, 'hex')] AS path "
+    "    coalesce(timestamptz_send(c.\"timestamp\"), '\\x0000000000000000') || c.hash AS path "
     "  FROM casts c WHERE c.parent_hash = decode($1, 'hex') "
-    "  UNION ALL SELECT c, c.hash, d.depth + 1, d.path || (coalesce(to_char(c.\"timestamp\", "
-    "    'YYYYMMDDHH24MISSUS'), '0') || encode(c.hash, 'hex')) "
+    "  UNION ALL SELECT c, c.hash, d.depth + 1, d.path || coalesce(timestamptz_send("
+    "    c.\"timestamp\"), '\\x0000000000000000') || c.hash "
     "  FROM casts c JOIN down d ON c.parent_hash = d.hash WHERE d.depth < $2::int), "
     /* breadth first and lazily bounded, so a huge conversation costs no more */
     "capped AS (SELECT * FROM down LIMIT 5000), "
     "shown AS (SELECT *, row_number() OVER (ORDER BY path) AS n FROM capped "
     "  ORDER BY path LIMIT $3::int), "
-    "live AS (SELECT s.n, s.r FROM shown s WHERE (s.r).deleted_at IS NULL AND (s.r).text IS NOT "
-    "  NULL), "
-    "docs AS (SELECT l.n, d.value::text AS doc FROM json_array_elements(fc_casts_json(ARRAY("
-    "  SELECT l.r FROM live l ORDER BY l.n))) WITH ORDINALITY AS d(value, k) "
-    "  JOIN (SELECT n, row_number() OVER (ORDER BY n) AS k FROM live) l ON l.k = d.k), "
-    "nodes AS (SELECT s.n, s.depth, coalesce(d.doc, json_build_object('hash', fc_hex(s.hash), "
-    "    'fid', (s.r).fid, 'deleted', true)::text) AS doc, "
+    /* what is rendered: the cast (part 0), live ancestors (1), live replies (2) */
+    "todo AS (SELECT 0 AS part, 0::bigint AS n, f.c AS r FROM focus f "
+    "  UNION ALL SELECT 1, a.k, a.r FROM anc a WHERE (a.r).hash IS NOT NULL "
+    "    AND (a.r).deleted_at IS NULL AND (a.r).text IS NOT NULL "
+    "  UNION ALL SELECT 2, s.n, s.r FROM shown s WHERE (s.r).deleted_at IS NULL "
+    "    AND (s.r).text IS NOT NULL), "
+    "numbered AS (SELECT part, n, r, row_number() OVER (ORDER BY part, n) AS k FROM todo), "
+    "docs AS (SELECT x.part, x.n, d.doc FROM fc_cast_docs(ARRAY(SELECT r FROM numbered "
+    "  ORDER BY k)) d JOIN numbered x ON x.k = d.ord), "
+    "nodes AS (SELECT s.n, s.depth, coalesce(d.doc::text, json_build_object('hash', "
+    "    fc_hex(s.hash), 'fid', (s.r).fid, 'deleted', true)::text) AS doc, "
     "  coalesce(lead(s.depth) OVER (ORDER BY s.n), 0) AS next FROM shown s "
-    "  LEFT JOIN docs d ON d.n = s.n), "
+    "  LEFT JOIN docs d ON d.part = 2 AND d.n = s.n), "
     "tree AS (SELECT '[' || coalesce(string_agg(left(doc, -1) || CASE WHEN next = depth + 1 "
     "    THEN ',\"children\":[' ELSE ',\"children\":[]}' || repeat(']}', depth - "
     "    greatest(next, 1)) || CASE WHEN next > 0 THEN ',' ELSE '' END END, '' ORDER BY n), '') "
     "    || ']' AS t FROM nodes) "
     "SELECT json_build_object('hash', '0x' || $1, "
-    "  'ancestors', coalesce((SELECT json_agg(CASE WHEN (a.r).hash IS NULL OR (a.r).deleted_at "
-    "      IS NOT NULL OR (a.r).text IS NULL THEN json_build_object('hash', fc_hex(a.h), "
-    "      'deleted', true) ELSE fc_cast_json(a.r) END ORDER BY a.k DESC) FROM anc a), '[]'), "
-    "  'cast', (SELECT fc_cast_json(f.c) FROM focus f), "
+    "  'ancestors', coalesce((SELECT json_agg(coalesce(d.doc, json_build_object('hash', "
+    "      fc_hex(a.h), 'deleted', true)) ORDER BY a.k DESC) FROM anc a "
+    "      LEFT JOIN docs d ON d.part = 1 AND d.n = a.k), '[]'), "
+    "  'cast', (SELECT d.doc FROM docs d WHERE d.part = 0), "
     "  'replies', (SELECT t FROM tree)::json, "
     "  'depth_cap', $2::int, 'size_cap', $3::int, "
     "  'truncated', (SELECT count(*) FROM capped) > $3::int OR EXISTS (SELECT 1 FROM capped c "

@@ -2053,33 +2053,103 @@ static void user_search_finds_profiles(const struct server *s, yajl_val fids)
     yajl_tree_free(v);
 }
 
+/* a was posted before b: the ground truth's time, then the hash */
+static bool posted_before(const char *a, const char *b)
+{
+    yajl_val casts = get(expected, "casts");
+    long long ta = YAJL_GET_INTEGER(get(get(casts, a), "timestamp"));
+    long long tb = YAJL_GET_INTEGER(get(get(casts, b), "timestamp"));
+    return ta != tb ? ta < tb : strcmp(a, b) < 0;
+}
+
 /* Direct children of node in a thread document, checked against the
- * ground truth's parents, recursively; returns the nodes seen. */
+ * ground truth's parents, recursively: live ones oldest first, and a live
+ * node's "replies" is its number of live replies; returns the nodes seen. */
 static size_t check_children(yajl_val node, const char *hash, const char *key)
 {
     yajl_val kids = get(node, key);
     assert_true(YAJL_IS_ARRAY(kids));
     size_t seen = 0;
+    const char *prev = NULL;
     for (size_t k = 0; k < YAJL_GET_ARRAY(kids)->len; k++) {
         yajl_val kid = YAJL_GET_ARRAY(kids)->values[k];
         const char *h = str_or_empty(get(kid, "hash"));
-        if (!YAJL_IS_TRUE(get(kid, "deleted")))
+        if (!YAJL_IS_TRUE(get(kid, "deleted"))) {
             assert_string_equal(parent_of(h), hash);
+            if (prev && !posted_before(prev, h))
+                fail_msg("replies of %s: %s shown before %s, which is older", hash, prev, h);
+            prev = h;
+        }
         seen += 1 + check_children(kid, h, "children");
     }
     /* and every live reply of the ground truth is among them */
     yajl_val casts = get(expected, "casts");
+    long long replies = 0;
     for (size_t i = 0; i < YAJL_GET_OBJECT(casts)->len; i++) {
         const char *h = YAJL_GET_OBJECT(casts)->keys[i];
         if (strcmp(parent_of(h), hash) != 0)
             continue;
+        replies++;
         bool found = false;
         for (size_t k = 0; k < YAJL_GET_ARRAY(kids)->len && !found; k++)
             found = strcmp(str_or_empty(get(YAJL_GET_ARRAY(kids)->values[k], "hash")), h) == 0;
         if (!found)
             fail_msg("reply %s of %s missing from the thread", h, hash);
     }
+    yajl_val doc = strcmp(key, "children") == 0 ? node : get(node, "cast");
+    if (!YAJL_IS_TRUE(get(doc, "deleted")))
+        assert_int_equal(YAJL_GET_INTEGER(get(doc, "replies")), replies);
     return seen;
+}
+
+/* Hashes of the replies a thread shows under node, in order. */
+static void kid_hashes(yajl_val node, const char *key, char *out, size_t size)
+{
+    yajl_val kids = get(node, key);
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < YAJL_GET_ARRAY(kids)->len && used < size; k++)
+        used += (size_t)snprintf(out + used, size - used, "%s%s", k ? "," : "",
+                                 str_or_empty(get(YAJL_GET_ARRAY(kids)->values[k], "hash")));
+}
+
+/* Siblings in a thread are ordered by time, not by hash: under a cast
+ * without replies, an older reply whose hash sorts last (with a reply of
+ * its own) comes before a newer one whose hash sorts first; each document
+ * counts its own live replies. */
+static void thread_orders_siblings_by_time(const struct server *s)
+{
+    char *parent = fct_sql_value(db_url, "SELECT encode(hash, 'hex') FROM casts c WHERE "
+                                         "deleted_at IS NULL AND text IS NOT NULL AND NOT EXISTS "
+                                         "(SELECT 1 FROM casts r WHERE r.parent_hash = c.hash) "
+                                         "ORDER BY hash LIMIT 1");
+    assert_true(*parent);
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO casts (hash, fid, \"timestamp\", text, parent_hash, parent_fid) "
+             "SELECT decode(x.h, 'hex'), p.fid, p.\"timestamp\" + x.m * interval '1 minute', "
+             "'sibling order', decode(x.ph, 'hex'), p.fid FROM casts p, (VALUES "
+             "('ff%1$s', 1, '%2$s'), ('00%1$s', 2, '%2$s'), ('80%1$s', 3, 'ff%1$s')) "
+             "x(h, m, ph) WHERE p.hash = decode('%2$s', 'hex')",
+             "11111111111111111111111111111111111111", parent);
+    free(fct_sql_value(db_url, sql));
+    char path[160], got[512];
+    snprintf(path, sizeof(path), "/v1/casts/0x%s/thread?depth=3&limit=50", parent);
+    yajl_val v = call_json(s, "/v1/casts/:hash/thread", path, 200);
+    /* removed before checking, so a failure here leaves the others' data alone */
+    free(fct_sql_value(db_url, "DELETE FROM casts WHERE text = 'sibling order'"));
+    kid_hashes(v, "replies", got, sizeof(got));
+    assert_string_equal(got, "0xff11111111111111111111111111111111111111,"
+                             "0x0011111111111111111111111111111111111111");
+    yajl_val older = YAJL_GET_ARRAY(get(v, "replies"))->values[0];
+    kid_hashes(older, "children", got, sizeof(got));
+    assert_string_equal(got, "0x8011111111111111111111111111111111111111");
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "cast"), "replies")), 2);
+    assert_int_equal(YAJL_GET_INTEGER(get(older, "replies")), 1);
+    assert_int_equal(YAJL_GET_INTEGER(get(YAJL_GET_ARRAY(get(v, "replies"))->values[1], "replies")),
+                     0);
+    yajl_tree_free(v);
+    free(parent);
 }
 
 /* Threads: every reply's thread shows its ancestors root first (each the
@@ -2132,6 +2202,7 @@ static void threads_and_channels(const struct server *s)
         capped++;
     }
     assert_true(capped > 0);
+    thread_orders_siblings_by_time(s);
     expect_error(s, "GET", "/v1/casts/:hash/thread", "/v1/casts/0x1234/thread", NULL, NULL, 400,
                  "invalid_hash");
     expect_error(s, "GET", "/v1/casts/:hash/thread",
