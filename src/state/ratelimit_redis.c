@@ -11,36 +11,22 @@
 #include "state/ratelimit_backend.h"
 #include "state/redis_conn.h"
 
-struct shared {
-    pthread_mutex_t lock; /* one connection */
-    struct fc_redis *redis;
-    char *url, *prefix;
-};
-
 enum fc_err fc_ratelimit_redis_open(const char *url, const char *prefix, void **out,
                                     struct fc_diag *diag)
 {
-    struct shared *rl = fc_xcalloc(1, sizeof(*rl));
-    enum fc_err err = fc_redis_open(url, 1000, &rl->redis, diag);
-    if (err) {
-        free(rl);
+    struct fc_redis_shared *rl = NULL;
+    enum fc_err err = fc_redis_shared_open(url, prefix, &rl, diag);
+    if (err) { /* unlike the registry, the limiter needs Redis from the start */
+        fc_redis_shared_free(rl);
         return err;
     }
-    pthread_mutex_init(&rl->lock, NULL);
-    rl->url = fc_xstrdup(url);
-    rl->prefix = fc_xstrdup(prefix);
     *out = rl;
     return FC_OK;
 }
 
 static void shared_free(void *impl)
 {
-    struct shared *rl = impl;
-    fc_redis_close(rl->redis);
-    free(rl->url);
-    free(rl->prefix);
-    pthread_mutex_destroy(&rl->lock);
-    free(rl);
+    fc_redis_shared_free(impl);
 }
 
 FC_MUST_CHECK
@@ -67,12 +53,12 @@ FC_MUST_CHECK
 static enum fc_err shared_take(void *impl, const char *key, int limit,
                                struct fc_rate_result *out, struct fc_diag *diag)
 {
-    struct shared *rl = impl;
+    struct fc_redis_shared *rl = impl;
     enum fc_err err = FC_OK;
     char full[512];
     snprintf(full, sizeof(full), "%srate:%s", rl->prefix, key);
     pthread_mutex_lock(&rl->lock);
-    struct fc_redis_reply *r = fc_redis_call(&rl->redis, rl->url, diag, "EVAL %s 1 %s %d %lld",
+    struct fc_redis_reply *r = fc_redis_call(&rl->conn, rl->url, diag, "EVAL %s 1 %s %d %lld",
                                              take_lua, full, limit, (long long)fc_now_unix_ms());
     if (!r)
         err = FC_ERR_UNAVAILABLE;
@@ -103,12 +89,12 @@ static enum fc_err shared_penalty_until(void *impl, const char *key, int64_t now
                                         int64_t *until, struct fc_diag *diag)
 {
     (void)now;
-    struct shared *rl = impl;
+    struct fc_redis_shared *rl = impl;
     enum fc_err err = FC_OK;
     char full[512];
     snprintf(full, sizeof(full), "%sfail:%s", rl->prefix, key);
     pthread_mutex_lock(&rl->lock);
-    struct fc_redis_reply *r = fc_redis_call(&rl->redis, rl->url, diag, "HGET %s until", full);
+    struct fc_redis_reply *r = fc_redis_call(&rl->conn, rl->url, diag, "HGET %s until", full);
     if (!r)
         err = FC_ERR_UNAVAILABLE;
     else if (fc_redis_reply_type(r) == FC_REDIS_STRING)
@@ -124,15 +110,15 @@ FC_MUST_CHECK
 static enum fc_err shared_penalty_note(void *impl, const char *key, bool failed, int64_t now,
                                        struct fc_diag *diag)
 {
-    struct shared *rl = impl;
+    struct fc_redis_shared *rl = impl;
     enum fc_err err = FC_OK;
     char full[512];
     snprintf(full, sizeof(full), "%sfail:%s", rl->prefix, key);
     pthread_mutex_lock(&rl->lock);
     struct fc_redis_reply *r =
-        failed ? fc_redis_call(&rl->redis, rl->url, diag, "EVAL %s 1 %s %lld %d %d", fail_lua,
-                               full, (long long)now, FC_PENALTY_FREE, FC_PENALTY_MAX_S)
-               : fc_redis_call(&rl->redis, rl->url, diag, "DEL %s", full);
+        failed ? fc_redis_call(&rl->conn, rl->url, diag, "EVAL %s 1 %s %lld %d %d", fail_lua, full,
+                               (long long)now, FC_PENALTY_FREE, FC_PENALTY_MAX_S)
+               : fc_redis_call(&rl->conn, rl->url, diag, "DEL %s", full);
     if (!r)
         err = FC_ERR_UNAVAILABLE;
     else if (fc_redis_reply_type(r) == FC_REDIS_ERROR)

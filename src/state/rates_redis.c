@@ -51,8 +51,10 @@ static const char LIST_SCRIPT[] =
 enum fc_err fc_rates_redis_open(const char *url, const char *prefix, void **out,
                                 struct fc_diag *diag)
 {
-    (void)diag; /* Redis down at start is not fatal: every call reconnects */
-    *out = fc_redis_shared_new(url, prefix);
+    struct fc_redis_shared *s = NULL;
+    /* Redis down at start is not fatal: every call reconnects */
+    fc_err_ignore(fc_redis_shared_open(url, prefix, &s, diag));
+    *out = s;
     return FC_OK;
 }
 

@@ -124,16 +124,18 @@ struct fc_redis_reply *fc_redis_command(struct fc_redis *r, struct fc_diag *diag
     return reply;
 }
 
-struct fc_redis_shared *fc_redis_shared_new(const char *url, const char *prefix)
+enum fc_err fc_redis_shared_open(const char *url, const char *prefix, struct fc_redis_shared **out,
+                                 struct fc_diag *diag)
 {
     struct fc_redis_shared *s = fc_xcalloc(1, sizeof(*s));
     pthread_mutex_init(&s->lock, NULL);
     s->url = fc_xstrdup(url);
     s->prefix = fc_xstrdup(prefix);
-    struct fc_diag ignored;
-    if (fc_redis_open(url, 1000, &s->conn, &ignored) != FC_OK)
+    enum fc_err err = fc_redis_open(url, 1000, &s->conn, diag);
+    if (err)
         s->conn = NULL;
-    return s;
+    *out = s;
+    return err;
 }
 
 void fc_redis_shared_free(void *shared)

@@ -83,10 +83,14 @@ struct fc_redis_shared {
     char *url;
     char *prefix;
 };
-/* Connected at once when Redis answers (being down now is not an error:
- * each later call connects again). The caller frees it with
- * fc_redis_shared_free, whose void * form serves as a backend's ops->free. */
-struct fc_redis_shared *fc_redis_shared_new(const char *url, const char *prefix);
+/* A new one in *out, always set: the caller frees it with
+ * fc_redis_shared_free, whose void * form serves as a backend's ops->free.
+ * It connects at once and returns how that went; a caller that tolerates
+ * Redis being down ignores a failure (conn stays NULL and each later call
+ * connects again). */
+FC_MUST_CHECK
+enum fc_err fc_redis_shared_open(const char *url, const char *prefix, struct fc_redis_shared **out,
+                                 struct fc_diag *diag);
 void fc_redis_shared_free(void *shared);
 
 /* FC_REDIS_OTHER for NULL. */
