@@ -22,6 +22,8 @@
 
 static char db_url[512], prefix[64], hubs[128];
 static int sim_pid = -1;
+/* the serve processes, stopped by teardown when a failure left them running */
+static struct fct_serve first, second;
 
 struct counts {
     uint64_t read, applied, messages;
@@ -181,7 +183,6 @@ static void history_matches_the_indexer_and_survives_a_restart(void **state)
         fail_msg("migrate: %s", out.data);
     fc_buf_cleanup(&out);
 
-    struct fct_serve first;
     fct_serve_start(&first, "all", env);
     fct_serve_login(&first, PASSWORD);
     struct counts c1 = settled(&first);
@@ -193,7 +194,6 @@ static void history_matches_the_indexer_and_survives_a_restart(void **state)
 
     /* a new process on the same Redis: the first one's hour is still there,
      * and what the new one does (a backfill of a new target) adds to it */
-    struct fct_serve second;
     fct_serve_start(&second, "all", env);
     fct_serve_login(&second, PASSWORD);
     long long procs = 0;
@@ -243,6 +243,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    fct_serve_stop(&first, SIGKILL); /* no-ops unless a failure left them running */
+    fct_serve_stop(&second, SIGKILL);
     if (sim_pid > 0)
         fct_hubsim_stop(sim_pid);
     fct_db_drop(db_url);
