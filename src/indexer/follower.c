@@ -3,6 +3,7 @@
  * moves the cursor in the same transaction. */
 #include "indexer/follower.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,10 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
 FC_MUST_CHECK
 static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                                  struct fc_hub_conn *conn, unsigned shard, int pin_hub,
-                                 const char *cursor_hub, struct fc_sync_stats *stats,
-                                 struct fc_diag *diag)
+                                 const char *cursor_hub, size_t max_pages, bool *at_head,
+                                 struct fc_sync_stats *stats, struct fc_diag *diag)
 {
+    *at_head = false;
     uint64_t from;
     bool found;
     enum fc_err err = fc_cursor_get(ix->db, cursor_hub, shard, &from, &found, diag);
@@ -139,7 +141,8 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     struct page_items pi = {NULL, 0, 0};
     struct fc_page_targets pt = {0}, pr = {0}, changed = {0}, written = {0};
     unsigned stream = shard < FC_INDEXER_MAX_STREAMS ? shard : FC_INDEXER_MAX_STREAMS - 1;
-    int rereads = 0;
+    /* re-reads of an incomplete block, kept across turns */
+    int *rereads = &ix->block_rereads[stream];
     /* Only the first read after resuming from a stored cursor can reveal
      * pruned events; later pages follow our own reads. */
     bool check_retention = found && from;
@@ -182,11 +185,11 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
             check_retention = false;
             size_t cut;
             uint64_t bad = fc_follower_incomplete_block(&pi, from, &cut);
-            if (bad && rereads < 3) {
+            if (bad && *rereads < 3) {
                 /* A block lost events in transit: apply the complete blocks before it,
                  * then read it again from its start (or from the cursor, when the page
                  * resumed it), so nothing before it is skipped or applied twice. */
-                rereads++;
+                (*rereads)++;
                 stats->block_rereads++;
                 ix->m_block_rereads++;
                 log_warn("sync", "shard %u block %llu is incomplete; reading it again", shard,
@@ -199,7 +202,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
                 if (bad)
                     log_error("sync", "shard %u block %llu still incomplete after 3 reads; "
                                       "going on", shard, (unsigned long long)bad);
-                rereads = 0;
+                *rereads = 0;
             }
         }
         /* A page whose transaction hits a deadlock or serialization failure
@@ -246,9 +249,13 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
             ix->m_behind_since_ms[stream] = fc_now_mono_ms();
         }
         fc_hub_conn_release(conn); /* the page is applied: give its memory back */
-        if (fc_ix_stopping(ix) || (!reread && (!n || next == from)))
-            break; /* caught up with the head (or asked to stop) */
+        if (fc_ix_stopping(ix) || (!reread && (!n || next == from))) {
+            *at_head = true; /* caught up with the head (or asked to stop) */
+            break;
+        }
         from = next;
+        if (--max_pages == 0)
+            break; /* the other streams' turn */
     }
     free(pi.p);
     fc_vec_free(&checked);
@@ -262,27 +269,64 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     return err;
 }
 
+/* Pages of one Snapchain shard read before the next shard's turn. */
+#define PAGES_PER_TURN 2
+
+/* Snapchain: the shards in turns, a few pages each, until every shard is at
+ * its head. A shard far behind (or failing) does not hold the others back:
+ * read one after the other, a follower restarted more often than it takes
+ * to catch up on shard 1 never reached shard 2. A database error ends the
+ * pass at once; a hub error ends only that shard's part of it. */
+FC_MUST_CHECK
+static enum fc_err sync_shards(struct fc_indexer *ix, struct fc_writer *w,
+                               struct fc_hub_conn *conn, struct fc_sync_stats *stats,
+                               struct fc_diag *diag)
+{
+    unsigned n = ix->shards < FC_INDEXER_MAX_STREAMS ? ix->shards : FC_INDEXER_MAX_STREAMS - 1;
+    bool done[FC_INDEXER_MAX_STREAMS] = {false};
+    enum fc_err first = FC_OK;
+    for (unsigned left = n; left > 0 && !fc_ix_stopping(ix);) {
+        for (unsigned s = 1; s <= n; s++) {
+            if (done[s])
+                continue;
+            struct fc_diag d;
+            bool at_head;
+            enum fc_err err = follow_stream(ix, w, conn, s, -1, "snapchain", PAGES_PER_TURN,
+                                            &at_head, stats, &d);
+            if (err && !first) {
+                first = err;
+                *diag = d;
+            }
+            if (err == FC_ERR_DB)
+                return err;
+            if (err || at_head) {
+                done[s] = true;
+                left--;
+            }
+        }
+    }
+    return first;
+}
+
 enum fc_err fc_ix_sync_pass(struct fc_indexer *ix, struct fc_writer *w, struct fc_hub_conn *conn,
                             struct fc_sync_stats *stats, struct fc_diag *diag)
 {
+    if (ix->snapchain)
+        return sync_shards(ix, w, conn, stats, diag);
+    /* Hubble event ids are per hub: read from the first hub that answers, with that
+     * hub's own cursor (a hub read for the first time replays its retained events,
+     * which idempotent writes absorb). Database errors are not a hub's fault. */
     enum fc_err err = FC_OK;
-    if (ix->snapchain) {
-        for (unsigned s = 1; s <= ix->shards && !err; s++)
-            err = follow_stream(ix, w, conn, s, -1, "snapchain", stats, diag);
-    } else {
-        /* Hubble event ids are per hub: read from the first hub that answers, with that
-         * hub's own cursor (a hub read for the first time replays its retained events,
-         * which idempotent writes absorb). Database errors are not a hub's fault. */
-        size_t n = fc_hub_client_n_hubs(ix->hubs);
-        for (size_t h = 0; h < n; h++) {
-            if (h + 1 < n && fc_hub_client_breaker_open(ix->hubs, h))
-                continue;
-            const char *name = fc_hub_client_hub_name(ix->hubs, h);
-            err = follow_stream(ix, w, conn, 0, (int)h, name, stats, diag);
-            if (!err || err == FC_ERR_DB || h + 1 == n)
-                break;
-            log_warn("sync", "hub %s: %s; reading events from the next hub", name, diag->msg);
-        }
+    size_t n = fc_hub_client_n_hubs(ix->hubs);
+    for (size_t h = 0; h < n; h++) {
+        if (h + 1 < n && fc_hub_client_breaker_open(ix->hubs, h))
+            continue;
+        const char *name = fc_hub_client_hub_name(ix->hubs, h);
+        bool at_head;
+        err = follow_stream(ix, w, conn, 0, (int)h, name, SIZE_MAX, &at_head, stats, diag);
+        if (!err || err == FC_ERR_DB || h + 1 == n)
+            break;
+        log_warn("sync", "hub %s: %s; reading events from the next hub", name, diag->msg);
     }
     return err;
 }

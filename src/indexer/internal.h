@@ -84,6 +84,7 @@ struct fc_indexer {
     uint64_t sets_connects;            /* sum of the sets' connections when last rebuilt */
     _Atomic uint64_t m_cursor[FC_INDEXER_MAX_STREAMS];
     _Atomic int64_t m_behind_since_ms[FC_INDEXER_MAX_STREAMS]; /* 0: at the head */
+    int block_rereads[FC_INDEXER_MAX_STREAMS]; /* the follower's re-reads of an incomplete block */
 };
 
 void fc_ix_notify_change(struct fc_indexer *ix, const uint64_t *fids, size_t n);

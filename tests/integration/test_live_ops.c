@@ -1,6 +1,7 @@
 /* Live operation: backfill workers and the event follower writing at the
  * same time never deadlock (PostgreSQL counts none for the test database),
- * and the result equals a run without the concurrency; PostgreSQL and Redis
+ * and the result equals a run without the concurrency; the Snapchain shards
+ * are read in turns; PostgreSQL and Redis
  * restarted under a running indexer cost a few seconds and change nothing,
  * with a bounded log meanwhile. */
 #include "support/testenv.h"
@@ -178,6 +179,52 @@ static void backfill_and_follower_never_deadlock(void **state)
     fct_hubsim_stop(sim);
 }
 
+/* The follower reads the Snapchain shards in turns: a shard far behind does
+ * not hold the others back until it reaches its head (read one after the
+ * other, a follower restarted more often than shard 1 took to catch up never
+ * reached shard 2). Small pages and a slow hub make catching up take many
+ * pages on each shard. */
+static void shards_are_read_in_turns(void **state)
+{
+    (void)state;
+    int port;
+    int sim = fct_hubsim_start((const char *[]){NET_ARGS, "--faults",
+                                                "{\"endpoint\":\"/v1/events\",\"latency_ms\":60}",
+                                                NULL}, &port);
+    char db[512], hubs[64];
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    fct_db_create("turns", db, sizeof(db));
+    struct env e;
+    env_init(&e, db, hubs);
+    e.vars[6] = "FCINDEX_CONCURRENCY_EVENT_PAGE_SIZE=50";
+    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    const char *argv[] = {fct_fcindex_bin(), "sync", "--until-head", NULL};
+    int fd;
+    int pid = fct_spawn(argv, e.vars, &fd);
+    assert_true(pid > 0);
+    /* blocks 7,000,000 + 0..60; a page of 50 events holds about 5 of them */
+    long long lead = 0, other = 0;
+    int64_t deadline = fc_now_mono_ms() + 120000;
+    while (fc_now_mono_ms() < deadline && lead < 30) {
+        usleep(20000);
+        lead = sql_ll(db, "SELECT coalesce(max((event_id >> 14) - 7000000), 0) FROM hub_cursors");
+        other = sql_ll(db, "SELECT CASE WHEN count(*) = 2 THEN min((event_id >> 14) - 7000000) "
+                           "ELSE 0 END FROM hub_cursors");
+    }
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_wait(pid, fd, &out);
+    if (rc != 0)
+        fail_msg("sync --until-head: rc %d: %s", rc, out.data);
+    fc_buf_cleanup(&out);
+    if (lead < 30)
+        fail_msg("no shard reached block 30 in 120 s");
+    /* when one shard was at block 30, the other had had its turns too */
+    if (other < 10)
+        fail_msg("one shard at block %lld while the other was at %lld", lead, other);
+    fct_db_drop(db);
+    fct_hubsim_stop(sim);
+}
+
 static void service(const char *what)
 {
     char script[1024];
@@ -275,8 +322,12 @@ static void restarts_lose_nothing(void **state)
 int main(void)
 {
     fct_require_env("DATABASE_URL");
+    const char *only = getenv("FCT_ONLY"); /* one test by name, while working on it */
+    if (only && *only)
+        cmocka_set_test_filter(only);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backfill_and_follower_never_deadlock),
+        cmocka_unit_test(shards_are_read_in_turns),
         cmocka_unit_test(restarts_lose_nothing),
     };
     return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
