@@ -1,12 +1,18 @@
 /* The throughput history: one contract for both backends (buckets summed
  * over processes, absolute counts so a repeated write cannot count twice,
  * the hour's window), and for Redis that the history outlives the handle
- * and the recorder that wrote it and that unreadable buckets are left out. */
+ * and the recorder that wrote it, that unreadable buckets are left out, and
+ * that buckets a write could not store go with the next write once Redis
+ * answers again. */
 #include "support/testenv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "state/rates.h"
@@ -173,12 +179,67 @@ static void redis_down(void **state)
     fc_rates_free(r);
 }
 
+/* A loopback port nobody listens on now. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* Buckets a write could not store are not lost: once Redis answers (here a
+ * Redis of the test's own, started after the failed write), the next
+ * record writes them, though nothing grew since. */
+static void buckets_wait_for_redis(void **state)
+{
+    (void)state;
+    char port[16], url[64];
+    snprintf(port, sizeof(port), "%d", free_port());
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%s", port);
+    struct fc_rates *r;
+    struct fc_diag d;
+    assert_int_equal(fc_rates_open_redis(url, "fctest:later:", &r, &d), FC_OK);
+    struct fc_rate_recorder *a = fc_rate_recorder_new(r, "box:1:1");
+    struct fc_rate_counts c = {7, 3, 40};
+    assert_int_equal(fc_rate_recorder_record(a, &c, T0_MS + 1000, &d), FC_ERR_UNAVAILABLE);
+    int fd = -1;
+    int pid = fct_spawn((const char *[]){"/usr/bin/redis-server", "--port", port, "--bind",
+                                         "127.0.0.1", "--save", "", "--appendonly", "no", NULL},
+                        NULL, &fd);
+    struct fc_buf out = FC_BUF_INIT;
+    bool up = fct_read_until(fd, &out, 0, "Ready to accept connections", 20000);
+    if (!up) {
+        fct_signal(pid, SIGKILL);
+        fct_wait(pid, fd, &out);
+        fail_msg("redis-server did not start: %s", out.data);
+    }
+    /* the same totals: only the pending bucket is written */
+    enum fc_err err = fc_rate_recorder_record(a, &c, T0_MS + 2000, &d);
+    struct fc_rate_history *h = calloc(1, sizeof(*h));
+    enum fc_err herr = err ? err : fc_rates_history(r, T0_MS + 3000, h, &d);
+    fct_signal(pid, SIGTERM);
+    fct_wait(pid, fd, &out);
+    fc_buf_cleanup(&out);
+    if (err || herr)
+        fail_msg("with Redis back: %s", d.msg);
+    expect_counts(&h->bucket[359], 7, 3, 40, "the bucket written once Redis answered");
+    expect_counts(&h->total, 7, 3, 40, "total once Redis answered");
+    free(h);
+    fc_rate_recorder_free(a);
+    fc_rates_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(embedded_backend),
         cmocka_unit_test(redis_backend),
         cmocka_unit_test(redis_down),
+        cmocka_unit_test(buckets_wait_for_redis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
