@@ -856,10 +856,7 @@ static long long series_sum(yajl_val arr, const char *field)
 
 static long long sql_count(const char *sql)
 {
-    char *v = fct_sql_value(db_url, sql);
-    long long n = atoll(v);
-    free(v);
-    return n;
+    return fct_sql_ll(db_url, sql);
 }
 
 /* Analytics add up to what the database holds: every row and target of

@@ -3,6 +3,7 @@
  * read once, the bad ones land in dead_letters with their exact bytes and
  * the cursor only moves forward; `backfill --fid` on a synced target really
  * backfills it again. */
+#include "support/indexrun.h"
 #include "support/serve.h"
 #include "support/truth.h"
 
@@ -39,15 +40,7 @@ static void env_init(struct env *e, const char *db, int port)
 static int fcindex4(struct env *e, const char *a, const char *b, const char *c, const char *d,
                     struct fc_buf *out)
 {
-    const char *argv[] = {fct_fcindex_bin(), a, b, c, d, NULL};
-    struct fc_buf local = FC_BUF_INIT;
-    if (!out)
-        out = &local;
-    int rc = fct_run(argv, e->vars, out);
-    if (rc != 0)
-        fprintf(stderr, "fcindex %s %s: rc %d: %s\n", a, b ? b : "", rc, out->data);
-    fc_buf_cleanup(&local);
-    return rc;
+    return fct_index_cmd(e->vars, a, b, c, d, out);
 }
 
 static int fcindex(struct env *e, const char *a, const char *b, const char *c, struct fc_buf *out)
@@ -58,16 +51,7 @@ static int fcindex(struct env *e, const char *a, const char *b, const char *c, s
 static void index_fully(struct env *e, const char *db)
 {
     assert_int_equal(fcindex(e, "migrate", NULL, NULL, NULL), 0);
-    for (int round = 0; round < 6; round++) {
-        assert_int_equal(fcindex(e, "backfill", "--all-unsynced", "--wait", NULL), 0);
-        assert_int_equal(fcindex(e, "sync", "--until-head", NULL, NULL), 0);
-        char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
-        bool done = strcmp(pending, "0") == 0;
-        free(pending);
-        if (done)
-            return;
-    }
-    fail_msg("targets still pending after 6 rounds");
+    fct_index_fully(e->vars, db);
 }
 
 /* Everything but casts, user data and proofs (the rows bad UTF-8 can hit). */

@@ -2,7 +2,7 @@
  * truth` for the same roots and clients; kill -9 at random points during
  * backfill and sync, then finishing, ends in the clean run's state; so do
  * hub faults (errors, 429s, resets, truncation, broken JSON, a dead hub). */
-#include "support/testenv.h"
+#include "support/indexrun.h"
 #include "support/truth.h"
 
 #include <signal.h>
@@ -85,13 +85,7 @@ static void assert_used_redis(struct env *e)
 
 static int fcindex(struct env *e, const char *a, const char *b, const char *c)
 {
-    const char *argv[] = {fct_fcindex_bin(), a, b, c, NULL};
-    struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run(argv, e->vars, &out);
-    if (rc != 0 && rc != -1)
-        fprintf(stderr, "fcindex %s %s: rc %d: %s\n", a, b ? b : "", rc, out.data);
-    fc_buf_cleanup(&out);
-    return rc;
+    return fct_index_cmd(e->vars, a, b, c, NULL, NULL);
 }
 
 /* Backfill and sync until no target is pending (sync discovers new roots
@@ -99,16 +93,7 @@ static int fcindex(struct env *e, const char *a, const char *b, const char *c)
 static void index_fully(struct env *e)
 {
     assert_int_equal(fcindex(e, "migrate", NULL, NULL), 0);
-    for (int round = 0; round < 6; round++) {
-        assert_int_equal(fcindex(e, "backfill", "--all-unsynced", "--wait"), 0);
-        assert_int_equal(fcindex(e, "sync", "--until-head", NULL), 0);
-        char *pending = fct_sql_value(e->db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
-        bool done = strcmp(pending, "0") == 0;
-        free(pending);
-        if (done)
-            return;
-    }
-    fail_msg("targets still pending after 6 rounds");
+    fct_index_fully(e->vars, e->db);
 }
 
 /* A digest of everything the indexer wrote, without ingestion times. */
@@ -168,15 +153,6 @@ static char *clean_fingerprint(int port)
     return fp;
 }
 
-/* Fails on any sanitizer report in a run's output. */
-static void assert_no_sanitizer_report(const char *what, const char *out)
-{
-    static const char *const marks[] = {"AddressSanitizer", "LeakSanitizer", "runtime error:",
-                                        "UndefinedBehaviorSanitizer"};
-    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-        if (out && strstr(out, marks[i]))
-            fail_msg("%s: sanitizer report:\n%s", what, out);
-}
 
 /* Runs a command, killing it with SIGKILL after delay_ms; returns true when
  * it finished by itself (exit 0) first, false when the kill ended it. Any
@@ -207,7 +183,7 @@ static bool run_and_kill(struct env *e, const char *a, const char *b, const char
         if (waitpid(pid, &status, 0) != pid)
             fail_msg("%s: lost the child", what);
     }
-    assert_no_sanitizer_report(what, out.data);
+    fct_assert_no_sanitizer_report(what, out.data);
     bool finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     bool killed = !exited && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
     if (!finished && !killed)
@@ -593,13 +569,6 @@ static void retention_gap_resyncs_every_target(void **state)
 #define LIVE_TICKS 60                         /* 18 s of live stream after the history */
 #define FINAL_BLOCK (7000000 + 40 + LIVE_TICKS) /* Snapchain height of the last block */
 
-static long long sql_ll(const char *db, const char *sql)
-{
-    char *v = fct_sql_value(db, sql);
-    long long n = strtoll(v, NULL, 10);
-    free(v);
-    return n;
-}
 
 /* `serve` is killed with SIGKILL at random moments while the simulator
  * produces events: during backfill pages, while the stream is applied (a
@@ -634,16 +603,17 @@ static void serve_killed_on_a_live_stream(void **state)
     int kills = 0, in_backfill = 0, in_stream = 0, in_expansion = 0;
     /* bounded: 40 runs at most, each killed after 150-1350 ms */
     for (int round = 0; round < 40 && (kills < 24 || in_stream < 5); round++) {
-        long long targets_before = sql_ll(db, "SELECT count(*) FROM targets");
+        long long targets_before = fct_sql_ll(db, "SELECT count(*) FROM targets");
         int fd;
         int pid = fct_spawn(argv, e.vars, &fd);
         assert_true(pid > 0);
         struct fc_buf out = FC_BUF_INIT;
         int delay = 150 + (int)(random() % 1200);
         fct_read_until(fd, &out, 0, "\n\n\n", delay); /* drains its log meanwhile */
-        bool pending = sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL") > 0;
+        bool pending =
+            fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL") > 0;
         bool streaming = sim_head_tick(port) < first_tick + LIVE_TICKS;
-        bool grew = sql_ll(db, "SELECT count(*) FROM targets") > targets_before;
+        bool grew = fct_sql_ll(db, "SELECT count(*) FROM targets") > targets_before;
         int status = 0;
         bool exited = waitpid(pid, &status, WNOHANG) == pid;
         if (!exited)
@@ -658,7 +628,7 @@ static void serve_killed_on_a_live_stream(void **state)
                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out.data);
         }
         fct_wait(pid, fd, &out);
-        assert_no_sanitizer_report(where, out.data);
+        fct_assert_no_sanitizer_report(where, out.data);
         fc_buf_cleanup(&out);
         kills++;
         in_backfill += pending;
@@ -696,7 +666,7 @@ static void serve_killed_on_a_live_stream(void **state)
     }
     fct_signal(pid, SIGTERM);
     int rc = fct_wait(pid, fd, &out);
-    assert_no_sanitizer_report("the finishing serve run", out.data);
+    fct_assert_no_sanitizer_report("the finishing serve run", out.data);
     if (!done || rc != 0)
         fail_msg("the finishing run did not reach block %d with nothing pending (exit %d):\n%s",
                  FINAL_BLOCK, rc, out.data);

@@ -103,10 +103,7 @@ static long taken(void)
 
 static long sql_long(const char *sql)
 {
-    char *v = fct_sql_value(db_url, sql);
-    long n = atol(v);
-    free(v);
-    return n;
+    return (long)fct_sql_ll(db_url, sql);
 }
 
 /* Backfill messages each live indexer process reports (two entries). */

@@ -75,10 +75,7 @@ static void jobs_ok(const char *a, const char *b, const char *c, const char *wan
 
 static long sql_long(const char *sql)
 {
-    char *v = fct_sql_value(db_url, sql);
-    long n = atol(v);
-    free(v);
-    return n;
+    return (long)fct_sql_ll(db_url, sql);
 }
 
 static void faults(const char *json)

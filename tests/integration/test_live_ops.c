@@ -4,7 +4,7 @@
  * are read in turns; PostgreSQL and Redis
  * restarted under a running indexer cost a few seconds and change nothing,
  * with a bounded log meanwhile. */
-#include "support/testenv.h"
+#include "support/indexrun.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -40,33 +40,7 @@ static void env_init(struct env *e, const char *db, const char *hubs)
 
 static int fcindex(struct env *e, const char *a, const char *b, const char *c)
 {
-    const char *argv[] = {fct_fcindex_bin(), a, b, c, NULL};
-    struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run(argv, e->vars, &out);
-    if (rc != 0)
-        fprintf(stderr, "fcindex %s %s: rc %d: %s\n", a, b ? b : "", rc, out.data);
-    fc_buf_cleanup(&out);
-    return rc;
-}
-
-static long long sql_ll(const char *db, const char *sql)
-{
-    char *v = fct_sql_value(db, sql);
-    long long n = strtoll(v, NULL, 10);
-    free(v);
-    return n;
-}
-
-/* Backfill and sync until no target is pending. */
-static void index_fully(struct env *e, const char *db)
-{
-    for (int round = 0; round < 6; round++) {
-        assert_int_equal(fcindex(e, "backfill", "--all-unsynced", "--wait"), 0);
-        assert_int_equal(fcindex(e, "sync", "--until-head", NULL), 0);
-        if (sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL") == 0)
-            return;
-    }
-    fail_msg("targets still pending after 6 rounds");
+    return fct_index_cmd(e->vars, a, b, c, NULL, NULL);
 }
 
 /* Every target's own live state. Deleted rows are left out: the filtering
@@ -130,7 +104,7 @@ static void serve_until_idle(struct env *e, const char *db, int timeout_s)
         char *cur = fct_sql_value(db, "SELECT coalesce(string_agg(shard||':'||event_id, ',' "
                                       "ORDER BY shard), '') FROM hub_cursors");
         long long pending =
-            sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
+            fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
         still = (*cur && last && strcmp(cur, last) == 0 && pending == 0) ? still + 1 : 0;
         free(last);
         last = cur;
@@ -157,17 +131,17 @@ static void backfill_and_follower_never_deadlock(void **state)
     assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
     serve_until_idle(&e, db, 240);
     /* the backends have exited, so their counts are in the statistics */
-    long long deadlocks = sql_ll(db, "SELECT deadlocks FROM pg_stat_database "
-                                     "WHERE datname = current_database()");
+    long long deadlocks = fct_sql_ll(db, "SELECT deadlocks FROM pg_stat_database "
+                                         "WHERE datname = current_database()");
     if (deadlocks)
         fail_msg("PostgreSQL detected %lld deadlocks between the writers", deadlocks);
-    index_fully(&e, db); /* finishes nothing left: proves serve left nothing behind */
+    fct_index_fully(e.vars, db); /* finishes nothing left: proves serve left nothing behind */
 
     fct_db_create("live_clean", clean, sizeof(clean));
     struct env c;
     env_init(&c, clean, hubs);
     assert_int_equal(fcindex(&c, "migrate", NULL, NULL), 0);
-    index_fully(&c, clean);
+    fct_index_fully(c.vars, clean);
     char *want = fingerprint(clean), *got = fingerprint(db);
     if (strcmp(got, want) != 0)
         explain_difference(db, clean);
@@ -283,7 +257,7 @@ static void restarts_lose_nothing(void **state)
         char *cur = fct_sql_value(db, "SELECT coalesce(string_agg(shard||':'||event_id, ',' "
                                       "ORDER BY shard), '') FROM hub_cursors");
         long long pending =
-            sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
+            fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
         still = (*cur && last && strcmp(cur, last) == 0 && pending == 0) ? still + 1 : 0;
         free(last);
         last = cur;
@@ -301,13 +275,14 @@ static void restarts_lose_nothing(void **state)
         !strstr(out.data, "Redis: working again"))
         fail_msg("%zu log lines through the outages:\n%s", lines, out.data);
     fc_buf_cleanup(&out);
-    assert_int_equal(sql_ll(db, "SELECT count(*) FROM targets WHERE last_error IS NOT NULL"), 0);
+    assert_int_equal(
+        fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_error IS NOT NULL"), 0);
 
     fct_db_create("restart_clean", clean, sizeof(clean));
     struct env c;
     env_init(&c, clean, hubs);
     assert_int_equal(fcindex(&c, "migrate", NULL, NULL), 0);
-    index_fully(&c, clean);
+    fct_index_fully(c.vars, clean);
     char *want = fingerprint(clean), *got = fingerprint(db);
     if (strcmp(got, want) != 0)
         explain_difference(db, clean);

@@ -16,7 +16,7 @@
  * figures (kills, each restart's cost in seconds of lag, RSS, events/s) are
  * printed at the end. */
 #define _GNU_SOURCE /* memmem */
-#include "support/testenv.h"
+#include "support/indexrun.h"
 #include "support/truth.h"
 
 #include <signal.h>
@@ -77,13 +77,6 @@ static const char *next_of(const char *p, const char *end, const char *needle)
     return p < end ? memmem(p, (size_t)(end - p), needle, strlen(needle)) : NULL;
 }
 
-static long long sql_ll(const char *db, const char *sql)
-{
-    char *v = fct_sql_value(db, sql);
-    long long n = strtoll(v, NULL, 10);
-    free(v);
-    return n;
-}
 
 static int parse_duration(const char *s, int def)
 {
@@ -131,7 +124,8 @@ static long long head_tick(struct soak *s)
 /* The block the follower is in (the slowest shard's), -1 before it read any. */
 static long long cursor_tick(struct soak *s)
 {
-    return sql_ll(s->db, "SELECT coalesce(min((event_id >> 14) - 7000000), -1) FROM hub_cursors");
+    return fct_sql_ll(s->db,
+                      "SELECT coalesce(min((event_id >> 14) - 7000000), -1) FROM hub_cursors");
 }
 
 static long rss_kb(int pid)
@@ -148,14 +142,6 @@ static long rss_kb(int pid)
     return kb;
 }
 
-static void assert_no_sanitizer_report(const char *what, const char *out)
-{
-    static const char *const marks[] = {"AddressSanitizer", "LeakSanitizer", "runtime error:",
-                                        "UndefinedBehaviorSanitizer"};
-    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-        if (out && strstr(out, marks[i]))
-            fail_msg("%s: sanitizer report:\n%s", what, out);
-}
 
 /* Reads serve's output, samples its RSS and notes its API port; fails when
  * it ended by itself. */
@@ -181,7 +167,7 @@ static void serve_poll(struct soak *s)
     if (l && strchr(l, '\n'))
         s->api_port = (unsigned)atoi(l + strlen("api: listening on port "));
     if (s->out.len > (1u << 20)) { /* a long run's log: checked, then dropped */
-        assert_no_sanitizer_report("serve", s->out.data);
+        fct_assert_no_sanitizer_report("serve", s->out.data);
         fc_buf_reset(&s->out);
     }
 }
@@ -246,7 +232,7 @@ static void serve_kill(struct soak *s)
     if (waitpid(s->pid, &status, 0) != s->pid)
         fail_msg("lost serve");
     close(s->fd);
-    assert_no_sanitizer_report("serve (killed)", s->out.data);
+    fct_assert_no_sanitizer_report("serve (killed)", s->out.data);
     if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
         fail_msg("serve ended before the kill:\n%s", s->out.data);
     s->kills++;
@@ -337,7 +323,7 @@ static int cli(struct soak *s, const char *a, const char *b, const char *c)
     const char *argv[] = {fct_fcindex_bin(), "targets", a, b, c, NULL};
     struct fc_buf out = FC_BUF_INIT;
     int rc = fct_run(argv, s->vars, &out);
-    assert_no_sanitizer_report("fcindex targets", out.data);
+    fct_assert_no_sanitizer_report("fcindex targets", out.data);
     fc_buf_cleanup(&out);
     return rc;
 }
@@ -465,7 +451,7 @@ static void plan_step(struct soak *s, struct plan *p)
             char sql[128];
             snprintf(sql, sizeof(sql), "SELECT count(*) FROM targets WHERE fid = %llu AND NOT "
                      "is_root AND source = 'follow'", (unsigned long long)c);
-            if (sql_ll(s->db, sql) == 1)
+            if (fct_sql_ll(s->db, sql) == 1)
                 fid = c;
         }
         if (!fid)
@@ -500,7 +486,7 @@ static int cmp_str(const void *a, const void *b)
 
 static void letters_load(struct soak *s, struct letters *l)
 {
-    l->n = (size_t)sql_ll(s->db, "SELECT count(*) FROM dead_letters");
+    l->n = (size_t)fct_sql_ll(s->db, "SELECT count(*) FROM dead_letters");
     l->hex = fc_xcalloc(l->n + 1, sizeof(char *));
     char *all = fct_sql_value(s->db, "SELECT string_agg(source || chr(31) || encode(payload, "
                                      "'hex'), chr(30)) FROM dead_letters");
@@ -728,10 +714,8 @@ static char *fids_of_letters(struct soak *s)
 static int fcindex(struct soak *s, const char *a, const char *b, const char *c)
 {
     struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run((const char *[]){fct_fcindex_bin(), a, b, c, NULL}, s->vars, &out);
-    if (rc != 0)
-        fprintf(stderr, "fcindex %s %s: rc %d: %s\n", a, b ? b : "", rc, out.data);
-    assert_no_sanitizer_report(a, out.data);
+    int rc = fct_index_cmd(s->vars, a, b, c, NULL, &out);
+    fct_assert_no_sanitizer_report(a, out.data);
     fc_buf_cleanup(&out);
     return rc;
 }
@@ -903,19 +887,20 @@ static void soak(void **state)
     while (still < 3) {
         if (fct_now_ms() > settle_end)
             fail_msg("serve did not settle: %lld unsynced, cursor %lld, head %lld",
-                     sql_ll(s->db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL"),
+                     fct_sql_ll(s->db,
+                                "SELECT count(*) FROM targets WHERE last_synced_at IS NULL"),
                      cursor_tick(s), head_tick(s));
         usleep(500000);
         serve_poll(s);
         check_lag(s);
-        long long pending = sql_ll(s->db, "SELECT count(*) FROM targets WHERE last_synced_at "
-                                          "IS NULL OR last_error IS NOT NULL");
+        long long pending = fct_sql_ll(s->db, "SELECT count(*) FROM targets WHERE last_synced_at "
+                                              "IS NULL OR last_error IS NOT NULL");
         still = pending == 0 && cursor_tick(s) >= head_tick(s) ? still + 1 : 0;
     }
     fct_signal(s->pid, SIGTERM);
     if (fct_wait(s->pid, s->fd, &s->out) != 0)
         fail_msg("serve did not stop cleanly:\n%s", s->out.data);
-    assert_no_sanitizer_report("serve", s->out.data);
+    fct_assert_no_sanitizer_report("serve", s->out.data);
 
     /* no deadlock, no job failed for good */
     struct fc_buf logtext = FC_BUF_INIT;
@@ -931,9 +916,10 @@ static void soak(void **state)
         fail_msg("PostgreSQL's log holds \"deadlock detected\":\n%s",
                  strstr(logtext.data, "deadlock detected"));
     fc_buf_cleanup(&logtext);
-    assert_int_equal(sql_ll(s->db, "SELECT count(*) FROM targets WHERE last_error IS NOT NULL "
-                                   "OR backfill_held_at IS NOT NULL OR last_synced_at IS NULL"), 0);
-    long long targets = sql_ll(s->db, "SELECT count(*) FROM targets");
+    assert_int_equal(fct_sql_ll(s->db, "SELECT count(*) FROM targets WHERE last_error IS NOT NULL "
+                                       "OR backfill_held_at IS NOT NULL OR last_synced_at IS NULL"),
+                     0);
+    long long targets = fct_sql_ll(s->db, "SELECT count(*) FROM targets");
     if (targets < 2000)
         fail_msg("only %lld targets", targets);
 
@@ -947,8 +933,8 @@ static void soak(void **state)
     size_t backfill_bad = backfill_letters_exact(s, &l);
     long long n_letters = (long long)l.n;
     letters_free(&l);
-    if (stream_bad == 0 || sql_ll(s->db, "SELECT count(*) FROM dead_letters WHERE source LIKE "
-                                         "'/v1/%'") == 0)
+    if (stream_bad == 0 || fct_sql_ll(s->db, "SELECT count(*) FROM dead_letters WHERE source LIKE "
+                                             "'/v1/%'") == 0)
         fail_msg("the run met no bad item in the stream or in backfill pages");
 
     /* the hub healed: what the bad items held comes back with a backfill of

@@ -77,14 +77,6 @@ static int fcindex(const char *db, const char *mode, struct fc_buf *out, const c
     return fct_fcindex(args, env, out);
 }
 
-static long long sql_int(const char *db, const char *sql)
-{
-    char *v = fct_sql_value(db, sql);
-    long long n = atoll(v);
-    free(v);
-    return n;
-}
-
 /* The simulator's expected state for the roots, as parsed JSON. */
 static yajl_val truth(void)
 {
@@ -141,7 +133,7 @@ static long long missing(const char *db, yajl_val t, const char *table)
              "'UTF8')::json->>'hash' FROM dead_letters WHERE reason IN ('hash mismatch', "
              "'bad signature', 'unknown signer'))",
              arr.data, table);
-    long long m = sql_int(db, sql);
+    long long m = fct_sql_ll(db, sql);
     free(sql);
     fc_buf_cleanup(&arr);
     return m;
@@ -165,15 +157,18 @@ static void forged_messages_are_dead_lettered_with_their_reason(void **state)
     long long text = forged("text") - text0, hash = forged("hash") - hash0,
               sig = forged("signature") - sig0, signer = forged("signer") - signer0;
     assert_true(text > 0 && hash > 0 && sig > 0 && signer > 0);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM dead_letters WHERE reason = 'hash mismatch'"),
-                     text + hash);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM dead_letters WHERE reason = 'bad signature'"),
-                     sig);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM dead_letters WHERE reason = 'unknown signer'"),
-                     signer);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM dead_letters"), text + hash + sig + signer);
+    assert_int_equal(
+        fct_sql_ll(db, "SELECT count(*) FROM dead_letters WHERE reason = 'hash mismatch'"),
+        text + hash);
+    assert_int_equal(
+        fct_sql_ll(db, "SELECT count(*) FROM dead_letters WHERE reason = 'bad signature'"), sig);
+    assert_int_equal(
+        fct_sql_ll(db, "SELECT count(*) FROM dead_letters WHERE reason = 'unknown signer'"),
+        signer);
+    assert_int_equal(fct_sql_ll(db, "SELECT count(*) FROM dead_letters"),
+                     text + hash + sig + signer);
     /* and a page with a forged message still wrote its other messages */
-    assert_true(sql_int(db, "SELECT count(*) FROM casts") > 100);
+    assert_true(fct_sql_ll(db, "SELECT count(*) FROM casts") > 100);
     fc_buf_cleanup(&out);
     fct_db_drop(db);
 }
@@ -201,19 +196,19 @@ static void forged_messages_leave_the_rest_applied(void **state)
                                                       NULL}) != 0)
         fail_msg("backfill: %s", out.data);
     /* the stream's forged events that touch a target were caught too */
-    assert_true(sql_int(db, "SELECT count(DISTINCT reason) FROM dead_letters "
-                            "WHERE source LIKE 'events:%'") >= 2);
+    assert_true(fct_sql_ll(db, "SELECT count(DISTINCT reason) FROM dead_letters "
+                               "WHERE source LIKE 'events:%'") >= 2);
     /* no forged version was written (a genuine copy of a message forged on
      * one read may come in by the other path: the stream replays what the
      * backfill read): no altered text, and every cast of a backfilled target
      * (whose signer events are in `signers`) is signed by a key it added */
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM casts WHERE text LIKE 'forged %'"), 0);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM casts c JOIN targets t USING (fid) WHERE "
-                                 "t.last_synced_at IS NOT NULL AND c.signer IS NOT NULL AND NOT EXISTS (SELECT 1 FROM signers s WHERE s.fid = c.fid AND "
-                                 "s.key = c.signer)"),
+    assert_int_equal(fct_sql_ll(db, "SELECT count(*) FROM casts WHERE text LIKE 'forged %'"), 0);
+    assert_int_equal(fct_sql_ll(db, "SELECT count(*) FROM casts c JOIN targets t USING (fid) WHERE "
+                                    "t.last_synced_at IS NOT NULL AND c.signer IS NOT NULL AND NOT EXISTS (SELECT 1 FROM signers s WHERE s.fid = c.fid AND "
+                                    "s.key = c.signer)"),
                      0);
-    assert_true(sql_int(db, "SELECT count(*) FROM dead_letters WHERE reason = 'hash mismatch' AND "
-                            "convert_from(payload, 'UTF8') LIKE '%\"text\":\"forged %'") > 0);
+    assert_true(fct_sql_ll(db, "SELECT count(*) FROM dead_letters WHERE reason = 'hash mismatch' "
+                               "AND convert_from(payload, 'UTF8') LIKE '%\"text\":\"forged %'") > 0);
     yajl_val t = truth();
     assert_int_equal(missing(db, t, "casts"), 0);
     assert_int_equal(missing(db, t, "reactions"), 0);
@@ -280,7 +275,7 @@ static void log_mode_writes_and_counts(void **state)
     fct_http_cleanup(&h);
     fct_serve_stop(&s, SIGTERM);
     /* written anyway: nothing in dead letters, every truth message in its table */
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM dead_letters"), 0);
+    assert_int_equal(fct_sql_ll(db, "SELECT count(*) FROM dead_letters"), 0);
     yajl_val t = truth();
     assert_int_equal(missing(db, t, "casts"), 0);
     assert_int_equal(missing(db, t, "reactions"), 0);

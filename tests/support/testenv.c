@@ -245,6 +245,23 @@ char *fct_sql_value(const char *url, const char *sql)
     return v;
 }
 
+long long fct_sql_ll(const char *url, const char *sql)
+{
+    char *v = fct_sql_value(url, sql);
+    long long n = strtoll(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+void fct_assert_no_sanitizer_report(const char *what, const char *out)
+{
+    static const char *const marks[] = {"AddressSanitizer", "LeakSanitizer", "runtime error:",
+                                        "UndefinedBehaviorSanitizer"};
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+        if (out && strstr(out, marks[i]))
+            fail_msg("%s: sanitizer report:\n%s", what, out);
+}
+
 int fct_spawn(const char *const *argv, const char *const *extra_env, int *out_fd)
 {
     int fds[2];

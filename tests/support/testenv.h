@@ -50,6 +50,13 @@ void fct_db_drop(const char *url);
  * as a new string ("" when no row); fails the test on a SQL error. */
 char *fct_sql_value(const char *url, const char *sql);
 
+/* fct_sql_value read as a number (0 when no row). */
+long long fct_sql_ll(const char *url, const char *sql);
+
+/* Fails the test, naming what ran, on any AddressSanitizer, LeakSanitizer
+ * or UndefinedBehaviorSanitizer report in its output (out may be NULL). */
+void fct_assert_no_sanitizer_report(const char *what, const char *out);
+
 /* Runs argv (argv[0] a path) with extra "NAME=value" environment entries
  * appended to the current environment; captures stdout+stderr into out.
  * Returns the exit status, or -1 if it did not exit normally. */
