@@ -2,6 +2,7 @@
 /* The hub client against the real simulator: fail-over order, Retry-After,
  * circuit breaker, pagination that loses and duplicates nothing under
  * faults, bounded call time, flavour detection, request budget. */
+#include "support/hubsim_ctl.h"
 #include "support/testenv.h"
 
 #include <pthread.h>
@@ -48,16 +49,6 @@ static void collect_hash(void *ud, const struct fc_item *it)
     fc_hex_encode(it->message->hash, 20, hex);
     fc_buf_printf(&h->list, "%s\n", hex);
     h->n++;
-}
-
-static void post(int port, const char *json)
-{
-    char u[128];
-    snprintf(u, sizeof(u), "http://127.0.0.1:%d/_sim/faults", port);
-    struct fct_http h;
-    fct_http_do(u, json, 5000, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
 }
 
 static uint64_t sim_requests(int port, const char *endpoint)
@@ -237,7 +228,7 @@ static void breaker_opens_and_closes(void **state)
     assert_true(fc_hub_client_breaker_open(c, 0));
     assert_int_equal(sim_requests(pa, "/v1/castsByFid"), 3); /* skipped while open */
     /* hub A recovers; after the cool-down a probe closes the breaker */
-    post(pa, "{\"clear\":true}");
+    fct_hubsim_faults(pa, "{\"clear\":true}");
     /* hub B answers until the cool-down ends, then the probe goes to A */
     struct fc_hub_page page;
     long long end = fct_now_ms() + 10000;
@@ -533,8 +524,8 @@ static void bad_items_anywhere_in_a_page(void **state)
         int pid = fct_hubsim_start((const char *[]){"--flavour", flavours[f], "--fids", "20000",
                                                      "--history-ticks", "60", "--events-per-sec",
                                                      "40", NULL}, &port);
-        post(port, "{\"endpoint\":\"*\",\"bad_item_at\":[0,500,-1]}");
-        post(port, "{\"endpoint\":\"/v1/events\",\"bad_item_at\":[0,50,-1]}");
+        fct_hubsim_faults(port, "{\"endpoint\":\"*\",\"bad_item_at\":[0,500,-1]}");
+        fct_hubsim_faults(port, "{\"endpoint\":\"/v1/events\",\"bad_item_at\":[0,50,-1]}");
         struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 20000)};
         struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
         struct fc_hub_client *c;

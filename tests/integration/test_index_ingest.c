@@ -3,6 +3,7 @@
  * read once, the bad ones land in dead_letters with their exact bytes and
  * the cursor only moves forward; `backfill --fid` on a synced target really
  * backfills it again. */
+#include "support/hubsim_ctl.h"
 #include "support/indexrun.h"
 #include "support/serve.h"
 #include "support/truth.h"
@@ -78,16 +79,6 @@ static size_t count_of(const char *hay, const char *needle)
     return n;
 }
 
-static void post_faults(int port, const char *json)
-{
-    char u[128];
-    snprintf(u, sizeof(u), "http://127.0.0.1:%d/_sim/faults", port);
-    struct fct_http h;
-    fct_http_do(u, json, 5000, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
-}
-
 static unsigned long long injected_bad_items(int port)
 {
     char u[128];
@@ -126,7 +117,7 @@ static void valid_events_around_bad_ones_are_applied(void **state)
     struct env e;
     env_init(&e, clean, port);
     index_fully(&e, clean);
-    post_faults(port, UTF8_FAULTS);
+    fct_hubsim_faults(port, UTF8_FAULTS);
     env_init(&e, faulty, port);
     index_fully(&e, faulty);
     char *want = fingerprint(clean), *got = fingerprint(faulty);
@@ -464,19 +455,7 @@ static void stream_follows_recompute_the_reach(void **state)
     e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
     e.vars[7] = "FCINDEX_STRATEGY_EXPANSION_DEPTH=2";
     e.vars[8] = NULL;
-    char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/stats", port);
-    for (long long end = fct_now_ms() + 20000;; usleep(100000)) { /* static at block 41 */
-        struct fct_http h;
-        fct_http_do(url, NULL, 5000, &h);
-        const char *t = h.body.data ? strstr(h.body.data, "\"head_tick\":") : NULL;
-        bool done = t && atoi(t + strlen("\"head_tick\":")) >= 41;
-        fct_http_cleanup(&h);
-        if (done)
-            break;
-        if (fct_now_ms() > end)
-            fail_msg("the simulator did not reach block 41");
-    }
+    fct_hubsim_wait_tick(port, 41, 20000); /* static at block 41 */
     index_fully(&e, db);
     fct_hubsim_stop(pid);
     pid = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", "101", NULL}, &port);
@@ -487,19 +466,7 @@ static void stream_follows_recompute_the_reach(void **state)
     e.vars[8] = NULL;
     char *before = target_set(db, false);
     /* the live stream ends at block 141 (20 s) */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/stats", port);
-    for (long long end = fct_now_ms() + 120000;;) {
-        struct fct_http h;
-        fct_http_do(url, NULL, 5000, &h);
-        const char *t = h.body.data ? strstr(h.body.data, "\"head_tick\":") : NULL;
-        bool done = t && atoi(t + strlen("\"head_tick\":")) >= 141;
-        fct_http_cleanup(&h);
-        if (done)
-            break;
-        if (fct_now_ms() > end)
-            fail_msg("the live stream did not reach block 141");
-        usleep(200000);
-    }
+    fct_hubsim_wait_tick(port, 141, 120000);
     assert_int_equal(fcindex(&e, "sync", "--until-head", NULL, NULL), 0);
     char *until = fct_sql_value(db, "SELECT max(event_id) - 1 FROM hub_cursors");
     const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", LIVE_NET, "--roots", "37",

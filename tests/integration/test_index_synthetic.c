@@ -2,6 +2,7 @@
  * truth` for the same roots and clients; kill -9 at random points during
  * backfill and sync, then finishing, ends in the clean run's state; so do
  * hub faults (errors, 429s, resets, truncation, broken JSON, a dead hub). */
+#include "support/hubsim_ctl.h"
 #include "support/indexrun.h"
 #include "support/truth.h"
 
@@ -469,21 +470,6 @@ static void two_processes_share_the_work(void **state)
     use_redis = false;
 }
 
-/* The simulator's newest block (tick), from /_sim/stats. */
-static unsigned long long sim_head_tick(int port)
-{
-    char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/stats", port);
-    struct fct_http h;
-    fct_http_do(url, NULL, 5000, &h);
-    const char *p = h.status == 200 ? strstr(h.body.data, "\"head_tick\":") : NULL;
-    if (!p)
-        fail_msg("GET %s: %ld %s", url, h.status, h.body.data);
-    unsigned long long tick = strtoull(p + strlen("\"head_tick\":"), NULL, 10);
-    fct_http_cleanup(&h);
-    return tick;
-}
-
 /* A cursor older than the hub's retention: the events in between are gone,
  * so every target is synced again from its history. */
 #define RETENTION_NET "--fids", "100", "--events-per-sec", "400", "--tick-ms", "20", \
@@ -516,10 +502,8 @@ static void retention_gap_resyncs_every_target(void **state)
     assert_string_equal(pending, "0");
     free(pending);
     /* 30 blocks on: far past the 5-block retention */
-    unsigned long long head = sim_head_tick(port);
-    for (long long end = fct_now_ms() + 20000; sim_head_tick(port) < head + 30; usleep(50000))
-        if (fct_now_ms() > end)
-            fail_msg("the simulator's head stayed near tick %llu", head);
+    unsigned long long head = fct_hubsim_head_tick(port);
+    fct_hubsim_wait_tick(port, head + 30, 20000);
     const char *argv[] = {fct_fcindex_bin(), "sync", "--until-head", NULL};
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fct_run(argv, e.vars, &out), 0);
@@ -547,10 +531,8 @@ static void retention_gap_resyncs_every_target(void **state)
     free(pending);
     /* and holds what the network holds: once the stream has stopped, the
      * rest of it is read and each target's data equals the truth */
-    for (long long end = fct_now_ms() + 60000;
-         sim_head_tick(port) < strtoull(RETENTION_TICKS, NULL, 10); usleep(100000))
-        if (fct_now_ms() > end)
-            fail_msg("the simulator's stream did not stop within 60 s");
+    /* the stream stops */
+    fct_hubsim_wait_tick(port, strtoull(RETENTION_TICKS, NULL, 10), 60000);
     assert_int_equal(fcindex(&e, "sync", "--until-head", NULL), 0);
     assert_int_equal(fcindex(&e, "backfill", "--all-unsynced", "--wait"), 0);
     char *until = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
@@ -590,7 +572,7 @@ static void serve_killed_on_a_live_stream(void **state)
     int sim = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", live, "--faults",
                                                  "{\"latency_ms\":30,\"jitter_ms\":20}", NULL},
                                &port);
-    unsigned long long first_tick = sim_head_tick(port);
+    unsigned long long first_tick = fct_hubsim_head_tick(port);
     char db[512], hubs[64];
     fct_db_create("livecrash", db, sizeof(db));
     snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
@@ -612,7 +594,7 @@ static void serve_killed_on_a_live_stream(void **state)
         fct_read_until(fd, &out, 0, "\n\n\n", delay); /* drains its log meanwhile */
         bool pending =
             fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL") > 0;
-        bool streaming = sim_head_tick(port) < first_tick + LIVE_TICKS;
+        bool streaming = fct_hubsim_head_tick(port) < first_tick + LIVE_TICKS;
         bool grew = fct_sql_ll(db, "SELECT count(*) FROM targets") > targets_before;
         int status = 0;
         bool exited = waitpid(pid, &status, WNOHANG) == pid;

@@ -16,6 +16,7 @@
  * figures (kills, each restart's cost in seconds of lag, RSS, events/s) are
  * printed at the end. */
 #define _GNU_SOURCE /* memmem */
+#include "support/hubsim_ctl.h"
 #include "support/indexrun.h"
 #include "support/truth.h"
 
@@ -99,26 +100,9 @@ static void sim_get(struct soak *s, const char *path, struct fct_http *h)
         fail_msg("GET %s: %ld %.300s", path, h->status, h->body.data ? h->body.data : "");
 }
 
-static void sim_faults(struct soak *s, const char *json)
-{
-    char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/faults", s->port);
-    struct fct_http h;
-    fct_http_do(url, json, 5000, &h);
-    if (h.status != 200)
-        fail_msg("POST /_sim/faults %s: %ld %s", json, h.status, h.body.data);
-    fct_http_cleanup(&h);
-}
-
 static long long head_tick(struct soak *s)
 {
-    struct fct_http h;
-    sim_get(s, "/_sim/stats", &h);
-    const char *p = strstr(h.body.data, "\"head_tick\":");
-    assert_non_null(p);
-    long long t = atoll(p + strlen("\"head_tick\":"));
-    fct_http_cleanup(&h);
-    return t;
+    return (long long)fct_hubsim_head_tick(s->port);
 }
 
 /* The block the follower is in (the slowest shard's), -1 before it read any. */
@@ -811,7 +795,8 @@ static void soak(void **state)
                                                live, "--fault-seed", "11", "--faults",
                                                "{\"endpoint\":\"*\"," PAGE_FAULTS "," ITEMS_BACKFILL "}",
                                                NULL}, &s->port);
-    sim_faults(s, "{\"endpoint\":\"/v1/events\"," PAGE_FAULTS "," ITEMS_STREAM "}");
+    fct_hubsim_faults(s->port,
+                      "{\"endpoint\":\"/v1/events\"," PAGE_FAULTS "," ITEMS_STREAM "}");
     snprintf(s->hubs, sizeof(s->hubs), "http://127.0.0.1:%d", s->port);
     fct_db_create("soak", s->db, sizeof(s->db));
     env_init(s, redis);
@@ -924,9 +909,9 @@ static void soak(void **state)
         fail_msg("only %lld targets", targets);
 
     /* dead letters, exact, with only the item faults left on */
-    sim_faults(s, "{\"clear\":true}");
-    sim_faults(s, "{\"endpoint\":\"*\"," ITEMS_BACKFILL "}");
-    sim_faults(s, "{\"endpoint\":\"/v1/events\"," ITEMS_STREAM "}");
+    fct_hubsim_faults(s->port, "{\"clear\":true}");
+    fct_hubsim_faults(s->port, "{\"endpoint\":\"*\"," ITEMS_BACKFILL "}");
+    fct_hubsim_faults(s->port, "{\"endpoint\":\"/v1/events\"," ITEMS_STREAM "}");
     struct letters l;
     letters_load(s, &l);
     size_t stream_bad = stream_letters_exact(s, &l);
@@ -939,7 +924,7 @@ static void soak(void **state)
 
     /* the hub healed: what the bad items held comes back with a backfill of
      * their accounts (as an operator would), then the stream to its head */
-    sim_faults(s, "{\"clear\":true}");
+    fct_hubsim_faults(s->port, "{\"clear\":true}");
     char *fids = fids_of_letters(s);
     if (*fids) {
         char *sql = fc_xmalloc(strlen(fids) + 128);

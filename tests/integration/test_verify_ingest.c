@@ -8,6 +8,7 @@
  *   letter, and no dead-lettered message is in a table;
  * - verify.mode=log: the same forged messages are written, none goes to
  *   dead_letters, and /metrics counts each failure by reason. */
+#include "support/hubsim_ctl.h"
 #include "support/fixture.h"
 #include "support/serve.h"
 
@@ -32,18 +33,12 @@ static const char *const byfid[] = {"/v1/castsByFid", "/v1/reactionsByFid", "/v1
 /* Sets the same forge rule on the given endpoints (ways: JSON array text). */
 static void forge(const char *const *endpoints, size_t n, double rate, const char *ways)
 {
-    struct fct_http h;
-    char url[200], body[300];
-    snprintf(url, sizeof(url), "%s/_sim/faults", hubs);
-    fct_http_do(url, "{\"clear\":true}", 5000, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    fct_hubsim_faults(fx.sim_port, "{\"clear\":true}");
     for (size_t i = 0; i < n; i++) {
+        char body[300];
         snprintf(body, sizeof(body), "{\"endpoint\":\"%s\",\"forge_rate\":%g,\"forge_ways\":%s}",
                  endpoints[i], rate, ways);
-        fct_http_do(url, body, 5000, &h);
-        assert_int_equal(h.status, 200);
-        fct_http_cleanup(&h);
+        fct_hubsim_faults(fx.sim_port, body);
     }
 }
 
