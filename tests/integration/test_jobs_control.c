@@ -7,6 +7,7 @@
  * them again exactly; the pause survives a restart of both processes; a
  * resume lets every job finish. */
 #include "support/fixture.h"
+#include "support/json.h"
 #include "support/serve.h"
 
 #include <signal.h>
@@ -29,37 +30,20 @@ static char prefix[64];
 static const char *redis_url;
 
 
-static yajl_val get(yajl_val v, const char *k)
+/* Environment of every process of the deployment. */
+static void deployment_env(struct fct_env *e)
 {
-    const char *p[] = {k, NULL};
-    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
-}
-
-static void deployment_env(const char **env, char store[4][600])
-{
-    snprintf(store[0], sizeof(store[0]), "DATABASE_URL=%s", db_url);
-    snprintf(store[1], sizeof(store[1]), "REDIS_URL=%s", redis_url);
-    snprintf(store[2], sizeof(store[2]), "FCINDEX_REDIS_PREFIX=%s", prefix);
-    snprintf(store[3], sizeof(store[3]), "FCINDEX_HUBS_URLS=%s", hubs);
-    size_t n = 0;
-    for (int i = 0; i < 4; i++)
-        env[n++] = store[i];
-    env[n++] = "FCINDEX_API_LISTEN=127.0.0.1:0";
-    env[n++] = "FCINDEX_LOG_LEVEL=warn";
-    env[n++] = "FCINDEX_CONCURRENCY_BACKFILL_WORKERS=2";
-    env[n++] = "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD;
-    env[n++] = "FCINDEX_AUTH_JWT_SECRET=jobs-control-test-secret-0123456789abcdef";
-    env[n++] = "FCINDEX_AUTH_COOKIE_SECURE=false";
-    env[n++] = "FCINDEX_API_RATE_ADMIN_PER_MIN=0";
-    env[n] = NULL;
+    static const char *const own[] = {"FCINDEX_LOG_LEVEL=warn",
+                                      "FCINDEX_CONCURRENCY_BACKFILL_WORKERS=2", NULL};
+    fct_env_init(e, db_url, hubs, redis_url, prefix, PASSWORD, own);
 }
 
 /* A deployment process with this test's environment. */
 static void start(struct fct_serve *p, const char *role)
 {
-    const char *env[16];
-    char store[4][600];
-    deployment_env(env, store);
+    struct fct_env de;
+    deployment_env(&de);
+    const char *const *env = de.vars;
     fct_serve_start(p, role, env);
 }
 
@@ -82,28 +66,22 @@ static yajl_val admin_post(const struct fct_serve *p, const char *path, const ch
 /* `fcindex jobs ARGS...` against the deployment; its output into out. */
 static int jobs(struct fc_buf *out, const char *a, const char *b, const char *c)
 {
-    const char *env[16];
-    char store[4][600];
-    deployment_env(env, store);
-    fc_buf_reset(out);
-    return fct_run((const char *[]){fct_fcindex_bin(), "jobs", a, b, c, NULL}, env, out);
+    struct fct_env de;
+    deployment_env(&de);
+    return fct_fcindex((const char *[]){"jobs", a, b, c, NULL}, de.vars, out);
+}
+
+static long sql_long(const char *sql)
+{
+    return (long)fct_sql_ll(db_url, sql);
 }
 
 /* Jobs a worker has taken so far: running, synced or failed (claims are
  * written before any work). */
 static long taken(void)
 {
-    char *v = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE backfill_started_at IS "
-                                    "NOT NULL OR last_synced_at IS NOT NULL OR last_error IS NOT "
-                                    "NULL");
-    long n = atol(v);
-    free(v);
-    return n;
-}
-
-static long sql_long(const char *sql)
-{
-    return (long)fct_sql_ll(db_url, sql);
+    return sql_long("SELECT count(*) FROM targets WHERE backfill_started_at IS NOT NULL OR "
+                    "last_synced_at IS NOT NULL OR last_error IS NOT NULL");
 }
 
 /* Backfill messages each live indexer process reports (two entries). */
@@ -162,8 +140,8 @@ static void pause_clear_retry_across_processes(void **state)
 
     /* pause through the API of one process: both stop within 1 s */
     yajl_val v = admin_post(&all, "/admin/jobs/pause", "", 200);
-    assert_true(YAJL_IS_TRUE(get(v, "paused")));
-    assert_true(YAJL_IS_TRUE(get(v, "changed")));
+    assert_true(YAJL_IS_TRUE(fct_json_get(v, "paused")));
+    assert_true(YAJL_IS_TRUE(fct_json_get(v, "changed")));
     yajl_tree_free(v);
     int64_t t0 = fc_now_mono_ms();
     long a = no_takes_between(t0 + 1000, t0 + 3000);
@@ -189,11 +167,12 @@ static void pause_clear_retry_across_processes(void **state)
     assert_int_equal(jobs(&out, "stats", "--json", NULL), 0);
     v = yajl_tree_parse(out.data, NULL, 0);
     assert_non_null(v);
-    assert_true(YAJL_IS_TRUE(get(v, "paused")));
-    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "states"), "held")), N_TARGETS - a);
-    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "states"), "pending")), 0);
+    assert_true(YAJL_IS_TRUE(fct_json_get(v, "paused")));
+    assert_int_equal(YAJL_GET_INTEGER(fct_json_get(fct_json_get(v, "states"), "held")),
+                     N_TARGETS - a);
+    assert_int_equal(YAJL_GET_INTEGER(fct_json_get(fct_json_get(v, "states"), "pending")), 0);
     /* the shared queue has nothing left waiting */
-    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "queue"), "pending")), 0);
+    assert_int_equal(YAJL_GET_INTEGER(fct_json_get(fct_json_get(v, "queue"), "pending")), 0);
     yajl_tree_free(v);
 
     /* resumed, the held jobs stay untaken past a refill (every 5 s) */
@@ -223,7 +202,7 @@ static void pause_clear_retry_across_processes(void **state)
     /* resumed through the API: every job runs */
     fct_serve_login(&all, PASSWORD);
     v = admin_post(&all, "/admin/jobs/resume", "", 200);
-    assert_true(YAJL_IS_FALSE(get(v, "paused")));
+    assert_true(YAJL_IS_FALSE(fct_json_get(v, "paused")));
     yajl_tree_free(v);
     deadline = fc_now_mono_ms() + 120000;
     while (sql_long("SELECT count(*) FROM targets WHERE last_synced_at IS NOT NULL") < N_TARGETS &&

@@ -9,7 +9,9 @@
  * queue keeps as failed, nor removes a pending one), and pause and resume
  * hold and release the workers. The queue is read through
  * /admin/jobs/stats, which sees the same memory. */
+#include "support/hubsim_ctl.h"
 #include "support/fixture.h"
+#include "support/json.h"
 #include "support/serve.h"
 
 #include <signal.h>
@@ -28,39 +30,20 @@
 static struct fct_fixture fx;
 static char *const db_url = fx.db, *const hubs = fx.hubs;
 
-static yajl_val get(yajl_val v, const char *k)
+/* Environment of every process of the deployment. */
+static void deployment_env(struct fct_env *e)
 {
-    const char *p[] = {k, NULL};
-    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
-}
-
-static void deployment_env(const char **env, char store[2][600])
-{
-    snprintf(store[0], sizeof(store[0]), "DATABASE_URL=%s", db_url);
-    snprintf(store[1], sizeof(store[1]), "FCINDEX_HUBS_URLS=%s", hubs);
-    size_t n = 0;
-    env[n++] = store[0];
-    env[n++] = store[1];
-    env[n++] = "REDIS_URL=";
-    env[n++] = "FCINDEX_API_LISTEN=127.0.0.1:0";
-    env[n++] = "FCINDEX_LOG_LEVEL=warn";
-    env[n++] = "FCINDEX_HUBS_RETRIES=0";
-    env[n++] = "FCINDEX_CONCURRENCY_BACKFILL_WORKERS=2";
-    env[n++] = "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD;
-    env[n++] = "FCINDEX_AUTH_JWT_SECRET=embedded-jobs-test-secret-0123456789abcdef";
-    env[n++] = "FCINDEX_AUTH_COOKIE_SECURE=false";
-    env[n++] = "FCINDEX_API_RATE_ADMIN_PER_MIN=0";
-    env[n] = NULL;
+    static const char *const own[] = {"FCINDEX_LOG_LEVEL=warn", "FCINDEX_HUBS_RETRIES=0",
+                                      "FCINDEX_CONCURRENCY_BACKFILL_WORKERS=2", NULL};
+    fct_env_init(e, db_url, hubs, "", NULL, PASSWORD, own);
 }
 
 /* `fcindex jobs A B C` with the deployment's configuration; output into out. */
 static int jobs(struct fc_buf *out, const char *a, const char *b, const char *c)
 {
-    const char *env[16];
-    char store[2][600];
-    deployment_env(env, store);
-    fc_buf_reset(out);
-    return fct_run((const char *[]){fct_fcindex_bin(), "jobs", a, b, c, NULL}, env, out);
+    struct fct_env de;
+    deployment_env(&de);
+    return fct_fcindex((const char *[]){"jobs", a, b, c, NULL}, de.vars, out);
 }
 
 static void jobs_ok(const char *a, const char *b, const char *c, const char *want)
@@ -78,17 +61,6 @@ static long sql_long(const char *sql)
     return (long)fct_sql_ll(db_url, sql);
 }
 
-static void faults(const char *json)
-{
-    char url[96];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_sim/faults", fx.sim_port);
-    struct fct_http h;
-    fct_http_request("POST", url, (const char *[]){"Content-Type: application/json", NULL}, json,
-                     5000, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
-}
-
 /* The serving process's in-memory queue: jobs in state ("pending",
  * "failed", ...) per /admin/jobs/stats. */
 static long queue(const struct fct_serve *p, const char *state)
@@ -100,7 +72,7 @@ static long queue(const struct fct_serve *p, const char *state)
     if (h.status != 200)
         fail_msg("GET /admin/jobs/stats: %ld %s", h.status, h.body.data);
     yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
-    yajl_val n = get(get(v, "queue"), state);
+    yajl_val n = fct_json_get(fct_json_get(v, "queue"), state);
     assert_non_null(n);
     long r = (long)YAJL_GET_INTEGER(n);
     yajl_tree_free(v);
@@ -132,17 +104,18 @@ static void cli_controls_the_running_servers_queue(void **state)
 {
     (void)state;
     struct fct_serve all;
-    const char *env[16];
-    char store[2][600];
-    deployment_env(env, store);
-    faults("{\"clear\":true,\"endpoint\":\"/v1/castsByFid\",\"error_rate\":1}");
+    struct fct_env de;
+    deployment_env(&de);
+    const char *const *env = de.vars;
+    fct_hubsim_faults(fx.sim_port,
+                      "{\"clear\":true,\"endpoint\":\"/v1/castsByFid\",\"error_rate\":1}");
     fct_serve_start(&all, "all", env);
     fct_serve_login(&all, PASSWORD);
     free(fct_sql_value(db_url, "INSERT INTO targets (fid, source, is_root) SELECT g, 'admin', "
                                "false FROM generate_series(101, 112) g"));
     /* every job fails its attempts: the queue keeps all 12 as failed */
     queue_reaches(&all, "failed", 12, 60000);
-    faults("{\"clear\":true}");
+    fct_hubsim_faults(fx.sim_port, "{\"clear\":true}");
 
     /* one job retried: it runs (the refill alone never requeues a failed job) */
     jobs_ok("retry", "101", NULL, "101 queued again");
@@ -175,11 +148,12 @@ static void cli_controls_the_running_servers_queue(void **state)
     synced_reaches(12, 30000);
 
     /* failed jobs cleared: gone from the queue, held in PostgreSQL */
-    faults("{\"clear\":true,\"endpoint\":\"/v1/castsByFid\",\"error_rate\":1}");
+    fct_hubsim_faults(fx.sim_port,
+                      "{\"clear\":true,\"endpoint\":\"/v1/castsByFid\",\"error_rate\":1}");
     free(fct_sql_value(db_url, "INSERT INTO targets (fid, source, is_root) SELECT g, 'admin', "
                                "false FROM generate_series(113, 115) g"));
     queue_reaches(&all, "failed", 3, 60000);
-    faults("{\"clear\":true}");
+    fct_hubsim_faults(fx.sim_port, "{\"clear\":true}");
     jobs_ok("clear", "--failed", "--yes", "cleared 3 failed jobs");
     queue_reaches(&all, "failed", 0, DEADLINE_MS);
     assert_int_equal(sql_long("SELECT count(*) FROM targets WHERE backfill_held_at IS NOT NULL"),

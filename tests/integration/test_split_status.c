@@ -6,6 +6,8 @@
  * process runs; a SIGKILLed indexer is reported gone by both within 10 s;
  * `fcindex health` lists the processes; and `serve --role=all` without
  * Redis answers /admin/status with the same fields. */
+#include "support/fixture.h"
+#include "support/json.h"
 #include "support/serve.h"
 
 #include <signal.h>
@@ -21,34 +23,17 @@
 
 #define PASSWORD "split status password"
 
-static char db_url[512], prefix[64], hubs[128];
-static int sim_pid = -1;
+static struct fct_fixture fx;
+static char *const db_url = fx.db, *const hubs = fx.hubs;
+static char prefix[64];
 
-
-static yajl_val get(yajl_val v, const char *k)
-{
-    const char *p[] = {k, NULL};
-    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
-}
 
 /* Environment of every process of the deployment. */
-static void deployment_env(const char **env, char store[4][600], const char *redis_url)
+static void deployment_env(struct fct_env *e, const char *redis_url)
 {
-    snprintf(store[0], sizeof(store[0]), "DATABASE_URL=%s", db_url);
-    snprintf(store[1], sizeof(store[1]), "REDIS_URL=%s", redis_url);
-    snprintf(store[2], sizeof(store[2]), "FCINDEX_REDIS_PREFIX=%s", prefix);
-    snprintf(store[3], sizeof(store[3]), "FCINDEX_HUBS_URLS=%s", hubs);
-    size_t n = 0;
-    for (int i = 0; i < 4; i++)
-        env[n++] = store[i];
-    env[n++] = "FCINDEX_STRATEGY_ROOT_TARGETS=1,2";
-    env[n++] = "FCINDEX_API_LISTEN=127.0.0.1:0";
-    env[n++] = "FCINDEX_LOG_LEVEL=warn";
-    env[n++] = "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD;
-    env[n++] = "FCINDEX_AUTH_JWT_SECRET=split-status-test-secret-0123456789abcdef";
-    env[n++] = "FCINDEX_AUTH_COOKIE_SECURE=false";
-    env[n++] = "FCINDEX_API_RATE_ADMIN_PER_MIN=0";
-    env[n] = NULL;
+    static const char *const own[] = {"FCINDEX_STRATEGY_ROOT_TARGETS=1,2",
+                                      "FCINDEX_LOG_LEVEL=warn", NULL};
+    fct_env_init(e, db_url, hubs, redis_url, prefix, PASSWORD, own);
 }
 
 /* GET /admin/status, parsed; the caller frees it. */
@@ -81,11 +66,12 @@ static char *metrics_of(const struct fct_serve *p)
 /* Processes in a status document with the given role and state. */
 static size_t count_procs(yajl_val st, const char *role, const char *state)
 {
-    yajl_val list = get(st, "processes");
+    yajl_val list = fct_json_get(st, "processes");
     size_t n = 0;
     for (size_t i = 0; YAJL_IS_ARRAY(list) && i < list->u.array.len; i++) {
         yajl_val e = list->u.array.values[i];
-        const char *r = YAJL_GET_STRING(get(e, "role")), *s = YAJL_GET_STRING(get(e, "state"));
+        const char *r = YAJL_GET_STRING(fct_json_get(e, "role"));
+        const char *s = YAJL_GET_STRING(fct_json_get(e, "state"));
         n += r && s && strcmp(r, role) == 0 && strcmp(s, state) == 0;
     }
     return n;
@@ -94,10 +80,10 @@ static size_t count_procs(yajl_val st, const char *role, const char *state)
 /* The indexer section has a follower and its streams. */
 static bool indexer_ready(yajl_val st)
 {
-    yajl_val ix = get(st, "indexer");
-    yajl_val streams = get(ix, "streams");
-    return YAJL_IS_OBJECT(ix) && YAJL_IS_STRING(get(ix, "follower")) && YAJL_IS_ARRAY(streams) &&
-           streams->u.array.len > 0;
+    yajl_val ix = fct_json_get(st, "indexer");
+    yajl_val streams = fct_json_get(ix, "streams");
+    return YAJL_IS_OBJECT(ix) && YAJL_IS_STRING(fct_json_get(ix, "follower")) &&
+           YAJL_IS_ARRAY(streams) && streams->u.array.len > 0;
 }
 
 static uint64_t db_cursor(unsigned shard)
@@ -128,13 +114,13 @@ static double cursor_staleness_s(const struct fct_serve *p)
     }
     int64_t asked = fc_now_mono_ms();
     yajl_val st = status_of(p);
-    yajl_val streams = get(get(st, "indexer"), "streams");
+    yajl_val streams = fct_json_get(fct_json_get(st, "indexer"), "streams");
     assert_true(YAJL_IS_ARRAY(streams));
     double worst = 0;
     for (size_t k = 0; k < streams->u.array.len; k++) {
         yajl_val e = streams->u.array.values[k];
-        unsigned shard = (unsigned)YAJL_GET_INTEGER(get(e, "shard"));
-        uint64_t shown = (uint64_t)YAJL_GET_INTEGER(get(e, "cursor"));
+        unsigned shard = (unsigned)YAJL_GET_INTEGER(fct_json_get(e, "shard"));
+        uint64_t shown = (uint64_t)YAJL_GET_INTEGER(fct_json_get(e, "cursor"));
         assert_true(shard >= 1 && shard <= 2);
         /* never ahead of what PostgreSQL has committed */
         uint64_t now_db = db_cursor(shard);
@@ -222,9 +208,9 @@ static yajl_val first(yajl_val arr)
 /* `serve` (role all, embedded state): its status, for comparing fields. */
 static yajl_val embedded_status(void)
 {
-    const char *env[20];
-    char store[4][600];
-    deployment_env(env, store, "");
+    struct fct_env de;
+    deployment_env(&de, "");
+    const char *const *env = de.vars;
     struct fct_serve all;
     fct_serve_start(&all, "all", env);
     fct_serve_login(&all, PASSWORD);
@@ -248,9 +234,9 @@ static void split_deployment_reports_through_shared_state(void **state)
 {
     (void)state;
     const char *redis_url = fct_require_env("REDIS_URL");
-    const char *env[20];
-    char store[4][600];
-    deployment_env(env, store, redis_url);
+    struct fct_env de;
+    deployment_env(&de, redis_url);
+    const char *const *env = de.vars;
     struct fc_buf out = FC_BUF_INIT;
     if (fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL}, env, &out) != 0)
         fail_msg("migrate: %s", out.data);
@@ -279,17 +265,18 @@ static void split_deployment_reports_through_shared_state(void **state)
         }
         if (!st)
             fail_msg("API process %d never showed the indexer and all three processes", k);
-        yajl_val hub = first(get(st, "hubs"));
-        assert_true(YAJL_IS_TRUE(get(hub, "healthy")));
-        assert_true(YAJL_IS_OBJECT(get(hub, "requests")));
-        assert_true(YAJL_GET_INTEGER(get(get(hub, "requests"), "ok")) > 0);
+        yajl_val hub = first(fct_json_get(st, "hubs"));
+        assert_true(YAJL_IS_TRUE(fct_json_get(hub, "healthy")));
+        assert_true(YAJL_IS_OBJECT(fct_json_get(hub, "requests")));
+        assert_true(YAJL_GET_INTEGER(fct_json_get(fct_json_get(hub, "requests"), "ok")) > 0);
         /* the same fields, with the same names, as the embedded deployment */
         same_keys(st, embedded, "status");
-        same_keys(get(st, "indexer"), get(embedded, "indexer"), "indexer");
-        same_keys(first(get(get(st, "indexer"), "streams")),
-                  first(get(get(embedded, "indexer"), "streams")), "stream");
-        same_keys(hub, first(get(embedded, "hubs")), "hub");
-        same_keys(first(get(st, "processes")), first(get(embedded, "processes")), "process");
+        same_keys(fct_json_get(st, "indexer"), fct_json_get(embedded, "indexer"), "indexer");
+        same_keys(first(fct_json_get(fct_json_get(st, "indexer"), "streams")),
+                  first(fct_json_get(fct_json_get(embedded, "indexer"), "streams")), "stream");
+        same_keys(hub, first(fct_json_get(embedded, "hubs")), "hub");
+        same_keys(first(fct_json_get(st, "processes")),
+                  first(fct_json_get(embedded, "processes")), "process");
         yajl_tree_free(st);
     }
     yajl_tree_free(embedded);
@@ -347,7 +334,8 @@ static void split_deployment_reports_through_shared_state(void **state)
         while (!gone && fc_now_mono_ms() - killed < 12000) {
             yajl_val st = status_of(apis[k]);
             gone = count_procs(st, "indexer", "gone") == 1 &&
-                   count_procs(st, "indexer", "alive") == 0 && YAJL_IS_NULL(get(st, "indexer"));
+                   count_procs(st, "indexer", "alive") == 0 &&
+                   YAJL_IS_NULL(fct_json_get(st, "indexer"));
             yajl_tree_free(st);
             if (!gone)
                 usleep(200 * 1000);
@@ -367,23 +355,11 @@ static void split_deployment_reports_through_shared_state(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
-    fct_db_create("splitstatus", db_url, sizeof(db_url));
+    *state = &fx;
+    fct_db_create("splitstatus", fx.db, sizeof(fx.db));
     snprintf(prefix, sizeof(prefix), "fctest:split:%d:", (int)getpid());
-    int port = 0;
-    sim_pid = fct_hubsim_start((const char *[]){"--fids", "60", "--shards", "2", "--events-per-sec",
-                                                "50", "--tick-ms", "200", NULL},
-                               &port);
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (sim_pid > 0)
-        fct_hubsim_stop(sim_pid);
-    fct_db_drop(db_url);
+    fct_fixture_hubsim(&fx, (const char *[]){"--fids", "60", "--shards", "2", "--events-per-sec",
+                                             "50", "--tick-ms", "200", NULL});
     return 0;
 }
 
@@ -392,5 +368,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(split_deployment_reports_through_shared_state),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
 }

@@ -5,6 +5,8 @@
  * come from the indexer's counters, not from the history), its buckets add
  * up to its totals, and after a restart the history holds the first
  * process's hour plus the second one's. */
+#include "support/fixture.h"
+#include "support/json.h"
 #include "support/serve.h"
 
 #include <inttypes.h>
@@ -20,8 +22,9 @@
 
 #define PASSWORD "throughput test password"
 
-static char db_url[512], prefix[64], hubs[128];
-static int sim_pid = -1;
+static struct fct_fixture fx;
+static char *const db_url = fx.db, *const hubs = fx.hubs;
+static char prefix[64];
 /* the serve processes, stopped by teardown when a failure left them running */
 static struct fct_serve first, second;
 
@@ -29,29 +32,12 @@ struct counts {
     uint64_t read, applied, messages;
 };
 
-static yajl_val get(yajl_val v, const char *k)
+/* Environment of every process of the deployment. */
+static void deployment_env(struct fct_env *e)
 {
-    const char *p[] = {k, NULL};
-    return v ? yajl_tree_get(v, p, yajl_t_any) : NULL;
-}
-
-static void deployment_env(const char **env, char store[4][600])
-{
-    snprintf(store[0], sizeof(store[0]), "DATABASE_URL=%s", db_url);
-    snprintf(store[1], sizeof(store[1]), "REDIS_URL=%s", fct_require_env("REDIS_URL"));
-    snprintf(store[2], sizeof(store[2]), "FCINDEX_REDIS_PREFIX=%s", prefix);
-    snprintf(store[3], sizeof(store[3]), "FCINDEX_HUBS_URLS=%s", hubs);
-    size_t n = 0;
-    for (int i = 0; i < 4; i++)
-        env[n++] = store[i];
-    env[n++] = "FCINDEX_STRATEGY_ROOT_TARGETS=1,2";
-    env[n++] = "FCINDEX_API_LISTEN=127.0.0.1:0";
-    env[n++] = "FCINDEX_LOG_LEVEL=warn";
-    env[n++] = "FCINDEX_AUTH_ADMIN_PASSWORD=" PASSWORD;
-    env[n++] = "FCINDEX_AUTH_JWT_SECRET=throughput-test-secret-0123456789abcdef";
-    env[n++] = "FCINDEX_AUTH_COOKIE_SECURE=false";
-    env[n++] = "FCINDEX_API_RATE_ADMIN_PER_MIN=0";
-    env[n] = NULL;
+    static const char *const own[] = {"FCINDEX_STRATEGY_ROOT_TARGETS=1,2",
+                                      "FCINDEX_LOG_LEVEL=warn", NULL};
+    fct_env_init(e, db_url, hubs, fct_require_env("REDIS_URL"), prefix, PASSWORD, own);
 }
 
 static char *get_body(const struct fct_serve *p, const char *path, bool admin)
@@ -103,22 +89,22 @@ static struct counts history(const struct fct_serve *p, long long *processes)
     char *body = get_body(p, "/admin/throughput", true);
     yajl_val v = yajl_tree_parse(body, NULL, 0);
     assert_non_null(v);
-    assert_int_equal(YAJL_GET_INTEGER(get(v, "bucket_s")), 10);
-    yajl_val total = get(v, "total");
-    struct counts c = {(uint64_t)YAJL_GET_INTEGER(get(total, "events_read")),
-                       (uint64_t)YAJL_GET_INTEGER(get(total, "events_applied")),
-                       (uint64_t)YAJL_GET_INTEGER(get(total, "messages"))};
+    assert_int_equal(YAJL_GET_INTEGER(fct_json_get(v, "bucket_s")), 10);
+    yajl_val total = fct_json_get(v, "total");
+    struct counts c = {(uint64_t)YAJL_GET_INTEGER(fct_json_get(total, "events_read")),
+                       (uint64_t)YAJL_GET_INTEGER(fct_json_get(total, "events_applied")),
+                       (uint64_t)YAJL_GET_INTEGER(fct_json_get(total, "messages"))};
     static const char *const names[] = {"events_read", "events_applied", "messages"};
     const uint64_t want[] = {c.read, c.applied, c.messages};
     for (int i = 0; i < 3; i++) {
-        yajl_val s = get(v, names[i]);
+        yajl_val s = fct_json_get(v, names[i]);
         assert_true(YAJL_IS_ARRAY(s));
         assert_int_equal(s->u.array.len, 360);
         if (series_sum(s) != want[i])
             fail_msg("%s: the buckets add up to %" PRIu64 ", the total says %" PRIu64, names[i],
                      series_sum(s), want[i]);
     }
-    *processes = YAJL_GET_INTEGER(get(v, "processes"));
+    *processes = YAJL_GET_INTEGER(fct_json_get(v, "processes"));
     yajl_tree_free(v);
     free(body);
     return c;
@@ -175,9 +161,9 @@ static void history_reaches(const struct fct_serve *p, struct counts want, long 
 static void history_matches_the_indexer_and_survives_a_restart(void **state)
 {
     (void)state;
-    const char *env[20];
-    char store[4][600];
-    deployment_env(env, store);
+    struct fct_env de;
+    deployment_env(&de);
+    const char *const *env = de.vars;
     struct fc_buf out = FC_BUF_INIT;
     if (fct_run((const char *[]){fct_fcindex_bin(), "migrate", NULL}, env, &out) != 0)
         fail_msg("migrate: %s", out.data);
@@ -227,28 +213,21 @@ static void history_matches_the_indexer_and_survives_a_restart(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
-    fct_db_create("throughput", db_url, sizeof(db_url));
+    *state = &fx;
+    fct_db_create("throughput", fx.db, sizeof(fx.db));
     snprintf(prefix, sizeof(prefix), "fctest:tput:%d:", (int)getpid());
-    int port = 0;
     /* about 6 s of live stream over a few buckets, then a static network */
-    sim_pid = fct_hubsim_start((const char *[]){"--fids", "60", "--history-ticks", "10",
-                                                "--events-per-sec", "50", "--tick-ms", "200",
-                                                "--live-ticks", "30", NULL},
-                               &port);
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    fct_fixture_hubsim(&fx, (const char *[]){"--fids", "60", "--history-ticks", "10",
+                                             "--events-per-sec", "50", "--tick-ms", "200",
+                                             "--live-ticks", "30", NULL});
     return 0;
 }
 
 static int teardown(void **state)
 {
-    (void)state;
     fct_serve_stop(&first, SIGKILL); /* no-ops unless a failure left them running */
     fct_serve_stop(&second, SIGKILL);
-    if (sim_pid > 0)
-        fct_hubsim_stop(sim_pid);
-    fct_db_drop(db_url);
-    return 0;
+    return fct_fixture_teardown(state);
 }
 
 int main(void)

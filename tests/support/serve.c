@@ -8,6 +8,38 @@
 
 #include "core/fctime.h"
 
+void fct_env_init(struct fct_env *e, const char *db, const char *hubs, const char *redis,
+                  const char *prefix, const char *admin_password, const char *const *more)
+{
+    size_t n = 0;
+    snprintf(e->db, sizeof(e->db), "DATABASE_URL=%s", db);
+    e->vars[n++] = e->db;
+    snprintf(e->hubs, sizeof(e->hubs), "FCINDEX_HUBS_URLS=%s", hubs);
+    e->vars[n++] = e->hubs;
+    snprintf(e->redis, sizeof(e->redis), "REDIS_URL=%s", redis);
+    e->vars[n++] = e->redis;
+    if (prefix) {
+        snprintf(e->prefix, sizeof(e->prefix), "FCINDEX_REDIS_PREFIX=%s", prefix);
+        e->vars[n++] = e->prefix;
+    }
+    e->vars[n++] = "FCINDEX_API_LISTEN=127.0.0.1:0";
+    if (admin_password) {
+        snprintf(e->password, sizeof(e->password), "FCINDEX_AUTH_ADMIN_PASSWORD=%s",
+                 admin_password);
+        e->vars[n++] = e->password;
+        e->vars[n++] = "FCINDEX_AUTH_JWT_SECRET=deployment-test-secret-0123456789abcdef";
+        e->vars[n++] = "FCINDEX_AUTH_COOKIE_SECURE=false";
+        e->vars[n++] = "FCINDEX_API_RATE_ADMIN_PER_MIN=0";
+    }
+    const size_t cap = sizeof(e->vars) / sizeof(e->vars[0]) - 1; /* room for the NULL */
+    for (size_t i = 0; more && more[i]; i++) {
+        if (n == cap)
+            fail_msg("fct_env_init: more than %zu entries", cap);
+        e->vars[n++] = more[i];
+    }
+    e->vars[n] = NULL;
+}
+
 void fct_serve_start(struct fct_serve *p, const char *role, const char *const *env)
 {
     memset(p, 0, sizeof(*p));

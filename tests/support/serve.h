@@ -13,6 +13,21 @@ struct fct_serve {
     char csrf[80];     /* "X-CSRF-Token: ..." */
 };
 
+/* The environment of a deployment's processes (serve and the commands run
+ * beside it): DATABASE_URL=db, FCINDEX_HUBS_URLS=hubs, REDIS_URL=redis (""
+ * for the embedded backends), FCINDEX_REDIS_PREFIX=prefix unless prefix is
+ * NULL, FCINDEX_API_LISTEN=127.0.0.1:0 (a free port); with admin_password,
+ * an admin API the test logs into over plain HTTP (that password, a fixed
+ * JWT secret every process shares, cookies without Secure, no admin rate
+ * limit); then the test's own entries (more, NULL-terminated). vars is
+ * NULL-terminated. */
+struct fct_env {
+    char db[600], hubs[600], redis[600], prefix[200], password[200];
+    const char *vars[26];
+};
+void fct_env_init(struct fct_env *e, const char *db, const char *hubs, const char *redis,
+                  const char *prefix, const char *admin_password, const char *const *more);
+
 /* Starts `fcindex serve --role=ROLE` with env (NULL-terminated "NAME=value"
  * entries); for roles with an API, waits up to 30 s for its port. */
 void fct_serve_start(struct fct_serve *p, const char *role, const char *const *env);
