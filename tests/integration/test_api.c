@@ -11,6 +11,7 @@
 #include "state/rates.h"
 #include "core/config.h"
 #include "core/fctime.h"
+#include "support/json.h"
 #include "support/testenv.h"
 
 #include <arpa/inet.h>
@@ -193,13 +194,8 @@ static int run_fcindex(const char *const *args, const char *roots)
     snprintf(e3, sizeof(e3), "FCINDEX_STRATEGY_ROOT_TARGETS=%s", roots);
     const char *env[] = {e1, e2, e3, "FCINDEX_STRATEGY_TARGET_CLIENTS=9152,309857,22640",
                          "FCINDEX_LOG_LEVEL=warn", "REDIS_URL=", NULL};
-    const char *argv[8] = {fct_fcindex_bin()};
-    int n = 1;
-    for (; args[n - 1] && n < 7; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
     struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run(argv, env, &out);
+    int rc = fct_fcindex(args, env, &out);
     if (rc)
         fprintf(stderr, "fcindex %s: %s\n", args[0], out.data);
     fc_buf_cleanup(&out);
@@ -210,30 +206,19 @@ static int setup(void **state)
 {
     (void)state;
     const char *dir = fct_require_env("FCINDEX_FIXTURES");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/expected.json", dir);
-    size_t len;
-    char *text = fc_read_file(path, &len);
-    if (!text)
-        fail_msg("cannot read %s (FCINDEX_FIXTURES)", path);
-    expected = yajl_tree_parse(text, NULL, 0);
-    free(text);
-    assert_non_null(expected);
+    expected = fct_json_fixture("expected.json");
     const char *rec = getenv("FCT_API_RECORD");
     if (rec && *rec)
         record = fopen(rec, "w");
-    struct fc_buf roots = FC_BUF_INIT;
-    yajl_val fids = get(expected, "fids");
-    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++)
-        fc_buf_printf(&roots, "%s%s", i ? "," : "", YAJL_GET_OBJECT(fids)->keys[i]);
+    char *roots = fct_json_keys_csv(get(expected, "fids"));
     sim_pid = fct_hubsim_start((const char *[]){"--corpus", dir, "--flavour", "snapchain", NULL},
                                &sim_port);
     fct_db_create("api", db_url, sizeof(db_url));
-    assert_int_equal(run_fcindex((const char *[]){"migrate", NULL}, roots.data), 0);
+    assert_int_equal(run_fcindex((const char *[]){"migrate", NULL}, roots), 0);
     assert_int_equal(run_fcindex((const char *[]){"backfill", "--all-unsynced", "--wait", NULL},
-                                 roots.data), 0);
-    assert_int_equal(run_fcindex((const char *[]){"sync", "--until-head", NULL}, roots.data), 0);
-    fc_buf_cleanup(&roots);
+                                 roots), 0);
+    assert_int_equal(run_fcindex((const char *[]){"sync", "--until-head", NULL}, roots), 0);
+    free(roots);
     return 0;
 }
 

@@ -2,6 +2,8 @@
  * determinism across instances, every fault kind, corpus byte-exactness,
  * live mode and truth. */
 #define _GNU_SOURCE
+#include "support/hubsim_ctl.h"
+#include "support/json.h"
 #include "support/testenv.h"
 
 #include <curl/curl.h>
@@ -145,17 +147,6 @@ static void same_seed_same_bytes_across_instances(void **state)
     fct_hubsim_stop(b);
 }
 
-static void post_faults(int port, const char *json)
-{
-    char u[256];
-    url(u, sizeof(u), port, "/_sim/faults");
-    struct fct_http h;
-    fct_http_do(u, json, 5000, &h);
-    if (h.status != 200)
-        fail_msg("POST faults %s: %ld %s", json, h.status, h.body.data);
-    fct_http_cleanup(&h);
-}
-
 static void each_fault_does_what_it_says(void **state)
 {
     (void)state;
@@ -165,7 +156,7 @@ static void each_fault_does_what_it_says(void **state)
     struct fct_http h;
     url(u, sizeof(u), port, "/v1/castsByFid?fid=3");
 
-    post_faults(port, "{\"endpoint\":\"/v1/castsByFid\",\"error_rate\":1}");
+    fct_hubsim_faults(port, "{\"endpoint\":\"/v1/castsByFid\",\"error_rate\":1}");
     for (int i = 0; i < 6; i++) {
         fct_http_do(u, NULL, 5000, &h);
         assert_true(h.status == 500 || h.status == 502 || h.status == 503);
@@ -175,41 +166,41 @@ static void each_fault_does_what_it_says(void **state)
     get_ok(port, "/v1/linksByFid?fid=3", &h);
     fct_http_cleanup(&h);
 
-    post_faults(port, "{\"clear\":true,\"rate_limit_rate\":1,\"retry_after_s\":7}");
+    fct_hubsim_faults(port, "{\"clear\":true,\"rate_limit_rate\":1,\"retry_after_s\":7}");
     fct_http_do(u, NULL, 5000, &h);
     assert_int_equal(h.status, 429);
     assert_non_null(strcasestr(h.headers.data, "Retry-After: 7"));
     fct_http_cleanup(&h);
 
-    post_faults(port, "{\"clear\":true,\"truncate_rate\":1}");
+    fct_hubsim_faults(port, "{\"clear\":true,\"truncate_rate\":1}");
     fct_http_do(u, NULL, 5000, &h);
     assert_int_equal(h.status, 200);
     yajl_val v = parse(h.body.data);
     assert_null(v); /* cut in half: not JSON */
     fct_http_cleanup(&h);
 
-    post_faults(port, "{\"clear\":true,\"broken_json_rate\":1}");
+    fct_hubsim_faults(port, "{\"clear\":true,\"broken_json_rate\":1}");
     fct_http_do(u, NULL, 5000, &h);
     assert_null(parse(h.body.data));
     fct_http_cleanup(&h);
 
-    post_faults(port, "{\"clear\":true,\"reset_rate\":1}");
+    fct_hubsim_faults(port, "{\"clear\":true,\"reset_rate\":1}");
     fct_http_do(u, NULL, 5000, &h);
     assert_int_not_equal(h.curl_code, 0); /* connection closed mid-body */
     fct_http_cleanup(&h);
 
-    post_faults(port, "{\"clear\":true,\"hang_rate\":1,\"hang_ms\":3000}");
+    fct_hubsim_faults(port, "{\"clear\":true,\"hang_rate\":1,\"hang_ms\":3000}");
     fct_http_do(u, NULL, 400, &h);
     assert_int_equal(h.curl_code, 28); /* CURLE_OPERATION_TIMEDOUT */
     fct_http_cleanup(&h);
 
-    post_faults(port, "{\"clear\":true,\"latency_ms\":300}");
+    fct_hubsim_faults(port, "{\"clear\":true,\"latency_ms\":300}");
     fct_http_do(u, NULL, 5000, &h);
     assert_int_equal(h.status, 200);
     assert_true(h.seconds >= 0.29);
     fct_http_cleanup(&h);
 
-    post_faults(port, "{\"clear\":true,\"slow_rate\":1,\"slow_bytes_per_sec\":20000}");
+    fct_hubsim_faults(port, "{\"clear\":true,\"slow_rate\":1,\"slow_bytes_per_sec\":20000}");
     fct_http_do(u, NULL, 20000, &h);
     assert_int_equal(h.status, 200);
     yajl_val slow = parse(h.body.data);
@@ -238,7 +229,7 @@ static void each_fault_does_what_it_says(void **state)
     fct_http_cleanup(&h);
 
     /* Whole server down: connections refused, then it comes back. */
-    post_faults(port, "{\"clear\":true,\"down_ms\":800}");
+    fct_hubsim_faults(port, "{\"clear\":true,\"down_ms\":800}");
     int refused = 0;
     for (long long end = fct_now_ms() + 800; !refused && fct_now_ms() < end; usleep(20000)) {
         fct_http_do(u, NULL, 500, &h);
@@ -287,13 +278,7 @@ static void corpus_serves_fixture_bytes(void **state)
 {
     (void)state;
     const char *dir = fct_require_env("FCINDEX_FIXTURES");
-    char mpath[1024];
-    snprintf(mpath, sizeof(mpath), "%s/manifest.json", dir);
-    size_t mlen;
-    char *mtext = fc_read_file(mpath, &mlen);
-    assert_non_null(mtext);
-    yajl_val m = parse(mtext);
-    free(mtext);
+    yajl_val m = fct_json_fixture("manifest.json");
     yajl_val files = yajl_tree_get(m, (const char *[]){"files", NULL}, yajl_t_array);
     assert_non_null(files);
     const char *dialects[] = {"snapchain", "hubble"};

@@ -222,13 +222,8 @@ static int run_cmd(const char *url, int port, const char *roots, const char *con
     snprintf(e5, sizeof(e5), "FCINDEX_REDIS_PREFIX=%s", redis_prefix(port));
     snprintf(e6, sizeof(e6), "REDIS_URL=%s", getenv("REDIS_URL"));
     const char *env[] = {e1, e2, e3, e4, e5, e6, "FCINDEX_LOG_LEVEL=warn", NULL};
-    const char *argv[8] = {fct_fcindex_bin()};
-    int n = 1;
-    for (; args[n - 1] && n < 7; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
     struct fc_buf out = FC_BUF_INIT;
-    int rc = fct_run(argv, env, &out);
+    int rc = fct_fcindex(args, env, &out);
     if (rc != 0)
         fprintf(stderr, "%s %s: %s\n", args[0], args[1] ? args[1] : "", out.data);
     fc_buf_cleanup(&out);
@@ -239,31 +234,19 @@ static void index_dialect(const char *dialect)
 {
     fct_redis_or_skip(); /* before anything starts */
     const char *dir = fct_require_env("FCINDEX_FIXTURES");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/expected.json", dir);
-    size_t len;
-    char *text = fc_read_file(path, &len);
-    if (!text)
-        fail_msg("cannot read %s (FCINDEX_FIXTURES)", path);
-    char err[128];
-    yajl_val expected = yajl_tree_parse(text, err, sizeof(err));
-    free(text);
-    assert_non_null(expected);
-    struct fc_buf roots = FC_BUF_INIT;
-    yajl_val fids = get(expected, "fids");
-    for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++)
-        fc_buf_printf(&roots, "%s%s", i ? "," : "", YAJL_GET_OBJECT(fids)->keys[i]);
+    yajl_val expected = fct_json_fixture("expected.json");
+    char *roots = fct_json_keys_csv(get(expected, "fids"));
 
     int port;
     int pid = fct_hubsim_start((const char *[]){"--corpus", dir, "--flavour", dialect, NULL}, &port);
     char url[512];
     fct_db_create(dialect, url, sizeof(url));
-    assert_int_equal(run_cmd(url, port, roots.data, (const char *[]){"migrate", NULL}), 0);
+    assert_int_equal(run_cmd(url, port, roots, (const char *[]){"migrate", NULL}), 0);
     for (int round = 0; round < 2; round++) {
         /* the second round must change nothing */
-        assert_int_equal(run_cmd(url, port, roots.data,
+        assert_int_equal(run_cmd(url, port, roots,
                                  (const char *[]){"backfill", "--all-unsynced", "--wait", NULL}), 0);
-        assert_int_equal(run_cmd(url, port, roots.data,
+        assert_int_equal(run_cmd(url, port, roots,
                                  (const char *[]){"sync", "--until-head", NULL}), 0);
         check_against_expected(url, expected);
         assert_used_redis(url, port);
@@ -272,7 +255,7 @@ static void index_dialect(const char *dialect)
     }
     fct_hubsim_stop(pid);
     fct_db_drop(url);
-    fc_buf_cleanup(&roots);
+    free(roots);
     yajl_tree_free(expected);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "support/testenv.h"
 
 yajl_val fct_json_get(yajl_val v, const char *k)
 {
@@ -41,4 +42,29 @@ char *fct_json_sorted_csv(yajl_val arr, const char *field)
     }
     free(items);
     return fc_buf_take(&b);
+}
+
+char *fct_json_keys_csv(yajl_val obj)
+{
+    struct fc_buf b = FC_BUF_INIT;
+    fc_buf_puts(&b, "");
+    for (size_t i = 0; YAJL_IS_OBJECT(obj) && i < YAJL_GET_OBJECT(obj)->len; i++)
+        fc_buf_printf(&b, "%s%s", i ? "," : "", YAJL_GET_OBJECT(obj)->keys[i]);
+    return fc_buf_take(&b);
+}
+
+yajl_val fct_json_fixture(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", fct_require_env("FCINDEX_FIXTURES"), name);
+    size_t len;
+    char *text = fc_read_file(path, &len);
+    if (!text)
+        fail_msg("cannot read %s (FCINDEX_FIXTURES)", path);
+    char err[128];
+    yajl_val v = yajl_tree_parse(text, err, sizeof(err));
+    free(text);
+    if (!v)
+        fail_msg("%s: %s", path, err);
+    return v;
 }
