@@ -89,14 +89,11 @@ static void explain_difference(const char *a, const char *b)
     }
 }
 
-/* serve until every target is synced and the cursors stand still at the head. */
-static void serve_until_idle(struct env *e, const char *db, int timeout_s)
+/* Whether, within timeout_ms, every target of db is synced and the cursors
+ * stand still (at the head) over three polls half a second apart. */
+static bool settles(const char *db, long long timeout_ms)
 {
-    const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
-    int fd;
-    int pid = fct_spawn(argv, e->vars, &fd);
-    assert_true(pid > 0);
-    int64_t deadline = fc_now_mono_ms() + timeout_s * 1000LL;
+    int64_t deadline = fc_now_mono_ms() + timeout_ms;
     char *last = NULL;
     int still = 0;
     while (fc_now_mono_ms() < deadline && still < 3) {
@@ -110,10 +107,40 @@ static void serve_until_idle(struct env *e, const char *db, int timeout_s)
         last = cur;
     }
     free(last);
+    return still >= 3;
+}
+
+/* Indexes the network at hubs again into a new database (tag names it) with
+ * plain backfill and sync, and fails the test unless db holds the same. */
+static void assert_same_as_a_clean_run(const char *db, const char *hubs, const char *tag)
+{
+    char clean[512];
+    fct_db_create(tag, clean, sizeof(clean));
+    struct env c;
+    env_init(&c, clean, hubs);
+    assert_int_equal(fcindex(&c, "migrate", NULL, NULL), 0);
+    fct_index_fully(c.vars, clean);
+    char *want = fingerprint(clean), *got = fingerprint(db);
+    if (strcmp(got, want) != 0)
+        explain_difference(db, clean);
+    assert_string_equal(got, want);
+    free(want);
+    free(got);
+    fct_db_drop(clean);
+}
+
+/* serve until every target is synced and the cursors stand still at the head. */
+static void serve_until_idle(struct env *e, const char *db, int timeout_s)
+{
+    const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
+    int fd;
+    int pid = fct_spawn(argv, e->vars, &fd);
+    assert_true(pid > 0);
+    bool settled = settles(db, timeout_s * 1000LL);
     fct_signal(pid, SIGTERM);
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fct_wait(pid, fd, &out), 0);
-    if (still < 3)
+    if (!settled)
         fail_msg("serve did not settle in %d s:\n%s", timeout_s, out.data);
     fc_buf_cleanup(&out);
 }
@@ -123,7 +150,7 @@ static void backfill_and_follower_never_deadlock(void **state)
     (void)state;
     int port;
     int sim = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char db[512], clean[512], hubs[64];
+    char db[512], hubs[64];
     snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     fct_db_create("live", db, sizeof(db));
     struct env e;
@@ -137,18 +164,7 @@ static void backfill_and_follower_never_deadlock(void **state)
         fail_msg("PostgreSQL detected %lld deadlocks between the writers", deadlocks);
     fct_index_fully(e.vars, db); /* finishes nothing left: proves serve left nothing behind */
 
-    fct_db_create("live_clean", clean, sizeof(clean));
-    struct env c;
-    env_init(&c, clean, hubs);
-    assert_int_equal(fcindex(&c, "migrate", NULL, NULL), 0);
-    fct_index_fully(c.vars, clean);
-    char *want = fingerprint(clean), *got = fingerprint(db);
-    if (strcmp(got, want) != 0)
-        explain_difference(db, clean);
-    assert_string_equal(got, want);
-    free(want);
-    free(got);
-    fct_db_drop(clean);
+    assert_same_as_a_clean_run(db, hubs, "live_clean");
     fct_db_drop(db);
     fct_hubsim_stop(sim);
 }
@@ -224,7 +240,7 @@ static void restarts_lose_nothing(void **state)
     const char *redis = fct_redis_or_skip();
     int port;
     int sim = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char db[512], clean[512], hubs[64], e_redis[300], e_prefix[160];
+    char db[512], hubs[64], e_redis[300], e_prefix[160];
     snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     fct_db_create("restart", db, sizeof(db));
     struct env e;
@@ -249,24 +265,11 @@ static void restarts_lose_nothing(void **state)
     usleep(3000000);
     service("pg-start");
     /* then it settles: every target synced, the cursors at the head */
-    int64_t deadline = fc_now_mono_ms() + 180000;
-    char *last = NULL;
-    int still = 0;
-    while (fc_now_mono_ms() < deadline && still < 3) {
-        usleep(500000);
-        char *cur = fct_sql_value(db, "SELECT coalesce(string_agg(shard||':'||event_id, ',' "
-                                      "ORDER BY shard), '') FROM hub_cursors");
-        long long pending =
-            fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
-        still = (*cur && last && strcmp(cur, last) == 0 && pending == 0) ? still + 1 : 0;
-        free(last);
-        last = cur;
-    }
-    free(last);
+    bool settled = settles(db, 180000);
     fct_signal(pid, SIGTERM);
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fct_wait(pid, fd, &out), 0);
-    if (still < 3)
+    if (!settled)
         fail_msg("serve did not settle after the restarts:\n%s", out.data);
     /* a bounded log: a line when each outage starts and ends, not one per retry */
     size_t lines;
@@ -278,18 +281,7 @@ static void restarts_lose_nothing(void **state)
     assert_int_equal(
         fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_error IS NOT NULL"), 0);
 
-    fct_db_create("restart_clean", clean, sizeof(clean));
-    struct env c;
-    env_init(&c, clean, hubs);
-    assert_int_equal(fcindex(&c, "migrate", NULL, NULL), 0);
-    fct_index_fully(c.vars, clean);
-    char *want = fingerprint(clean), *got = fingerprint(db);
-    if (strcmp(got, want) != 0)
-        explain_difference(db, clean);
-    assert_string_equal(got, want);
-    free(want);
-    free(got);
-    fct_db_drop(clean);
+    assert_same_as_a_clean_run(db, hubs, "restart_clean");
     fct_db_drop(db);
     fct_hubsim_stop(sim);
 }
