@@ -5,7 +5,9 @@
 #  - uncached GET /v1/feed/:fid of a user following 1,000 accounts over
 #    1,000,000 casts (requests/s, p99);
 #  - uncached user search over 100,000 users (a different name each request)
-#    and the thread of a 300-reply conversation (requests/s, p99).
+#    and the thread of a 300-reply conversation (requests/s, p99 at 8 and at
+#    2 connections, next to same-run references: /healthz and an uncached
+#    single cast); the load average before and after.
 # Needs nginx and wrk (scripts/deps --bench). Usage: bench/api.sh [seconds]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -111,9 +113,17 @@ printf "%-34s %10s %7sms   (2 connections: latency without queueing)\n" "/v1/fee
 read -r fr fp <<<"$(run "http://127.0.0.1:$UPORT/v1/feed/424242?limit=100")"
 printf "%-34s %10s %7sms\n" "/v1/feed/:fid?limit=100 uncached" "$fr" "$fp"
 
-# User search, a different name (exact, then a 5-character prefix) each
-# request, so the cache rarely answers; search limits off for the run.
-SPORT="$(start_api FCINDEX_API_CACHE_FEED_TTL_S=0 FCINDEX_API_RATE_SEARCH_PER_MIN=0)"
+# User search (random names: an exact one or a 5-character prefix; the
+# search cache is off, since every wrk thread and run draws the same names)
+# and the thread of a 300-reply conversation, at 8 and at 2 connections.
+# Each pair of rows follows two references measured on the same server just
+# before: /healthz (no database: the HTTP path's own queueing) and an
+# uncached GET /v1/casts/:hash (one small statement through the pool). With
+# 8 connections on 2 cores requests queue behind each other: a reference
+# whose p99 grows the same way shows that queueing. Search limits and the
+# cast, profile, feed and search caches are off on this server.
+SPORT="$(start_api FCINDEX_API_CACHE_FEED_TTL_S=0 FCINDEX_API_CACHE_PROFILE_TTL_S=0 \
+  FCINDEX_API_CACHE_SEARCH_TTL_S=0 FCINDEX_API_RATE_SEARCH_PER_MIN=0)"
 cat > "$WORK/users.lua" <<'LUA'
 math.randomseed(42)
 request = function()
@@ -129,12 +139,20 @@ runs() { # url script [connections]
     /^ *99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p=v}
     END {printf "%.0f %.2f", r, p}'
 }
-read -r ur up <<<"$(runs "http://127.0.0.1:$SPORT" "$WORK/users.lua")"
-printf "%-34s %10s %7sms   (100,000 users, varied names)\n" "/v1/search/users uncached" "$ur" "$up"
-read -r ur up <<<"$(runs "http://127.0.0.1:$SPORT" "$WORK/users.lua" 2)"
-printf "%-34s %10s %7sms   (2 connections)\n" "/v1/search/users uncached" "$ur" "$up"
 ROOTH="0x$(psql "$DB" -Atc "SELECT encode(decode(md5('1') || substr(md5('x1'), 1, 8), 'hex'), 'hex')")"
-read -r tr tp <<<"$(run "http://127.0.0.1:$SPORT/v1/casts/$ROOTH/thread?depth=10&limit=100")"
-printf "%-34s %10s %7sms   (300-reply tree, 100 shown)\n" "/v1/casts/:hash/thread uncached" "$tr" "$tp"
-read -r tr tp <<<"$(run "http://127.0.0.1:$SPORT/v1/casts/$ROOTH/thread?depth=10&limit=100" 2)"
-printf "%-34s %10s %7sms   (2 connections)\n" "/v1/casts/:hash/thread uncached" "$tr" "$tp"
+THREAD="http://127.0.0.1:$SPORT/v1/casts/$ROOTH/thread?depth=10&limit=100"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo
+echo "load average before: $(load)"
+printf "%-34s %5s %9s %9s   %s\n" route conns req/s p99 "same-run references: p99 (req/s)"
+for c in 8 2; do
+  read -r hr hp <<<"$(run "http://127.0.0.1:$SPORT/healthz" "$c")"
+  read -r pr pp <<<"$(run "http://127.0.0.1:$SPORT/v1/casts/$HASH" "$c")"
+  refs="/healthz ${hp}ms ($hr), /v1/casts/:hash uncached ${pp}ms ($pr)"
+  read -r ur up <<<"$(runs "http://127.0.0.1:$SPORT" "$WORK/users.lua" "$c")"
+  printf "%-34s %5s %9s %7sms   %s\n" "/v1/search/users uncached" "$c" "$ur" "$up" "$refs"
+  read -r tr tp <<<"$(run "$THREAD" "$c")"
+  printf "%-34s %5s %9s %7sms   %s\n" "/v1/casts/:hash/thread uncached" "$c" "$tr" "$tp" \
+    "(300-reply tree, 100 shown)"
+done
+echo "load average after: $(load)"

@@ -376,7 +376,8 @@ void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(o, sizeof(o), "%d", offset);
     struct fc_api_qfill q = {.req = req, .sql = search_sql, .n = 3, .params = {qs, l, o}, .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no results");
-    fc_api_cached_query(req, resp, 60, &q, "search:%s:%s:%s", l, o, qs);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_search_ttl_s, &q,
+                        "search:%s:%s:%s", l, o, qs);
 }
 
 /* Engagement in the window ending at the newest indexed activity (so an

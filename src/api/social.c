@@ -131,7 +131,8 @@ void fc_api_search_users(struct fc_http_req *req, struct fc_http_resp *resp)
     struct fc_api_qfill q = {
         .req = req, .sql = user_search_sql, .n = 3, .params = {qs, l, o}, .all = true,
         .prepared = "fc_user_search"};
-    fc_api_cached_query(req, resp, 60, &q, "usearch:%s:%s:%s", l, o, qs);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_search_ttl_s, &q,
+                        "usearch:%s:%s:%s", l, o, qs);
 }
 
 /* Users and casts together: the best few of each, and how many match
@@ -169,7 +170,8 @@ void fc_api_search_all(struct fc_http_req *req, struct fc_http_resp *resp)
     snprintf(c, sizeof(c), "%d", casts);
     struct fc_api_qfill q = {
         .req = req, .sql = search_all_sql, .n = 3, .params = {qs, u, c}, .all = true};
-    fc_api_cached_query(req, resp, 60, &q, "searchall:%s:%s:%s", u, c, qs);
+    fc_api_cached_query(req, resp, req->api->cfg->api_cache_search_ttl_s, &q,
+                        "searchall:%s:%s:%s", u, c, qs);
 }
 
 /* ---- thread ---- */

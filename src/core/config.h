@@ -77,6 +77,7 @@ struct fc_config {
     char *api_trusted_proxies;
     int api_cache_profile_ttl_s;
     int api_cache_feed_ttl_s;
+    int api_cache_search_ttl_s;
     int api_rate_public_per_min;
     int api_rate_search_per_min;
     int api_rate_admin_per_min;
