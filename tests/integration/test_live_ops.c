@@ -197,9 +197,10 @@ static void shards_are_read_in_turns(void **state)
     int64_t deadline = fc_now_mono_ms() + 120000;
     while (fc_now_mono_ms() < deadline && lead < 30) {
         usleep(20000);
-        lead = sql_ll(db, "SELECT coalesce(max((event_id >> 14) - 7000000), 0) FROM hub_cursors");
-        other = sql_ll(db, "SELECT CASE WHEN count(*) = 2 THEN min((event_id >> 14) - 7000000) "
-                           "ELSE 0 END FROM hub_cursors");
+        lead = fct_sql_ll(db,
+                          "SELECT coalesce(max((event_id >> 14) - 7000000), 0) FROM hub_cursors");
+        other = fct_sql_ll(db, "SELECT CASE WHEN count(*) = 2 THEN min((event_id >> 14) - 7000000) "
+                               "ELSE 0 END FROM hub_cursors");
     }
     struct fc_buf out = FC_BUF_INIT;
     int rc = fct_wait(pid, fd, &out);
