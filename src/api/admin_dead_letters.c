@@ -60,24 +60,33 @@ void fc_api_admin_dead_letters(struct fc_http_req *req, struct fc_http_resp *res
     resp->status = 200;
 }
 
+/* The path's :id and a pooled connection; NULL after answering. */
+static struct fc_db *take_id_and_db(struct fc_http_req *req, struct fc_http_resp *resp,
+                                    uint64_t *id)
+{
+    return id_param(req, resp, id) ? fc_api_take_db(req, resp) : NULL;
+}
+
+/* found, or false after a 404 naming dead letter id. */
+static bool dead_letter_found(struct fc_http_resp *resp, bool found, uint64_t id)
+{
+    if (!found)
+        fc_http_error(resp, 404, "not_found", "no dead letter %llu", (unsigned long long)id);
+    return found;
+}
+
 void fc_api_admin_dead_letter_payload(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     uint64_t id;
-    if (!id_param(req, resp, &id))
-        return;
-    struct fc_db *db = fc_api_take_db(req, resp);
+    struct fc_db *db = take_id_and_db(req, resp, &id);
     if (!db)
         return;
     struct fc_diag diag;
     bool found = false;
     fc_buf_reset(&resp->body);
     enum fc_err err = fc_dead_letters_payload(db, id, &resp->body, &found, &diag);
-    if (!fc_api_put_db(req, resp, db, err, &diag))
+    if (!fc_api_put_db(req, resp, db, err, &diag) || !dead_letter_found(resp, found, id))
         return;
-    if (!found) {
-        fc_http_error(resp, 404, "not_found", "no dead letter %llu", (unsigned long long)id);
-        return;
-    }
     /* the exact bytes as received, which need not be valid JSON */
     char disp[96];
     snprintf(disp, sizeof(disp), "attachment; filename=\"dead-letter-%llu.json\"",
@@ -114,7 +123,7 @@ void fc_api_admin_dead_letter_retry(struct fc_http_req *req, struct fc_http_resp
     int n;
     switch (outcome) {
     case FC_DL_NOT_FOUND:
-        fc_http_error(resp, 404, "not_found", "no dead letter %llu", (unsigned long long)id);
+        dead_letter_found(resp, false, id);
         return;
     case FC_DL_STILL_INVALID:
         fc_http_error(resp, 422, "still_invalid", "%s", reason);
@@ -131,20 +140,14 @@ void fc_api_admin_dead_letter_retry(struct fc_http_req *req, struct fc_http_resp
 void fc_api_admin_dead_letter_delete(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     uint64_t id;
-    if (!id_param(req, resp, &id))
-        return;
-    struct fc_db *db = fc_api_take_db(req, resp);
+    struct fc_db *db = take_id_and_db(req, resp, &id);
     if (!db)
         return;
     struct fc_diag diag;
     bool found = false;
     enum fc_err err = fc_dead_letters_delete(db, id, &found, &diag);
-    if (!fc_api_put_db(req, resp, db, err, &diag))
+    if (!fc_api_put_db(req, resp, db, err, &diag) || !dead_letter_found(resp, found, id))
         return;
-    if (!found) {
-        fc_http_error(resp, 404, "not_found", "no dead letter %llu", (unsigned long long)id);
-        return;
-    }
     char b[96];
     int n = snprintf(b, sizeof(b), "{\"id\":\"%llu\",\"deleted\":true}", (unsigned long long)id);
     fc_http_json(resp, 200, b, (size_t)n);
