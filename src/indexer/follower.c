@@ -66,16 +66,8 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
             fc_page_targets_note(pr, m->fid); /* may be a root growing the set */
     }
     enum fc_err err;
-    /* Redis reached again: it may have restarted empty, so the sets are
-     * rebuilt before any event is judged by them */
-    uint64_t connects = fc_ix_sets_connects(ix);
-    if ((err = fc_ix_sets_check(ix, diag)) ||
-        (err = fc_page_targets_load(pt, ix->targets, diag)) ||
-        (err = fc_page_targets_load(pr, ix->roots, diag)))
+    if ((err = fc_page_targets_load(pt, pr, ix->db, diag)))
         return err;
-    if (fc_ix_sets_connects(ix) != connects && fc_ix_sets_connects(ix) != ix->sets_connects)
-        return fc_diag_set(diag, FC_ERR_UNAVAILABLE, "Redis was reached again while reading "
-                                                     "the page's targets; reading it again");
     fo->pt = pt;
     fo->pr = pr;
     fo->changed->fids.n = 0;

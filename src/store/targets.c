@@ -148,6 +148,29 @@ enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struc
     return FC_OK;
 }
 
+enum fc_err fc_targets_members(struct fc_db *db, const uint64_t *fids, size_t n,
+                               fc_target_member_fn fn, void *ud, struct fc_diag *diag)
+{
+    if (!n)
+        return FC_OK;
+    struct fc_buf arr = FC_BUF_INIT;
+    fc_buf_putc(&arr, '{');
+    for (size_t i = 0; i < n; i++)
+        fc_buf_printf(&arr, "%s%llu", i ? "," : "", (unsigned long long)fids[i]);
+    fc_buf_putc(&arr, '}');
+    const char *p[] = {arr.data};
+    PGresult *r = NULL;
+    enum fc_err err = fc_db_run(db, "SELECT fid, is_root FROM targets WHERE fid = ANY($1::bigint[])",
+                                1, p, false, &r, diag);
+    fc_buf_cleanup(&arr);
+    if (err)
+        return err;
+    for (int i = 0; i < PQntuples(r); i++)
+        fn(ud, strtoull(PQgetvalue(r, i, 0), NULL, 10), PQgetvalue(r, i, 1)[0] == 't');
+    PQclear(r);
+    return FC_OK;
+}
+
 enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag)
 {
     return fc_db_run(db, "UPDATE targets SET last_synced_at = NULL", 0, NULL, false, NULL, diag);

@@ -37,6 +37,12 @@ enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n,
 FC_MUST_CHECK
 enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag);
 /* Whether fid is a root target (false when not a target at all). */
+/* Which of fids (n of them, repeats allowed) are targets, and whether each
+ * is a root: fn gets every one that is, in one round trip. */
+typedef void (*fc_target_member_fn)(void *ud, uint64_t fid, bool root);
+FC_MUST_CHECK
+enum fc_err fc_targets_members(struct fc_db *db, const uint64_t *fids, size_t n,
+                               fc_target_member_fn fn, void *ud, struct fc_diag *diag);
 FC_MUST_CHECK
 enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struct fc_diag *diag);
 /* Marks every target unsynced, so each is backfilled again (the event

@@ -5,6 +5,7 @@
  * restarted under a running indexer cost a few seconds and change nothing,
  * with a bounded log meanwhile. */
 #include "support/indexrun.h"
+#include "support/truth.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -216,6 +217,77 @@ static void shards_are_read_in_turns(void **state)
     fct_hubsim_stop(sim);
 }
 
+/* A live network small and busy enough that an account makes changes every
+ * few seconds. */
+#define BUSY_NET "--seed", "9", "--fids", "200", "--events-per-sec", "200", "--tick-ms", "250"
+
+/* A target added by another process (the CLI here, while serve runs) is
+ * followed in the stream from then on: its later casts, reactions and
+ * profile changes are applied, and, as a root, its later follows grow the
+ * set; not only the history its backfill read. */
+static void targets_added_elsewhere_are_followed(void **state)
+{
+    (void)state;
+    int port;
+    int sim = fct_hubsim_start((const char *[]){BUSY_NET, "--history-ticks", "5", "--live-ticks",
+                                                "100", NULL}, &port);
+    char db[512], hubs[64];
+    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
+    fct_db_create("elsewhere", db, sizeof(db));
+    struct env e;
+    env_init(&e, db, hubs);
+    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
+    int fd;
+    int pid = fct_spawn(argv, e.vars, &fd);
+    assert_true(pid > 0);
+    int64_t start = fc_now_mono_ms();
+    while (fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NOT NULL") < 3) {
+        if (fc_now_mono_ms() - start > 60000)
+            fail_msg("the configured roots were not synced in 60 s");
+        usleep(100000);
+    }
+    /* an account the roots do not follow, made a root by the CLI */
+    char *x = fct_sql_value(db, "SELECT min(f) FROM generate_series(4, 200) f "
+                                "WHERE f NOT IN (SELECT fid FROM targets)");
+    assert_int_equal(fcindex(&e, "targets", "add", x), 0);
+    /* the live phase (100 blocks of 250 ms) ends; serve catches up and settles */
+    while (fc_now_mono_ms() - start < 25000)
+        usleep(100000);
+    char *last = NULL;
+    int still = 0;
+    for (int64_t deadline = fc_now_mono_ms() + 120000; fc_now_mono_ms() < deadline && still < 4;) {
+        usleep(500000);
+        char *cur = fct_sql_value(db, "SELECT coalesce(string_agg(shard||':'||event_id, ',' "
+                                      "ORDER BY shard), '') FROM hub_cursors");
+        long long pending =
+            fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
+        still = (*cur && last && strcmp(cur, last) == 0 && pending == 0) ? still + 1 : 0;
+        free(last);
+        last = cur;
+    }
+    free(last);
+    fct_signal(pid, SIGTERM);
+    struct fc_buf out = FC_BUF_INIT;
+    assert_int_equal(fct_wait(pid, fd, &out), 0);
+    if (still < 4)
+        fail_msg("serve did not settle:\n%s", out.data);
+    fc_buf_cleanup(&out);
+    /* the truth takes it for a configured root: the same rows, another source */
+    char sql[160], roots[64];
+    snprintf(sql, sizeof(sql), "UPDATE targets SET source = 'config' WHERE fid = %s", x);
+    free(fct_sql_value(db, sql));
+    snprintf(roots, sizeof(roots), "2,3,%s", x);
+    char *until = fct_sql_value(db, "SELECT min(event_id) - 1 FROM hub_cursors");
+    const char *truth[] = {fct_require_env("HUBSIM_BIN"), "truth", BUSY_NET, "--roots", roots,
+                           "--clients", "9152", "--depth", "1", "--until-event", until, NULL};
+    fct_assert_equals_truth(db, truth, NULL);
+    free(until);
+    free(x);
+    fct_db_drop(db);
+    fct_hubsim_stop(sim);
+}
+
 static void service(const char *what)
 {
     char script[1024];
@@ -296,6 +368,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backfill_and_follower_never_deadlock),
         cmocka_unit_test(shards_are_read_in_turns),
+        cmocka_unit_test(targets_added_elsewhere_are_followed),
         cmocka_unit_test(restarts_lose_nothing),
     };
     return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
