@@ -9,7 +9,6 @@
 #include "core/log.h"
 #include "fc/types.h"
 #include "store/targets.h"
-#include "state/fidset.h"
 
 enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag)
 {
@@ -81,9 +80,11 @@ bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_even
     if (!(oc->type == FC_ONCHAIN_SIGNER && oc->body.signer.event_type == 1 &&
           ix->cfg->client_discovery && oc->body.signer.request_fid))
         return false;
-    /* a failed lookup fails the page (read again), never reads as "not a client" */
+    /* from PostgreSQL, as the page's targets (a set misses apps the CLI added,
+     * or holds none while a restarted Redis is rebuilt); a failed lookup
+     * fails the page (read again), never reads as "not a client" */
     bool client = false;
-    fo->err = fc_fidset_has_many(ix->clients, &oc->body.signer.request_fid, 1, &client, &fo->diag);
+    fo->err = fc_clients_has(ix->db, oc->body.signer.request_fid, &client, &fo->diag);
     if (fo->err || !client)
         return false;
     bool added = false;

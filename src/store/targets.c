@@ -364,6 +364,20 @@ enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, str
     return err;
 }
 
+enum fc_err fc_clients_has(struct fc_db *db, uint64_t fid, bool *yes, struct fc_diag *diag)
+{
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid)};
+    PGresult *r = NULL;
+    enum fc_err err = fc_db_run(db, "SELECT 1 FROM target_clients WHERE client_fid = $1", 1, p,
+                                false, &r, diag);
+    if (err)
+        return err;
+    *yes = PQntuples(r) == 1;
+    PQclear(r);
+    return FC_OK;
+}
+
 enum fc_err fc_clients_all(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag)
 {
     return fid_list(db, "SELECT client_fid FROM target_clients ORDER BY client_fid", 0, NULL, fids,

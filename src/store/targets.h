@@ -109,6 +109,9 @@ enum fc_err fc_clients_add(struct fc_db *db, uint64_t fid, const char *source,
 FC_MUST_CHECK
 enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag);
 /* Every client app fid, into a caller-freed array. */
+/* Whether fid is a monitored client app. */
+FC_MUST_CHECK
+enum fc_err fc_clients_has(struct fc_db *db, uint64_t fid, bool *yes, struct fc_diag *diag);
 FC_MUST_CHECK
 enum fc_err fc_clients_all(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag);
 
