@@ -30,14 +30,16 @@ test: deps build $(TEST_BUILD)/CMakeCache.txt
 
 # The soak test (tests/integration/test_soak.c) with a live phase of DURATION
 # (e.g. 5m, 30m, 1h) instead of the 70 s `make test` gives it; it prints its
-# figures at the end.
+# figures at the end. fcindex runs under the sanitizers; the simulator (and
+# its ground truth, several minutes of work for a long run) from the release
+# build.
 DURATION ?= 30m
 soak: deps build $(TEST_BUILD)/CMakeCache.txt
 	@cmake --build $(TEST_BUILD) -j $(JOBS) --target test_soak fcindex hubsim
 	@scripts/services up --test
 	@eval "$$(scripts/services env)" && FCT_SOAK_DURATION=$(DURATION) \
 	  FCINDEX_SOURCE_DIR=$(CURDIR) FCINDEX_BIN=$(CURDIR)/$(TEST_BUILD)/fcindex \
-	  HUBSIM_BIN=$(CURDIR)/$(TEST_BUILD)/hubsim \
+	  HUBSIM_BIN=$(CURDIR)/$(BUILD)/hubsim \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
