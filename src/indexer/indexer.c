@@ -237,6 +237,11 @@ void fc_ix_writer_conflict(struct fc_indexer *ix, const char *reason)
     fc_log_gate_fail(&ix->conflicts, reason);
 }
 
+enum fc_err fc_ix_sets_heal(struct fc_indexer *ix, struct fc_diag *diag)
+{
+    return add_missing_targets(ix, diag);
+}
+
 enum fc_err fc_ix_sets_check(struct fc_indexer *ix, struct fc_diag *diag)
 {
     uint64_t now = fc_ix_sets_connects(ix);

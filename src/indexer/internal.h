@@ -101,6 +101,11 @@ bool fc_ix_stopping(const struct fc_indexer *ix);
  * since the last rebuild (it may have restarted empty); on ix->db. */
 FC_MUST_CHECK
 enum fc_err fc_ix_sets_check(struct fc_indexer *ix, struct fc_diag *diag);
+/* Adds to the shared sets every target and root PostgreSQL holds that they
+ * lack: a follower killed between its commit and its set updates left them
+ * behind. Run by a process that takes over the stream; on ix->db. */
+FC_MUST_CHECK
+enum fc_err fc_ix_sets_heal(struct fc_indexer *ix, struct fc_diag *diag);
 /* Connections the shared sets have made so far (0 when embedded). */
 uint64_t fc_ix_sets_connects(struct fc_indexer *ix);
 /* Waits until db answers again (connects with capped jittered backoff,

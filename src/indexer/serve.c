@@ -98,6 +98,9 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
             last_lead_try = now;
             leading = fc_ix_try_lead(ix);
             ix->m_follower = leading;
+            struct fc_diag hd;
+            if (leading && fc_ix_sets_heal(ix, &hd))
+                fc_log_gate_fail(&ix->redis_gate, hd.msg); /* healed again when Redis is back */
             if (leading)
                 log_info("serve", "this process follows the event stream");
             else if (!said_follower)

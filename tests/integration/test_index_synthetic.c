@@ -374,6 +374,11 @@ static void one_process_follows_the_stream(void **state)
     if (!fct_read_until(fb, &out_b, 0, "another process follows the event stream", 30000))
         fail_msg("the second process did not wait for the leader:\n%s", out_b.data);
     size_t waited_at = out_b.len;
+    /* a target the leader committed and died before adding to the shared
+     * sets (written here directly); the process taking over adds it */
+    char *orphan = fct_sql_value(db, "INSERT INTO targets (fid, is_root, source) SELECT max(f), "
+                                     "false, 'admin' FROM generate_series(4, 300) f WHERE f NOT IN "
+                                     "(SELECT fid FROM targets) RETURNING fid");
     long long killed_at = fct_now_ms();
     fct_signal(a, SIGKILL); /* the leader dies without a word */
     fct_wait(a, fa, &out_a);
@@ -397,6 +402,9 @@ static void one_process_follows_the_stream(void **state)
     assert_int_equal(fct_wait(b, fb, &out_b), 0);
     if (!moved)
         fail_msg("the new leader's cursor stayed at %s:\n%s", after, out_b.data);
+    if (fct_redis_int("SISMEMBER %stargets %s", e.redis_prefix, orphan) != 1)
+        fail_msg("target %s, committed by the dead leader only, is not in the shared set", orphan);
+    free(orphan);
     assert_used_redis(&e);
     free(before);
     free(after);
