@@ -123,6 +123,16 @@ const char *fc_db_u64(char buf[FC_DB_U64_CHARS], uint64_t v)
     return buf;
 }
 
+const char *fc_db_u64_array(struct fc_buf *out, const uint64_t *v, size_t n)
+{
+    fc_buf_reset(out);
+    fc_buf_putc(out, '{');
+    for (size_t i = 0; i < n; i++)
+        fc_buf_printf(out, "%s%llu", i ? "," : "", (unsigned long long)v[i]);
+    fc_buf_putc(out, '}');
+    return out->data;
+}
+
 enum fc_err fc_db_exec(struct fc_db *db, const char *sql, struct fc_diag *diag)
 {
     PGresult *res = PQexec(db->conn, sql);

@@ -50,6 +50,10 @@ enum fc_err fc_db_run_changed(struct fc_db *db, const char *sql, int nparams,
 /* Writes v as a decimal text parameter into buf and returns buf. */
 #define FC_DB_U64_CHARS 24
 const char *fc_db_u64(char buf[FC_DB_U64_CHARS], uint64_t v);
+struct fc_buf;
+/* Writes the n ids as a bigint[] text parameter ("{1,2,3}") into out (reset
+ * first) and returns its text; out stays the caller's to free. */
+const char *fc_db_u64_array(struct fc_buf *out, const uint64_t *v, size_t n);
 
 /* Runs SQL with no parameters and no rows expected (DDL, BEGIN, ...). */
 FC_MUST_CHECK

@@ -16,10 +16,7 @@ enum fc_err fc_jobreq_record(struct fc_db *db, enum fc_jobreq_action action,
                              struct fc_diag *diag)
 {
     struct fc_buf arr = FC_BUF_INIT;
-    fc_buf_putc(&arr, '{');
-    for (size_t i = 0; i < n_fids; i++)
-        fc_buf_printf(&arr, "%s%llu", i ? "," : "", (unsigned long long)fids[i]);
-    fc_buf_putc(&arr, '}');
+    fc_db_u64_array(&arr, fids, n_fids);
     const char *p[] = {action_names[action], arr.data, by};
     /* ids in commit order: a reader that applied id N never misses a smaller
      * id committed later */

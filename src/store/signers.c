@@ -10,10 +10,7 @@ enum fc_err fc_signers_keys(struct fc_db *db, const uint64_t *fids, size_t n, fc
                             void *ud, struct fc_diag *diag)
 {
     struct fc_buf arr = FC_BUF_INIT;
-    fc_buf_putc(&arr, '{');
-    for (size_t i = 0; i < n; i++)
-        fc_buf_printf(&arr, "%s%llu", i ? "," : "", (unsigned long long)fids[i]);
-    fc_buf_putc(&arr, '}');
+    fc_db_u64_array(&arr, fids, n);
     const char *p[] = {arr.data};
     PGresult *r = NULL;
     enum fc_err err = fc_db_run(db,

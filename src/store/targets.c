@@ -154,10 +154,7 @@ enum fc_err fc_targets_members(struct fc_db *db, const uint64_t *fids, size_t n,
     if (!n)
         return FC_OK;
     struct fc_buf arr = FC_BUF_INIT;
-    fc_buf_putc(&arr, '{');
-    for (size_t i = 0; i < n; i++)
-        fc_buf_printf(&arr, "%s%llu", i ? "," : "", (unsigned long long)fids[i]);
-    fc_buf_putc(&arr, '}');
+    fc_db_u64_array(&arr, fids, n);
     const char *p[] = {arr.data};
     PGresult *r = NULL;
     enum fc_err err = fc_db_run(db, "SELECT fid, is_root FROM targets WHERE fid = ANY($1::bigint[])",

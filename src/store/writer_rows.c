@@ -62,11 +62,7 @@ FC_MUST_CHECK
 static enum fc_err compact(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
 {
     struct fc_buf arr = FC_BUF_INIT;
-    fc_buf_putc(&arr, '{');
-    for (size_t i = 0; i < m->body.compact.n_target_fids; i++)
-        fc_buf_printf(&arr, "%s%llu", i ? "," : "",
-                      (unsigned long long)m->body.compact.target_fids[i]);
-    fc_buf_putc(&arr, '}');
+    fc_db_u64_array(&arr, m->body.compact.target_fids, m->body.compact.n_target_fids);
     struct params p = {.n = 0};
     p_u64(&p, m->fid);
     p_text(&p, m->body.compact.link_type);

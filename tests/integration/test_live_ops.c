@@ -254,23 +254,11 @@ static void targets_added_elsewhere_are_followed(void **state)
     /* the live phase (100 blocks of 250 ms) ends; serve catches up and settles */
     while (fc_now_mono_ms() - start < 25000)
         usleep(100000);
-    char *last = NULL;
-    int still = 0;
-    for (int64_t deadline = fc_now_mono_ms() + 120000; fc_now_mono_ms() < deadline && still < 4;) {
-        usleep(500000);
-        char *cur = fct_sql_value(db, "SELECT coalesce(string_agg(shard||':'||event_id, ',' "
-                                      "ORDER BY shard), '') FROM hub_cursors");
-        long long pending =
-            fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
-        still = (*cur && last && strcmp(cur, last) == 0 && pending == 0) ? still + 1 : 0;
-        free(last);
-        last = cur;
-    }
-    free(last);
+    bool settled = settles(db, 120000);
     fct_signal(pid, SIGTERM);
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fct_wait(pid, fd, &out), 0);
-    if (still < 4)
+    if (!settled)
         fail_msg("serve did not settle:\n%s", out.data);
     fc_buf_cleanup(&out);
     /* the truth takes it for a configured root: the same rows, another source */
