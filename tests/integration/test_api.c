@@ -2529,9 +2529,7 @@ int main(void)
         cmocka_unit_test(job_queue_control),
         cmocka_unit_test(dead_letters),
     };
-    const char *only = getenv("FCT_ONLY"); /* one test by name, while working on it */
-    if (only && *only)
-        cmocka_set_test_filter(only);
+    fct_test_filter();
     int failures = cmocka_run_group_tests(tests, setup, teardown);
     if (rec && *rec && failures == 0 && !fct_exit_status(0)) {
         FILE *f = fopen(rec, "a");

@@ -506,9 +506,7 @@ static void stream_follows_recompute_the_reach(void **state)
 int main(void)
 {
     fct_require_env("DATABASE_URL");
-    const char *only = getenv("FCT_ONLY"); /* one test by name, while working on it */
-    if (only && *only)
-        cmocka_set_test_filter(only);
+    fct_test_filter();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_event_read_once_and_cursor_moves_forward),
         cmocka_unit_test(valid_events_around_bad_ones_are_applied),

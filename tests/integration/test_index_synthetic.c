@@ -677,9 +677,7 @@ static void serve_killed_on_a_live_stream(void **state)
 int main(void)
 {
     fct_require_env("DATABASE_URL");
-    const char *only = getenv("FCT_ONLY"); /* one test by name, while working on it */
-    if (only && *only)
-        cmocka_set_test_filter(only);
+    fct_test_filter();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(database_equals_truth),
         cmocka_unit_test(crash_anywhere_then_finish),

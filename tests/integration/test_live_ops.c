@@ -350,9 +350,7 @@ static void restarts_lose_nothing(void **state)
 int main(void)
 {
     fct_require_env("DATABASE_URL");
-    const char *only = getenv("FCT_ONLY"); /* one test by name, while working on it */
-    if (only && *only)
-        cmocka_set_test_filter(only);
+    fct_test_filter();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backfill_and_follower_never_deadlock),
         cmocka_unit_test(shards_are_read_in_turns),

@@ -82,6 +82,13 @@ const char *fct_redis_or_skip(void)
     return NULL;
 }
 
+void fct_test_filter(void)
+{
+    const char *only = getenv("FCT_ONLY");
+    if (only && *only)
+        cmocka_set_test_filter(only);
+}
+
 int fct_exit_status(int failures)
 {
     if (failures)

@@ -27,6 +27,9 @@ const char *fct_redis_or_skip(void);
  * when a test was skipped by fct_redis_or_skip, else 0. */
 int fct_exit_status(int failures);
 
+/* Runs only the test FCT_ONLY names, when it is set (while working on one). */
+void fct_test_filter(void);
+
 /* Runs a Redis command (hiredis format) on REDIS_URL and returns its integer
  * reply (e.g. "SCARD %s", "EXISTS %s"); fails the test on any error. */
 long long fct_redis_int(const char *fmt, ...);
