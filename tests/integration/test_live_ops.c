@@ -21,6 +21,7 @@
 #define NET_ARGS "--seed", "7", "--fids", "2000", "--history-ticks", "60"
 
 struct env {
+    char db[512], hubs[64]; /* when made by env_new */
     char e_db[600], e_hubs[300];
     const char *vars[10];
 };
@@ -42,6 +43,16 @@ static void env_init(struct env *e, const char *db, const char *hubs)
 static int fcindex(struct env *e, const char *a, const char *b, const char *c)
 {
     return fct_index_cmd(e->vars, a, b, c, NULL, NULL);
+}
+
+/* A migrated throwaway database named by tag (e->db) and the indexer's
+ * environment for it and the simulator on port (e->hubs). */
+static void env_new(struct env *e, const char *tag, int port)
+{
+    snprintf(e->hubs, sizeof(e->hubs), "http://127.0.0.1:%d", port);
+    fct_db_create(tag, e->db, sizeof(e->db));
+    env_init(e, e->db, e->hubs);
+    assert_int_equal(fcindex(e, "migrate", NULL, NULL), 0);
 }
 
 /* Every target's own live state. Deleted rows are left out: the filtering
@@ -151,12 +162,9 @@ static void backfill_and_follower_never_deadlock(void **state)
     (void)state;
     int port;
     int sim = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char db[512], hubs[64];
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    fct_db_create("live", db, sizeof(db));
     struct env e;
-    env_init(&e, db, hubs);
-    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    env_new(&e, "live", port);
+    const char *db = e.db, *hubs = e.hubs;
     serve_until_idle(&e, db, 240);
     /* the backends have exited, so their counts are in the statistics */
     long long deadlocks = fct_sql_ll(db, "SELECT deadlocks FROM pg_stat_database "
@@ -182,13 +190,10 @@ static void shards_are_read_in_turns(void **state)
     int sim = fct_hubsim_start((const char *[]){NET_ARGS, "--faults",
                                                 "{\"endpoint\":\"/v1/events\",\"latency_ms\":60}",
                                                 NULL}, &port);
-    char db[512], hubs[64];
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    fct_db_create("turns", db, sizeof(db));
     struct env e;
-    env_init(&e, db, hubs);
+    env_new(&e, "turns", port);
+    const char *db = e.db;
     e.vars[6] = "FCINDEX_CONCURRENCY_EVENT_PAGE_SIZE=50";
-    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
     const char *argv[] = {fct_fcindex_bin(), "sync", "--until-head", NULL};
     int fd;
     int pid = fct_spawn(argv, e.vars, &fd);
@@ -231,12 +236,9 @@ static void targets_added_elsewhere_are_followed(void **state)
     int port;
     int sim = fct_hubsim_start((const char *[]){BUSY_NET, "--history-ticks", "5", "--live-ticks",
                                                 "100", NULL}, &port);
-    char db[512], hubs[64];
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    fct_db_create("elsewhere", db, sizeof(db));
     struct env e;
-    env_init(&e, db, hubs);
-    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    env_new(&e, "elsewhere", port);
+    const char *db = e.db;
     const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
     int fd;
     int pid = fct_spawn(argv, e.vars, &fd);
@@ -301,18 +303,16 @@ static void restarts_lose_nothing(void **state)
     const char *redis = fct_redis_or_skip();
     int port;
     int sim = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char db[512], hubs[64], e_redis[300], e_prefix[160];
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
-    fct_db_create("restart", db, sizeof(db));
+    char e_redis[300], e_prefix[160];
     struct env e;
-    env_init(&e, db, hubs);
+    env_new(&e, "restart", port);
+    const char *db = e.db, *hubs = e.hubs;
     snprintf(e_redis, sizeof(e_redis), "REDIS_URL=%s", redis);
     snprintf(e_prefix, sizeof(e_prefix), "FCINDEX_REDIS_PREFIX=fctest:restart:%d:", (int)getpid());
     e.vars[4] = "FCINDEX_LOG_LEVEL=info";
     e.vars[5] = e_redis;
     e.vars[7] = e_prefix;
     e.vars[8] = NULL;
-    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
     const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
     int fd;
     int pid = fct_spawn(argv, e.vars, &fd);
