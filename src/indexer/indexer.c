@@ -44,12 +44,10 @@ enum fc_err fc_ix_open_db(const struct fc_config *cfg, struct fc_db **db, struct
     return fc_db_open(&o, db, diag);
 }
 
-/* Adds to s every target PostgreSQL now holds that s lacks. Replacing a
- * shared set races with another process adding a target meanwhile (its add
- * can land before the replace and its commit after our snapshot); a second
- * look at PostgreSQL after the replace puts such a target back. */
-FC_MUST_CHECK
-static enum fc_err add_missing_targets(struct fc_indexer *ix, struct fc_diag *diag)
+/* Also the second look of load_sets: replacing a shared set races with
+ * another process adding a target meanwhile (its add can land before the
+ * replace and its commit after our snapshot). */
+enum fc_err fc_ix_sets_heal(struct fc_indexer *ix, struct fc_diag *diag)
 {
     uint64_t *fids;
     bool *roots;
@@ -96,7 +94,7 @@ static enum fc_err load_sets(struct fc_indexer *ix, struct fc_diag *diag)
     free(roots);
     free(root_fids);
     if (!err)
-        err = add_missing_targets(ix, diag);
+        err = fc_ix_sets_heal(ix, diag);
     if (err)
         return err;
     err = fc_clients_all(ix->db, &fids, &n, diag);
@@ -235,11 +233,6 @@ void fc_ix_writer_conflict(struct fc_indexer *ix, const char *reason)
 {
     ix->m_writer_retries++;
     fc_log_gate_fail(&ix->conflicts, reason);
-}
-
-enum fc_err fc_ix_sets_heal(struct fc_indexer *ix, struct fc_diag *diag)
-{
-    return add_missing_targets(ix, diag);
 }
 
 enum fc_err fc_ix_sets_check(struct fc_indexer *ix, struct fc_diag *diag)
