@@ -49,9 +49,8 @@ static int stats(struct fc_db *db, const struct fc_config *cfg, bool json)
     struct fc_buf b = FC_BUF_INIT;
     struct fc_diag d;
     if (fc_jobctl_stats_json(db, &b, &d)) {
-        fprintf(stderr, "fcindex jobs: %s", d.msg);
         fc_buf_cleanup(&b);
-        return FC_EXIT_FAIL;
+        return fc_cmd_fail("jobs", &d);
     }
     struct fc_jobq *q = shared_queue(cfg);
     struct fc_jobq_counts c;
@@ -88,9 +87,8 @@ static int failed_list(struct fc_db *db, bool json)
     struct fc_buf b = FC_BUF_INIT;
     struct fc_diag d;
     if (fc_jobctl_failed_json(db, &b, &d)) {
-        fprintf(stderr, "fcindex jobs: %s", d.msg);
         fc_buf_cleanup(&b);
-        return FC_EXIT_FAIL;
+        return fc_cmd_fail("jobs", &d);
     }
     if (json) {
         printf("%s\n", b.data);
@@ -150,10 +148,8 @@ static int clear(struct fc_db *db, const struct fc_config *cfg, bool failed)
         err = fc_jobctl_clear(db, failed, &held, &d);
     err = finish(db, cfg, err, failed ? FC_JOBREQ_CLEAR_FAILED : FC_JOBREQ_CLEAR_PENDING, NULL, 0,
                  &d);
-    if (err) {
-        fprintf(stderr, "fcindex jobs: %s", d.msg);
-        return FC_EXIT_FAIL;
-    }
+    if (err)
+        return fc_cmd_fail("jobs", &d);
     struct fc_jobq *q = shared_queue(cfg);
     if (q && fc_jobq_clear(q, failed, &removed, &d))
         fprintf(stderr, "fcindex jobs: %s (held jobs are skipped when taken)\n", d.msg);
@@ -173,7 +169,7 @@ static int retry(struct fc_db *db, const struct fc_config *cfg, uint64_t fid)
     if (!err && fid) {
         err = fc_jobctl_retry(db, fid, &found, &d);
         if (!err && !found)
-            err = fc_diag_set(&d, FC_ERR_NOT_FOUND, "%llu is not a target\n",
+            err = fc_diag_set(&d, FC_ERR_NOT_FOUND, "%llu is not a target",
                               (unsigned long long)fid);
         fids = fc_xcalloc(1, sizeof(*fids));
         fids[0] = fid;
@@ -182,9 +178,8 @@ static int retry(struct fc_db *db, const struct fc_config *cfg, uint64_t fid)
     }
     err = finish(db, cfg, err, FC_JOBREQ_RETRY, fids, err ? 0 : n, &d);
     if (err) {
-        fprintf(stderr, "fcindex jobs: %s", d.msg);
         free(fids);
-        return FC_EXIT_FAIL;
+        return fc_cmd_fail("jobs", &d);
     }
     struct fc_jobq *q = shared_queue(cfg);
     for (size_t i = 0; q && i < n; i++) {
@@ -244,8 +239,7 @@ int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
     } else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0) {
         bool pause = sub[0] == 'p', changed = false;
         if (fc_jobctl_set_paused(db, pause, "cli", &changed, &diag)) {
-            fprintf(stderr, "fcindex jobs: %s", diag.msg);
-            rc = FC_EXIT_FAIL;
+            rc = fc_cmd_fail("jobs", &diag);
         } else {
             printf("the job queue is %s%s\n", pause ? "paused" : "running",
                    changed ? "" : " (it already was)");

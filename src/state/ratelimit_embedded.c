@@ -30,7 +30,6 @@ struct embedded {
     pthread_mutex_t lock;
     struct bucket *table[BUCKETS];
     struct penalty *penalties[BUCKETS];
-    size_t n;
     int64_t last_sweep_ms;
 };
 
@@ -73,7 +72,6 @@ static void sweep(struct embedded *rl, int64_t now)
                 *pp = b->next;
                 free(b->key);
                 free(b);
-                rl->n--;
             } else {
                 pp = &b->next;
             }
@@ -100,7 +98,6 @@ static enum fc_err embedded_take(void *impl, const char *key, int limit,
         b->at_ms = now;
         b->next = rl->table[i];
         rl->table[i] = b;
-        rl->n++;
     }
     b->tokens += (double)(now - b->at_ms) / 1000.0 * (limit / 60.0);
     if (b->tokens > limit)

@@ -225,6 +225,10 @@ static enum fc_err reach_tx(struct fc_db *db, int max_depth, uint64_t root_fid, 
         err = fc_db_run_changed(db, set_root_sql, 2, rp, &rows, diag);
         if (!err)
             *found = rows > 0;
+        if (!err && !*found) { /* not a target: nothing changed, no walk */
+            fc_db_rollback(db);
+            return FC_OK;
+        }
     }
     if (!err)
         err = fc_db_run(
@@ -251,7 +255,7 @@ static enum fc_err reach_tx(struct fc_db *db, int max_depth, uint64_t root_fid, 
             "SELECT 'a', fid FROM ins UNION ALL SELECT 'd', fid FROM del",
             1, p, false, &r, diag);
     if (err) {
-        PQclear(PQexec(fc_db_pgconn(db), "ROLLBACK"));
+        fc_db_rollback(db);
         return err;
     }
     int rows = PQntuples(r);

@@ -36,13 +36,13 @@ enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n,
 /* Records fid's backfill as complete. */
 FC_MUST_CHECK
 enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag);
-/* Whether fid is a root target (false when not a target at all). */
 /* Which of fids (n of them, repeats allowed) are targets, and whether each
  * is a root: fn gets every one that is, in one round trip. */
 typedef void (*fc_target_member_fn)(void *ud, uint64_t fid, bool root);
 FC_MUST_CHECK
 enum fc_err fc_targets_members(struct fc_db *db, const uint64_t *fids, size_t n,
                                fc_target_member_fn fn, void *ud, struct fc_diag *diag);
+/* Whether fid is a root target (false when not a target at all). */
 FC_MUST_CHECK
 enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struct fc_diag *diag);
 /* Marks every target unsynced, so each is backfilled again (the event
@@ -108,10 +108,10 @@ enum fc_err fc_clients_add(struct fc_db *db, uint64_t fid, const char *source,
 /* Stops monitoring app fid; *removed false when it was not a client. */
 FC_MUST_CHECK
 enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag);
-/* Every client app fid, into a caller-freed array. */
 /* Whether fid is a monitored client app. */
 FC_MUST_CHECK
 enum fc_err fc_clients_has(struct fc_db *db, uint64_t fid, bool *yes, struct fc_diag *diag);
+/* Every client app fid, into a caller-freed array. */
 FC_MUST_CHECK
 enum fc_err fc_clients_all(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag);
 

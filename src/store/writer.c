@@ -244,15 +244,12 @@ enum fc_err fc_writer_lock_fids(struct fc_writer *w, const uint64_t *fids, size_
     uint64_t *sorted = fc_xmalloc(n * sizeof(*sorted));
     memcpy(sorted, fids, n * sizeof(*sorted));
     qsort(sorted, n, sizeof(*sorted), cmp_fid);
-    struct fc_buf arr = FC_BUF_INIT;
-    fc_buf_putc(&arr, '{');
     size_t u = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i && sorted[i] == sorted[i - 1])
-            continue;
-        fc_buf_printf(&arr, "%s%llu", u++ ? "," : "", (unsigned long long)sorted[i]);
-    }
-    fc_buf_putc(&arr, '}');
+    for (size_t i = 0; i < n; i++)
+        if (!u || sorted[i] != sorted[u - 1])
+            sorted[u++] = sorted[i];
+    struct fc_buf arr = FC_BUF_INIT;
+    fc_db_u64_array(&arr, sorted, u);
     free(sorted);
     struct params p = {.n = 0};
     p_text(&p, arr.data);
