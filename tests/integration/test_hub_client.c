@@ -51,6 +51,29 @@ static void collect_hash(void *ud, const struct fc_item *it)
     h->n++;
 }
 
+/* A client with options o, asserted made, and a connection of it. */
+static struct fc_hub_conn *client_connect(const struct fc_hub_client_options *o,
+                                          struct fc_hub_client **c)
+{
+    struct fc_diag d;
+    assert_int_equal(fc_hub_client_new(o, c, &d), FC_OK);
+    return fc_hub_conn_new(*c);
+}
+
+static void client_close(struct fc_hub_conn *conn, struct fc_hub_client *c)
+{
+    fc_hub_conn_free(conn);
+    fc_hub_client_free(c);
+}
+
+/* The casts of fid 2, from hub `hub` (-1: any, failing over), into h. */
+static enum fc_err casts_of_fid_2(struct fc_hub_conn *conn, int hub, struct hashes *h,
+                                  struct fc_hub_page *page, struct fc_diag *d)
+{
+    return fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, hub, collect_hash, h, page,
+                      d);
+}
+
 static uint64_t sim_requests(int port, const char *endpoint)
 {
     char u[128];
@@ -109,9 +132,8 @@ static void pagination_and_flavours(void **state)
         struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 10000)};
         struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 2, .jitter_seed = 1};
         struct fc_hub_client *c;
+        struct fc_hub_conn *conn = client_connect(&o, &c);
         struct fc_diag d;
-        assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-        struct fc_hub_conn *conn = fc_hub_conn_new(c);
         struct fc_hub_info info;
         size_t hub;
         assert_int_equal(fc_hub_info(conn, -1, &info, &hub, &d), FC_OK);
@@ -139,8 +161,7 @@ static void pagination_and_flavours(void **state)
         }
         fc_buf_cleanup(&all.list);
         fc_buf_cleanup(&paged.list);
-        fc_hub_conn_free(conn);
-        fc_hub_client_free(c);
+        client_close(conn, c);
         fct_hubsim_stop(pid);
     }
 }
@@ -154,23 +175,19 @@ static void fails_over_in_order(void **state)
     struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 2, .retries = 3,
                                       .backoff_base_ms = 10, .jitter_seed = 1};
     struct fc_hub_client *c;
+    struct fc_hub_conn *conn = client_connect(&o, &c);
     struct fc_diag d;
-    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-    struct fc_hub_conn *conn = fc_hub_conn_new(c);
     struct hashes h = {FC_BUF_INIT, 0};
     struct fc_hub_page page;
-    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash,
-                                &h, &page, &d), FC_OK);
+    assert_int_equal(casts_of_fid_2(conn, -1, &h, &page, &d), FC_OK);
     assert_int_equal(page.hub, 1);
     assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_CONNECT_ERROR), 1);
     assert_int_equal(fc_hub_client_outcomes(c, 1, FC_HUB_OK), 1);
     /* pinned to the dead hub: no fail-over */
-    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, 0, collect_hash,
-                                &h, &page, &d), FC_ERR_UNAVAILABLE);
+    assert_int_equal(casts_of_fid_2(conn, 0, &h, &page, &d), FC_ERR_UNAVAILABLE);
     assert_int_equal(fc_hub_client_outcomes(c, 1, FC_HUB_OK), 1);
     fc_buf_cleanup(&h.list);
-    fc_hub_conn_free(conn);
-    fc_hub_client_free(c);
+    client_close(conn, c);
     fct_hubsim_stop(pid);
 }
 
@@ -185,21 +202,18 @@ static void retry_after_is_respected(void **state)
     struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 2,
                                       .backoff_base_ms = 10, .breaker_failures = 100, .jitter_seed = 1};
     struct fc_hub_client *c;
+    struct fc_hub_conn *conn = client_connect(&o, &c);
     struct fc_diag d;
-    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-    struct fc_hub_conn *conn = fc_hub_conn_new(c);
     struct hashes h = {FC_BUF_INIT, 0};
     int64_t t0 = fc_now_mono_ms();
-    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash,
-                                &h, NULL, &d), FC_ERR_UNAVAILABLE);
+    assert_int_equal(casts_of_fid_2(conn, -1, &h, NULL, &d), FC_ERR_UNAVAILABLE);
     int64_t took = fc_now_mono_ms() - t0;
     assert_true(took >= 1900); /* two waits of Retry-After: 1 s */
     assert_true(took < 6000);
     assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_RATE_LIMITED), 3);
     assert_non_null(strstr(d.msg, "HTTP 429"));
     fc_buf_cleanup(&h.list);
-    fc_hub_conn_free(conn);
-    fc_hub_client_free(c);
+    client_close(conn, c);
     fct_hubsim_stop(pid);
 }
 
@@ -214,14 +228,12 @@ static void breaker_opens_and_closes(void **state)
                                       .breaker_failures = 3, .breaker_cooldown_ms = 400,
                                       .jitter_seed = 1};
     struct fc_hub_client *c;
+    struct fc_hub_conn *conn = client_connect(&o, &c);
     struct fc_diag d;
-    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-    struct fc_hub_conn *conn = fc_hub_conn_new(c);
     struct hashes h = {FC_BUF_INIT, 0};
     for (int i = 0; i < 10; i++) {
         struct fc_hub_page page;
-        assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1,
-                                    collect_hash, &h, &page, &d), FC_OK);
+        assert_int_equal(casts_of_fid_2(conn, -1, &h, &page, &d), FC_OK);
         assert_int_equal(page.hub, 1);
     }
     assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_SERVER_ERROR), 3);
@@ -234,14 +246,12 @@ static void breaker_opens_and_closes(void **state)
     long long end = fct_now_ms() + 10000;
     do {
         usleep(50000);
-        assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1,
-                                    collect_hash, &h, &page, &d), FC_OK);
+        assert_int_equal(casts_of_fid_2(conn, -1, &h, &page, &d), FC_OK);
     } while (page.hub != 0 && fct_now_ms() < end);
     assert_int_equal(page.hub, 0);
     assert_false(fc_hub_client_breaker_open(c, 0));
     fc_buf_cleanup(&h.list);
-    fc_hub_conn_free(conn);
-    fc_hub_client_free(c);
+    client_close(conn, c);
     fct_hubsim_stop(a);
     fct_hubsim_stop(b);
 }
@@ -263,10 +273,7 @@ static void pagination_survives_faults(void **state)
                                       .backoff_base_ms = 2, .backoff_max_ms = 20,
                                       .breaker_failures = 1000, .jitter_seed = 1};
     struct fc_hub_client *rc, *c;
-    struct fc_diag d;
-    assert_int_equal(fc_hub_client_new(&ro, &rc, &d), FC_OK);
-    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-    struct fc_hub_conn *rconn = fc_hub_conn_new(rc), *conn = fc_hub_conn_new(c);
+    struct fc_hub_conn *rconn = client_connect(&ro, &rc), *conn = client_connect(&o, &c);
     uint64_t fid = busy_fid(rconn);
     struct hashes want, got;
     paginate(rconn, fid, &want, FC_OK);
@@ -279,10 +286,8 @@ static void pagination_survives_faults(void **state)
     assert_true(faults > 0); /* faults really happened and were absorbed */
     fc_buf_cleanup(&want.list);
     fc_buf_cleanup(&got.list);
-    fc_hub_conn_free(rconn);
-    fc_hub_conn_free(conn);
-    fc_hub_client_free(rc);
-    fc_hub_client_free(c);
+    client_close(rconn, rc);
+    client_close(conn, c);
     fct_hubsim_stop(clean);
     fct_hubsim_stop(faulty);
 }
@@ -297,19 +302,16 @@ static void every_call_is_bounded_in_time(void **state)
     struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1,
                                       .backoff_base_ms = 10, .jitter_seed = 1};
     struct fc_hub_client *c;
+    struct fc_hub_conn *conn = client_connect(&o, &c);
     struct fc_diag d;
-    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-    struct fc_hub_conn *conn = fc_hub_conn_new(c);
     struct hashes h = {FC_BUF_INIT, 0};
     int64_t t0 = fc_now_mono_ms();
-    assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, -1, collect_hash,
-                                &h, NULL, &d), FC_ERR_UNAVAILABLE);
+    assert_int_equal(casts_of_fid_2(conn, -1, &h, NULL, &d), FC_ERR_UNAVAILABLE);
     int64_t took = fc_now_mono_ms() - t0;
     assert_true(took < 1500); /* 2 attempts x 300 ms timeout + backoff */
     assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_TIMEOUT), 2);
     fc_buf_cleanup(&h.list);
-    fc_hub_conn_free(conn);
-    fc_hub_client_free(c);
+    client_close(conn, c);
     fct_hubsim_stop(pid);
 }
 
@@ -400,9 +402,8 @@ static void event_paging_per_flavour(void **state)
         struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 5000)};
         struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
         struct fc_hub_client *c;
+        struct fc_hub_conn *conn = client_connect(&o, &c);
         struct fc_diag d;
-        assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-        struct fc_hub_conn *conn = fc_hub_conn_new(c);
         unsigned shards = f == 0 ? 2 : 1;
         for (unsigned sh = 1; sh <= shards; sh++) {
             struct id_list small = {0}, big = {0};
@@ -431,8 +432,7 @@ static void event_paging_per_flavour(void **state)
             assert_int_equal(small.n, big.n);
             assert_int_equal(small.disorder, 0);
         }
-        fc_hub_conn_free(conn);
-        fc_hub_client_free(c);
+        client_close(conn, c);
         fct_hubsim_stop(pid);
     }
 }
@@ -469,9 +469,8 @@ static void page_memory_is_released(void **state)
     struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 20000)};
     struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
     struct fc_hub_client *c;
+    struct fc_hub_conn *conn = client_connect(&o, &c);
     struct fc_diag d;
-    assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-    struct fc_hub_conn *conn = fc_hub_conn_new(c);
     size_t n = 0;
     uint64_t next;
     size_t events;
@@ -485,8 +484,7 @@ static void page_memory_is_released(void **state)
             events, after);
     assert_true(during > (2u << 20));
     assert_true(after < (1u << 20));
-    fc_hub_conn_free(conn);
-    fc_hub_client_free(c);
+    client_close(conn, c);
     fct_hubsim_stop(pid);
 }
 
@@ -529,9 +527,8 @@ static void bad_items_anywhere_in_a_page(void **state)
         struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 20000)};
         struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
         struct fc_hub_client *c;
+        struct fc_hub_conn *conn = client_connect(&o, &c);
         struct fc_diag d;
-        assert_int_equal(fc_hub_client_new(&o, &c, &d), FC_OK);
-        struct fc_hub_conn *conn = fc_hub_conn_new(c);
         /* with seed 1 and 20,000 fids: 1948 has 1,000+ casts and links, 11008 reactions */
         const struct {
             const char *path;
@@ -591,8 +588,7 @@ static void bad_items_anywhere_in_a_page(void **state)
             fc_hub_conn_release(conn);
             fct_http_cleanup(&h);
         }
-        fc_hub_conn_free(conn);
-        fc_hub_client_free(c);
+        client_close(conn, c);
         fct_hubsim_stop(pid);
     }
 }

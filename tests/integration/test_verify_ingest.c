@@ -61,15 +61,17 @@ static long long forged(const char *way)
     return n;
 }
 
-static int fcindex(const char *db, const char *mode, struct fc_buf *out, const char *const *args)
+/* fcindex with args (args[0] the command) in verify.mode=enforce, failing
+ * the test with its output unless it exits 0. */
+static void fcindex_ok(const char *db, struct fc_buf *out, const char *const *args)
 {
-    char e1[600], e2[200], e3[64];
+    char e1[600], e2[200];
     snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db);
     snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=%s", hubs);
-    snprintf(e3, sizeof(e3), "FCINDEX_VERIFY_MODE=%s", mode);
-    const char *env[] = {e1, e2, e3, "REDIS_URL=", "FCINDEX_LOG_LEVEL=warn",
-                         "FCINDEX_STRATEGY_ROOT_TARGETS=" ROOTS, NULL};
-    return fct_fcindex(args, env, out);
+    const char *env[] = {e1, e2, "FCINDEX_VERIFY_MODE=enforce", "REDIS_URL=",
+                         "FCINDEX_LOG_LEVEL=warn", "FCINDEX_STRATEGY_ROOT_TARGETS=" ROOTS, NULL};
+    if (fct_fcindex(args, env, out) != 0)
+        fail_msg("%s: %s", args[0], out->data);
 }
 
 /* The simulator's expected state for the roots, as parsed JSON. */
@@ -134,21 +136,28 @@ static long long missing(const char *db, yajl_val t, const char *table)
     return m;
 }
 
+/* Every cast and reaction the truth lists for the database's targets is in
+ * its table or in a dead letter. */
+static void assert_nothing_missing(const char *db)
+{
+    yajl_val t = truth();
+    assert_int_equal(missing(db, t, "casts"), 0);
+    assert_int_equal(missing(db, t, "reactions"), 0);
+    yajl_tree_free(t);
+}
+
 /* Backfill: each way of forging gives its reason, one dead letter per
  * forged message. */
 static void forged_messages_are_dead_lettered_with_their_reason(void **state)
 {
     (void)state;
     char db[512];
-    fct_db_create("verify", db, sizeof(db));
+    fct_db_create_migrated("verify", db, sizeof(db));
     struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(fcindex(db, "enforce", &out, (const char *[]){"migrate", NULL}), 0);
     long long text0 = forged("text"), hash0 = forged("hash"), sig0 = forged("signature"),
               signer0 = forged("signer");
     forge(byfid, 5, 0.04, "[\"text\",\"hash\",\"signature\",\"signer\"]");
-    if (fcindex(db, "enforce", &out, (const char *[]){"backfill", "--all-unsynced", "--wait",
-                                                      NULL}) != 0)
-        fail_msg("backfill: %s", out.data);
+    fcindex_ok(db, &out, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
     long long text = forged("text") - text0, hash = forged("hash") - hash0,
               sig = forged("signature") - sig0, signer = forged("signer") - signer0;
     assert_true(text > 0 && hash > 0 && sig > 0 && signer > 0);
@@ -175,21 +184,15 @@ static void forged_messages_leave_the_rest_applied(void **state)
 {
     (void)state;
     char db[512];
-    fct_db_create("verifyrest", db, sizeof(db));
+    fct_db_create_migrated("verifyrest", db, sizeof(db));
     struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(fcindex(db, "enforce", &out, (const char *[]){"migrate", NULL}), 0);
     forge(byfid, 5, 0.04, "[\"text\",\"signature\",\"signer\"]");
-    if (fcindex(db, "enforce", &out, (const char *[]){"backfill", "--all-unsynced", "--wait",
-                                                      NULL}) != 0)
-        fail_msg("backfill: %s", out.data);
+    fcindex_ok(db, &out, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
     const char *events[] = {"/v1/events"};
     forge(events, 1, 0.2, "[\"text\",\"signature\",\"signer\"]");
-    if (fcindex(db, "enforce", &out, (const char *[]){"sync", "--until-head", NULL}) != 0)
-        fail_msg("sync: %s", out.data);
+    fcindex_ok(db, &out, (const char *[]){"sync", "--until-head", NULL});
     /* the targets the stream added get their history */
-    if (fcindex(db, "enforce", &out, (const char *[]){"backfill", "--all-unsynced", "--wait",
-                                                      NULL}) != 0)
-        fail_msg("backfill: %s", out.data);
+    fcindex_ok(db, &out, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
     /* the stream's forged events that touch a target were caught too */
     assert_true(fct_sql_ll(db, "SELECT count(DISTINCT reason) FROM dead_letters "
                                "WHERE source LIKE 'events:%'") >= 2);
@@ -204,10 +207,7 @@ static void forged_messages_leave_the_rest_applied(void **state)
                      0);
     assert_true(fct_sql_ll(db, "SELECT count(*) FROM dead_letters WHERE reason = 'hash mismatch' "
                                "AND convert_from(payload, 'UTF8') LIKE '%\"text\":\"forged %'") > 0);
-    yajl_val t = truth();
-    assert_int_equal(missing(db, t, "casts"), 0);
-    assert_int_equal(missing(db, t, "reactions"), 0);
-    yajl_tree_free(t);
+    assert_nothing_missing(db);
     fc_buf_cleanup(&out);
     fct_db_drop(db);
 }
@@ -222,9 +222,7 @@ static void log_mode_writes_and_counts(void **state)
 {
     (void)state;
     char db[512];
-    fct_db_create("verifylog", db, sizeof(db));
-    struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(fcindex(db, "log", &out, (const char *[]){"migrate", NULL}), 0);
+    fct_db_create_migrated("verifylog", db, sizeof(db));
     /* ways that keep the message's hash, so the truth's hashes can be looked up */
     forge(byfid, 5, 0.04, "[\"text\",\"signature\",\"signer\"]");
     long long text0 = forged("text"), sig0 = forged("signature"), signer0 = forged("signer");
@@ -271,11 +269,7 @@ static void log_mode_writes_and_counts(void **state)
     fct_serve_stop(&s, SIGTERM);
     /* written anyway: nothing in dead letters, every truth message in its table */
     assert_int_equal(fct_sql_ll(db, "SELECT count(*) FROM dead_letters"), 0);
-    yajl_val t = truth();
-    assert_int_equal(missing(db, t, "casts"), 0);
-    assert_int_equal(missing(db, t, "reactions"), 0);
-    yajl_tree_free(t);
-    fc_buf_cleanup(&out);
+    assert_nothing_missing(db);
     fct_db_drop(db);
 }
 
