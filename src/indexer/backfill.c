@@ -215,16 +215,17 @@ static enum fc_err backfill_endpoint(struct worker *wk, const char *path, bool p
  * answer from a hub that lost the account must not empty it here; nor does
  * a read with a message that failed validation (its row is not an absence). */
 FC_MUST_CHECK
-static enum fc_err reconcile(struct worker *wk, const char *since, struct fc_diag *diag)
+static enum fc_err reconcile(struct worker *wk, const char *since, size_t *rows,
+                             struct fc_diag *diag)
 {
+    *rows = 0;
     if (wk->seen.len == 0 || wk->dead != wk->dead_at_start)
         return FC_OK;
-    size_t rows;
     enum fc_err err = fc_reconcile_fid(wk->db, wk->fid, (const uint8_t *)wk->seen.data,
-                                       wk->seen.len / 20, since, &rows, diag);
-    if (!err && rows)
+                                       wk->seen.len / 20, since, rows, diag);
+    if (!err && *rows)
         log_info("backfill", "fid %llu: %zu rows the hubs no longer hold marked deleted",
-                 (unsigned long long)wk->fid, rows);
+                 (unsigned long long)wk->fid, *rows);
     return err;
 }
 
@@ -272,34 +273,22 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
             return err;
         }
     }
-    /* Root or not is read once every row is committed. A stream page that
-     * makes this fid a root (a sign-up) holds the fid's lock as these
-     * transactions do, so it either committed before this read, or came
-     * after the last rows and recomputes the reach once it commits. Read
-     * before the pages were fetched, a root signing up meanwhile was taken
-     * for a plain target and never expanded. PostgreSQL or the shared set:
-     * the set alone misses every root while a Redis that restarted empty is
-     * rebuilt. */
+    /* The reach grows from this fid once every row is committed, judged by
+     * what PostgreSQL holds then (fc_ix_expand_from reads root and depth
+     * under the reach lock). A stream page that makes this fid a root (a
+     * sign-up) holds the fid's lock as these transactions do, so it either
+     * committed before that read, or came after the last rows and expands
+     * the fid itself once it commits. Judged before the pages were fetched,
+     * a root signing up meanwhile was taken for a plain target and never
+     * expanded; judged by the shared set, a root demoted while its backfill
+     * ran grew the set. */
     enum fc_err err;
-    bool root = false;
-    if ((err = tx_commit(wk, diag)) || (err = fc_targets_is_root(wk->db, fid, &root, diag)))
+    size_t went = 0;
+    if ((err = tx_commit(wk, diag)) || (err = reconcile(wk, since, &went, diag)))
         return err;
-    root = root || fc_fidset_has(ix->roots, fid);
-    if ((err = reconcile(wk, since, diag)))
+    if (ix->cfg->expansion_depth >= 1 &&
+        (err = fc_ix_expand_from(ix, wk->db, fid, went > 0, diag)))
         return err;
-    if (ix->cfg->expansion_depth >= 1) {
-        /* Once a target nearer to a root than the depth has its follows
-         * committed, the reach is recomputed from the roots PostgreSQL holds
-         * then. (Adding this root's follows instead grew the set for a root
-         * demoted while its backfill ran, or one the shared set still named
-         * after a demotion.) */
-        int depth = 0;
-        if (!root && (err = fc_targets_depth(wk->db, fid, &depth, diag)))
-            return err;
-        if (depth >= 0 && depth < ix->cfg->expansion_depth &&
-            (err = fc_ix_recompute_reach(ix, wk->db, diag)))
-            return err;
-    }
     /* marked last: a crash before this runs the job again (idempotent) */
     return fc_targets_mark_synced(wk->db, fid, diag);
 }

@@ -10,14 +10,10 @@
 #include "fc/types.h"
 #include "store/targets.h"
 
-enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag)
+/* New targets are queued and join the shared set; dropped ones leave it. */
+static void reach_moved(struct fc_indexer *ix, uint64_t *added, size_t n_added, uint64_t *dropped,
+                        size_t n_dropped)
 {
-    uint64_t *added, *dropped;
-    size_t n_added, n_dropped;
-    enum fc_err err = fc_targets_recompute_reach(db, ix->cfg->expansion_depth, &added, &n_added,
-                                                 &dropped, &n_dropped, diag);
-    if (err)
-        return err;
     for (size_t i = 0; i < n_added; i++) {
         fc_ix_shared_add(ix, ix->targets, added[i]);
         fc_ix_queue_push(&ix->queue, added[i]);
@@ -29,7 +25,29 @@ enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struc
                  ix->cfg->expansion_depth, n_added, n_dropped);
     free(added);
     free(dropped);
-    return FC_OK;
+}
+
+enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag)
+{
+    uint64_t *added, *dropped;
+    size_t n_added, n_dropped;
+    enum fc_err err = fc_targets_recompute_reach(db, ix->cfg->expansion_depth, &added, &n_added,
+                                                 &dropped, &n_dropped, diag);
+    if (!err)
+        reach_moved(ix, added, n_added, dropped, n_dropped);
+    return err;
+}
+
+enum fc_err fc_ix_expand_from(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
+                              bool follows_went, struct fc_diag *diag)
+{
+    uint64_t *added, *dropped;
+    size_t n_added, n_dropped;
+    enum fc_err err = fc_targets_expand_from(db, fid, follows_went, ix->cfg->expansion_depth,
+                                             &added, &n_added, &dropped, &n_dropped, diag);
+    if (!err)
+        reach_moved(ix, added, n_added, dropped, n_dropped);
+    return err;
 }
 
 enum fc_err fc_follower_expand_on_follow(struct follower *fo, const struct fc_message *m)
@@ -99,9 +117,10 @@ bool fc_follower_client_signup(struct follower *fo, const struct fc_onchain_even
     fc_follower_after_commit(fo, FC_AFTER_QUEUE, oc->fid);
     fo->stats->new_targets += added;
     /* The account may be synced already, or its backfill past the point
-     * where it judged root or not: its follows known so far join now (a
-     * backfill still to come expands it again, and adding is idempotent). */
+     * where it judged root or not: its follows known so far join once the
+     * page commits (a backfill still to come expands it again, and adding
+     * is idempotent). */
     if (ix->cfg->expansion_depth >= 1)
-        fo->reach_changed = true;
+        *fc_vec_push(fo->new_roots) = oc->fid;
     return true;
 }

@@ -72,6 +72,7 @@ static enum fc_err apply_page(struct follower *fo, const struct page_items *pi,
     fo->pr = pr;
     fo->changed->fids.n = 0;
     fo->after->n = 0;
+    fo->new_roots->n = 0;
     fo->items = pi;
     if ((err = fc_follower_check_page(fo, diag)))
         return err;
@@ -141,11 +142,12 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     struct fc_keyset keys = {0};
     struct fc_signer_fetch fetch = {0};
     fc_after_list after = {0};
+    fc_fid_list new_roots = {0};
     FC_VEC(enum fc_verify_result) checked = {0};
     for (;;) {
         struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source,
                               .changed = &changed, .keys = &keys, .fetch = &fetch,
-                              .after = &after};
+                              .after = &after, .new_roots = &new_roots};
         uint64_t next = from;
         size_t n = 0;
         pi.n = 0;
@@ -224,6 +226,8 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
         }
         if (!err && fo.reach_changed)
             err = fc_ix_recompute_reach(ix, ix->db, diag);
+        for (size_t i = 0; !err && !fo.reach_changed && i < new_roots.n; i++)
+            err = fc_ix_expand_from(ix, ix->db, new_roots.p[i], false, diag);
         if (err)
             break;
         stats->pages++;
@@ -252,6 +256,7 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     free(pi.p);
     fc_vec_free(&checked);
     fc_vec_free(&after);
+    fc_vec_free(&new_roots);
     fc_keyset_cleanup(&keys);
     fc_signer_fetch_cleanup(&fetch);
     fc_page_targets_cleanup(&pt);

@@ -26,6 +26,7 @@ struct fc_after_commit {
     uint64_t fid;
 };
 typedef FC_VEC(struct fc_after_commit) fc_after_list;
+typedef FC_VEC(uint64_t) fc_fid_list;
 
 struct follower {
     struct fc_indexer *ix;
@@ -37,7 +38,8 @@ struct follower {
     struct fc_page_targets *pt; /* NULL: ask the set itself */
     struct fc_page_targets *pr; /* roots among the page's follow authors; NULL: ask the set */
     struct fc_page_targets *changed; /* fids whose rows the page changes */
-    bool reach_changed; /* a follow within the depth (>= 2) or a sign-up changed the reach; recompute after */
+    bool reach_changed; /* a follow within the depth (>= 2) changed the reach; recompute after */
+    fc_fid_list *new_roots; /* sign-ups: their known follows join after the commit */
     fc_after_list *after; /* carried out after the page's commit */
     /* message checks (indexer/verify_gate.h): results of the page's checks
      * made up front, indexed like the page's items (FC_VERIFY_RESULT_MAX:

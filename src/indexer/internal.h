@@ -136,6 +136,11 @@ void fc_ix_workers_join(struct fc_ix_workers *ws, size_t *messages, size_t *dead
  * are queued, dropped ones leave the shared set. */
 FC_MUST_CHECK
 enum fc_err fc_ix_recompute_reach(struct fc_indexer *ix, struct fc_db *db, struct fc_diag *diag);
+/* The same once fid's follows were written (fc_targets_expand_from): its new
+ * follows join without a walk when that is all that changed. */
+FC_MUST_CHECK
+enum fc_err fc_ix_expand_from(struct fc_indexer *ix, struct fc_db *db, uint64_t fid,
+                              bool follows_went, struct fc_diag *diag);
 
 /* ---- the follower lock (leader.c) ---- */
 

@@ -134,20 +134,6 @@ enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct f
                      1, p, false, NULL, diag);
 }
 
-enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struct fc_diag *diag)
-{
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid)};
-    PGresult *r = NULL;
-    enum fc_err err =
-        fc_db_run(db, "SELECT is_root FROM targets WHERE fid = $1", 1, p, false, &r, diag);
-    if (err)
-        return err;
-    *root = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    return FC_OK;
-}
-
 enum fc_err fc_targets_members(struct fc_db *db, const uint64_t *fids, size_t n,
                                fc_target_member_fn fn, void *ud, struct fc_diag *diag)
 {
@@ -200,60 +186,134 @@ enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct 
     return FC_OK;
 }
 
-/* The recompute, with a root change first in the same transaction when
- * root_fid is non-zero (*found then says whether it was a target). */
-static enum fc_err reach_tx(struct fc_db *db, int max_depth, uint64_t root_fid, bool root,
-                            bool *found, uint64_t **added, size_t *n_added, uint64_t **dropped,
-                            size_t *n_dropped, struct fc_diag *diag)
+/* What a recompute starts from: nothing (a walk), a root change made first
+ * in the same transaction (root_fid non-zero; *found then says whether it
+ * was a target), or the account whose follows were just written (from_fid
+ * non-zero), whose new follows alone may be all that changed. */
+struct reach_start {
+    uint64_t root_fid;
+    bool root;
+    bool *found;
+    uint64_t from_fid;
+    bool follows_went;
+};
+
+#define LIVE_FOLLOWS_OF_1 \
+    "l.fid = $1 AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL"
+
+/* The follows of fid that are not targets yet join at fid's depth + 1 when
+ * that is all a walk would change: the stored depths are a walk's, and fid's
+ * follows are the only links written since. A walk is due instead (*walk)
+ * when one of fid's follows went, or when it follows a target that is
+ * farther from the roots than fid's depth + 1 (its depth, and so its reach,
+ * would change). *r holds the fids added; NULL when there was nothing to do
+ * (fid is not a target, or is at the depth already). */
+static enum fc_err expand_from(struct fc_db *db, int max_depth, const struct reach_start *st,
+                               PGresult **r, bool *walk, struct fc_diag *diag)
+{
+    char f[FC_DB_U64_CHARS], m[16];
+    snprintf(m, sizeof(m), "%d", max_depth);
+    const char *p[] = {fc_db_u64(f, st->from_fid), m};
+    PGresult *q = NULL;
+    *walk = false;
+    *r = NULL;
+    enum fc_err err = fc_db_run(
+        db,
+        "SELECT s.d, (SELECT count(*) FROM links l JOIN targets t ON t.fid = l.target_fid "
+        " WHERE " LIVE_FOLLOWS_OF_1 " AND NOT t.is_root AND $2::int > 1 AND "
+        " (t.depth IS NULL OR t.depth > s.d + 1)) "
+        "FROM (SELECT CASE WHEN is_root THEN 0 ELSE depth END AS d FROM targets "
+        " WHERE fid = $1) s",
+        2, p, false, &q, diag);
+    if (err)
+        return err;
+    bool within = PQntuples(q) == 1 && !PQgetisnull(q, 0, 0) &&
+                  atoi(PQgetvalue(q, 0, 0)) < max_depth;
+    int next_depth = within ? atoi(PQgetvalue(q, 0, 0)) + 1 : 0;
+    *walk = within && (st->follows_went || strcmp(PQgetvalue(q, 0, 1), "0") != 0);
+    PQclear(q);
+    if (!within || *walk)
+        return FC_OK;
+    char d[16];
+    snprintf(d, sizeof(d), "%d", next_depth);
+    const char *ip[] = {p[0], d};
+    return fc_db_run(db,
+                     "WITH ins AS (INSERT INTO targets (fid, is_root, source, depth) "
+                     " SELECT DISTINCT l.target_fid, false, 'follow', $2::smallint FROM links l "
+                     " WHERE " LIVE_FOLLOWS_OF_1 " AND NOT EXISTS (SELECT 1 FROM targets t "
+                     " WHERE t.fid = l.target_fid) ON CONFLICT (fid) DO NOTHING RETURNING fid), "
+                     "undrop AS (DELETE FROM dropped_targets x USING ins WHERE x.fid = ins.fid) "
+                     "SELECT 'a', fid FROM ins",
+                     2, ip, false, r, diag);
+}
+
+/* A breadth-first walk from the roots over live follows, then the set made
+ * equal to it. */
+static enum fc_err walk_reach(struct fc_db *db, int max_depth, PGresult **r,
+                              struct fc_diag *diag)
 {
     char d[16];
     snprintf(d, sizeof(d), "%d", max_depth);
     const char *p[] = {d};
+    return fc_db_run(
+        db,
+        "WITH RECURSIVE reach(fid, d) AS ("
+        " SELECT fid, 0 FROM targets WHERE is_root "
+        " UNION SELECT l.target_fid, r.d + 1 FROM reach r JOIN links l ON l.fid = r.fid "
+        "  AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL "
+        "  WHERE r.d < $1::int), "
+        "best AS (SELECT fid, min(d) AS d FROM reach GROUP BY fid), "
+        "upd AS (UPDATE targets t SET depth = b.d FROM best b WHERE t.fid = b.fid AND "
+        " t.depth IS DISTINCT FROM b.d), "
+        "unreached AS (UPDATE targets t SET depth = NULL WHERE t.depth IS NOT NULL AND "
+        " (t.is_root OR t.source <> 'follow') AND NOT EXISTS (SELECT 1 FROM best b WHERE "
+        " b.fid = t.fid)), "
+        "ins AS (INSERT INTO targets (fid, is_root, source, depth) SELECT b.fid, false, "
+        " 'follow', b.d FROM best b WHERE b.d > 0 AND NOT EXISTS (SELECT 1 FROM targets t "
+        " WHERE t.fid = b.fid) ON CONFLICT (fid) DO NOTHING RETURNING fid), "
+        "undrop AS (DELETE FROM dropped_targets x USING ins WHERE x.fid = ins.fid), "
+        "del AS (DELETE FROM targets t WHERE t.source = 'follow' AND NOT t.is_root AND "
+        " NOT EXISTS (SELECT 1 FROM best b WHERE b.fid = t.fid) RETURNING fid), "
+        "dropped AS (INSERT INTO dropped_targets (fid) SELECT fid FROM del "
+        " ON CONFLICT (fid) DO UPDATE SET dropped_at = now()) "
+        "SELECT 'a', fid FROM ins UNION ALL SELECT 'd', fid FROM del",
+        1, p, false, r, diag);
+}
+
+/* The recompute from st, one at a time (the lock) and in one transaction. */
+static enum fc_err reach_tx(struct fc_db *db, int max_depth, const struct reach_start *st,
+                            uint64_t **added, size_t *n_added, uint64_t **dropped,
+                            size_t *n_dropped, struct fc_diag *diag)
+{
     PGresult *r = NULL;
     *added = *dropped = NULL;
     *n_added = *n_dropped = 0;
-    /* One recompute at a time (the lock), in one transaction: a breadth-first
-     * walk from the roots over live follows, then the set made equal to it. */
     enum fc_err err = fc_db_run(db, "BEGIN", 0, NULL, false, NULL, diag);
     if (!err)
         err = fc_db_run(db, "SELECT pg_advisory_xact_lock(" REACH_LOCK ")", 0, NULL, false, NULL,
                         diag);
-    if (!err && root_fid) {
+    if (!err && st->root_fid) {
         char f[FC_DB_U64_CHARS];
-        const char *rp[] = {fc_db_u64(f, root_fid), root ? "t" : "f"};
+        const char *rp[] = {fc_db_u64(f, st->root_fid), st->root ? "t" : "f"};
         size_t rows;
         err = fc_db_run_changed(db, set_root_sql, 2, rp, &rows, diag);
         if (!err)
-            *found = rows > 0;
-        if (!err && !*found) { /* not a target: nothing changed, no walk */
+            *st->found = rows > 0;
+        if (!err && !*st->found) { /* not a target: nothing changed, no walk */
             fc_db_rollback(db);
             return FC_OK;
         }
     }
-    if (!err)
-        err = fc_db_run(
-            db,
-            "WITH RECURSIVE reach(fid, d) AS ("
-            " SELECT fid, 0 FROM targets WHERE is_root "
-            " UNION SELECT l.target_fid, r.d + 1 FROM reach r JOIN links l ON l.fid = r.fid "
-            "  AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS NULL "
-            "  WHERE r.d < $1::int), "
-            "best AS (SELECT fid, min(d) AS d FROM reach GROUP BY fid), "
-            "upd AS (UPDATE targets t SET depth = b.d FROM best b WHERE t.fid = b.fid AND "
-            " t.depth IS DISTINCT FROM b.d), "
-            "unreached AS (UPDATE targets t SET depth = NULL WHERE t.depth IS NOT NULL AND "
-            " (t.is_root OR t.source <> 'follow') AND NOT EXISTS (SELECT 1 FROM best b WHERE "
-            " b.fid = t.fid)), "
-            "ins AS (INSERT INTO targets (fid, is_root, source, depth) SELECT b.fid, false, "
-            " 'follow', b.d FROM best b WHERE b.d > 0 AND NOT EXISTS (SELECT 1 FROM targets t "
-            " WHERE t.fid = b.fid) ON CONFLICT (fid) DO NOTHING RETURNING fid), "
-            "undrop AS (DELETE FROM dropped_targets x USING ins WHERE x.fid = ins.fid), "
-            "del AS (DELETE FROM targets t WHERE t.source = 'follow' AND NOT t.is_root AND "
-            " NOT EXISTS (SELECT 1 FROM best b WHERE b.fid = t.fid) RETURNING fid), "
-            "dropped AS (INSERT INTO dropped_targets (fid) SELECT fid FROM del "
-            " ON CONFLICT (fid) DO UPDATE SET dropped_at = now()) "
-            "SELECT 'a', fid FROM ins UNION ALL SELECT 'd', fid FROM del",
-            1, p, false, &r, diag);
+    bool walk = !st->from_fid;
+    if (!err && st->from_fid) {
+        err = expand_from(db, max_depth, st, &r, &walk, diag);
+        if (!err && !r && !walk) { /* nothing to expand */
+            fc_db_rollback(db);
+            return FC_OK;
+        }
+    }
+    if (!err && walk)
+        err = walk_reach(db, max_depth, &r, diag);
     if (err) {
         fc_db_rollback(db);
         return err;
@@ -283,7 +343,16 @@ enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t
                                        size_t *n_added, uint64_t **dropped, size_t *n_dropped,
                                        struct fc_diag *diag)
 {
-    return reach_tx(db, max_depth, 0, false, NULL, added, n_added, dropped, n_dropped, diag);
+    const struct reach_start st = {0};
+    return reach_tx(db, max_depth, &st, added, n_added, dropped, n_dropped, diag);
+}
+
+enum fc_err fc_targets_expand_from(struct fc_db *db, uint64_t fid, bool follows_went,
+                                   int max_depth, uint64_t **added, size_t *n_added,
+                                   uint64_t **dropped, size_t *n_dropped, struct fc_diag *diag)
+{
+    const struct reach_start st = {.from_fid = fid, .follows_went = follows_went};
+    return reach_tx(db, max_depth, &st, added, n_added, dropped, n_dropped, diag);
 }
 
 enum fc_err fc_targets_set_root_reach(struct fc_db *db, uint64_t fid, bool root, int max_depth,
@@ -296,7 +365,8 @@ enum fc_err fc_targets_set_root_reach(struct fc_db *db, uint64_t fid, bool root,
         return fc_targets_set_root(db, fid, root, found, diag);
     }
     *found = false;
-    return reach_tx(db, max_depth, fid, root, found, added, n_added, dropped, n_dropped, diag);
+    const struct reach_start st = {.root_fid = fid, .root = root, .found = found};
+    return reach_tx(db, max_depth, &st, added, n_added, dropped, n_dropped, diag);
 }
 
 enum fc_err fc_targets_drop_if_orphan(struct fc_db *db, uint64_t fid, bool *dropped,

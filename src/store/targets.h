@@ -42,9 +42,6 @@ typedef void (*fc_target_member_fn)(void *ud, uint64_t fid, bool root);
 FC_MUST_CHECK
 enum fc_err fc_targets_members(struct fc_db *db, const uint64_t *fids, size_t n,
                                fc_target_member_fn fn, void *ud, struct fc_diag *diag);
-/* Whether fid is a root target (false when not a target at all). */
-FC_MUST_CHECK
-enum fc_err fc_targets_is_root(struct fc_db *db, uint64_t fid, bool *root, struct fc_diag *diag);
 /* Marks every target unsynced, so each is backfilled again (the event
  * stream lost events for good). */
 FC_MUST_CHECK
@@ -68,6 +65,18 @@ FC_MUST_CHECK
 enum fc_err fc_targets_recompute_reach(struct fc_db *db, int max_depth, uint64_t **added,
                                        size_t *n_added, uint64_t **dropped, size_t *n_dropped,
                                        struct fc_diag *diag);
+/* After fid's follows were written (its backfill, or it became a root): the
+ * reach as fc_targets_recompute_reach would make it, the cheap way when it
+ * can. When fid is within max_depth - 1 hops of a root, its follows that
+ * are not targets join one hop farther; the whole walk runs instead when
+ * follows_went (some of fid's follows were deleted) or when fid follows a
+ * target farther from the roots than that. Nothing happens when fid is not
+ * a target or is at the depth. Same transaction rules and results as
+ * fc_targets_recompute_reach. */
+FC_MUST_CHECK
+enum fc_err fc_targets_expand_from(struct fc_db *db, uint64_t fid, bool follows_went,
+                                   int max_depth, uint64_t **added, size_t *n_added,
+                                   uint64_t **dropped, size_t *n_dropped, struct fc_diag *diag);
 /* Promotes (root true) or demotes fid; with max_depth >= 1 the reach is
  * recomputed in the same transaction (as fc_targets_recompute_reach), so the
  * follow targets are at once exactly the accounts within max_depth hops of
