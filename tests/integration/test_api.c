@@ -151,19 +151,29 @@ static void call(const struct server *s, const char *method, const char *route, 
     note(method, route, path, out);
 }
 
-static yajl_val call_json(const struct server *s, const char *route, const char *path,
-                          long want_status)
+/* call, failing the test unless it answers want_status with JSON; returns
+ * the JSON (caller frees: yajl_tree_free). */
+static yajl_val call_json_as(const struct server *s, const char *method, const char *route,
+                             const char *path, const char *const *headers, const char *body,
+                             long want_status)
 {
     struct fct_http h;
-    call(s, "GET", route, path, NULL, NULL, &h);
+    call(s, method, route, path, headers, body, &h);
     if (h.status != want_status)
-        fail_msg("GET %s: status %ld, want %ld: %s", path, h.status, want_status, h.body.data);
+        fail_msg("%s %s: status %ld, want %ld: %s", method, path, h.status, want_status,
+                 h.body.data);
     char err[256];
     yajl_val v = yajl_tree_parse(h.body.data, err, sizeof(err));
     if (!v)
-        fail_msg("GET %s: not JSON (%s): %s", path, err, h.body.data);
+        fail_msg("%s %s: not JSON (%s): %s", method, path, err, h.body.data);
     fct_http_cleanup(&h);
     return v;
+}
+
+static yajl_val call_json(const struct server *s, const char *route, const char *path,
+                          long want_status)
+{
+    return call_json_as(s, "GET", route, path, NULL, NULL, want_status);
 }
 
 static void expect_error(const struct server *s, const char *method, const char *route,
@@ -708,6 +718,25 @@ static char *login(const struct server *s, const char *password, long want)
     return token;
 }
 
+/* A logged-in admin's headers for a state-changing call: the session
+ * cookie, this server's Origin and a JSON body. h points into the struct. */
+struct admin {
+    char *token; /* caller frees */
+    char cookie[2300], origin[128];
+    const char *h[4];
+};
+
+static void admin_login(const struct server *s, struct admin *a)
+{
+    a->token = login(s, "correct horse battery", 200);
+    snprintf(a->cookie, sizeof(a->cookie), "Cookie: token=%s", a->token);
+    snprintf(a->origin, sizeof(a->origin), "Origin: %s", s->base);
+    a->h[0] = a->cookie;
+    a->h[1] = a->origin;
+    a->h[2] = "Content-Type: application/json";
+    a->h[3] = NULL;
+}
+
 static char *csrf_of(const struct server *s, const char *cookie_header)
 {
     struct fct_http h;
@@ -893,12 +922,10 @@ static void admin_routes(void **state)
     (void)state;
     struct server s;
     server_start(&s, NULL);
-    char *token = login(&s, "correct horse battery", 200);
-    char cookie[2300], origin[128];
-    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
-    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
-    const char *get_h[] = {cookie, NULL};
-    const char *post_h[] = {cookie, origin, "Content-Type: application/json", NULL};
+    struct admin a;
+    admin_login(&s, &a);
+    const char *get_h[] = {a.cookie, NULL};
+    const char *const *post_h = a.h;
     struct fct_http h;
 
     yajl_val v;
@@ -1040,7 +1067,7 @@ static void admin_routes(void **state)
     yajl_tree_free(v);
     fct_http_cleanup(&h);
     analytics_match_the_database(&s, get_h);
-    free(token);
+    free(a.token);
     server_stop(&s);
 }
 
@@ -1487,11 +1514,9 @@ static void admin_changes_reach_redis_sets(void **state)
     assert_int_equal(fc_fidset_open_redis(redis, prefix, "targets", &targets, &diag), FC_OK);
     assert_int_equal(fc_fidset_open_redis(redis, prefix, "roots", &roots, &diag), FC_OK);
     assert_int_equal(fc_fidset_open_redis(redis, prefix, "clients", &clients, &diag), FC_OK);
-    char *token = login(&s, "correct horse battery", 200);
-    char cookie[2300], origin[128];
-    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
-    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
-    const char *h[] = {cookie, origin, "Content-Type: application/json", NULL};
+    struct admin a;
+    admin_login(&s, &a);
+    const char *const *h = a.h;
     struct fct_http r;
     call(&s, "POST", "/admin/targets", "/admin/targets", h, "{\"fid\":515151}", &r);
     assert_int_equal(r.status, 201);
@@ -1514,7 +1539,7 @@ static void admin_changes_reach_redis_sets(void **state)
     /* logging out on one process ends the session on every process */
     struct server other;
     server_start(&other, (const char *[]){e3, e4, NULL});
-    const char *just_cookie[] = {cookie, NULL};
+    const char *just_cookie[] = {a.cookie, NULL};
     call(&other, "GET", "/admin/jobs", "/admin/jobs", just_cookie, NULL, &r);
     assert_int_equal(r.status, 200);
     fct_http_cleanup(&r);
@@ -1523,7 +1548,7 @@ static void admin_changes_reach_redis_sets(void **state)
     fct_http_cleanup(&r);
     expect_error(&other, "GET", "/admin/jobs", "/admin/jobs", just_cookie, NULL, 403, "forbidden");
     server_stop(&other);
-    free(token);
+    free(a.token);
     fc_fidset_free(targets);
     fc_fidset_free(roots);
     fc_fidset_free(clients);
@@ -1653,17 +1678,16 @@ static void every_documented_status(void **state)
     (void)state;
     struct server s;
     server_start(&s, NULL);
-    char *token = login(&s, "correct horse battery", 200);
-    char cookie[2300], forged[2300], origin[128];
-    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
-    snprintf(forged, sizeof(forged), "%s", cookie);
+    struct admin a;
+    admin_login(&s, &a);
+    char forged[2300];
+    snprintf(forged, sizeof(forged), "%s", a.cookie);
     forged[strlen(forged) - 3] = forged[strlen(forged) - 3] == 'A' ? 'B' : 'A';
-    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
     admin_ops_refused(&s, NULL, 401, "unauthorized");
-    admin_ops_refused(&s, (const char *[]){forged, origin, NULL}, 403, "forbidden");
+    admin_ops_refused(&s, (const char *[]){forged, a.origin, NULL}, 403, "forbidden");
     /* a valid session but a wrong or empty CSRF token, from no origin */
     char csrf_h[160];
-    char *csrf = csrf_of(&s, cookie);
+    char *csrf = csrf_of(&s, a.cookie);
     csrf[0] = csrf[0] == 'a' ? 'b' : 'a';
     snprintf(csrf_h, sizeof(csrf_h), "X-CSRF-Token: %s", csrf);
     free(csrf);
@@ -1672,14 +1696,15 @@ static void every_documented_status(void **state)
         if (strcmp(admin_ops[i].method, "GET") == 0)
             continue;
         expect_error(&s, admin_ops[i].method, admin_ops[i].route, admin_ops[i].path,
-                     (const char *[]){cookie, json, csrf_h, NULL}, admin_ops[i].body, 403, "csrf");
+                     (const char *[]){a.cookie, json, csrf_h, NULL}, admin_ops[i].body, 403,
+                     "csrf");
         /* "Name;" is how curl sends a header with an empty value ("Name: " sends none) */
         expect_error(&s, admin_ops[i].method, admin_ops[i].route, admin_ops[i].path,
-                     (const char *[]){cookie, json, "X-CSRF-Token;", NULL}, admin_ops[i].body,
+                     (const char *[]){a.cookie, json, "X-CSRF-Token;", NULL}, admin_ops[i].body,
                      403, "csrf");
     }
-    const char *ok_h[] = {cookie, origin, json, NULL};
-    const char *text_h[] = {cookie, origin, "Content-Type: text/plain", NULL};
+    const char *const *ok_h = a.h;
+    const char *text_h[] = {a.cookie, a.origin, "Content-Type: text/plain", NULL};
     /* 400 and 404 on every operation that takes a parameter */
     static const struct {
         const char *method, *route, *path, *body;
@@ -1745,7 +1770,7 @@ static void every_documented_status(void **state)
     free(big);
     assert_int_equal(h.status, 431);
     fct_http_cleanup(&h);
-    free(token);
+    free(a.token);
     server_stop(&s);
 
     /* rate limits: each class limits every route in it, and only its own */
@@ -1799,13 +1824,13 @@ static void every_documented_status(void **state)
     assert_int_equal(fc_auth_new(s.cfg.jwt_secret, "x", "", 60, &auth, &diag), FC_OK);
     struct fc_buf minted = FC_BUF_INIT;
     fc_auth_issue(auth, "admin", time(NULL), &minted);
-    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", minted.data);
+    snprintf(a.cookie, sizeof(a.cookie), "Cookie: token=%s", minted.data);
     fc_buf_cleanup(&minted);
     fc_auth_free(auth);
-    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
-    admin_ops_refused(&s, (const char *[]){cookie, origin, json, NULL}, 503, "unavailable");
-    expect_error(&s, "GET", "/auth/session", "/auth/session", (const char *[]){cookie, NULL}, NULL,
-                 503, "unavailable");
+    snprintf(a.origin, sizeof(a.origin), "Origin: %s", s.base);
+    admin_ops_refused(&s, (const char *[]){a.cookie, a.origin, json, NULL}, 503, "unavailable");
+    expect_error(&s, "GET", "/auth/session", "/auth/session", (const char *[]){a.cookie, NULL},
+                 NULL, 503, "unavailable");
     server_stop(&s);
 
     /* a query that fails (the schema is missing): 500 naming the request id */
@@ -2245,23 +2270,17 @@ static void job_queue_control(void **state)
     (void)state;
     struct server s;
     server_start(&s, NULL);
-    char *token = login(&s, "correct horse battery", 200);
-    char cookie[2300], origin[128];
-    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
-    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
-    const char *h[] = {cookie, origin, "Content-Type: application/json", NULL};
+    struct admin a;
+    admin_login(&s, &a);
+    const char *const *h = a.h;
     free(fct_sql_value(db_url, "INSERT INTO targets (fid, source) VALUES (990001, 'admin'), "
                                "(990002, 'admin') ON CONFLICT DO NOTHING"));
-    struct fct_http r;
-    call(&s, "GET", "/admin/jobs/stats", "/admin/jobs/stats", h, NULL, &r);
-    assert_int_equal(r.status, 200);
-    yajl_val v = yajl_tree_parse(r.body.data, NULL, 0);
+    yajl_val v = call_json_as(&s, "GET", "/admin/jobs/stats", "/admin/jobs/stats", h, NULL, 200);
     assert_true(YAJL_IS_FALSE(get(v, "paused")));
-    char *n = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE last_synced_at IS NOT NULL");
-    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "states"), "synced")), atoll(n));
-    free(n);
+    assert_int_equal(YAJL_GET_INTEGER(get(get(v, "states"), "synced")),
+                     sql_count("SELECT count(*) FROM targets WHERE last_synced_at IS NOT NULL"));
     yajl_tree_free(v);
-    fct_http_cleanup(&r);
+    struct fct_http r;
     /* pause twice: the second changes nothing */
     for (int i = 0; i < 2; i++) {
         call(&s, "POST", "/admin/jobs/pause", "/admin/jobs/pause", h, "", &r);
@@ -2277,52 +2296,38 @@ static void job_queue_control(void **state)
     expect_error(&s, "POST", "/admin/jobs/clear", "/admin/jobs/clear", h,
                  "{\"state\":\"running\",\"confirm\":true}", 400, "invalid_field");
     expect_error(&s, "POST", "/admin/jobs/clear", "/admin/jobs/clear",
-                 (const char *[]){cookie, origin, "Content-Type: text/plain", NULL},
+                 (const char *[]){a.cookie, a.origin, "Content-Type: text/plain", NULL},
                  "{\"state\":\"pending\",\"confirm\":true}", 415, "unsupported_media_type");
-    char *held = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE backfill_held_at IS "
-                                       "NOT NULL");
-    assert_string_equal(held, "0");
-    free(held);
+    assert_int_equal(sql_count("SELECT count(*) FROM targets WHERE backfill_held_at IS NOT NULL"),
+                     0);
     /* the test's own count of what is waiting: unsynced, never failed */
-    char *waiting = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE last_synced_at IS "
-                                          "NULL AND last_error IS NULL");
-    char *failed = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE last_synced_at IS "
-                                         "NULL AND last_error IS NOT NULL");
-    assert_true(atoll(waiting) >= 2);
-    call(&s, "POST", "/admin/jobs/clear", "/admin/jobs/clear", h,
-         "{\"state\":\"pending\",\"confirm\":true}", &r);
-    assert_int_equal(r.status, 200);
-    v = yajl_tree_parse(r.body.data, NULL, 0);
-    assert_int_equal(YAJL_GET_INTEGER(get(v, "cleared")), atoll(waiting));
+    static const char pending_sql[] = "SELECT count(*) FROM targets WHERE last_synced_at IS NULL "
+                                      "AND last_error IS NULL";
+    long long waiting = sql_count(pending_sql);
+    long long failed = sql_count("SELECT count(*) FROM targets WHERE last_synced_at IS NULL AND "
+                                 "last_error IS NOT NULL");
+    assert_true(waiting >= 2);
+    v = call_json_as(&s, "POST", "/admin/jobs/clear", "/admin/jobs/clear", h,
+                     "{\"state\":\"pending\",\"confirm\":true}", 200);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "cleared")), waiting);
     yajl_tree_free(v);
-    fct_http_cleanup(&r);
-    call(&s, "POST", "/admin/jobs/retry-all", "/admin/jobs/retry-all", h, "", &r);
-    assert_int_equal(r.status, 202);
-    v = yajl_tree_parse(r.body.data, NULL, 0);
-    assert_int_equal(YAJL_GET_INTEGER(get(v, "retried")), atoll(waiting) + atoll(failed));
+    v = call_json_as(&s, "POST", "/admin/jobs/retry-all", "/admin/jobs/retry-all", h, "", 202);
+    assert_int_equal(YAJL_GET_INTEGER(get(v, "retried")), waiting + failed);
     yajl_tree_free(v);
-    fct_http_cleanup(&r);
-    free(waiting);
-    free(failed);
     call(&s, "POST", "/admin/jobs/resume", "/admin/jobs/resume", h, "", &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body.data, "\"paused\":false"));
     fct_http_cleanup(&r);
     /* the target list's job-state and date filters, summed over the match */
-    yajl_val page = NULL;
-    call(&s, "GET", "/admin/targets",
-         "/admin/targets?state=pending&added_after=2000-01-01&sort=-fid&limit=1", h, NULL, &r);
-    assert_int_equal(r.status, 200);
-    page = yajl_tree_parse(r.body.data, NULL, 0);
-    char *pending = fct_sql_value(db_url, "SELECT count(*) FROM targets WHERE last_synced_at IS "
-                                          "NULL AND last_error IS NULL");
-    assert_int_equal(YAJL_GET_INTEGER(get(page, "total")), atoll(pending));
+    yajl_val page = call_json_as(
+        &s, "GET", "/admin/targets",
+        "/admin/targets?state=pending&added_after=2000-01-01&sort=-fid&limit=1", h, NULL, 200);
+    long long pending = sql_count(pending_sql);
+    assert_int_equal(YAJL_GET_INTEGER(get(page, "total")), pending);
     assert_int_equal(YAJL_GET_INTEGER(get(get(get(page, "summary"), "states"), "pending")),
-                     atoll(pending));
+                     pending);
     assert_int_equal(YAJL_GET_INTEGER(get(get(page, "targets")->u.array.values[0], "fid")), 990002);
-    free(pending);
     yajl_tree_free(page);
-    fct_http_cleanup(&r);
     expect_error(&s, "GET", "/admin/targets", "/admin/targets?state=asleep", h, NULL, 400,
                  "invalid_filter");
     expect_error(&s, "GET", "/admin/targets", "/admin/targets?synced_before=soon", h, NULL, 400,
@@ -2345,9 +2350,7 @@ static void job_queue_control(void **state)
     for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
         char path[160];
         snprintf(path, sizeof(path), "/admin/targets?%s", bounds[i].query);
-        call(&s, "GET", "/admin/targets", path, h, NULL, &r);
-        assert_int_equal(r.status, 200);
-        page = yajl_tree_parse(r.body.data, NULL, 0);
+        page = call_json_as(&s, "GET", "/admin/targets", path, h, NULL, 200);
         if (YAJL_GET_INTEGER(get(page, "total")) != bounds[i].total)
             fail_msg("%s: total %lld, want %ld", path, YAJL_GET_INTEGER(get(page, "total")),
                      bounds[i].total);
@@ -2355,10 +2358,9 @@ static void job_queue_control(void **state)
             assert_int_equal(YAJL_GET_INTEGER(get(get(page, "targets")->u.array.values[0], "fid")),
                              bounds[i].first);
         yajl_tree_free(page);
-        fct_http_cleanup(&r);
     }
     free(fct_sql_value(db_url, "DELETE FROM targets WHERE fid IN (990001, 990002)"));
-    free(token);
+    free(a.token);
     server_stop(&s);
 }
 
@@ -2372,11 +2374,10 @@ static void dead_letters(void **state)
     (void)state;
     struct server s;
     server_start(&s, NULL);
-    char *token = login(&s, "correct horse battery", 200);
-    char cookie[2300], origin[128], url[256];
-    snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
-    snprintf(origin, sizeof(origin), "Origin: %s", s.base);
-    const char *h[] = {cookie, origin, "Content-Type: application/json", NULL};
+    struct admin a;
+    admin_login(&s, &a);
+    const char *const *h = a.h;
+    char url[256];
     struct fct_http r;
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/castsByFid?fid=2079&pageSize=1", sim_port);
     fct_http_do(url, NULL, 5000, &r);
@@ -2488,7 +2489,7 @@ static void dead_letters(void **state)
     free(item);
     free(good);
     free(bad);
-    free(token);
+    free(a.token);
     server_stop(&s);
 }
 
