@@ -117,6 +117,18 @@ enum fc_err fc_db_run_changed(struct fc_db *db, const char *sql, int nparams,
     return FC_OK;
 }
 
+enum fc_err fc_db_run_id(struct fc_db *db, const char *sql, uint64_t id, bool *any,
+                         struct fc_diag *diag)
+{
+    char i[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(i, id)};
+    size_t rows;
+    enum fc_err err = fc_db_run_changed(db, sql, 1, p, &rows, diag);
+    if (!err && any)
+        *any = rows > 0;
+    return err;
+}
+
 const char *fc_db_u64(char buf[FC_DB_U64_CHARS], uint64_t v)
 {
     snprintf(buf, FC_DB_U64_CHARS, "%llu", (unsigned long long)v);

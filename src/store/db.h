@@ -47,6 +47,11 @@ enum fc_err fc_db_run(struct fc_db *db, const char *sql, int nparams, const char
 FC_MUST_CHECK
 enum fc_err fc_db_run_changed(struct fc_db *db, const char *sql, int nparams,
                               const char *const *params, size_t *changed, struct fc_diag *diag);
+/* fc_db_run_changed for a statement whose one parameter $1 is an id (a fid,
+ * a dead letter's id); *any, when non-NULL, is whether it changed a row. */
+FC_MUST_CHECK
+enum fc_err fc_db_run_id(struct fc_db *db, const char *sql, uint64_t id, bool *any,
+                         struct fc_diag *diag);
 /* Writes v as a decimal text parameter into buf and returns buf. */
 #define FC_DB_U64_CHARS 24
 const char *fc_db_u64(char buf[FC_DB_U64_CHARS], uint64_t v);

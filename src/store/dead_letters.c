@@ -60,14 +60,7 @@ enum fc_err fc_dead_letters_payload(struct fc_db *db, uint64_t id, struct fc_buf
 enum fc_err fc_dead_letters_delete(struct fc_db *db, uint64_t id, bool *found,
                                    struct fc_diag *diag)
 {
-    char i[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(i, id)};
-    size_t rows;
-    enum fc_err err =
-        fc_db_run_changed(db, "DELETE FROM dead_letters WHERE id = $1", 1, p, &rows, diag);
-    if (!err)
-        *found = rows > 0;
-    return err;
+    return fc_db_run_id(db, "DELETE FROM dead_letters WHERE id = $1", id, found, diag);
 }
 
 /* The page a dead letter's item came from, by its source: stream events

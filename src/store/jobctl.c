@@ -62,17 +62,10 @@ enum fc_err fc_jobctl_set_paused(struct fc_db *db, bool paused, const char *by, 
 
 enum fc_err fc_jobctl_claim(struct fc_db *db, uint64_t fid, bool *claimed, struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid)};
-    size_t rows;
-    enum fc_err err =
-        fc_db_run_changed(db,
-                          "UPDATE targets SET backfill_started_at = now() WHERE fid = $1 "
-                          "AND backfill_held_at IS NULL",
-                          1, p, &rows, diag);
-    if (!err)
-        *claimed = rows > 0;
-    return err;
+    return fc_db_run_id(db,
+                        "UPDATE targets SET backfill_started_at = now() WHERE fid = $1 "
+                        "AND backfill_held_at IS NULL",
+                        fid, claimed, diag);
 }
 
 enum fc_err fc_jobctl_clear(struct fc_db *db, bool failed, size_t *n, struct fc_diag *diag)
@@ -149,15 +142,8 @@ enum fc_err fc_jobctl_failed_json(struct fc_db *db, struct fc_buf *out, struct f
 
 enum fc_err fc_jobctl_retry(struct fc_db *db, uint64_t fid, bool *found, struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid)};
-    size_t rows;
-    enum fc_err err =
-        fc_db_run_changed(db,
-                          "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
-                          "backfill_attempts = 0, backfill_held_at = NULL WHERE fid = $1",
-                          1, p, &rows, diag);
-    if (!err)
-        *found = rows > 0;
-    return err;
+    return fc_db_run_id(db,
+                        "UPDATE targets SET last_synced_at = NULL, last_error = NULL, "
+                        "backfill_attempts = 0, backfill_held_at = NULL WHERE fid = $1",
+                        fid, found, diag);
 }
