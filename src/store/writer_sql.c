@@ -3,36 +3,64 @@
  * same columns as arrays, unnested. The conflict rules live here. */
 #include "store/writer_internal.h"
 
+/* The columns a cast add writes, for both paths. */
+#define CAST_COLUMNS                                                                          \
+    "INSERT INTO casts (hash, fid, \"timestamp\", text, text_had_nul, type, parent_hash, "    \
+    " parent_fid, parent_url, root_parent_hash, root_parent_url, embeds, mentions, "          \
+    " mentions_positions, signer) "
+/* A remove that came first left a row without text: fill it, stay deleted. */
+#define CAST_ADD_CONFLICT                                                                     \
+    "ON CONFLICT (hash) DO UPDATE SET fid = EXCLUDED.fid, "                                   \
+    "\"timestamp\" = EXCLUDED.\"timestamp\", "                                                  \
+    " text = EXCLUDED.text, text_had_nul = EXCLUDED.text_had_nul, type = EXCLUDED.type, "     \
+    " parent_hash = EXCLUDED.parent_hash, parent_fid = EXCLUDED.parent_fid, "                 \
+    " parent_url = EXCLUDED.parent_url, root_parent_hash = EXCLUDED.root_parent_hash, "       \
+    " root_parent_url = EXCLUDED.root_parent_url, embeds = EXCLUDED.embeds, "                 \
+    " mentions = EXCLUDED.mentions, mentions_positions = EXCLUDED.mentions_positions, "       \
+    " signer = EXCLUDED.signer WHERE casts.text IS NULL"
+/* A remove always wins, whatever the timestamps; the latest remove is kept. */
+#define CAST_REMOVE_CONFLICT                                                                  \
+    "ON CONFLICT (hash) DO UPDATE SET deleted_at = coalesce(casts.deleted_at, now()), "       \
+    " deleted_reason = CASE WHEN casts.deleted_reason IN ('revoked') THEN casts.deleted_reason " \
+    "  ELSE 'removed' END, "                                                                  \
+    " removed_by = CASE WHEN casts.removed_at_ts IS NULL OR (EXCLUDED.removed_at_ts, "        \
+    "  EXCLUDED.removed_by) > (casts.removed_at_ts, casts.removed_by) THEN EXCLUDED.removed_by " \
+    "  ELSE casts.removed_by END, "                                                           \
+    " removed_at_ts = greatest(casts.removed_at_ts, EXCLUDED.removed_at_ts)"
+
+/* CRDT for one key of the row path: the candidates are the key's live and
+ * removed rows (pruned and revoked ones take no part); the winner is the
+ * latest (timestamp, remove-wins-ties, hash). */
+#define RESOLVE_CANDIDATES(table, key)                                                        \
+    "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM " table " WHERE fid = $1 AND " \
+    key " AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "                      \
+    "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC "    \
+    "LIMIT 1) "
+/* The winner survives, every other candidate is marked removed. */
+#define RESOLVE_APPLY(table)                                                                  \
+    "UPDATE " table " r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL " \
+    " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash " \
+    " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"
+/* A prune or revoke of one message ($2 the reason); a row already pruned or
+ * revoked keeps its first reason. */
+#define DELETE_BY_HASH(table)                                                                 \
+    "UPDATE " table " SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "     \
+    "WHERE hash = $1 AND (deleted_reason IS NULL OR deleted_reason = 'removed')"
+
 const struct fc_writer_stmt fc_writer_stmts[S_COUNT] = {
     [S_CAST_ADD] = {"w_cast_add",
-        "INSERT INTO casts (hash, fid, \"timestamp\", text, text_had_nul, type, parent_hash, "
-        " parent_fid, parent_url, root_parent_hash, root_parent_url, embeds, mentions, "
-        " mentions_positions, signer) "
+        CAST_COLUMNS
         "VALUES ($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, "
         " CASE WHEN $7::bytea IS NULL THEN NULL ELSE coalesce((SELECT coalesce(c.root_parent_hash, "
         "  c.hash) FROM casts c WHERE c.hash = $7::bytea), $7::bytea) END, "
         " CASE WHEN $9::text IS NOT NULL THEN $9::text "
         "  ELSE (SELECT c.root_parent_url FROM casts c WHERE c.hash = $7::bytea) END, "
         " $10, $11, $12, $13) "
-        /* a remove that came first left a row without text: fill it, stay deleted */
-        "ON CONFLICT (hash) DO UPDATE SET fid = EXCLUDED.fid, \"timestamp\" = EXCLUDED.\"timestamp\", "
-        " text = EXCLUDED.text, text_had_nul = EXCLUDED.text_had_nul, type = EXCLUDED.type, "
-        " parent_hash = EXCLUDED.parent_hash, parent_fid = EXCLUDED.parent_fid, "
-        " parent_url = EXCLUDED.parent_url, root_parent_hash = EXCLUDED.root_parent_hash, "
-        " root_parent_url = EXCLUDED.root_parent_url, embeds = EXCLUDED.embeds, "
-        " mentions = EXCLUDED.mentions, mentions_positions = EXCLUDED.mentions_positions, "
-        " signer = EXCLUDED.signer WHERE casts.text IS NULL"},
+        CAST_ADD_CONFLICT},
     [S_CAST_REMOVE] = {"w_cast_remove",
-        /* remove always wins, whatever the timestamps; the latest remove is kept */
         "INSERT INTO casts (hash, fid, deleted_at, deleted_reason, removed_by, removed_at_ts) "
         "VALUES ($1, $2, now(), 'removed', $3, to_timestamp($4)) "
-        "ON CONFLICT (hash) DO UPDATE SET deleted_at = coalesce(casts.deleted_at, now()), "
-        " deleted_reason = CASE WHEN casts.deleted_reason IN ('revoked') THEN casts.deleted_reason "
-        "  ELSE 'removed' END, "
-        " removed_by = CASE WHEN casts.removed_at_ts IS NULL OR (EXCLUDED.removed_at_ts, "
-        "  EXCLUDED.removed_by) > (casts.removed_at_ts, casts.removed_by) THEN EXCLUDED.removed_by "
-        "  ELSE casts.removed_by END, "
-        " removed_at_ts = greatest(casts.removed_at_ts, EXCLUDED.removed_at_ts)"},
+        CAST_REMOVE_CONFLICT},
     [S_CAST_DELETE] = {"w_cast_delete",
         "INSERT INTO casts (hash, fid, deleted_at, deleted_reason) VALUES ($1, $2, now(), $3) "
         "ON CONFLICT (hash) DO UPDATE SET deleted_at = coalesce(casts.deleted_at, now()), "
@@ -41,23 +69,12 @@ const struct fc_writer_stmt fc_writer_stmts[S_COUNT] = {
         "INSERT INTO reactions (hash, fid, type, is_remove, target_hash, target_fid, target_url, "
         " \"timestamp\") VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8)) "
         "ON CONFLICT (hash) DO NOTHING"},
-    /* CRDT for one key: the latest (timestamp, remove-wins-ties, hash) survives,
-     * every other add/remove of the key is marked removed. Pruned and revoked
-     * rows take no part. */
     [S_REACTION_RESOLVE_CAST] = {"w_reaction_resolve_cast",
-        "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM reactions WHERE fid = $1 AND "
-        " type = $2 AND target_hash = $3 AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "
-        "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC LIMIT 1) "
-        "UPDATE reactions r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
-        " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
-        " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
+        RESOLVE_CANDIDATES("reactions", "type = $2 AND target_hash = $3")
+        RESOLVE_APPLY("reactions")},
     [S_REACTION_RESOLVE_URL] = {"w_reaction_resolve_url",
-        "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM reactions WHERE fid = $1 AND "
-        " type = $2 AND target_url = $3 AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "
-        "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC LIMIT 1) "
-        "UPDATE reactions r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
-        " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
-        " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
+        RESOLVE_CANDIDATES("reactions", "type = $2 AND target_url = $3")
+        RESOLVE_APPLY("reactions")},
     [S_LINK_INS] = {"w_link_ins",
         "INSERT INTO links (hash, fid, target_fid, type, is_remove, \"timestamp\", display_timestamp) "
         "VALUES ($1, $2, $3, $4, $5, to_timestamp($6), to_timestamp($7)) ON CONFLICT (hash) DO NOTHING"},
@@ -71,20 +88,13 @@ const struct fc_writer_stmt fc_writer_stmts[S_COUNT] = {
         " l.deleted_reason = 'removed')), "
         "win AS (SELECT hash FROM cand WHERE NOT condemned ORDER BY \"timestamp\" DESC, is_remove "
         " DESC, hash DESC LIMIT 1) "
-        "UPDATE links r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
-        " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
-        " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
+        RESOLVE_APPLY("links")},
     [S_VERIF_INS] = {"w_verif_ins",
         "INSERT INTO verifications (hash, fid, address, protocol, is_remove, verification_type, "
         " chain_id, block_hash, \"timestamp\") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
         " to_timestamp($9)) ON CONFLICT (hash) DO NOTHING"},
     [S_VERIF_RESOLVE] = {"w_verif_resolve",
-        "WITH cand AS (SELECT hash, \"timestamp\", is_remove FROM verifications WHERE fid = $1 AND "
-        " address = $2 AND (deleted_reason IS NULL OR deleted_reason = 'removed')), "
-        "win AS (SELECT hash FROM cand ORDER BY \"timestamp\" DESC, is_remove DESC, hash DESC LIMIT 1) "
-        "UPDATE verifications r SET deleted_at = CASE WHEN r.hash = (SELECT hash FROM win) THEN NULL "
-        " ELSE coalesce(r.deleted_at, now()) END, deleted_reason = CASE WHEN r.hash = (SELECT hash "
-        " FROM win) THEN NULL ELSE 'removed' END FROM cand WHERE r.hash = cand.hash"},
+        RESOLVE_CANDIDATES("verifications", "address = $2") RESOLVE_APPLY("verifications")},
     [S_USER_DATA] = {"w_user_data",
         /* last write wins by (timestamp, hash) */
         "INSERT INTO user_data (fid, type, value, hash, \"timestamp\") VALUES ($1, $2, $3, $4, "
@@ -103,15 +113,9 @@ const struct fc_writer_stmt fc_writer_stmts[S_COUNT] = {
         "WHERE fid = $1 AND type = $2 AND \"timestamp\" <= to_timestamp($3) AND "
         " (deleted_reason IS NULL OR deleted_reason = 'removed') AND "
         " (is_remove OR NOT (target_fid = ANY($4::bigint[])))"},
-    [S_DELETE_REACTION] = {"w_delete_reaction",
-        "UPDATE reactions SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
-        "WHERE hash = $1 AND (deleted_reason IS NULL OR deleted_reason = 'removed')"},
-    [S_DELETE_LINK] = {"w_delete_link",
-        "UPDATE links SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
-        "WHERE hash = $1 AND (deleted_reason IS NULL OR deleted_reason = 'removed')"},
-    [S_DELETE_VERIF] = {"w_delete_verif",
-        "UPDATE verifications SET deleted_at = coalesce(deleted_at, now()), deleted_reason = $2 "
-        "WHERE hash = $1 AND (deleted_reason IS NULL OR deleted_reason = 'removed')"},
+    [S_DELETE_REACTION] = {"w_delete_reaction", DELETE_BY_HASH("reactions")},
+    [S_DELETE_LINK] = {"w_delete_link", DELETE_BY_HASH("links")},
+    [S_DELETE_VERIF] = {"w_delete_verif", DELETE_BY_HASH("verifications")},
     [S_DELETE_USER_DATA] = {"w_delete_user_data",
         /* The pruned or revoked message becomes the field's row, deleted (a
          * tombstone), unless a newer message holds the field: the same or an
@@ -212,9 +216,7 @@ const struct fc_writer_stmt fc_writer_stmts[S_COUNT] = {
     /* Set-wise forms of the statements above, one per page and kind, with
      * every column passed as an array (batched mode). */
     [B_CAST_ADD] = {"w_b_cast_add",
-        "INSERT INTO casts (hash, fid, \"timestamp\", text, text_had_nul, type, parent_hash, "
-        " parent_fid, parent_url, root_parent_hash, root_parent_url, embeds, mentions, "
-        " mentions_positions, signer) "
+        CAST_COLUMNS
         "SELECT DISTINCT ON (u.hash) u.hash, u.fid, to_timestamp(u.ts), u.text, u.nul, u.type, "
         " u.ph, u.pf, u.pu, CASE WHEN u.ph IS NULL THEN NULL ELSE coalesce((SELECT "
         " coalesce(c.root_parent_hash, c.hash) FROM casts c WHERE c.hash = u.ph), u.ph) END, "
@@ -225,25 +227,13 @@ const struct fc_writer_stmt fc_writer_stmts[S_COUNT] = {
         " $6::smallint[], $7::bytea[], $8::bigint[], $9::text[], $10::text[], $11::text[], "
         " $12::text[], $13::bytea[]) AS u(hash, fid, ts, text, nul, type, ph, pf, pu, embeds, "
         " mentions, positions, signer) ORDER BY u.hash "
-        "ON CONFLICT (hash) DO UPDATE SET fid = EXCLUDED.fid, \"timestamp\" = EXCLUDED.\"timestamp\", "
-        " text = EXCLUDED.text, text_had_nul = EXCLUDED.text_had_nul, type = EXCLUDED.type, "
-        " parent_hash = EXCLUDED.parent_hash, parent_fid = EXCLUDED.parent_fid, "
-        " parent_url = EXCLUDED.parent_url, root_parent_hash = EXCLUDED.root_parent_hash, "
-        " root_parent_url = EXCLUDED.root_parent_url, embeds = EXCLUDED.embeds, "
-        " mentions = EXCLUDED.mentions, mentions_positions = EXCLUDED.mentions_positions, "
-        " signer = EXCLUDED.signer WHERE casts.text IS NULL"},
+        CAST_ADD_CONFLICT},
     [B_CAST_REMOVE] = {"w_b_cast_remove",
         "INSERT INTO casts (hash, fid, deleted_at, deleted_reason, removed_by, removed_at_ts) "
         "SELECT DISTINCT ON (u.t) u.t, u.fid, now(), 'removed', u.r, to_timestamp(u.ts) "
         "FROM unnest($1::bytea[], $2::bigint[], $3::bytea[], $4::bigint[]) AS u(t, fid, r, ts) "
         "ORDER BY u.t, u.ts DESC, u.r DESC "
-        "ON CONFLICT (hash) DO UPDATE SET deleted_at = coalesce(casts.deleted_at, now()), "
-        " deleted_reason = CASE WHEN casts.deleted_reason IN ('revoked') THEN casts.deleted_reason "
-        "  ELSE 'removed' END, "
-        " removed_by = CASE WHEN casts.removed_at_ts IS NULL OR (EXCLUDED.removed_at_ts, "
-        "  EXCLUDED.removed_by) > (casts.removed_at_ts, casts.removed_by) THEN EXCLUDED.removed_by "
-        "  ELSE casts.removed_by END, "
-        " removed_at_ts = greatest(casts.removed_at_ts, EXCLUDED.removed_at_ts)"},
+        CAST_REMOVE_CONFLICT},
     [B_REACTION_INS] = {"w_b_reaction_ins",
         "INSERT INTO reactions (hash, fid, type, is_remove, target_hash, target_fid, target_url, "
         " \"timestamp\") SELECT u.hash, u.fid, u.type, u.rm, u.th, u.tf, u.tu, to_timestamp(u.ts) "
