@@ -15,21 +15,56 @@ static int cmp_signer(const void *a, const void *b)
     return (int)x->log_index - (int)y->log_index;
 }
 
+/* Starts r's answer {"events":[...]} and returns its body; events_end
+ * closes the list and answers. */
+static struct fc_buf *events_begin(struct req *r)
+{
+    struct fc_buf *out = &r->resp->body;
+    fc_buf_reset(out);
+    fc_buf_puts(out, "{\"events\":[");
+    return out;
+}
+
+static void events_end(struct req *r)
+{
+    fc_buf_puts(&r->resp->body, "]}");
+    r->resp->status = 200;
+    r->resp->content_type = "application/json";
+}
+
 /* Writes a corpus on-chain list (events already recorded in order). */
 static void corpus_events_list(struct req *r, const char *name)
 {
     struct corpus_list l = corpus_get(r->hs->o.corpus, name);
-    struct fc_buf *out = &r->resp->body;
-    fc_buf_reset(out);
-    fc_buf_puts(out, "{\"events\":[");
+    struct fc_buf *out = events_begin(r);
     for (size_t i = 0; i < l.n; i++) {
         if (i)
             fc_buf_putc(out, ',');
         fc_buf_append(out, l.items[i].json, l.items[i].len);
     }
-    fc_buf_puts(out, "]}");
-    r->resp->status = 200;
-    r->resp->content_type = "application/json";
+    events_end(r);
+}
+
+/* The fid's signer events in block order (under s->lock): its live signers'
+ * adds or, with history, every add and then every removal. */
+static void render_signers(struct sim_state *s, uint64_t fid, bool history, struct fc_buf *out)
+{
+    struct sim_signer *sg;
+    size_t n = sim_state_signers(s, fid, &sg);
+    qsort(sg, n, sizeof(*sg), cmp_signer);
+    bool first = true;
+    for (int removals = 0; removals <= (history ? 1 : 0); removals++) {
+        for (size_t i = 0; i < n; i++) {
+            bool listed = removals ? sg[i].removed : history || !sg[i].removed;
+            if (!listed)
+                continue;
+            if (!first)
+                fc_buf_putc(out, ',');
+            first = false;
+            sim_render_signer_event(&s->p, fid, &sg[i], removals, out);
+        }
+    }
+    free(sg);
 }
 
 void h_signers(struct req *r)
@@ -44,29 +79,12 @@ void h_signers(struct req *r)
         return;
     }
     struct sim_state *s = r->hs->o.state;
-    struct fc_buf *out = &r->resp->body;
-    fc_buf_reset(out);
-    fc_buf_puts(out, "{\"events\":[");
+    struct fc_buf *out = events_begin(r);
     pthread_mutex_lock(&s->lock);
-    if (sim_fid_exists(&s->p, fid)) {
-        struct sim_signer *sg;
-        size_t n = sim_state_signers(s, fid, &sg);
-        qsort(sg, n, sizeof(*sg), cmp_signer);
-        bool first = true;
-        for (size_t i = 0; i < n; i++) {
-            if (sg[i].removed)
-                continue;
-            if (!first)
-                fc_buf_putc(out, ',');
-            first = false;
-            sim_render_signer_event(&s->p, fid, &sg[i], false, out);
-        }
-        free(sg);
-    }
+    if (sim_fid_exists(&s->p, fid))
+        render_signers(s, fid, false, out);
     pthread_mutex_unlock(&s->lock);
-    fc_buf_puts(out, "]}");
-    r->resp->status = 200;
-    r->resp->content_type = "application/json";
+    events_end(r);
 }
 
 void h_onchain_events(struct req *r)
@@ -101,29 +119,11 @@ void h_onchain_events(struct req *r)
         return;
     }
     struct sim_state *s = r->hs->o.state;
-    struct fc_buf *out = &r->resp->body;
-    fc_buf_reset(out);
-    fc_buf_puts(out, "{\"events\":[");
+    struct fc_buf *out = events_begin(r);
     pthread_mutex_lock(&s->lock);
     if (sim_fid_exists(&s->p, fid)) {
         if (type == 1) {
-            struct sim_signer *sg;
-            size_t n = sim_state_signers(s, fid, &sg);
-            qsort(sg, n, sizeof(*sg), cmp_signer);
-            bool first = true;
-            for (size_t i = 0; i < n; i++) {
-                if (!first)
-                    fc_buf_putc(out, ',');
-                first = false;
-                sim_render_signer_event(&s->p, fid, &sg[i], false, out);
-            }
-            for (size_t i = 0; i < n; i++) {
-                if (!sg[i].removed)
-                    continue;
-                fc_buf_putc(out, ',');
-                sim_render_signer_event(&s->p, fid, &sg[i], true, out);
-            }
-            free(sg);
+            render_signers(s, fid, true, out);
         } else if (type == 3) {
             sim_render_id_register(&s->p, fid, out);
         } else if (type == 4) {
@@ -131,7 +131,5 @@ void h_onchain_events(struct req *r)
         }
     }
     pthread_mutex_unlock(&s->lock);
-    fc_buf_puts(out, "]}");
-    r->resp->status = 200;
-    r->resp->content_type = "application/json";
+    events_end(r);
 }
