@@ -84,27 +84,24 @@ void fanout_free(struct fanout *f)
     free(f);
 }
 
+/* Is (fid, idx) the cast whose hash is hash? */
+static bool is_cast(const struct sim_params *p, uint64_t fid, uint32_t idx, const uint8_t hash[20])
+{
+    uint8_t h[20];
+    sim_cast_hash(p, fid, idx, h);
+    return memcmp(h, hash, 20) == 0;
+}
+
 static bool matches(const struct sim_params *p, enum fanout_kind kind, const struct sim_msg *m,
                     uint64_t target_fid, const uint8_t target_hash[20])
 {
-    uint8_t h[20];
     switch (kind) {
     case FAN_FOLLOWERS:
         return m->type == MT_LINK_ADD && m->target_fid == target_fid;
     case FAN_REACTIONS:
-        if (m->type != MT_REACTION_ADD || !m->target_fid)
-            return false;
-        sim_cast_hash(p, m->target_fid, m->target_idx, h);
-        return memcmp(h, target_hash, 20) == 0;
-    case FAN_CHANNEL: {
-        if (m->type != MT_CAST_ADD)
-            return false;
-        uint64_t pf;
-        uint32_t pi;
-        int url;
-        sim_cast_parent(p, m->fid, m->idx, &pf, &pi, &url);
-        return url >= 0 && (uint64_t)url == target_fid;
-    }
+        return m->type == MT_REACTION_ADD && m->target_fid &&
+               is_cast(p, m->target_fid, m->target_idx, target_hash);
+    case FAN_CHANNEL:
     case FAN_REPLIES: {
         if (m->type != MT_CAST_ADD)
             return false;
@@ -112,10 +109,9 @@ static bool matches(const struct sim_params *p, enum fanout_kind kind, const str
         uint32_t pi;
         int url;
         sim_cast_parent(p, m->fid, m->idx, &pf, &pi, &url);
-        if (!pf)
-            return false;
-        sim_cast_hash(p, pf, pi, h);
-        return memcmp(h, target_hash, 20) == 0;
+        if (kind == FAN_CHANNEL)
+            return url >= 0 && (uint64_t)url == target_fid;
+        return pf && is_cast(p, pf, pi, target_hash);
     }
     }
     return false;

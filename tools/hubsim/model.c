@@ -132,7 +132,10 @@ static void keyset_init(struct keyset *s, size_t n)
     s->slots = fc_xcalloc(s->cap, sizeof(uint64_t));
 }
 
-static struct sim_msg *push(struct sim_fid_data *d, enum sim_kind k, size_t *cap)
+/* Appends d's next message of kind k: the fid's idx-th of that kind, of
+ * type type, every other field zero. */
+static struct sim_msg *push(struct sim_fid_data *d, enum sim_kind k, size_t *cap, uint32_t idx,
+                            uint8_t type)
 {
     if (d->n[k] == cap[k]) {
         cap[k] = cap[k] ? cap[k] * 2 : 16;
@@ -140,6 +143,9 @@ static struct sim_msg *push(struct sim_fid_data *d, enum sim_kind k, size_t *cap
     }
     struct sim_msg *m = &d->list[k][d->n[k]++];
     memset(m, 0, sizeof(*m));
+    m->fid = d->fid;
+    m->idx = idx;
+    m->type = type;
     return m;
 }
 
@@ -155,17 +161,14 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
     uint32_t nc = sim_count(p, fid, K_CAST);
     for (uint32_t i = 0; i < nc; i++) {
         uint32_t ts = sim_base_ts(p, fid, K_CAST, i, nc);
-        struct sim_msg *m = push(d, K_CAST, cap);
-        m->fid = fid;
-        m->idx = i;
-        if (sim_cast_removed(p, fid, i)) {
+        bool removed = sim_cast_removed(p, fid, i);
+        struct sim_msg *m = push(d, K_CAST, cap, i, removed ? MT_CAST_REMOVE : MT_CAST_ADD);
+        if (removed) {
             uint64_t h = sim_hash4(p->seed, fid, K_CAST_REMOVE, i);
-            m->type = MT_CAST_REMOVE;
             m->ts = ts + 1 + (uint32_t)(h % 60);
             m->target_idx = i;
             m->target_ts = ts;
         } else {
-            m->type = MT_CAST_ADD;
             m->ts = ts;
         }
         sim_msg_seal(p, m);
@@ -192,10 +195,7 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
         }
         if (!keyset_add(&seen, (uint64_t)rtype << 60 ^ tf << 20 ^ ti ^ (tf ? 0 : 1ull << 59)))
             continue; /* same (type, target) twice: the hub keeps one */
-        struct sim_msg *m = push(d, K_REACTION, cap);
-        m->fid = fid;
-        m->idx = i;
-        m->type = MT_REACTION_ADD;
+        struct sim_msg *m = push(d, K_REACTION, cap, i, MT_REACTION_ADD);
         m->sub = rtype;
         m->target_fid = tf;
         m->target_idx = ti;
@@ -211,10 +211,7 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
         uint64_t tf = sim_popular_fid(p, h);
         if (tf == fid || !keyset_add(&seen, tf) || (h >> 32) % 20 == 3)
             continue; /* self, duplicate, or unfollowed since */
-        struct sim_msg *m = push(d, K_LINK, cap);
-        m->fid = fid;
-        m->idx = i;
-        m->type = MT_LINK_ADD;
+        struct sim_msg *m = push(d, K_LINK, cap, i, MT_LINK_ADD);
         m->target_fid = tf;
         m->ts = sim_base_ts(p, fid, K_LINK, i, nl);
         sim_msg_seal(p, m);
@@ -223,10 +220,7 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
 
     uint32_t nv = sim_count(p, fid, K_VERIF);
     for (uint32_t i = 0; i < nv; i++) {
-        struct sim_msg *m = push(d, K_VERIF, cap);
-        m->fid = fid;
-        m->idx = i;
-        m->type = MT_VERIF_ADD;
+        struct sim_msg *m = push(d, K_VERIF, cap, i, MT_VERIF_ADD);
         m->sub = sim_hash4(p->seed, fid, K_VERIF, i) % 5 == 0 ? 1 : 0; /* Solana : Ethereum */
         m->ts = sim_base_ts(p, fid, K_VERIF, i, nv);
         sim_msg_seal(p, m);
@@ -240,10 +234,7 @@ struct sim_fid_data *sim_fid_generate(const struct sim_params *p, uint64_t fid)
     for (uint32_t i = 0; i < sizeof(userdata_types); i++) {
         if (sim_hash4(p->seed, fid, K_USERDATA, userdata_types[i]) % 100 >= userdata_pct[i])
             continue;
-        struct sim_msg *m = push(d, K_USERDATA, cap);
-        m->fid = fid;
-        m->idx = k;
-        m->type = MT_USER_DATA_ADD;
+        struct sim_msg *m = push(d, K_USERDATA, cap, k, MT_USER_DATA_ADD);
         m->sub = userdata_types[i];
         m->ts = sim_base_ts(p, fid, K_USERDATA, k, nu);
         sim_msg_seal(p, m);

@@ -2,6 +2,7 @@
  * event by id, rendered from the synthetic log or read from a corpus. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,26 +65,17 @@ static void render_event(const struct sim_params *p, const struct sim_event *e, 
         fc_buf_puts(b, ",\"blockNumber\":0,\"shardIndex\":0,\"timestamp\":0}");
 }
 
-/* First index of a log (or corpus list) with id >= from. */
-static size_t lower_bound_log(const struct sim_event_log *log, uint64_t from)
+/* First index in [lo, hi) with id >= from, in an array (a log's events or a
+ * corpus list's items) of elements of size bytes, sorted by the uint64_t id
+ * at offset id_at of each. */
+static size_t lower_bound(const void *array, size_t size, size_t id_at, size_t lo, size_t hi,
+                          uint64_t from)
 {
-    size_t lo = log->start, hi = log->len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (log->ev[mid].id < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static size_t lower_bound_items(const struct corpus_list *l, uint64_t from)
-{
-    size_t lo = 0, hi = l->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (l->items[mid].id < from)
+        uint64_t id;
+        memcpy(&id, (const char *)array + mid * size + id_at, sizeof(id));
+        if (id < from)
             lo = mid + 1;
         else
             hi = mid;
@@ -102,7 +94,9 @@ static size_t stream_events(struct req *r, unsigned shard, uint64_t from, uint64
         char name[32];
         snprintf(name, sizeof(name), "events:%u", shard);
         struct corpus_list l = corpus_get(r->hs->o.corpus, name);
-        for (size_t i = lower_bound_items(&l, from); i < l.n && count < max; i++) {
+        size_t i = lower_bound(l.items, sizeof(*l.items), offsetof(struct corpus_item, id), 0,
+                               l.n, from);
+        for (; i < l.n && count < max; i++) {
             if (stop && l.items[i].id >= stop)
                 break;
             if (!*first)
@@ -116,7 +110,9 @@ static size_t stream_events(struct req *r, unsigned shard, uint64_t from, uint64
     }
     struct sim_state *s = r->hs->o.state;
     struct sim_event_log *log = sim_state_log(s, shard);
-    for (size_t i = lower_bound_log(log, from); i < log->len && count < max; i++) {
+    size_t i = lower_bound(log->ev, sizeof(*log->ev), offsetof(struct sim_event, id), log->start,
+                           log->len, from);
+    for (; i < log->len && count < max; i++) {
         if (stop && log->ev[i].id >= stop)
             break;
         if (!*first)
