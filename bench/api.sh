@@ -9,19 +9,11 @@
 #    2 connections, next to same-run references: /healthz and an uncached
 #    single cast); the load average before and after.
 # Needs nginx and wrk (scripts/deps --bench). Usage: bench/api.sh [seconds]
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+. "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/deps" --bench
 SECS="${1:-5}"
-make -C "$ROOT" build >/dev/null
-"$ROOT/scripts/services" up >/dev/null
-eval "$("$ROOT/scripts/services" env)"
-ADMIN="$DATABASE_URL"
+bench_services
 DB="${DATABASE_URL%/*}/bench_api"
-WORK="$(mktemp -d)"; chmod 755 "$WORK"
-# start_api runs in a command substitution (a subshell): pids go to a file
-trap 'for p in $(cat "$WORK/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ "$(psql "$ADMIN" -Atc "SELECT count(*) FROM pg_database WHERE datname = 'bench_api'")" = 0 ] ||
    [ "$(psql "$DB" -Atc "SELECT count(*) >= 1000000 FROM casts" 2>/dev/null)" != t ] ||
@@ -65,7 +57,7 @@ start_api() { # extra env... -> port
   env DATABASE_URL="$DB" REDIS_URL= FCINDEX_API_LISTEN="127.0.0.1:$port" FCINDEX_LOG_LEVEL=warn \
       FCINDEX_API_RATE_PUBLIC_PER_MIN=0 FCINDEX_DATABASE_POOL_SIZE=8 "$@" \
       "$ROOT/build/fcindex" serve --role=api > "$WORK/api-$port.log" 2>&1 &
-  echo $! >> "$WORK/pids"
+  bench_track $!
   for _ in $(seq 1 100); do curl -sf "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   echo "$port"
 }
@@ -74,23 +66,12 @@ HASH="0x$(psql "$DB" -Atc "SELECT encode(hash, 'hex') FROM casts ORDER BY \"time
 mkdir -p "$WORK/www"
 curl -s "127.0.0.1:$APORT/v1/casts/$HASH" > "$WORK/www/cast.json"
 curl -s "127.0.0.1:$APORT/v1/users/42" > "$WORK/www/user.json"
-NPORT="$(free_port)"
-cat > "$WORK/nginx.conf" <<NGX
-worker_processes 2;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/json;
-  server { listen 127.0.0.1:$NPORT; root $WORK/www; }
-}
-NGX
-nginx -c "$WORK/nginx.conf" -p "$WORK"
-sleep 0.5
+NPORT="$(nginx_static)"
 
-run() { # url [connections] -> "req/s p99_ms"
-  wrk -t2 -c"${2:-8}" -d"${SECS}s" --latency "$1" 2>/dev/null | awk '
+run() { # url [connections] [lua script] -> "req/s p99_ms"
+  local script=()
+  [ -n "${3:-}" ] && script=(-s "$3")
+  wrk -t2 -c"${2:-8}" -d"${SECS}s" --latency "${script[@]}" "$1" 2>/dev/null | awk '
     /Requests\/sec/ {r=$2}
     /^ *99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p=v}
     END {printf "%.0f %.2f", r, p}'
@@ -133,12 +114,6 @@ request = function()
   return wrk.format("GET", "/v1/search/users?q=user" .. math.random(1000, 9999))
 end
 LUA
-runs() { # url script [connections]
-  wrk -t2 -c"${3:-8}" -d"${SECS}s" --latency -s "$2" "$1" 2>/dev/null | awk '
-    /Requests\/sec/ {r=$2}
-    /^ *99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p=v}
-    END {printf "%.0f %.2f", r, p}'
-}
 ROOTH="0x$(psql "$DB" -Atc "SELECT encode(decode(md5('1') || substr(md5('x1'), 1, 8), 'hex'), 'hex')")"
 THREAD="http://127.0.0.1:$SPORT/v1/casts/$ROOTH/thread?depth=10&limit=100"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -149,7 +124,7 @@ for c in 8 2; do
   read -r hr hp <<<"$(run "http://127.0.0.1:$SPORT/healthz" "$c")"
   read -r pr pp <<<"$(run "http://127.0.0.1:$SPORT/v1/casts/$HASH" "$c")"
   refs="/healthz ${hp}ms ($hr), /v1/casts/:hash uncached ${pp}ms ($pr)"
-  read -r ur up <<<"$(runs "http://127.0.0.1:$SPORT" "$WORK/users.lua" "$c")"
+  read -r ur up <<<"$(run "http://127.0.0.1:$SPORT" "$c" "$WORK/users.lua")"
   printf "%-34s %5s %9s %7sms   %s\n" "/v1/search/users uncached" "$c" "$ur" "$up" "$refs"
   read -r tr tp <<<"$(run "$THREAD" "$c")"
   printf "%-34s %5s %9s %7sms   %s\n" "/v1/casts/:hash/thread uncached" "$c" "$tr" "$tp" \

@@ -6,24 +6,17 @@
 # limit) and into tables with only their primary keys, in the same run; then
 # realtime events/s for a stream where about 10% of events touch a target.
 # Usage: bench/backfill.sh [fids]
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+. "$(dirname "$0")/lib.sh"
 FIDS="${1:-1000}"
-make -C "$ROOT" build >/dev/null
-"$ROOT/scripts/services" up >/dev/null
-eval "$("$ROOT/scripts/services" env)"
-ADMIN="$DATABASE_URL"
+bench_services
 BASE="${DATABASE_URL%/*}"
-WORK="$(mktemp -d)"; chmod 755 "$WORK"
-SIM=""
-trap '[ -n "$SIM" ] && kill $SIM 2>/dev/null; rm -rf "$WORK"' EXIT
 for db in bench_fc bench_off bench_copy bench_pk bench_rt; do
   psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
 done
-wait_port() { for _ in $(seq 1 600); do grep -q listening "$1" 2>/dev/null && { grep -o ':[0-9]*' "$1" | tail -1 | tr -d :; return; }; sleep 0.1; done; exit 1; }
 
 "$ROOT/build/hubsim" --port 0 --fids 20000 > "$WORK/sim.log" &
 SIM=$!
+bench_track $SIM
 PORT="$(wait_port "$WORK/sim.log")"
 export FCINDEX_HUBS_URLS="http://127.0.0.1:$PORT" FCINDEX_LOG_LEVEL=warn
 export FCINDEX_STRATEGY_ROOT_TARGETS="$("$ROOT/build/hubsim" busiest --count "$FIDS" --fids 20000 2>/dev/null)"
@@ -80,10 +73,10 @@ echo "ratio verified backfill / copy primary keys only (rows/s): $(( (PK_MS + 1)
 
 # Realtime: 40 blocks of history at 16,000 events each (--tick-ms long makes
 # every block full); targets are every 10th fid.
-kill $SIM; SIM=""
+kill $SIM
 "$ROOT/build/hubsim" --port 0 --fids "$FIDS" --history-ticks 40 --events-per-sec 500 \
     --tick-ms 1000000 > "$WORK/sim2.log" &
-SIM=$!
+bench_track $!
 PORT="$(wait_port "$WORK/sim2.log")"
 export FCINDEX_HUBS_URLS="http://127.0.0.1:$PORT"
 export FCINDEX_STRATEGY_ROOT_TARGETS="$(seq -s, 1 10 "$FIDS")"

@@ -3,47 +3,23 @@
 # same run (ratios, not absolute numbers, are what compare across machines).
 # Also reports hubsim's RSS with a 1,000,000-fid network.
 # Needs: nginx, wrk (scripts/deps --bench).  Usage: bench/hubsim.sh [seconds]
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+. "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/deps" --bench
 SECS="${1:-5}"
 BIN="$ROOT/build/hubsim"
-WORK="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 
-wait_port() { # log file -> port, once hubsim says it listens
-  for _ in $(seq 1 600); do
-    grep -q listening "$1" 2>/dev/null && { grep -o ':[0-9]*' "$1" | tail -1 | tr -d :; return; }
-    sleep 0.1
-  done
-  echo "hubsim did not start" >&2; exit 1
-}
 "$BIN" --port 0 --fids 1000 --history-ticks 100 --events-per-sec 1000 --tick-ms 1000000 > "$WORK/hs.log" &
+SIM=$!
+bench_track $SIM
 PORT="$(wait_port "$WORK/hs.log")"
 # The busiest fid's first full page of casts, and a full page of events.
 FID="$(for f in $(seq 1 200); do echo "$f $(curl -s "127.0.0.1:$PORT/v1/castsByFid?fid=$f&pageSize=1000" | grep -o '"hashScheme"' | wc -l)"; done | sort -k2 -n | tail -1 | cut -d' ' -f1)"
 CASTS="/v1/castsByFid?fid=$FID&pageSize=1000"
 EVENTS="/v1/events?shard_index=1&from_event_id=0&page_size=1000"
 mkdir -p "$WORK/www"
-chmod 755 "$WORK"   # nginx workers run unprivileged
 curl -s "127.0.0.1:$PORT$CASTS" > "$WORK/www/casts.json"
 curl -s "127.0.0.1:$PORT$EVENTS" > "$WORK/www/events.json"
-
-cat > "$WORK/nginx.conf" <<NGX
-worker_processes 2;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/json;
-  server { listen 127.0.0.1:0; root $WORK/www; }
-}
-NGX
-NPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-sed -i "s/listen 127.0.0.1:0/listen 127.0.0.1:$NPORT/" "$WORK/nginx.conf"
-nginx -c "$WORK/nginx.conf" -p "$WORK"
-sleep 0.5
+NPORT="$(nginx_static)"
 
 run() { # url -> "req/s MB/s"
   wrk -t2 -c8 -d"${SECS}s" "$1" 2>/dev/null | awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2} END {
@@ -58,10 +34,11 @@ for pair in "castsByFid:$CASTS:casts.json" "events:$EVENTS:events.json"; do
   printf "%-28s %12s %10s %12s %10s %7.0f%%\n" "$name ($(stat -c %s "$WORK/www/$file")B)" "$hr" "$hm" "$nr" "$nm" "$(echo "100*$hr/$nr" | bc -l)"
 done
 
-kill %1 2>/dev/null || true
+kill $SIM 2>/dev/null || true
 T0=$(date +%s%N)
 "$BIN" --port 0 --fids 1000000 > "$WORK/big.log" &
 BIG=$!
+bench_track $BIG
 BPORT="$(wait_port "$WORK/big.log")"
 echo "hubsim start-up with 1,000,000 fids: $(( ($(date +%s%N) - T0) / 1000000 )) ms"
 for f in $(seq 1 997 1000000); do curl -s "127.0.0.1:$BPORT/v1/castsByFid?fid=$f" >/dev/null; done

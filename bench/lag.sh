@@ -4,27 +4,20 @@
 # we compare each shard's newest block on the hub with the block of the
 # stored cursor. Lag in blocks = hub head - cursor block (1 block = 1 s here).
 # Usage: bench/lag.sh [events_per_sec] [seconds]
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+. "$(dirname "$0")/lib.sh"
 RATE="${1:-1000}"
 SECS="${2:-30}"
-make -C "$ROOT" build >/dev/null
-"$ROOT/scripts/services" up >/dev/null
-eval "$("$ROOT/scripts/services" env)"
-ADMIN="$DATABASE_URL"
+bench_services
 DB="${DATABASE_URL%/*}/bench_lag"
-WORK="$(mktemp -d)"
-trap 'kill $(cat "$WORK/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 psql "$ADMIN" -qc "DROP DATABASE IF EXISTS bench_lag" -c "CREATE DATABASE bench_lag" 2>/dev/null
 "$ROOT/build/hubsim" --port 0 --fids 10000 --events-per-sec "$RATE" --tick-ms 1000 > "$WORK/sim.log" &
-echo $! >> "$WORK/pids"
-for _ in $(seq 1 100); do grep -q listening "$WORK/sim.log" 2>/dev/null && break; sleep 0.1; done
-PORT="$(grep -o ':[0-9]*' "$WORK/sim.log" | tail -1 | tr -d :)"
+bench_track $!
+PORT="$(wait_port "$WORK/sim.log")"
 export DATABASE_URL="$DB" REDIS_URL= FCINDEX_HUBS_URLS="http://127.0.0.1:$PORT" FCINDEX_LOG_LEVEL=warn
 export FCINDEX_STRATEGY_ROOT_TARGETS="$(seq -s, 1 100 10000)" FCINDEX_API_LISTEN=127.0.0.1:0
 "$ROOT/build/fcindex" migrate >/dev/null
 "$ROOT/build/fcindex" serve --role=indexer > "$WORK/serve.log" 2>&1 &
-echo $! >> "$WORK/pids"
+bench_track $!
 sleep 5 # the first backfill of the roots
 python3 - "$PORT" "$DB" "$SECS" <<'PY'
 import json, subprocess, sys, time, urllib.request
