@@ -68,6 +68,17 @@ bool fc_api_list_args(struct fc_http_req *req, struct fc_http_resp *resp,
     return true;
 }
 
+bool fc_api_offset_page(struct fc_http_req *req, struct fc_http_resp *resp,
+                        struct fc_api_offset_page *pg)
+{
+    if (!fc_api_limit(req, resp, FC_API_PAGE_DEFAULT, FC_API_PAGE_MAX, &pg->limit) ||
+        !fc_api_offset_cursor(req, resp, &pg->offset))
+        return false;
+    snprintf(pg->limit_text, sizeof(pg->limit_text), "%d", pg->limit);
+    snprintf(pg->offset_text, sizeof(pg->offset_text), "%d", pg->offset);
+    return true;
+}
+
 void fc_api_account_list(struct fc_http_req *req, struct fc_http_resp *resp, const char *kind,
                          const char *sql, int ttl_s, const char *const *extra, int n_extra)
 {

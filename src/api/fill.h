@@ -60,6 +60,16 @@ struct fc_api_list_args {
 bool fc_api_list_args(struct fc_http_req *req, struct fc_http_resp *resp,
                       struct fc_api_list_args *a);
 
+/* An offset-paginated page (?limit=, FC_API_PAGE_DEFAULT and at most
+ * FC_API_PAGE_MAX; ?cursor=, an offset) as numbers and as SQL text
+ * parameters; false after a 400. */
+struct fc_api_offset_page {
+    int limit, offset;
+    char limit_text[8], offset_text[8];
+};
+bool fc_api_offset_page(struct fc_http_req *req, struct fc_http_resp *resp,
+                        struct fc_api_offset_page *pg);
+
 /* A cached keyset list of one account: sql takes $1 fid, $2 cursor time
  * (µs, or NULL), $3 cursor hash hex, $4 limit, then the extra parameters
  * (n_extra of them, also part of the cache key). */

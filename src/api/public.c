@@ -12,9 +12,6 @@
 #include "fc/bytes.h"
 #include "core/log.h"
 
-#define PAGE_DEFAULT FC_API_PAGE_DEFAULT
-#define PAGE_MAX FC_API_PAGE_MAX
-
 /* ---- feed ---- */
 
 /* Two statements on one connection: the followed accounts, then their
@@ -175,18 +172,15 @@ void fc_api_cast_replies(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     char lo[48], hi[48];
     bool has_hi;
-    int limit, offset;
+    struct fc_api_offset_page pg;
     if (!parse_hash_prefix(resp, req->param[0], lo, hi, &has_hi) ||
-        !fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !fc_api_offset_cursor(req, resp, &offset))
+        !fc_api_offset_page(req, resp, &pg))
         return;
     if (strlen(lo) != 40) {
         fc_http_error(resp, 400, "invalid_hash", "replies need the full 20-byte hash");
         return;
     }
-    char l[8], o[8];
-    snprintf(l, sizeof(l), "%d", limit);
-    snprintf(o, sizeof(o), "%d", offset);
+    const char *l = pg.limit_text, *o = pg.offset_text;
     struct fc_api_qfill q = {.req = req, .sql = replies_sql, .n = 3, .params = {lo, l, o}};
     snprintf(q.not_found, sizeof(q.not_found), "no cast 0x%s", lo);
     fc_api_cached_query(req, resp, req->api->cfg->api_cache_feed_ttl_s, &q, "replies:%s:%s:%s", lo,
@@ -316,11 +310,13 @@ static const char search_sql[] =
 #define RANKED_MAX_OFFSET 1000
 #define SEARCH_MAX_TERMS 8
 
-static bool ranked_offset(struct fc_http_req *req, struct fc_http_resp *resp, int *offset)
+/* fc_api_offset_page for a ranked list, which ends after RANKED_MAX_OFFSET. */
+static bool ranked_page(struct fc_http_req *req, struct fc_http_resp *resp,
+                        struct fc_api_offset_page *pg)
 {
-    if (!fc_api_offset_cursor(req, resp, offset))
+    if (!fc_api_offset_page(req, resp, pg))
         return false;
-    if (*offset > RANKED_MAX_OFFSET) {
+    if (pg->offset > RANKED_MAX_OFFSET) {
         fc_http_error(resp, 400, "invalid_cursor",
                       "cursor: ranked lists end after %d results", RANKED_MAX_OFFSET);
         return false;
@@ -355,7 +351,7 @@ static size_t normalize_query(const char *q, char out[257])
 void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     const char *raw = fc_http_arg(req, "q");
-    int limit, offset;
+    struct fc_api_offset_page pg;
     char qs[257];
     if (!raw || strlen(raw) > 256 || !fc_utf8_valid(raw, strlen(raw)) ||
         normalize_query(raw, qs) == 0) {
@@ -368,12 +364,9 @@ void fc_api_search(struct fc_http_req *req, struct fc_http_resp *resp)
                       SEARCH_MAX_TERMS);
         return;
     }
-    if (!fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !ranked_offset(req, resp, &offset))
+    if (!ranked_page(req, resp, &pg))
         return;
-    char l[8], o[8];
-    snprintf(l, sizeof(l), "%d", limit);
-    snprintf(o, sizeof(o), "%d", offset);
+    const char *l = pg.limit_text, *o = pg.offset_text;
     struct fc_api_qfill q = {.req = req, .sql = search_sql, .n = 3, .params = {qs, l, o}, .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no results");
     fc_api_cached_query(req, resp, req->api->cfg->api_cache_search_ttl_s, &q,
@@ -422,13 +415,10 @@ void fc_api_trending(struct fc_http_req *req, struct fc_http_resp *resp)
                       win);
         return;
     }
-    int limit, offset;
-    if (!fc_api_limit(req, resp, PAGE_DEFAULT, PAGE_MAX, &limit) ||
-        !ranked_offset(req, resp, &offset))
+    struct fc_api_offset_page pg;
+    if (!ranked_page(req, resp, &pg))
         return;
-    char l[8], o[8];
-    snprintf(l, sizeof(l), "%d", limit);
-    snprintf(o, sizeof(o), "%d", offset);
+    const char *l = pg.limit_text, *o = pg.offset_text;
     struct fc_api_qfill q = {.req = req, .sql = trending_sql, .n = 4, .params = {interval, l, o, win},
                       .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no results");

@@ -120,14 +120,10 @@ static const char user_search_sql[] =
 void fc_api_search_users(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     const char *qs;
-    int limit, offset;
-    if (!search_text(req, resp, &qs) ||
-        !fc_api_limit(req, resp, FC_API_PAGE_DEFAULT, FC_API_PAGE_MAX, &limit) ||
-        !fc_api_offset_cursor(req, resp, &offset))
+    struct fc_api_offset_page pg;
+    if (!search_text(req, resp, &qs) || !fc_api_offset_page(req, resp, &pg))
         return;
-    char l[8], o[8];
-    snprintf(l, sizeof(l), "%d", limit);
-    snprintf(o, sizeof(o), "%d", offset);
+    const char *l = pg.limit_text, *o = pg.offset_text;
     struct fc_api_qfill q = {
         .req = req, .sql = user_search_sql, .n = 3, .params = {qs, l, o}, .all = true,
         .prepared = "fc_user_search"};
