@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/comma_list.h"
 #include "core/log.h"
 
 static struct hub_raw *hub_get(struct loader *l, const char *name, const char *origin)
@@ -138,14 +139,10 @@ static void build_hub(struct fc_config *cfg, struct hub_raw *raw, const char *ur
  * [hub] section not named there, in file order. */
 void fc_cfg_resolve_hubs(struct loader *l, struct fc_config *cfg, const char *origin)
 {
-    const char *p = cfg->hubs_urls;
-    while (p && *p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
+    const char *rest = cfg->hubs_urls, *p;
+    size_t len;
+    bool last;
+    while (fc_comma_list_next(&rest, &p, &len, &last)) {
         if (len) {
             char *item = fc_xstrndup(p, len);
             struct hub_raw *match = NULL;
@@ -173,9 +170,6 @@ void fc_cfg_resolve_hubs(struct loader *l, struct fc_config *cfg, const char *or
             }
             free(item);
         }
-        if (!end)
-            break;
-        p = end + 1;
     }
     for (size_t i = 0; i < l->n_hubs; i++) {
         struct hub_raw *h = &l->hubs[i];

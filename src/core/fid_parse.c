@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/comma_list.h"
 #include "core/vec.h"
 
 enum fc_err fc_parse_fid(const char *s, uint64_t *out, struct fc_diag *diag)
@@ -29,15 +30,11 @@ enum fc_err fc_parse_fid(const char *s, uint64_t *out, struct fc_diag *diag)
 enum fc_err fc_parse_fid_list(const char *s, uint64_t **out, size_t *n, struct fc_diag *diag)
 {
     FC_VEC(uint64_t) fids = {0};
-    const char *p = s;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if (len == 0 && !end && fids.n == 0)
+    const char *rest = s, *p;
+    size_t len;
+    bool last;
+    while (fc_comma_list_next(&rest, &p, &len, &last)) {
+        if (len == 0 && last && fids.n == 0)
             break; /* whitespace only */
         char item[32];
         if (len == 0 || len >= sizeof(item)) {
@@ -57,9 +54,6 @@ enum fc_err fc_parse_fid_list(const char *s, uint64_t **out, size_t *n, struct f
             return fc_diag_set(diag, FC_ERR_LIMIT, "more than %d fids", FC_MAX_CONFIG_FIDS);
         }
         *fc_vec_push(&fids) = fid;
-        if (!end)
-            break;
-        p = end + 1;
     }
     *out = fids.p;
     *n = fids.n;

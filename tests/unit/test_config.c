@@ -332,6 +332,13 @@ static void fid_parsing(void **state)
     assert_int_equal(n, 0);
     free(list);
     assert_int_equal(fc_parse_fid_list("1,,2", &list, &n, &d), FC_ERR_INVALID);
+    /* blanks around items are not part of them; a trailing comma ends the list */
+    assert_int_equal(fc_parse_fid_list(" 3 ,\t4\t,5,", &list, &n, &d), FC_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[0], 3);
+    assert_int_equal(list[1], 4);
+    assert_int_equal(list[2], 5);
+    free(list);
 }
 
 int main(void)
