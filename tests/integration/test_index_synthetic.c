@@ -7,6 +7,7 @@
 #include "support/truth.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,18 @@ static void want_redis(void)
     use_redis = true;
 }
 
-static void env_init(struct env *e, const char *db, const char *hubs)
+/* A fresh database named after tag, and the environment for it against
+ * the hubs hubs_fmt (printf) names. */
+static void env_create(struct env *e, const char *tag, const char *hubs_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void env_create(struct env *e, const char *tag, const char *hubs_fmt, ...)
 {
     static int seq;
+    fct_db_create(tag, e->db, sizeof(e->db));
+    va_list ap;
+    va_start(ap, hubs_fmt);
+    vsnprintf(e->hubs, sizeof(e->hubs), hubs_fmt, ap);
+    va_end(ap);
     e->redis_prefix[0] = '\0';
     e->e_prefix[0] = '\0';
     if (use_redis) {
@@ -49,10 +59,8 @@ static void env_init(struct env *e, const char *db, const char *hubs)
     } else {
         snprintf(e->e_redis, sizeof(e->e_redis), "REDIS_URL=");
     }
-    snprintf(e->db, sizeof(e->db), "%s", db);
-    snprintf(e->hubs, sizeof(e->hubs), "%s", hubs);
-    snprintf(e->e_db, sizeof(e->e_db), "DATABASE_URL=%s", db);
-    snprintf(e->e_hubs, sizeof(e->e_hubs), "FCINDEX_HUBS_URLS=%s", hubs);
+    snprintf(e->e_db, sizeof(e->e_db), "DATABASE_URL=%s", e->db);
+    snprintf(e->e_hubs, sizeof(e->e_hubs), "FCINDEX_HUBS_URLS=%s", e->hubs);
     e->vars[0] = e->e_db;
     e->vars[1] = e->e_hubs;
     e->vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=1,2";
@@ -123,37 +131,56 @@ static void database_equals_truth(void **state)
     use_redis = false;
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char db[512], hubs[64];
-    fct_db_create("truth", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     struct env e;
-    env_init(&e, db, hubs);
+    env_create(&e, "truth", "http://127.0.0.1:%d", port);
     index_fully(&e);
 
     const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", "1,2",
                           "--clients", "9152", NULL};
     size_t clients = 0;
-    size_t targets = fct_assert_equals_truth(db, argv, &clients);
+    size_t targets = fct_assert_equals_truth(e.db, argv, &clients);
     assert_true(targets > 20);
     assert_true(clients > 0); /* the stream made some sign-ups through app 9152 */
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
+}
+
+/* Fails the test unless db's fingerprint is want (the clean run's); frees want. */
+static void assert_same_state(const char *db, char *want)
+{
+    char *got = fingerprint(db);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+}
+
+/* How many targets wait for their history. */
+static long long unsynced(const char *db)
+{
+    return fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
 }
 
 /* The clean run's fingerprint, for the crash and fault tests. */
 static char *clean_fingerprint(int port)
 {
-    char db[512], hubs[64];
-    fct_db_create("clean", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     struct env e;
-    env_init(&e, db, hubs);
+    env_create(&e, "clean", "http://127.0.0.1:%d", port);
     index_fully(&e);
-    char *fp = fingerprint(db);
-    fct_db_drop(db);
+    char *fp = fingerprint(e.db);
+    fct_db_drop(e.db);
     return fp;
 }
 
+
+/* "exit status N" or "signal N" for a waitpid status, written into buf. */
+static const char *how_it_ended(int status, char *buf, size_t size)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
+    else
+        snprintf(buf, size, "signal %d", WTERMSIG(status));
+    return buf;
+}
 
 /* Runs a command, killing it with SIGKILL after delay_ms; returns true when
  * it finished by itself (exit 0) first, false when the kill ended it. Any
@@ -174,76 +201,76 @@ static bool run_and_kill(struct env *e, const char *a, const char *b, const char
     }
     char what[96];
     snprintf(what, sizeof(what), "fcindex %s (kill after %d ms)", a, delay_ms);
-    if (exited) {
-        fct_read_until(fd, &out, out.len, "\n\n\n", 200);
-        close(fd);
-    } else {
+    if (!exited)
         fct_signal(pid, SIGKILL);
-        fct_read_until(fd, &out, out.len, "\n\n\n", 200);
-        close(fd);
-        if (waitpid(pid, &status, 0) != pid)
-            fail_msg("%s: lost the child", what);
-    }
+    fct_read_until(fd, &out, out.len, "\n\n\n", 200);
+    close(fd);
+    if (!exited && waitpid(pid, &status, 0) != pid)
+        fail_msg("%s: lost the child", what);
     fct_assert_no_sanitizer_report(what, out.data);
     bool finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     bool killed = !exited && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    char how[32];
     if (!finished && !killed)
-        fail_msg("%s ended neither by itself nor by the kill (%s %d):\n%s", what,
-                 WIFEXITED(status) ? "exit status" : "signal",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out.data);
+        fail_msg("%s ended neither by itself nor by the kill (%s):\n%s", what,
+                 how_it_ended(status, how, sizeof(how)), out.data);
     fc_buf_cleanup(&out);
     return finished;
+}
+
+/* Starts the simulator (NET_ARGS) and returns its pid; *want gets the clean
+ * run's fingerprint, e a migrated database of its own (named after tag). */
+static int start_with_clean_state(struct env *e, const char *tag, char **want)
+{
+    int port;
+    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
+    *want = clean_fingerprint(port);
+    env_create(e, tag, "http://127.0.0.1:%d", port);
+    assert_int_equal(fcindex(e, "migrate", NULL, NULL), 0);
+    return pid;
+}
+
+/* Runs a command again, killed after a random 20 to 20 + spread_ms ms, until
+ * a run finishes by itself; each consecutive kill doubles the next delay
+ * (up to 64 times), so a run always ends up finishing (a killed worker's job
+ * waits for its lease to expire). Counts the kills; false when 12 runs did
+ * not finish. */
+static bool finish_despite_kills(struct env *e, const char *a, const char *b, const char *c,
+                                 int spread_ms, int *kills)
+{
+    for (int k = 0; k < 12; k++) {
+        if (run_and_kill(e, a, b, c, (20 + (int)(random() % spread_ms)) << (k < 6 ? k : 6)))
+            return true;
+        (*kills)++;
+    }
+    return false;
 }
 
 static void crash_anywhere_then_finish(void **state)
 {
     (void)state;
     want_redis();
-    int port;
-    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char *want = clean_fingerprint(port);
-    char db[512], hubs[64];
-    fct_db_create("crash", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     struct env e;
-    env_init(&e, db, hubs);
-    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    char *want;
+    int pid = start_with_clean_state(&e, "crash", &want);
     srandom(12345);
     int kills = 0;
     for (int round = 0; round < 40; round++) {
         /* backfill and sync, each killed at random points until one finishes */
-        /* each consecutive kill doubles the next delay, so a run always ends up
-         * finishing (a killed worker's job waits for its lease to expire) */
-        bool finished = false;
-        for (int k = 0; k < 12 && !(finished = run_and_kill(&e, "backfill", "--all-unsynced",
-                                                            "--wait", (20 + (int)(random() % 160))
-                                                                          << (k < 6 ? k : 6)));
-             k++)
-            kills++;
-        if (!finished)
+        if (!finish_despite_kills(&e, "backfill", "--all-unsynced", "--wait", 160, &kills))
             fail_msg("backfill did not finish in 12 runs, the last given 11 s");
-        for (int k = 0; k < 12 && !(finished = run_and_kill(&e, "sync", "--until-head", NULL,
-                                                            (20 + (int)(random() % 120))
-                                                                << (k < 6 ? k : 6)));
-             k++)
-            kills++;
-        if (!finished)
+        if (!finish_despite_kills(&e, "sync", "--until-head", NULL, 120, &kills))
             fail_msg("sync did not finish in 12 runs, the last given 7.6 s");
-        char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
-        bool done = strcmp(pending, "0") == 0;
-        free(pending);
+        bool done = unsynced(e.db) == 0;
         if (done && kills >= 20)
             break;
         if (done) /* more kill points: start over on a fresh database state */
-            free(fct_sql_value(db, "UPDATE targets SET last_synced_at = NULL"));
+            free(fct_sql_value(e.db, "UPDATE targets SET last_synced_at = NULL"));
     }
     assert_true(kills >= 20);
     assert_used_redis(&e);
-    char *got = fingerprint(db);
-    assert_string_equal(got, want);
-    free(got);
-    free(want);
-    fct_db_drop(db);
+    assert_same_state(e.db, want);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
 }
 
@@ -261,17 +288,11 @@ static void hub_faults_change_nothing(void **state)
                                                     "\"retry_after_s\":0,\"reset_rate\":0.05,"
                                                     "\"truncate_rate\":0.05,\"broken_json_rate\":0.05}",
                                                     NULL}, &fport);
-    char db[512], hubs[128];
-    fct_db_create("faults", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:1,http://127.0.0.1:%d", fport);
     struct env e;
-    env_init(&e, db, hubs);
+    env_create(&e, "faults", "http://127.0.0.1:1,http://127.0.0.1:%d", fport);
     index_fully(&e);
-    char *got = fingerprint(db);
-    assert_string_equal(got, want);
-    free(got);
-    free(want);
-    fct_db_drop(db);
+    assert_same_state(e.db, want);
+    fct_db_drop(e.db);
     fct_hubsim_stop(faulty);
 }
 
@@ -284,24 +305,18 @@ static void hubble_stream_fails_over_to_the_next_hub(void **state)
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, "--flavour", "hubble", NULL}, &port);
     char *want = clean_fingerprint(port);
-    char db[512], hubs[128];
-    fct_db_create("hubblefo", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:1,http://127.0.0.1:%d", port);
     struct env e;
-    env_init(&e, db, hubs);
+    env_create(&e, "hubblefo", "http://127.0.0.1:1,http://127.0.0.1:%d", port);
     e.vars[5] = "FCINDEX_HUBS_RETRIES=2"; /* each run gives up on the dead hub quickly */
     index_fully(&e);
-    char *got = fingerprint(db);
-    assert_string_equal(got, want);
+    assert_same_state(e.db, want);
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM hub_cursors WHERE hub = "
                                "'http://127.0.0.1:%d'", port);
-    char *cursors = fct_sql_value(db, sql);
+    char *cursors = fct_sql_value(e.db, sql);
     assert_string_equal(cursors, "1"); /* the cursor is the live hub's own */
     free(cursors);
-    free(got);
-    free(want);
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
 }
 
@@ -326,11 +341,8 @@ static void hubble_next_hub_starts_near_the_previous_position(void **state)
                          "hubble", NULL};
     int pa, pb;
     int a = fct_hubsim_start(net, &pa), b = fct_hubsim_start(net, &pb);
-    char db[512], hubs[128];
-    fct_db_create("hubblenext", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d,http://127.0.0.1:%d", pa, pb);
     struct env e;
-    env_init(&e, db, hubs);
+    env_create(&e, "hubblenext", "http://127.0.0.1:%d,http://127.0.0.1:%d", pa, pb);
     e.vars[5] = "FCINDEX_HUBS_RETRIES=2";
     assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
     long first = events_read(&e); /* from hub a, all 30 minutes */
@@ -339,12 +351,12 @@ static void hubble_next_hub_starts_near_the_previous_position(void **state)
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM hub_cursors WHERE hub = "
                                "'http://127.0.0.1:%d' AND event_id > 0", pb);
-    char *cursors = fct_sql_value(db, sql);
+    char *cursors = fct_sql_value(e.db, sql);
     assert_string_equal(cursors, "1");
     free(cursors);
     if (!(first > 0 && second > 0 && second < first / 2))
         fail_msg("events read: %ld from the first hub, %ld from the second", first, second);
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(b);
 }
 
@@ -357,11 +369,8 @@ static void one_process_follows_the_stream(void **state)
     int port;
     int sim = fct_hubsim_start((const char *[]){"--seed", "5", "--fids", "300", "--events-per-sec",
                                                 "50", "--tick-ms", "500", NULL}, &port);
-    char db[512], hubs[64];
-    fct_db_create("leader", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     struct env e;
-    env_init(&e, db, hubs);
+    env_create(&e, "leader", "http://127.0.0.1:%d", port);
     e.vars[4] = "FCINDEX_LOG_LEVEL=info";
     assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
     const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
@@ -376,7 +385,7 @@ static void one_process_follows_the_stream(void **state)
     size_t waited_at = out_b.len;
     /* a target the leader committed and died before adding to the shared
      * sets (written here directly); the process taking over adds it */
-    char *orphan = fct_sql_value(db, "INSERT INTO targets (fid, is_root, source) SELECT max(f), "
+    char *orphan = fct_sql_value(e.db, "INSERT INTO targets (fid, is_root, source) SELECT max(f), "
                                      "false, 'admin' FROM generate_series(4, 300) f WHERE f NOT IN "
                                      "(SELECT fid FROM targets) RETURNING fid");
     long long killed_at = fct_now_ms();
@@ -387,17 +396,17 @@ static void one_process_follows_the_stream(void **state)
         fail_msg("second process did not take over within 5 s (%lld ms):\n%s",
                  fct_now_ms() - killed_at, out_b.data);
     /* it follows: the cursor moves on */
-    char *before = fct_sql_value(db, "SELECT coalesce(max(event_id), 0) FROM hub_cursors");
+    char *before = fct_sql_value(e.db, "SELECT coalesce(max(event_id), 0) FROM hub_cursors");
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT coalesce(max(event_id), 0) > %s FROM hub_cursors", before);
     bool moved = false;
     for (long long end = fct_now_ms() + 30000; !moved && fct_now_ms() < end;) {
         fct_read_until(fb, &out_b, out_b.len, "\n\n\n", 200); /* drains its log meanwhile */
-        char *m = fct_sql_value(db, sql);
+        char *m = fct_sql_value(e.db, sql);
         moved = strcmp(m, "t") == 0;
         free(m);
     }
-    char *after = fct_sql_value(db, "SELECT coalesce(max(event_id), 0) FROM hub_cursors");
+    char *after = fct_sql_value(e.db, "SELECT coalesce(max(event_id), 0) FROM hub_cursors");
     fct_signal(b, SIGTERM);
     assert_int_equal(fct_wait(b, fb, &out_b), 0);
     if (!moved)
@@ -410,7 +419,7 @@ static void one_process_follows_the_stream(void **state)
     free(after);
     fc_buf_cleanup(&out_a);
     fc_buf_cleanup(&out_b);
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(sim);
 }
 
@@ -431,15 +440,9 @@ static void two_processes_share_the_work(void **state)
 {
     (void)state;
     want_redis();
-    int port;
-    int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char *want = clean_fingerprint(port);
-    char db[512], hubs[64];
-    fct_db_create("two", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     struct env e;
-    env_init(&e, db, hubs);
-    assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
+    char *want;
+    int pid = start_with_clean_state(&e, "two", &want);
     e.vars[4] = "FCINDEX_LOG_LEVEL=info"; /* each says how many fids it did */
     size_t done1 = 0, done2 = 0;
     bool split = false; /* a round in which both processes backfilled accounts */
@@ -457,9 +460,7 @@ static void two_processes_share_the_work(void **state)
         fc_buf_cleanup(&o1);
         fc_buf_cleanup(&o2);
         assert_int_equal(fcindex(&e, "sync", "--until-head", NULL), 0);
-        char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
-        bool done = strcmp(pending, "0") == 0;
-        free(pending);
+        bool done = unsynced(e.db) == 0;
         if (done)
             break;
     }
@@ -469,11 +470,8 @@ static void two_processes_share_the_work(void **state)
     if (!split)
         fail_msg("no round split the work between the processes (%zu and %zu fids in all)",
                  done1, done2);
-    char *got = fingerprint(db);
-    assert_string_equal(got, want);
-    free(got);
-    free(want);
-    fct_db_drop(db);
+    assert_same_state(e.db, want);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
     use_redis = false;
 }
@@ -492,11 +490,8 @@ static void retention_gap_resyncs_every_target(void **state)
      * be compared with the truth once every target is synced again */
     int pid = fct_hubsim_start((const char *[]){RETENTION_NET, "--live-ticks", RETENTION_TICKS,
                                                  NULL}, &port);
-    char db[512], hubs[64];
-    fct_db_create("retention", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     struct env e;
-    env_init(&e, db, hubs);
+    env_create(&e, "retention", "http://127.0.0.1:%d", port);
     /* No sign-up discovery: sign-ups inside the gap are gone with it, and
      * the truth knows only the sign-ups still retained at its end. */
     e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=";
@@ -506,9 +501,7 @@ static void retention_gap_resyncs_every_target(void **state)
     /* accounts that roots followed during the sync are backfilled by a server's
      * workers; here a second backfill does it, so every target starts synced */
     assert_int_equal(fcindex(&e, "backfill", "--all-unsynced", "--wait"), 0);
-    char *pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
-    assert_string_equal(pending, "0");
-    free(pending);
+    assert_int_equal(unsynced(e.db), 0);
     /* 30 blocks on: far past the 5-block retention */
     unsigned long long head = fct_hubsim_head_tick(port);
     fct_hubsim_wait_tick(port, head + 30, 20000);
@@ -519,7 +512,7 @@ static void retention_gap_resyncs_every_target(void **state)
     assert_non_null(strstr(out.data, "retention re-syncs"));
     assert_null(strstr(out.data, " 0 retention re-syncs"));
     /* every target, not some, waits for its history again */
-    pending = fct_sql_value(db, "SELECT count(*) FILTER (WHERE last_synced_at IS NULL) || '/' || "
+    char *pending = fct_sql_value(e.db, "SELECT count(*) FILTER (WHERE last_synced_at IS NULL) || '/' || "
                                 "count(*) FROM targets");
     size_t waiting = 0, total = 0;
     if (sscanf(pending, "%zu/%zu", &waiting, &total) != 2 || waiting != total || total == 0)
@@ -534,21 +527,19 @@ static void retention_gap_resyncs_every_target(void **state)
     if (fids_done(out.data) < total)
         fail_msg("%zu of %zu targets re-synced:\n%s", fids_done(out.data), total, out.data);
     fc_buf_cleanup(&out);
-    pending = fct_sql_value(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL");
-    assert_string_equal(pending, "0");
-    free(pending);
+    assert_int_equal(unsynced(e.db), 0);
     /* and holds what the network holds: once the stream has stopped, the
      * rest of it is read and each target's data equals the truth */
     /* the stream stops */
     fct_hubsim_wait_tick(port, strtoull(RETENTION_TICKS, NULL, 10), 60000);
     assert_int_equal(fcindex(&e, "sync", "--until-head", NULL), 0);
     assert_int_equal(fcindex(&e, "backfill", "--all-unsynced", "--wait"), 0);
-    char *until = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
+    char *until = fct_sql_value(e.db, "SELECT max(event_id) FROM hub_cursors");
     const char *truth_argv[] = {fct_require_env("HUBSIM_BIN"), "truth", RETENTION_NET, "--roots",
                                 "1,2", "--until-event", until, NULL};
-    fct_assert_equals_truth(db, truth_argv, NULL);
+    fct_assert_equals_truth(e.db, truth_argv, NULL);
     free(until);
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
 }
 
@@ -581,11 +572,8 @@ static void serve_killed_on_a_live_stream(void **state)
                                                  "{\"latency_ms\":30,\"jitter_ms\":20}", NULL},
                                &port);
     unsigned long long first_tick = fct_hubsim_head_tick(port);
-    char db[512], hubs[64];
-    fct_db_create("livecrash", db, sizeof(db));
-    snprintf(hubs, sizeof(hubs), "http://127.0.0.1:%d", port);
     struct env e;
-    env_init(&e, db, hubs);
+    env_create(&e, "livecrash", "http://127.0.0.1:%d", port);
     e.vars[4] = "FCINDEX_LOG_LEVEL=info";
     assert_int_equal(fcindex(&e, "migrate", NULL, NULL), 0);
     const char *argv[] = {fct_fcindex_bin(), "serve", "--role=indexer", NULL};
@@ -593,17 +581,16 @@ static void serve_killed_on_a_live_stream(void **state)
     int kills = 0, in_backfill = 0, in_stream = 0, in_expansion = 0;
     /* bounded: 40 runs at most, each killed after 150-1350 ms */
     for (int round = 0; round < 40 && (kills < 24 || in_stream < 5); round++) {
-        long long targets_before = fct_sql_ll(db, "SELECT count(*) FROM targets");
+        long long targets_before = fct_sql_ll(e.db, "SELECT count(*) FROM targets");
         int fd;
         int pid = fct_spawn(argv, e.vars, &fd);
         assert_true(pid > 0);
         struct fc_buf out = FC_BUF_INIT;
         int delay = 150 + (int)(random() % 1200);
         fct_read_until(fd, &out, 0, "\n\n\n", delay); /* drains its log meanwhile */
-        bool pending =
-            fct_sql_ll(db, "SELECT count(*) FROM targets WHERE last_synced_at IS NULL") > 0;
+        bool pending = unsynced(e.db) > 0;
         bool streaming = fct_hubsim_head_tick(port) < first_tick + LIVE_TICKS;
-        bool grew = fct_sql_ll(db, "SELECT count(*) FROM targets") > targets_before;
+        bool grew = fct_sql_ll(e.db, "SELECT count(*) FROM targets") > targets_before;
         int status = 0;
         bool exited = waitpid(pid, &status, WNOHANG) == pid;
         if (!exited)
@@ -613,9 +600,9 @@ static void serve_killed_on_a_live_stream(void **state)
         if (exited) {
             fct_read_until(fd, &out, out.len, "\n\n\n", 1000); /* the rest of its output */
             close(fd);
-            fail_msg("%s ended by itself (%s %d) instead of being killed:\n%s", where,
-                     WIFEXITED(status) ? "exit status" : "signal",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out.data);
+            char how[32];
+            fail_msg("%s ended by itself (%s) instead of being killed:\n%s", where,
+                     how_it_ended(status, how, sizeof(how)), out.data);
         }
         fct_wait(pid, fd, &out);
         fct_assert_no_sanitizer_report(where, out.data);
@@ -644,12 +631,12 @@ static void serve_killed_on_a_live_stream(void **state)
     bool done = false;
     for (long long end = fct_now_ms() + 120000; !done && fct_now_ms() < end;) {
         fct_read_until(fd, &out, out.len, "\n\n\n", 500);
-        char *v = fct_sql_value(db, done_sql);
+        char *v = fct_sql_value(e.db, done_sql);
         done = strcmp(v, "t") == 0;
         free(v);
         if (done) { /* still so a moment later: no expansion left to backfill */
             fct_read_until(fd, &out, out.len, "\n\n\n", 1500);
-            v = fct_sql_value(db, done_sql);
+            v = fct_sql_value(e.db, done_sql);
             done = strcmp(v, "t") == 0;
             free(v);
         }
@@ -662,15 +649,15 @@ static void serve_killed_on_a_live_stream(void **state)
                  FINAL_BLOCK, rc, out.data);
     fc_buf_cleanup(&out);
     fprintf(stderr, "live stream: the finishing run took %lld ms\n", fct_now_ms() - finish_start);
-    char *until = fct_sql_value(db, "SELECT max(event_id) FROM hub_cursors");
+    char *until = fct_sql_value(e.db, "SELECT max(event_id) FROM hub_cursors");
     const char *truth_argv[] = {fct_require_env("HUBSIM_BIN"), "truth", LIVE_NET, "--roots", "1,2",
                                 "--clients", "9152", "--until-event", until, NULL};
     size_t clients = 0;
-    size_t targets = fct_assert_equals_truth(db, truth_argv, &clients);
+    size_t targets = fct_assert_equals_truth(e.db, truth_argv, &clients);
     assert_true(targets > 20);
     assert_true(clients > 0); /* the stream made some sign-ups through app 9152 */
     free(until);
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(sim);
 }
 
