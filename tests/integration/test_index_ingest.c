@@ -24,18 +24,38 @@
 #define UTF8_FAULTS "{\"endpoint\":\"/v1/events\",\"bad_item_rate\":0.05,\"bad_item_ways\":[\"utf8\"]}"
 
 struct env {
+    char db[512];
     char e_db[600], e_hubs[300];
     const char *vars[10];
 };
 
-static void env_init(struct env *e, const char *db, int port)
+/* The environment for e->db against the simulator on port. */
+static void env_init(struct env *e, int port)
 {
-    snprintf(e->e_db, sizeof(e->e_db), "DATABASE_URL=%s", db);
+    snprintf(e->e_db, sizeof(e->e_db), "DATABASE_URL=%s", e->db);
     snprintf(e->e_hubs, sizeof(e->e_hubs), "FCINDEX_HUBS_URLS=http://127.0.0.1:%d", port);
     const char *v[] = {e->e_db, e->e_hubs, "FCINDEX_STRATEGY_ROOT_TARGETS=1,2",
                        "FCINDEX_STRATEGY_TARGET_CLIENTS=9152", "FCINDEX_LOG_LEVEL=error",
                        "FCINDEX_HUBS_RETRIES=30", "REDIS_URL=", NULL};
     memcpy(e->vars, v, sizeof(v));
+}
+
+/* A fresh database named after tag, and the environment for it. */
+static void env_create(struct env *e, const char *tag, int port)
+{
+    fct_db_create(tag, e->db, sizeof(e->db));
+    env_init(e, port);
+}
+
+/* One root, 37, whose reach grows by hops (1: 9 accounts, 2: 98, 3: 287 of
+ * 300), no sign-up roots (no app is fid 1) and depth_var
+ * ("FCINDEX_STRATEGY_EXPANSION_DEPTH=N", kept by reference). */
+static void env_reach_from_37(struct env *e, const char *depth_var)
+{
+    e->vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
+    e->vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
+    e->vars[7] = depth_var;
+    e->vars[8] = NULL;
 }
 
 static int fcindex4(struct env *e, const char *a, const char *b, const char *c, const char *d,
@@ -49,10 +69,10 @@ static int fcindex(struct env *e, const char *a, const char *b, const char *c, s
     return fcindex4(e, a, b, c, NULL, out);
 }
 
-static void index_fully(struct env *e, const char *db)
+static void index_fully(struct env *e)
 {
     assert_int_equal(fcindex(e, "migrate", NULL, NULL, NULL), 0);
-    fct_index_fully(e->vars, db);
+    fct_index_fully(e->vars, e->db);
 }
 
 /* Everything but casts, user data and proofs (the rows bad UTF-8 can hit). */
@@ -111,15 +131,13 @@ static void valid_events_around_bad_ones_are_applied(void **state)
     (void)state;
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char clean[512], faulty[512];
-    fct_db_create("badclean", clean, sizeof(clean));
-    fct_db_create("badfaulty", faulty, sizeof(faulty));
-    struct env e;
-    env_init(&e, clean, port);
-    index_fully(&e, clean);
+    struct env ce, fe;
+    env_create(&ce, "badclean", port);
+    index_fully(&ce);
     fct_hubsim_faults(port, UTF8_FAULTS);
-    env_init(&e, faulty, port);
-    index_fully(&e, faulty);
+    env_create(&fe, "badfaulty", port);
+    index_fully(&fe);
+    const char *clean = ce.db, *faulty = fe.db;
     char *want = fingerprint(clean), *got = fingerprint(faulty);
     assert_string_equal(got, want);
     free(want);
@@ -188,10 +206,8 @@ static void each_event_read_once_and_cursor_moves_forward(void **state)
     }
     unsigned long long before = injected_bad_items(port);
     assert_true(before > 0); /* the count above saw bad items too */
-    char db[512];
-    fct_db_create("badonce", db, sizeof(db));
     struct env e;
-    env_init(&e, db, port);
+    env_create(&e, "badonce", port);
     assert_int_equal(fcindex(&e, "migrate", NULL, NULL, NULL), 0);
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fcindex(&e, "sync", "--until-head", NULL, &out), 0);
@@ -201,7 +217,7 @@ static void each_event_read_once_and_cursor_moves_forward(void **state)
         fail_msg("wanted%s and no block read again, got: %s", want, out.data);
     fc_buf_cleanup(&out);
     unsigned long long read_bad = injected_bad_items(port) - before;
-    char *dead = fct_sql_value(db, "SELECT count(*) || ':' || max(attempts) FROM dead_letters");
+    char *dead = fct_sql_value(e.db, "SELECT count(*) || ':' || max(attempts) FROM dead_letters");
     char want_dead[64];
     snprintf(want_dead, sizeof(want_dead), "%llu:1", read_bad);
     assert_string_equal(dead, want_dead);
@@ -210,11 +226,11 @@ static void each_event_read_once_and_cursor_moves_forward(void **state)
         char sql[160], id[32];
         snprintf(sql, sizeof(sql), "SELECT event_id FROM hub_cursors WHERE shard = %u", s);
         snprintf(id, sizeof(id), "%llu", last_id[s] + 1);
-        char *cur = fct_sql_value(db, sql);
+        char *cur = fct_sql_value(e.db, sql);
         assert_string_equal(cur, id);
         free(cur);
     }
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
 }
 
@@ -226,37 +242,32 @@ static void backfill_fid_again_on_a_synced_target(void **state)
     (void)state;
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char db[512];
-    fct_db_create("rebackfill", db, sizeof(db));
     struct env e;
-    env_init(&e, db, port);
-    index_fully(&e, db);
-    char *before = fct_sql_value(db, "SELECT count(*) FROM casts WHERE fid = 1");
-    assert_true(atoi(before) > 0);
-    char *synced = fct_sql_value(db, "SELECT last_synced_at IS NOT NULL FROM targets WHERE fid = 1");
+    env_create(&e, "rebackfill", port);
+    index_fully(&e);
+    static const char casts_of_1[] = "SELECT count(*) FROM casts WHERE fid = 1";
+    long long before = fct_sql_ll(e.db, casts_of_1);
+    assert_true(before > 0);
+    char *synced = fct_sql_value(e.db, "SELECT last_synced_at IS NOT NULL FROM targets "
+                                       "WHERE fid = 1");
     assert_string_equal(synced, "t");
     free(synced);
-    free(fct_sql_value(db, "DELETE FROM casts WHERE fid = 1"));
+    free(fct_sql_value(e.db, "DELETE FROM casts WHERE fid = 1"));
     /* without --wait: queued for a running indexer */
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fcindex(&e, "backfill", "--fid", "1", &out), 0);
     assert_non_null(strstr(out.data, "fid 1 queued"));
     fc_buf_cleanup(&out);
-    char *pending = fct_sql_value(db, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 1");
+    char *pending = fct_sql_value(e.db, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 1");
     assert_string_equal(pending, "t");
     free(pending);
     assert_int_equal(fcindex(&e, "backfill", "--all-unsynced", "--wait", NULL), 0);
-    char *after = fct_sql_value(db, "SELECT count(*) FROM casts WHERE fid = 1");
-    assert_string_equal(after, before);
-    free(after);
+    assert_int_equal(fct_sql_ll(e.db, casts_of_1), before);
     /* with --wait: done at once */
-    free(fct_sql_value(db, "DELETE FROM casts WHERE fid = 1"));
+    free(fct_sql_value(e.db, "DELETE FROM casts WHERE fid = 1"));
     assert_int_equal(fcindex4(&e, "backfill", "--fid", "1", "--wait", NULL), 0);
-    after = fct_sql_value(db, "SELECT count(*) FROM casts WHERE fid = 1");
-    assert_string_equal(after, before);
-    free(after);
-    free(before);
-    fct_db_drop(db);
+    assert_int_equal(fct_sql_ll(e.db, casts_of_1), before);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
 }
 
@@ -271,28 +282,22 @@ static void expansion_depth_matches_truth(void **state)
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
     for (int depth = 2; depth <= 3; depth++) {
-        char db[512], var[64], dtext[8];
-        fct_db_create(depth == 2 ? "depth2" : "depth3", db, sizeof(db));
+        char var[64], dtext[8];
         struct env e;
-        env_init(&e, db, port);
+        env_create(&e, depth == 2 ? "depth2" : "depth3", port);
         snprintf(var, sizeof(var), "FCINDEX_STRATEGY_EXPANSION_DEPTH=%d", depth);
-        /* one root whose reach grows by hops (1: 9 accounts, 2: 98, 3: 287 of
-         * 300), no sign-up roots (no app is fid 1) */
-        e.vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
-        e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
-        e.vars[7] = var;
-        e.vars[8] = NULL;
-        index_fully(&e, db);
+        env_reach_from_37(&e, var);
+        index_fully(&e);
         snprintf(dtext, sizeof(dtext), "%d", depth);
         const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", NET_ARGS, "--roots", "37",
                               "--clients", "1", "--depth", dtext, NULL};
         yajl_val truth = fct_hubsim_truth(argv);
         char what[32];
         snprintf(what, sizeof(what), "depth %d: target set", depth);
-        size_t nt = fct_assert_target_set(db, truth, what);
+        size_t nt = fct_assert_target_set(e.db, truth, what);
         fprintf(stderr, "depth %d: %zu targets, as the truth says\n", depth, nt);
         yajl_tree_free(truth);
-        fct_db_drop(db);
+        fct_db_drop(e.db);
     }
     fct_hubsim_stop(pid);
 }
@@ -361,18 +366,13 @@ static void promote_and_demote_recompute_the_reach(void **state)
     (void)state;
     int port;
     int pid = fct_hubsim_start((const char *[]){NET_ARGS, NULL}, &port);
-    char db[512];
-    fct_db_create("promote", db, sizeof(db));
     struct env e;
-    env_init(&e, db, port);
-    e.vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
-    e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
-    e.vars[7] = "FCINDEX_STRATEGY_EXPANSION_DEPTH=2";
-    e.vars[8] = NULL;
-    index_fully(&e, db);
-    expect_set("after the first backfill", target_set(db, true), truth_set("37", true));
+    env_create(&e, "promote", port);
+    env_reach_from_37(&e, "FCINDEX_STRATEGY_EXPANSION_DEPTH=2");
+    index_fully(&e);
+    expect_set("after the first backfill", target_set(e.db, true), truth_set("37", true));
     /* a target two hops out that follows accounts outside the set */
-    char *y = fct_sql_value(db, "SELECT min(t.fid) FROM targets t JOIN links l ON l.fid = t.fid "
+    char *y = fct_sql_value(e.db, "SELECT min(t.fid) FROM targets t JOIN links l ON l.fid = t.fid "
                                 "AND l.type = 'follow' AND NOT l.is_remove AND l.deleted_at IS "
                                 "NULL WHERE t.depth = 2 AND NOT EXISTS (SELECT 1 FROM targets x "
                                 "WHERE x.fid = l.target_fid)");
@@ -387,7 +387,7 @@ static void promote_and_demote_recompute_the_reach(void **state)
     fct_serve_login(&api, "promote test password");
     for (int round = 0; round < 2; round++) {
         /* round 0: promoted by the API, demoted by the CLI; round 1 the other way */
-        assert_true(follows_outside(db, y) > 0);
+        assert_true(follows_outside(e.db, y) > 0);
         if (round == 0) {
             admin_root(&api, y, true);
         } else {
@@ -396,11 +396,11 @@ static void promote_and_demote_recompute_the_reach(void **state)
                                                       NULL}, e.vars, &out), 0);
             fc_buf_cleanup(&out);
         }
-        if (follows_outside(db, y) != 0)
+        if (follows_outside(e.db, y) != 0)
             fail_msg("round %d: %lld follows of the new root %s are not targets", round,
-                     follows_outside(db, y), y);
-        index_fully(&e, db);
-        expect_set("promoted, then backfilled", target_set(db, false), truth_set(roots, false));
+                     follows_outside(e.db, y), y);
+        index_fully(&e);
+        expect_set("promoted, then backfilled", target_set(e.db, false), truth_set(roots, false));
         if (round == 0) {
             struct fc_buf out = FC_BUF_INIT;
             assert_int_equal(fct_run((const char *[]){fct_fcindex_bin(), "targets", "demote", y,
@@ -410,11 +410,11 @@ static void promote_and_demote_recompute_the_reach(void **state)
             admin_root(&api, y, false);
         }
         /* no backfill, no stream: the demotion alone */
-        expect_set("demoted", target_set(db, true), truth_set("37", true));
+        expect_set("demoted", target_set(e.db, true), truth_set("37", true));
     }
     fct_serve_stop(&api, SIGTERM);
     free(y);
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
 }
 
@@ -447,35 +447,27 @@ static void stream_follows_recompute_the_reach(void **state)
                  "--history-ticks", "40"
     int port;
     int pid = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", "1", NULL}, &port);
-    char db[512];
-    fct_db_create("streamreach", db, sizeof(db));
     struct env e;
-    env_init(&e, db, port);
-    e.vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
-    e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
-    e.vars[7] = "FCINDEX_STRATEGY_EXPANSION_DEPTH=2";
-    e.vars[8] = NULL;
+    env_create(&e, "streamreach", port);
+    env_reach_from_37(&e, "FCINDEX_STRATEGY_EXPANSION_DEPTH=2");
     fct_hubsim_wait_tick(port, 41, 20000); /* static at block 41 */
-    index_fully(&e, db);
+    index_fully(&e);
     fct_hubsim_stop(pid);
     pid = fct_hubsim_start((const char *[]){LIVE_NET, "--live-ticks", "101", NULL}, &port);
-    env_init(&e, db, port);
-    e.vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=37";
-    e.vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=1";
-    e.vars[7] = "FCINDEX_STRATEGY_EXPANSION_DEPTH=2";
-    e.vars[8] = NULL;
-    char *before = target_set(db, false);
+    env_init(&e, port);
+    env_reach_from_37(&e, "FCINDEX_STRATEGY_EXPANSION_DEPTH=2");
+    char *before = target_set(e.db, false);
     /* the live stream ends at block 141 (20 s) */
     fct_hubsim_wait_tick(port, 141, 120000);
     assert_int_equal(fcindex(&e, "sync", "--until-head", NULL, NULL), 0);
-    char *until = fct_sql_value(db, "SELECT max(event_id) - 1 FROM hub_cursors");
+    char *until = fct_sql_value(e.db, "SELECT max(event_id) - 1 FROM hub_cursors");
     const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", LIVE_NET, "--roots", "37",
                           "--clients", "1", "--depth", "2", "--until-event", until, NULL};
     yajl_val truth = fct_hubsim_truth(argv);
     char *want = fct_truth_target_set(truth, false), *want_src = fct_truth_target_set(truth, true);
     yajl_tree_free(truth);
     /* the stream's unfollows left accounts behind: none is a target any more */
-    char *after = target_set(db, false);
+    char *after = target_set(e.db, false);
     size_t left_behind = 0;
     char *save = NULL, *copy = fc_xstrdup(before);
     for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
@@ -491,14 +483,14 @@ static void stream_follows_recompute_the_reach(void **state)
     if (left_behind == 0)
         fail_msg("the live stream dropped nothing from the reach: nothing was tested");
     /* and what it newly reached is there once backfilled */
-    index_fully(&e, db);
-    expect_set("after the stream and the backfills", target_set(db, true), want_src);
+    index_fully(&e);
+    expect_set("after the stream and the backfills", target_set(e.db, true), want_src);
     fprintf(stderr, "stream: %zu accounts left the reach\n", left_behind);
     free(want);
     free(after);
     free(before);
     free(until);
-    fct_db_drop(db);
+    fct_db_drop(e.db);
     fct_hubsim_stop(pid);
 #undef LIVE_NET
 }
