@@ -29,6 +29,25 @@ static void expect_sql(const char *url, const char *sql, const char *want, const
     free(got);
 }
 
+/* expect_sql wanting the fixture's list, sorted and comma-joined. */
+static void expect_sql_list(const char *url, const char *sql, yajl_val list, const char *what,
+                            const char *fid)
+{
+    char *want = fct_json_sorted_csv(list, NULL);
+    expect_sql(url, sql, want, what, fid);
+    free(want);
+}
+
+/* expect_sql wanting "likes,recasts" of the fixture's counts object. */
+static void expect_sql_likes_recasts(const char *url, const char *sql, yajl_val counts,
+                                     const char *what, const char *fid)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "%lld,%lld", YAJL_GET_INTEGER(get(counts, "likes")),
+             YAJL_GET_INTEGER(get(counts, "recasts")));
+    expect_sql(url, sql, want, what, fid);
+}
+
 static void check_against_expected(const char *url, yajl_val expected)
 {
     yajl_val fids = get(expected, "fids");
@@ -36,7 +55,6 @@ static void check_against_expected(const char *url, yajl_val expected)
     for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
         const char *fid = YAJL_GET_OBJECT(fids)->keys[i];
         yajl_val e = YAJL_GET_OBJECT(fids)->values[i];
-        char *want;
         /* casts: live, removed, pruned, revoked */
         static const struct {
             const char *key, *cond;
@@ -47,29 +65,24 @@ static void check_against_expected(const char *url, yajl_val expected)
             {"revoked_cast_hashes", "deleted_reason = 'revoked'"},
         };
         for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
-            want = fct_json_sorted_csv(get(e, sets[k].key), NULL);
             snprintf(sql, sizeof(sql),
                      "SELECT coalesce(string_agg('0x' || encode(hash, 'hex'), ',' ORDER BY "
                      "'0x' || encode(hash, 'hex')), '') FROM casts WHERE fid = %s AND %s",
                      fid, sets[k].cond);
-            expect_sql(url, sql, want, sets[k].key, fid);
-            free(want);
+            expect_sql_list(url, sql, get(e, sets[k].key), sets[k].key, fid);
         }
-        want = fct_json_sorted_csv(get(e, "live_follows"), NULL);
         snprintf(sql, sizeof(sql),
                  "SELECT coalesce(string_agg(t, ',' ORDER BY t), '') FROM (SELECT DISTINCT "
                  "target_fid::text AS t FROM links WHERE fid = %s AND type = 'follow' AND NOT "
                  "is_remove AND deleted_at IS NULL) x", fid);
-        expect_sql(url, sql, want, "live_follows", fid);
-        free(want);
+        expect_sql_list(url, sql, get(e, "live_follows"), "live_follows", fid);
         /* verified addresses */
-        want = fct_json_sorted_csv(get(get(e, "verified_addresses"), "ethereum"), NULL);
         snprintf(sql, sizeof(sql),
                  "SELECT coalesce(string_agg('0x' || encode(address, 'hex'), ',' ORDER BY "
                  "'0x' || encode(address, 'hex')), '') FROM verifications WHERE fid = %s AND "
                  "protocol = 0 AND NOT is_remove AND deleted_at IS NULL", fid);
-        expect_sql(url, sql, want, "ethereum addresses", fid);
-        free(want);
+        expect_sql_list(url, sql, get(get(e, "verified_addresses"), "ethereum"),
+                        "ethereum addresses", fid);
         size_t nsol = YAJL_GET_ARRAY(get(get(e, "verified_addresses"), "solana"))->len;
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM verifications WHERE fid = %s AND protocol = 1 AND "
@@ -78,37 +91,29 @@ static void check_against_expected(const char *url, yajl_val expected)
         snprintf(wantn, sizeof(wantn), "%zu", nsol);
         expect_sql(url, sql, wantn, "solana address count", fid);
         /* apps with a live signer, and the reactions this fid made */
-        want = fct_json_sorted_csv(get(e, "active_signer_app_fids"), NULL);
         snprintf(sql, sizeof(sql),
                  "SELECT coalesce(string_agg(t, ',' ORDER BY t), '') FROM (SELECT DISTINCT "
                  "request_fid::text AS t FROM signers WHERE fid = %s AND removed_at IS NULL AND "
                  "request_fid IS NOT NULL) x", fid);
-        expect_sql(url, sql, want, "active_signer_app_fids", fid);
-        free(want);
+        expect_sql_list(url, sql, get(e, "active_signer_app_fids"), "active_signer_app_fids",
+                        fid);
         yajl_val made = get(e, "reactions_made");
         if (made) {
-            char w[64];
-            snprintf(w, sizeof(w), "%lld,%lld", YAJL_GET_INTEGER(get(made, "likes")),
-                     YAJL_GET_INTEGER(get(made, "recasts")));
             snprintf(sql, sizeof(sql),
                      "SELECT count(*) FILTER (WHERE type = 1) || ',' || count(*) FILTER (WHERE "
                      "type = 2) FROM reactions WHERE fid = %s AND NOT is_remove AND deleted_at "
                      "IS NULL", fid);
-            expect_sql(url, sql, w, "reactions_made", fid);
+            expect_sql_likes_recasts(url, sql, made, "reactions_made", fid);
         }
         /* reaction counts per live cast */
         yajl_val counts = get(e, "cast_reaction_counts");
         for (size_t c = 0; counts && c < YAJL_GET_OBJECT(counts)->len; c++) {
             const char *hash = YAJL_GET_OBJECT(counts)->keys[c];
-            yajl_val cv = YAJL_GET_OBJECT(counts)->values[c];
-            char w[64];
-            snprintf(w, sizeof(w), "%lld,%lld", YAJL_GET_INTEGER(get(cv, "likes")),
-                     YAJL_GET_INTEGER(get(cv, "recasts")));
             snprintf(sql, sizeof(sql),
                      "SELECT count(*) FILTER (WHERE type = 1) || ',' || count(*) FILTER (WHERE "
                      "type = 2) FROM reactions WHERE target_hash = decode('%s', 'hex') AND NOT "
                      "is_remove AND deleted_at IS NULL", hash + 2);
-            expect_sql(url, sql, w, hash, fid);
+            expect_sql_likes_recasts(url, sql, YAJL_GET_OBJECT(counts)->values[c], hash, fid);
         }
         /* profile fields */
         static const struct {
@@ -141,11 +146,15 @@ static void check_against_expected(const char *url, yajl_val expected)
         const char *want58 = sol && YAJL_IS_STRING(sol) ? YAJL_GET_STRING(sol) : "";
         if (strcmp(got58, want58) != 0)
             fail_msg("fid %s primary_address_solana: want '%s', got '%s'", fid, want58, got58);
-        yajl_val recovery = get(e, "recovery_address");
-        if (recovery && YAJL_IS_STRING(recovery)) {
-            snprintf(sql, sizeof(sql), "SELECT '0x' || encode(recovery_address, 'hex') FROM users "
-                                       "WHERE fid = %s", fid);
-            expect_sql(url, sql, YAJL_GET_STRING(recovery), "recovery_address", fid);
+        /* the addresses the fixture knows (its key is the column's name) */
+        static const char *const addresses[] = {"recovery_address", "custody_address"};
+        for (size_t k = 0; k < sizeof(addresses) / sizeof(addresses[0]); k++) {
+            yajl_val a = get(e, addresses[k]);
+            if (!a || !YAJL_IS_STRING(a))
+                continue;
+            snprintf(sql, sizeof(sql), "SELECT '0x' || encode(%s, 'hex') FROM users WHERE fid = %s",
+                     addresses[k], fid);
+            expect_sql(url, sql, YAJL_GET_STRING(a), addresses[k], fid);
         }
         /* the app the user signed up through */
         yajl_val app = get(e, "app_fid");
@@ -155,12 +164,6 @@ static void check_against_expected(const char *url, yajl_val expected)
         snprintf(sql, sizeof(sql), "SELECT coalesce(app_fid::text, '') FROM users WHERE fid = %s",
                  fid);
         expect_sql(url, sql, wapp, "app_fid", fid);
-        yajl_val custody = get(e, "custody_address");
-        if (custody && YAJL_IS_STRING(custody)) {
-            snprintf(sql, sizeof(sql), "SELECT '0x' || encode(custody_address, 'hex') FROM users "
-                                       "WHERE fid = %s", fid);
-            expect_sql(url, sql, YAJL_GET_STRING(custody), "custody_address", fid);
-        }
         yajl_val fname = get(e, "fname");
         if (fname && YAJL_IS_STRING(fname)) {
             snprintf(sql, sizeof(sql), "SELECT coalesce(string_agg(name, ','), '') FROM "
