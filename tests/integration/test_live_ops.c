@@ -141,6 +141,17 @@ static void assert_same_as_a_clean_run(const char *db, const char *hubs, const c
     fct_db_drop(clean);
 }
 
+/* Stops serve (pid, output on fd) once db settles, within timeout_s; it must
+ * exit 0, and out gets its output. Fails, showing it, when db did not settle. */
+static void stop_when_settled(const char *db, int pid, int fd, int timeout_s, struct fc_buf *out)
+{
+    bool settled = settles(db, timeout_s * 1000LL);
+    fct_signal(pid, SIGTERM);
+    assert_int_equal(fct_wait(pid, fd, out), 0);
+    if (!settled)
+        fail_msg("serve did not settle in %d s:\n%s", timeout_s, out->data);
+}
+
 /* serve until every target is synced and the cursors stand still at the head. */
 static void serve_until_idle(struct env *e, const char *db, int timeout_s)
 {
@@ -148,12 +159,8 @@ static void serve_until_idle(struct env *e, const char *db, int timeout_s)
     int fd;
     int pid = fct_spawn(argv, e->vars, &fd);
     assert_true(pid > 0);
-    bool settled = settles(db, timeout_s * 1000LL);
-    fct_signal(pid, SIGTERM);
     struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(fct_wait(pid, fd, &out), 0);
-    if (!settled)
-        fail_msg("serve did not settle in %d s:\n%s", timeout_s, out.data);
+    stop_when_settled(db, pid, fd, timeout_s, &out);
     fc_buf_cleanup(&out);
 }
 
@@ -256,12 +263,8 @@ static void targets_added_elsewhere_are_followed(void **state)
     /* the live phase (100 blocks of 250 ms) ends; serve catches up and settles */
     while (fc_now_mono_ms() - start < 25000)
         usleep(100000);
-    bool settled = settles(db, 120000);
-    fct_signal(pid, SIGTERM);
     struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(fct_wait(pid, fd, &out), 0);
-    if (!settled)
-        fail_msg("serve did not settle:\n%s", out.data);
+    stop_when_settled(db, pid, fd, 120, &out);
     fc_buf_cleanup(&out);
     /* the truth takes it for a configured root: the same rows, another source */
     char sql[160], roots[64];
@@ -326,12 +329,8 @@ static void restarts_lose_nothing(void **state)
     usleep(3000000);
     service("pg-start");
     /* then it settles: every target synced, the cursors at the head */
-    bool settled = settles(db, 180000);
-    fct_signal(pid, SIGTERM);
     struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(fct_wait(pid, fd, &out), 0);
-    if (!settled)
-        fail_msg("serve did not settle after the restarts:\n%s", out.data);
+    stop_when_settled(db, pid, fd, 180, &out);
     /* a bounded log: a line when each outage starts and ends, not one per retry */
     size_t lines;
     count_lines(out.data, &lines);
