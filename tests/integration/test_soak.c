@@ -103,6 +103,45 @@ static void sim_get(struct soak *s, const char *path, struct fct_http *h)
         fail_msg("GET %s: %ld %.300s", path, h->status, h->body.data ? h->body.data : "");
 }
 
+/* A shard's stream read page by page from an event id to its end (the
+ * first page holding no later id, itself given too):
+ *     struct stream_pages r = {.s = s, .shard = shard, .from = from};
+ *     while (stream_next(&r)) ... r.page ... */
+struct stream_pages {
+    struct soak *s;
+    unsigned shard;
+    unsigned long long from;
+    size_t events; /* in the pages given so far */
+    struct fct_http page;
+    bool started, done;
+};
+
+static bool stream_next(struct stream_pages *r)
+{
+    if (r->started)
+        fct_http_cleanup(&r->page);
+    if (r->done)
+        return false;
+    r->started = true;
+    char path[160];
+    snprintf(path, sizeof(path), "/v1/events?shard_index=%u&from_event_id=%llu&page_size=20000",
+             r->shard, r->from);
+    sim_get(r->s, path, &r->page);
+    unsigned long long last = 0;
+    const char *end = r->page.body.data + r->page.body.len;
+    for (const char *p = next_of(r->page.body.data, end, "\"id\":"); p;
+         p = next_of(p + 1, end, "\"id\":")) {
+        r->events++;
+        if (strtoull(p + 5, NULL, 10) > last)
+            last = strtoull(p + 5, NULL, 10);
+    }
+    if (last < r->from)
+        r->done = true;
+    else
+        r->from = last + 1;
+    return true;
+}
+
 static long long head_tick(struct soak *s)
 {
     return (long long)fct_hubsim_head_tick(s->port);
@@ -555,25 +594,9 @@ static size_t stream_letters_exact(struct soak *s, const struct letters *l)
     for (unsigned shard = 1; shard <= 2; shard++) {
         char source[96];
         snprintf(source, sizeof(source), "events:snapchain:%u", shard); /* ids are global */
-        unsigned long long from = 0;
-        for (;;) {
-            char path[160];
-            snprintf(path, sizeof(path), "/v1/events?shard_index=%u&from_event_id=%llu"
-                     "&page_size=20000", shard, from);
-            struct fct_http h;
-            sim_get(s, path, &h);
-            unsigned long long last = 0;
-            const char *end = h.body.data + h.body.len;
-            for (const char *p = next_of(h.body.data, end, "\"id\":"); p;
-                 p = next_of(p + 1, end, "\"id\":"))
-                if (strtoull(p + 5, NULL, 10) > last)
-                    last = strtoull(p + 5, NULL, 10);
-            bad += page_bad_items_are_letters(l, source, &h);
-            fct_http_cleanup(&h);
-            if (last < from)
-                break;
-            from = last + 1;
-        }
+        struct stream_pages r = {.s = s, .shard = shard, .from = 0};
+        while (stream_next(&r))
+            bad += page_bad_items_are_letters(l, source, &r.page);
     }
     /* and no stream dead letter fails to decode unless the stream held it
      * so (others are messages that decode but fail verification) */
@@ -952,26 +975,11 @@ static void soak(void **state)
     /* events per second: the live blocks' events over the wall time they took */
     size_t events = 0;
     for (unsigned shard = 1; shard <= 2; shard++) {
-        unsigned long long from = (unsigned long long)(H0 + head0 + 1) << 14;
-        for (;;) {
-            char path[160];
-            snprintf(path, sizeof(path), "/v1/events?shard_index=%u&from_event_id=%llu"
-                     "&page_size=20000", shard, from);
-            struct fct_http h;
-            sim_get(s, path, &h);
-            unsigned long long lastid = 0;
-            const char *end = h.body.data + h.body.len;
-            for (const char *p = next_of(h.body.data, end, "\"id\":"); p;
-                 p = next_of(p + 1, end, "\"id\":")) {
-                events++;
-                if (strtoull(p + 5, NULL, 10) > lastid)
-                    lastid = strtoull(p + 5, NULL, 10);
-            }
-            fct_http_cleanup(&h);
-            if (lastid < from)
-                break;
-            from = lastid + 1;
-        }
+        struct stream_pages r = {.s = s, .shard = shard,
+                                 .from = (unsigned long long)(H0 + head0 + 1) << 14};
+        while (stream_next(&r))
+            continue; /* counting its events */
+        events += r.events;
     }
     print_figures(s, live_wall, events, stream_bad, backfill_bad, n_letters, targets);
 
