@@ -1,5 +1,7 @@
 // The JSON API as the pages use it: same origin, the session cookie, and the
 // session's CSRF token on every change.
+import { clear, errorView } from './dom.js';
+
 export const session = { authenticated: false, csrf: null, subject: null };
 
 export class ApiError extends Error {
@@ -31,6 +33,17 @@ export async function api(path, { method = 'GET', body } = {}) {
       e ? e.message : `${method} ${path} answered ${r.status}`);
   }
   return json;
+}
+
+// GET path for one part of a page (el): the answer, or null once the error
+// is shown in place of the part.
+export async function apiOrError(el, path) {
+  try {
+    return await api(path);
+  } catch (e) {
+    clear(el, errorView(e));
+    return null;
+  }
 }
 
 export async function loadSession() {

@@ -53,3 +53,20 @@ export function errorView(err) {
   }
   return box;
 }
+
+// A change the user asked for (fn, a promise): progress, then done (a text,
+// or a function of fn's answer) or the error, in msg; then reload() shows
+// the state as it now is, either way. True when the change succeeded.
+export async function change(msg, fn, done, reload) {
+  clear(msg, loading('change'));
+  let ok = false;
+  try {
+    const r = await fn();
+    clear(msg, h('p', { class: 'state ok', role: 'status' }, typeof done === 'function' ? done(r) : done));
+    ok = true;
+  } catch (e) {
+    clear(msg, errorView(e));
+  }
+  reload();
+  return ok;
+}

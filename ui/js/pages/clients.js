@@ -1,8 +1,8 @@
 // Client apps (GET /admin/client-targets): each monitored app with the
 // users who signed up through it; add one, remove one (asks for a second
 // click). Users signing up through a monitored app become roots.
-import { h, clear, loading, empty, errorView } from '../dom.js';
-import { api } from '../api.js';
+import { h, clear, loading, empty, change } from '../dom.js';
+import { api, apiOrError } from '../api.js';
 import { num, time } from '../format.js';
 import { userName } from '../casts.js';
 
@@ -20,19 +20,7 @@ export function clientsPage(main) {
   });
   clear(main, h('h1', {}, 'Client apps'), add, msg, body);
 
-  async function act(fn, done) {
-    clear(msg, loading('change'));
-    let ok = false;
-    try {
-      await fn();
-      clear(msg, h('p', { class: 'state ok', role: 'status' }, done));
-      ok = true;
-    } catch (e) {
-      clear(msg, errorView(e));
-    }
-    load();
-    return ok;
-  }
+  const act = (fn, done) => change(msg, fn, done, load);
 
   function removeButton(c) {
     const b = h('button', { type: 'button', class: 'danger', 'data-act': 'remove' }, 'Remove');
@@ -58,13 +46,8 @@ export function clientsPage(main) {
   }
 
   async function load() {
-    let r;
-    try {
-      r = await api('/admin/client-targets');
-    } catch (e) {
-      clear(body, errorView(e));
-      return;
-    }
+    const r = await apiOrError(body, '/admin/client-targets');
+    if (!r) return;
     // one card per app: the users it brought in wrap at any width, never sideways
     clear(body, r.clients.length ? h('div', { id: 'clients-list', class: 'items' }, r.clients.map((c) =>
       h('article', { class: 'card client', 'data-client': c.fid },

@@ -1,8 +1,8 @@
 // Backfill jobs (GET /admin/jobs/stats and /admin/jobs): per state, the
 // pause switch, clear (asks for a second click), retry all or one failure;
 // dead letters (GET /admin/dead-letters): raw payload, retry, delete.
-import { h, clear, loading, empty, errorView } from '../dom.js';
-import { api } from '../api.js';
+import { h, clear, loading, empty, change } from '../dom.js';
+import { api, apiOrError } from '../api.js';
 import { num, time } from '../format.js';
 
 const DL_LIMIT = 50;
@@ -31,25 +31,11 @@ export function jobsPage(main, params, query) {
     h('h2', {}, 'Dead letters'), dead);
   const dlOffset = Number(query.get('cursor') || 0);
 
-  async function act(fn, done) {
-    clear(msg, loading('change'));
-    try {
-      const r = await fn();
-      clear(msg, h('p', { class: 'state ok', role: 'status' }, done(r)));
-    } catch (e) {
-      clear(msg, errorView(e));
-    }
-    load();
-  }
+  const act = (fn, done) => change(msg, fn, done, load);
 
   async function loadStats() {
-    let s;
-    try {
-      s = await api('/admin/jobs/stats');
-    } catch (e) {
-      clear(stats, errorView(e));
-      return;
-    }
+    const s = await apiOrError(stats, '/admin/jobs/stats');
+    if (!s) return;
     const q = s.queue;
     clear(stats,
       h('p', { 'data-k': 'paused', class: s.paused ? 'note' : '' },
@@ -72,13 +58,8 @@ export function jobsPage(main, params, query) {
   }
 
   async function loadFailures() {
-    let j;
-    try {
-      j = await api('/admin/jobs');
-    } catch (e) {
-      clear(failures, errorView(e));
-      return;
-    }
+    const j = await apiOrError(failures, '/admin/jobs');
+    if (!j) return;
     clear(failures, j.failures.length ? h('div', { class: 'scroll' }, h('table', { id: 'failures' },
       h('thead', {}, h('tr', {}, ['Job', 'Fid', 'Attempts', 'Reason', ''].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, j.failures.map((f) => h('tr', { 'data-job': f.id },
@@ -89,13 +70,8 @@ export function jobsPage(main, params, query) {
   }
 
   async function loadDead() {
-    let d;
-    try {
-      d = await api(`/admin/dead-letters?limit=${DL_LIMIT}${dlOffset ? `&cursor=${dlOffset}` : ''}`);
-    } catch (e) {
-      clear(dead, errorView(e));
-      return;
-    }
+    const d = await apiOrError(dead, `/admin/dead-letters?limit=${DL_LIMIT}${dlOffset ? `&cursor=${dlOffset}` : ''}`);
+    if (!d) return;
     clear(dead,
       h('p', { 'data-k': 'dl-total' }, `${num(d.total)} dead letters`),
       d.dead_letters.length ? h('div', { class: 'scroll' }, h('table', { id: 'dead-table' },

@@ -1,8 +1,8 @@
 // One target (GET /admin/targets/:fid/stats): counts per message kind, its
 // last sync and last error, its backfill job's state, and its recent casts
 // (GET /v1/users/:fid/casts); backfill now from here too.
-import { h, clear, loading, empty, errorView } from '../dom.js';
-import { api } from '../api.js';
+import { h, clear, loading, empty, change } from '../dom.js';
+import { api, apiOrError } from '../api.js';
 import { num, time } from '../format.js';
 import { castView, userName } from '../casts.js';
 
@@ -20,27 +20,15 @@ export function targetPage(main, [fid]) {
     h('h1', {}, `Target fid ${fid}`), msg, head, h('h2', {}, 'Recent casts'), casts);
 
   async function loadStats() {
-    let t;
-    try {
-      t = await api(`/admin/targets/${fid}/stats`);
-    } catch (e) {
-      clear(head, errorView(e));
-      return;
-    }
+    const t = await apiOrError(head, `/admin/targets/${fid}/stats`);
+    if (!t) return;
     if (t.username || t.display_name) {
       main.querySelector('h1').textContent = `Target ${userName(t)} · fid ${t.fid}`;
     }
     const backfill = h('button', { type: 'button', 'data-act': 'backfill' }, 'Backfill now');
-    backfill.addEventListener('click', async () => {
-      clear(msg, loading('change'));
-      try {
-        await api(`/admin/targets/${fid}/backfill`, { method: 'POST' });
-        clear(msg, h('p', { class: 'state ok', role: 'status' }, `Backfill of fid ${fid} queued.`));
-      } catch (e) {
-        clear(msg, errorView(e));
-      }
-      loadStats();
-    });
+    backfill.addEventListener('click', () => change(msg,
+      () => api(`/admin/targets/${fid}/backfill`, { method: 'POST' }), `Backfill of fid ${fid} queued.`,
+      loadStats));
     clear(head,
       h('dl', { class: 'stats', id: 'target-sync' },
         stat('Job state', 'state', t.state),
@@ -64,13 +52,8 @@ export function targetPage(main, [fid]) {
   }
 
   async function loadCasts() {
-    let page;
-    try {
-      page = await api(`/v1/users/${fid}/casts?limit=${RECENT}`);
-    } catch (e) {
-      clear(casts, errorView(e));
-      return;
-    }
+    const page = await apiOrError(casts, `/v1/users/${fid}/casts?limit=${RECENT}`);
+    if (!page) return;
     clear(casts, page.casts.length
       ? h('div', { class: 'items', 'data-list': 'target-casts' }, page.casts.map((c) => castView(c)))
       : empty('No casts indexed for this account.'),

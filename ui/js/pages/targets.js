@@ -1,8 +1,8 @@
 // The target set (GET /admin/targets): searched, filtered, sorted (by the
 // select or the column headers), paged; add (root or not), remove
 // (confirmed), promote, demote, backfill now; each fid opens its detail page.
-import { h, clear, loading, empty, errorView } from '../dom.js';
-import { api } from '../api.js';
+import { h, clear, loading, empty, change } from '../dom.js';
+import { api, apiOrError } from '../api.js';
 import { num, time } from '../format.js';
 import { go } from '../app.js';
 
@@ -56,16 +56,7 @@ export function targetsPage(main, params, query) {
 
   clear(main, h('h1', {}, 'Targets'), add, msg, filters, body);
 
-  async function act(fn, done) {
-    clear(msg, loading('change'));
-    try {
-      await fn();
-      clear(msg, h('p', { class: 'state ok', role: 'status' }, done));
-    } catch (e) {
-      clear(msg, errorView(e));
-    }
-    load();
-  }
+  const act = (fn, done) => change(msg, fn, done, load);
 
   function sortHeader(label) {
     const key = SORTABLE[label];
@@ -108,13 +99,8 @@ export function targetsPage(main, params, query) {
   async function load() {
     const q = new URLSearchParams({ limit: String(LIMIT) });
     for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
-    let page;
-    try {
-      page = await api(`/admin/targets?${q}`);
-    } catch (e) {
-      clear(body, errorView(e));
-      return;
-    }
+    const page = await apiOrError(body, `/admin/targets?${q}`);
+    if (!page) return;
     const offset = Number(f.cursor || 0);
     const nav = (cursor, text) => {
       const p = new URLSearchParams(query);
