@@ -16,9 +16,9 @@ enum fc_err fc_dead_letters_list_json(struct fc_db *db, const char *source, cons
     snprintf(l, sizeof(l), "%d", limit);
     snprintf(o, sizeof(o), "%d", offset);
     const char *p[] = {source, reason, l, o};
-    PGresult *r = NULL;
+    bool found;
     /* LIKE patterns escape the caller's wildcards */
-    enum fc_err err = fc_db_run(
+    return fc_db_query_text(
         db,
         "WITH f AS (SELECT d.*, row_number() OVER (ORDER BY d.last_seen DESC, d.id DESC) AS n "
         "FROM dead_letters d WHERE ($1::text IS NULL OR d.source LIKE replace(replace(replace("
@@ -32,12 +32,7 @@ enum fc_err fc_dead_letters_list_json(struct fc_db *db, const char *source, cons
         "FROM f WHERE n > $4::int AND n <= $3::int + $4::int), '[]'), "
         "'next_cursor', CASE WHEN (SELECT count(*) FROM f) > $3::int + $4::int "
         "THEN ($3::int + $4::int)::text END)::text",
-        4, p, 0, &r, diag);
-    if (err)
-        return err;
-    fc_buf_puts(out, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return FC_OK;
+        4, p, out, &found, diag);
 }
 
 enum fc_err fc_dead_letters_payload(struct fc_db *db, uint64_t id, struct fc_buf *out,

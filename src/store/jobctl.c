@@ -111,17 +111,11 @@ enum fc_err fc_jobctl_stats_json(struct fc_db *db, struct fc_buf *out, struct fc
              fc_jobctl_state_sql("pending"), fc_jobctl_state_sql("running"),
              fc_jobctl_state_sql("failed"), fc_jobctl_state_sql("held"),
              fc_jobctl_state_sql("synced"));
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db, sql, 0, NULL, false, &r, diag);
-    if (err)
-        return err;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
+    bool found;
+    enum fc_err err = fc_db_query_text(db, sql, 0, NULL, out, &found, diag);
+    if (!err && !found)
         return fc_diag_set(diag, FC_ERR_DB, "job_queue_control has no row (run fcindex migrate)");
-    }
-    fc_buf_puts(out, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return FC_OK;
+    return err;
 }
 
 enum fc_err fc_jobctl_failed_json(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag)
@@ -131,13 +125,8 @@ enum fc_err fc_jobctl_failed_json(struct fc_db *db, struct fc_buf *out, struct f
              "SELECT json_build_object('failed', coalesce(json_agg(json_build_object('fid', t.fid, "
              "'attempts', t.backfill_attempts, 'error', t.last_error) ORDER BY t.fid), '[]'))::text "
              "FROM targets t WHERE %s", fc_jobctl_state_sql("failed"));
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db, sql, 0, NULL, false, &r, diag);
-    if (err)
-        return err;
-    fc_buf_puts(out, PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return FC_OK;
+    bool found;
+    return fc_db_query_text(db, sql, 0, NULL, out, &found, diag);
 }
 
 enum fc_err fc_jobctl_retry(struct fc_db *db, uint64_t fid, bool *found, struct fc_diag *diag)
