@@ -48,6 +48,26 @@ static bool get_num(yajl_val obj, const char *key, double lo, double hi, double 
     return true;
 }
 
+/* Ors into *ways the flags of the names in obj's array key (way() is 0 for a
+ * name it does not know, which sets *err naming the expected ones); false
+ * when obj has no such array. */
+static bool get_ways(yajl_val obj, const char *key, unsigned (*way)(const char *),
+                     const char *expected, unsigned *ways, struct fc_diag *diag, enum fc_err *err)
+{
+    const char *path[] = {key, NULL};
+    yajl_val a = yajl_tree_get(obj, path, yajl_t_array);
+    if (!a)
+        return false;
+    for (size_t i = 0; i < YAJL_GET_ARRAY(a)->len && !*err; i++) {
+        yajl_val v = YAJL_GET_ARRAY(a)->values[i];
+        unsigned w = YAJL_IS_STRING(v) ? way(YAJL_GET_STRING(v)) : 0;
+        if (!w)
+            *err = fc_diag_set(diag, FC_ERR_INVALID, "%s: expected %s", key, expected);
+        *ways |= w;
+    }
+    return true;
+}
+
 enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, int *down_ms,
                               struct fc_diag *diag)
 {
@@ -139,32 +159,13 @@ enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, in
         }
         any = true;
     }
-    const char *ways_path[] = {"bad_item_ways", NULL};
-    yajl_val ways = yajl_tree_get(root, ways_path, yajl_t_array);
-    if (ways) {
-        for (size_t i = 0; i < YAJL_GET_ARRAY(ways)->len && !err; i++) {
-            yajl_val v = YAJL_GET_ARRAY(ways)->values[i];
-            unsigned w = YAJL_IS_STRING(v) ? item_fault_way(YAJL_GET_STRING(v)) : 0;
-            if (!w)
-                err = fc_diag_set(diag, FC_ERR_INVALID, "bad_item_ways: expected \"hash\", "
-                                  "\"fid\" or \"utf8\"");
-            r.items.ways |= w;
-        }
+    if (get_ways(root, "bad_item_ways", item_fault_way, "\"hash\", \"fid\" or \"utf8\"",
+                 &r.items.ways, diag, &err))
         any = true;
-    }
-    const char *forge_path[] = {"forge_ways", NULL};
-    yajl_val fw = yajl_tree_get(root, forge_path, yajl_t_array);
-    if (fw) {
-        for (size_t i = 0; i < YAJL_GET_ARRAY(fw)->len && !err; i++) {
-            yajl_val v = YAJL_GET_ARRAY(fw)->values[i];
-            unsigned w = YAJL_IS_STRING(v) ? item_forge_way(YAJL_GET_STRING(v)) : 0;
-            if (!w)
-                err = fc_diag_set(diag, FC_ERR_INVALID, "forge_ways: expected \"text\", "
-                                  "\"hash\", \"signature\" or \"signer\"");
-            r.items.forge_ways |= w;
-        }
+    if (get_ways(root, "forge_ways", item_forge_way,
+                 "\"text\", \"hash\", \"signature\" or \"signer\"", &r.items.forge_ways, diag,
+                 &err))
         any = true;
-    }
     const char *st_path[] = {"error_statuses", NULL};
     yajl_val st = yajl_tree_get(root, st_path, yajl_t_array);
     if (st) {
