@@ -269,21 +269,51 @@ static void retract(struct sim_state *s, struct sim_overlay *o, const struct sim
     *fc_vec_push(&o->removes) = m;
 }
 
-/* Whether add would tie with a remove of the same key (a reaction's type and
- * target, a link's target) that fid made in the same second: a remove wins a
- * tie, so a hub rejects such an add. */
+/* Whether a and b, two reactions or two links, have the same key: a
+ * reaction's type and target, a link's target. */
+static bool same_key(const struct sim_msg *a, const struct sim_msg *b, bool reactions)
+{
+    return a->target_fid == b->target_fid &&
+           (!reactions || (a->sub == b->sub && a->target_idx == b->target_idx));
+}
+
+/* Whether add would tie with a remove of the same key that fid made in the
+ * same second: a remove wins a tie, so a hub rejects such an add. */
 static bool ties_with_remove(const struct sim_overlay *o, const struct sim_msg *add)
 {
     for (size_t i = 0; o->removes_ts == add->ts && i < o->removes.n; i++) {
         const struct sim_msg *r = &o->removes.p[i];
-        if ((r->type == MT_REACTION_REMOVE && add->type == MT_REACTION_ADD &&
-             r->sub == add->sub && r->target_fid == add->target_fid &&
-             r->target_idx == add->target_idx) ||
-            (r->type == MT_LINK_REMOVE && add->type == MT_LINK_ADD &&
-             r->target_fid == add->target_fid))
+        bool reactions = r->type == MT_REACTION_REMOVE && add->type == MT_REACTION_ADD;
+        bool links = r->type == MT_LINK_REMOVE && add->type == MT_LINK_ADD;
+        if ((reactions || links) && same_key(r, add, reactions))
             return true;
     }
     return false;
+}
+
+/* add (a reaction or a link by its fid, key set) as a live change: fid's
+ * message of the same key taken back when there is one, otherwise add
+ * merged unless it ties with a remove (false then). */
+static bool toggle(struct sim_state *s, struct sim_overlay *o, enum sim_kind k,
+                   struct sim_msg *add, uint8_t remove_type, struct sim_event *ev)
+{
+    struct sim_msg *list;
+    size_t n = sim_state_list(s, add->fid, k, &list);
+    for (size_t i = 0; i < n; i++) {
+        if (same_key(&list[i], add, k == K_REACTION)) {
+            retract(s, o, &list[i], remove_type, add->ts, ev);
+            free(list);
+            return true;
+        }
+    }
+    free(list);
+    if (ties_with_remove(o, add))
+        return false;
+    add->idx = o->next_idx[k]++;
+    sim_msg_seal(&s->p, add);
+    overlay_add(o, k, add);
+    ev->msg = *add;
+    return true;
 }
 
 /* Whether user data `add` loses to `cur` for the same field: an older
@@ -317,45 +347,18 @@ static bool live_change(struct sim_state *s, uint32_t t, uint32_t j, struct sim_
         if (!tc)
             return false;
         uint32_t ti = (uint32_t)(sim_mix(h ^ 77) % tc);
-        uint8_t rtype = (h >> 8) % 5 == 0 ? 2 : 1;
-        n = sim_state_list(s, fid, K_REACTION, &list);
-        for (size_t i = 0; i < n; i++) {
-            if (list[i].target_fid == tf && list[i].target_idx == ti && list[i].sub == rtype) {
-                retract(s, o, &list[i], MT_REACTION_REMOVE, ts, ev);
-                free(list);
-                return true;
-            }
-        }
-        free(list);
         m.type = MT_REACTION_ADD;
-        m.sub = rtype;
+        m.sub = (h >> 8) % 5 == 0 ? 2 : 1;
         m.target_fid = tf;
         m.target_idx = ti;
-        if (ties_with_remove(o, &m))
-            return false;
-        m.idx = o->next_idx[K_REACTION]++;
-        sim_msg_seal(p, &m);
-        overlay_add(o, K_REACTION, &m);
+        return toggle(s, o, K_REACTION, &m, MT_REACTION_REMOVE, ev);
     } else if (action >= 55 && action < 70) { /* follow, or unfollow */
         uint64_t tf = sim_popular_fid(p, sim_mix(h ^ 3));
         if (tf == fid)
             return false;
-        n = sim_state_list(s, fid, K_LINK, &list);
-        for (size_t i = 0; i < n; i++) {
-            if (list[i].target_fid == tf) {
-                retract(s, o, &list[i], MT_LINK_REMOVE, ts, ev);
-                free(list);
-                return true;
-            }
-        }
-        free(list);
         m.type = MT_LINK_ADD;
         m.target_fid = tf;
-        if (ties_with_remove(o, &m))
-            return false;
-        m.idx = o->next_idx[K_LINK]++;
-        sim_msg_seal(p, &m);
-        overlay_add(o, K_LINK, &m);
+        return toggle(s, o, K_LINK, &m, MT_LINK_REMOVE, ev);
     } else if (action >= 70 && action < 82 && action != 76) {
         /* remove (70-75), prune (77-79) or revoke (80-81) one of fid's live casts */
         n = sim_state_list(s, fid, K_CAST, &list);
