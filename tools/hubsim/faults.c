@@ -159,13 +159,11 @@ enum fc_err faults_apply_json(struct faults *f, const char *json, size_t len, in
         }
         any = true;
     }
-    if (get_ways(root, "bad_item_ways", item_fault_way, "\"hash\", \"fid\" or \"utf8\"",
-                 &r.items.ways, diag, &err))
-        any = true;
-    if (get_ways(root, "forge_ways", item_forge_way,
-                 "\"text\", \"hash\", \"signature\" or \"signer\"", &r.items.forge_ways, diag,
-                 &err))
-        any = true;
+    any |= get_ways(root, "bad_item_ways", item_fault_way, "\"hash\", \"fid\" or \"utf8\"",
+                    &r.items.ways, diag, &err);
+    any |= get_ways(root, "forge_ways", item_forge_way,
+                    "\"text\", \"hash\", \"signature\" or \"signer\"", &r.items.forge_ways,
+                    diag, &err);
     const char *st_path[] = {"error_statuses", NULL};
     yajl_val st = yajl_tree_get(root, st_path, yajl_t_array);
     if (st) {
