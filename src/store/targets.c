@@ -53,18 +53,11 @@ enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char
 
 enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid)};
-    size_t rows;
-    enum fc_err err =
-        fc_db_run_changed(db,
-                          "WITH d AS (DELETE FROM targets WHERE fid = $1 RETURNING fid) "
-                          "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
-                          "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()",
-                          1, p, &rows, diag);
-    if (!err && removed)
-        *removed = rows > 0;
-    return err;
+    return fc_db_run_id(db,
+                        "WITH d AS (DELETE FROM targets WHERE fid = $1 RETURNING fid) "
+                        "INSERT INTO dropped_targets (fid) SELECT fid FROM d "
+                        "ON CONFLICT (fid) DO UPDATE SET dropped_at = now()",
+                        fid, removed, diag);
 }
 
 enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool *found,
