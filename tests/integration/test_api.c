@@ -194,6 +194,19 @@ static void expect_error(const struct server *s, const char *method, const char 
     fct_http_cleanup(&h);
 }
 
+/* call, failing the test unless it answers want_status. */
+static void expect_status(const struct server *s, const char *method, const char *route,
+                          const char *path, const char *const *headers, const char *body,
+                          long want_status)
+{
+    struct fct_http h;
+    call(s, method, route, path, headers, body, &h);
+    if (h.status != want_status)
+        fail_msg("%s %s: status %ld, want %ld: %s", method, path, h.status, want_status,
+                 h.body.data);
+    fct_http_cleanup(&h);
+}
+
 /* ---- fixture set-up ---- */
 
 static int run_fcindex(const char *const *args, const char *roots)
@@ -764,9 +777,8 @@ static void auth_flows(void **state)
     char cookie[2300];
     snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
     struct fct_http h;
-    call(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){cookie, NULL}, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/admin/targets", "/admin/targets", (const char *[]){cookie, NULL},
+                  NULL, 200);
 
     /* tampered payload, wrong signature, alg none / RS256, expired */
     char bad[2300];
@@ -798,9 +810,7 @@ static void auth_flows(void **state)
     fc_buf_reset(&old);
     fc_auth_issue(auth, "admin", time(NULL), &old); /* same secret, still valid: accepted */
     snprintf(bad, sizeof(bad), "Cookie: token=%s", old.data);
-    call(&s, "GET", "/admin/jobs", "/admin/jobs", (const char *[]){bad, NULL}, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/admin/jobs", "/admin/jobs", (const char *[]){bad, NULL}, NULL, 200);
     fc_buf_cleanup(&old);
     fc_auth_free(auth);
 
@@ -813,17 +823,14 @@ static void auth_flows(void **state)
                  "{\"fid\":77}", 403, "origin_not_allowed");
     char origin[128];
     snprintf(origin, sizeof(origin), "Origin: %s", s.base);
-    call(&s, "POST", "/admin/targets", "/admin/targets",
-         (const char *[]){cookie, json_ct, origin, NULL}, "{\"fid\":77,\"root\":false}", &h);
-    assert_int_equal(h.status, 201);
-    fct_http_cleanup(&h);
+    expect_status(&s, "POST", "/admin/targets", "/admin/targets",
+                  (const char *[]){cookie, json_ct, origin, NULL}, "{\"fid\":77,\"root\":false}",
+                  201);
     char *csrf = csrf_of(&s, cookie);
     char csrf_h[128];
     snprintf(csrf_h, sizeof(csrf_h), "X-CSRF-Token: %s", csrf);
-    call(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/77",
-         (const char *[]){cookie, csrf_h, NULL}, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/77",
+                  (const char *[]){cookie, csrf_h, NULL}, NULL, 200);
     free(csrf);
 
     /* logout clears the cookie */
@@ -893,10 +900,7 @@ static void analytics_match_the_database(const struct server *s, const char *con
     for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
         char path[64];
         snprintf(path, sizeof(path), "/admin/analytics?window=%s", windows[i].window);
-        struct fct_http h;
-        call(s, "GET", "/admin/analytics", path, get_h, NULL, &h);
-        assert_int_equal(h.status, 200);
-        yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
+        yajl_val v = call_json_as(s, "GET", "/admin/analytics", path, get_h, NULL, 200);
         yajl_val indexed = get(v, "indexed");
         /* 60 minutes, 24 hours, 7 or 30 days (or one more when the bucket turns over
          * mid-window) */
@@ -911,7 +915,6 @@ static void analytics_match_the_database(const struct server *s, const char *con
         assert_true(YAJL_GET_ARRAY(top)->len > 0);
         assert_int_equal(YAJL_GET_INTEGER(get(YAJL_GET_ARRAY(top)->values[0], "fid")), busiest);
         yajl_tree_free(v);
-        fct_http_cleanup(&h);
     }
     expect_error(s, "GET", "/admin/analytics", "/admin/analytics?window=2d", get_h, NULL, 400,
                  "invalid_window");
@@ -929,14 +932,12 @@ static void admin_routes(void **state)
     struct fct_http h;
 
     yajl_val v;
-    call(&s, "GET", "/admin/targets", "/admin/targets?root=true&limit=5&sort=-fid", get_h, NULL, &h);
-    assert_int_equal(h.status, 200);
-    v = yajl_tree_parse(h.body.data, NULL, 0);
+    v = call_json_as(&s, "GET", "/admin/targets", "/admin/targets?root=true&limit=5&sort=-fid",
+                     get_h, NULL, 200);
     assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 60);
     assert_int_equal(YAJL_GET_ARRAY(get(v, "targets"))->len, 5);
     assert_true(YAJL_IS_STRING(get(v, "next_cursor")));
     yajl_tree_free(v);
-    fct_http_cleanup(&h);
     call(&s, "GET", "/admin/targets", "/admin/targets?q=hanaonchain", get_h, NULL, &h);
     assert_non_null(strstr(h.body.data, "\"fid\" : 2079"));
     fct_http_cleanup(&h);
@@ -954,15 +955,13 @@ static void admin_routes(void **state)
                                       "424242");
     assert_string_equal(row, "false,admin");
     free(row);
-    call(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h, "{\"root\":true}", &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h,
+                  "{\"root\":true}", 200);
     row = fct_sql_value(db_url, "SELECT is_root FROM targets WHERE fid = 424242");
     assert_string_equal(row, "t");
     free(row);
-    call(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h, "{\"root\":false}", &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h,
+                  "{\"root\":false}", 200);
     expect_error(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h, "{}", 400,
                  "invalid_field");
     expect_error(&s, "PUT", "/admin/targets/:fid", "/admin/targets/5", post_h, "{\"root\":true}",
@@ -975,9 +974,8 @@ static void admin_routes(void **state)
     row = fct_sql_value(db_url, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 424242");
     assert_string_equal(row, "t");
     free(row);
-    call(&s, "GET", "/admin/targets/:fid/stats", "/admin/targets/2079/stats", get_h, NULL, &h);
-    assert_int_equal(h.status, 200);
-    v = yajl_tree_parse(h.body.data, NULL, 0);
+    v = call_json_as(&s, "GET", "/admin/targets/:fid/stats", "/admin/targets/2079/stats", get_h,
+                     NULL, 200);
     yajl_val e = get(get(expected, "fids"), "2079");
     assert_int_equal(YAJL_GET_INTEGER(get(v, "casts")),
                      (long long)YAJL_GET_ARRAY(get(e, "live_cast_hashes"))->len);
@@ -991,19 +989,15 @@ static void admin_routes(void **state)
                      sql_count("SELECT backfill_attempts FROM targets WHERE fid = 2079"));
     assert_true(YAJL_IS_STRING(get(v, "added_at")));
     yajl_tree_free(v);
-    fct_http_cleanup(&h);
-    call(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/424242", post_h, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/424242", post_h, NULL, 200);
     expect_error(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/424242", post_h, NULL, 404,
                  "not_found");
     expect_error(&s, "POST", "/admin/targets", "/admin/targets", post_h, "{\"fid\":\"x\"}", 400,
                  "invalid_fid");
 
     /* client apps */
-    call(&s, "POST", "/admin/client-targets", "/admin/client-targets", post_h, "{\"fid\":31337}", &h);
-    assert_int_equal(h.status, 201);
-    fct_http_cleanup(&h);
+    expect_status(&s, "POST", "/admin/client-targets", "/admin/client-targets", post_h,
+                  "{\"fid\":31337}", 201);
     call(&s, "GET", "/admin/client-targets", "/admin/client-targets", get_h, NULL, &h);
     assert_non_null(strstr(h.body.data, "31337"));
     assert_non_null(strstr(h.body.data, "9152"));
@@ -1041,31 +1035,23 @@ static void admin_routes(void **state)
     assert_int_equal(h.status, 200);
     assert_non_null(strstr(h.body.data, "hub said no"));
     fct_http_cleanup(&h);
-    call(&s, "POST", "/admin/jobs/:id/retry", "/admin/jobs/2079/retry", post_h, "", &h);
-    assert_int_equal(h.status, 202);
-    fct_http_cleanup(&h);
+    expect_status(&s, "POST", "/admin/jobs/:id/retry", "/admin/jobs/2079/retry", post_h, "", 202);
     row = fct_sql_value(db_url, "SELECT coalesce(last_error, 'none') FROM targets WHERE fid = 2079");
     assert_string_equal(row, "none");
     free(row);
     expect_error(&s, "POST", "/admin/jobs/:id/retry", "/admin/jobs/555555/retry", post_h, "", 404,
                  "not_found");
-    call(&s, "POST", "/admin/jobs/backfill", "/admin/jobs/backfill", post_h, "", &h);
-    assert_int_equal(h.status, 202);
-    v = yajl_tree_parse(h.body.data, NULL, 0);
+    v = call_json_as(&s, "POST", "/admin/jobs/backfill", "/admin/jobs/backfill", post_h, "", 202);
     assert_true(YAJL_GET_INTEGER(get(v, "queued")) >= 1); /* 2079 is pending again */
     yajl_tree_free(v);
-    fct_http_cleanup(&h);
     free(fct_sql_value(db_url, "UPDATE targets SET last_synced_at = now() WHERE fid = 2079"));
-    call(&s, "GET", "/admin/status", "/admin/status", get_h, NULL, &h);
-    assert_int_equal(h.status, 200);
-    v = yajl_tree_parse(h.body.data, NULL, 0);
+    v = call_json_as(&s, "GET", "/admin/status", "/admin/status", get_h, NULL, 200);
     assert_true(YAJL_GET_INTEGER(get(v, "database_bytes")) > 0);
     assert_true(YAJL_GET_ARRAY(get(v, "cursors"))->len >= 1);
     assert_true(YAJL_IS_STRING(get(v, "version")));
     assert_true(YAJL_IS_INTEGER(get(v, "clients")));
     assert_true(YAJL_IS_INTEGER(get(get(v, "rows"), "casts")));
     yajl_tree_free(v);
-    fct_http_cleanup(&h);
     analytics_match_the_database(&s, get_h);
     free(a.token);
     server_stop(&s);
@@ -1102,11 +1088,8 @@ static void throughput_shows_the_history(void **state)
     char *token = login(&s, "correct horse battery", 200);
     char cookie[2300];
     snprintf(cookie, sizeof(cookie), "Cookie: token=%s", token);
-    struct fct_http h;
-    call(&s, "GET", "/admin/throughput", "/admin/throughput", (const char *[]){cookie, NULL},
-         NULL, &h);
-    assert_int_equal(h.status, 200);
-    yajl_val v = yajl_tree_parse(h.body.data, NULL, 0);
+    yajl_val v = call_json_as(&s, "GET", "/admin/throughput", "/admin/throughput",
+                              (const char *[]){cookie, NULL}, NULL, 200);
     assert_non_null(v);
     assert_int_equal(YAJL_GET_INTEGER(get(v, "bucket_s")), 10);
     assert_int_equal(YAJL_GET_INTEGER(get(v, "processes")), 2);
@@ -1125,7 +1108,6 @@ static void throughput_shows_the_history(void **state)
     assert_int_equal(json_int_at(msgs, at - 6), 900);
     assert_int_equal(json_int_at(get(v, "events_applied"), at - 6), 12);
     yajl_tree_free(v);
-    fct_http_cleanup(&h);
     free(token);
     fc_rate_recorder_free(a);
     fc_rate_recorder_free(b);
@@ -1141,9 +1123,7 @@ static void ops_headers_and_rate_limits(void **state)
     server_start(&s, (const char *[]){"FCINDEX_API_RATE_PUBLIC_PER_MIN=4",
                                       "FCINDEX_API_CORS_ORIGINS=https://app.example", NULL});
     struct fct_http h;
-    call(&s, "GET", "/healthz", "/healthz", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/healthz", "/healthz", NULL, NULL, 200);
     call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
     assert_int_equal(h.status, 200);
     assert_non_null(strstr(h.body.data, "\"database\":\"ok\""));
@@ -1181,9 +1161,7 @@ static void ops_headers_and_rate_limits(void **state)
                            "default-src 'self'"));
     fct_http_cleanup(&h);
     /* 4 a minute: three used above; the fifth public request is refused */
-    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, 200);
     call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
     assert_int_equal(h.status, 429);
     assert_non_null(fct_http_header_value(&h, "Retry-After", v, sizeof(v)));
@@ -1380,13 +1358,9 @@ static void redis_rate_limits_are_shared(void **state)
     server_start(&b, extra);
     struct fct_http h;
     for (int i = 0; i < 4; i++) {
-        call(i % 2 ? &b : &a, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
-        assert_int_equal(h.status, 200);
-        fct_http_cleanup(&h);
+        expect_status(i % 2 ? &b : &a, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, 200);
     }
-    call(&b, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
-    assert_int_equal(h.status, 429);
-    fct_http_cleanup(&h);
+    expect_status(&b, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, 429);
     call(&a, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
     assert_int_equal(h.status, 429);
     char v[32];
@@ -1445,9 +1419,7 @@ static void serve_all_roles(void **state)
         if (fct_now_ms() > end)
             fail_msg("no sync lag in /metrics after 30 s");
     }
-    call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/readyz", "/readyz", NULL, NULL, 200);
     call(&s, "GET", "/metrics", "/metrics", NULL, NULL, &h);
     assert_int_equal(h.status, 200);
     assert_non_null(strstr(h.body.data, "fcindex_events_applied_total"));
@@ -1456,9 +1428,7 @@ static void serve_all_roles(void **state)
     assert_non_null(strstr(h.body.data, "fcindex_hub_requests_total{hub="));
     assert_non_null(strstr(h.body.data, "fcindex_backfill_jobs{state=\"failed\"}"));
     fct_http_cleanup(&h);
-    call(&s, "GET", "/v1/users/:fid", "/v1/users/1", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/v1/users/:fid", "/v1/users/1", NULL, NULL, 200);
     fct_signal(pid, SIGTERM);
     fc_buf_puts(&out, buf);
     assert_int_equal(fct_wait(pid, fd, &out), 0);
@@ -1518,9 +1488,7 @@ static void admin_changes_reach_redis_sets(void **state)
     admin_login(&s, &a);
     const char *const *h = a.h;
     struct fct_http r;
-    call(&s, "POST", "/admin/targets", "/admin/targets", h, "{\"fid\":515151}", &r);
-    assert_int_equal(r.status, 201);
-    fct_http_cleanup(&r);
+    expect_status(&s, "POST", "/admin/targets", "/admin/targets", h, "{\"fid\":515151}", 201);
     assert_true(fc_fidset_has(targets, 515151));
     assert_true(fc_fidset_has(roots, 515151));
     call(&s, "PUT", "/admin/targets/:fid", "/admin/targets/515151", h, "{\"root\":false}", &r);
@@ -1529,9 +1497,8 @@ static void admin_changes_reach_redis_sets(void **state)
     call(&s, "DELETE", "/admin/targets/:fid", "/admin/targets/515151", h, NULL, &r);
     fct_http_cleanup(&r);
     assert_false(fc_fidset_has(targets, 515151));
-    call(&s, "POST", "/admin/client-targets", "/admin/client-targets", h, "{\"fid\":\"616161\"}", &r);
-    assert_int_equal(r.status, 201);
-    fct_http_cleanup(&r);
+    expect_status(&s, "POST", "/admin/client-targets", "/admin/client-targets", h,
+                  "{\"fid\":\"616161\"}", 201);
     assert_true(fc_fidset_has(clients, 616161));
     call(&s, "DELETE", "/admin/client-targets/:fid", "/admin/client-targets/616161", h, NULL, &r);
     fct_http_cleanup(&r);
@@ -1540,12 +1507,8 @@ static void admin_changes_reach_redis_sets(void **state)
     struct server other;
     server_start(&other, (const char *[]){e3, e4, NULL});
     const char *just_cookie[] = {a.cookie, NULL};
-    call(&other, "GET", "/admin/jobs", "/admin/jobs", just_cookie, NULL, &r);
-    assert_int_equal(r.status, 200);
-    fct_http_cleanup(&r);
-    call(&s, "POST", "/auth/logout", "/auth/logout", h, "", &r);
-    assert_int_equal(r.status, 200);
-    fct_http_cleanup(&r);
+    expect_status(&other, "GET", "/admin/jobs", "/admin/jobs", just_cookie, NULL, 200);
+    expect_status(&s, "POST", "/auth/logout", "/auth/logout", h, "", 200);
     expect_error(&other, "GET", "/admin/jobs", "/admin/jobs", just_cookie, NULL, 403, "forbidden");
     server_stop(&other);
     free(a.token);
@@ -1619,9 +1582,7 @@ static void database_down(void **state)
     assert_non_null(strstr(h.body.data, "not ready"));
     fct_http_cleanup(&h);
     expect_error(&s, "GET", "/v1/feed/:fid", "/v1/feed/2079", NULL, NULL, 503, "unavailable");
-    call(&s, "GET", "/healthz", "/healthz", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/healthz", "/healthz", NULL, NULL, 200);
     server_stop(&s);
 }
 
@@ -1750,9 +1711,7 @@ static void every_documented_status(void **state)
     /* adding a target that exists: 200, and nothing changes */
     char *before = fct_sql_value(db_url, "SELECT count(*) FROM targets");
     struct fct_http h;
-    call(&s, "POST", "/admin/targets", "/admin/targets", ok_h, "{\"fid\":2079}", &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "POST", "/admin/targets", "/admin/targets", ok_h, "{\"fid\":2079}", 200);
     char *after = fct_sql_value(db_url, "SELECT count(*) FROM targets");
     assert_string_equal(before, after);
     free(before);
@@ -1801,9 +1760,7 @@ static void every_documented_status(void **state)
         expect_error(&s, "GET", limited[i].route, limited[i].path, NULL, NULL, 429,
                      "rate_limited");
     /* search has a budget of its own, untouched by the public class */
-    call(&s, "GET", "/v1/search/casts", "/v1/search/casts?q=hello", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/v1/search/casts", "/v1/search/casts?q=hello", NULL, NULL, 200);
     expect_error(&s, "GET", "/v1/search/casts", "/v1/search/casts?q=hello", NULL, NULL, 429,
                  "rate_limited");
     expect_error(&s, "GET", "/v1/search/users", "/v1/search/users?q=hello", NULL, NULL, 429,
@@ -1879,15 +1836,10 @@ static void forwarded_clients(void **state)
     server_stop(&s);
     /* without the option the header is ignored: every request is 127.0.0.1's */
     server_start(&s, (const char *[]){"FCINDEX_API_RATE_PUBLIC_PER_MIN=1", NULL});
-    struct fct_http h;
-    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
-         (const char *[]){"X-Forwarded-For: 10.0.0.3", NULL}, NULL, &h);
-    assert_int_equal(h.status, 200);
-    fct_http_cleanup(&h);
-    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
-         (const char *[]){"X-Forwarded-For: 10.0.0.4", NULL}, NULL, &h);
-    assert_int_equal(h.status, 429);
-    fct_http_cleanup(&h);
+    expect_status(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
+                  (const char *[]){"X-Forwarded-For: 10.0.0.3", NULL}, NULL, 200);
+    expect_status(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
+                  (const char *[]){"X-Forwarded-For: 10.0.0.4", NULL}, NULL, 429);
     server_stop(&s);
 }
 
@@ -2407,34 +2359,25 @@ static void dead_letters(void **state)
     free(deleted);
     char *bad = fct_sql_value(db_url, "SELECT id FROM dead_letters WHERE source LIKE 'events%'");
 
-    /* the list: filtered by source prefix and reason substring */
-    yajl_val v;
-    call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters", h, NULL, &r);
-    assert_int_equal(r.status, 200);
-    v = yajl_tree_parse(r.body.data, NULL, 0);
-    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 2);
-    yajl_tree_free(v);
-    fct_http_cleanup(&r);
-    call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?source=events&limit=1", h, NULL,
-         &r);
-    v = yajl_tree_parse(r.body.data, NULL, 0);
-    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 1);
-    assert_string_equal(YAJL_GET_STRING(get(get(v, "dead_letters")->u.array.values[0], "id")),
-                        bad);
-    yajl_tree_free(v);
-    fct_http_cleanup(&r);
-    /* a prefix, not a substring */
-    call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?source=castsByFid", h, NULL, &r);
-    v = yajl_tree_parse(r.body.data, NULL, 0);
-    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 0);
-    yajl_tree_free(v);
-    fct_http_cleanup(&r);
-    call(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?reason=UNKNOWN%20FIELD", h, NULL,
-         &r);
-    v = yajl_tree_parse(r.body.data, NULL, 0);
-    assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), 1);
-    yajl_tree_free(v);
-    fct_http_cleanup(&r);
+    /* the list: filtered by source prefix (not a substring) and reason substring */
+    static const struct {
+        const char *path;
+        long long total;
+        bool first_is_the_event; /* the stream's letter is listed first */
+    } lists[] = {
+        {"/admin/dead-letters", 2, false},
+        {"/admin/dead-letters?source=events&limit=1", 1, true},
+        {"/admin/dead-letters?source=castsByFid", 0, false},
+        {"/admin/dead-letters?reason=UNKNOWN%20FIELD", 1, false},
+    };
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        yajl_val v = call_json_as(&s, "GET", "/admin/dead-letters", lists[i].path, h, NULL, 200);
+        assert_int_equal(YAJL_GET_INTEGER(get(v, "total")), lists[i].total);
+        if (lists[i].first_is_the_event)
+            assert_string_equal(
+                YAJL_GET_STRING(get(get(v, "dead_letters")->u.array.values[0], "id")), bad);
+        yajl_tree_free(v);
+    }
     expect_error(&s, "GET", "/admin/dead-letters", "/admin/dead-letters?reason=", h, NULL, 400,
                  "invalid_filter");
 
@@ -2475,9 +2418,7 @@ static void dead_letters(void **state)
 
     /* delete */
     snprintf(path, sizeof(path), "/admin/dead-letters/%s", bad);
-    call(&s, "DELETE", "/admin/dead-letters/:id", path, h, NULL, &r);
-    assert_int_equal(r.status, 200);
-    fct_http_cleanup(&r);
+    expect_status(&s, "DELETE", "/admin/dead-letters/:id", path, h, NULL, 200);
     expect_error(&s, "DELETE", "/admin/dead-letters/:id", path, h, NULL, 404, "not_found");
     expect_error(&s, "DELETE", "/admin/dead-letters/:id", "/admin/dead-letters/-1", h, NULL, 400,
                  "invalid_id");
