@@ -586,9 +586,7 @@ static void casts_by_prefix_replies_search_trending(void **state)
         assert_true(contains_ci(str_or_empty(get(c, "text")), "congrats"));
         snprintf(sql, sizeof(sql), "SELECT deleted_at IS NULL FROM casts WHERE hash = decode('%s', "
                                    "'hex')", str_or_empty(get(c, "hash")) + 2);
-        char *live = fct_sql_value(db_url, sql);
-        assert_string_equal(live, "t");
-        free(live);
+        fct_assert_sql(db_url, sql, "t");
     }
     yajl_tree_free(v);
 
@@ -951,15 +949,11 @@ static void admin_routes(void **state)
          &h);
     assert_int_equal(h.status, 201);
     fct_http_cleanup(&h);
-    char *row = fct_sql_value(db_url, "SELECT is_root || ',' || source FROM targets WHERE fid = "
-                                      "424242");
-    assert_string_equal(row, "false,admin");
-    free(row);
+    fct_assert_sql(db_url, "SELECT is_root || ',' || source FROM targets WHERE fid = "
+                           "424242", "false,admin");
     expect_status(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h,
                   "{\"root\":true}", 200);
-    row = fct_sql_value(db_url, "SELECT is_root FROM targets WHERE fid = 424242");
-    assert_string_equal(row, "t");
-    free(row);
+    fct_assert_sql(db_url, "SELECT is_root FROM targets WHERE fid = 424242", "t");
     expect_status(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h,
                   "{\"root\":false}", 200);
     expect_error(&s, "PUT", "/admin/targets/:fid", "/admin/targets/424242", post_h, "{}", 400,
@@ -971,9 +965,7 @@ static void admin_routes(void **state)
          &h);
     assert_int_equal(h.status, 202);
     fct_http_cleanup(&h);
-    row = fct_sql_value(db_url, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 424242");
-    assert_string_equal(row, "t");
-    free(row);
+    fct_assert_sql(db_url, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 424242", "t");
     v = call_json_as(&s, "GET", "/admin/targets/:fid/stats", "/admin/targets/2079/stats", get_h,
                      NULL, 200);
     yajl_val e = get(get(expected, "fids"), "2079");
@@ -1036,9 +1028,8 @@ static void admin_routes(void **state)
     assert_non_null(strstr(h.body.data, "hub said no"));
     fct_http_cleanup(&h);
     expect_status(&s, "POST", "/admin/jobs/:id/retry", "/admin/jobs/2079/retry", post_h, "", 202);
-    row = fct_sql_value(db_url, "SELECT coalesce(last_error, 'none') FROM targets WHERE fid = 2079");
-    assert_string_equal(row, "none");
-    free(row);
+    fct_assert_sql(db_url, "SELECT coalesce(last_error, 'none') FROM targets WHERE fid = 2079",
+                           "none");
     expect_error(&s, "POST", "/admin/jobs/:id/retry", "/admin/jobs/555555/retry", post_h, "", 404,
                  "not_found");
     v = call_json_as(&s, "POST", "/admin/jobs/backfill", "/admin/jobs/backfill", post_h, "", 202);
@@ -2240,9 +2231,8 @@ static void job_queue_control(void **state)
         assert_non_null(strstr(r.body.data, i ? "\"changed\":false" : "\"changed\":true"));
         fct_http_cleanup(&r);
     }
-    char *p = fct_sql_value(db_url, "SELECT paused::text || changed_by FROM job_queue_control");
-    assert_string_equal(p, "trueadmin api");
-    free(p);
+    fct_assert_sql(db_url, "SELECT paused::text || changed_by FROM job_queue_control",
+                           "trueadmin api");
     expect_error(&s, "POST", "/admin/jobs/clear", "/admin/jobs/clear", h,
                  "{\"state\":\"pending\"}", 400, "confirmation_required");
     expect_error(&s, "POST", "/admin/jobs/clear", "/admin/jobs/clear", h,
@@ -2410,9 +2400,7 @@ static void dead_letters(void **state)
     /* the bad one is still invalid: kept, its attempt counted */
     snprintf(path, sizeof(path), "/admin/dead-letters/%s/retry", bad);
     expect_error(&s, "POST", "/admin/dead-letters/:id/retry", path, h, "", 422, "still_invalid");
-    char *attempts = fct_sql_value(db_url, "SELECT attempts FROM dead_letters");
-    assert_string_equal(attempts, "2");
-    free(attempts);
+    fct_assert_sql(db_url, "SELECT attempts FROM dead_letters", "2");
     expect_error(&s, "POST", "/admin/dead-letters/:id/retry", "/admin/dead-letters/0/retry", h,
                  "", 400, "invalid_id");
 
@@ -2422,9 +2410,7 @@ static void dead_letters(void **state)
     expect_error(&s, "DELETE", "/admin/dead-letters/:id", path, h, NULL, 404, "not_found");
     expect_error(&s, "DELETE", "/admin/dead-letters/:id", "/admin/dead-letters/-1", h, NULL, 400,
                  "invalid_id");
-    char *left = fct_sql_value(db_url, "SELECT count(*) FROM dead_letters");
-    assert_string_equal(left, "0");
-    free(left);
+    fct_assert_sql(db_url, "SELECT count(*) FROM dead_letters", "0");
     yajl_tree_free(msg);
     fc_buf_cleanup(&sql);
     free(item);

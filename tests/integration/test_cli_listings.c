@@ -214,10 +214,8 @@ static void listings_validate_and_match_the_database(void **state)
     /* add: a root unless --non-root (POST /admin/targets agrees) */
     assert_int_equal(run(&out, (const char *[]){"targets", "add", "21", NULL}), 0);
     assert_int_equal(run(&out, (const char *[]){"targets", "add", "22", "--non-root", NULL}), 0);
-    char *roots = fct_sql_value(db_url, "SELECT string_agg(fid || ':' || is_root, ',' ORDER BY "
-                                        "fid) FROM targets WHERE fid IN (21, 22)");
-    assert_string_equal(roots, "21:true,22:false");
-    free(roots);
+    fct_assert_sql(db_url, "SELECT string_agg(fid || ':' || is_root, ',' ORDER BY "
+                           "fid) FROM targets WHERE fid IN (21, 22)", "21:true,22:false");
     fc_buf_cleanup(&out);
 }
 

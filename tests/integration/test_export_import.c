@@ -93,10 +93,8 @@ static void round_trip_gives_identical_tables(void **state)
         "INSERT INTO dead_letters (source, payload, reason) VALUES ('events:h:1', "
         "'\\x00ff0a5c22'::bytea, 'raw bytes');"
         "INSERT INTO dropped_targets (fid) VALUES (424242)"));
-    char *n = fct_sql_value(db_a, "SELECT (SELECT count(*) FROM casts) > 10 AND (SELECT count(*) "
-                                  "FROM targets) > 2 AND (SELECT count(*) FROM links) > 0");
-    assert_string_equal(n, "t");
-    free(n);
+    fct_assert_sql(db_a, "SELECT (SELECT count(*) FROM casts) > 10 AND (SELECT count(*) "
+                         "FROM targets) > 2 AND (SELECT count(*) FROM links) > 0", "t");
 
     assert_int_equal(fcindex(db_a, &out, (const char *[]){"export", "--targets", "--clients",
                                                           "--data", NULL}), 0);
@@ -106,10 +104,8 @@ static void round_trip_gives_identical_tables(void **state)
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"migrate", NULL}), 0);
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"import", file, "--dry-run", NULL}), 0);
     assert_non_null(strstr(out.data, "dry run (rolled back)"));
-    char *none = fct_sql_value(db_b, "SELECT (SELECT count(*) FROM targets) + (SELECT count(*) "
-                                     "FROM casts)");
-    assert_string_equal(none, "0");
-    free(none);
+    fct_assert_sql(db_b, "SELECT (SELECT count(*) FROM targets) + (SELECT count(*) "
+                         "FROM casts)", "0");
 
     /* into the empty database: identical */
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"import", file, NULL}), 0);
@@ -131,9 +127,7 @@ static void round_trip_gives_identical_tables(void **state)
     /* new rows get new ids after the imported ones */
     free(fct_sql_value(db_b, "INSERT INTO dead_letters (source, payload, reason) VALUES "
                              "('x', 'y', 'z')"));
-    char *ids = fct_sql_value(db_b, "SELECT count(DISTINCT id) = count(*) FROM dead_letters");
-    assert_string_equal(ids, "t");
-    free(ids);
+    fct_assert_sql(db_b, "SELECT count(DISTINCT id) = count(*) FROM dead_letters", "t");
 
     /* a bad line: nothing imported, its number named */
     char *bad = fct_write_temp("{\"table\":\"target_clients\",\"row\":{\"client_fid\":5,"
@@ -141,22 +135,16 @@ static void round_trip_gives_identical_tables(void **state)
                                "{\"table\":\"secrets\",\"row\":{}}\n");
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"import", bad, NULL}), 1);
     assert_non_null(strstr(out.data, "line 2: \"secrets\" is not a table"));
-    char *five = fct_sql_value(db_b, "SELECT count(*) FROM target_clients WHERE client_fid = 5");
-    assert_string_equal(five, "0");
-    free(five);
+    fct_assert_sql(db_b, "SELECT count(*) FROM target_clients WHERE client_fid = 5", "0");
     unlink(bad);
     free(bad);
 
     /* migrate reset: refused without --yes, then everything goes */
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"migrate", "reset", NULL}), 2);
-    char *kept = fct_sql_value(db_b, "SELECT count(*) > 0 FROM casts");
-    assert_string_equal(kept, "t");
-    free(kept);
+    fct_assert_sql(db_b, "SELECT count(*) > 0 FROM casts", "t");
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"migrate", "reset", "--yes", NULL}), 0);
-    char *empty = fct_sql_value(db_b, "SELECT (SELECT count(*) FROM casts) + (SELECT count(*) "
-                                      "FROM targets)");
-    assert_string_equal(empty, "0");
-    free(empty);
+    fct_assert_sql(db_b, "SELECT (SELECT count(*) FROM casts) + (SELECT count(*) "
+                         "FROM targets)", "0");
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"migrate", "status", NULL}), 0);
     assert_non_null(strstr(out.data, "0 pending"));
     unlink(file);

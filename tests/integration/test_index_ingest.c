@@ -226,9 +226,7 @@ static void each_event_read_once_and_cursor_moves_forward(void **state)
         char sql[160], id[32];
         snprintf(sql, sizeof(sql), "SELECT event_id FROM hub_cursors WHERE shard = %u", s);
         snprintf(id, sizeof(id), "%llu", last_id[s] + 1);
-        char *cur = fct_sql_value(e.db, sql);
-        assert_string_equal(cur, id);
-        free(cur);
+        fct_assert_sql(e.db, sql, id);
     }
     fct_db_drop(e.db);
     fct_hubsim_stop(pid);
@@ -248,19 +246,15 @@ static void backfill_fid_again_on_a_synced_target(void **state)
     static const char casts_of_1[] = "SELECT count(*) FROM casts WHERE fid = 1";
     long long before = fct_sql_ll(e.db, casts_of_1);
     assert_true(before > 0);
-    char *synced = fct_sql_value(e.db, "SELECT last_synced_at IS NOT NULL FROM targets "
-                                       "WHERE fid = 1");
-    assert_string_equal(synced, "t");
-    free(synced);
+    fct_assert_sql(e.db, "SELECT last_synced_at IS NOT NULL FROM targets "
+                         "WHERE fid = 1", "t");
     free(fct_sql_value(e.db, "DELETE FROM casts WHERE fid = 1"));
     /* without --wait: queued for a running indexer */
     struct fc_buf out = FC_BUF_INIT;
     assert_int_equal(fcindex(&e, "backfill", "--fid", "1", &out), 0);
     assert_non_null(strstr(out.data, "fid 1 queued"));
     fc_buf_cleanup(&out);
-    char *pending = fct_sql_value(e.db, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 1");
-    assert_string_equal(pending, "t");
-    free(pending);
+    fct_assert_sql(e.db, "SELECT last_synced_at IS NULL FROM targets WHERE fid = 1", "t");
     assert_int_equal(fcindex(&e, "backfill", "--all-unsynced", "--wait", NULL), 0);
     assert_int_equal(fct_sql_ll(e.db, casts_of_1), before);
     /* with --wait: done at once */

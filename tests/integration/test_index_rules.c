@@ -136,15 +136,9 @@ static void realtime_rules(void **state)
     v = fct_sql_value(db, "SELECT count(*) || ':' || bool_and(reason LIKE '%embeds%') FROM dead_letters");
     assert_string_equal(v, "1:true"); /* nothing silently dropped */
     free(v);
-    v = fct_sql_value(db, "SELECT count(*) FROM reactions WHERE fid = 52");
-    assert_string_equal(v, "1");
-    free(v);
-    v = fct_sql_value(db, "SELECT count(*) FROM links WHERE fid = 53 AND target_fid = 10");
-    assert_string_equal(v, "1");
-    free(v);
-    v = fct_sql_value(db, "SELECT request_fid FROM signers WHERE fid = 30");
-    assert_string_equal(v, "9152");
-    free(v);
+    fct_assert_sql(db, "SELECT count(*) FROM reactions WHERE fid = 52", "1");
+    fct_assert_sql(db, "SELECT count(*) FROM links WHERE fid = 53 AND target_fid = 10", "1");
+    fct_assert_sql(db, "SELECT request_fid FROM signers WHERE fid = 30", "9152");
 
     /* Clean-up of a dropped account (21): its own rows go, except those that
      * still touch a target; an account dropped then re-added (20) keeps all. */
@@ -166,18 +160,12 @@ static void realtime_rules(void **state)
     fc_buf_reset(&out);
     assert_int_equal(fct_run(cleanup, env, &out), 0);
     assert_non_null(strstr(out.data, "deleted 3 rows of 1 dropped accounts"));
-    v = fct_sql_value(db, "SELECT string_agg(fid || ':' || text, ',' ORDER BY hash) FROM casts "
-                          "WHERE fid IN (20, 21)");
-    assert_string_equal(v, "20:own,21:reply");
-    free(v);
-    v = fct_sql_value(db, "SELECT string_agg(fid || '>' || target_fid, ',') FROM links "
-                          "WHERE fid = 21");
-    assert_string_equal(v, "21>10");
-    free(v);
-    v = fct_sql_value(db, "SELECT (SELECT count(*) FROM user_data WHERE fid = 21) + "
-                          "(SELECT count(*) FROM dropped_targets)");
-    assert_string_equal(v, "0");
-    free(v);
+    fct_assert_sql(db, "SELECT string_agg(fid || ':' || text, ',' ORDER BY hash) FROM casts "
+                       "WHERE fid IN (20, 21)", "20:own,21:reply");
+    fct_assert_sql(db, "SELECT string_agg(fid || '>' || target_fid, ',') FROM links "
+                       "WHERE fid = 21", "21>10");
+    fct_assert_sql(db, "SELECT (SELECT count(*) FROM user_data WHERE fid = 21) + "
+                       "(SELECT count(*) FROM dropped_targets)", "0");
     fc_buf_cleanup(&out);
     fc_buf_cleanup(&page);
     fc_buf_cleanup(&events);

@@ -351,9 +351,7 @@ static void hubble_next_hub_starts_near_the_previous_position(void **state)
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM hub_cursors WHERE hub = "
                                "'http://127.0.0.1:%d' AND event_id > 0", pb);
-    char *cursors = fct_sql_value(e.db, sql);
-    assert_string_equal(cursors, "1");
-    free(cursors);
+    fct_assert_sql(e.db, sql, "1");
     if (!(first > 0 && second > 0 && second < first / 2))
         fail_msg("events read: %ld from the first hub, %ld from the second", first, second);
     fct_db_drop(e.db);

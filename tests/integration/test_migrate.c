@@ -82,20 +82,14 @@ static void creates_every_table_and_index_then_noop(void **state)
         free(v);
     }
     /* Hashes and addresses are bytea, fids bigint, text unbounded. */
-    char *t = fct_sql_value(url, "SELECT data_type FROM information_schema.columns "
-                                 "WHERE table_name='casts' AND column_name='hash'");
-    assert_string_equal(t, "bytea");
-    free(t);
-    t = fct_sql_value(url, "SELECT count(*) FROM information_schema.columns WHERE "
-                           "table_schema='public' AND data_type='character varying'");
-    assert_string_equal(t, "0");
-    free(t);
+    fct_assert_sql(url, "SELECT data_type FROM information_schema.columns "
+                        "WHERE table_name='casts' AND column_name='hash'", "bytea");
+    fct_assert_sql(url, "SELECT count(*) FROM information_schema.columns WHERE "
+                        "table_schema='public' AND data_type='character varying'", "0");
 
     /* base58 for primary Solana addresses: leading '1's are zero bytes, bad text is NULL */
-    t = fct_sql_value(url, "SELECT encode(fc_base58_decode('112g'), 'hex') || '/' || "
-                           "coalesce(encode(fc_base58_decode('0OIl'), 'hex'), 'null')");
-    assert_string_equal(t, "000061/null");
-    free(t);
+    fct_assert_sql(url, "SELECT encode(fc_base58_decode('112g'), 'hex') || '/' || "
+                        "coalesce(encode(fc_base58_decode('0OIl'), 'hex'), 'null')", "000061/null");
 
     fc_buf_reset(&out);
     assert_int_equal(migrate(url, NULL, &out), 0);

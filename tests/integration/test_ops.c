@@ -50,9 +50,8 @@ static void health_and_jobs(void **state)
     const char *env[] = {env1, env2, NULL};
     const char *retry[] = {fct_fcindex_bin(), "jobs", "retry", "7", NULL};
     assert_int_equal(fct_run(retry, env, &out), 0);
-    char *err = fct_sql_value(db, "SELECT coalesce(last_error, 'none') || backfill_attempts FROM targets WHERE fid = 7");
-    assert_string_equal(err, "none0");
-    free(err);
+    fct_assert_sql(db, "SELECT coalesce(last_error, 'none') || backfill_attempts FROM targets "
+                       "WHERE fid = 7", "none0");
     const char *missing[] = {fct_fcindex_bin(), "jobs", "retry", "999", NULL};
     fc_buf_reset(&out);
     assert_int_equal(fct_run(missing, env, &out), 1);

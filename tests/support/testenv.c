@@ -260,6 +260,14 @@ long long fct_sql_ll(const char *url, const char *sql)
     return n;
 }
 
+void fct_assert_sql(const char *url, const char *sql, const char *want)
+{
+    char *got = fct_sql_value(url, sql);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s\n  got  [%s]\n  want [%s]", sql, got, want);
+    free(got);
+}
+
 void fct_assert_no_sanitizer_report(const char *what, const char *out)
 {
     static const char *const marks[] = {"AddressSanitizer", "LeakSanitizer", "runtime error:",

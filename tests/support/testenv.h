@@ -56,6 +56,10 @@ char *fct_sql_value(const char *url, const char *sql);
 /* fct_sql_value read as a number (0 when no row). */
 long long fct_sql_ll(const char *url, const char *sql);
 
+/* Fails the test, naming sql and both values, unless fct_sql_value(url, sql)
+ * is want. */
+void fct_assert_sql(const char *url, const char *sql, const char *want);
+
 /* Fails the test, naming what ran, on any AddressSanitizer, LeakSanitizer
  * or UndefinedBehaviorSanitizer report in its output (out may be NULL). */
 void fct_assert_no_sanitizer_report(const char *what, const char *out);
