@@ -337,6 +337,28 @@ static void keep(void *ud, const struct fc_item *it)
     k->items[k->n++] = *it;
 }
 
+/* A decoder fed page in chunks of chunk_size bytes, each a fresh heap copy
+ * overwritten and freed right after feeding, as curl's buffer is reused:
+ * anything pointing into it would be a use after free. Its items go to k;
+ * the caller frees the decoder after looking at them. */
+static struct fc_decoder *decode_in_chunks(const struct fc_buf *page, size_t chunk_size,
+                                           struct kept *k)
+{
+    struct fc_decoder *d = fc_decoder_new(FC_PAGE_AUTO, keep, k);
+    struct fc_diag diag;
+    struct fc_page_info info;
+    for (size_t off = 0; off < page->len; off += chunk_size) {
+        size_t n = page->len - off < chunk_size ? page->len - off : chunk_size;
+        char *chunk = fc_xmalloc(n);
+        memcpy(chunk, page->data + off, n);
+        assert_int_equal(fc_decoder_feed(d, chunk, n, &diag), FC_OK);
+        memset(chunk, 'X', n);
+        free(chunk);
+    }
+    assert_int_equal(fc_decoder_finish(d, &info, &diag), FC_OK);
+    return d;
+}
+
 static void kept_items_outlive_the_chunks(void **state)
 {
     (void)state;
@@ -359,20 +381,7 @@ static void kept_items_outlive_the_chunks(void **state)
         }
         fc_buf_puts(&page, "],\"nextPageToken\":\"\"}");
         struct kept k = {NULL, 0};
-        struct fc_decoder *d = fc_decoder_new(FC_PAGE_AUTO, keep, &k);
-        struct fc_diag diag;
-        struct fc_page_info info;
-        /* each chunk is a fresh heap copy freed right after feeding, as curl's
-         * buffer is reused: anything pointing into it would be a use after free */
-        for (size_t off = 0; off < page.len; off += 997) {
-            size_t n = page.len - off < 997 ? page.len - off : 997;
-            char *chunk = fc_xmalloc(n);
-            memcpy(chunk, page.data + off, n);
-            assert_int_equal(fc_decoder_feed(d, chunk, n, &diag), FC_OK);
-            memset(chunk, 'X', n);
-            free(chunk);
-        }
-        assert_int_equal(fc_decoder_finish(d, &info, &diag), FC_OK);
+        struct fc_decoder *d = decode_in_chunks(&page, 997, &k);
         assert_int_equal(k.n, 1000);
         for (size_t i = 0; i < k.n; i++) {
             const struct fc_item *it = &k.items[i];
@@ -409,14 +418,7 @@ static void huge_bad_item_is_truncated_and_flagged(void **state)
         fc_buf_putc(&page, 'a');
     fc_buf_puts(&page, "\"}}]}");
     struct kept k = {NULL, 0};
-    struct fc_decoder *d = fc_decoder_new(FC_PAGE_AUTO, keep, &k);
-    struct fc_diag diag;
-    struct fc_page_info info;
-    for (size_t off = 0; off < page.len; off += 65536) {
-        size_t n = page.len - off < 65536 ? page.len - off : 65536;
-        assert_int_equal(fc_decoder_feed(d, page.data + off, n, &diag), FC_OK);
-    }
-    assert_int_equal(fc_decoder_finish(d, &info, &diag), FC_OK);
+    struct fc_decoder *d = decode_in_chunks(&page, 65536, &k);
     assert_int_equal(k.n, 1);
     assert_int_equal(k.items[0].kind, FC_ITEM_ERROR);
     assert_true(k.items[0].raw_truncated);
