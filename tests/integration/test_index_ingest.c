@@ -155,14 +155,8 @@ static void valid_events_around_bad_ones_are_applied(void **state)
             free(hex);
             break;
         }
-        size_t len = strlen(hex) / 2;
-        char *bytes = fc_xmalloc(len + 1);
-        for (size_t k = 0; k < len; k++) {
-            unsigned v;
-            sscanf(hex + 2 * k, "%2x", &v);
-            bytes[k] = (char)v;
-        }
-        bytes[len] = '\0';
+        size_t len;
+        char *bytes = fct_unhex(hex, &len);
         struct one_item o = {0, 0};
         struct fc_diag d;
         assert_int_equal(fc_decode_buffer(FC_PAGE_AUTO, bytes, len, count_item, &o, NULL,

@@ -605,13 +605,8 @@ static size_t stream_letters_exact(struct soak *s, const struct letters *l)
         if (strncmp(l->hex[i], "events:", 7) != 0)
             continue;
         const char *hex = strchr(l->hex[i], '\x1f') + 1;
-        size_t n = strlen(hex) / 2;
-        char *raw = fc_xmalloc(n + 1);
-        for (size_t k = 0; k < n; k++) {
-            unsigned v;
-            sscanf(hex + 2 * k, "%2x", &v);
-            raw[k] = (char)v;
-        }
+        size_t n;
+        char *raw = fct_unhex(hex, &n);
         struct bad_scan b = {NULL, "", 0, 0, ""};
         struct fc_diag d;
         if (fc_decode_buffer(FC_PAGE_AUTO, raw, n, count_bad, &b, NULL, &d, NULL) || b.bad)
@@ -684,13 +679,8 @@ static size_t backfill_letters_exact(struct soak *s, struct letters *l)
             continue;
         char path[400];
         snprintf(path, sizeof(path), "%.*s&pageSize=100000", (int)(sep - row), row);
-        size_t n = strlen(sep + 1) / 2;
-        char *raw = fc_xmalloc(n + 1);
-        for (size_t k = 0; k < n; k++) {
-            unsigned v;
-            sscanf(sep + 1 + 2 * k, "%2x", &v);
-            raw[k] = (char)v;
-        }
+        size_t n;
+        char *raw = fct_unhex(sep + 1, &n);
         /* a message that decodes but failed verification is kept in its
          * decoded form: only the items that failed decoding are raw bytes */
         struct bad_scan b = {NULL, "", 0, 0, ""};

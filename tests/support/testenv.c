@@ -268,6 +268,20 @@ void fct_assert_sql(const char *url, const char *sql, const char *want)
     free(got);
 }
 
+char *fct_unhex(const char *hex, size_t *len)
+{
+    *len = strlen(hex) / 2;
+    char *bytes = fc_xmalloc(*len + 1);
+    for (size_t k = 0; k < *len; k++) {
+        unsigned v;
+        if (sscanf(hex + 2 * k, "%2x", &v) != 1)
+            fail_msg("not hex at %zu: %.40s", 2 * k, hex + 2 * k);
+        bytes[k] = (char)v;
+    }
+    bytes[*len] = '\0';
+    return bytes;
+}
+
 void fct_assert_no_sanitizer_report(const char *what, const char *out)
 {
     static const char *const marks[] = {"AddressSanitizer", "LeakSanitizer", "runtime error:",

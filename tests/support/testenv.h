@@ -60,6 +60,11 @@ long long fct_sql_ll(const char *url, const char *sql);
  * is want. */
 void fct_assert_sql(const char *url, const char *sql, const char *want);
 
+/* The bytes hex spells (two digits a byte; what SQL's encode(x, 'hex')
+ * gives), NUL-terminated, their number in *len; fails the test on a
+ * non-hex digit. Caller frees. */
+char *fct_unhex(const char *hex, size_t *len);
+
 /* Fails the test, naming what ran, on any AddressSanitizer, LeakSanitizer
  * or UndefinedBehaviorSanitizer report in its output (out may be NULL). */
 void fct_assert_no_sanitizer_report(const char *what, const char *out);
