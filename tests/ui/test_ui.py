@@ -574,6 +574,16 @@ def test_dashboard_shows_status_and_analytics(dep, ui):
     ui.screenshots("dashboard")
 
 
+def confirmed_removal(dep, ui, button, count_sql, msg_id, done_text, what):
+    """A destructive button asks for a second click: the first leaves the
+    row (count_sql still says 1), the second removes it and says done_text."""
+    button.click()
+    assert psql(dep.db_url, count_sql) == "1", f"one click {what} without confirmation"
+    button.click()
+    ui.wait(lambda d: done_text in d.find_element(By.ID, msg_id).text, f"the {what} message")
+    assert psql(dep.db_url, count_sql) == "0"
+
+
 def test_targets_add_promote_remove(dep, ui):
     cookie = login(ui)
     ui.open("/targets", "#targets-table", "targets")
@@ -613,12 +623,8 @@ def test_targets_add_promote_remove(dep, ui):
     ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"tr[data-fid='{fid}'] [data-act=demote]"),
             "the row as a root")
     remove = ui.d.find_element(By.CSS_SELECTOR, f"tr[data-fid='{fid}'] [data-act=remove]")
-    remove.click()
-    assert psql(dep.db_url, f"SELECT count(*) FROM targets WHERE fid = {fid}") == "1", \
-        "one click removed without confirmation"
-    remove.click()
-    ui.wait(lambda d: f"Removed fid {fid}" in d.find_element(By.ID, "targets-msg").text, "the removal")
-    assert psql(dep.db_url, f"SELECT count(*) FROM targets WHERE fid = {fid}") == "0"
+    confirmed_removal(dep, ui, remove, f"SELECT count(*) FROM targets WHERE fid = {fid}",
+                      "targets-msg", f"Removed fid {fid}", "removed")
     ui.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f"tr[data-fid='{fid}']"), "the row gone")
     ui.clean_console()
 
@@ -734,13 +740,9 @@ def test_clients_add_remove(dep, ui):
         "the added app is not in PostgreSQL"
     ui.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"[data-client='{new}']"), "the new row")
     remove = ui.d.find_element(By.CSS_SELECTOR, f"[data-client='{new}'] [data-act=remove]")
-    remove.click()
-    assert psql(dep.db_url, f"SELECT count(*) FROM target_clients WHERE client_fid = {new}") == "1", \
-        "one click removed without confirmation"
-    remove.click()
-    ui.wait(lambda d: f"Stopped monitoring app fid {new}" in d.find_element(By.ID, "clients-msg").text,
-            "the removal")
-    assert psql(dep.db_url, f"SELECT count(*) FROM target_clients WHERE client_fid = {new}") == "0"
+    confirmed_removal(dep, ui, remove,
+                      f"SELECT count(*) FROM target_clients WHERE client_fid = {new}",
+                      "clients-msg", f"Stopped monitoring app fid {new}", "removed")
     ui.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, f"[data-client='{new}']"), "the row gone")
     ui.d.find_element(By.ID, "client-fid").send_keys("0")
     ui.d.find_element(By.CSS_SELECTOR, "#client-form button[type=submit]").click()
@@ -877,12 +879,8 @@ def test_jobs_pause_resume_dead_letters(dep, ui):
         ui.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"tr[data-dl='{ids[0]}'] [data-k=attempts]").text == "2",
                 "the counted attempt shown")
     delete = ui.d.find_element(By.CSS_SELECTOR, f"tr[data-dl='{ids[1]}'] [data-act=delete]")
-    delete.click()
-    assert psql(dep.db_url, f"SELECT count(*) FROM dead_letters WHERE id = {ids[1]}") == "1", \
-        "one click deleted without confirmation"
-    delete.click()
-    ui.wait(lambda d: f"{ids[1]} deleted" in d.find_element(By.ID, "jobs-msg").text, "the deletion")
-    assert psql(dep.db_url, f"SELECT count(*) FROM dead_letters WHERE id = {ids[1]}") == "0"
+    confirmed_removal(dep, ui, delete, f"SELECT count(*) FROM dead_letters WHERE id = {ids[1]}",
+                      "jobs-msg", f"{ids[1]} deleted", "deleted")
     ui.clean_console(allowed=[r"/retry .* 422"])
 
 
