@@ -128,29 +128,31 @@ static void listings_validate_and_match_the_database(void **state)
     assert_int_equal(at(get(v, "summary"), "states", "running"), 1);
     assert_int_equal(at(get(v, "summary"), "states", "pending"), 0);
     yajl_tree_free(v);
-    v = json_of("targets-list", (const char *[]){"targets", "list", "--synced-after",
-                                                 "2020-01-03T00:00:00Z", "--synced-before",
-                                                 "2020-01-04", "--json", NULL});
-    assert_int_equal(at(v, "total", NULL), 1);
-    yajl_tree_free(v);
-    /* each bound on its own: after is inclusive, before exclusive */
-    v = json_of("targets-list", (const char *[]){"targets", "list", "--synced-before",
-                                                 "2020-01-03", "--json", NULL});
-    assert_int_equal(at(v, "total", NULL), 0);
-    yajl_tree_free(v);
-    v = json_of("targets-list", (const char *[]){"targets", "list", "--synced-after",
-                                                 "2020-01-03T00:00:01Z", "--json", NULL});
-    assert_int_equal(at(v, "total", NULL), 0);
-    yajl_tree_free(v);
-    v = json_of("targets-list", (const char *[]){"targets", "list", "--added-before",
-                                                 "2021-05-01", "--json", NULL});
-    assert_int_equal(at(v, "total", NULL), 1);
-    assert_int_equal(at(get(v, "targets")->u.array.values[0], "fid", NULL), 11);
-    yajl_tree_free(v);
-    v = json_of("targets-list", (const char *[]){"targets", "list", "--added-after",
-                                                 "2024-01-01", "--json", NULL});
-    assert_int_equal(at(v, "total", NULL), 2); /* 15 and 16 */
-    yajl_tree_free(v);
+    /* the date bounds, together and each on its own: after is inclusive,
+     * before exclusive */
+    static const struct {
+        const char *bounds[5]; /* options and their values, NULL-terminated */
+        long long total, first; /* first: the first target's fid (0: not checked) */
+    } dated[] = {
+        {{"--synced-after", "2020-01-03T00:00:00Z", "--synced-before", "2020-01-04"}, 1, 0},
+        {{"--synced-before", "2020-01-03"}, 0, 0},
+        {{"--synced-after", "2020-01-03T00:00:01Z"}, 0, 0},
+        {{"--added-before", "2021-05-01"}, 1, 11},
+        {{"--added-after", "2024-01-01"}, 2, 0}, /* 15 and 16 */
+    };
+    for (size_t i = 0; i < sizeof(dated) / sizeof(dated[0]); i++) {
+        const char *args[8] = {"targets", "list"};
+        size_t n = 2;
+        for (const char *const *b = dated[i].bounds; *b; b++)
+            args[n++] = *b;
+        args[n] = "--json";
+        v = json_of("targets-list", args);
+        assert_int_equal(at(v, "total", NULL), dated[i].total);
+        if (dated[i].first)
+            assert_int_equal(at(get(v, "targets")->u.array.values[0], "fid", NULL),
+                             dated[i].first);
+        yajl_tree_free(v);
+    }
 
     v = json_of("jobs-stats", (const char *[]){"jobs", "stats", "--json", NULL});
     assert_true(YAJL_IS_FALSE(get(v, "paused")));
