@@ -105,26 +105,6 @@ static void index_fully(struct env *e)
     fct_index_fully(e->vars, e->db);
 }
 
-/* A digest of everything the indexer wrote, without ingestion times. */
-static char *fingerprint(const char *db)
-{
-    return fct_sql_value(db,
-        "SELECT md5(concat_ws('|',"
-        " (SELECT string_agg(encode(hash,'hex')||':'||fid||':'||coalesce(md5(text),'~')||':'||"
-        "   coalesce(deleted_reason,'-')||':'||coalesce(encode(parent_hash,'hex'),''), ',' ORDER BY hash) FROM casts),"
-        " (SELECT string_agg(encode(hash,'hex')||':'||is_remove||':'||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM reactions),"
-        " (SELECT string_agg(encode(hash,'hex')||':'||is_remove||':'||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM links),"
-        " (SELECT string_agg(encode(hash,'hex')||':'||is_remove||':'||coalesce(deleted_reason,'-'), ',' ORDER BY hash) FROM verifications),"
-        " (SELECT string_agg(fid||':'||type||':'||md5(value)||':'||coalesce(deleted_reason,'-'), ',' ORDER BY fid, type) FROM user_data),"
-        " (SELECT string_agg(fid||':'||coalesce(username,'')||':'||coalesce(md5(bio),'')||':'||coalesce(app_fid::text,'')||':'||"
-        "   coalesce(encode(custody_address,'hex'),'')||':'||coalesce(encode(recovery_address,'hex'),''), ',' ORDER BY fid) FROM users),"
-        " (SELECT string_agg(fid||':'||is_root||':'||source||':'||(last_synced_at IS NOT NULL), ',' ORDER BY fid) FROM targets),"
-        " (SELECT string_agg(name||':'||fid, ',' ORDER BY name) FROM username_proofs),"
-        " (SELECT string_agg(fid||':'||encode(key,'hex')||':'||coalesce(request_fid::text,'')||':'||(removed_at IS NULL), ',' ORDER BY fid, key) FROM signers),"
-        " (SELECT string_agg(chain_id||':'||encode(transaction_hash,'hex')||':'||log_index, ',' ORDER BY chain_id, transaction_hash, log_index) FROM onchain_events),"
-        " (SELECT string_agg(hub||':'||shard||':'||event_id, ',' ORDER BY hub, shard) FROM hub_cursors)))");
-}
-
 static void database_equals_truth(void **state)
 {
     (void)state;
@@ -148,7 +128,7 @@ static void database_equals_truth(void **state)
 /* Fails the test unless db's fingerprint is want (the clean run's); frees want. */
 static void assert_same_state(const char *db, char *want)
 {
-    char *got = fingerprint(db);
+    char *got = fct_index_fingerprint(db, true);
     assert_string_equal(got, want);
     free(got);
     free(want);
@@ -166,7 +146,7 @@ static char *clean_fingerprint(int port)
     struct env e;
     env_create(&e, "clean", "http://127.0.0.1:%d", port);
     index_fully(&e);
-    char *fp = fingerprint(e.db);
+    char *fp = fct_index_fingerprint(e.db, true);
     fct_db_drop(e.db);
     return fp;
 }

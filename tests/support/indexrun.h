@@ -18,4 +18,10 @@ int fct_index_cmd(const char *const *env, const char *a, const char *b, const ch
  * a backfill in turn); fails the test when some still are after 6 rounds. */
 void fct_index_fully(const char *const *env, const char *db);
 
+/* A digest of what the indexer wrote to db, without ingestion times: the
+ * messages' rows, users, targets, signers, on-chain events and cursors.
+ * Without text, the rows bad UTF-8 can touch (casts, user data, usernames,
+ * bios, username proofs) are left out. Caller frees. */
+char *fct_index_fingerprint(const char *db, bool with_text);
+
 #endif
