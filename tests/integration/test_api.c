@@ -151,6 +151,17 @@ static void call(const struct server *s, const char *method, const char *route, 
     note(method, route, path, out);
 }
 
+/* call, failing the test unless it answers want_status. */
+static void call_expecting(const struct server *s, const char *method, const char *route,
+                           const char *path, const char *const *headers, const char *body,
+                           long want_status, struct fct_http *out)
+{
+    call(s, method, route, path, headers, body, out);
+    if (out->status != want_status)
+        fail_msg("%s %s: status %ld, want %ld: %s", method, path, out->status, want_status,
+                 out->body.data);
+}
+
 /* call, failing the test unless it answers want_status with JSON; returns
  * the JSON (caller frees: yajl_tree_free). */
 static yajl_val call_json_as(const struct server *s, const char *method, const char *route,
@@ -158,10 +169,7 @@ static yajl_val call_json_as(const struct server *s, const char *method, const c
                              long want_status)
 {
     struct fct_http h;
-    call(s, method, route, path, headers, body, &h);
-    if (h.status != want_status)
-        fail_msg("%s %s: status %ld, want %ld: %s", method, path, h.status, want_status,
-                 h.body.data);
+    call_expecting(s, method, route, path, headers, body, want_status, &h);
     char err[256];
     yajl_val v = yajl_tree_parse(h.body.data, err, sizeof(err));
     if (!v)
@@ -200,10 +208,7 @@ static void expect_status(const struct server *s, const char *method, const char
                           long want_status)
 {
     struct fct_http h;
-    call(s, method, route, path, headers, body, &h);
-    if (h.status != want_status)
-        fail_msg("%s %s: status %ld, want %ld: %s", method, path, h.status, want_status,
-                 h.body.data);
+    call_expecting(s, method, route, path, headers, body, want_status, &h);
     fct_http_cleanup(&h);
 }
 
@@ -553,8 +558,7 @@ static void casts_by_prefix_replies_search_trending(void **state)
     free(fct_sql_value(db_url, sql));
     snprintf(path, sizeof(path), "/v1/casts/0x%.8s", h2);
     struct fct_http h;
-    call(&s, "GET", "/v1/casts/:hash", path, NULL, NULL, &h);
-    assert_int_equal(h.status, 409);
+    call_expecting(&s, "GET", "/v1/casts/:hash", path, NULL, NULL, 409, &h);
     assert_non_null(strstr(h.body.data, "\"candidates\""));
     assert_non_null(strstr(h.body.data, h2));
     fct_http_cleanup(&h);
@@ -851,10 +855,9 @@ static void auth_flows(void **state)
      * per-client, per-/64 and global limits */
     for (int i = 0; i < 3; i++)
         free(login(&s, "guess", 401));
-    call(&s, "POST", "/auth/login", "/auth/login",
-         (const char *[]){"Content-Type: application/json", NULL}, "{\"password\":\"correct horse "
-                                                                   "battery\"}", &h);
-    assert_int_equal(h.status, 429);
+    call_expecting(&s, "POST", "/auth/login", "/auth/login",
+                   (const char *[]){"Content-Type: application/json", NULL},
+                   "{\"password\":\"correct horse battery\"}", 429, &h);
     char ra[32];
     assert_non_null(fct_http_header_value(&h, "Retry-After", ra, sizeof(ra)));
     assert_true(atoi(ra) >= 1);
@@ -1023,8 +1026,7 @@ static void admin_routes(void **state)
     /* jobs and status */
     free(fct_sql_value(db_url, "UPDATE targets SET last_error = 'hub said no', backfill_attempts "
                                "= 3 WHERE fid = 2079"));
-    call(&s, "GET", "/admin/jobs", "/admin/jobs", get_h, NULL, &h);
-    assert_int_equal(h.status, 200);
+    call_expecting(&s, "GET", "/admin/jobs", "/admin/jobs", get_h, NULL, 200, &h);
     assert_non_null(strstr(h.body.data, "hub said no"));
     fct_http_cleanup(&h);
     expect_status(&s, "POST", "/admin/jobs/:id/retry", "/admin/jobs/2079/retry", post_h, "", 202);
@@ -1115,14 +1117,12 @@ static void ops_headers_and_rate_limits(void **state)
                                       "FCINDEX_API_CORS_ORIGINS=https://app.example", NULL});
     struct fct_http h;
     expect_status(&s, "GET", "/healthz", "/healthz", NULL, NULL, 200);
-    call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
+    call_expecting(&s, "GET", "/readyz", "/readyz", NULL, NULL, 200, &h);
     assert_non_null(strstr(h.body.data, "\"database\":\"ok\""));
     fct_http_cleanup(&h);
     char v[256];
-    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
-         (const char *[]){"Origin: https://app.example", NULL}, NULL, &h);
-    assert_int_equal(h.status, 200);
+    call_expecting(&s, "GET", "/v1/users/:fid", "/v1/users/2079",
+                   (const char *[]){"Origin: https://app.example", NULL}, NULL, 200, &h);
     assert_string_equal(fct_http_header_value(&h, "Access-Control-Allow-Origin", v, sizeof(v)),
                         "https://app.example");
     assert_string_equal(fct_http_header_value(&h, "X-Content-Type-Options", v, sizeof(v)),
@@ -1132,8 +1132,7 @@ static void ops_headers_and_rate_limits(void **state)
                            "frame-ancestors 'none'"));
     fct_http_cleanup(&h);
     /* HEAD: the GET's headers and length, no body */
-    call(&s, "HEAD", NULL, "/v1/users/2079", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
+    call_expecting(&s, "HEAD", NULL, "/v1/users/2079", NULL, NULL, 200, &h);
     assert_int_equal(h.body.len, 0);
     assert_non_null(fct_http_header_value(&h, "Content-Length", v, sizeof(v)));
     assert_true(atoi(v) > 100);
@@ -1142,9 +1141,8 @@ static void ops_headers_and_rate_limits(void **state)
          (const char *[]){"Origin: https://evil.example", NULL}, NULL, &h);
     assert_null(fct_http_header_value(&h, "Access-Control-Allow-Origin", v, sizeof(v)));
     fct_http_cleanup(&h);
-    call(&s, "OPTIONS", NULL, "/v1/users/2079",
-         (const char *[]){"Origin: https://app.example", NULL}, NULL, &h);
-    assert_int_equal(h.status, 204);
+    call_expecting(&s, "OPTIONS", NULL, "/v1/users/2079",
+                   (const char *[]){"Origin: https://app.example", NULL}, NULL, 204, &h);
     assert_non_null(fct_http_header_value(&h, "Access-Control-Allow-Methods", v, sizeof(v)));
     fct_http_cleanup(&h);
     call(&s, "GET", NULL, "/admin/targets", NULL, NULL, &h);
@@ -1153,15 +1151,13 @@ static void ops_headers_and_rate_limits(void **state)
     fct_http_cleanup(&h);
     /* 4 a minute: three used above; the fifth public request is refused */
     expect_status(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, 200);
-    call(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
-    assert_int_equal(h.status, 429);
+    call_expecting(&s, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, 429, &h);
     assert_non_null(fct_http_header_value(&h, "Retry-After", v, sizeof(v)));
     assert_string_equal(fct_http_header_value(&h, "RateLimit-Remaining", v, sizeof(v)), "0");
     assert_non_null(strstr(h.body.data, "\"rate_limited\""));
     fct_http_cleanup(&h);
     /* operations routes are not limited; metrics show all of the above */
-    call(&s, "GET", "/metrics", "/metrics", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
+    call_expecting(&s, "GET", "/metrics", "/metrics", NULL, NULL, 200, &h);
     assert_non_null(strstr(h.body.data, "fcindex_http_requests_total{method=\"GET\",route=\"/v1/"
                                         "users/:fid\",status=\"200\"}"));
     assert_non_null(strstr(h.body.data, "fcindex_http_rate_limited_total{class=\"public\"} 1"));
@@ -1352,8 +1348,7 @@ static void redis_rate_limits_are_shared(void **state)
         expect_status(i % 2 ? &b : &a, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, 200);
     }
     expect_status(&b, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, 429);
-    call(&a, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, &h);
-    assert_int_equal(h.status, 429);
+    call_expecting(&a, "GET", "/v1/users/:fid", "/v1/users/2079", NULL, NULL, 429, &h);
     char v[32];
     assert_non_null(fct_http_header_value(&h, "Retry-After", v, sizeof(v)));
     fct_http_cleanup(&h);
@@ -1411,8 +1406,7 @@ static void serve_all_roles(void **state)
             fail_msg("no sync lag in /metrics after 30 s");
     }
     expect_status(&s, "GET", "/readyz", "/readyz", NULL, NULL, 200);
-    call(&s, "GET", "/metrics", "/metrics", NULL, NULL, &h);
-    assert_int_equal(h.status, 200);
+    call_expecting(&s, "GET", "/metrics", "/metrics", NULL, NULL, 200, &h);
     assert_non_null(strstr(h.body.data, "fcindex_events_applied_total"));
     assert_non_null(strstr(h.body.data, "fcindex_retention_resyncs_total 0"));
     assert_non_null(strstr(h.body.data, "fcindex_sync_lag_seconds{shard=\"1\"}"));
@@ -1568,8 +1562,7 @@ static void database_down(void **state)
     server_start(&s, (const char *[]){"DATABASE_URL=postgresql://postgres@127.0.0.1:1/nothing",
                                       NULL});
     struct fct_http h;
-    call(&s, "GET", "/readyz", "/readyz", NULL, NULL, &h);
-    assert_int_equal(h.status, 503);
+    call_expecting(&s, "GET", "/readyz", "/readyz", NULL, NULL, 503, &h);
     assert_non_null(strstr(h.body.data, "not ready"));
     fct_http_cleanup(&h);
     expect_error(&s, "GET", "/v1/feed/:fid", "/v1/feed/2079", NULL, NULL, 503, "unavailable");
@@ -2226,8 +2219,7 @@ static void job_queue_control(void **state)
     struct fct_http r;
     /* pause twice: the second changes nothing */
     for (int i = 0; i < 2; i++) {
-        call(&s, "POST", "/admin/jobs/pause", "/admin/jobs/pause", h, "", &r);
-        assert_int_equal(r.status, 200);
+        call_expecting(&s, "POST", "/admin/jobs/pause", "/admin/jobs/pause", h, "", 200, &r);
         assert_non_null(strstr(r.body.data, i ? "\"changed\":false" : "\"changed\":true"));
         fct_http_cleanup(&r);
     }
@@ -2256,8 +2248,7 @@ static void job_queue_control(void **state)
     v = call_json_as(&s, "POST", "/admin/jobs/retry-all", "/admin/jobs/retry-all", h, "", 202);
     assert_int_equal(YAJL_GET_INTEGER(get(v, "retried")), waiting + failed);
     yajl_tree_free(v);
-    call(&s, "POST", "/admin/jobs/resume", "/admin/jobs/resume", h, "", &r);
-    assert_int_equal(r.status, 200);
+    call_expecting(&s, "POST", "/admin/jobs/resume", "/admin/jobs/resume", h, "", 200, &r);
     assert_non_null(strstr(r.body.data, "\"paused\":false"));
     fct_http_cleanup(&r);
     /* the target list's job-state and date filters, summed over the match */
@@ -2374,8 +2365,7 @@ static void dead_letters(void **state)
     /* the payload, byte for byte */
     char path[128];
     snprintf(path, sizeof(path), "/admin/dead-letters/%s/payload", good);
-    call(&s, "GET", "/admin/dead-letters/:id/payload", path, h, NULL, &r);
-    assert_int_equal(r.status, 200);
+    call_expecting(&s, "GET", "/admin/dead-letters/:id/payload", path, h, NULL, 200, &r);
     assert_int_equal(r.body.len, strlen(item));
     assert_memory_equal(r.body.data, item, strlen(item));
     fct_http_cleanup(&r);
@@ -2386,8 +2376,7 @@ static void dead_letters(void **state)
 
     /* retry: the good one is applied (its cast is back) and gone */
     snprintf(path, sizeof(path), "/admin/dead-letters/%s/retry", good);
-    call(&s, "POST", "/admin/dead-letters/:id/retry", path, h, "", &r);
-    assert_int_equal(r.status, 200);
+    call_expecting(&s, "POST", "/admin/dead-letters/:id/retry", path, h, "", 200, &r);
     assert_non_null(strstr(r.body.data, "\"outcome\":\"applied\""));
     fct_http_cleanup(&r);
     fc_buf_reset(&sql);
