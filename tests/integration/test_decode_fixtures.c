@@ -1,5 +1,6 @@
 /* Every recorded hub response (both dialects) decodes with no error, and the
  * decoded values equal the fixture's ground truth (expected.json). */
+#include "support/json.h"
 #include "support/testenv.h"
 
 #include <stdio.h>
@@ -279,25 +280,12 @@ static void fixtures_match_ground_truth(void **state)
 {
     (void)state;
     const char *dir = fct_require_env("FCINDEX_FIXTURES");
-    char path[1024];
-    size_t len = 0;
-    snprintf(path, sizeof(path), "%s/manifest.json", dir);
-    char *mt = fc_read_file(path, &len);
-    snprintf(path, sizeof(path), "%s/expected.json", dir);
-    char *et = fc_read_file(path, &len);
-    assert_non_null(mt);
-    assert_non_null(et);
-    char err[256];
-    yajl_val manifest = yajl_tree_parse(mt, err, sizeof(err));
-    yajl_val expected = yajl_tree_parse(et, err, sizeof(err));
-    assert_non_null(manifest);
-    assert_non_null(expected);
+    yajl_val manifest = fct_json_fixture("manifest.json");
+    yajl_val expected = fct_json_fixture("expected.json");
     check_dialect(dir, manifest, expected, "snapchain");
     check_dialect(dir, manifest, expected, "hubble");
     yajl_tree_free(manifest);
     yajl_tree_free(expected);
-    free(mt);
-    free(et);
 }
 
 /* `fcindex decode` prints every fixture file with no error line. */

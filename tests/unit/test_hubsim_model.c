@@ -1,6 +1,7 @@
 /* The simulator's model and request handling, without a network:
  * determinism, distributions, fid->shard, event id layouts, signer
  * metadata, pagination and live-stream consistency. */
+#include "support/json.h"
 #include "support/testenv.h"
 
 #include <stdio.h>
@@ -102,14 +103,7 @@ static void heavy_tailed_counts_and_power_law_follows(void **state)
 static void shard_rule_matches_recorded_fixture(void **state)
 {
     (void)state;
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/expected.json", fct_require_env("FCINDEX_FIXTURES"));
-    struct fc_buf b = FC_BUF_INIT;
-    b.data = fc_read_file(path, &b.len);
-    assert_non_null(b.data);
-    char err[128];
-    yajl_val root = yajl_tree_parse(b.data, err, sizeof(err));
-    assert_non_null(root);
+    yajl_val root = fct_json_fixture("expected.json");
     const char *fp[] = {"fids", NULL};
     yajl_val fids = yajl_tree_get(root, fp, yajl_t_object);
     assert_non_null(fids);
@@ -124,7 +118,6 @@ static void shard_rule_matches_recorded_fixture(void **state)
     }
     assert_int_equal(checked, 60);
     yajl_tree_free(root);
-    fc_buf_cleanup(&b);
 }
 
 static void event_id_layouts(void **state)
