@@ -25,15 +25,7 @@ static size_t n_applied;
 static int setup(void **state)
 {
     (void)state;
-    fct_db_create("writer", url, sizeof(url));
-    char env[600];
-    snprintf(env, sizeof(env), "DATABASE_URL=%s", url);
-    const char *e[] = {env, NULL};
-    const char *argv[] = {fct_fcindex_bin(), "migrate", NULL};
-    struct fc_buf out = FC_BUF_INIT;
-    if (fct_run(argv, e, &out) != 0)
-        fail_msg("migrate: %s", out.data);
-    fc_buf_cleanup(&out);
+    fct_db_create_migrated("writer", url, sizeof(url));
     struct fc_db_options o = {.url = url};
     struct fc_diag d;
     if (fc_db_open(&o, &db, &d) || fc_writer_new(db, &w, &d))
@@ -97,6 +89,8 @@ static void apply(const char *as, const char *json)
 #define HDR(type, fid, ts) "{\"data\":{\"type\":\"" type "\",\"fid\":" #fid ",\"timestamp\":" #ts ","
 #define TAIL(hashbyte) "},\"hash\":\"0x" hashbyte "00000000000000000000000000000000000000\"}"
 #define H(b) "0x" b "00000000000000000000000000000000000000"
+/* The same hash as an SQL bytea literal. */
+#define HASH_SQL(b) "'\\x" b "00000000000000000000000000000000000000'"
 
 static char *q(const char *sql)
 {
@@ -105,10 +99,7 @@ static char *q(const char *sql)
 
 static void expect(const char *sql, const char *want)
 {
-    char *got = q(sql);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s\n got [%s] want [%s]", sql, got, want);
-    free(got);
+    fct_assert_sql(url, sql, want);
 }
 
 static const char *cast_add(void)
@@ -122,10 +113,12 @@ static void remove_before_add_stays_removed(void **state)
     /* targetHash of 0xc1000...: base64 of 20 bytes c1 00.. */
     apply("message", HDR("MESSAGE_TYPE_CAST_REMOVE", 10, 2000)
           "\"castRemoveBody\":{\"targetHash\":\"wQAAAAAAAAAAAAAAAAAAAAAAAAA=\"}" TAIL("c2"));
-    expect("SELECT deleted_reason || ':' || (text IS NULL) FROM casts WHERE hash = '\\xc1" "00000000000000000000000000000000000000'", "removed:true");
+    expect("SELECT deleted_reason || ':' || (text IS NULL) FROM casts WHERE hash = " HASH_SQL("c1"),
+           "removed:true");
     apply("message", cast_add());
     /* the late add fills the content but cannot resurrect the cast */
-    expect("SELECT deleted_reason || ':' || text FROM casts WHERE hash = '\\xc1" "00000000000000000000000000000000000000'", "removed:hello");
+    expect("SELECT deleted_reason || ':' || text FROM casts WHERE hash = " HASH_SQL("c1"),
+           "removed:hello");
 }
 
 static const char *reaction(const char *type, int ts, const char *hashbyte)
@@ -192,22 +185,27 @@ static void link_compact_state(void **state)
 static void prune_and_revoke(void **state)
 {
     (void)state;
+    static const char reaction_reason[] =
+        "SELECT deleted_reason FROM reactions WHERE hash = " HASH_SQL("a3");
     apply("prune", reaction("MESSAGE_TYPE_REACTION_ADD", 300, "a3"));
-    expect("SELECT deleted_reason FROM reactions WHERE hash = '\\xa3" "00000000000000000000000000000000000000'", "pruned");
+    expect(reaction_reason, "pruned");
     /* replaying the add does not bring it back */
     apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 300, "a3"));
-    expect("SELECT deleted_reason FROM reactions WHERE hash = '\\xa3" "00000000000000000000000000000000000000'", "pruned");
+    expect(reaction_reason, "pruned");
     /* a revoked profile field disappears from the profile */
-    apply("message", HDR("MESSAGE_TYPE_USER_DATA_ADD", 40, 100)
-          "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_BIO\",\"value\":\"first\"}" TAIL("f1"));
+    static const char bio[] = HDR("MESSAGE_TYPE_USER_DATA_ADD", 40, 100)
+        "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_BIO\",\"value\":\"first\"}" TAIL("f1");
+    apply("message", bio);
     expect("SELECT bio FROM users WHERE fid = 40", "first");
-    apply("revoke", HDR("MESSAGE_TYPE_USER_DATA_ADD", 40, 100)
-          "\"userDataBody\":{\"type\":\"USER_DATA_TYPE_BIO\",\"value\":\"first\"}" TAIL("f1"));
+    apply("revoke", bio);
     expect("SELECT coalesce(bio, '<none>') FROM users WHERE fid = 40", "<none>");
     /* a pruned cast is kept with its reason */
-    apply("message", HDR("MESSAGE_TYPE_CAST_ADD", 10, 900) "\"castAddBody\":{\"text\":\"x\"}" TAIL("c7"));
-    apply("prune", HDR("MESSAGE_TYPE_CAST_ADD", 10, 900) "\"castAddBody\":{\"text\":\"x\"}" TAIL("c7"));
-    expect("SELECT deleted_reason || ':' || text FROM casts WHERE hash = '\\xc7" "00000000000000000000000000000000000000'", "pruned:x");
+    static const char cast[] =
+        HDR("MESSAGE_TYPE_CAST_ADD", 10, 900) "\"castAddBody\":{\"text\":\"x\"}" TAIL("c7");
+    apply("message", cast);
+    apply("prune", cast);
+    expect("SELECT deleted_reason || ':' || text FROM casts WHERE hash = " HASH_SQL("c7"),
+           "pruned:x");
 }
 
 static void user_data_last_write_wins(void **state)
