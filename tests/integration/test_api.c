@@ -2335,9 +2335,7 @@ static void dead_letters(void **state)
     char *good = fct_sql_value(db_url, sql.data);
     fc_buf_reset(&sql);
     fc_buf_printf(&sql, "DELETE FROM casts WHERE hash = decode('%s', 'hex') RETURNING 1", hash + 2);
-    char *deleted = fct_sql_value(db_url, sql.data);
-    assert_string_equal(deleted, "1");
-    free(deleted);
+    fct_assert_sql(db_url, sql.data, "1");
     char *bad = fct_sql_value(db_url, "SELECT id FROM dead_letters WHERE source LIKE 'events%'");
 
     /* the list: filtered by source prefix (not a substring) and reason substring */
@@ -2382,9 +2380,7 @@ static void dead_letters(void **state)
     fc_buf_reset(&sql);
     fc_buf_printf(&sql, "SELECT fid || ':' || (text IS NOT NULL) FROM casts WHERE hash = "
                         "decode('%s', 'hex')", hash + 2);
-    char *back = fct_sql_value(db_url, sql.data);
-    assert_string_equal(back, "2079:true");
-    free(back);
+    fct_assert_sql(db_url, sql.data, "2079:true");
     expect_error(&s, "POST", "/admin/dead-letters/:id/retry", path, h, "", 404, "not_found");
     /* the bad one is still invalid: kept, its attempt counted */
     snprintf(path, sizeof(path), "/admin/dead-letters/%s/retry", bad);

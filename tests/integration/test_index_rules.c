@@ -122,20 +122,18 @@ static void realtime_rules(void **state)
     fc_buf_reset(&out);
     if (fct_run(sync, env, &out) != 0)
         fail_msg("sync: %s", out.data);
-    char *v = fct_sql_value(db, "SELECT string_agg(fid || ':' || is_root || ':' || source, ',' "
-                                "ORDER BY fid) FROM targets");
     /* 20: followed by 1 and 2, unfollowed by 1: stays; 21: followed by 1 only, unfollowed: gone;
      * 22: added by an operator, followed and unfollowed by 1: stays; 30: signed up through
      * app 9152: a root */
-    assert_string_equal(v, "1:true:config,2:true:config,10:true:config,20:false:follow,"
-                           "22:false:admin,30:true:client");
-    free(v);
-    v = fct_sql_value(db, "SELECT string_agg(fid::text, ',' ORDER BY fid) FROM casts");
-    assert_string_equal(v, "10,50"); /* the reply to a target, not the other one */
-    free(v);
-    v = fct_sql_value(db, "SELECT count(*) || ':' || bool_and(reason LIKE '%embeds%') FROM dead_letters");
-    assert_string_equal(v, "1:true"); /* nothing silently dropped */
-    free(v);
+    fct_assert_sql(db, "SELECT string_agg(fid || ':' || is_root || ':' || source, ',' "
+                       "ORDER BY fid) FROM targets",
+                   "1:true:config,2:true:config,10:true:config,20:false:follow,"
+                   "22:false:admin,30:true:client");
+    /* the reply to a target, not the other one */
+    fct_assert_sql(db, "SELECT string_agg(fid::text, ',' ORDER BY fid) FROM casts", "10,50");
+    /* nothing silently dropped */
+    fct_assert_sql(db, "SELECT count(*) || ':' || bool_and(reason LIKE '%embeds%') "
+                       "FROM dead_letters", "1:true");
     fct_assert_sql(db, "SELECT count(*) FROM reactions WHERE fid = 52", "1");
     fct_assert_sql(db, "SELECT count(*) FROM links WHERE fid = 53 AND target_fid = 10", "1");
     fct_assert_sql(db, "SELECT request_fid FROM signers WHERE fid = 30", "9152");
