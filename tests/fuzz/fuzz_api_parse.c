@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "fuzz_lines.h"
 #include "api/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,17 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 8192)
         return 0;
-    char *buf = malloc(size + 1);
-    memcpy(buf, data, size);
-    buf[size] = '\0';
-    char *field[6] = {buf, "", "", "", "", ""};
-    for (int i = 1; i < 6; i++) {
-        char *nl = strchr(field[i - 1], '\n');
-        if (!nl)
-            break;
-        *nl = '\0';
-        field[i] = nl + 1;
-    }
+    char *field[6];
+    char *buf = fuzz_lines(data, size, field, 6);
     for (size_t r = 0; r < fc_api_n_routes; r++) {
         size_t off[FC_API_MAX_PARAMS], len[FC_API_MAX_PARAMS], n = 0;
         if (!fc_api_match(fc_api_routes[r].pattern, field[0], off, len, &n))

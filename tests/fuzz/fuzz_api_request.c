@@ -14,6 +14,7 @@
 #include "api/internal.h"
 #include "api/parse.h"
 #include "core/jsondepth.h"
+#include "fuzz_lines.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,17 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 65536)
         return 0;
-    char *buf = malloc(size + 1);
-    memcpy(buf, data, size);
-    buf[size] = '\0';
-    char *field[8] = {buf, "", "", "", "", "", "", ""};
-    for (int i = 1; i < 8; i++) {
-        char *nl = strchr(field[i - 1], '\n');
-        if (!nl)
-            break;
-        *nl = '\0';
-        field[i] = nl + 1;
-    }
+    char *field[8];
+    char *buf = fuzz_lines(data, size, field, 8);
     /* router */
     bool known = false;
     struct fc_buf allow = FC_BUF_INIT;
