@@ -22,6 +22,7 @@
 #include "state/procs.h"
 #include "state/rates.h"
 #include "state/ratelimit.h"
+#include "state/redis_conn.h"
 #include "store/pool.h"
 
 /* CLASS_SESSION: admin rules when a session cookie is sent; without one, or
@@ -54,7 +55,7 @@ struct fc_api {
     struct fc_pool *pool;
     struct fc_api_reads *reads;     /* where public reads go (api/reads.h) */
     struct fc_pool *ops_pool;       /* one connection for /readyz and /metrics */
-    struct fc_redis *ops_redis;     /* /readyz's Redis check, kept open (under the lock) */
+    struct fc_redis_link ops_redis; /* /readyz's Redis check, kept open (under the lock) */
     pthread_mutex_t ops_redis_lock;
     struct fc_cache *cache;
     struct fc_ratelimit *rl;

@@ -58,9 +58,9 @@ void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp)
     }
     fc_buf_puts(&b, ",\"redis\":");
     if (*api->cfg->redis_url) {
-        /* one kept connection, reopened only when lost */
+        /* one kept link, reopened (with backoff) only when lost */
         pthread_mutex_lock(&api->ops_redis_lock);
-        void *reply = fc_redis_call(&api->ops_redis, api->cfg->redis_url, &diag, "PING");
+        void *reply = fc_redis_link_cmd(&api->ops_redis, &diag, "PING");
         bool ok = reply && fc_redis_reply_is_ok(reply, "PONG");
         if (reply && !ok)
             fc_diag_set(&diag, FC_ERR_UNAVAILABLE, "PING refused");

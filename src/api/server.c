@@ -208,6 +208,7 @@ enum fc_err fc_api_start(const struct fc_config *cfg, const struct fc_api_shared
     dbo.connect_timeout_s = 2;
     api->ops_pool = fc_pool_new(&dbo, 1);
     pthread_mutex_init(&api->ops_redis_lock, NULL);
+    fc_redis_link_init(&api->ops_redis, api->cfg->redis_url);
     api->cache = fc_cache_new(20000, 256u << 20);
     struct sockaddr_in addr;
     enum fc_err err = FC_OK;
@@ -288,7 +289,7 @@ void fc_api_stop(struct fc_api *api)
     fc_api_reads_free(api->reads);
     fc_pool_free(api->pool);
     fc_pool_free(api->ops_pool);
-    fc_redis_close(api->ops_redis);
+    fc_redis_link_cleanup(&api->ops_redis);
     pthread_mutex_destroy(&api->ops_redis_lock);
     fc_metrics_free(api->metrics);
     for (size_t i = 0; api->labels && i < fc_api_n_routes; i++)

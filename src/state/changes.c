@@ -14,8 +14,7 @@
 
 struct fc_changes_pub {
     pthread_mutex_t lock; /* commits come from several worker threads */
-    struct fc_redis *redis;
-    char *url;
+    struct fc_redis_link link; /* reconnects with backoff: a commit never waits on a dead Redis */
     char channel[256];
 };
 
@@ -23,13 +22,13 @@ enum fc_err fc_changes_pub_open(const char *url, const char *prefix, struct fc_c
                                 struct fc_diag *diag)
 {
     struct fc_changes_pub *p = fc_xcalloc(1, sizeof(*p));
-    enum fc_err err = fc_redis_open(url, 1000, &p->redis, diag);
+    fc_redis_link_init(&p->link, url);
+    enum fc_err err = fc_redis_link_connect(&p->link, diag);
     if (err) {
         free(p);
         return err;
     }
     pthread_mutex_init(&p->lock, NULL);
-    p->url = fc_xstrdup(url);
     snprintf(p->channel, sizeof(p->channel), "%schanges", prefix);
     *out = p;
     return FC_OK;
@@ -39,9 +38,8 @@ void fc_changes_pub_free(struct fc_changes_pub *p)
 {
     if (!p)
         return;
-    fc_redis_close(p->redis);
+    fc_redis_link_cleanup(&p->link);
     pthread_mutex_destroy(&p->lock);
-    free(p->url);
     free(p);
 }
 
@@ -54,8 +52,8 @@ void fc_changes_publish(struct fc_changes_pub *p, const uint64_t *fids, size_t n
         fc_buf_printf(&b, "%s%" PRIu64, i ? "," : "", fids[i]);
     pthread_mutex_lock(&p->lock);
     struct fc_diag diag;
-    struct fc_redis_reply *r = fc_redis_call(&p->redis, p->url, &diag, "PUBLISH %s %b",
-                                             p->channel, b.data, b.len);
+    struct fc_redis_reply *r = fc_redis_link_cmd(&p->link, &diag, "PUBLISH %s %b", p->channel,
+                                                 b.data, b.len);
     if (r)
         fc_redis_reply_free(r);
     else

@@ -64,11 +64,11 @@ static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
     snprintf(key, sizeof(key), "%sproc:%s", r->prefix, s->id);
     snprintf(set, sizeof(set), "%sprocs", r->prefix);
     pthread_mutex_lock(&r->lock);
-    enum fc_err err = checked(fc_redis_call(&r->conn, r->url, diag, "SET %s %b PX %d", key,
+    enum fc_err err = checked(fc_redis_link_cmd(&r->link, diag, "SET %s %b PX %d", key,
                                             text.data, text.len, FC_PROC_FORGET_MS),
                               diag, "the process status");
     if (!err)
-        err = checked(fc_redis_call(&r->conn, r->url, diag, "ZADD %s %lld %s", set,
+        err = checked(fc_redis_link_cmd(&r->link, diag, "ZADD %s %lld %s", set,
                                     (long long)s->heartbeat_unix_ms, s->id),
                       diag, "the process heartbeat");
     pthread_mutex_unlock(&r->lock);
@@ -84,10 +84,10 @@ static enum fc_err registry_remove(void *impl, const char *id, struct fc_diag *d
     snprintf(key, sizeof(key), "%sproc:%s", r->prefix, id);
     snprintf(set, sizeof(set), "%sprocs", r->prefix);
     pthread_mutex_lock(&r->lock);
-    enum fc_err err = checked(fc_redis_call(&r->conn, r->url, diag, "DEL %s", key), diag,
+    enum fc_err err = checked(fc_redis_link_cmd(&r->link, diag, "DEL %s", key), diag,
                               "removing the process status");
     if (!err)
-        err = checked(fc_redis_call(&r->conn, r->url, diag, "ZREM %s %s", set, id), diag,
+        err = checked(fc_redis_link_cmd(&r->link, diag, "ZREM %s %s", set, id), diag,
                       "removing the process heartbeat");
     pthread_mutex_unlock(&r->lock);
     return err;
@@ -102,7 +102,7 @@ static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_pr
     snprintf(set, sizeof(set), "%sprocs", r->prefix);
     snprintf(key_prefix, sizeof(key_prefix), "%sproc:", r->prefix);
     pthread_mutex_lock(&r->lock);
-    struct fc_redis_reply *reply = fc_redis_call(&r->conn, r->url, diag, "EVAL %s 1 %s %lld %s", LIST_SCRIPT,
+    struct fc_redis_reply *reply = fc_redis_link_cmd(&r->link, diag, "EVAL %s 1 %s %lld %s", LIST_SCRIPT,
                                       set, (long long)since_unix_ms, key_prefix);
     pthread_mutex_unlock(&r->lock);
     if (!reply)

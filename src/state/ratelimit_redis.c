@@ -58,7 +58,7 @@ static enum fc_err shared_take(void *impl, const char *key, int limit,
     char full[512];
     snprintf(full, sizeof(full), "%srate:%s", rl->prefix, key);
     pthread_mutex_lock(&rl->lock);
-    struct fc_redis_reply *r = fc_redis_call(&rl->conn, rl->url, diag, "EVAL %s 1 %s %d %lld",
+    struct fc_redis_reply *r = fc_redis_link_cmd(&rl->link, diag, "EVAL %s 1 %s %d %lld",
                                              take_lua, full, limit, (long long)fc_now_unix_ms());
     if (!r)
         err = FC_ERR_UNAVAILABLE;
@@ -94,7 +94,7 @@ static enum fc_err shared_penalty_until(void *impl, const char *key, int64_t now
     char full[512];
     snprintf(full, sizeof(full), "%sfail:%s", rl->prefix, key);
     pthread_mutex_lock(&rl->lock);
-    struct fc_redis_reply *r = fc_redis_call(&rl->conn, rl->url, diag, "HGET %s until", full);
+    struct fc_redis_reply *r = fc_redis_link_cmd(&rl->link, diag, "HGET %s until", full);
     if (!r)
         err = FC_ERR_UNAVAILABLE;
     else if (fc_redis_reply_type(r) == FC_REDIS_STRING)
@@ -116,9 +116,9 @@ static enum fc_err shared_penalty_note(void *impl, const char *key, bool failed,
     snprintf(full, sizeof(full), "%sfail:%s", rl->prefix, key);
     pthread_mutex_lock(&rl->lock);
     struct fc_redis_reply *r =
-        failed ? fc_redis_call(&rl->conn, rl->url, diag, "EVAL %s 1 %s %lld %d %d", fail_lua, full,
+        failed ? fc_redis_link_cmd(&rl->link, diag, "EVAL %s 1 %s %lld %d %d", fail_lua, full,
                                (long long)now, FC_PENALTY_FREE, FC_PENALTY_MAX_S)
-               : fc_redis_call(&rl->conn, rl->url, diag, "DEL %s", full);
+               : fc_redis_link_cmd(&rl->link, diag, "DEL %s", full);
     if (!r)
         err = FC_ERR_UNAVAILABLE;
     else if (fc_redis_reply_type(r) == FC_REDIS_ERROR)

@@ -124,48 +124,6 @@ struct fc_redis_reply *fc_redis_command(struct fc_redis *r, struct fc_diag *diag
     return reply;
 }
 
-enum fc_err fc_redis_shared_open(const char *url, const char *prefix, struct fc_redis_shared **out,
-                                 struct fc_diag *diag)
-{
-    struct fc_redis_shared *s = fc_xcalloc(1, sizeof(*s));
-    pthread_mutex_init(&s->lock, NULL);
-    s->url = fc_xstrdup(url);
-    s->prefix = fc_xstrdup(prefix);
-    enum fc_err err = fc_redis_open(url, 1000, &s->conn, diag);
-    if (err)
-        s->conn = NULL;
-    *out = s;
-    return err;
-}
-
-void fc_redis_shared_free(void *shared)
-{
-    struct fc_redis_shared *s = shared;
-    if (!s)
-        return;
-    fc_redis_close(s->conn);
-    free(s->url);
-    free(s->prefix);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
-}
-
-struct fc_redis_reply *fc_redis_call(struct fc_redis **conn, const char *url,
-                                     struct fc_diag *diag, const char *fmt, ...)
-{
-    if (!*conn && fc_redis_open(url, 1000, conn, diag))
-        return NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    struct fc_redis_reply *reply = fc_redis_vcommand(*conn, diag, fmt, ap);
-    va_end(ap);
-    if (!reply) {
-        fc_redis_close(*conn);
-        *conn = NULL;
-    }
-    return reply;
-}
-
 /* ---- subscriptions ---- */
 
 enum fc_err fc_redis_subscribe(struct fc_redis *r, const char *channel, struct fc_diag *diag)
@@ -371,4 +329,28 @@ struct fc_redis_reply *fc_redis_link_next_reply(struct fc_redis_link *l, struct 
         return NULL;
     }
     return (struct fc_redis_reply *)(void *)r;
+}
+
+/* ---- a backend's shared link ---- */
+
+enum fc_err fc_redis_shared_open(const char *url, const char *prefix, struct fc_redis_shared **out,
+                                 struct fc_diag *diag)
+{
+    struct fc_redis_shared *s = fc_xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->lock, NULL);
+    fc_redis_link_init(&s->link, url);
+    s->prefix = fc_xstrdup(prefix);
+    *out = s;
+    return fc_redis_link_connect(&s->link, diag);
+}
+
+void fc_redis_shared_free(void *shared)
+{
+    struct fc_redis_shared *s = shared;
+    if (!s)
+        return;
+    fc_redis_link_cleanup(&s->link);
+    free(s->prefix);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
 }

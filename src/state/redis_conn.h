@@ -53,14 +53,6 @@ struct fc_redis_reply *fc_redis_command(struct fc_redis *r, struct fc_diag *diag
 struct fc_redis_reply *fc_redis_vcommand(struct fc_redis *r, struct fc_diag *diag,
                                          const char *fmt, va_list ap);
 
-/* Runs one command on *conn, connecting to url first when *conn is NULL; a
- * lost connection is closed and *conn reset so the next call connects
- * again (every call tries: no backoff). NULL with FC_ERR_UNAVAILABLE in
- * diag on failure. For connections shared under a caller's lock. The reply
- * is the caller's, as fc_redis_command's. */
-struct fc_redis_reply *fc_redis_call(struct fc_redis **conn, const char *url,
-                                     struct fc_diag *diag, const char *fmt, ...);
-
 /* ---- subscriptions ---- */
 
 /* SUBSCRIBE channel on r, which then carries only messages. */
@@ -74,24 +66,6 @@ int fc_redis_wait_messages(struct fc_redis *r, int timeout_ms,
                            void (*fn)(void *arg, const char *payload, size_t len), void *arg);
 
 /* ---- replies ---- */
-
-/* A state backend's one connection, shared under its lock through
- * fc_redis_call, with the module's key prefix. */
-struct fc_redis_shared {
-    pthread_mutex_t lock;  /* held around each use of conn */
-    struct fc_redis *conn; /* NULL: not connected (the next call connects) */
-    char *url;
-    char *prefix;
-};
-/* A new one in *out, always set: the caller frees it with
- * fc_redis_shared_free, whose void * form serves as a backend's ops->free.
- * It connects at once and returns how that went; a caller that tolerates
- * Redis being down ignores a failure (conn stays NULL and each later call
- * connects again). */
-FC_MUST_CHECK
-enum fc_err fc_redis_shared_open(const char *url, const char *prefix, struct fc_redis_shared **out,
-                                 struct fc_diag *diag);
-void fc_redis_shared_free(void *shared);
 
 /* FC_REDIS_OTHER for NULL. */
 enum fc_redis_type fc_redis_reply_type(const struct fc_redis_reply *r);
@@ -138,6 +112,23 @@ struct fc_redis_reply *fc_redis_link_cmd(struct fc_redis_link *l, struct fc_diag
 /* The same for an argument vector (lens may be NULL for C strings). */
 struct fc_redis_reply *fc_redis_link_argv(struct fc_redis_link *l, struct fc_diag *diag,
                                           int argc, const char **argv, const size_t *lens);
+
+/* A state backend's one link (fc_redis_link below: it reconnects with
+ * backoff), shared under its lock, with the module's key prefix. */
+struct fc_redis_shared {
+    pthread_mutex_t lock; /* held around each use of link */
+    struct fc_redis_link link;
+    char *prefix;
+};
+/* A new one in *out, always set: the caller frees it with
+ * fc_redis_shared_free, whose void * form serves as a backend's ops->free.
+ * It connects at once and returns how that went; a caller that tolerates
+ * Redis being down ignores a failure (later commands connect again, at
+ * most once per backoff interval). */
+FC_MUST_CHECK
+enum fc_err fc_redis_shared_open(const char *url, const char *prefix, struct fc_redis_shared **out,
+                                 struct fc_diag *diag);
+void fc_redis_shared_free(void *shared);
 
 /* Pipelines on a connected link (fc_redis_link_connect first): queue
  * commands, then read one reply per command in order. A NULL reply means

@@ -217,8 +217,13 @@ static void buckets_wait_for_redis(void **state)
         fct_wait(pid, fd, &out);
         fail_msg("redis-server did not start: %s", out.data);
     }
-    /* the same totals: only the pending bucket is written */
-    enum fc_err err = fc_rate_recorder_record(a, &c, T0_MS + 2000, &d);
+    /* the same totals: only the pending bucket is written (once the link's
+     * backoff from the failed write has passed) */
+    enum fc_err err;
+    long long until = fct_now_ms() + 5000;
+    while ((err = fc_rate_recorder_record(a, &c, T0_MS + 2000, &d)) == FC_ERR_UNAVAILABLE &&
+           fct_now_ms() < until)
+        usleep(50000);
     struct fc_rate_history *h = calloc(1, sizeof(*h));
     enum fc_err herr = err ? err : fc_rates_history(r, T0_MS + 3000, h, &d);
     fct_signal(pid, SIGTERM);

@@ -1,0 +1,146 @@
+/* A Redis that hangs (it takes connections and never answers) costs the
+ * shared state backends one connection attempt per backoff interval, not
+ * one per call: while the link waits out its backoff, calls fail at once.
+ * The server here is a bare listener that counts the connections it takes. */
+#include "support/testenv.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "state/changes.h"
+#include "state/ratelimit.h"
+
+struct mute_server {
+    int listen_fd, port;
+    int fds[256]; /* connections held open, never answered */
+    atomic_int taken;
+    atomic_bool stop;
+    pthread_t thread;
+};
+
+static void *take_connections(void *arg)
+{
+    struct mute_server *s = arg;
+    while (!atomic_load(&s->stop)) {
+        struct pollfd pfd = {s->listen_fd, POLLIN, 0};
+        if (poll(&pfd, 1, 50) <= 0)
+            continue;
+        int c = accept(s->listen_fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        int n = atomic_load(&s->taken);
+        if (n < (int)(sizeof(s->fds) / sizeof(s->fds[0])))
+            s->fds[n] = c;
+        else
+            close(c);
+        atomic_fetch_add(&s->taken, 1);
+    }
+    return NULL;
+}
+
+static void mute_start(struct mute_server *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s->listen_fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(s->listen_fd, 64), 0);
+    socklen_t len = sizeof(sa);
+    getsockname(s->listen_fd, (struct sockaddr *)&sa, &len);
+    s->port = ntohs(sa.sin_port);
+    assert_int_equal(pthread_create(&s->thread, NULL, take_connections, s), 0);
+}
+
+static void mute_stop(struct mute_server *s)
+{
+    atomic_store(&s->stop, true);
+    pthread_join(s->thread, NULL);
+    int n = atomic_load(&s->taken);
+    for (int i = 0; i < n && i < (int)(sizeof(s->fds) / sizeof(s->fds[0])); i++)
+        close(s->fds[i]);
+    close(s->listen_fd);
+}
+
+/* Calls fn for 2.5 s; fails unless the calls far outnumber the connections
+ * the server took. Each attempt waits out the 1 s command timeout; calls
+ * between attempts (the backoff) must fail at once without one. */
+static void expect_backoff(const char *what, struct mute_server *s, void (*fn)(void *), void *arg)
+{
+    int taken_before = atomic_load(&s->taken);
+    long long end = fct_now_ms() + 2500;
+    int calls = 0;
+    while (fct_now_ms() < end) {
+        fn(arg);
+        calls++;
+        usleep(1000);
+    }
+    int attempts = atomic_load(&s->taken) - taken_before;
+    fprintf(stderr, "%s: %d calls, %d connection attempts\n", what, calls, attempts);
+    if (attempts < 1 || calls < 10 * attempts)
+        fail_msg("%s: %d calls made %d connection attempts to a Redis that never answers", what,
+                 calls, attempts);
+}
+
+static void take_one(void *arg)
+{
+    struct fc_rate_result res;
+    struct fc_diag d;
+    /* unavailable, as it must be: the caller decides */
+    assert_int_equal(fc_ratelimit_take(arg, "public", "10.0.0.1", 60, &res, &d),
+                     FC_ERR_UNAVAILABLE);
+}
+
+static void rate_limiter_backs_off(void **state)
+{
+    (void)state;
+    struct mute_server s;
+    mute_start(&s);
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s.port);
+    struct fc_ratelimit *rl = NULL;
+    struct fc_diag d;
+    assert_int_equal(fc_ratelimit_open_redis(url, "t:", &rl, &d), FC_OK);
+    expect_backoff("rate limiter", &s, take_one, rl);
+    fc_ratelimit_free(rl);
+    mute_stop(&s);
+}
+
+static void publish_one(void *arg)
+{
+    const uint64_t fids[] = {1, 2};
+    fc_changes_publish(arg, fids, 2);
+}
+
+static void change_publisher_backs_off(void **state)
+{
+    (void)state;
+    struct mute_server s;
+    mute_start(&s);
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s.port);
+    struct fc_changes_pub *p = NULL;
+    struct fc_diag d;
+    assert_int_equal(fc_changes_pub_open(url, "t:", &p, &d), FC_OK);
+    expect_backoff("change publisher", &s, publish_one, p);
+    fc_changes_pub_free(p);
+    mute_stop(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rate_limiter_backs_off),
+        cmocka_unit_test(change_publisher_backs_off),
+    };
+    return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
+}
