@@ -293,9 +293,7 @@ static void hubble_stream_fails_over_to_the_next_hub(void **state)
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM hub_cursors WHERE hub = "
                                "'http://127.0.0.1:%d'", port);
-    char *cursors = fct_sql_value(e.db, sql);
-    assert_string_equal(cursors, "1"); /* the cursor is the live hub's own */
-    free(cursors);
+    fct_assert_sql(e.db, sql, "1"); /* the cursor is the live hub's own */
     fct_db_drop(e.db);
     fct_hubsim_stop(pid);
 }
