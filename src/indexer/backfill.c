@@ -323,11 +323,45 @@ static void queue_result(enum fc_err err, const struct fc_job *job, const char *
                              "lease expires): %s", (unsigned long long)job->fid, what, diag->msg);
 }
 
+/* The worker's connection and writer; either may fail (diag says why). */
+static enum fc_err worker_connect(struct worker *wk, struct fc_diag *diag)
+{
+    enum fc_err err = wk->db ? FC_OK : fc_ix_open_db(wk->ix->cfg, &wk->db, diag);
+    if (!err)
+        err = fc_writer_new(wk->db, &wk->w, diag);
+    if (!err) {
+        fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
+        fc_writer_set_batched(wk->w, true);
+    }
+    return err;
+}
+
+/* A serving worker that PostgreSQL failed while it started waits for it as
+ * after any outage; false when the process stops first. */
+static bool worker_connected(struct worker *wk)
+{
+    for (int attempt = 1; !wk->db; attempt++) {
+        struct fc_diag d;
+        if (fc_ix_stopping(wk->ix))
+            return false;
+        if (fc_ix_open_db(wk->ix->cfg, &wk->db, &d)) {
+            wk->db = NULL;
+            fc_log_gate_fail(&wk->ix->db_gate, "PostgreSQL unreachable");
+            fc_sleep_ms(fc_backoff_ms(attempt, 200, 2000), wk->ix->queue.stop);
+        }
+    }
+    if (!wk->w)
+        worker_reconnect(wk);
+    return wk->w != NULL;
+}
+
 static void *backfill_thread(void *arg)
 {
     struct worker *wk = arg;
     struct fc_indexer *ix = wk->ix;
     struct fc_job job;
+    if (!worker_connected(wk))
+        return NULL;
     while (fc_ix_queue_pop(&ix->queue, wk->db, &job)) {
         struct fc_diag diag = {{0}}, ignored;
         /* the job is marked running in PostgreSQL; an operator's clear (or
@@ -407,12 +441,15 @@ enum fc_err fc_ix_workers_start(struct fc_indexer *ix, int n, struct fc_ix_worke
     for (int i = 0; i < n && !err; i++) {
         struct worker *wk = &ws->w[i];
         wk->ix = ix;
-        err = fc_ix_open_db(ix->cfg, &wk->db, diag);
-        if (!err)
-            err = fc_writer_new(wk->db, &wk->w, diag);
+        err = worker_connect(wk, diag);
+        if (err && ix->queue.daemon) {
+            /* PostgreSQL went away while serve started: an outage like any
+             * other, which the worker waits out (failing here left the
+             * process up with the stream never followed) */
+            fc_log_gate_fail(&ix->db_gate, diag->msg);
+            err = FC_OK;
+        }
         if (!err) {
-            fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
-            fc_writer_set_batched(wk->w, true);
             wk->conn = fc_hub_conn_new(ix->hubs);
             if (pthread_create(&ws->threads[i], NULL, backfill_thread, wk) == 0)
                 ws->started++;

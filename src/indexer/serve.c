@@ -42,9 +42,9 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
     }
     struct fc_ix_workers *workers;
     enum fc_err err = fc_ix_workers_start(ix, nworkers, &workers, diag);
+    /* made in the loop: PostgreSQL going away while it is prepared is an
+     * outage like any other, not the end of this process's indexing */
     struct fc_writer *w = NULL;
-    if (!err)
-        err = fc_writer_new(ix->db, &w, diag);
     struct fc_hub_conn *conn = fc_hub_conn_new(ix->hubs);
     struct fc_sync_stats stats;
     memset(&stats, 0, sizeof(stats));
@@ -55,18 +55,21 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
              ix->snapchain ? "Snapchain" : "Hubble", ix->shards, ix->shards == 1 ? "" : "s");
     while (!err && !*stop) {
         int64_t now = fc_now_mono_ms();
-        if (fc_db_broken(ix->db)) {
-            /* PostgreSQL went away: the stream waits (its lag grows), the
-             * follower lock went with the session and is taken again */
+        if (!w || fc_db_broken(ix->db)) {
+            /* PostgreSQL went away (or the writer is still to be made): the
+             * stream waits (its lag grows), the follower lock went with the
+             * session and is taken again */
             mark_behind(ix);
             leading = false;
             ix->m_follower = false;
-            if (!fc_ix_db_wait(ix, ix->db))
+            if (fc_db_broken(ix->db) && !fc_ix_db_wait(ix, ix->db))
                 break;
             fc_writer_free(w);
             w = NULL;
             if (fc_writer_new(ix->db, &w, diag) != FC_OK) {
-                fc_log_gate_fail(&ix->db_gate, "PostgreSQL unreachable");
+                fc_log_gate_fail(&ix->db_gate, diag->msg);
+                for (int i = 0; i < 5 && !*stop && !fc_db_broken(ix->db); i++)
+                    usleep(100000); /* not the connection: try again shortly */
                 continue;
             }
             last_refill = 0;

@@ -4,8 +4,6 @@
  * The server here is a bare listener that counts the connections it takes. */
 #include "support/testenv.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -49,15 +47,7 @@ static void *take_connections(void *arg)
 static void mute_start(struct mute_server *s)
 {
     memset(s, 0, sizeof(*s));
-    s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s->listen_fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(listen(s->listen_fd, 64), 0);
-    socklen_t len = sizeof(sa);
-    getsockname(s->listen_fd, (struct sockaddr *)&sa, &len);
-    s->port = ntohs(sa.sin_port);
+    s->listen_fd = fct_listen_loopback(&s->port);
     assert_int_equal(pthread_create(&s->thread, NULL, take_connections, s), 0);
 }
 
@@ -100,36 +90,25 @@ static void take_one(void *arg)
                      FC_ERR_UNAVAILABLE);
 }
 
-static void rate_limiter_backs_off(void **state)
-{
-    (void)state;
-    struct mute_server s;
-    mute_start(&s);
-    char url[64];
-    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s.port);
-    struct fc_ratelimit *rl = NULL;
-    struct fc_diag d;
-    assert_int_equal(fc_ratelimit_open_redis(url, "t:", &rl, &d), FC_OK);
-    expect_backoff("rate limiter", &s, take_one, rl);
-    fc_ratelimit_free(rl);
-    mute_stop(&s);
-}
-
 static void publish_one(void *arg)
 {
     const uint64_t fids[] = {1, 2};
     fc_changes_publish(arg, fids, 2);
 }
 
-static void change_publisher_backs_off(void **state)
+static void shared_state_backs_off(void **state)
 {
     (void)state;
     struct mute_server s;
     mute_start(&s);
     char url[64];
     snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s.port);
-    struct fc_changes_pub *p = NULL;
     struct fc_diag d;
+    struct fc_ratelimit *rl = NULL;
+    assert_int_equal(fc_ratelimit_open_redis(url, "t:", &rl, &d), FC_OK);
+    expect_backoff("rate limiter", &s, take_one, rl);
+    fc_ratelimit_free(rl);
+    struct fc_changes_pub *p = NULL;
     assert_int_equal(fc_changes_pub_open(url, "t:", &p, &d), FC_OK);
     expect_backoff("change publisher", &s, publish_one, p);
     fc_changes_pub_free(p);
@@ -139,8 +118,7 @@ static void change_publisher_backs_off(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rate_limiter_backs_off),
-        cmocka_unit_test(change_publisher_backs_off),
+        cmocka_unit_test(shared_state_backs_off),
     };
     return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -94,6 +94,9 @@ bool fct_wait_sql(const char *url, const char *sql, const char *want, int timeou
 bool fct_read_until(int fd, struct fc_buf *out, size_t from, const char *needle, int timeout_ms);
 /* Monotonic milliseconds, for deadlines. */
 long long fct_now_ms(void);
+/* A TCP socket listening on 127.0.0.1 at a port the kernel picks (*port);
+ * fails the test when it cannot. */
+int fct_listen_loopback(int *port);
 
 /* Path of a built binary from the FCINDEX_BIN environment (set by ctest). */
 const char *fct_fcindex_bin(void);
