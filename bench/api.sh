@@ -7,7 +7,8 @@
 #  - uncached user search over 100,000 users (a different name each request)
 #    and the thread of a 300-reply conversation (requests/s, p99 at 8 and at
 #    2 connections, next to same-run references: /healthz and an uncached
-#    single cast); the load average before and after.
+#    single cast), on a server with pool 8 and 4 HTTP threads and on one
+#    sized to the machine (pool and threads = the cores); the load average.
 # Needs nginx and wrk (scripts/deps --bench). Usage: bench/api.sh [seconds]
 . "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/deps" --bench
@@ -102,9 +103,10 @@ printf "%-34s %10s %7sms\n" "/v1/feed/:fid?limit=100 uncached" "$fr" "$fp"
 # uncached GET /v1/casts/:hash (one small statement through the pool). With
 # 8 connections on 2 cores requests queue behind each other: a reference
 # whose p99 grows the same way shows that queueing. Search limits and the
-# cast, profile, feed and search caches are off on this server.
-SPORT="$(start_api FCINDEX_API_CACHE_FEED_TTL_S=0 FCINDEX_API_CACHE_PROFILE_TTL_S=0 \
-  FCINDEX_API_CACHE_SEARCH_TTL_S=0 FCINDEX_API_RATE_SEARCH_PER_MIN=0)"
+# cast, profile, feed and search caches are off on these servers.
+# Two servers: pool 8 and 4 HTTP threads (as above), and one sized to the
+# machine (pool and HTTP threads = the cores): more threads than cores keep
+# each other waiting for the CPU, which is what a p99 at 8 connections shows.
 cat > "$WORK/users.lua" <<'LUA'
 math.randomseed(42)
 request = function()
@@ -115,19 +117,30 @@ request = function()
 end
 LUA
 ROOTH="0x$(psql "$DB" -Atc "SELECT encode(decode(md5('1') || substr(md5('x1'), 1, 8), 'hex'), 'hex')")"
-THREAD="http://127.0.0.1:$SPORT/v1/casts/$ROOTH/thread?depth=10&limit=100"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-echo
-echo "load average before: $(load)"
-printf "%-34s %5s %9s %9s   %s\n" route conns req/s p99 "same-run references: p99 (req/s)"
-for c in 8 2; do
-  read -r hr hp <<<"$(run "http://127.0.0.1:$SPORT/healthz" "$c")"
-  read -r pr pp <<<"$(run "http://127.0.0.1:$SPORT/v1/casts/$HASH" "$c")"
-  refs="/healthz ${hp}ms ($hr), /v1/casts/:hash uncached ${pp}ms ($pr)"
-  read -r ur up <<<"$(run "http://127.0.0.1:$SPORT" "$c" "$WORK/users.lua")"
-  printf "%-34s %5s %9s %7sms   %s\n" "/v1/search/users uncached" "$c" "$ur" "$up" "$refs"
-  read -r tr tp <<<"$(run "$THREAD" "$c")"
-  printf "%-34s %5s %9s %7sms   %s\n" "/v1/casts/:hash/thread uncached" "$c" "$tr" "$tp" \
-    "(300-reply tree, 100 shown)"
+CORES="$(nproc)"
+for sizing in "pool 8, 4 threads" "pool $CORES, $CORES threads"; do
+  if [ "$sizing" = "pool 8, 4 threads" ]; then
+    SPORT="$(start_api FCINDEX_API_CACHE_FEED_TTL_S=0 FCINDEX_API_CACHE_PROFILE_TTL_S=0 \
+      FCINDEX_API_CACHE_SEARCH_TTL_S=0 FCINDEX_API_RATE_SEARCH_PER_MIN=0)"
+  else
+    SPORT="$(start_api FCINDEX_API_CACHE_FEED_TTL_S=0 FCINDEX_API_CACHE_PROFILE_TTL_S=0 \
+      FCINDEX_API_CACHE_SEARCH_TTL_S=0 FCINDEX_API_RATE_SEARCH_PER_MIN=0 \
+      FCINDEX_DATABASE_POOL_SIZE="$CORES" FCINDEX_API_THREADS="$CORES")"
+  fi
+  THREAD="http://127.0.0.1:$SPORT/v1/casts/$ROOTH/thread?depth=10&limit=100"
+  echo
+  echo "server: $sizing; load average before: $(load)"
+  printf "%-34s %5s %9s %9s   %s\n" route conns req/s p99 "same-run references: p99 (req/s)"
+  for c in 8 2; do
+    read -r hr hp <<<"$(run "http://127.0.0.1:$SPORT/healthz" "$c")"
+    read -r pr pp <<<"$(run "http://127.0.0.1:$SPORT/v1/casts/$HASH" "$c")"
+    refs="/healthz ${hp}ms ($hr), /v1/casts/:hash uncached ${pp}ms ($pr)"
+    read -r ur up <<<"$(run "http://127.0.0.1:$SPORT" "$c" "$WORK/users.lua")"
+    printf "%-34s %5s %9s %7sms   %s\n" "/v1/search/users uncached" "$c" "$ur" "$up" "$refs"
+    read -r tr tp <<<"$(run "$THREAD" "$c")"
+    printf "%-34s %5s %9s %7sms   %s\n" "/v1/casts/:hash/thread uncached" "$c" "$tr" "$tp" \
+      "(300-reply tree, 100 shown)"
+  done
 done
 echo "load average after: $(load)"
