@@ -10,11 +10,13 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/log_gate.h"
 #include "state/redis_conn.h"
 
 struct fc_changes_pub {
     pthread_mutex_t lock; /* commits come from several worker threads */
     struct fc_redis_link link; /* reconnects with backoff: a commit never waits on a dead Redis */
+    struct fc_log_gate gate;   /* a line when publishing starts failing, not one per commit */
     char channel[256];
 };
 
@@ -29,6 +31,7 @@ enum fc_err fc_changes_pub_open(const char *url, const char *prefix, struct fc_c
         return err;
     }
     pthread_mutex_init(&p->lock, NULL);
+    fc_log_gate_init(&p->gate, "changes", "publishing changes (caches expire by TTL meanwhile)");
     snprintf(p->channel, sizeof(p->channel), "%schanges", prefix);
     *out = p;
     return FC_OK;
@@ -39,6 +42,7 @@ void fc_changes_pub_free(struct fc_changes_pub *p)
     if (!p)
         return;
     fc_redis_link_cleanup(&p->link);
+    fc_log_gate_cleanup(&p->gate);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
@@ -54,10 +58,12 @@ void fc_changes_publish(struct fc_changes_pub *p, const uint64_t *fids, size_t n
     struct fc_diag diag;
     struct fc_redis_reply *r = fc_redis_link_cmd(&p->link, &diag, "PUBLISH %s %b", p->channel,
                                                  b.data, b.len);
-    if (r)
+    if (r) {
         fc_redis_reply_free(r);
-    else
-        log_warn("changes", "cannot publish (caches expire by TTL instead): %s", diag.msg);
+        fc_log_gate_ok(&p->gate);
+    } else {
+        fc_log_gate_fail(&p->gate, diag.msg);
+    }
     pthread_mutex_unlock(&p->lock);
     fc_buf_cleanup(&b);
 }

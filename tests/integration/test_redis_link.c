@@ -1,6 +1,7 @@
 /* A Redis that hangs (it takes connections and never answers) costs the
  * shared state backends one connection attempt per backoff interval, not
- * one per call: while the link waits out its backoff, calls fail at once.
+ * one per call: while the link waits out its backoff, calls fail at once;
+ * and the change publisher logs the failure once, not at every commit.
  * The server here is a bare listener that counts the connections it takes. */
 #include "support/testenv.h"
 
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "state/changes.h"
 #include "state/ratelimit.h"
 
@@ -110,8 +112,21 @@ static void shared_state_backs_off(void **state)
     fc_ratelimit_free(rl);
     struct fc_changes_pub *p = NULL;
     assert_int_equal(fc_changes_pub_open(url, "t:", &p, &d), FC_OK);
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    fc_log_setup(FC_LOG_INFO, FC_LOG_TEXT, fileno(log));
     expect_backoff("change publisher", &s, publish_one, p);
+    fc_log_setup(FC_LOG_INFO, FC_LOG_TEXT, 2);
     fc_changes_pub_free(p);
+    rewind(log);
+    char line[1024];
+    int lines = 0;
+    while (fgets(line, sizeof(line), log))
+        lines += strstr(line, "component=changes") != NULL;
+    fclose(log);
+    if (lines < 1 || lines > 2)
+        fail_msg("the change publisher logged %d lines over a 2.5 s outage (want the failure "
+                 "once, a summary at most)", lines);
     mute_stop(&s);
 }
 
