@@ -263,15 +263,15 @@ void fc_api_stop(struct fc_api *api)
 {
     if (!api)
         return;
-    int listen_fd = -1;
-    if (api->daemon) /* no new connections; kept-alive ones get 503 from now on */
-        listen_fd = MHD_quiesce_daemon(api->daemon);
+    /* Not MHD_quiesce_daemon first: with epoll worker threads it races with
+     * them (both remove the listen socket from a worker's epoll set, and the
+     * loser aborts the process: "Failed to remove listen FD from epoll set",
+     * seen in test_api). A request that arrives while stopping gets 503
+     * from the stopped queue instead. */
     if (api->locks_ready)
         fc_api_workers_stop(api); /* every suspended request is answered first */
     if (api->daemon)
         MHD_stop_daemon(api->daemon);
-    if (listen_fd >= 0)
-        close(listen_fd);
     if (api->locks_ready) {
         fc_api_reaper_stop(api);
         fc_api_workers_free(api);
