@@ -293,19 +293,30 @@ static enum fc_err backfill_fid(struct worker *wk, uint64_t fid, struct fc_diag 
     return fc_targets_mark_synced(wk->db, fid, diag);
 }
 
+/* The worker's connection and writer; either may fail (diag says why). */
+static enum fc_err worker_connect(struct worker *wk, struct fc_diag *diag)
+{
+    enum fc_err err = wk->db ? FC_OK : fc_ix_open_db(wk->ix->cfg, &wk->db, diag);
+    if (!err)
+        err = fc_writer_new(wk->db, &wk->w, diag);
+    if (!err) {
+        fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
+        fc_writer_set_batched(wk->w, true);
+    }
+    return err;
+}
+
 /* Waits for PostgreSQL to answer again and prepares a new writer on the
- * worker's connection (prepared statements went with the old session). */
+ * worker's connection (prepared statements went with the old session; none
+ * was made when the connection failed as serve started). */
 static void worker_reconnect(struct worker *wk)
 {
-    while (fc_ix_db_wait(wk->ix, wk->db)) {
+    while (fc_ix_db_wait(wk->ix, &wk->db)) {
         struct fc_diag d;
         fc_writer_free(wk->w);
         wk->w = NULL;
-        if (fc_writer_new(wk->db, &wk->w, &d) == FC_OK) {
-            fc_writer_set_pipelined(wk->w, true);
-            fc_writer_set_batched(wk->w, true);
+        if (worker_connect(wk, &d) == FC_OK)
             return;
-        }
     }
 }
 
@@ -323,45 +334,15 @@ static void queue_result(enum fc_err err, const struct fc_job *job, const char *
                              "lease expires): %s", (unsigned long long)job->fid, what, diag->msg);
 }
 
-/* The worker's connection and writer; either may fail (diag says why). */
-static enum fc_err worker_connect(struct worker *wk, struct fc_diag *diag)
-{
-    enum fc_err err = wk->db ? FC_OK : fc_ix_open_db(wk->ix->cfg, &wk->db, diag);
-    if (!err)
-        err = fc_writer_new(wk->db, &wk->w, diag);
-    if (!err) {
-        fc_writer_set_pipelined(wk->w, true); /* the worker's connection is its own */
-        fc_writer_set_batched(wk->w, true);
-    }
-    return err;
-}
-
-/* A serving worker that PostgreSQL failed while it started waits for it as
- * after any outage; false when the process stops first. */
-static bool worker_connected(struct worker *wk)
-{
-    for (int attempt = 1; !wk->db; attempt++) {
-        struct fc_diag d;
-        if (fc_ix_stopping(wk->ix))
-            return false;
-        if (fc_ix_open_db(wk->ix->cfg, &wk->db, &d)) {
-            wk->db = NULL;
-            fc_log_gate_fail(&wk->ix->db_gate, "PostgreSQL unreachable");
-            fc_sleep_ms(fc_backoff_ms(attempt, 200, 2000), wk->ix->queue.stop);
-        }
-    }
-    if (!wk->w)
-        worker_reconnect(wk);
-    return wk->w != NULL;
-}
-
 static void *backfill_thread(void *arg)
 {
     struct worker *wk = arg;
     struct fc_indexer *ix = wk->ix;
     struct fc_job job;
-    if (!worker_connected(wk))
-        return NULL;
+    if (!wk->w) /* PostgreSQL failed while serve started: waited out as any outage */
+        worker_reconnect(wk);
+    if (!wk->w)
+        return NULL; /* stopped first */
     while (fc_ix_queue_pop(&ix->queue, wk->db, &job)) {
         struct fc_diag diag = {{0}}, ignored;
         /* the job is marked running in PostgreSQL; an operator's clear (or

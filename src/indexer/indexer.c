@@ -249,11 +249,11 @@ enum fc_err fc_ix_sets_check(struct fc_indexer *ix, struct fc_diag *diag)
     return FC_OK;
 }
 
-bool fc_ix_db_wait(struct fc_indexer *ix, struct fc_db *db)
+bool fc_ix_db_wait(struct fc_indexer *ix, struct fc_db **db)
 {
     for (int attempt = 1; !fc_ix_stopping(ix); attempt++) {
         struct fc_diag d;
-        if (fc_db_reset(db, &d) == FC_OK) {
+        if (*db ? fc_db_reset(*db, &d) == FC_OK : fc_ix_open_db(ix->cfg, db, &d) == FC_OK) {
             fc_log_gate_ok(&ix->db_gate);
             return true;
         }

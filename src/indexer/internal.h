@@ -108,9 +108,10 @@ FC_MUST_CHECK
 enum fc_err fc_ix_sets_heal(struct fc_indexer *ix, struct fc_diag *diag);
 /* Connections the shared sets have made so far (0 when embedded). */
 uint64_t fc_ix_sets_connects(struct fc_indexer *ix);
-/* Waits until db answers again (connects with capped jittered backoff,
- * logged through ix->db_gate), or stop; false when stopped first. */
-bool fc_ix_db_wait(struct fc_indexer *ix, struct fc_db *db);
+/* Waits until *db answers again (reconnects it, or opens it when NULL, with
+ * capped jittered backoff logged through ix->db_gate), or stop; false when
+ * stopped first. */
+bool fc_ix_db_wait(struct fc_indexer *ix, struct fc_db **db);
 /* A writer transaction failed on a deadlock or serialization failure and is
  * run again: counted for /metrics, logged without flooding. */
 void fc_ix_writer_conflict(struct fc_indexer *ix, const char *reason);

@@ -62,7 +62,7 @@ enum fc_err fc_indexer_run(struct fc_indexer *ix, volatile const int *stop, stru
             mark_behind(ix);
             leading = false;
             ix->m_follower = false;
-            if (fc_db_broken(ix->db) && !fc_ix_db_wait(ix, ix->db))
+            if (fc_db_broken(ix->db) && !fc_ix_db_wait(ix, &ix->db))
                 break;
             fc_writer_free(w);
             w = NULL;

@@ -65,11 +65,11 @@ static enum fc_err registry_publish(void *impl, const struct fc_proc_status *s,
     snprintf(set, sizeof(set), "%sprocs", r->prefix);
     pthread_mutex_lock(&r->lock);
     enum fc_err err = checked(fc_redis_link_cmd(&r->link, diag, "SET %s %b PX %d", key,
-                                            text.data, text.len, FC_PROC_FORGET_MS),
+                                                text.data, text.len, FC_PROC_FORGET_MS),
                               diag, "the process status");
     if (!err)
         err = checked(fc_redis_link_cmd(&r->link, diag, "ZADD %s %lld %s", set,
-                                    (long long)s->heartbeat_unix_ms, s->id),
+                                        (long long)s->heartbeat_unix_ms, s->id),
                       diag, "the process heartbeat");
     pthread_mutex_unlock(&r->lock);
     fc_buf_cleanup(&text);
@@ -102,8 +102,9 @@ static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_pr
     snprintf(set, sizeof(set), "%sprocs", r->prefix);
     snprintf(key_prefix, sizeof(key_prefix), "%sproc:", r->prefix);
     pthread_mutex_lock(&r->lock);
-    struct fc_redis_reply *reply = fc_redis_link_cmd(&r->link, diag, "EVAL %s 1 %s %lld %s", LIST_SCRIPT,
-                                      set, (long long)since_unix_ms, key_prefix);
+    struct fc_redis_reply *reply = fc_redis_link_cmd(&r->link, diag, "EVAL %s 1 %s %lld %s",
+                                                     LIST_SCRIPT, set, (long long)since_unix_ms,
+                                                     key_prefix);
     pthread_mutex_unlock(&r->lock);
     if (!reply)
         return FC_ERR_UNAVAILABLE;

@@ -58,8 +58,8 @@ static enum fc_err shared_take(void *impl, const char *key, int limit,
     char full[512];
     snprintf(full, sizeof(full), "%srate:%s", rl->prefix, key);
     pthread_mutex_lock(&rl->lock);
-    struct fc_redis_reply *r = fc_redis_link_cmd(&rl->link, diag, "EVAL %s 1 %s %d %lld",
-                                             take_lua, full, limit, (long long)fc_now_unix_ms());
+    struct fc_redis_reply *r = fc_redis_link_cmd(&rl->link, diag, "EVAL %s 1 %s %d %lld", take_lua,
+                                                 full, limit, (long long)fc_now_unix_ms());
     if (!r)
         err = FC_ERR_UNAVAILABLE;
     else if (fc_redis_reply_type(r) != FC_REDIS_ARRAY || fc_redis_reply_count(r) != 2)
@@ -117,7 +117,7 @@ static enum fc_err shared_penalty_note(void *impl, const char *key, bool failed,
     pthread_mutex_lock(&rl->lock);
     struct fc_redis_reply *r =
         failed ? fc_redis_link_cmd(&rl->link, diag, "EVAL %s 1 %s %lld %d %d", fail_lua, full,
-                               (long long)now, FC_PENALTY_FREE, FC_PENALTY_MAX_S)
+                                   (long long)now, FC_PENALTY_FREE, FC_PENALTY_MAX_S)
                : fc_redis_link_cmd(&rl->link, diag, "DEL %s", full);
     if (!r)
         err = FC_ERR_UNAVAILABLE;

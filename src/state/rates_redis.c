@@ -79,9 +79,9 @@ static enum fc_err store_put(void *impl, const char *proc_id, const struct fc_ra
     snprintf(key, sizeof(key), "%sthroughput:%s", s->prefix, proc_id);
     snprintf(set, sizeof(set), "%sthroughput", s->prefix);
     pthread_mutex_lock(&s->lock);
-    struct fc_redis_reply *reply = fc_redis_link_cmd(&s->link, diag, "EVAL %s 2 %s %s %s %lld %lld %d %b", PUT_SCRIPT, key, set,
-        proc_id, (long long)now_unix_ms, (long long)keep_since_unix_s, KEEP_MS, payload.data,
-        payload.len);
+    struct fc_redis_reply *reply = fc_redis_link_cmd(
+        &s->link, diag, "EVAL %s 2 %s %s %s %lld %lld %d %b", PUT_SCRIPT, key, set, proc_id,
+        (long long)now_unix_ms, (long long)keep_since_unix_s, KEEP_MS, payload.data, payload.len);
     pthread_mutex_unlock(&s->lock);
     fc_buf_cleanup(&payload);
     if (!reply)
@@ -123,7 +123,7 @@ static enum fc_err store_list(void *impl, int64_t since_unix_s, struct fc_rate_r
     pthread_mutex_lock(&s->lock);
     struct fc_redis_reply *reply =
         fc_redis_link_cmd(&s->link, diag, "EVAL %s 1 %s %lld %s", LIST_SCRIPT, set,
-                      (long long)since_unix_s * 1000, key_prefix);
+                          (long long)since_unix_s * 1000, key_prefix);
     pthread_mutex_unlock(&s->lock);
     if (!reply)
         return FC_ERR_UNAVAILABLE;
