@@ -187,12 +187,5 @@ static void login_limits_redis(void **state)
     sec_redis_stop(&r);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(logout_and_login_with_redis_failing),
-        cmocka_unit_test(login_limits_embedded),
-        cmocka_unit_test(login_limits_redis),
-    };
-    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
-}
+FCT_MAIN(setup, sec_db_teardown, logout_and_login_with_redis_failing, login_limits_embedded,
+         login_limits_redis)

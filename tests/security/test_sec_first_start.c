@@ -154,11 +154,5 @@ static void unsafe_configurations_refuse_to_start(void **state)
                      "weak password accepted or unexplained");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(forged_tokens_and_default_passwords_are_refused),
-        cmocka_unit_test(unsafe_configurations_refuse_to_start),
-    };
-    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
-}
+FCT_MAIN(setup, sec_db_teardown, forged_tokens_and_default_passwords_are_refused,
+         unsafe_configurations_refuse_to_start)

@@ -134,10 +134,4 @@ static void planted_password_never_shows(void **state)
     fct_hubsim_stop(sim);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(planted_password_never_shows),
-    };
-    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
-}
+FCT_MAIN(setup, sec_db_teardown, planted_password_never_shows)

@@ -182,11 +182,4 @@ static void nested_and_huge_json(void **state)
     sec_server_free(&s);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rebinding_host_and_origin),
-        cmocka_unit_test(nested_and_huge_json),
-    };
-    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
-}
+FCT_MAIN(setup, sec_db_teardown, rebinding_host_and_origin, nested_and_huge_json)

@@ -248,12 +248,5 @@ static void pooled_connections_survive_a_server_restart(void **state)
     sec_server_free(&s);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(slow_connections_from_one_client),
-        cmocka_unit_test(slow_query_flood),
-        cmocka_unit_test(pooled_connections_survive_a_server_restart),
-    };
-    return cmocka_run_group_tests(tests, setup, sec_db_teardown);
-}
+FCT_MAIN(setup, sec_db_teardown, slow_connections_from_one_client, slow_query_flood,
+         pooled_connections_survive_a_server_restart)

@@ -141,4 +141,7 @@ int fct_hubsim_start(const char *const *args, int *port);
 void fct_hubsim_stop(int pid);
 #endif
 
+/* FCT_MAIN, the main() every test file ends with */
+#include "support/test_main.h"
+
 #endif

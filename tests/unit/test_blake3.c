@@ -188,12 +188,4 @@ static void farcaster_message_hashes(void **state)
     }
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(official_vectors),
-        cmocka_unit_test(finalize_then_continue),
-        cmocka_unit_test(farcaster_message_hashes),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, official_vectors, finalize_then_continue, farcaster_message_hashes)

@@ -245,16 +245,6 @@ static void dated_fill_older_than_memory_is_not_kept(void **state)
     fc_cache_free(c);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(stampede_makes_one_fill),
-        cmocka_unit_test(invalidation_by_fid),
-        cmocka_unit_test(fill_racing_invalidation_is_not_served),
-        cmocka_unit_test(failures_not_cached_and_ttl),
-        cmocka_unit_test(lru_eviction),
-        cmocka_unit_test(dated_fill_older_than_invalidation_is_not_kept),
-        cmocka_unit_test(dated_fill_older_than_memory_is_not_kept),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, stampede_makes_one_fill, invalidation_by_fid,
+         fill_racing_invalidation_is_not_served, failures_not_cached_and_ttl, lru_eviction,
+         dated_fill_older_than_invalidation_is_not_kept, dated_fill_older_than_memory_is_not_kept)

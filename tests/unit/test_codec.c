@@ -99,14 +99,5 @@ static void farcaster_time(void **state)
     assert_int_equal(fc_time_from_unix(FC_EPOCH_UNIX + 4294967296LL), -1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hex_roundtrip_and_case),
-        cmocka_unit_test(hex_rejects_bad_input),
-        cmocka_unit_test(base64_vectors),
-        cmocka_unit_test(base64_rejects_bad_input),
-        cmocka_unit_test(farcaster_time),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, hex_roundtrip_and_case, hex_rejects_bad_input, base64_vectors,
+         base64_rejects_bad_input, farcaster_time)

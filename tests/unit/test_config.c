@@ -341,19 +341,8 @@ static void fid_parsing(void **state)
     free(list);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(good_file),
-        cmocka_unit_test(bad_inputs_are_reported_with_line_and_key),
-        cmocka_unit_test(every_problem_is_reported),
-        cmocka_unit_test(overlong_line_is_an_error_not_a_truncation),
-        cmocka_unit_test(precedence_default_file_env_cli),
-        cmocka_unit_test(env_and_cli_errors_name_their_origin),
-        cmocka_unit_test(profile_defaults_and_overrides),
-        cmocka_unit_test(weak_secrets_are_refused),
-        cmocka_unit_test(secrets_are_masked_by_show),
-        cmocka_unit_test(fid_parsing),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, good_file, bad_inputs_are_reported_with_line_and_key,
+         every_problem_is_reported, overlong_line_is_an_error_not_a_truncation,
+         precedence_default_file_env_cli, env_and_cli_errors_name_their_origin,
+         profile_defaults_and_overrides, weak_secrets_are_refused, secrets_are_masked_by_show,
+         fid_parsing)

@@ -498,22 +498,8 @@ static void empty_byte_fields_both_dialects(void **state)
     fc_buf_cleanup(&c.lines);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(error_names_path_and_reason),
-        cmocka_unit_test(validation_rules),
-        cmocka_unit_test(byte_field_encodings),
-        cmocka_unit_test(nul_bytes_become_replacement_char),
-        cmocka_unit_test(unknown_values_are_counted_not_fatal),
-        cmocka_unit_test(broken_json_fails_the_page),
-        cmocka_unit_test(signer_metadata),
-        cmocka_unit_test(event_id_layouts),
-        cmocka_unit_test(utf8_and_base58),
-        cmocka_unit_test(reset_decoder_reuses_memory),
-        cmocka_unit_test(kept_items_outlive_the_chunks),
-        cmocka_unit_test(empty_byte_fields_both_dialects),
-        cmocka_unit_test(huge_bad_item_is_truncated_and_flagged),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, error_names_path_and_reason, validation_rules, byte_field_encodings,
+         nul_bytes_become_replacement_char, unknown_values_are_counted_not_fatal,
+         broken_json_fails_the_page, signer_metadata, event_id_layouts, utf8_and_base58,
+         reset_decoder_reuses_memory, kept_items_outlive_the_chunks,
+         empty_byte_fields_both_dialects, huge_bad_item_is_truncated_and_flagged)

@@ -505,21 +505,8 @@ static void fanout_followers_are_complete(void **state)
     sim_state_cleanup(&s);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(same_seed_same_bytes),
-        cmocka_unit_test(heavy_tailed_counts_and_power_law_follows),
-        cmocka_unit_test(shard_rule_matches_recorded_fixture),
-        cmocka_unit_test(event_id_layouts),
-        cmocka_unit_test(retention_drops_old_events),
-        cmocka_unit_test(signer_metadata_is_abi_encoded),
-        cmocka_unit_test(base58_vector),
-        cmocka_unit_test(pagination_returns_each_message_once),
-        cmocka_unit_test(live_events_agree_with_by_fid),
-        cmocka_unit_test(live_changes_win_by_the_hubs_rules),
-        cmocka_unit_test(bad_requests_get_the_servers_errors),
-        cmocka_unit_test(fanout_followers_are_complete),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, same_seed_same_bytes, heavy_tailed_counts_and_power_law_follows,
+         shard_rule_matches_recorded_fixture, event_id_layouts, retention_drops_old_events,
+         signer_metadata_is_abi_encoded, base58_vector, pagination_returns_each_message_once,
+         live_events_agree_with_by_fid, live_changes_win_by_the_hubs_rules,
+         bad_requests_get_the_servers_errors, fanout_followers_are_complete)

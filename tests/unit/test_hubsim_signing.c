@@ -215,11 +215,4 @@ static void live_stream_verifies(void **state)
     }
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(base_history_verifies_in_both_dialects),
-        cmocka_unit_test(live_stream_verifies),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, base_history_verifies_in_both_dialects, live_stream_verifies)

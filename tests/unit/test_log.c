@@ -81,12 +81,4 @@ static void json_lines(void **state)
     free(out);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(redacts_url_passwords_and_conninfo),
-        cmocka_unit_test(text_lines_and_level_filter),
-        cmocka_unit_test(json_lines),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, redacts_url_passwords_and_conninfo, text_lines_and_level_filter, json_lines)

@@ -37,11 +37,4 @@ static void hubsim_stop_waits_for_no_other_child(void **state)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 7);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(signal_skips_pids_below_one),
-        cmocka_unit_test(hubsim_stop_waits_for_no_other_child),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, signal_skips_pids_below_one, hubsim_stop_waits_for_no_other_child)

@@ -371,15 +371,5 @@ static void corpus_verifies(void **state)
     fc_buf_cleanup(&snap.scratch);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(protocol_vectors_encode),
-        cmocka_unit_test(snapchain_bodies_encode),
-        cmocka_unit_test(protocol_vectors_verify),
-        cmocka_unit_test(altered_messages_rejected),
-        cmocka_unit_test(lossy_message_not_rebuilt),
-        cmocka_unit_test(corpus_verifies),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, protocol_vectors_encode, snapchain_bodies_encode, protocol_vectors_verify,
+         altered_messages_rejected, lossy_message_not_rebuilt, corpus_verifies)
