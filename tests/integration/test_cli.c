@@ -85,17 +85,11 @@ static void config_docs_are_current(void **state)
     assert_int_equal(run((const char *[]){"config", "docs", NULL}, NULL, &out), 0);
     char path[1024];
     snprintf(path, sizeof(path), "%s/docs/config.md", fct_require_env("FCINDEX_SOURCE_DIR"));
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    struct fc_buf file = FC_BUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        fc_buf_append(&file, buf, n);
-    fclose(f);
-    if (strcmp(file.data, out.data) != 0)
+    char *file = fc_read_file(path, NULL);
+    assert_non_null(file);
+    if (strcmp(file, out.data) != 0)
         fail_msg("docs/config.md is stale: run `build/fcindex config docs > docs/config.md`");
-    fc_buf_cleanup(&file);
+    free(file);
     fc_buf_cleanup(&out);
 }
 
