@@ -66,12 +66,58 @@ static void client_close(struct fc_hub_conn *conn, struct fc_hub_client *c)
     fc_hub_client_free(c);
 }
 
+/* A simulator started with sim_args and a connected client of it as its one
+ * hub: calls time out after timeout_ms, the other options are o's. */
+struct one_hub {
+    int pid, port;
+    char url[64];
+    struct fc_hub_conf conf;
+    struct fc_hub_client *c;
+    struct fc_hub_conn *conn;
+};
+
+static void one_hub_start(struct one_hub *h, const char *const *sim_args, int timeout_ms,
+                          struct fc_hub_client_options o)
+{
+    h->pid = fct_hubsim_start(sim_args, &h->port);
+    snprintf(h->url, sizeof(h->url), "http://127.0.0.1:%d", h->port);
+    h->conf = hub_conf(h->url, timeout_ms);
+    o.hubs = &h->conf;
+    o.n_hubs = 1;
+    h->conn = client_connect(&o, &h->c);
+}
+
+/* one_hub_start on a simulator of 100 fids with faults (--faults JSON). */
+static void one_faulty_hub_start(struct one_hub *h, const char *faults, int timeout_ms,
+                                 struct fc_hub_client_options o)
+{
+    one_hub_start(h, (const char *[]){"--fids", "100", "--faults", faults, NULL}, timeout_ms, o);
+}
+
+static void one_hub_stop(struct one_hub *h)
+{
+    client_close(h->conn, h->c);
+    fct_hubsim_stop(h->pid);
+}
+
 /* The casts of fid 2, from hub `hub` (-1: any, failing over), into h. */
 static enum fc_err casts_of_fid_2(struct fc_hub_conn *conn, int hub, struct hashes *h,
                                   struct fc_hub_page *page, struct fc_diag *d)
 {
     return fc_hub_get(conn, "/v1/castsByFid?fid=2", FC_PAGE_MESSAGES, hub, collect_hash, h, page,
                       d);
+}
+
+/* How long (ms) casts_of_fid_2 took to fail with FC_ERR_UNAVAILABLE (its
+ * reason in *d) on hub, which never answers it well. */
+static int64_t unavailable_after_ms(struct one_hub *hub, struct fc_diag *d)
+{
+    struct hashes h = {FC_BUF_INIT, 0};
+    int64_t t0 = fc_now_mono_ms();
+    assert_int_equal(casts_of_fid_2(hub->conn, -1, &h, NULL, d), FC_ERR_UNAVAILABLE);
+    int64_t took = fc_now_mono_ms() - t0;
+    fc_buf_cleanup(&h.list);
+    return took;
 }
 
 static uint64_t sim_requests(int port, const char *endpoint)
@@ -126,43 +172,39 @@ static void pagination_and_flavours(void **state)
     (void)state;
     const char *flavours[] = {"snapchain", "hubble"};
     for (int f = 0; f < 2; f++) {
-        int port;
-        int pid = fct_hubsim_start((const char *[]){"--flavour", flavours[f], "--fids", "300",
-                                                     NULL}, &port);
-        struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 10000)};
-        struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 2, .jitter_seed = 1};
-        struct fc_hub_client *c;
-        struct fc_hub_conn *conn = client_connect(&o, &c);
+        struct one_hub hub;
+        one_hub_start(&hub, (const char *[]){"--flavour", flavours[f], "--fids", "300", NULL},
+                      10000, (struct fc_hub_client_options){.retries = 2, .jitter_seed = 1});
         struct fc_diag d;
         struct fc_hub_info info;
-        size_t hub;
-        assert_int_equal(fc_hub_info(conn, -1, &info, &hub, &d), FC_OK);
+        size_t answered;
+        assert_int_equal(fc_hub_info(hub.conn, -1, &info, &answered, &d), FC_OK);
         assert_int_equal(info.snapchain, f == 0);
         if (f == 0) {
             assert_int_equal(info.num_shards, 2);
             assert_true(info.max_height[1] >= 7000000);
         }
-        uint64_t fid = busy_fid(conn);
+        uint64_t fid = busy_fid(hub.conn);
         struct hashes all = {FC_BUF_INIT, 0}, paged;
         char path[64];
         snprintf(path, sizeof(path), "/v1/castsByFid?fid=%llu&pageSize=1000", (unsigned long long)fid);
-        assert_int_equal(fc_hub_get(conn, path, FC_PAGE_MESSAGES, -1, collect_hash, &all, NULL, &d),
-                         FC_OK);
-        paginate(conn, fid, &paged, FC_OK);
+        assert_int_equal(
+            fc_hub_get(hub.conn, path, FC_PAGE_MESSAGES, -1, collect_hash, &all, NULL, &d), FC_OK);
+        paginate(hub.conn, fid, &paged, FC_OK);
         assert_int_equal(paged.n, all.n);
         assert_string_equal(paged.list.data, all.list.data);
         /* not found and bad requests are answered at once, not retried */
-        assert_int_equal(fc_hub_get(conn, "/v1/castById?fid=1&hash=0x0000000000000000000000000000000000000000",
+        assert_int_equal(fc_hub_get(hub.conn, "/v1/castById?fid=1&hash=0x0000000000000000000000000000000000000000",
                                     FC_PAGE_AUTO, -1, collect_hash, &all, NULL, &d), FC_ERR_NOT_FOUND);
         if (f == 0) {
-            assert_int_equal(fc_hub_get(conn, "/v1/castsByFid?fid=1&reverse=1", FC_PAGE_MESSAGES,
-                                        -1, collect_hash, &all, NULL, &d), FC_ERR_INVALID);
-            assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_BAD_REQUEST), 1);
+            assert_int_equal(fc_hub_get(hub.conn, "/v1/castsByFid?fid=1&reverse=1",
+                                        FC_PAGE_MESSAGES, -1, collect_hash, &all, NULL, &d),
+                             FC_ERR_INVALID);
+            assert_int_equal(fc_hub_client_outcomes(hub.c, 0, FC_HUB_BAD_REQUEST), 1);
         }
         fc_buf_cleanup(&all.list);
         fc_buf_cleanup(&paged.list);
-        client_close(conn, c);
-        fct_hubsim_stop(pid);
+        one_hub_stop(&hub);
     }
 }
 
@@ -194,27 +236,18 @@ static void fails_over_in_order(void **state)
 static void retry_after_is_respected(void **state)
 {
     (void)state;
-    int port;
-    int pid = fct_hubsim_start((const char *[]){"--fids", "100", "--faults",
-                                                 "{\"rate_limit_rate\":1,\"retry_after_s\":1}", NULL},
-                               &port);
-    struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 5000)};
-    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 2,
-                                      .backoff_base_ms = 10, .breaker_failures = 100, .jitter_seed = 1};
-    struct fc_hub_client *c;
-    struct fc_hub_conn *conn = client_connect(&o, &c);
+    struct one_hub hub;
+    one_faulty_hub_start(&hub, "{\"rate_limit_rate\":1,\"retry_after_s\":1}", 5000,
+                         (struct fc_hub_client_options){.retries = 2, .backoff_base_ms = 10,
+                                                        .breaker_failures = 100,
+                                                        .jitter_seed = 1});
     struct fc_diag d;
-    struct hashes h = {FC_BUF_INIT, 0};
-    int64_t t0 = fc_now_mono_ms();
-    assert_int_equal(casts_of_fid_2(conn, -1, &h, NULL, &d), FC_ERR_UNAVAILABLE);
-    int64_t took = fc_now_mono_ms() - t0;
+    int64_t took = unavailable_after_ms(&hub, &d);
     assert_true(took >= 1900); /* two waits of Retry-After: 1 s */
     assert_true(took < 6000);
-    assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_RATE_LIMITED), 3);
+    assert_int_equal(fc_hub_client_outcomes(hub.c, 0, FC_HUB_RATE_LIMITED), 3);
     assert_non_null(strstr(d.msg, "HTTP 429"));
-    fc_buf_cleanup(&h.list);
-    client_close(conn, c);
-    fct_hubsim_stop(pid);
+    one_hub_stop(&hub);
 }
 
 static void breaker_opens_and_closes(void **state)
@@ -259,60 +292,47 @@ static void breaker_opens_and_closes(void **state)
 static void pagination_survives_faults(void **state)
 {
     (void)state;
-    int clean_port, faulty_port;
-    int clean = fct_hubsim_start((const char *[]){"--fids", "300", NULL}, &clean_port);
-    int faulty = fct_hubsim_start((const char *[]){"--fids", "300", "--fault-seed", "3", "--faults",
-                                                    "{\"error_rate\":0.15,\"truncate_rate\":0.1,"
-                                                    "\"reset_rate\":0.1,\"broken_json_rate\":0.1,"
-                                                    "\"rate_limit_rate\":0.05,\"retry_after_s\":0}",
-                                                    NULL}, &faulty_port);
-    struct fc_hub_conf ref_hubs[] = {hub_conf(url_of(0, clean_port), 5000)};
-    struct fc_hub_conf hubs[] = {hub_conf(url_of(1, faulty_port), 5000)};
-    struct fc_hub_client_options ro = {.hubs = ref_hubs, .n_hubs = 1, .retries = 0};
-    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 20,
-                                      .backoff_base_ms = 2, .backoff_max_ms = 20,
-                                      .breaker_failures = 1000, .jitter_seed = 1};
-    struct fc_hub_client *rc, *c;
-    struct fc_hub_conn *rconn = client_connect(&ro, &rc), *conn = client_connect(&o, &c);
-    uint64_t fid = busy_fid(rconn);
+    struct one_hub clean, faulty;
+    one_hub_start(&clean, (const char *[]){"--fids", "300", NULL}, 5000,
+                  (struct fc_hub_client_options){.retries = 0});
+    one_hub_start(&faulty,
+                  (const char *[]){"--fids", "300", "--fault-seed", "3", "--faults",
+                                   "{\"error_rate\":0.15,\"truncate_rate\":0.1,"
+                                   "\"reset_rate\":0.1,\"broken_json_rate\":0.1,"
+                                   "\"rate_limit_rate\":0.05,\"retry_after_s\":0}",
+                                   NULL},
+                  5000,
+                  (struct fc_hub_client_options){.retries = 20, .backoff_base_ms = 2,
+                                                 .backoff_max_ms = 20, .breaker_failures = 1000,
+                                                 .jitter_seed = 1});
+    uint64_t fid = busy_fid(clean.conn);
     struct hashes want, got;
-    paginate(rconn, fid, &want, FC_OK);
-    paginate(conn, fid, &got, FC_OK);
+    paginate(clean.conn, fid, &want, FC_OK);
+    paginate(faulty.conn, fid, &got, FC_OK);
     assert_int_equal(got.n, want.n);
     assert_string_equal(got.list.data, want.list.data);
     uint64_t faults = 0;
     for (int k = FC_HUB_RATE_LIMITED; k <= FC_HUB_BAD_JSON; k++)
-        faults += fc_hub_client_outcomes(c, 0, (enum fc_hub_outcome)k);
+        faults += fc_hub_client_outcomes(faulty.c, 0, (enum fc_hub_outcome)k);
     assert_true(faults > 0); /* faults really happened and were absorbed */
     fc_buf_cleanup(&want.list);
     fc_buf_cleanup(&got.list);
-    client_close(rconn, rc);
-    client_close(conn, c);
-    fct_hubsim_stop(clean);
-    fct_hubsim_stop(faulty);
+    one_hub_stop(&clean);
+    one_hub_stop(&faulty);
 }
 
 static void every_call_is_bounded_in_time(void **state)
 {
     (void)state;
-    int port;
-    int pid = fct_hubsim_start((const char *[]){"--fids", "100", "--faults",
-                                                 "{\"hang_rate\":1,\"hang_ms\":5000}", NULL}, &port);
-    struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 300)};
-    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1,
-                                      .backoff_base_ms = 10, .jitter_seed = 1};
-    struct fc_hub_client *c;
-    struct fc_hub_conn *conn = client_connect(&o, &c);
+    struct one_hub hub;
+    one_faulty_hub_start(&hub, "{\"hang_rate\":1,\"hang_ms\":5000}", 300,
+                         (struct fc_hub_client_options){.retries = 1, .backoff_base_ms = 10,
+                                                        .jitter_seed = 1});
     struct fc_diag d;
-    struct hashes h = {FC_BUF_INIT, 0};
-    int64_t t0 = fc_now_mono_ms();
-    assert_int_equal(casts_of_fid_2(conn, -1, &h, NULL, &d), FC_ERR_UNAVAILABLE);
-    int64_t took = fc_now_mono_ms() - t0;
+    int64_t took = unavailable_after_ms(&hub, &d);
     assert_true(took < 1500); /* 2 attempts x 300 ms timeout + backoff */
-    assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_TIMEOUT), 2);
-    fc_buf_cleanup(&h.list);
-    client_close(conn, c);
-    fct_hubsim_stop(pid);
+    assert_int_equal(fc_hub_client_outcomes(hub.c, 0, FC_HUB_TIMEOUT), 2);
+    one_hub_stop(&hub);
 }
 
 struct budget_worker {
@@ -396,13 +416,11 @@ static void event_paging_per_flavour(void **state)
     (void)state;
     const char *flavours[] = {"snapchain", "hubble"};
     for (int f = 0; f < 2; f++) {
-        int port;
-        int pid = fct_hubsim_start((const char *[]){"--flavour", flavours[f], "--fids", "200",
-                                                     "--history-ticks", "30", NULL}, &port);
-        struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 5000)};
-        struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
-        struct fc_hub_client *c;
-        struct fc_hub_conn *conn = client_connect(&o, &c);
+        struct one_hub hub;
+        one_hub_start(&hub,
+                      (const char *[]){"--flavour", flavours[f], "--fids", "200",
+                                       "--history-ticks", "30", NULL},
+                      5000, (struct fc_hub_client_options){.retries = 1});
         struct fc_diag d;
         unsigned shards = f == 0 ? 2 : 1;
         for (unsigned sh = 1; sh <= shards; sh++) {
@@ -410,7 +428,7 @@ static void event_paging_per_flavour(void **state)
             uint64_t from = 0, next;
             size_t n;
             for (int page = 0; page < 10000; page++) {
-                assert_int_equal(fc_hub_events_page(conn, f == 0, f == 0 ? sh : 0, from, 37, 0,
+                assert_int_equal(fc_hub_events_page(hub.conn, f == 0, f == 0 ? sh : 0, from, 37, 0,
                                                     collect_id, &small, &next, &n, &d), FC_OK);
                 if (!n)
                     break;
@@ -419,12 +437,12 @@ static void event_paging_per_flavour(void **state)
             }
             /* an empty page leaves the cursor where it was */
             assert_int_equal(next, from);
-            assert_int_equal(fc_hub_events_page(conn, f == 0, f == 0 ? sh : 0, 0, 100000, 0,
+            assert_int_equal(fc_hub_events_page(hub.conn, f == 0, f == 0 ? sh : 0, 0, 100000, 0,
                                                 collect_id, &big, &next, &n, &d), FC_OK);
             if (f == 1) { /* Hubble serves 100 per page: read on */
                 while (n) {
                     uint64_t nf = next;
-                    assert_int_equal(fc_hub_events_page(conn, false, 0, nf, 100, 0, collect_id,
+                    assert_int_equal(fc_hub_events_page(hub.conn, false, 0, nf, 100, 0, collect_id,
                                                         &big, &next, &n, &d), FC_OK);
                 }
             }
@@ -432,8 +450,7 @@ static void event_paging_per_flavour(void **state)
             assert_int_equal(small.n, big.n);
             assert_int_equal(small.disorder, 0);
         }
-        client_close(conn, c);
-        fct_hubsim_stop(pid);
+        one_hub_stop(&hub);
     }
 }
 
@@ -463,29 +480,26 @@ static void count_items(void *ud, const struct fc_item *it)
 static void page_memory_is_released(void **state)
 {
     (void)state;
-    int port;
-    int pid = fct_hubsim_start((const char *[]){"--fids", "300", "--history-ticks", "120",
-                                                 "--events-per-sec", "100", NULL}, &port);
-    struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 20000)};
-    struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
-    struct fc_hub_client *c;
-    struct fc_hub_conn *conn = client_connect(&o, &c);
+    struct one_hub hub;
+    one_hub_start(&hub,
+                  (const char *[]){"--fids", "300", "--history-ticks", "120", "--events-per-sec",
+                                   "100", NULL},
+                  20000, (struct fc_hub_client_options){.retries = 1});
     struct fc_diag d;
     size_t n = 0;
     uint64_t next;
     size_t events;
-    assert_int_equal(fc_hub_events_page(conn, true, 1, 0, 10000, -1, count_items, &n, &next,
+    assert_int_equal(fc_hub_events_page(hub.conn, true, 1, 0, 10000, -1, count_items, &n, &next,
                                         &events, &d), FC_OK);
     assert_true(events > 4000);
-    size_t during = fc_hub_conn_retained_bytes(conn);
-    fc_hub_conn_release(conn);
-    size_t after = fc_hub_conn_retained_bytes(conn);
+    size_t during = fc_hub_conn_retained_bytes(hub.conn);
+    fc_hub_conn_release(hub.conn);
+    size_t after = fc_hub_conn_retained_bytes(hub.conn);
     fprintf(stderr, "retained: %zu bytes with a %zu-event page, %zu after release\n", during,
             events, after);
     assert_true(during > (2u << 20));
     assert_true(after < (1u << 20));
-    client_close(conn, c);
-    fct_hubsim_stop(pid);
+    one_hub_stop(&hub);
 }
 
 /* Error items seen by a page's callback, copied only after the whole page
@@ -518,16 +532,13 @@ static void bad_items_anywhere_in_a_page(void **state)
     const char *flavours[] = {"snapchain", "hubble"};
     for (int f = 0; f < 2; f++) {
         bool snap = f == 0;
-        int port;
-        int pid = fct_hubsim_start((const char *[]){"--flavour", flavours[f], "--fids", "20000",
-                                                     "--history-ticks", "60", "--events-per-sec",
-                                                     "40", NULL}, &port);
-        fct_hubsim_faults(port, "{\"endpoint\":\"*\",\"bad_item_at\":[0,500,-1]}");
-        fct_hubsim_faults(port, "{\"endpoint\":\"/v1/events\",\"bad_item_at\":[0,50,-1]}");
-        struct fc_hub_conf hubs[] = {hub_conf(url_of(0, port), 20000)};
-        struct fc_hub_client_options o = {.hubs = hubs, .n_hubs = 1, .retries = 1};
-        struct fc_hub_client *c;
-        struct fc_hub_conn *conn = client_connect(&o, &c);
+        struct one_hub hub;
+        one_hub_start(&hub,
+                      (const char *[]){"--flavour", flavours[f], "--fids", "20000",
+                                       "--history-ticks", "60", "--events-per-sec", "40", NULL},
+                      20000, (struct fc_hub_client_options){.retries = 1});
+        fct_hubsim_faults(hub.port, "{\"endpoint\":\"*\",\"bad_item_at\":[0,500,-1]}");
+        fct_hubsim_faults(hub.port, "{\"endpoint\":\"/v1/events\",\"bad_item_at\":[0,50,-1]}");
         struct fc_diag d;
         /* with seed 1 and 20,000 fids: 1948 has 1,000+ casts and links, 11008 reactions */
         const struct {
@@ -551,13 +562,13 @@ static void bad_items_anywhere_in_a_page(void **state)
         };
         for (size_t e = 0; e < sizeof(eps) / sizeof(eps[0]); e++) {
             char u[256];
-            snprintf(u, sizeof(u), "http://127.0.0.1:%d%s", port, eps[e].path);
+            snprintf(u, sizeof(u), "http://127.0.0.1:%d%s", hub.port, eps[e].path);
             struct fct_http h;
             fct_http_do(u, NULL, 20000, &h); /* the same page, as sent (faults are by position) */
             assert_int_equal(h.status, 200);
             struct bad_items b;
             memset(&b, 0, sizeof(b));
-            if (fc_hub_get(conn, eps[e].path, eps[e].kind, -1, keep_errors, &b, NULL, &d))
+            if (fc_hub_get(hub.conn, eps[e].path, eps[e].kind, -1, keep_errors, &b, NULL, &d))
                 fail_msg("%s: %s", eps[e].path, d.msg);
             if (b.items < eps[e].min_items)
                 fail_msg("%s: %zu items, wanted %zu or more", eps[e].path, b.items,
@@ -585,11 +596,10 @@ static void bad_items_anywhere_in_a_page(void **state)
                 assert_true(at[it->raw_len] == ']' || at[it->raw_len] == ',');
                 assert_true(it->raw[0] == '{' && it->raw[it->raw_len - 1] == '}');
             }
-            fc_hub_conn_release(conn);
+            fc_hub_conn_release(hub.conn);
             fct_http_cleanup(&h);
         }
-        client_close(conn, c);
-        fct_hubsim_stop(pid);
+        one_hub_stop(&hub);
     }
 }
 
