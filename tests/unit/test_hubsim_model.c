@@ -23,6 +23,30 @@ static struct sim_params params(enum sim_flavour f, uint64_t fids)
     return p;
 }
 
+/* The network params(flavour, fids) after `live` ticks of its stream (of
+ * `rate` events a tick, `retention` ticks kept), and a server answering
+ * its requests without a network. */
+struct world {
+    struct sim_state s;
+    struct hubsim *hs;
+};
+
+static void world_start(struct world *w, enum sim_flavour f, uint64_t fids, uint32_t retention,
+                        uint32_t rate, uint32_t live)
+{
+    struct sim_params p = params(f, fids);
+    sim_state_init(&w->s, &p, retention, rate);
+    sim_state_advance(&w->s, live);
+    struct hubsim_options o = {.flavour = f, .state = &w->s};
+    w->hs = hubsim_new_offline(&o);
+}
+
+static void world_stop(struct world *w)
+{
+    hubsim_free_offline(w->hs);
+    sim_state_cleanup(&w->s);
+}
+
 static void same_seed_same_bytes(void **state)
 {
     (void)state;
@@ -104,9 +128,8 @@ static void shard_rule_matches_recorded_fixture(void **state)
 {
     (void)state;
     yajl_val root = fct_json_fixture("expected.json");
-    const char *fp[] = {"fids", NULL};
-    yajl_val fids = yajl_tree_get(root, fp, yajl_t_object);
-    assert_non_null(fids);
+    yajl_val fids = fct_json_get(root, "fids");
+    assert_true(YAJL_IS_OBJECT(fids));
     size_t checked = 0;
     for (size_t i = 0; i < YAJL_GET_OBJECT(fids)->len; i++) {
         yajl_val o = YAJL_GET_OBJECT(fids)->values[i];
@@ -123,12 +146,10 @@ static void shard_rule_matches_recorded_fixture(void **state)
 static void event_id_layouts(void **state)
 {
     (void)state;
-    struct sim_params p = params(SIM_SNAPCHAIN, 500);
-    struct sim_state s;
-    sim_state_init(&s, &p, 3 * 86400, 30);
-    sim_state_advance(&s, 5);
+    struct world w;
+    world_start(&w, SIM_SNAPCHAIN, 500, 3 * 86400, 30, 5);
     for (unsigned sh = 1; sh <= 2; sh++) {
-        struct sim_event_log *log = sim_state_log(&s, sh);
+        struct sim_event_log *log = sim_state_log(&w.s, sh);
         assert_true(log->len > 0);
         uint64_t prev = 0;
         for (size_t i = log->start; i < log->len; i++) {
@@ -149,31 +170,27 @@ static void event_id_layouts(void **state)
             }
         }
     }
-    sim_state_cleanup(&s);
+    world_stop(&w);
 
-    struct sim_params h = params(SIM_HUBBLE, 500);
-    sim_state_init(&s, &h, 3 * 86400, 30);
-    sim_state_advance(&s, 3);
-    struct sim_event_log *log = sim_state_log(&s, 0);
+    world_start(&w, SIM_HUBBLE, 500, 3 * 86400, 30, 3);
+    struct sim_event_log *log = sim_state_log(&w.s, 0);
     for (size_t i = log->start; i < log->len; i++) {
         uint64_t ms = log->ev[i].id >> 12;
         assert_int_equal(ms / 1000, SIM_T0 + log->ev[i].tick);
         assert_int_not_equal(log->ev[i].type, EV_BLOCK_CONFIRMED);
     }
-    sim_state_cleanup(&s);
+    world_stop(&w);
 }
 
 static void retention_drops_old_events(void **state)
 {
     (void)state;
-    struct sim_params p = params(SIM_SNAPCHAIN, 300);
-    struct sim_state s;
-    sim_state_init(&s, &p, 10, 5);
-    sim_state_advance(&s, 40);
-    struct sim_event_log *log = sim_state_log(&s, 1);
+    struct world w;
+    world_start(&w, SIM_SNAPCHAIN, 300, 10, 5, 40);
+    struct sim_event_log *log = sim_state_log(&w.s, 1);
     assert_true(log->ev[log->start].tick >= 30);
     assert_int_equal(log->ev[log->len - 1].tick, 40);
-    sim_state_cleanup(&s);
+    world_stop(&w);
 }
 
 static void signer_metadata_is_abi_encoded(void **state)
@@ -236,20 +253,17 @@ static int get(struct hubsim *hs, const char *path, const char *query, struct fc
 static void pagination_returns_each_message_once(void **state)
 {
     (void)state;
-    struct sim_params p = params(SIM_SNAPCHAIN, 2000);
+    struct world w;
+    world_start(&w, SIM_SNAPCHAIN, 2000, 86400, 10, 0);
     uint64_t fid = 0;
     for (uint64_t f = 1; f <= 2000 && !fid; f++)
-        if (sim_count(&p, f, K_CAST) > 150)
+        if (sim_count(&w.s.p, f, K_CAST) > 150)
             fid = f;
     assert_true(fid > 0);
-    struct sim_state s;
-    sim_state_init(&s, &p, 86400, 10);
-    struct hubsim_options o = {.flavour = SIM_SNAPCHAIN, .state = &s};
-    struct hubsim *hs = hubsim_new_offline(&o);
     struct sim_msg *all;
-    pthread_mutex_lock(&s.lock);
-    size_t total = sim_state_list(&s, fid, K_CAST, &all);
-    pthread_mutex_unlock(&s.lock);
+    pthread_mutex_lock(&w.s.lock);
+    size_t total = sim_state_list(&w.s, fid, K_CAST, &all);
+    pthread_mutex_unlock(&w.s.lock);
     for (int reverse = 0; reverse < 2; reverse++) {
         char token[128] = "";
         size_t seen = 0;
@@ -258,7 +272,7 @@ static void pagination_returns_each_message_once(void **state)
             char q[512];
             snprintf(q, sizeof(q), "fid=%llu&pageSize=37%s%s%s", (unsigned long long)fid,
                      reverse ? "&reverse=true" : "", *token ? "&pageToken=" : "", token);
-            assert_int_equal(get(hs, "/v1/castsByFid", q, &body), 200);
+            assert_int_equal(get(w.hs, "/v1/castsByFid", q, &body), 200);
             char err[128];
             yajl_val root = yajl_tree_parse(body.data, err, sizeof(err));
             assert_non_null(root);
@@ -287,8 +301,7 @@ static void pagination_returns_each_message_once(void **state)
         fc_buf_cleanup(&body);
     }
     free(all);
-    hubsim_free_offline(hs);
-    sim_state_cleanup(&s);
+    world_stop(&w);
 }
 
 /* After live ticks, every merged message is listed by its *ByFid endpoint
@@ -296,13 +309,11 @@ static void pagination_returns_each_message_once(void **state)
 static void live_events_agree_with_by_fid(void **state)
 {
     (void)state;
-    struct sim_params p = params(SIM_SNAPCHAIN, 300);
-    struct sim_state s;
-    sim_state_init(&s, &p, 86400, 40);
-    sim_state_advance(&s, 30);
+    struct world w;
+    world_start(&w, SIM_SNAPCHAIN, 300, 86400, 40, 30);
     size_t merges = 0, deletes = 0, prunes = 0;
     for (unsigned sh = 1; sh <= 2; sh++) {
-        struct sim_event_log *log = sim_state_log(&s, sh);
+        struct sim_event_log *log = sim_state_log(&w.s, sh);
         for (size_t i = log->start; i < log->len; i++) {
             const struct sim_event *e = &log->ev[i];
             if (e->type == EV_BLOCK_CONFIRMED || e->type == EV_MERGE_ON_CHAIN_EVENT)
@@ -310,7 +321,7 @@ static void live_events_agree_with_by_fid(void **state)
             enum sim_kind k = e->msg.type <= 2 ? K_CAST : e->msg.type <= 4 ? K_REACTION
                               : e->msg.type <= 6 ? K_LINK : e->msg.type <= 8 ? K_VERIF : K_USERDATA;
             struct sim_msg *list;
-            size_t n = sim_state_list(&s, e->msg.fid, k, &list);
+            size_t n = sim_state_list(&w.s, e->msg.fid, k, &list);
             bool msg_listed = false, deleted_listed = false;
             for (size_t j = 0; j < n; j++) {
                 msg_listed |= memcmp(list[j].hash, e->msg.hash, 20) == 0;
@@ -345,7 +356,7 @@ static void live_events_agree_with_by_fid(void **state)
     assert_true(merges > 100);
     assert_true(deletes > 5);
     assert_true(prunes > 0);
-    sim_state_cleanup(&s);
+    world_stop(&w);
 }
 
 static bool same_key(const struct sim_msg *a, const struct sim_msg *b)
@@ -362,13 +373,11 @@ static bool same_key(const struct sim_msg *a, const struct sim_msg *b)
 static void live_changes_win_by_the_hubs_rules(void **state)
 {
     (void)state;
-    struct sim_params p = params(SIM_SNAPCHAIN, 40);
-    struct sim_state s;
-    sim_state_init(&s, &p, 86400, 200);
-    sim_state_advance(&s, 60);
+    struct world w;
+    world_start(&w, SIM_SNAPCHAIN, 40, 86400, 200, 60);
     size_t same_second_bios = 0, readds = 0;
     for (unsigned sh = 1; sh <= 2; sh++) {
-        struct sim_event_log *log = sim_state_log(&s, sh);
+        struct sim_event_log *log = sim_state_log(&w.s, sh);
         size_t tick_start = log->start;
         for (size_t i = log->start; i < log->len; i++) {
             const struct sim_event *e = &log->ev[i];
@@ -403,53 +412,64 @@ static void live_changes_win_by_the_hubs_rules(void **state)
      * later second) */
     assert_true(same_second_bios > 0);
     assert_true(readds > 0);
-    sim_state_cleanup(&s);
+    world_stop(&w);
 }
 
+
+/* A request to the server and what it answers: the status, and the body
+ * exactly (body) or a part of it (body_has), when not NULL. */
+struct answer {
+    const char *path, *query;
+    int status;
+    const char *body, *body_has;
+};
+
+static void expect_answers(struct hubsim *hs, const struct answer *a, size_t n)
+{
+    struct fc_buf b = FC_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        int status = get(hs, a[i].path, a[i].query, &b);
+        if (status != a[i].status)
+            fail_msg("%s?%s: status %d, want %d", a[i].path, a[i].query, status, a[i].status);
+        if (a[i].body)
+            assert_string_equal(b.data, a[i].body);
+        if (a[i].body_has)
+            assert_non_null(strstr(b.data, a[i].body_has));
+    }
+    fc_buf_cleanup(&b);
+}
 
 static void bad_requests_get_the_servers_errors(void **state)
 {
     (void)state;
-    struct sim_params p = params(SIM_SNAPCHAIN, 100);
-    struct sim_state s;
-    sim_state_init(&s, &p, 86400, 10);
-    struct hubsim_options o = {.flavour = SIM_SNAPCHAIN, .state = &s};
-    struct hubsim *hs = hubsim_new_offline(&o);
-    struct fc_buf b = FC_BUF_INIT;
-    assert_int_equal(get(hs, "/v1/castsByFid", "", &b), 400);
-    assert_string_equal(b.data, "Invalid query parameters: missing field `fid`");
-    assert_int_equal(get(hs, "/v1/castsByFid", "fid=1&reverse=1", &b), 400);
-    assert_int_equal(get(hs, "/v1/reactionsByFid", "fid=1", &b), 400);
-    assert_non_null(strstr(b.data, "reaction_type"));
-    assert_int_equal(get(hs, "/v1/reactionsByFid", "fid=1&reaction_type=None", &b), 200);
-    assert_int_equal(get(hs, "/v1/castById", "fid=1&hash=0x0000000000000000000000000000000000000000", &b), 400);
-    assert_non_null(strstr(b.data, "NotFound"));
-    assert_int_equal(get(hs, "/v1/castsByFid/", "fid=1", &b), 404);
-    assert_string_equal(b.data, "Not Found");
-    assert_int_equal(get(hs, "/v1/fids", "", &b), 400);
-    assert_int_equal(get(hs, "/v1/events", "shard_index=9", &b), 400);
-    assert_non_null(strstr(b.data, "Shard not found"));
-    assert_int_equal(get(hs, "/v1/castsByFid", "fid=1&pageToken=%%%", &b), 400);
-    assert_int_equal(get(hs, "/v1/castsByFid", "fid=99999", &b), 200);
-    assert_string_equal(b.data, "{\"messages\":[],\"nextPageToken\":\"\"}");
-    hubsim_free_offline(hs);
-    sim_state_cleanup(&s);
-
-    struct sim_params hp = params(SIM_HUBBLE, 100);
-    sim_state_init(&s, &hp, 86400, 10);
-    o.flavour = SIM_HUBBLE;
-    hs = hubsim_new_offline(&o);
-    assert_int_equal(get(hs, "/v1/castById", "fid=1&hash=0x0000000000000000000000000000000000000000", &b), 400);
-    assert_non_null(strstr(b.data, "\"errCode\":\"not_found\""));
-    assert_int_equal(get(hs, "/v1/nope", "", &b), 404);
-    assert_non_null(strstr(b.data, "Route GET:/v1/nope not found"));
-    /* Hubble: any reverse value means reverse; events page of at most 100 */
-    assert_int_equal(get(hs, "/v1/castsByFid", "fid=1&reverse=0", &b), 200);
-    assert_int_equal(get(hs, "/v1/events", "from_event_id=0", &b), 200);
-    assert_non_null(strstr(b.data, "{\"nextPageEventId\":1,\"events\":[]}"));
-    fc_buf_cleanup(&b);
-    hubsim_free_offline(hs);
-    sim_state_cleanup(&s);
+    static const struct answer snapchain[] = {
+        {"/v1/castsByFid", "", 400, "Invalid query parameters: missing field `fid`", NULL},
+        {"/v1/castsByFid", "fid=1&reverse=1", 400, NULL, NULL},
+        {"/v1/reactionsByFid", "fid=1", 400, NULL, "reaction_type"},
+        {"/v1/reactionsByFid", "fid=1&reaction_type=None", 200, NULL, NULL},
+        {"/v1/castById", "fid=1&hash=0x0000000000000000000000000000000000000000", 400, NULL,
+         "NotFound"},
+        {"/v1/castsByFid/", "fid=1", 404, "Not Found", NULL},
+        {"/v1/fids", "", 400, NULL, NULL},
+        {"/v1/events", "shard_index=9", 400, NULL, "Shard not found"},
+        {"/v1/castsByFid", "fid=1&pageToken=%%%", 400, NULL, NULL},
+        {"/v1/castsByFid", "fid=99999", 200, "{\"messages\":[],\"nextPageToken\":\"\"}", NULL},
+    };
+    static const struct answer hubble[] = {
+        {"/v1/castById", "fid=1&hash=0x0000000000000000000000000000000000000000", 400, NULL,
+         "\"errCode\":\"not_found\""},
+        {"/v1/nope", "", 404, NULL, "Route GET:/v1/nope not found"},
+        /* any reverse value means reverse; events page of at most 100 */
+        {"/v1/castsByFid", "fid=1&reverse=0", 200, NULL, NULL},
+        {"/v1/events", "from_event_id=0", 200, NULL, "{\"nextPageEventId\":1,\"events\":[]}"},
+    };
+    struct world w;
+    world_start(&w, SIM_SNAPCHAIN, 100, 86400, 10, 0);
+    expect_answers(w.hs, snapchain, sizeof(snapchain) / sizeof(snapchain[0]));
+    world_stop(&w);
+    world_start(&w, SIM_HUBBLE, 100, 86400, 10, 0);
+    expect_answers(w.hs, hubble, sizeof(hubble) / sizeof(hubble[0]));
+    world_stop(&w);
 }
 
 /* Followers through the fan-out endpoint: small pages give exactly the
@@ -458,17 +478,13 @@ static void bad_requests_get_the_servers_errors(void **state)
 static void fanout_followers_are_complete(void **state)
 {
     (void)state;
-    struct sim_params p = params(SIM_SNAPCHAIN, 400);
-    struct sim_state s;
-    sim_state_init(&s, &p, 86400, 30);
-    sim_state_advance(&s, 20);
-    struct hubsim_options o = {.flavour = SIM_SNAPCHAIN, .state = &s};
-    struct hubsim *hs = hubsim_new_offline(&o);
-    uint64_t target = sim_popular_fid(&p, 12345);
+    struct world w;
+    world_start(&w, SIM_SNAPCHAIN, 400, 86400, 30, 20);
+    uint64_t target = sim_popular_fid(&w.s.p, 12345);
     size_t want = 0;
-    for (uint64_t f = 1; f <= p.n_fids; f++) {
+    for (uint64_t f = 1; f <= w.s.p.n_fids; f++) {
         struct sim_msg *list;
-        size_t n = sim_state_list(&s, f, K_LINK, &list);
+        size_t n = sim_state_list(&w.s, f, K_LINK, &list);
         for (size_t i = 0; i < n; i++)
             want += list[i].target_fid == target;
         free(list);
@@ -480,7 +496,7 @@ static void fanout_followers_are_complete(void **state)
     for (int page = 0; page < 500; page++) {
         snprintf(q, sizeof(q), "target_fid=%llu&link_type=follow&pageSize=2%s%s",
                  (unsigned long long)target, *token ? "&pageToken=" : "", token);
-        assert_int_equal(get(hs, "/v1/linksByTargetFid", q, &b), 200);
+        assert_int_equal(get(w.hs, "/v1/linksByTargetFid", q, &b), 200);
         for (char *m = b.data; (m = strstr(m, "MESSAGE_TYPE_LINK_ADD")); m++)
             got++;
         char *t = strstr(b.data, "\"nextPageToken\":\"");
@@ -496,13 +512,12 @@ static void fanout_followers_are_complete(void **state)
     }
     assert_int_equal(got, want);
     /* a token for another shard count is refused */
-    assert_int_equal(get(hs, "/v1/linksByTargetFid",
+    assert_int_equal(get(w.hs, "/v1/linksByTargetFid",
                          "target_fid=1&link_type=follow&pageToken=W251bGxd", &b), 400);
     assert_non_null(strstr(b.data, "does not match number of shards"));
-    assert_int_equal(get(hs, "/v1/linksByTargetFid", "target_fid=1", &b), 400);
+    assert_int_equal(get(w.hs, "/v1/linksByTargetFid", "target_fid=1", &b), 400);
     fc_buf_cleanup(&b);
-    hubsim_free_offline(hs);
-    sim_state_cleanup(&s);
+    world_stop(&w);
 }
 
 FCT_MAIN(NULL, NULL, same_seed_same_bytes, heavy_tailed_counts_and_power_law_follows,
