@@ -4,14 +4,28 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
 #include "cmd/progress.h"
+#include "cmd/with_db.h"
 #include "store/db.h"
 #include "store/dump.h"
 
 static void on_table(void *ud, const char *table, size_t rows)
 {
     fc_progress_update(ud, table, rows, 0);
+}
+
+static int export(struct fc_config *cfg, struct fc_db *db, void *arg)
+{
+    (void)cfg;
+    const unsigned *parts = arg;
+    struct fc_progress p;
+    fc_progress_start(&p, "export");
+    struct fc_diag diag = {{0}};
+    int rc = FC_EXIT_OK;
+    if (fc_dump_export(db, *parts, stdout, on_table, &p, &diag))
+        rc = fc_cmd_fail("export", &diag);
+    fc_progress_end(&p, rc ? "failed" : "done");
+    return rc;
 }
 
 int fc_cmd_export(struct fc_cmd_ctx *ctx)
@@ -28,18 +42,5 @@ int fc_cmd_export(struct fc_cmd_ctx *ctx)
     if (isatty(1))
         return fc_cmd_usage(
             "fcindex export: standard output is a terminal; redirect it to a file\n");
-    struct fc_config cfg;
-    struct fc_db *db = NULL;
-    int rc = fc_cmd_connect(ctx, &cfg, &db);
-    if (rc)
-        goto out;
-    struct fc_progress p;
-    fc_progress_start(&p, "export");
-    struct fc_diag diag = {{0}};
-    if (fc_dump_export(db, parts, stdout, on_table, &p, &diag))
-        rc = fc_cmd_fail("export", &diag);
-    fc_progress_end(&p, rc ? "failed" : "done");
-out:
-    fc_cmd_disconnect(&cfg, db);
-    return rc;
+    return fc_cmd_with_db(ctx, export, &parts);
 }

@@ -10,7 +10,7 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "cmd/cmd.h"
+#include "cmd/with_db.h"
 #include "core/fid_parse.h"
 #include "state/jobq.h"
 #include "store/db.h"
@@ -201,6 +201,33 @@ static int retry(struct fc_db *db, const struct fc_config *cfg, uint64_t fid)
     return FC_EXIT_OK;
 }
 
+struct jobs_args {
+    const char *sub;
+    bool json, want_failed;
+    uint64_t fid; /* retry FID; 0 with --all */
+};
+
+static int jobs(struct fc_config *cfg, struct fc_db *db, void *arg)
+{
+    const struct jobs_args *a = arg;
+    const char *sub = a->sub;
+    if (strcmp(sub, "stats") == 0)
+        return stats(db, cfg, a->json);
+    if (strcmp(sub, "failed") == 0)
+        return failed_list(db, a->json);
+    if (strcmp(sub, "clear") == 0)
+        return clear(db, cfg, a->want_failed);
+    if (strcmp(sub, "retry") == 0)
+        return retry(db, cfg, a->fid);
+    bool pause = sub[0] == 'p', changed = false;
+    struct fc_diag diag;
+    if (fc_jobctl_set_paused(db, pause, "cli", &changed, &diag))
+        return fc_cmd_fail("jobs", &diag);
+    printf("the job queue is %s%s\n", pause ? "paused" : "running",
+           changed ? "" : " (it already was)");
+    return FC_EXIT_OK;
+}
+
 int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
 {
     bool json = fc_cmd_flag(ctx, "--json"), yes = fc_cmd_flag(ctx, "--yes");
@@ -227,29 +254,6 @@ int fc_cmd_jobs(struct fc_cmd_ctx *ctx)
                 want_failed ? "failed" : "pending");
         return FC_EXIT_USAGE;
     }
-    struct fc_config cfg;
-    struct fc_db *db = NULL;
-    int rc = fc_cmd_connect(ctx, &cfg, &db);
-    if (rc)
-        goto out;
-    if (strcmp(sub, "stats") == 0) {
-        rc = stats(db, &cfg, json);
-    } else if (strcmp(sub, "failed") == 0) {
-        rc = failed_list(db, json);
-    } else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0) {
-        bool pause = sub[0] == 'p', changed = false;
-        if (fc_jobctl_set_paused(db, pause, "cli", &changed, &diag)) {
-            rc = fc_cmd_fail("jobs", &diag);
-        } else {
-            printf("the job queue is %s%s\n", pause ? "paused" : "running",
-                   changed ? "" : " (it already was)");
-        }
-    } else if (strcmp(sub, "clear") == 0) {
-        rc = clear(db, &cfg, want_failed);
-    } else {
-        rc = retry(db, &cfg, fid);
-    }
-out:
-    fc_cmd_disconnect(&cfg, db);
-    return rc;
+    struct jobs_args a = {.sub = sub, .json = json, .want_failed = want_failed, .fid = fid};
+    return fc_cmd_with_db(ctx, jobs, &a);
 }

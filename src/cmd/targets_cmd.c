@@ -6,7 +6,7 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
-#include "cmd/cmd.h"
+#include "cmd/with_db.h"
 #include "core/fid_parse.h"
 #include "store/db.h"
 #include "store/target_list.h"
@@ -169,21 +169,112 @@ static int list_or_stats(struct fc_db *db, struct fc_target_filter *f, bool stat
     return FC_EXIT_OK;
 }
 
+struct targets_args {
+    const char *sub;
+    bool list, stats, json;
+    struct fc_target_filter f; /* list, stats */
+    uint64_t fid;              /* add, remove, promote, demote */
+    bool root;                 /* add: a root unless --non-root, as POST /admin/targets */
+};
+
+/* An explicit operator request: runs whatever strategy.dropped_rows says. */
+FC_MUST_CHECK
+static enum fc_err cleanup(struct fc_db *db, struct fc_diag *diag)
+{
+    size_t accounts = 0, rows = 0;
+    enum fc_err err = fc_targets_cleanup(db, &accounts, &rows, diag);
+    if (!err)
+        printf("deleted %zu rows of %zu dropped accounts\n", rows, accounts);
+    return err;
+}
+
+FC_MUST_CHECK
+static enum fc_err add(struct fc_db *db, uint64_t fid, bool root, struct fc_diag *diag)
+{
+    bool added = false;
+    enum fc_err err = fc_targets_add(db, fid, root, "admin", &added, diag);
+    if (!err)
+        printf("%s %llu%s; its backfill is pending\n", added ? "added" : "updated",
+               (unsigned long long)fid, root ? " as a root" : "");
+    return err;
+}
+
+static void say_not_a_target(uint64_t fid)
+{
+    fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
+}
+
+/* *found is false, after saying so, when fid is not a target. */
+FC_MUST_CHECK
+static enum fc_err remove_target(struct fc_db *db, const struct fc_config *cfg, uint64_t fid,
+                                 bool *found, struct fc_diag *diag)
+{
+    enum fc_err err = fc_targets_remove(db, fid, found, diag);
+    if (!err && !*found)
+        say_not_a_target(fid);
+    else if (!err)
+        printf("removed %llu (%s)\n", (unsigned long long)fid,
+               strcmp(cfg->dropped_rows, "delete") == 0
+                   ? "its rows go at the next clean-up"
+                   : "its rows are kept; `targets cleanup` deletes them");
+    return err;
+}
+
+/* promote or demote; *found as for remove_target. */
+FC_MUST_CHECK
+static enum fc_err set_root(struct fc_db *db, const struct fc_config *cfg, uint64_t fid,
+                            bool promote, bool *found, struct fc_diag *diag)
+{
+    uint64_t *added, *dropped;
+    size_t n_added, n_dropped;
+    /* the reach changes with the roots: recomputed at once */
+    enum fc_err err = fc_targets_set_root_reach(db, fid, promote, cfg->expansion_depth, found,
+                                                &added, &n_added, &dropped, &n_dropped, diag);
+    if (!err && !*found)
+        say_not_a_target(fid);
+    else if (!err)
+        printf("%llu is %s a root\n", (unsigned long long)fid, promote ? "now" : "no longer");
+    if (!err && (n_added || n_dropped))
+        printf("within %d follow hops of a root: %zu targets added (their backfill is "
+               "pending), %zu dropped\n", cfg->expansion_depth, n_added, n_dropped);
+    free(added);
+    free(dropped);
+    return err;
+}
+
+static int targets(struct fc_config *cfg, struct fc_db *db, void *arg)
+{
+    struct targets_args *a = arg;
+    if (a->list || a->stats)
+        return list_or_stats(db, &a->f, a->stats, a->json);
+    struct fc_diag diag = {{0}};
+    enum fc_err err;
+    bool found = true;
+    if (strcmp(a->sub, "cleanup") == 0)
+        err = cleanup(db, &diag);
+    else if (strcmp(a->sub, "add") == 0)
+        err = add(db, a->fid, a->root, &diag);
+    else if (strcmp(a->sub, "remove") == 0)
+        err = remove_target(db, cfg, a->fid, &found, &diag);
+    else
+        err = set_root(db, cfg, a->fid, strcmp(a->sub, "promote") == 0, &found, &diag);
+    if (err)
+        return fc_cmd_fail("targets", &diag);
+    return found ? FC_EXIT_OK : FC_EXIT_FAIL;
+}
+
 int fc_cmd_targets(struct fc_cmd_ctx *ctx)
 {
     if (ctx->argc < 1)
         return fc_cmd_usage(usage);
-    const char *sub = ctx->argv[0];
-    bool list = strcmp(sub, "list") == 0, stats = strcmp(sub, "stats") == 0;
-    bool json = (list || stats) && fc_cmd_flag(ctx, "--json");
-    struct fc_target_filter f = {.limit = 1};
-    uint64_t fid = 0;
-    /* add: a root unless --non-root, as POST /admin/targets */
-    bool root = true;
-    if (list) {
-        if (!list_options(ctx, &f) || ctx->argc != 1)
+    struct targets_args a = {.sub = ctx->argv[0], .f = {.limit = 1}, .root = true};
+    const char *sub = a.sub;
+    a.list = strcmp(sub, "list") == 0, a.stats = strcmp(sub, "stats") == 0;
+    a.json = (a.list || a.stats) && fc_cmd_flag(ctx, "--json");
+    if (a.list) {
+        if (!list_options(ctx, &a.f) || ctx->argc != 1)
             return fc_cmd_usage(usage);
-    } else if (stats || strcmp(sub, "cleanup") == 0) {
+    } else if (a.stats || strcmp(sub, "cleanup") == 0) {
         if (ctx->argc != 1)
             return fc_cmd_usage(usage);
     } else {
@@ -192,69 +283,14 @@ int fc_cmd_targets(struct fc_cmd_ctx *ctx)
             bool r = fc_cmd_flag(ctx, "--root"), nr = fc_cmd_flag(ctx, "--non-root");
             if (r && nr)
                 return fc_cmd_usage(usage);
-            root = !nr;
+            a.root = !nr;
         }
         bool known = add || strcmp(sub, "remove") == 0 || strcmp(sub, "promote") == 0 ||
                      strcmp(sub, "demote") == 0;
         if (!known || ctx->argc != 2)
             return fc_cmd_usage(usage);
-        if (!fc_cmd_parse_fid(ctx->argv[1], &fid))
+        if (!fc_cmd_parse_fid(ctx->argv[1], &a.fid))
             return FC_EXIT_USAGE;
     }
-    struct fc_config cfg;
-    struct fc_db *db = NULL;
-    int rc = fc_cmd_connect(ctx, &cfg, &db);
-    if (rc)
-        goto out;
-    struct fc_diag diag = {{0}};
-    enum fc_err err = FC_OK;
-    bool flag = false;
-    if (list || stats) {
-        rc = list_or_stats(db, &f, stats, json);
-    } else if (strcmp(sub, "cleanup") == 0) {
-        /* an explicit operator request: runs whatever strategy.dropped_rows says */
-        size_t accounts = 0, rows = 0;
-        err = fc_targets_cleanup(db, &accounts, &rows, &diag);
-        if (!err)
-            printf("deleted %zu rows of %zu dropped accounts\n", rows, accounts);
-    } else if (strcmp(sub, "add") == 0) {
-        err = fc_targets_add(db, fid, root, "admin", &flag, &diag);
-        if (!err)
-            printf("%s %llu%s; its backfill is pending\n", flag ? "added" : "updated",
-                   (unsigned long long)fid, root ? " as a root" : "");
-    } else if (strcmp(sub, "remove") == 0) {
-        err = fc_targets_remove(db, fid, &flag, &diag);
-        if (!err && !flag) {
-            fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
-            rc = FC_EXIT_FAIL;
-        } else if (!err) {
-            printf("removed %llu (%s)\n", (unsigned long long)fid,
-                   strcmp(cfg.dropped_rows, "delete") == 0
-                       ? "its rows go at the next clean-up"
-                       : "its rows are kept; `targets cleanup` deletes them");
-        }
-    } else {
-        bool promote = strcmp(sub, "promote") == 0;
-        uint64_t *added, *dropped;
-        size_t n_added, n_dropped;
-        /* the reach changes with the roots: recomputed at once */
-        err = fc_targets_set_root_reach(db, fid, promote, cfg.expansion_depth, &flag, &added,
-                                        &n_added, &dropped, &n_dropped, &diag);
-        if (!err && !flag) {
-            fprintf(stderr, "fcindex: %llu is not a target\n", (unsigned long long)fid);
-            rc = FC_EXIT_FAIL;
-        } else if (!err) {
-            printf("%llu is %s a root\n", (unsigned long long)fid, promote ? "now" : "no longer");
-        }
-        if (!err && (n_added || n_dropped))
-            printf("within %d follow hops of a root: %zu targets added (their backfill is "
-                   "pending), %zu dropped\n", cfg.expansion_depth, n_added, n_dropped);
-        free(added);
-        free(dropped);
-    }
-    if (err)
-        rc = fc_cmd_fail("targets", &diag);
-out:
-    fc_cmd_disconnect(&cfg, db);
-    return rc;
+    return fc_cmd_with_db(ctx, targets, &a);
 }
