@@ -37,14 +37,18 @@ static bool fill(void *arg, struct fc_cache_value *v)
     return !f->fail;
 }
 
-static void get(struct fc_cache *c, const char *key, struct fill_ctx *f, bool *hit, char *out)
+/* key through the cache (TTL 60 s) into out; returns whether the cache
+ * answered it (a hit) rather than a fill. */
+static bool get(struct fc_cache *c, const char *key, struct fill_ctx *f, char *out)
 {
     struct fc_buf b = FC_BUF_INIT;
     fc_buf_puts(&b, "");
     int status;
-    fc_cache_get(c, key, 60, fill, f, &status, &b, hit);
+    bool hit;
+    fc_cache_get(c, key, 60, fill, f, &status, &b, &hit);
     strcpy(out, b.data);
     fc_buf_cleanup(&b);
+    return hit;
 }
 
 struct stampede {
@@ -56,8 +60,7 @@ struct stampede {
 static void *stampede_main(void *p)
 {
     struct stampede *s = p;
-    bool hit;
-    get(s->c, "feed:1", s->f, &hit, s->out);
+    get(s->c, "feed:1", s->f, s->out);
     return NULL;
 }
 
@@ -90,24 +93,18 @@ static void invalidation_by_fid(void **state)
     (void)state;
     struct fc_cache *c = fc_cache_new(100, 0);
     struct fill_ctx a = {.body = "a", .dep = 1}, b = {.body = "b", .dep = 2};
-    bool hit;
     char out[64];
-    get(c, "ka", &a, &hit, out);
-    assert_false(hit);
-    get(c, "kb", &b, &hit, out);
-    get(c, "ka", &a, &hit, out);
-    assert_true(hit);
+    assert_false(get(c, "ka", &a, out));
+    get(c, "kb", &b, out);
+    assert_true(get(c, "ka", &a, out));
     uint64_t one = 1;
     fc_cache_invalidate(c, &one, 1);
-    get(c, "ka", &a, &hit, out); /* depends on 1: refilled */
-    assert_false(hit);
+    assert_false(get(c, "ka", &a, out)); /* depends on 1: refilled */
     assert_int_equal(a.calls, 2);
-    get(c, "kb", &b, &hit, out); /* depends on 2 only: still cached */
-    assert_true(hit);
+    assert_true(get(c, "kb", &b, out)); /* depends on 2 only: still cached */
     assert_int_equal(b.calls, 1);
     fc_cache_clear(c);
-    get(c, "kb", &b, &hit, out);
-    assert_false(hit);
+    assert_false(get(c, "kb", &b, out));
     fc_cache_free(c);
 }
 
@@ -117,16 +114,13 @@ static void fill_racing_invalidation_is_not_served(void **state)
     struct fc_cache *c = fc_cache_new(100, 0);
     struct fill_ctx f = {.body = "old", .dep = 5};
     f.invalidate_during = c; /* the indexer commits while we read */
-    bool hit;
     char out[64];
-    get(c, "k", &f, &hit, out);
+    get(c, "k", &f, out);
     f.invalidate_during = NULL;
     f.body = "new";
-    get(c, "k", &f, &hit, out);
-    assert_false(hit);
+    assert_false(get(c, "k", &f, out));
     assert_string_equal(out, "new");
-    get(c, "k", &f, &hit, out);
-    assert_true(hit);
+    assert_true(get(c, "k", &f, out));
     fc_cache_free(c);
 }
 
@@ -137,9 +131,8 @@ static void failures_not_cached_and_ttl(void **state)
     struct fill_ctx f = {.body = "err", .fail = true};
     bool hit;
     char out[64];
-    get(c, "k", &f, &hit, out);
-    get(c, "k", &f, &hit, out);
-    assert_false(hit);
+    get(c, "k", &f, out);
+    assert_false(get(c, "k", &f, out));
     assert_int_equal(f.calls, 2);
     /* ttl 0 bypasses the cache */
     struct fill_ctx g = {.body = "x"};
@@ -165,17 +158,14 @@ static void lru_eviction(void **state)
     (void)state;
     struct fc_cache *c = fc_cache_new(3, 0);
     struct fill_ctx f = {.body = "v"};
-    bool hit;
     char out[64];
-    get(c, "1", &f, &hit, out);
-    get(c, "2", &f, &hit, out);
-    get(c, "3", &f, &hit, out);
-    get(c, "1", &f, &hit, out); /* 1 is now the most recent */
-    get(c, "4", &f, &hit, out); /* evicts 2 */
-    get(c, "1", &f, &hit, out);
-    assert_true(hit);
-    get(c, "2", &f, &hit, out);
-    assert_false(hit);
+    get(c, "1", &f, out);
+    get(c, "2", &f, out);
+    get(c, "3", &f, out);
+    get(c, "1", &f, out); /* 1 is now the most recent */
+    get(c, "4", &f, out); /* evicts 2 */
+    assert_true(get(c, "1", &f, out));
+    assert_false(get(c, "2", &f, out));
     struct fc_cache_stats st;
     fc_cache_stats(c, &st);
     assert_true(st.entries <= 3);
@@ -191,32 +181,26 @@ static void dated_fill_older_than_invalidation_is_not_kept(void **state)
     (void)state;
     struct fc_cache *c = fc_cache_new(100, 0);
     struct fill_ctx f = {.body = "old", .dep = 7};
-    bool hit;
     char out[64];
     int64_t before = fc_now_mono_ms();
     usleep(2000);
     uint64_t fid = 7;
     fc_cache_invalidate(c, &fid, 1); /* arrives after the replica's date */
     f.as_of_ms = before;
-    get(c, "user:7", &f, &hit, out);
-    assert_false(hit);
+    assert_false(get(c, "user:7", &f, out));
     assert_string_equal(out, "old"); /* served: the replica is within its allowed lag */
-    get(c, "user:7", &f, &hit, out);
-    assert_false(hit); /* but not kept: it may miss the change */
+    assert_false(get(c, "user:7", &f, out)); /* but not kept: it may miss the change */
     assert_int_equal(f.calls, 2);
     /* another fid's invalidation says nothing about this value */
     struct fill_ctx g = {.body = "other", .dep = 8, .as_of_ms = before};
-    get(c, "user:8", &g, &hit, out);
-    get(c, "user:8", &g, &hit, out);
-    assert_true(hit);
+    get(c, "user:8", &g, out);
+    assert_true(get(c, "user:8", &g, out));
     /* the replica has caught up past the invalidation: kept */
     usleep(2000);
     f.as_of_ms = fc_now_mono_ms();
     f.body = "new";
-    get(c, "user:7", &f, &hit, out);
-    assert_false(hit);
-    get(c, "user:7", &f, &hit, out);
-    assert_true(hit);
+    assert_false(get(c, "user:7", &f, out));
+    assert_true(get(c, "user:7", &f, out));
     assert_string_equal(out, "new");
     assert_int_equal(f.calls, 3);
     fc_cache_free(c);
@@ -233,11 +217,9 @@ static void dated_fill_older_than_memory_is_not_kept(void **state)
     for (uint64_t fid = 1000; fid < 1000 + 5000; fid++)
         fc_cache_invalidate(c, &fid, 1);
     struct fill_ctx f = {.body = "x", .dep = 7, .as_of_ms = before};
-    bool hit;
     char out[64];
-    get(c, "user:7", &f, &hit, out);
-    get(c, "user:7", &f, &hit, out);
-    assert_false(hit);
+    get(c, "user:7", &f, out);
+    assert_false(get(c, "user:7", &f, out));
     assert_int_equal(f.calls, 2);
     struct fc_cache_stats st;
     fc_cache_stats(c, &st);
