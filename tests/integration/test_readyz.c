@@ -4,6 +4,7 @@
  * can; and the same when PostgreSQL goes away while the indexer starts. The
  * indexer reaches PostgreSQL through a TCP relay the test cuts and restores,
  * so only the indexer's side goes down. */
+#include "support/listener.h"
 #include "support/serve.h"
 
 #include <arpa/inet.h>
@@ -21,12 +22,12 @@
 /* A relay from 127.0.0.1:port to PostgreSQL: while cut, it refuses new
  * connections and drops the ones it carries. */
 struct relay {
-    int listen_fd, port, target_port;
+    struct fct_listener listener; /* listener.port: the relay's */
+    int target_port;
     atomic_bool cut, stop;
     atomic_int allow;    /* connections it carries at most (-1: any number) */
     atomic_int accepted; /* connections carried so far */
     atomic_int pumps; /* connections being carried */
-    pthread_t thread;
 };
 
 struct pipe_pair {
@@ -61,45 +62,37 @@ static void *pump(void *arg)
     return NULL;
 }
 
-static void *accept_loop(void *arg)
+/* A connection the relay accepted: carried to PostgreSQL, or closed. */
+static void carry(void *arg, int c)
 {
     struct relay *r = arg;
-    while (!atomic_load(&r->stop)) {
-        struct pollfd pfd = {r->listen_fd, POLLIN, 0};
-        if (poll(&pfd, 1, 100) <= 0)
-            continue;
-        int c = accept(r->listen_fd, NULL, NULL);
-        if (c < 0)
-            continue;
-        int allow = atomic_load(&r->allow);
-        if (atomic_load(&r->cut) || (allow >= 0 && atomic_load(&r->accepted) >= allow)) {
-            close(c);
-            continue;
-        }
-        atomic_fetch_add(&r->accepted, 1);
-        int up = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)r->target_port)};
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (up < 0 || connect(up, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-            close(c);
-            if (up >= 0)
-                close(up);
-            continue;
-        }
-        struct pipe_pair *pp = fc_xmalloc(sizeof(*pp));
-        *pp = (struct pipe_pair){r, c, up};
-        pthread_t t;
-        atomic_fetch_add(&r->pumps, 1);
-        if (pthread_create(&t, NULL, pump, pp) == 0) {
-            pthread_detach(t);
-        } else {
-            atomic_fetch_sub(&r->pumps, 1);
-            close(c);
-            close(up);
-            free(pp);
-        }
+    int allow = atomic_load(&r->allow);
+    if (atomic_load(&r->cut) || (allow >= 0 && atomic_load(&r->accepted) >= allow)) {
+        close(c);
+        return;
     }
-    return NULL;
+    atomic_fetch_add(&r->accepted, 1);
+    int up = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)r->target_port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (up < 0 || connect(up, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        close(c);
+        if (up >= 0)
+            close(up);
+        return;
+    }
+    struct pipe_pair *pp = fc_xmalloc(sizeof(*pp));
+    *pp = (struct pipe_pair){r, c, up};
+    pthread_t t;
+    atomic_fetch_add(&r->pumps, 1);
+    if (pthread_create(&t, NULL, pump, pp) == 0) {
+        pthread_detach(t);
+    } else {
+        atomic_fetch_sub(&r->pumps, 1);
+        close(c);
+        close(up);
+        free(pp);
+    }
 }
 
 static void relay_start(struct relay *r, int target_port)
@@ -107,15 +100,13 @@ static void relay_start(struct relay *r, int target_port)
     memset(r, 0, sizeof(*r));
     r->target_port = target_port;
     atomic_store(&r->allow, -1);
-    r->listen_fd = fct_listen_loopback(&r->port);
-    assert_int_equal(pthread_create(&r->thread, NULL, accept_loop, r), 0);
+    fct_listener_start(&r->listener, carry, r);
 }
 
 static void relay_stop(struct relay *r)
 {
     atomic_store(&r->stop, true);
-    pthread_join(r->thread, NULL);
-    close(r->listen_fd);
+    fct_listener_stop(&r->listener);
     while (atomic_load(&r->pumps) > 0) /* each sees stop within 100 ms */
         usleep(20000);
 }
@@ -170,7 +161,7 @@ static void deployment_up(struct deployment *d)
     relay_start(&d->relay, atoi(colon + 1));
     snprintf(d->e_db, sizeof(d->e_db), "DATABASE_URL=%s", d->db);
     snprintf(d->e_ix_db, sizeof(d->e_ix_db), "DATABASE_URL=%.*s:%d%s", (int)(colon - d->db),
-             d->db, d->relay.port, strchr(colon + 1, '/'));
+             d->db, d->relay.listener.port, strchr(colon + 1, '/'));
     snprintf(d->e_redis, sizeof(d->e_redis), "REDIS_URL=%s", redis);
     snprintf(d->e_prefix, sizeof(d->e_prefix), "FCINDEX_REDIS_PREFIX=fctest:readyz:%d:",
              (int)getpid());

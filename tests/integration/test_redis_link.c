@@ -3,15 +3,12 @@
  * one per call: while the link waits out its backoff, calls fail at once;
  * and the change publisher logs the failure once, not at every commit.
  * The server here is a bare listener that counts the connections it takes. */
-#include "support/testenv.h"
+#include "support/listener.h"
 
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -19,48 +16,34 @@
 #include "state/ratelimit.h"
 
 struct mute_server {
-    int listen_fd, port;
+    struct fct_listener listener; /* listener.port: the server's */
     int fds[256]; /* connections held open, never answered */
     atomic_int taken;
-    atomic_bool stop;
-    pthread_t thread;
 };
 
-static void *take_connections(void *arg)
+static void take_connection(void *arg, int c)
 {
     struct mute_server *s = arg;
-    while (!atomic_load(&s->stop)) {
-        struct pollfd pfd = {s->listen_fd, POLLIN, 0};
-        if (poll(&pfd, 1, 50) <= 0)
-            continue;
-        int c = accept(s->listen_fd, NULL, NULL);
-        if (c < 0)
-            continue;
-        int n = atomic_load(&s->taken);
-        if (n < (int)(sizeof(s->fds) / sizeof(s->fds[0])))
-            s->fds[n] = c;
-        else
-            close(c);
-        atomic_fetch_add(&s->taken, 1);
-    }
-    return NULL;
+    int n = atomic_load(&s->taken);
+    if (n < (int)(sizeof(s->fds) / sizeof(s->fds[0])))
+        s->fds[n] = c;
+    else
+        close(c);
+    atomic_fetch_add(&s->taken, 1);
 }
 
 static void mute_start(struct mute_server *s)
 {
     memset(s, 0, sizeof(*s));
-    s->listen_fd = fct_listen_loopback(&s->port);
-    assert_int_equal(pthread_create(&s->thread, NULL, take_connections, s), 0);
+    fct_listener_start(&s->listener, take_connection, s);
 }
 
 static void mute_stop(struct mute_server *s)
 {
-    atomic_store(&s->stop, true);
-    pthread_join(s->thread, NULL);
+    fct_listener_stop(&s->listener);
     int n = atomic_load(&s->taken);
     for (int i = 0; i < n && i < (int)(sizeof(s->fds) / sizeof(s->fds[0])); i++)
         close(s->fds[i]);
-    close(s->listen_fd);
 }
 
 /* Calls fn for 2.5 s; fails unless the calls far outnumber the connections
@@ -104,7 +87,7 @@ static void shared_state_backs_off(void **state)
     struct mute_server s;
     mute_start(&s);
     char url[64];
-    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s.port);
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s.listener.port);
     struct fc_diag d;
     struct fc_ratelimit *rl = NULL;
     assert_int_equal(fc_ratelimit_open_redis(url, "t:", &rl, &d), FC_OK);
