@@ -1,13 +1,12 @@
 /* The reach of the roots (store/targets.c): the cheap expansion after one
  * account's follows were written against the whole walk, on hand-made
  * follow graphs whose expected target sets are written out here. */
-#include "support/testenv.h"
+#include "support/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/db.h"
 #include "store/targets.h"
 
 static char url[512];
@@ -18,10 +17,7 @@ static int setup(void **state)
 {
     (void)state;
     fct_db_create_migrated("reach", url, sizeof(url));
-    struct fc_db_options o = {.url = url};
-    struct fc_diag d;
-    if (fc_db_open(&o, &db, &d))
-        fail_msg("%s", d.msg);
+    db = fct_db_connect(url);
     return 0;
 }
 

@@ -2,14 +2,13 @@
  * before add, later timestamp wins, remove wins a tie, late old adds stay
  * dead, link compact state, prunes and revokes, user data last-write-wins,
  * and applying everything again changes nothing. */
-#include "support/testenv.h"
+#include "support/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fc/decode.h"
-#include "store/db.h"
 #include "store/writer.h"
 
 static char url[512];
@@ -26,9 +25,9 @@ static int setup(void **state)
 {
     (void)state;
     fct_db_create_migrated("writer", url, sizeof(url));
-    struct fc_db_options o = {.url = url};
+    db = fct_db_connect(url);
     struct fc_diag d;
-    if (fc_db_open(&o, &db, &d) || fc_writer_new(db, &w, &d))
+    if (fc_writer_new(db, &w, &d))
         fail_msg("%s", d.msg);
     return 0;
 }
