@@ -4,7 +4,7 @@
  * account added in a signer event the simulator serves; references to other
  * casts (parents, embeds, reaction targets, removes) name the real hashes of
  * casts the simulator lists. */
-#include "support/testenv.h"
+#include "support/items.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,14 +35,12 @@ struct collected {
 static void collect(void *ud, const struct fc_item *it)
 {
     struct collected *c = ud;
-    if (it->kind == FC_ITEM_ERROR) {
-        fprintf(stderr, "decode error: %s: %s\n", it->error_path, it->error);
-        c->errors++;
-    } else if (it->kind == FC_ITEM_MESSAGE && c->n_m < 64) {
+    if (fct_item_error(it, &c->errors))
+        return;
+    if (it->kind == FC_ITEM_MESSAGE && c->n_m < 64)
         c->m[c->n_m++] = it->message;
-    } else if (it->kind == FC_ITEM_ONCHAIN && c->n_ev < 8) {
+    else if (it->kind == FC_ITEM_ONCHAIN && c->n_ev < 8)
         c->ev[c->n_ev++] = it->onchain;
-    }
 }
 
 /* The ed25519 keys fid added, read back from its rendered signer events. */

@@ -2,7 +2,7 @@
  * styles, BLAKE3 hash and ed25519 signature; every message of the recorded
  * hub corpus (both dialects) verifies, and altered messages are rejected
  * with the right reason. */
-#include "support/testenv.h"
+#include "support/items.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +25,8 @@ struct one {
 static void take_message(void *ud, const struct fc_item *it)
 {
     struct one *o = ud;
-    if (it->kind == FC_ITEM_ERROR) {
-        fprintf(stderr, "decode error: %s: %s\n", it->error_path, it->error);
-        o->errors++;
-    } else if (it->kind == FC_ITEM_MESSAGE) {
+    if (!fct_item_error(it, &o->errors) && it->kind == FC_ITEM_MESSAGE)
         o->m = it->message;
-    }
 }
 
 static const struct fc_message *decode_one(struct one *o, const char *json)
