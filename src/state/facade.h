@@ -3,7 +3,12 @@
  * FC_STATE_FACADE(name), after the module's public and backend headers,
  * defines struct fc_<name>, a file-local wrap(ops, impl) making one, and
  * the public fc_<name>_free, which frees the backend's object through
- * ops->free (NULL is a no-op). Private to src/state/. */
+ * ops->free (NULL is a no-op).
+ * FC_STATE_FACADE_OPENERS(name), after it, defines the public
+ * fc_<name>_new_embedded and fc_<name>_open_redis of a module whose
+ * backends are made from nothing (fc_<name>_embedded_new) or from a Redis
+ * URL and key prefix (fc_<name>_redis_open, whose failure is returned as
+ * is). Private to src/state/. */
 #ifndef FC_STATE_FACADE_H
 #define FC_STATE_FACADE_H
 
@@ -31,6 +36,23 @@
             return;                                                                             \
         x->ops->free(x->impl);                                                                  \
         free(x);                                                                                \
+    }
+
+#define FC_STATE_FACADE_OPENERS(name)                                                           \
+    struct fc_##name *fc_##name##_new_embedded(void)                                            \
+    {                                                                                           \
+        return wrap(&fc_##name##_embedded_ops, fc_##name##_embedded_new());                     \
+    }                                                                                           \
+                                                                                                \
+    enum fc_err fc_##name##_open_redis(const char *url, const char *prefix,                     \
+                                       struct fc_##name **out, struct fc_diag *diag)            \
+    {                                                                                           \
+        void *impl = NULL;                                                                      \
+        enum fc_err err = fc_##name##_redis_open(url, prefix, &impl, diag);                     \
+        if (err)                                                                                \
+            return err;                                                                         \
+        *out = wrap(&fc_##name##_redis_ops, impl);                                              \
+        return FC_OK;                                                                           \
     }
 
 #endif

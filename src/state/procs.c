@@ -12,22 +12,7 @@
 #include "state/procs_backend.h"
 
 FC_STATE_FACADE(procs)
-
-struct fc_procs *fc_procs_new_embedded(void)
-{
-    return wrap(&fc_procs_embedded_ops, fc_procs_embedded_new());
-}
-
-enum fc_err fc_procs_open_redis(const char *url, const char *prefix, struct fc_procs **out,
-                                struct fc_diag *diag)
-{
-    void *impl = NULL;
-    enum fc_err err = fc_procs_redis_open(url, prefix, &impl, diag);
-    if (err)
-        return err;
-    *out = wrap(&fc_procs_redis_ops, impl);
-    return FC_OK;
-}
+FC_STATE_FACADE_OPENERS(procs)
 
 enum fc_err fc_procs_publish(struct fc_procs *p, struct fc_proc_status *s, struct fc_diag *diag)
 {

@@ -13,22 +13,7 @@
 #include "state/ratelimit_backend.h"
 
 FC_STATE_FACADE(ratelimit)
-
-struct fc_ratelimit *fc_ratelimit_new_embedded(void)
-{
-    return wrap(&fc_ratelimit_embedded_ops, fc_ratelimit_embedded_new());
-}
-
-enum fc_err fc_ratelimit_open_redis(const char *url, const char *prefix, struct fc_ratelimit **out,
-                                    struct fc_diag *diag)
-{
-    void *impl = NULL;
-    enum fc_err err = fc_ratelimit_redis_open(url, prefix, &impl, diag);
-    if (err)
-        return err;
-    *out = wrap(&fc_ratelimit_redis_ops, impl);
-    return FC_OK;
-}
+FC_STATE_FACADE_OPENERS(ratelimit)
 
 bool fc_ratelimit_local(const struct fc_ratelimit *rl)
 {

@@ -12,22 +12,7 @@
 #include "state/rates_backend.h"
 
 FC_STATE_FACADE(rates)
-
-struct fc_rates *fc_rates_new_embedded(void)
-{
-    return wrap(&fc_rates_embedded_ops, fc_rates_embedded_new());
-}
-
-enum fc_err fc_rates_open_redis(const char *url, const char *prefix, struct fc_rates **out,
-                                struct fc_diag *diag)
-{
-    void *impl = NULL;
-    enum fc_err err = fc_rates_redis_open(url, prefix, &impl, diag);
-    if (err)
-        return err;
-    *out = wrap(&fc_rates_redis_ops, impl);
-    return FC_OK;
-}
+FC_STATE_FACADE_OPENERS(rates)
 
 /* The start of the bucket holding unix_ms (floor, also before 1970). */
 static int64_t bucket_start(int64_t unix_ms)
