@@ -5,26 +5,15 @@
 
 #include "core/buf.h"
 #include "core/vec.h"
+#include "state/locked_list.h"
 #include "state/procs_backend.h"
 
-struct registry {
-    pthread_mutex_t lock;
-    FC_VEC(struct fc_proc_status) list; /* a handful: one per role published in this process */
-};
+/* a handful of entries: one per role published in this process */
+FC_LOCKED_LIST(registry, struct fc_proc_status)
 
 void *fc_procs_embedded_new(void)
 {
-    struct registry *r = fc_xcalloc(1, sizeof(*r));
-    pthread_mutex_init(&r->lock, NULL);
-    return r;
-}
-
-static void registry_free(void *impl)
-{
-    struct registry *r = impl;
-    fc_vec_free(&r->list);
-    pthread_mutex_destroy(&r->lock);
-    free(r);
+    return registry_new();
 }
 
 FC_MUST_CHECK

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/vec.h"
+#include "state/locked_list.h"
 #include "state/rates_backend.h"
 
 struct entry {
@@ -14,24 +15,12 @@ struct entry {
     struct fc_rate_bucket b;
 };
 
-struct store {
-    pthread_mutex_t lock;
-    FC_VEC(struct entry) list; /* at most FC_RATES_N_BUCKETS per process */
-};
+/* at most FC_RATES_N_BUCKETS entries per process */
+FC_LOCKED_LIST(store, struct entry)
 
 void *fc_rates_embedded_new(void)
 {
-    struct store *s = fc_xcalloc(1, sizeof(*s));
-    pthread_mutex_init(&s->lock, NULL);
-    return s;
-}
-
-static void store_free(void *impl)
-{
-    struct store *s = impl;
-    fc_vec_free(&s->list);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
+    return store_new();
 }
 
 FC_MUST_CHECK
