@@ -11,6 +11,7 @@
 #include "support/hubsim_ctl.h"
 #include "support/fixture.h"
 #include "support/serve.h"
+#include "support/truth.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -63,30 +64,25 @@ static long long forged(const char *way)
 
 /* fcindex with args (args[0] the command) in verify.mode=enforce, failing
  * the test with its output unless it exits 0. */
-static void fcindex_ok(const char *db, struct fc_buf *out, const char *const *args)
+static void fcindex_ok(const char *db, const char *const *args)
 {
     char e1[600], e2[200];
     snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db);
     snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=%s", hubs);
     const char *env[] = {e1, e2, "FCINDEX_VERIFY_MODE=enforce", "REDIS_URL=",
                          "FCINDEX_LOG_LEVEL=warn", "FCINDEX_STRATEGY_ROOT_TARGETS=" ROOTS, NULL};
-    if (fct_fcindex(args, env, out) != 0)
-        fail_msg("%s: %s", args[0], out->data);
+    struct fc_buf out = FC_BUF_INIT;
+    if (fct_fcindex(args, env, &out) != 0)
+        fail_msg("%s: %s", args[0], out.data);
+    fc_buf_cleanup(&out);
 }
 
 /* The simulator's expected state for the roots, as parsed JSON. */
 static yajl_val truth(void)
 {
-    struct fc_buf out = FC_BUF_INIT;
-    const char *argv[] = {fct_require_env("HUBSIM_BIN"), "truth", "--seed", "5", "--fids", FIDS,
-                          "--history-ticks", TICKS, "--roots", ROOTS, NULL};
-    assert_int_equal(fct_run(argv, NULL, &out), 0);
-    char err[200];
-    yajl_val root = yajl_tree_parse(out.data, err, sizeof(err));
-    if (!root)
-        fail_msg("truth: %s", err);
-    fc_buf_cleanup(&out);
-    return root;
+    return fct_hubsim_truth((const char *[]){fct_require_env("HUBSIM_BIN"), "truth", "--seed",
+                                             "5", "--fids", FIDS, "--history-ticks", TICKS,
+                                             "--roots", ROOTS, NULL});
 }
 
 /* Of the hashes the truth lists (targets[].casts, or targets[].reactions[].hash)
@@ -153,11 +149,10 @@ static void forged_messages_are_dead_lettered_with_their_reason(void **state)
     (void)state;
     char db[512];
     fct_db_create_migrated("verify", db, sizeof(db));
-    struct fc_buf out = FC_BUF_INIT;
     long long text0 = forged("text"), hash0 = forged("hash"), sig0 = forged("signature"),
               signer0 = forged("signer");
     forge(byfid, 5, 0.04, "[\"text\",\"hash\",\"signature\",\"signer\"]");
-    fcindex_ok(db, &out, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
+    fcindex_ok(db, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
     long long text = forged("text") - text0, hash = forged("hash") - hash0,
               sig = forged("signature") - sig0, signer = forged("signer") - signer0;
     assert_true(text > 0 && hash > 0 && sig > 0 && signer > 0);
@@ -173,7 +168,6 @@ static void forged_messages_are_dead_lettered_with_their_reason(void **state)
                      text + hash + sig + signer);
     /* and a page with a forged message still wrote its other messages */
     assert_true(fct_sql_ll(db, "SELECT count(*) FROM casts") > 100);
-    fc_buf_cleanup(&out);
     fct_db_drop(db);
 }
 
@@ -185,14 +179,13 @@ static void forged_messages_leave_the_rest_applied(void **state)
     (void)state;
     char db[512];
     fct_db_create_migrated("verifyrest", db, sizeof(db));
-    struct fc_buf out = FC_BUF_INIT;
     forge(byfid, 5, 0.04, "[\"text\",\"signature\",\"signer\"]");
-    fcindex_ok(db, &out, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
+    fcindex_ok(db, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
     const char *events[] = {"/v1/events"};
     forge(events, 1, 0.2, "[\"text\",\"signature\",\"signer\"]");
-    fcindex_ok(db, &out, (const char *[]){"sync", "--until-head", NULL});
+    fcindex_ok(db, (const char *[]){"sync", "--until-head", NULL});
     /* the targets the stream added get their history */
-    fcindex_ok(db, &out, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
+    fcindex_ok(db, (const char *[]){"backfill", "--all-unsynced", "--wait", NULL});
     /* the stream's forged events that touch a target were caught too */
     assert_true(fct_sql_ll(db, "SELECT count(DISTINCT reason) FROM dead_letters "
                                "WHERE source LIKE 'events:%'") >= 2);
@@ -208,7 +201,6 @@ static void forged_messages_leave_the_rest_applied(void **state)
     assert_true(fct_sql_ll(db, "SELECT count(*) FROM dead_letters WHERE reason = 'hash mismatch' "
                                "AND convert_from(payload, 'UTF8') LIKE '%\"text\":\"forged %'") > 0);
     assert_nothing_missing(db);
-    fc_buf_cleanup(&out);
     fct_db_drop(db);
 }
 
