@@ -45,65 +45,101 @@ static bool contains_count(const char *text, bool pending)
     return strstr(text, want) != NULL;
 }
 
+/* Fails the test naming the first of names (each a what) that the catalog
+ * view (pg_tables, pg_indexes) does not list once in its column. */
+static void expect_in_catalog(const char *url, const char *what, const char *view,
+                              const char *column, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char sql[256];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s = '%s'", view, column,
+                 names[i]);
+        char *v = fct_sql_value(url, sql);
+        if (strcmp(v, "1") != 0)
+            fail_msg("%s %s missing", what, names[i]);
+        free(v);
+    }
+}
+
+/* `fcindex migrate [sub]` against the database at url: its arguments and
+ * the environment entries to add. */
+struct migrate_cmd {
+    char env[1024];
+    const char *extra[2];
+    const char *argv[4];
+};
+
+static void migrate_cmd(struct migrate_cmd *m, const char *url, const char *sub)
+{
+    snprintf(m->env, sizeof(m->env), "DATABASE_URL=%s", url);
+    m->extra[0] = m->env;
+    m->extra[1] = NULL;
+    m->argv[0] = fct_fcindex_bin();
+    m->argv[1] = "migrate";
+    m->argv[2] = sub;
+    m->argv[3] = NULL;
+}
+
 static int migrate(const char *url, const char *sub, struct fc_buf *out)
 {
-    char env[1024];
-    snprintf(env, sizeof(env), "DATABASE_URL=%s", url);
-    const char *extra[] = {env, NULL};
-    const char *argv[] = {fct_fcindex_bin(), "migrate", sub, NULL};
-    return fct_run(argv, extra, out);
+    struct migrate_cmd m;
+    migrate_cmd(&m, url, sub);
+    return fct_run(m.argv, m.extra, out);
+}
+
+/* A fresh database and the output of the commands a test runs on it. */
+struct fresh {
+    char url[512];
+    struct fc_buf out;
+};
+
+static void fresh_create(struct fresh *f, const char *tag)
+{
+    fct_db_create(tag, f->url, sizeof(f->url));
+    f->out = (struct fc_buf)FC_BUF_INIT;
+}
+
+static void fresh_drop(struct fresh *f)
+{
+    fc_buf_cleanup(&f->out);
+    fct_db_drop(f->url);
 }
 
 static void creates_every_table_and_index_then_noop(void **state)
 {
     (void)state;
-    char url[512];
-    fct_db_create("migrate", url, sizeof(url));
-    struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(migrate(url, NULL, &out), 0);
-    assert_true(contains_count(out.data, false));
+    struct fresh f;
+    fresh_create(&f, "migrate");
+    assert_int_equal(migrate(f.url, NULL, &f.out), 0);
+    assert_true(contains_count(f.out.data, false));
 
-    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-        char sql[256];
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_tables WHERE tablename = '%s'",
-                 tables[i]);
-        char *v = fct_sql_value(url, sql);
-        if (strcmp(v, "1") != 0)
-            fail_msg("table %s missing", tables[i]);
-        free(v);
-    }
-    for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
-        char sql[256];
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_indexes WHERE indexname = '%s'",
-                 indexes[i]);
-        char *v = fct_sql_value(url, sql);
-        if (strcmp(v, "1") != 0)
-            fail_msg("index %s missing", indexes[i]);
-        free(v);
-    }
+    expect_in_catalog(f.url, "table", "pg_tables", "tablename", tables,
+                      sizeof(tables) / sizeof(tables[0]));
+    expect_in_catalog(f.url, "index", "pg_indexes", "indexname", indexes,
+                      sizeof(indexes) / sizeof(indexes[0]));
     /* Hashes and addresses are bytea, fids bigint, text unbounded. */
-    fct_assert_sql(url, "SELECT data_type FROM information_schema.columns "
-                        "WHERE table_name='casts' AND column_name='hash'", "bytea");
-    fct_assert_sql(url, "SELECT count(*) FROM information_schema.columns WHERE "
-                        "table_schema='public' AND data_type='character varying'", "0");
+    fct_assert_sql(f.url, "SELECT data_type FROM information_schema.columns "
+                          "WHERE table_name='casts' AND column_name='hash'", "bytea");
+    fct_assert_sql(f.url, "SELECT count(*) FROM information_schema.columns WHERE "
+                          "table_schema='public' AND data_type='character varying'", "0");
 
     /* base58 for primary Solana addresses: leading '1's are zero bytes, bad text is NULL */
-    fct_assert_sql(url, "SELECT encode(fc_base58_decode('112g'), 'hex') || '/' || "
-                        "coalesce(encode(fc_base58_decode('0OIl'), 'hex'), 'null')", "000061/null");
+    fct_assert_sql(f.url,
+                   "SELECT encode(fc_base58_decode('112g'), 'hex') || '/' || "
+                   "coalesce(encode(fc_base58_decode('0OIl'), 'hex'), 'null')",
+                   "000061/null");
 
-    fc_buf_reset(&out);
-    assert_int_equal(migrate(url, NULL, &out), 0);
-    assert_non_null(strstr(out.data, "schema up to date"));
-    char *rows = fct_sql_value(url, "SELECT count(*) FROM schema_migrations");
-    assert_int_equal(atoi(rows), n_migrations());
-    free(rows);
+    fc_buf_reset(&f.out);
+    assert_int_equal(migrate(f.url, NULL, &f.out), 0);
+    assert_non_null(strstr(f.out.data, "schema up to date"));
+    assert_int_equal(fct_sql_ll(f.url, "SELECT count(*) FROM schema_migrations"), n_migrations());
 
-    fc_buf_reset(&out);
-    assert_int_equal(migrate(url, "status", &out), 0);
-    assert_non_null(strstr(out.data, "0001_init"));
+    fc_buf_reset(&f.out);
+    assert_int_equal(migrate(f.url, "status", &f.out), 0);
+    assert_non_null(strstr(f.out.data, "0001_init"));
     /* one "NNNN name applied <when>" line per migration, none pending */
     int applied_lines = 0;
-    for (const char *line = out.data; line && *line;) {
+    for (const char *line = f.out.data; line && *line;) {
         int version;
         char name[128], when[32];
         if (sscanf(line, "%d %127s applied %31s", &version, name, when) == 3 &&
@@ -114,24 +150,21 @@ static void creates_every_table_and_index_then_noop(void **state)
     }
     if (applied_lines != n_migrations())
         fail_msg("%d of %d migrations listed as applied:\n%s", applied_lines, n_migrations(),
-                 out.data);
-    assert_non_null(strstr(out.data, "0 pending"));
-    fc_buf_cleanup(&out);
-    fct_db_drop(url);
+                 f.out.data);
+    assert_non_null(strstr(f.out.data, "0 pending"));
+    fresh_drop(&f);
 }
 
 static void status_on_empty_database_lists_pending(void **state)
 {
     (void)state;
-    char url[512];
-    fct_db_create("status", url, sizeof(url));
-    struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(migrate(url, "status", &out), 0);
-    assert_non_null(strstr(out.data, "0001_init"));
-    assert_non_null(strstr(out.data, "pending"));
-    assert_true(contains_count(out.data, true));
-    fc_buf_cleanup(&out);
-    fct_db_drop(url);
+    struct fresh f;
+    fresh_create(&f, "status");
+    assert_int_equal(migrate(f.url, "status", &f.out), 0);
+    assert_non_null(strstr(f.out.data, "0001_init"));
+    assert_non_null(strstr(f.out.data, "pending"));
+    assert_true(contains_count(f.out.data, true));
+    fresh_drop(&f);
 }
 
 static void concurrent_migrators_do_the_work_once(void **state)
@@ -139,14 +172,12 @@ static void concurrent_migrators_do_the_work_once(void **state)
     (void)state;
     char url[512];
     fct_db_create("concurrent", url, sizeof(url));
-    char env[1024];
-    snprintf(env, sizeof(env), "DATABASE_URL=%s", url);
-    const char *extra[] = {env, NULL};
-    const char *argv[] = {fct_fcindex_bin(), "migrate", NULL};
+    struct migrate_cmd m;
+    migrate_cmd(&m, url, NULL);
     enum { N = 4 };
     int pid[N], fd[N];
     for (int i = 0; i < N; i++)
-        pid[i] = fct_spawn(argv, extra, &fd[i]);
+        pid[i] = fct_spawn(m.argv, m.extra, &fd[i]);
     int applied = 0, current = 0;
     for (int i = 0; i < N; i++) {
         struct fc_buf out = FC_BUF_INIT;
@@ -157,30 +188,26 @@ static void concurrent_migrators_do_the_work_once(void **state)
     }
     assert_int_equal(applied, 1);
     assert_int_equal(current, N - 1);
-    char *rows = fct_sql_value(url, "SELECT count(*) FROM schema_migrations");
-    assert_int_equal(atoi(rows), n_migrations());
-    free(rows);
+    assert_int_equal(fct_sql_ll(url, "SELECT count(*) FROM schema_migrations"), n_migrations());
     fct_db_drop(url);
 }
 
 static void newer_schema_is_refused(void **state)
 {
     (void)state;
-    char url[512];
-    fct_db_create("newer", url, sizeof(url));
-    struct fc_buf out = FC_BUF_INIT;
-    assert_int_equal(migrate(url, NULL, &out), 0);
-    free(fct_sql_value(url, "INSERT INTO schema_migrations (version, name) "
-                            "VALUES (9999, '9999_from_the_future')"));
-    fc_buf_reset(&out);
-    assert_int_equal(migrate(url, NULL, &out), 1);
-    assert_non_null(strstr(out.data, "version 9999"));
-    assert_non_null(strstr(out.data, "newer fcindex"));
-    fc_buf_reset(&out);
-    assert_int_equal(migrate(url, "status", &out), 0);
-    assert_non_null(strstr(out.data, "unknown to this binary"));
-    fc_buf_cleanup(&out);
-    fct_db_drop(url);
+    struct fresh f;
+    fresh_create(&f, "newer");
+    assert_int_equal(migrate(f.url, NULL, &f.out), 0);
+    free(fct_sql_value(f.url, "INSERT INTO schema_migrations (version, name) "
+                              "VALUES (9999, '9999_from_the_future')"));
+    fc_buf_reset(&f.out);
+    assert_int_equal(migrate(f.url, NULL, &f.out), 1);
+    assert_non_null(strstr(f.out.data, "version 9999"));
+    assert_non_null(strstr(f.out.data, "newer fcindex"));
+    fc_buf_reset(&f.out);
+    assert_int_equal(migrate(f.url, "status", &f.out), 0);
+    assert_non_null(strstr(f.out.data, "unknown to this binary"));
+    fresh_drop(&f);
 }
 
 static void unreachable_database_is_a_clear_error(void **state)
