@@ -20,62 +20,70 @@ void fc_api_healthz(struct fc_http_req *req, struct fc_http_resp *resp)
     fc_http_json(resp, 200, b, (size_t)n);
 }
 
+/* Writes a check's "ok", or "unavailable" after logging why; returns ok. */
+static bool put_check(struct fc_buf *b, const char *what, bool ok, const struct fc_diag *diag)
+{
+    if (!ok)
+        log_warn("readyz", "%s: %s", what, diag->msg);
+    fc_buf_puts(b, ok ? "\"ok\"" : "\"unavailable\"");
+    return ok;
+}
+
+/* The database and, once reached, its schema; false when either is not ready. */
+static bool check_database(struct fc_api *api, struct fc_buf *b)
+{
+    struct fc_db *db = NULL;
+    struct fc_diag diag;
+    if (fc_pool_get(api->ops_pool, 500, &db, &diag))
+        return put_check(b, "database", false, &diag);
+    int v = 0;
+    bool ok = fc_migrate_current_version(db, &v, &diag) == FC_OK;
+    fc_pool_put(api->ops_pool, db);
+    bool ready = put_check(b, "database", ok, &diag);
+    fc_buf_printf(b, ",\"schema\":");
+    if (ok && v == fc_migrate_latest_version()) {
+        fc_buf_puts(b, "\"ok\"");
+    } else if (ok) {
+        fc_buf_printf(b, "\"version %d, expected %d (run fcindex migrate)\"", v,
+                      fc_migrate_latest_version());
+        ready = false;
+    } else {
+        fc_buf_puts(b, "\"unknown\"");
+    }
+    return ready;
+}
+
+/* Redis when configured, through one kept link reopened (with backoff) only
+ * when lost. */
+static bool check_redis(struct fc_api *api, struct fc_buf *b)
+{
+    if (!*api->cfg->redis_url) {
+        fc_buf_puts(b, "\"not configured\"");
+        return true;
+    }
+    struct fc_diag diag;
+    pthread_mutex_lock(&api->ops_redis_lock);
+    void *reply = fc_redis_link_cmd(&api->ops_redis, &diag, "PING");
+    bool ok = reply && fc_redis_reply_is_ok(reply, "PONG");
+    if (reply && !ok)
+        fc_diag_set(&diag, FC_ERR_UNAVAILABLE, "PING refused");
+    fc_redis_reply_free(reply);
+    pthread_mutex_unlock(&api->ops_redis_lock);
+    return put_check(b, "redis", ok, &diag);
+}
+
 /* /readyz names the dependency that is down, never the driver's text (it
  * can hold host names and user names); the detail goes to the log. */
 void fc_api_readyz(struct fc_http_req *req, struct fc_http_resp *resp)
 {
     struct fc_api *api = req->api;
     struct fc_buf b = FC_BUF_INIT;
-    bool ready = true;
-    struct fc_db *db = NULL;
     struct fc_diag diag;
     fc_buf_puts(&b, "{\"checks\":{\"database\":");
-    if (fc_pool_get(api->ops_pool, 500, &db, &diag)) {
-        log_warn("readyz", "database: %s", diag.msg);
-        fc_buf_puts(&b, "\"unavailable\"");
-        ready = false;
-    } else {
-        int v = 0;
-        bool ok = fc_migrate_current_version(db, &v, &diag) == FC_OK;
-        fc_pool_put(api->ops_pool, db);
-        if (!ok) {
-            log_warn("readyz", "database: %s", diag.msg);
-            fc_buf_puts(&b, "\"unavailable\"");
-            ready = false;
-        } else {
-            fc_buf_puts(&b, "\"ok\"");
-        }
-        fc_buf_printf(&b, ",\"schema\":");
-        if (ok && v == fc_migrate_latest_version()) {
-            fc_buf_puts(&b, "\"ok\"");
-        } else if (ok) {
-            fc_buf_printf(&b, "\"version %d, expected %d (run fcindex migrate)\"", v,
-                          fc_migrate_latest_version());
-            ready = false;
-        } else {
-            fc_buf_puts(&b, "\"unknown\"");
-        }
-    }
+    bool ready = check_database(api, &b);
     fc_buf_puts(&b, ",\"redis\":");
-    if (*api->cfg->redis_url) {
-        /* one kept link, reopened (with backoff) only when lost */
-        pthread_mutex_lock(&api->ops_redis_lock);
-        void *reply = fc_redis_link_cmd(&api->ops_redis, &diag, "PING");
-        bool ok = reply && fc_redis_reply_is_ok(reply, "PONG");
-        if (reply && !ok)
-            fc_diag_set(&diag, FC_ERR_UNAVAILABLE, "PING refused");
-        fc_redis_reply_free(reply);
-        pthread_mutex_unlock(&api->ops_redis_lock);
-        if (!ok) {
-            log_warn("readyz", "redis: %s", diag.msg);
-            fc_buf_puts(&b, "\"unavailable\"");
-            ready = false;
-        } else {
-            fc_buf_puts(&b, "\"ok\"");
-        }
-    } else {
-        fc_buf_puts(&b, "\"not configured\"");
-    }
+    if (!check_redis(api, &b))
+        ready = false;
     /* what the live indexers report about their own connections */
     struct fc_proc_status *procs = NULL;
     size_t n_procs = 0;
