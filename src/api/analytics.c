@@ -67,23 +67,9 @@ static const char analytics_sql[] =
 
 void fc_api_admin_analytics(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    const char *win = fc_http_arg(req, "window");
-    const char *interval = NULL, *unit = "day";
-    if (!win)
-        win = "24h";
-    if (strcmp(win, "1h") == 0)
-        interval = "1 hour", unit = "minute";
-    else if (strcmp(win, "24h") == 0)
-        interval = "24 hours", unit = "hour";
-    else if (strcmp(win, "7d") == 0)
-        interval = "7 days";
-    else if (strcmp(win, "30d") == 0)
-        interval = "30 days";
-    if (!interval) {
-        fc_http_error(resp, 400, "invalid_window", "window: expected 1h, 24h, 7d or 30d, got \"%.20s\"",
-                      win);
+    const struct fc_api_window *w = fc_api_window_arg(req, resp, 4);
+    if (!w)
         return;
-    }
     /* the live indexers' rates now, as their heartbeats report them */
     struct fc_proc_status *procs = NULL;
     size_t n = 0;
@@ -95,7 +81,7 @@ void fc_api_admin_analytics(struct fc_http_req *req, struct fc_http_resp *resp)
     struct fc_buf now = FC_BUF_INIT;
     fc_api_status_rates_now_json(procs, n, &now);
     free(procs);
-    const char *p[] = {interval, unit, win, now.data};
+    const char *p[] = {w->interval, w->unit, w->name, now.data};
     fc_buf_reset(&resp->body);
     int rc = fc_api_query(req, resp, analytics_sql, 4, p, &resp->body);
     if (rc == 1)

@@ -184,6 +184,16 @@ bool fc_api_keyset_cursor(const struct fc_http_req *req, struct fc_http_resp *re
 /* ?cursor= of an offset list: a decimal offset up to 10,000. */
 bool fc_api_offset_cursor(const struct fc_http_req *req, struct fc_http_resp *resp, int *offset);
 
+/* A ?window= of 1h, 24h, 7d or 30d (24h when absent): its SQL interval and
+ * the bucket a chart of it is drawn in. */
+struct fc_api_window {
+    const char *name, *interval, *unit;
+};
+/* ?window= among the first n of those (trending allows 3, analytics 4); NULL
+ * after a 400 invalid_window naming them. */
+const struct fc_api_window *fc_api_window_arg(const struct fc_http_req *req,
+                                              struct fc_http_resp *resp, size_t n);
+
 /* A pooled connection (return it with fc_pool_put), or NULL after setting
  * a 503 with Retry-After. */
 struct fc_db *fc_api_take_db(struct fc_http_req *req, struct fc_http_resp *resp);

@@ -400,27 +400,15 @@ static const char trending_sql[] =
 
 void fc_api_trending(struct fc_http_req *req, struct fc_http_resp *resp)
 {
-    const char *win = fc_http_arg(req, "window");
-    const char *interval = NULL;
-    if (!win)
-        win = "24h";
-    if (strcmp(win, "1h") == 0)
-        interval = "1 hour";
-    else if (strcmp(win, "24h") == 0)
-        interval = "24 hours";
-    else if (strcmp(win, "7d") == 0)
-        interval = "7 days";
-    if (!interval) {
-        fc_http_error(resp, 400, "invalid_window", "window: expected 1h, 24h or 7d, got \"%.20s\"",
-                      win);
+    const struct fc_api_window *w = fc_api_window_arg(req, resp, 3);
+    if (!w)
         return;
-    }
     struct fc_api_offset_page pg;
     if (!ranked_page(req, resp, &pg))
         return;
     const char *l = pg.limit_text, *o = pg.offset_text;
-    struct fc_api_qfill q = {.req = req, .sql = trending_sql, .n = 4, .params = {interval, l, o, win},
-                      .all = true};
+    struct fc_api_qfill q = {.req = req, .sql = trending_sql, .n = 4,
+                             .params = {w->interval, l, o, w->name}, .all = true};
     snprintf(q.not_found, sizeof(q.not_found), "no results");
-    fc_api_cached_query(req, resp, 60, &q, "trending:%s:%s:%s", win, l, o);
+    fc_api_cached_query(req, resp, 60, &q, "trending:%s:%s:%s", w->name, l, o);
 }
