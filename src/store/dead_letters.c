@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fc/decode.h"
+#include "store/db_value.h"
 #include "store/writer.h"
 
 enum fc_err fc_dead_letters_list_json(struct fc_db *db, const char *source, const char *reason,
@@ -114,13 +115,14 @@ static enum fc_err apply(struct fc_db *db, const char *id, const struct fc_item 
         /* the stream keeps events about targets only (a fair subset: the
          * account's own events; replies and reactions by others wait for a
          * backfill) */
-        char f[FC_DB_U64_CHARS], one[8] = "";
+        char f[FC_DB_U64_CHARS];
         const char *p[] = {fc_db_u64(f, fid)};
-        enum fc_err err = fc_db_query_value(db, "SELECT 1 FROM targets WHERE fid = $1", 1, p, one,
-                                            sizeof(one), diag);
+        bool targeted;
+        enum fc_err err = fc_db_query_bool(db, "SELECT true FROM targets WHERE fid = $1", 1, p,
+                                           &targeted, diag);
         if (err)
             return err;
-        if (!*one) {
+        if (!targeted) {
             *outcome = FC_DL_NOT_TARGETED;
             const char *q[] = {id};
             return fc_db_run(db, "DELETE FROM dead_letters WHERE id = $1", 1, q, 0, NULL, diag);

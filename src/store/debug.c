@@ -6,24 +6,20 @@
 
 #include "core/buf.h"
 
+/* The hashes of fid's rows in table that are not deleted and meet live. */
+#define LIVE_HASHES(table, live)                                                            \
+    "SELECT encode(hash, 'hex') FROM " table " WHERE fid = $1 AND " live " AND "           \
+    "deleted_at IS NULL ORDER BY 1"
+
 static const struct {
     const char *name, *endpoint, *sql;
 } kinds[FC_DK_COUNT] = {
-    [FC_DK_CASTS] = {"casts", "castsByFid",
-        "SELECT encode(hash, 'hex') FROM casts WHERE fid = $1 AND deleted_at IS NULL AND "
-        "text IS NOT NULL ORDER BY 1"},
-    [FC_DK_REACTIONS] = {"reactions", "reactionsByFid",
-        "SELECT encode(hash, 'hex') FROM reactions WHERE fid = $1 AND NOT is_remove AND "
-        "deleted_at IS NULL ORDER BY 1"},
-    [FC_DK_LINKS] = {"links", "linksByFid",
-        "SELECT encode(hash, 'hex') FROM links WHERE fid = $1 AND NOT is_remove AND "
-        "deleted_at IS NULL ORDER BY 1"},
+    [FC_DK_CASTS] = {"casts", "castsByFid", LIVE_HASHES("casts", "text IS NOT NULL")},
+    [FC_DK_REACTIONS] = {"reactions", "reactionsByFid", LIVE_HASHES("reactions", "NOT is_remove")},
+    [FC_DK_LINKS] = {"links", "linksByFid", LIVE_HASHES("links", "NOT is_remove")},
     [FC_DK_VERIFICATIONS] = {"verifications", "verificationsByFid",
-        "SELECT encode(hash, 'hex') FROM verifications WHERE fid = $1 AND NOT is_remove AND "
-        "deleted_at IS NULL ORDER BY 1"},
-    [FC_DK_USER_DATA] = {"user_data", "userDataByFid",
-        "SELECT encode(hash, 'hex') FROM user_data WHERE fid = $1 AND deleted_at IS NULL "
-        "ORDER BY 1"},
+                             LIVE_HASHES("verifications", "NOT is_remove")},
+    [FC_DK_USER_DATA] = {"user_data", "userDataByFid", LIVE_HASHES("user_data", "true")},
 };
 
 const char *fc_debug_kind_name(enum fc_debug_kind k)

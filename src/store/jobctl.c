@@ -1,22 +1,27 @@
 #include "store/jobctl.h"
 
 #include <libpq-fe.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "store/db_value.h"
 
 #define UNSYNCED "t.last_synced_at IS NULL"
 #define NOT_HELD UNSYNCED " AND t.backfill_held_at IS NULL"
 #define IDLE NOT_HELD " AND t.backfill_started_at IS NULL"
 
+/* Each state as a literal, so the statements below are written whole. */
+#define SYNCED "t.last_synced_at IS NOT NULL"
+#define HELD UNSYNCED " AND t.backfill_held_at IS NOT NULL"
+#define RUNNING NOT_HELD " AND t.backfill_started_at IS NOT NULL"
+#define FAILED IDLE " AND t.last_error IS NOT NULL"
+#define PENDING IDLE " AND t.last_error IS NULL"
+
 static const struct {
     const char *name, *sql;
 } states[] = {
-    {"synced", "t.last_synced_at IS NOT NULL"},
-    {"held", UNSYNCED " AND t.backfill_held_at IS NOT NULL"},
-    {"running", NOT_HELD " AND t.backfill_started_at IS NOT NULL"},
-    {"failed", IDLE " AND t.last_error IS NOT NULL"},
-    {"pending", IDLE " AND t.last_error IS NULL"},
+    {"synced", SYNCED}, {"held", HELD}, {"running", RUNNING}, {"failed", FAILED},
+    {"pending", PENDING},
 };
 
 const char fc_jobctl_state_case[] =
@@ -35,14 +40,7 @@ const char *fc_jobctl_state_sql(const char *state)
 
 enum fc_err fc_jobctl_paused(struct fc_db *db, bool *paused, struct fc_diag *diag)
 {
-    PGresult *r = NULL;
-    enum fc_err err =
-        fc_db_run(db, "SELECT paused FROM job_queue_control", 0, NULL, false, &r, diag);
-    if (err)
-        return err;
-    *paused = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    return FC_OK;
+    return fc_db_query_bool(db, "SELECT paused FROM job_queue_control", 0, NULL, paused, diag);
 }
 
 enum fc_err fc_jobctl_set_paused(struct fc_db *db, bool paused, const char *by, bool *changed,
@@ -70,22 +68,20 @@ enum fc_err fc_jobctl_claim(struct fc_db *db, uint64_t fid, bool *claimed, struc
 
 enum fc_err fc_jobctl_clear(struct fc_db *db, bool failed, size_t *n, struct fc_diag *diag)
 {
-    char sql[256];
-    snprintf(sql, sizeof(sql), "UPDATE targets t SET backfill_held_at = now() WHERE %s",
-             fc_jobctl_state_sql(failed ? "failed" : "pending"));
-    return fc_db_run_changed(db, sql, 0, NULL, n, diag);
+#define HOLD_WHERE "UPDATE targets t SET backfill_held_at = now() WHERE "
+    return fc_db_run_changed(db, failed ? HOLD_WHERE FAILED : HOLD_WHERE PENDING, 0, NULL, n, diag);
+#undef HOLD_WHERE
 }
 
 enum fc_err fc_jobctl_retry_all(struct fc_db *db, uint64_t **fids, size_t *n,
                                 struct fc_diag *diag)
 {
-    char sql[400];
-    snprintf(sql, sizeof(sql),
-             "UPDATE targets t SET backfill_held_at = NULL, last_error = NULL, "
-             "backfill_attempts = 0 WHERE (%s) OR (%s) RETURNING fid",
-             fc_jobctl_state_sql("held"), fc_jobctl_state_sql("failed"));
     PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db, sql, 0, NULL, false, &r, diag);
+    enum fc_err err = fc_db_run(db,
+                                "UPDATE targets t SET backfill_held_at = NULL, last_error = NULL, "
+                                "backfill_attempts = 0 WHERE (" HELD ") OR (" FAILED ") "
+                                "RETURNING fid",
+                                0, NULL, false, &r, diag);
     if (err)
         return err;
     *n = (size_t)PQntuples(r);
@@ -98,19 +94,17 @@ enum fc_err fc_jobctl_retry_all(struct fc_db *db, uint64_t **fids, size_t *n,
 
 enum fc_err fc_jobctl_stats_json(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag)
 {
-    char sql[1400];
-    snprintf(sql, sizeof(sql),
-             "SELECT json_build_object('paused', c.paused, 'paused_changed_at', "
-             "to_char(c.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-             "'paused_changed_by', c.changed_by, 'states', json_build_object("
-             "'pending', count(t.fid) FILTER (WHERE %s), 'running', count(t.fid) FILTER (WHERE %s), "
-             "'failed', count(t.fid) FILTER (WHERE %s), 'held', count(t.fid) FILTER (WHERE %s), "
-             "'synced', count(t.fid) FILTER (WHERE %s)))::text "
-             "FROM job_queue_control c LEFT JOIN targets t ON true GROUP BY c.paused, "
-             "c.changed_at, c.changed_by",
-             fc_jobctl_state_sql("pending"), fc_jobctl_state_sql("running"),
-             fc_jobctl_state_sql("failed"), fc_jobctl_state_sql("held"),
-             fc_jobctl_state_sql("synced"));
+    static const char sql[] =
+        "SELECT json_build_object('paused', c.paused, 'paused_changed_at', "
+        "to_char(c.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "'paused_changed_by', c.changed_by, 'states', json_build_object("
+        "'pending', count(t.fid) FILTER (WHERE " PENDING "), "
+        "'running', count(t.fid) FILTER (WHERE " RUNNING "), "
+        "'failed', count(t.fid) FILTER (WHERE " FAILED "), "
+        "'held', count(t.fid) FILTER (WHERE " HELD "), "
+        "'synced', count(t.fid) FILTER (WHERE " SYNCED ")))::text "
+        "FROM job_queue_control c LEFT JOIN targets t ON true GROUP BY c.paused, "
+        "c.changed_at, c.changed_by";
     bool found;
     enum fc_err err = fc_db_query_text(db, sql, 0, NULL, out, &found, diag);
     if (!err && !found)
@@ -120,13 +114,13 @@ enum fc_err fc_jobctl_stats_json(struct fc_db *db, struct fc_buf *out, struct fc
 
 enum fc_err fc_jobctl_failed_json(struct fc_db *db, struct fc_buf *out, struct fc_diag *diag)
 {
-    char sql[512];
-    snprintf(sql, sizeof(sql),
-             "SELECT json_build_object('failed', coalesce(json_agg(json_build_object('fid', t.fid, "
-             "'attempts', t.backfill_attempts, 'error', t.last_error) ORDER BY t.fid), '[]'))::text "
-             "FROM targets t WHERE %s", fc_jobctl_state_sql("failed"));
     bool found;
-    return fc_db_query_text(db, sql, 0, NULL, out, &found, diag);
+    return fc_db_query_text(db,
+                            "SELECT json_build_object('failed', coalesce(json_agg(json_build_object("
+                            "'fid', t.fid, 'attempts', t.backfill_attempts, 'error', "
+                            "t.last_error) ORDER BY t.fid), '[]'))::text FROM targets t WHERE "
+                            FAILED,
+                            0, NULL, out, &found, diag);
 }
 
 enum fc_err fc_jobctl_retry(struct fc_db *db, uint64_t fid, bool *found, struct fc_diag *diag)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/vec.h"
+#include "store/db_value.h"
 #include "store/migrations.h"
 
 /* Advisory lock key: the ASCII bytes of "fcindex" as one bigint. */
@@ -37,35 +38,36 @@ static enum fc_err lock(struct fc_db *db, bool on, struct fc_diag *diag)
 
 enum fc_err fc_migrate_current_version(struct fc_db *db, int *version, struct fc_diag *diag)
 {
-    char v[32];
+    bool exists;
     /* Two statements: the second cannot even be planned without the table. */
-    enum fc_err err = fc_db_query_value(db, "SELECT to_regclass('schema_migrations') IS NOT NULL",
-                                        0, NULL, v, sizeof(v), diag);
+    enum fc_err err = fc_db_query_bool(db, "SELECT to_regclass('schema_migrations') IS NOT NULL",
+                                       0, NULL, &exists, diag);
     if (err)
         return err;
-    if (strcmp(v, "t") != 0) {
+    if (!exists) {
         *version = 0;
         return FC_OK;
     }
-    err = fc_db_query_value(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0,
-                            NULL, v, sizeof(v), diag);
-    if (err)
-        return err;
-    *version = atoi(v);
-    return FC_OK;
+    uint64_t v;
+    err = fc_db_query_u64(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL,
+                          &v, NULL, diag);
+    if (!err)
+        *version = (int)v;
+    return err;
 }
 
 FC_MUST_CHECK
 static enum fc_err is_applied(struct fc_db *db, int version, bool *applied, struct fc_diag *diag)
 {
-    char vs[16], out[8];
+    char vs[16];
     snprintf(vs, sizeof(vs), "%d", version);
     const char *params[] = {vs};
-    enum fc_err err = fc_db_query_value(
-        db, "SELECT count(*) FROM schema_migrations WHERE version = $1::integer", 1, params, out,
-        sizeof(out), diag);
+    uint64_t n;
+    enum fc_err err = fc_db_query_u64(
+        db, "SELECT count(*) FROM schema_migrations WHERE version = $1::integer", 1, params, &n,
+        NULL, diag);
     if (!err)
-        *applied = atoi(out) > 0;
+        *applied = n > 0;
     return err;
 }
 

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/db_value.h"
+
 enum fc_err fc_secrets_get_or_create(struct fc_db *db, const char *name, const char *proposed,
                                      char *out, size_t out_size, bool *created,
                                      struct fc_diag *diag)
@@ -46,11 +48,7 @@ enum fc_err fc_sessions_end(struct fc_db *db, const char *jti, int64_t exp_unix_
 enum fc_err fc_sessions_ended(struct fc_db *db, const char *jti, bool *ended,
                               struct fc_diag *diag)
 {
-    char v[8] = "";
     const char *p[] = {jti};
-    enum fc_err err = fc_db_query_value(db, "SELECT 1 FROM ended_sessions WHERE jti = $1", 1, p, v,
-                                        sizeof(v), diag);
-    if (!err)
-        *ended = *v != '\0';
-    return err;
+    return fc_db_query_bool(db, "SELECT true FROM ended_sessions WHERE jti = $1", 1, p, ended,
+                            diag);
 }

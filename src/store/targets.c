@@ -1,6 +1,7 @@
 #include "store/targets.h"
 
 #include "core/buf.h"
+#include "store/db_value.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -23,14 +24,27 @@ static const char set_root_sql[] =
     "UPDATE targets SET is_root = $2, last_synced_at = CASE WHEN $2 "
     "AND NOT is_root THEN NULL ELSE last_synced_at END WHERE fid = $1";
 
+/* fc_db_run_id for a statement with a second parameter, $2 text. */
+FC_MUST_CHECK
+static enum fc_err run_fid_text(struct fc_db *db, const char *sql, uint64_t fid, const char *text,
+                                bool *any, struct fc_diag *diag)
+{
+    char f[FC_DB_U64_CHARS];
+    const char *p[] = {fc_db_u64(f, fid), text};
+    size_t rows;
+    enum fc_err err = fc_db_run_changed(db, sql, 2, p, &rows, diag);
+    if (!err && any)
+        *any = rows > 0;
+    return err;
+}
+
 enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char *source,
                            bool *added, struct fc_diag *diag)
 {
     char f[FC_DB_U64_CHARS];
     const char *p[] = {fc_db_u64(f, fid), root ? "t" : "f", source};
-    PGresult *r = NULL;
     /* xmax = 0 tells an insert from an update */
-    enum fc_err err = fc_db_run(
+    return fc_db_query_bool(
         db,
         /* back in the set before the clean-up ran: its rows stay */
         "WITH undrop AS (DELETE FROM dropped_targets WHERE fid = $1) "
@@ -42,13 +56,7 @@ enum fc_err fc_targets_add(struct fc_db *db, uint64_t fid, bool root, const char
         " last_synced_at = CASE WHEN EXCLUDED.is_root AND NOT targets.is_root THEN NULL "
         "  ELSE targets.last_synced_at END "
         "RETURNING (xmax = 0) OR last_synced_at IS NULL",
-        3, p, false, &r, diag);
-    if (err)
-        return err;
-    if (added)
-        *added = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    return FC_OK;
+        3, p, added, diag);
 }
 
 enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag)
@@ -63,13 +71,7 @@ enum fc_err fc_targets_remove(struct fc_db *db, uint64_t fid, bool *removed, str
 enum fc_err fc_targets_set_root(struct fc_db *db, uint64_t fid, bool root, bool *found,
                                 struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid), root ? "t" : "f"};
-    size_t rows;
-    enum fc_err err = fc_db_run_changed(db, set_root_sql, 2, p, &rows, diag);
-    if (!err && found)
-        *found = rows > 0;
-    return err;
+    return run_fid_text(db, set_root_sql, fid, root ? "t" : "f", found, diag);
 }
 
 FC_MUST_CHECK
@@ -109,22 +111,18 @@ enum fc_err fc_targets_unsynced(struct fc_db *db, uint64_t **fids, size_t *n, st
 
 enum fc_err fc_targets_mark_synced(struct fc_db *db, uint64_t fid, struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid)};
-    return fc_db_run(db,
-                     "UPDATE targets SET last_synced_at = now(), last_error = NULL, "
-                     "backfill_started_at = NULL WHERE fid = $1",
-                     1, p, false, NULL, diag);
+    return fc_db_run_id(db,
+                        "UPDATE targets SET last_synced_at = now(), last_error = NULL, "
+                        "backfill_started_at = NULL WHERE fid = $1",
+                        fid, NULL, diag);
 }
 
 enum fc_err fc_targets_request_backfill(struct fc_db *db, uint64_t fid, struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid)};
-    return fc_db_run(db,
-                     "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, "
-                     "last_error = NULL WHERE fid = $1",
-                     1, p, false, NULL, diag);
+    return fc_db_run_id(db,
+                        "UPDATE targets SET last_synced_at = NULL, backfill_attempts = 0, "
+                        "last_error = NULL WHERE fid = $1",
+                        fid, NULL, diag);
 }
 
 enum fc_err fc_targets_members(struct fc_db *db, const uint64_t *fids, size_t n,
@@ -155,28 +153,25 @@ enum fc_err fc_targets_resync_all(struct fc_db *db, struct fc_diag *diag)
 enum fc_err fc_targets_mark_failed(struct fc_db *db, uint64_t fid, const char *error,
                                    struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid), error};
-    return fc_db_run(db,
-                     "UPDATE targets SET backfill_attempts = backfill_attempts + 1, "
-                     "last_error = $2, backfill_started_at = NULL WHERE fid = $1",
-                     2, p, false, NULL, diag);
+    return run_fid_text(db,
+                        "UPDATE targets SET backfill_attempts = backfill_attempts + 1, "
+                        "last_error = $2, backfill_started_at = NULL WHERE fid = $1",
+                        fid, error, NULL, diag);
 }
 
 enum fc_err fc_targets_depth(struct fc_db *db, uint64_t fid, int *depth, struct fc_diag *diag)
 {
     char f[FC_DB_U64_CHARS];
     const char *p[] = {fc_db_u64(f, fid)};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db,
-                                "SELECT CASE WHEN is_root THEN 0 ELSE depth END FROM targets "
-                                "WHERE fid = $1",
-                                1, p, false, &r, diag);
-    if (err)
-        return err;
-    *depth = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? atoi(PQgetvalue(r, 0, 0)) : -1;
-    PQclear(r);
-    return FC_OK;
+    uint64_t v;
+    bool found;
+    enum fc_err err = fc_db_query_u64(db,
+                                      "SELECT CASE WHEN is_root THEN 0 ELSE depth END FROM targets "
+                                      "WHERE fid = $1",
+                                      1, p, &v, &found, diag);
+    if (!err)
+        *depth = found ? (int)v : -1;
+    return err;
 }
 
 /* What a recompute starts from: nothing (a walk), a root change made first
@@ -286,12 +281,7 @@ static enum fc_err reach_tx(struct fc_db *db, int max_depth, const struct reach_
         err = fc_db_run(db, "SELECT pg_advisory_xact_lock(" REACH_LOCK ")", 0, NULL, false, NULL,
                         diag);
     if (!err && st->root_fid) {
-        char f[FC_DB_U64_CHARS];
-        const char *rp[] = {fc_db_u64(f, st->root_fid), st->root ? "t" : "f"};
-        size_t rows;
-        err = fc_db_run_changed(db, set_root_sql, 2, rp, &rows, diag);
-        if (!err)
-            *st->found = rows > 0;
+        err = run_fid_text(db, set_root_sql, st->root_fid, st->root ? "t" : "f", st->found, diag);
         if (!err && !*st->found) { /* not a target: nothing changed, no walk */
             fc_db_rollback(db);
             return FC_OK;
@@ -408,38 +398,24 @@ enum fc_err fc_targets_describe(struct fc_db *db, struct fc_buf *out, struct fc_
 enum fc_err fc_clients_add(struct fc_db *db, uint64_t fid, const char *source,
                            struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid), source};
-    return fc_db_run(db,
-                     "INSERT INTO target_clients (client_fid, source) VALUES ($1, $2) "
-                     "ON CONFLICT (client_fid) DO NOTHING",
-                     2, p, false, NULL, diag);
+    return run_fid_text(db,
+                        "INSERT INTO target_clients (client_fid, source) VALUES ($1, $2) "
+                        "ON CONFLICT (client_fid) DO NOTHING",
+                        fid, source, NULL, diag);
 }
 
 enum fc_err fc_clients_remove(struct fc_db *db, uint64_t fid, bool *removed, struct fc_diag *diag)
 {
-    char f[FC_DB_U64_CHARS];
-    const char *p[] = {fc_db_u64(f, fid)};
-    size_t rows;
-    enum fc_err err = fc_db_run_changed(db, "DELETE FROM target_clients WHERE client_fid = $1", 1,
-                                        p, &rows, diag);
-    if (!err && removed)
-        *removed = rows > 0;
-    return err;
+    return fc_db_run_id(db, "DELETE FROM target_clients WHERE client_fid = $1", fid, removed,
+                        diag);
 }
 
 enum fc_err fc_clients_has(struct fc_db *db, uint64_t fid, bool *yes, struct fc_diag *diag)
 {
     char f[FC_DB_U64_CHARS];
     const char *p[] = {fc_db_u64(f, fid)};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db, "SELECT 1 FROM target_clients WHERE client_fid = $1", 1, p,
-                                false, &r, diag);
-    if (err)
-        return err;
-    *yes = PQntuples(r) == 1;
-    PQclear(r);
-    return FC_OK;
+    return fc_db_query_bool(db, "SELECT true FROM target_clients WHERE client_fid = $1", 1, p,
+                            yes, diag);
 }
 
 enum fc_err fc_clients_all(struct fc_db *db, uint64_t **fids, size_t *n, struct fc_diag *diag)
@@ -454,16 +430,8 @@ enum fc_err fc_cursor_get(struct fc_db *db, const char *hub, unsigned shard, uin
     char s[16];
     snprintf(s, sizeof(s), "%u", shard);
     const char *p[] = {hub, s};
-    PGresult *r = NULL;
-    enum fc_err err =
-        fc_db_run(db, "SELECT event_id FROM hub_cursors WHERE hub = $1 AND shard = $2", 2, p, false,
-                  &r, diag);
-    if (err)
-        return err;
-    *found = PQntuples(r) == 1;
-    *next = *found ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
-    PQclear(r);
-    return FC_OK;
+    return fc_db_query_u64(db, "SELECT event_id FROM hub_cursors WHERE hub = $1 AND shard = $2",
+                           2, p, next, found, diag);
 }
 
 enum fc_err fc_cursor_latest_other(struct fc_db *db, const char *hub, unsigned shard,
@@ -472,17 +440,10 @@ enum fc_err fc_cursor_latest_other(struct fc_db *db, const char *hub, unsigned s
     char s[16];
     snprintf(s, sizeof(s), "%u", shard);
     const char *p[] = {hub, s};
-    PGresult *r = NULL;
-    enum fc_err err = fc_db_run(db,
-                                "SELECT max(event_id) FROM hub_cursors WHERE hub <> $1 AND "
-                                "shard = $2 HAVING max(event_id) > 0",
-                                2, p, false, &r, diag);
-    if (err)
-        return err;
-    *found = PQntuples(r) == 1;
-    *next = *found ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
-    PQclear(r);
-    return FC_OK;
+    return fc_db_query_u64(db,
+                           "SELECT max(event_id) FROM hub_cursors WHERE hub <> $1 AND "
+                           "shard = $2 HAVING max(event_id) > 0",
+                           2, p, next, found, diag);
 }
 
 /* The rows an account wrote stay while they touch a target (a reply to a
