@@ -23,20 +23,8 @@ static const char LIST_SCRIPT[] =
     "end "
     "return out";
 
-enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,
-                                struct fc_diag *diag)
-{
-    struct fc_redis_shared *s = NULL;
-    /* Redis down at start is not fatal: every call reconnects */
-    fc_err_ignore(fc_redis_shared_open(url, prefix, &s, diag));
-    *out = s;
-    return FC_OK;
-}
-
-static void registry_free(void *impl)
-{
-    fc_redis_shared_free(impl);
-}
+/* Redis down at start is not fatal: every call reconnects */
+FC_REDIS_SHARED_BACKEND(procs, registry, FC_REDIS_MAY_BE_DOWN)
 
 /* Runs a command and checks its reply: an error reply is a failure too
  * (a read-only replica, OOM, ...), never success. */
@@ -97,29 +85,13 @@ FC_MUST_CHECK
 static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_proc_status **out,
                                  size_t *n, struct fc_diag *diag)
 {
-    struct fc_redis_shared *r = impl;
-    char set[256], key_prefix[256];
-    snprintf(set, sizeof(set), "%sprocs", r->prefix);
-    snprintf(key_prefix, sizeof(key_prefix), "%sproc:", r->prefix);
-    pthread_mutex_lock(&r->lock);
-    struct fc_redis_reply *reply = fc_redis_link_cmd(&r->link, diag, "EVAL %s 1 %s %lld %s",
-                                                     LIST_SCRIPT, set, (long long)since_unix_ms,
-                                                     key_prefix);
-    pthread_mutex_unlock(&r->lock);
+    struct fc_redis_reply *reply = fc_redis_shared_list(impl, LIST_SCRIPT, "procs", "proc:",
+                                                        since_unix_ms, "listing processes", diag);
     if (!reply)
         return FC_ERR_UNAVAILABLE;
-    enum fc_err err = FC_OK;
-    struct fc_proc_status *list = NULL;
-    size_t k = 0;
-    if (fc_redis_reply_type(reply) != FC_REDIS_ARRAY) {
-        const char *why = fc_redis_reply_str(reply);
-        err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis refused listing processes: %.200s",
-                          fc_redis_reply_type(reply) == FC_REDIS_ERROR && why ? why
-                                                                           : "unexpected reply");
-        goto out;
-    }
     size_t count = fc_redis_reply_count(reply);
-    list = fc_xcalloc(count ? count : 1, sizeof(*list));
+    struct fc_proc_status *list = fc_xcalloc(count ? count : 1, sizeof(*list));
+    size_t k = 0;
     for (size_t i = 0; i < count; i++) {
         const struct fc_redis_reply *e = fc_redis_reply_at(reply, i);
         struct fc_diag ignored;
@@ -129,12 +101,7 @@ static enum fc_err registry_list(void *impl, int64_t since_unix_ms, struct fc_pr
                                   &ignored) == FC_OK)
             k++;
     }
-out:
     fc_redis_reply_free(reply);
-    if (err) {
-        free(list);
-        return err;
-    }
     *out = list;
     *n = k;
     return FC_OK;

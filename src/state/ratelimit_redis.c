@@ -11,23 +11,8 @@
 #include "state/ratelimit_backend.h"
 #include "state/redis_conn.h"
 
-enum fc_err fc_ratelimit_redis_open(const char *url, const char *prefix, void **out,
-                                    struct fc_diag *diag)
-{
-    struct fc_redis_shared *rl = NULL;
-    enum fc_err err = fc_redis_shared_open(url, prefix, &rl, diag);
-    if (err) { /* unlike the registry, the limiter needs Redis from the start */
-        fc_redis_shared_free(rl);
-        return err;
-    }
-    *out = rl;
-    return FC_OK;
-}
-
-static void shared_free(void *impl)
-{
-    fc_redis_shared_free(impl);
-}
+/* unlike the registry, the limiter needs Redis from the start */
+FC_REDIS_SHARED_BACKEND(ratelimit, shared, FC_REDIS_MUST_ANSWER)
 
 FC_MUST_CHECK
 static enum fc_err refused(const struct fc_redis_reply *r, const char *what,

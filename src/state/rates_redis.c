@@ -48,20 +48,8 @@ static const char LIST_SCRIPT[] =
     "end "
     "return out";
 
-enum fc_err fc_rates_redis_open(const char *url, const char *prefix, void **out,
-                                struct fc_diag *diag)
-{
-    struct fc_redis_shared *s = NULL;
-    /* Redis down at start is not fatal: every call reconnects */
-    fc_err_ignore(fc_redis_shared_open(url, prefix, &s, diag));
-    *out = s;
-    return FC_OK;
-}
-
-static void store_free(void *impl)
-{
-    fc_redis_shared_free(impl);
-}
+/* Redis down at start is not fatal: every call reconnects */
+FC_REDIS_SHARED_BACKEND(rates, store, FC_REDIS_MAY_BE_DOWN)
 
 FC_MUST_CHECK
 static enum fc_err store_put(void *impl, const char *proc_id, const struct fc_rate_bucket *b,
@@ -116,27 +104,13 @@ FC_MUST_CHECK
 static enum fc_err store_list(void *impl, int64_t since_unix_s, struct fc_rate_row **out,
                               size_t *n, size_t *n_procs, struct fc_diag *diag)
 {
-    struct fc_redis_shared *s = impl;
-    char set[256], key_prefix[256];
-    snprintf(set, sizeof(set), "%sthroughput", s->prefix);
-    snprintf(key_prefix, sizeof(key_prefix), "%sthroughput:", s->prefix);
-    pthread_mutex_lock(&s->lock);
     struct fc_redis_reply *reply =
-        fc_redis_link_cmd(&s->link, diag, "EVAL %s 1 %s %lld %s", LIST_SCRIPT, set,
-                          (long long)since_unix_s * 1000, key_prefix);
-    pthread_mutex_unlock(&s->lock);
+        fc_redis_shared_list(impl, LIST_SCRIPT, "throughput", "throughput:",
+                             (long long)since_unix_s * 1000, "reading throughput", diag);
     if (!reply)
         return FC_ERR_UNAVAILABLE;
-    enum fc_err err = FC_OK;
     FC_VEC(struct fc_rate_row) rows = {0};
     size_t procs = 0;
-    if (fc_redis_reply_type(reply) != FC_REDIS_ARRAY) {
-        const char *why = fc_redis_reply_str(reply);
-        err = fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis refused reading throughput: %.200s",
-                          fc_redis_reply_type(reply) == FC_REDIS_ERROR && why ? why
-                                                                           : "unexpected reply");
-        goto out;
-    }
     for (size_t i = 0; i + 1 < fc_redis_reply_count(reply); i += 2) {
         const struct fc_redis_reply *h = fc_redis_reply_at(reply, i + 1);
         if (fc_redis_reply_type(h) != FC_REDIS_ARRAY)
@@ -157,12 +131,7 @@ static enum fc_err store_list(void *impl, int64_t since_unix_s, struct fc_rate_r
         }
         procs += any;
     }
-out:
     fc_redis_reply_free(reply);
-    if (err) {
-        fc_vec_free(&rows);
-        return err;
-    }
     *out = rows.p ? rows.p : fc_xcalloc(1, sizeof(struct fc_rate_row));
     *n = rows.n;
     *n_procs = procs;

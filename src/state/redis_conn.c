@@ -333,15 +333,20 @@ struct fc_redis_reply *fc_redis_link_next_reply(struct fc_redis_link *l, struct 
 
 /* ---- a backend's shared link ---- */
 
-enum fc_err fc_redis_shared_open(const char *url, const char *prefix, struct fc_redis_shared **out,
-                                 struct fc_diag *diag)
+enum fc_err fc_redis_shared_open(const char *url, const char *prefix, enum fc_redis_at_open at_open,
+                                 void **out, struct fc_diag *diag)
 {
     struct fc_redis_shared *s = fc_xcalloc(1, sizeof(*s));
     pthread_mutex_init(&s->lock, NULL);
     fc_redis_link_init(&s->link, url);
     s->prefix = fc_xstrdup(prefix);
+    enum fc_err err = fc_redis_link_connect(&s->link, diag);
+    if (err && at_open == FC_REDIS_MUST_ANSWER) {
+        fc_redis_shared_free(s);
+        return err;
+    }
     *out = s;
-    return fc_redis_link_connect(&s->link, diag);
+    return FC_OK;
 }
 
 void fc_redis_shared_free(void *shared)
@@ -353,4 +358,25 @@ void fc_redis_shared_free(void *shared)
     free(s->prefix);
     pthread_mutex_destroy(&s->lock);
     free(s);
+}
+
+struct fc_redis_reply *fc_redis_shared_list(struct fc_redis_shared *s, const char *script,
+                                            const char *set, const char *entry_prefix,
+                                            long long since, const char *what,
+                                            struct fc_diag *diag)
+{
+    char set_key[256], entry_key_prefix[256];
+    snprintf(set_key, sizeof(set_key), "%s%s", s->prefix, set);
+    snprintf(entry_key_prefix, sizeof(entry_key_prefix), "%s%s", s->prefix, entry_prefix);
+    pthread_mutex_lock(&s->lock);
+    struct fc_redis_reply *reply = fc_redis_link_cmd(&s->link, diag, "EVAL %s 1 %s %lld %s", script,
+                                                     set_key, since, entry_key_prefix);
+    pthread_mutex_unlock(&s->lock);
+    if (!reply || fc_redis_reply_type(reply) == FC_REDIS_ARRAY)
+        return reply;
+    const char *why = fc_redis_reply_str(reply);
+    fc_diag_set(diag, FC_ERR_UNAVAILABLE, "redis refused %s: %.200s", what,
+                fc_redis_reply_type(reply) == FC_REDIS_ERROR && why ? why : "unexpected reply");
+    fc_redis_reply_free(reply);
+    return NULL;
 }

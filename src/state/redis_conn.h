@@ -120,15 +120,46 @@ struct fc_redis_shared {
     struct fc_redis_link link;
     char *prefix;
 };
-/* A new one in *out, always set: the caller frees it with
+/* What a backend opening its link does when Redis does not answer. */
+enum fc_redis_at_open {
+    FC_REDIS_MUST_ANSWER, /* the failure is returned and nothing is made */
+    FC_REDIS_MAY_BE_DOWN, /* made anyway, FC_OK (the reason still in diag): later
+                           * commands connect again, at most once per backoff interval */
+};
+/* A new one in *out (a backend's object): the caller frees it with
  * fc_redis_shared_free, whose void * form serves as a backend's ops->free.
- * It connects at once and returns how that went; a caller that tolerates
- * Redis being down ignores a failure (later commands connect again, at
- * most once per backoff interval). */
+ * It connects at once; a failure is handled as at_open says. */
 FC_MUST_CHECK
-enum fc_err fc_redis_shared_open(const char *url, const char *prefix, struct fc_redis_shared **out,
-                                 struct fc_diag *diag);
+enum fc_err fc_redis_shared_open(const char *url, const char *prefix, enum fc_redis_at_open at_open,
+                                 void **out, struct fc_diag *diag);
 void fc_redis_shared_free(void *shared);
+/* The listing of a backend that indexes its entries in the sorted set
+ * <prefix><set> (procs, rates): runs the Lua script with KEYS[1] that set,
+ * ARGV[1] since and ARGV[2] the entries' key prefix <prefix><entry_prefix>,
+ * under s's lock. Returns the reply (the caller's) when it is an array;
+ * otherwise NULL with FC_ERR_UNAVAILABLE in diag: the link's reason, or
+ * "redis refused <what>" and the error Redis gave. */
+struct fc_redis_reply *fc_redis_shared_list(struct fc_redis_shared *s, const char *script,
+                                            const char *set, const char *entry_prefix,
+                                            long long since, const char *what,
+                                            struct fc_diag *diag);
+
+/* FC_REDIS_SHARED_BACKEND(name, P, at_open), in the Redis backend of a
+ * state module whose object is a bare struct fc_redis_shared (procs, rates,
+ * ratelimit), defines that backend's fc_<name>_redis_open (through
+ * fc_redis_shared_open with at_open) and the file-local P_free its
+ * operations table names. */
+#define FC_REDIS_SHARED_BACKEND(name, P, at_open)                                               \
+    enum fc_err fc_##name##_redis_open(const char *url, const char *prefix, void **out,         \
+                                       struct fc_diag *diag)                                    \
+    {                                                                                           \
+        return fc_redis_shared_open(url, prefix, at_open, out, diag);                           \
+    }                                                                                           \
+                                                                                                \
+    static void P##_free(void *impl)                                                            \
+    {                                                                                           \
+        fc_redis_shared_free(impl);                                                             \
+    }
 
 /* Pipelines on a connected link (fc_redis_link_connect first): queue
  * commands, then read one reply per command in order. A NULL reply means
