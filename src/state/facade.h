@@ -8,7 +8,11 @@
  * fc_<name>_new_embedded and fc_<name>_open_redis of a module whose
  * backends are made from nothing (fc_<name>_embedded_new) or from a Redis
  * URL and key prefix (fc_<name>_redis_open, whose failure is returned as
- * is). Private to src/state/. */
+ * is).
+ * FC_STATE_BACKENDS(name), in the module's backend header, declares its two
+ * operations tables, fc_<name>_embedded_ops and fc_<name>_redis_ops. The
+ * objects the backends make belong to the facade, which frees them through
+ * ops->free. Private to src/state/. */
 #ifndef FC_STATE_FACADE_H
 #define FC_STATE_FACADE_H
 
@@ -37,6 +41,10 @@
         x->ops->free(x->impl);                                                                  \
         free(x);                                                                                \
     }
+
+#define FC_STATE_BACKENDS(name)                                                                 \
+    extern const struct fc_##name##_ops fc_##name##_embedded_ops;                               \
+    extern const struct fc_##name##_ops fc_##name##_redis_ops
 
 #define FC_STATE_FACADE_OPENERS(name)                                                           \
     struct fc_##name *fc_##name##_new_embedded(void)                                            \

@@ -3,6 +3,7 @@
 #ifndef FC_STATE_FIDSET_BACKEND_H
 #define FC_STATE_FIDSET_BACKEND_H
 
+#include "state/facade.h"
 #include "state/fidset.h"
 
 struct fc_fidset_ops {
@@ -25,10 +26,8 @@ struct fc_fidset_ops {
         .connects = P##_connects,                                                               \
     }
 
-extern const struct fc_fidset_ops fc_fidset_embedded_ops;
-extern const struct fc_fidset_ops fc_fidset_redis_ops;
+FC_STATE_BACKENDS(fidset);
 
-/* Backend objects belong to the facade, which frees them through ops->free. */
 void *fc_fidset_embedded_new(void);
 FC_MUST_CHECK
 enum fc_err fc_fidset_redis_open(const char *url, const char *prefix, const char *name,

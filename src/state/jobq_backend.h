@@ -4,6 +4,7 @@
 #ifndef FC_STATE_JOBQ_BACKEND_H
 #define FC_STATE_JOBQ_BACKEND_H
 
+#include "state/facade.h"
 #include "state/jobq.h"
 
 struct fc_jobq_ops {
@@ -31,11 +32,9 @@ struct fc_jobq_ops {
         .clear = P##_clear, .counts = P##_counts,                                               \
     }
 
-extern const struct fc_jobq_ops fc_jobq_embedded_ops;
-extern const struct fc_jobq_ops fc_jobq_redis_ops;
+FC_STATE_BACKENDS(jobq);
 
-/* o already has its defaults (fc_jobq_defaults). Backend objects belong to
- * the facade, which frees them through ops->free. */
+/* o already has its defaults (fc_jobq_defaults). */
 void *fc_jobq_embedded_new(const struct fc_jobq_options *o);
 FC_MUST_CHECK
 enum fc_err fc_jobq_redis_open(const char *url, const char *prefix, const char *consumer,

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "state/facade.h"
 #include "state/procs.h"
 
 struct fc_procs_ops {
@@ -24,10 +25,8 @@ struct fc_procs_ops {
         .free = P##_free, .publish = P##_publish, .remove = P##_remove, .list = P##_list,       \
     }
 
-extern const struct fc_procs_ops fc_procs_embedded_ops;
-extern const struct fc_procs_ops fc_procs_redis_ops;
+FC_STATE_BACKENDS(procs);
 
-/* Backend objects belong to the facade, which frees them through ops->free. */
 void *fc_procs_embedded_new(void);
 FC_MUST_CHECK
 enum fc_err fc_procs_redis_open(const char *url, const char *prefix, void **out,

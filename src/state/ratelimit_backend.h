@@ -3,6 +3,7 @@
 #ifndef FC_STATE_RATELIMIT_BACKEND_H
 #define FC_STATE_RATELIMIT_BACKEND_H
 
+#include "state/facade.h"
 #include "state/ratelimit.h"
 
 struct fc_ratelimit_ops {
@@ -24,10 +25,8 @@ struct fc_ratelimit_ops {
         .penalty_note = P##_penalty_note,                                                       \
     }
 
-extern const struct fc_ratelimit_ops fc_ratelimit_embedded_ops;
-extern const struct fc_ratelimit_ops fc_ratelimit_redis_ops;
+FC_STATE_BACKENDS(ratelimit);
 
-/* Backend objects belong to the facade, which frees them through ops->free. */
 void *fc_ratelimit_embedded_new(void);
 FC_MUST_CHECK
 enum fc_err fc_ratelimit_redis_open(const char *url, const char *prefix, void **out,

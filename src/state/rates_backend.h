@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "state/facade.h"
 #include "state/rates.h"
 
 /* One process's counts for the bucket starting at start_unix_s. */
@@ -40,10 +41,8 @@ struct fc_rates_ops {
         .free = P##_free, .put = P##_put, .list = P##_list,                                     \
     }
 
-extern const struct fc_rates_ops fc_rates_embedded_ops;
-extern const struct fc_rates_ops fc_rates_redis_ops;
+FC_STATE_BACKENDS(rates);
 
-/* Backend objects belong to the facade, which frees them through ops->free. */
 void *fc_rates_embedded_new(void);
 FC_MUST_CHECK
 enum fc_err fc_rates_redis_open(const char *url, const char *prefix, void **out,
