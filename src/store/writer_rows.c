@@ -12,16 +12,35 @@ static int64_t unix_of(uint32_t fc_ts)
     return fc_time_to_unix(fc_ts);
 }
 
-/* Runs statement s over m's columns as encode writes them. */
+/* The resolve after an insert: statement resolve over the key columns
+ * key[0..n_key) of the row just inserted (in the resolve's order). */
+struct resolve {
+    enum stmt resolve;
+    const int *key;
+    int n_key;
+};
+
+/* Runs statement s over m's columns as encode writes them, then the
+ * resolve, when there is one, over that row's key columns. */
 FC_MUST_CHECK
 static enum fc_err run_row(struct fc_writer *w, enum stmt s,
                            void (*encode)(struct enc *, const struct fc_message *),
-                           const struct fc_message *m, struct fc_diag *diag)
+                           const struct fc_message *m, const struct resolve *then,
+                           struct fc_diag *diag)
 {
     struct params p = {.n = 0};
     struct enc e = {.p = &p};
     encode(&e, m);
     enum fc_err err = fc_writer_run(w, s, &p, diag);
+    if (!err && then) {
+        struct params q = {.n = then->n_key};
+        for (int i = 0; i < then->n_key; i++) {
+            q.v[i] = p.v[then->key[i]];
+            q.len[i] = p.len[then->key[i]];
+            q.fmt[i] = p.fmt[then->key[i]];
+        }
+        err = fc_writer_run(w, then->resolve, &q, diag);
+    }
     enc_cleanup(&e);
     return err;
 }
@@ -29,33 +48,21 @@ static enum fc_err run_row(struct fc_writer *w, enum stmt s,
 FC_MUST_CHECK
 static enum fc_err reaction(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
 {
-    const __typeof__(m->body.reaction) *r = &m->body.reaction;
-    enum fc_err err = run_row(w, S_REACTION_INS, enc_reaction, m, diag);
-    if (err)
-        return err;
-    struct params q = {.n = 0};
-    p_u64(&q, m->fid);
-    p_u64(&q, (uint64_t)r->reaction_type);
-    if (r->has_target_cast) {
-        p_bytes(&q, r->target.hash, 20);
-        return fc_writer_run(w, S_REACTION_RESOLVE_CAST, &q, diag);
-    }
-    p_text(&q, r->target_url);
-    return fc_writer_run(w, S_REACTION_RESOLVE_URL, &q, diag);
+    /* columns: 0 hash 1 fid 2 type 3 rm 4 th 5 tf 6 tu 7 ts */
+    static const int by_cast[] = {1, 2, 4}, by_url[] = {1, 2, 6};
+    static const struct resolve cast = {S_REACTION_RESOLVE_CAST, by_cast, 3},
+                                url = {S_REACTION_RESOLVE_URL, by_url, 3};
+    return run_row(w, S_REACTION_INS, enc_reaction, m,
+                   m->body.reaction.has_target_cast ? &cast : &url, diag);
 }
 
 FC_MUST_CHECK
 static enum fc_err link_msg(struct fc_writer *w, const struct fc_message *m, struct fc_diag *diag)
 {
-    const __typeof__(m->body.link) *l = &m->body.link;
-    enum fc_err err = run_row(w, S_LINK_INS, enc_link, m, diag);
-    if (err)
-        return err;
-    struct params q = {.n = 0};
-    p_u64(&q, m->fid);
-    p_text(&q, l->link_type);
-    p_u64(&q, l->target_fid);
-    return fc_writer_run(w, S_LINK_RESOLVE, &q, diag);
+    /* columns: 0 hash 1 fid 2 tf 3 type 4 rm 5 ts 6 dts */
+    static const int key[] = {1, 3, 2};
+    static const struct resolve then = {S_LINK_RESOLVE, key, 3};
+    return run_row(w, S_LINK_INS, enc_link, m, &then, diag);
 }
 
 FC_MUST_CHECK
@@ -86,14 +93,10 @@ FC_MUST_CHECK
 static enum fc_err verification(struct fc_writer *w, const struct fc_message *m,
                                 struct fc_diag *diag)
 {
-    const __typeof__(m->body.verification) *v = &m->body.verification;
-    enum fc_err err = run_row(w, S_VERIF_INS, enc_verification, m, diag);
-    if (err)
-        return err;
-    struct params q = {.n = 0};
-    p_u64(&q, m->fid);
-    p_bytes(&q, v->address, v->address_len);
-    return fc_writer_run(w, S_VERIF_RESOLVE, &q, diag);
+    /* columns: 0 hash 1 fid 2 addr 3 proto 4 rm 5 vt 6 chain 7 bh 8 ts */
+    static const int key[] = {1, 2};
+    static const struct resolve then = {S_VERIF_RESOLVE, key, 2};
+    return run_row(w, S_VERIF_INS, enc_verification, m, &then, diag);
 }
 
 enum fc_err fc_writer_message(struct fc_writer *w, const struct fc_message *m,
@@ -103,9 +106,9 @@ enum fc_err fc_writer_message(struct fc_writer *w, const struct fc_message *m,
         return FC_OK;
     switch (m->type) {
     case FC_MSG_CAST_ADD:
-        return run_row(w, S_CAST_ADD, enc_cast_add, m, diag);
+        return run_row(w, S_CAST_ADD, enc_cast_add, m, NULL, diag);
     case FC_MSG_CAST_REMOVE:
-        return run_row(w, S_CAST_REMOVE, enc_cast_remove, m, diag);
+        return run_row(w, S_CAST_REMOVE, enc_cast_remove, m, NULL, diag);
     case FC_MSG_REACTION_ADD:
     case FC_MSG_REACTION_REMOVE:
         return reaction(w, m, diag);
@@ -119,7 +122,7 @@ enum fc_err fc_writer_message(struct fc_writer *w, const struct fc_message *m,
         return verification(w, m, diag);
     case FC_MSG_USER_DATA_ADD:
         fc_writer_touch(w, m->fid);
-        return run_row(w, S_USER_DATA, enc_user_data, m, diag);
+        return run_row(w, S_USER_DATA, enc_user_data, m, NULL, diag);
     case FC_MSG_USERNAME_PROOF:
         return fc_writer_proof(w, &m->body.proof, diag);
     default:
