@@ -84,7 +84,12 @@ enum fc_err fc_jobq_release(struct fc_jobq *q, const struct fc_job *job, struct 
 
 enum fc_err fc_jobq_retry(struct fc_jobq *q, uint64_t fid, struct fc_diag *diag)
 {
-    return q->ops->retry(q->impl, fid, diag);
+    bool found = false;
+    enum fc_err err = q->ops->retry(q->impl, fid, &found, diag);
+    if (!err && !found)
+        return fc_diag_set(diag, FC_ERR_NOT_FOUND, "fid %llu has no failed job",
+                           (unsigned long long)fid);
+    return err;
 }
 
 enum fc_err fc_jobq_error(struct fc_jobq *q, uint64_t fid, char *out, size_t out_size,

@@ -16,7 +16,8 @@ struct fc_jobq_ops {
     enum fc_err (*fail)(void *impl, const struct fc_job *job, const char *error,
                         struct fc_diag *diag);
     enum fc_err (*release)(void *impl, const struct fc_job *job, struct fc_diag *diag);
-    enum fc_err (*retry)(void *impl, uint64_t fid, struct fc_diag *diag);
+    /* Queues fid's failed job again; *found false when fid has none. */
+    enum fc_err (*retry)(void *impl, uint64_t fid, bool *found, struct fc_diag *diag);
     enum fc_err (*error)(void *impl, uint64_t fid, char *out, size_t out_size,
                          struct fc_diag *diag);
     enum fc_err (*clear)(void *impl, bool failed, size_t *removed, struct fc_diag *diag);

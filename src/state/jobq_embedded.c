@@ -213,22 +213,20 @@ static enum fc_err emb_release(void *impl, const struct fc_job *job, struct fc_d
 }
 
 FC_MUST_CHECK
-static enum fc_err emb_retry(void *impl, uint64_t fid, struct fc_diag *diag)
+static enum fc_err emb_retry(void *impl, uint64_t fid, bool *found, struct fc_diag *diag)
 {
+    (void)diag;
     struct embedded *q = impl;
-    enum fc_err err = FC_OK;
     pthread_mutex_lock(&q->lock);
     struct entry *e = find(q, fid, false);
-    if (!e || e->st != ST_FAILED) {
-        err = fc_diag_set(diag, FC_ERR_NOT_FOUND, "fid %llu has no failed job",
-                          (unsigned long long)fid);
-    } else {
+    *found = e && e->st == ST_FAILED;
+    if (*found) {
         e->failures = 0;
         e->error[0] = '\0';
         make_pending(q, e);
     }
     pthread_mutex_unlock(&q->lock);
-    return err;
+    return FC_OK;
 }
 
 FC_MUST_CHECK

@@ -277,19 +277,15 @@ static enum fc_err redis_release(void *impl, const struct fc_job *job, struct fc
 }
 
 FC_MUST_CHECK
-static enum fc_err redis_retry(void *impl, uint64_t fid, struct fc_diag *diag)
+static enum fc_err redis_retry(void *impl, uint64_t fid, bool *found, struct fc_diag *diag)
 {
     struct shared *q = impl;
-    enum fc_err err = FC_OK;
     pthread_mutex_lock(&q->lock);
     struct fc_redis_reply *r = fc_redis_link_cmd(&q->link, diag, "HDEL %s %llu", q->failed,
                                                  (unsigned long long)fid);
-    long long removed = fc_redis_reply_int(r);
+    *found = fc_redis_reply_int(r) != 0;
     fc_redis_reply_free(r);
-    if (!removed) {
-        err = fc_diag_set(diag, FC_ERR_NOT_FOUND, "fid %llu has no failed job",
-                          (unsigned long long)fid);
-    } else {
+    if (*found) {
         fc_redis_reply_free(fc_redis_link_cmd(&q->link, diag, "HDEL %s %llu", q->attempts,
                                               (unsigned long long)fid));
         char f[24];
@@ -298,7 +294,7 @@ static enum fc_err redis_retry(void *impl, uint64_t fid, struct fc_diag *diag)
                                               q->queued, q->stream, q->failed, f));
     }
     pthread_mutex_unlock(&q->lock);
-    return err;
+    return FC_OK;
 }
 
 /* HGET key fid into out when it is a string; an unreachable Redis or an
