@@ -32,18 +32,24 @@ struct writer {
     enum fc_pb_style style;
 };
 
+/* v as a varint into out (10 bytes hold any); returns its length. */
+static size_t varint_bytes(uint64_t v, uint8_t out[10])
+{
+    size_t n = 0;
+    do {
+        out[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            out[n] |= 0x80;
+        n++;
+    } while (v);
+    return n;
+}
+
 static void varint(struct writer *w, uint64_t v)
 {
     uint8_t tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            tmp[n] |= 0x80;
-        n++;
-    } while (v);
-    fc_buf_append(w->b, tmp, n);
+    fc_buf_append(w->b, tmp, varint_bytes(v, tmp));
 }
 
 static void tag(struct writer *w, int field, int wire_type)
@@ -93,15 +99,7 @@ static void close_sub(struct writer *w, size_t start)
 {
     size_t body = w->b->len - start;
     uint8_t len[10];
-    size_t n = 0;
-    uint64_t v = body;
-    do {
-        len[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            len[n] |= 0x80;
-        n++;
-    } while (v);
+    size_t n = varint_bytes(body, len);
     fc_buf_reserve(w->b, n);
     memmove(w->b->data + start + n, w->b->data + start, body);
     memcpy(w->b->data + start, len, n);
