@@ -61,17 +61,13 @@ static void env_create(struct env *e, const char *tag, const char *hubs_fmt, ...
     }
     snprintf(e->e_db, sizeof(e->e_db), "DATABASE_URL=%s", e->db);
     snprintf(e->e_hubs, sizeof(e->e_hubs), "FCINDEX_HUBS_URLS=%s", e->hubs);
-    e->vars[0] = e->e_db;
-    e->vars[1] = e->e_hubs;
-    e->vars[2] = "FCINDEX_STRATEGY_ROOT_TARGETS=1,2";
-    e->vars[3] = "FCINDEX_STRATEGY_TARGET_CLIENTS=9152";
-    e->vars[4] = "FCINDEX_LOG_LEVEL=error";
-    e->vars[5] = "FCINDEX_HUBS_RETRIES=30";
-    e->vars[6] = e->e_redis;
-    /* a killed worker's job is taken again after this lease */
-    e->vars[7] = "FCINDEX_CONCURRENCY_JOB_LEASE_S=1";
-    e->vars[8] = use_redis ? e->e_prefix : NULL;
-    e->vars[9] = NULL;
+    /* the tests replace entries by position */
+    const char *v[] = {e->e_db, e->e_hubs, "FCINDEX_STRATEGY_ROOT_TARGETS=1,2",
+                       "FCINDEX_STRATEGY_TARGET_CLIENTS=9152", "FCINDEX_LOG_LEVEL=error",
+                       "FCINDEX_HUBS_RETRIES=30", e->e_redis,
+                       /* a killed worker's job is taken again after this lease */
+                       "FCINDEX_CONCURRENCY_JOB_LEASE_S=1", use_redis ? e->e_prefix : NULL, NULL};
+    memcpy(e->vars, v, sizeof(v));
 }
 
 /* A Redis variant proves it ran on Redis: the target set under its prefix
