@@ -93,13 +93,5 @@ static void config_docs_are_current(void **state)
     fc_buf_cleanup(&out);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(version_and_help),
-        cmocka_unit_test(config_check_reports_and_exits_nonzero),
-        cmocka_unit_test(config_show_masks_secrets),
-        cmocka_unit_test(config_docs_are_current),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, version_and_help, config_check_reports_and_exits_nonzero,
+         config_show_masks_secrets, config_docs_are_current)

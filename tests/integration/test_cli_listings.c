@@ -322,12 +322,5 @@ static int setup(void **state)
     return 0;
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(listings_validate_and_match_the_database),
-        cmocka_unit_test(migrate_status_json_says_what_is_applied),
-    };
-    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
-}
+FCT_MAIN_NEEDS_DB(setup, fct_fixture_teardown, listings_validate_and_match_the_database,
+                  migrate_status_json_says_what_is_applied)

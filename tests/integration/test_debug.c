@@ -143,11 +143,4 @@ static int setup(void **state)
     return 0;
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(debug_reports_database_hubs_and_queue),
-    };
-    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
-}
+FCT_MAIN_NEEDS_DB(setup, fct_fixture_teardown, debug_reports_database_hubs_and_queue)

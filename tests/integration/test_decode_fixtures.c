@@ -322,11 +322,4 @@ static void decode_command_on_every_fixture(void **state)
     free(bad);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fixtures_match_ground_truth),
-        cmocka_unit_test(decode_command_on_every_fixture),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, fixtures_match_ground_truth, decode_command_on_every_fixture)

@@ -162,11 +162,4 @@ static int setup(void **state)
     return 0;
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(round_trip_gives_identical_tables),
-    };
-    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
-}
+FCT_MAIN_NEEDS_DB(setup, fct_fixture_teardown, round_trip_gives_identical_tables)

@@ -90,11 +90,4 @@ static void redis_backend(void **state)
     fc_fidset_free(s);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(embedded_backend),
-        cmocka_unit_test(redis_backend),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, embedded_backend, redis_backend)

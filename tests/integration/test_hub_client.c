@@ -603,21 +603,8 @@ static void bad_items_anywhere_in_a_page(void **state)
     }
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(end_of_pages_rule),
-        cmocka_unit_test(page_token_cannot_inject_parameters),
-        cmocka_unit_test(page_memory_is_released),
-        cmocka_unit_test(bad_items_anywhere_in_a_page),
-        cmocka_unit_test(pagination_and_flavours),
-        cmocka_unit_test(fails_over_in_order),
-        cmocka_unit_test(retry_after_is_respected),
-        cmocka_unit_test(breaker_opens_and_closes),
-        cmocka_unit_test(pagination_survives_faults),
-        cmocka_unit_test(every_call_is_bounded_in_time),
-        cmocka_unit_test(budget_is_shared_by_workers),
-        cmocka_unit_test(event_paging_per_flavour),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, end_of_pages_rule, page_token_cannot_inject_parameters,
+         page_memory_is_released, bad_items_anywhere_in_a_page, pagination_and_flavours,
+         fails_over_in_order, retry_after_is_respected, breaker_opens_and_closes,
+         pagination_survives_faults, every_call_is_bounded_in_time, budget_is_shared_by_workers,
+         event_paging_per_flavour)

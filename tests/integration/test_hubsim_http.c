@@ -425,17 +425,6 @@ static void truth_prints_expected_state(void **state)
     fc_buf_cleanup(&out);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(snapchain_shapes),
-        cmocka_unit_test(hubble_shapes),
-        cmocka_unit_test(same_seed_same_bytes_across_instances),
-        cmocka_unit_test(each_fault_does_what_it_says),
-        cmocka_unit_test(faults_are_reproducible),
-        cmocka_unit_test(corpus_serves_fixture_bytes),
-        cmocka_unit_test(live_mode_advances_and_stays_consistent),
-        cmocka_unit_test(truth_prints_expected_state),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, snapchain_shapes, hubble_shapes, same_seed_same_bytes_across_instances,
+         each_fault_does_what_it_says, faults_are_reproducible, corpus_serves_fixture_bytes,
+         live_mode_advances_and_stays_consistent, truth_prints_expected_state)

@@ -274,12 +274,4 @@ static void hubble_corpus(void **state)
     index_dialect("hubble");
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(snapchain_corpus),
-        cmocka_unit_test(hubble_corpus),
-    };
-    return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
-}
+FCT_MAIN_NEEDS_DB(NULL, NULL, snapchain_corpus, hubble_corpus)

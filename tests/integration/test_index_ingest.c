@@ -469,17 +469,7 @@ static void stream_follows_recompute_the_reach(void **state)
 #undef LIVE_NET
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    fct_test_filter();
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(each_event_read_once_and_cursor_moves_forward),
-        cmocka_unit_test(valid_events_around_bad_ones_are_applied),
-        cmocka_unit_test(backfill_fid_again_on_a_synced_target),
-        cmocka_unit_test(expansion_depth_matches_truth),
-        cmocka_unit_test(promote_and_demote_recompute_the_reach),
-        cmocka_unit_test(stream_follows_recompute_the_reach),
-    };
-    return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
-}
+FCT_MAIN_NEEDS_DB(NULL, NULL, each_event_read_once_and_cursor_moves_forward,
+                  valid_events_around_bad_ones_are_applied, backfill_fid_again_on_a_synced_target,
+                  expansion_depth_matches_truth, promote_and_demote_recompute_the_reach,
+                  stream_follows_recompute_the_reach)

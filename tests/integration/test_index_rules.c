@@ -175,11 +175,4 @@ static void realtime_rules(void **state)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(realtime_rules),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN_NEEDS_DB(NULL, NULL, realtime_rules)

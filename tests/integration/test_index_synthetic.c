@@ -633,20 +633,8 @@ static void serve_killed_on_a_live_stream(void **state)
     fct_hubsim_stop(sim);
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    fct_test_filter();
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(database_equals_truth),
-        cmocka_unit_test(crash_anywhere_then_finish),
-        cmocka_unit_test(hub_faults_change_nothing),
-        cmocka_unit_test(hubble_stream_fails_over_to_the_next_hub),
-        cmocka_unit_test(hubble_next_hub_starts_near_the_previous_position),
-        cmocka_unit_test(retention_gap_resyncs_every_target),
-        cmocka_unit_test(two_processes_share_the_work),
-        cmocka_unit_test(one_process_follows_the_stream),
-        cmocka_unit_test(serve_killed_on_a_live_stream),
-    };
-    return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
-}
+FCT_MAIN_NEEDS_DB(NULL, NULL, database_equals_truth, crash_anywhere_then_finish,
+                  hub_faults_change_nothing, hubble_stream_fails_over_to_the_next_hub,
+                  hubble_next_hub_starts_near_the_previous_position,
+                  retention_gap_resyncs_every_target, two_processes_share_the_work,
+                  one_process_follows_the_stream, serve_killed_on_a_live_stream)

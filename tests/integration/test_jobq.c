@@ -266,12 +266,4 @@ static void redis_failures_reach_the_caller(void **state)
     fc_jobq_free(q);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(embedded_backend),
-        cmocka_unit_test(redis_backend),
-        cmocka_unit_test(redis_failures_reach_the_caller),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, embedded_backend, redis_backend, redis_failures_reach_the_caller)

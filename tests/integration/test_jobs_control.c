@@ -224,10 +224,4 @@ static int setup(void **state)
     return 0;
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(pause_clear_retry_across_processes),
-    };
-    return fct_exit_status(cmocka_run_group_tests(tests, setup, fct_fixture_teardown));
-}
+FCT_MAIN(setup, fct_fixture_teardown, pause_clear_retry_across_processes)

@@ -171,11 +171,4 @@ static int setup(void **state)
     return 0;
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(cli_controls_the_running_servers_queue),
-    };
-    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
-}
+FCT_MAIN_NEEDS_DB(setup, fct_fixture_teardown, cli_controls_the_running_servers_queue)

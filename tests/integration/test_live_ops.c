@@ -343,15 +343,5 @@ static void restarts_lose_nothing(void **state)
     fct_hubsim_stop(sim);
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    fct_test_filter();
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(backfill_and_follower_never_deadlock),
-        cmocka_unit_test(shards_are_read_in_turns),
-        cmocka_unit_test(targets_added_elsewhere_are_followed),
-        cmocka_unit_test(restarts_lose_nothing),
-    };
-    return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
-}
+FCT_MAIN_NEEDS_DB(NULL, NULL, backfill_and_follower_never_deadlock, shards_are_read_in_turns,
+                  targets_added_elsewhere_are_followed, restarts_lose_nothing)

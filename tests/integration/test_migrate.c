@@ -220,15 +220,6 @@ static void unreachable_database_is_a_clear_error(void **state)
     fc_buf_cleanup(&out);
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(creates_every_table_and_index_then_noop),
-        cmocka_unit_test(status_on_empty_database_lists_pending),
-        cmocka_unit_test(concurrent_migrators_do_the_work_once),
-        cmocka_unit_test(newer_schema_is_refused),
-        cmocka_unit_test(unreachable_database_is_a_clear_error),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN_NEEDS_DB(NULL, NULL, creates_every_table_and_index_then_noop,
+                  status_on_empty_database_lists_pending, concurrent_migrators_do_the_work_once,
+                  newer_schema_is_refused, unreachable_database_is_a_clear_error)

@@ -68,11 +68,4 @@ static void health_and_jobs(void **state)
     fct_hubsim_stop(pid);
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(health_and_jobs),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN_NEEDS_DB(NULL, NULL, health_and_jobs)

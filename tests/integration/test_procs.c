@@ -250,12 +250,5 @@ static void silent_process_is_gone(void **state)
     fc_procs_free(p);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(text_form_round_trips),  cmocka_unit_test(hostile_text_is_refused),
-        cmocka_unit_test(embedded_backend),       cmocka_unit_test(redis_backend),
-        cmocka_unit_test(silent_process_is_gone),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, text_form_round_trips, hostile_text_is_refused, embedded_backend,
+         redis_backend, silent_process_is_gone)

@@ -242,13 +242,4 @@ static void buckets_wait_for_redis(void **state)
     fc_rates_free(r);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(embedded_backend),
-        cmocka_unit_test(redis_backend),
-        cmocka_unit_test(redis_down),
-        cmocka_unit_test(buckets_wait_for_redis),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FCT_MAIN(NULL, NULL, embedded_backend, redis_backend, redis_down, buckets_wait_for_redis)

@@ -192,14 +192,5 @@ static void depth_one_expands_roots_only(void **state)
     assert_int_equal(fct_sql_ll(url, "SELECT count(*) FROM dropped_targets"), 0);
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(new_follows_join_without_a_walk),
-        cmocka_unit_test(a_nearer_target_takes_the_walk),
-        cmocka_unit_test(follows_that_went_take_the_walk),
-        cmocka_unit_test(depth_one_expands_roots_only),
-    };
-    return fct_exit_status(cmocka_run_group_tests(tests, setup, teardown));
-}
+FCT_MAIN_NEEDS_DB(setup, teardown, new_follows_join_without_a_walk, a_nearer_target_takes_the_walk,
+                  follows_that_went_take_the_walk, depth_one_expands_roots_only)

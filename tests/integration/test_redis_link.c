@@ -113,10 +113,4 @@ static void shared_state_backs_off(void **state)
     mute_stop(&s);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(shared_state_backs_off),
-    };
-    return fct_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
-}
+FCT_MAIN(NULL, NULL, shared_state_backs_off)

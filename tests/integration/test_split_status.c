@@ -363,10 +363,4 @@ static int setup(void **state)
     return 0;
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(split_deployment_reports_through_shared_state),
-    };
-    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
-}
+FCT_MAIN(setup, fct_fixture_teardown, split_deployment_reports_through_shared_state)

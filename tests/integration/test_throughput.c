@@ -230,10 +230,4 @@ static int teardown(void **state)
     return fct_fixture_teardown(state);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(history_matches_the_indexer_and_survives_a_restart),
-    };
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+FCT_MAIN(setup, teardown, history_matches_the_indexer_and_survives_a_restart)

@@ -273,13 +273,5 @@ static int setup(void **state)
     return 0;
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(forged_messages_are_dead_lettered_with_their_reason),
-        cmocka_unit_test(forged_messages_leave_the_rest_applied),
-        cmocka_unit_test(log_mode_writes_and_counts),
-    };
-    return cmocka_run_group_tests(tests, setup, fct_fixture_teardown);
-}
+FCT_MAIN_NEEDS_DB(setup, fct_fixture_teardown, forged_messages_are_dead_lettered_with_their_reason,
+                  forged_messages_leave_the_rest_applied, log_mode_writes_and_counts)

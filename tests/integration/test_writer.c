@@ -343,18 +343,7 @@ static void user_data_prune_leaves_a_tombstone(void **state)
 #undef BIO
 }
 
-int main(void)
-{
-    fct_require_env("DATABASE_URL");
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(remove_before_add_stays_removed),
-        cmocka_unit_test(later_wins_remove_wins_ties_old_adds_stay_dead),
-        cmocka_unit_test(link_compact_state),
-        cmocka_unit_test(prune_and_revoke),
-        cmocka_unit_test(user_data_last_write_wins),
-        cmocka_unit_test(everything_twice_changes_nothing),
-        cmocka_unit_test(id_register_events_with_empty_fields),
-        cmocka_unit_test(user_data_prune_leaves_a_tombstone),
-    };
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+FCT_MAIN_NEEDS_DB(setup, teardown, remove_before_add_stays_removed,
+                  later_wins_remove_wins_ties_old_adds_stay_dead, link_compact_state,
+                  prune_and_revoke, user_data_last_write_wins, everything_twice_changes_nothing,
+                  id_register_events_with_empty_fields, user_data_prune_leaves_a_tombstone)
