@@ -4,8 +4,8 @@
 #  - cached GET /v1/casts/:hash and GET /v1/users/:fid (ratio to nginx, p99);
 #  - uncached GET /v1/feed/:fid of a user following 1,000 accounts over
 #    1,000,000 casts (requests/s, p99);
-#  - uncached user search over 100,000 users (a different name each request)
-#    and the thread of a 300-reply conversation (requests/s, p99 at 8 and at
+#  - uncached user search over 100,000 users (a different name each request),
+#    that feed, and the thread of a 300-reply conversation (requests/s, p99 at 8 and at
 #    2 connections, next to same-run references: /healthz and an uncached
 #    single cast), on a server with pool 8 and 4 HTTP threads and on one
 #    sized to the machine (pool and threads = the cores); the load average.
@@ -97,7 +97,8 @@ printf "%-34s %10s %7sms\n" "/v1/feed/:fid?limit=100 uncached" "$fr" "$fp"
 
 # User search (random names: an exact one or a 5-character prefix; the
 # search cache is off, since every wrk thread and run draws the same names)
-# and the thread of a 300-reply conversation, at 8 and at 2 connections.
+# the uncached feed and the thread of a 300-reply conversation, at 8 and
+# at 2 connections.
 # Each pair of rows follows two references measured on the same server just
 # before: /healthz (no database: the HTTP path's own queueing) and an
 # uncached GET /v1/casts/:hash (one small statement through the pool). With
@@ -138,6 +139,9 @@ for sizing in "pool 8, 4 threads" "pool $CORES, $CORES threads"; do
     refs="/healthz ${hp}ms ($hr), /v1/casts/:hash uncached ${pp}ms ($pr)"
     read -r ur up <<<"$(run "http://127.0.0.1:$SPORT" "$c" "$WORK/users.lua")"
     printf "%-34s %5s %9s %7sms   %s\n" "/v1/search/users uncached" "$c" "$ur" "$up" "$refs"
+    read -r fr fp <<<"$(run "http://127.0.0.1:$SPORT/v1/feed/424242" "$c")"
+    printf "%-34s %5s %9s %7sms   %s\n" "/v1/feed/:fid uncached" "$c" "$fr" "$fp" \
+      "(1,000 follows, 1,000,000 casts)"
     read -r tr tp <<<"$(run "$THREAD" "$c")"
     printf "%-34s %5s %9s %7sms   %s\n" "/v1/casts/:hash/thread uncached" "$c" "$tr" "$tp" \
       "(300-reply tree, 100 shown)"
