@@ -53,11 +53,7 @@ static bool message_passes(struct worker *wk, const struct fc_message *m)
         r = FC_VERIFY_UNKNOWN_SIGNER;
     if (fc_verify_gate_pass(ix, m, r))
         return true;
-    struct fc_buf payload = FC_BUF_INIT;
-    fc_verify_dead_letter_payload(m, &payload);
-    wk->apply_err = fc_writer_dead_letter(wk->w, wk->source, payload.data, payload.len,
-                                          fc_verify_reason(r), &wk->apply_diag);
-    fc_buf_cleanup(&payload);
+    wk->apply_err = fc_verify_dead_letter(wk->w, wk->source, m, r, &wk->apply_diag);
     wk->dead++;
     return false;
 }

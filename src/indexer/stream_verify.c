@@ -133,11 +133,7 @@ bool fc_follower_message_passes(struct follower *fo, const struct fc_message *m)
     }
     if (fc_verify_gate_pass(ix, m, r))
         return true;
-    struct fc_buf payload = FC_BUF_INIT;
-    fc_verify_dead_letter_payload(m, &payload);
-    fo->err = fc_writer_dead_letter(fo->w, fo->source, payload.data, payload.len,
-                                    fc_verify_reason(r), &fo->diag);
-    fc_buf_cleanup(&payload);
+    fo->err = fc_verify_dead_letter(fo->w, fo->source, m, r, &fo->diag);
     fo->stats->dead_letters++;
     return false;
 }

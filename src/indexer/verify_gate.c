@@ -10,6 +10,7 @@
 #include "fc/emit.h"
 #include "indexer/internal.h"
 #include "store/signers.h"
+#include "store/writer.h"
 
 enum fc_verify_mode fc_verify_mode_parse(const char *name)
 {
@@ -154,8 +155,15 @@ bool fc_verify_gate_pass(struct fc_indexer *ix, const struct fc_message *m,
     return true;
 }
 
-void fc_verify_dead_letter_payload(const struct fc_message *m, struct fc_buf *out)
+enum fc_err fc_verify_dead_letter(struct fc_writer *w, const char *source,
+                                  const struct fc_message *m, enum fc_verify_result r,
+                                  struct fc_diag *diag)
 {
-    fc_emit_message(m, out);
+    struct fc_buf payload = FC_BUF_INIT;
+    fc_emit_message(m, &payload);
+    enum fc_err err =
+        fc_writer_dead_letter(w, source, payload.data, payload.len, fc_verify_reason(r), diag);
+    fc_buf_cleanup(&payload);
+    return err;
 }
 _Static_assert(FC_INDEXER_VERIFY_RESULTS == FC_VERIFY_RESULT_MAX, "metrics carry every verify result");

@@ -65,8 +65,14 @@ enum fc_err fc_keyset_load(struct fc_keyset *ks, struct fc_db *db, const uint64_
 bool fc_verify_gate_pass(struct fc_indexer *ix, const struct fc_message *m,
                          enum fc_verify_result r);
 
-/* The dead letter of a rejected message: the message as decoded (its raw
- * bytes are not kept once it decoded) and the reason. */
-void fc_verify_dead_letter_payload(const struct fc_message *m, struct fc_buf *out);
+struct fc_writer;
+
+/* Writes the dead letter of message m, rejected with r, through w: the
+ * message as decoded (its raw bytes are not kept once it decoded) and r's
+ * reason, from source ("backfill", "stream"). */
+FC_MUST_CHECK
+enum fc_err fc_verify_dead_letter(struct fc_writer *w, const char *source,
+                                  const struct fc_message *m, enum fc_verify_result r,
+                                  struct fc_diag *diag);
 
 #endif
