@@ -280,21 +280,27 @@ FC_MUST_CHECK
 static enum fc_err redis_retry(void *impl, uint64_t fid, bool *found, struct fc_diag *diag)
 {
     struct shared *q = impl;
+    char f[24];
+    snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
+    long long removed = 0;
+    *found = false;
     pthread_mutex_lock(&q->lock);
-    struct fc_redis_reply *r = fc_redis_link_cmd(&q->link, diag, "HDEL %s %llu", q->failed,
-                                                 (unsigned long long)fid);
-    *found = fc_redis_reply_int(r) != 0;
-    fc_redis_reply_free(r);
-    if (*found) {
-        fc_redis_reply_free(fc_redis_link_cmd(&q->link, diag, "HDEL %s %llu", q->attempts,
-                                              (unsigned long long)fid));
-        char f[24];
-        snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-        fc_redis_reply_free(fc_redis_link_cmd(&q->link, diag, "EVAL %s 3 %s %s %s %s", push_lua,
-                                              q->queued, q->stream, q->failed, f));
-    }
+    enum fc_err err = want_int(fc_redis_link_cmd(&q->link, diag, "HDEL %s %s", q->failed, f),
+                               "retrying a job", &removed, diag);
+    *found = !err && removed != 0;
+    /* a failure after the first step reaches the caller: the operator
+     * retries again (each step is harmless to repeat) */
+    if (*found)
+        err = want_int(fc_redis_link_cmd(&q->link, diag, "HDEL %s %s", q->attempts, f),
+                       "retrying a job", NULL, diag);
+    if (*found && !err)
+        err = ensure_group(q, diag);
+    if (*found && !err)
+        err = want_int(fc_redis_link_cmd(&q->link, diag, "EVAL %s 3 %s %s %s %s", push_lua,
+                                         q->queued, q->stream, q->failed, f),
+                       "retrying a job", NULL, diag);
     pthread_mutex_unlock(&q->lock);
-    return FC_OK;
+    return err;
 }
 
 /* HGET key fid into out when it is a string; an unreachable Redis or an

@@ -254,6 +254,9 @@ static void redis_failures_reach_the_caller(void **state)
     d.msg[0] = '\0';
     assert_int_equal(fc_jobq_error(q, 7, err, sizeof(err), &d), FC_ERR_UNAVAILABLE);
     assert_non_null(strstr(d.msg, "WRONGTYPE"));
+    d.msg[0] = '\0';
+    assert_int_equal(fc_jobq_retry(q, 7, &d), FC_ERR_UNAVAILABLE); /* not "no failed job" */
+    assert_non_null(strstr(d.msg, "WRONGTYPE"));
 
     fct_redis_int("DEL %sjobs", prefix);
     fct_redis_int("APPEND %sjobs x", prefix);
