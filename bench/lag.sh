@@ -19,26 +19,5 @@ export FCINDEX_STRATEGY_ROOT_TARGETS="$(seq -s, 1 100 10000)" FCINDEX_API_LISTEN
 "$ROOT/build/fcindex" serve --role=indexer > "$WORK/serve.log" 2>&1 &
 bench_track $!
 sleep 5 # the first backfill of the roots
-python3 - "$PORT" "$DB" "$SECS" <<'PY'
-import json, subprocess, sys, time, urllib.request
-port, db, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
-lags = []
-end = time.time() + secs
-while time.time() < end:
-    info = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/info"))
-    heads = {s["shardId"]: s["maxHeight"] for s in info["shardInfos"]}
-    rows = subprocess.run(["psql", db, "-Atc", "SELECT shard, event_id FROM hub_cursors"],
-                          capture_output=True, text=True).stdout.split()
-    for row in rows:
-        shard, eid = map(int, row.split("|"))
-        if shard in heads:
-            lags.append(max(0, heads[shard] - (eid >> 14)))
-    time.sleep(0.1)
-lags.sort()
-if not lags:
-    sys.exit("no cursor samples")
-p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
-print(f"lag at {sys.argv[0] and ''}live rate: {len(lags)} samples, blocks behind the hub head "
-      f"(1 block = 1 s): median {p(0.5)}, p99 {p(0.99)}, max {lags[-1]}")
-PY
+sample_lag "$PORT" "$DB" "$SECS" "lag at the live rate"
 echo "events applied: $(psql "$DB" -Atc "SELECT count(*) FROM casts") casts, $(psql "$DB" -Atc "SELECT count(*) FROM reactions") reactions in the database"

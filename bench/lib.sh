@@ -57,3 +57,32 @@ NGX
   sleep 0.5
   echo "$port"
 }
+
+# sample_lag PORT DB SECONDS LABEL: every 100 ms for SECONDS, how many blocks
+# each shard's stored cursor (hub_cursors in DB) is behind the head of the
+# simulator on PORT (1 block = 1 s at --tick-ms 1000); prints LABEL with
+# the median, p99 and max.
+sample_lag() {
+  python3 - "$@" <<'PY'
+import json, subprocess, sys, time, urllib.request
+port, db, secs, label = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+lags = []
+end = time.time() + secs
+while time.time() < end:
+    info = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/info"))
+    heads = {s["shardId"]: s["maxHeight"] for s in info["shardInfos"]}
+    rows = subprocess.run(["psql", db, "-Atc", "SELECT shard, event_id FROM hub_cursors"],
+                          capture_output=True, text=True).stdout.split()
+    for row in rows:
+        shard, eid = map(int, row.split("|"))
+        if shard in heads:
+            lags.append(max(0, heads[shard] - (eid >> 14)))
+    time.sleep(0.1)
+lags.sort()
+if not lags:
+    sys.exit("no cursor samples")
+p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
+print(f"{label}: {len(lags)} samples over {secs:.0f} s, blocks behind the hub head "
+      f"(1 block = 1 s): median {p(0.5)}, p99 {p(0.99)}, max {lags[-1]}")
+PY
+}

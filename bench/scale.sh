@@ -61,28 +61,7 @@ MSGS=$(psql "$DB" -Atc "$COUNTS")
 echo "backfill: $TARGETS targets of $FIDS accounts synced in $BF_S s; $MSGS messages stored" \
      "(while the stream ran at $RATE events/s) = $(( MSGS / (BF_S + 1) )) messages/s"
 
-python3 - "$PORT" "$DB" "$LAG_SECS" <<'PY'
-import json, subprocess, sys, time, urllib.request
-port, db, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
-lags = []
-end = time.time() + secs
-while time.time() < end:
-    info = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/info"))
-    heads = {s["shardId"]: s["maxHeight"] for s in info["shardInfos"]}
-    rows = subprocess.run(["psql", db, "-Atc", "SELECT shard, event_id FROM hub_cursors"],
-                          capture_output=True, text=True).stdout.split()
-    for row in rows:
-        shard, eid = map(int, row.split("|"))
-        if shard in heads:
-            lags.append(max(0, heads[shard] - (eid >> 14)))
-    time.sleep(0.1)
-lags.sort()
-if not lags:
-    sys.exit("no cursor samples")
-p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
-print(f"realtime lag after the backfill: {len(lags)} samples over {secs:.0f} s, blocks behind "
-      f"the hub head (1 block = 1 s): median {p(0.5)}, p99 {p(0.99)}, max {lags[-1]}")
-PY
+sample_lag "$PORT" "$DB" "$LAG_SECS" "realtime lag after the backfill"
 touch "$WORK/stop-rss"
 wait $RSS_LOOP
 awk 'BEGIN {f = s = p = t = 0}
