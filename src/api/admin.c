@@ -13,7 +13,6 @@
 #include "store/jobctl.h"
 #include "core/log.h"
 #include "api/status.h"
-#include "core/log.h"
 #include "store/target_list.h"
 #include "store/targets.h"
 
