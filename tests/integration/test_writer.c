@@ -120,37 +120,71 @@ static void remove_before_add_stays_removed(void **state)
            "removed:hello");
 }
 
-static const char *reaction(const char *type, int ts, const char *hashbyte)
+/* A like by fid of target (the reactionBody member naming a cast or a URL). */
+static const char *reaction_of(int fid, const char *type, int ts, const char *target,
+                               const char *hashbyte)
 {
     static char buf[4][600];
     static int k;
     char *b = buf[k++ % 4];
-    snprintf(b, 600, "{\"data\":{\"type\":\"%s\",\"fid\":20,\"timestamp\":%d,\"reactionBody\":{"
-                     "\"type\":\"REACTION_TYPE_LIKE\",\"targetCastId\":{\"fid\":10,\"hash\":\"" H("c1")
-                     "\"}}},\"hash\":\"0x%s00000000000000000000000000000000000000\"}",
-             type, ts, hashbyte);
+    snprintf(b, 600, "{\"data\":{\"type\":\"%s\",\"fid\":%d,\"timestamp\":%d,\"reactionBody\":{"
+                     "\"type\":\"REACTION_TYPE_LIKE\",%s}},"
+                     "\"hash\":\"0x%s00000000000000000000000000000000000000\"}",
+             type, fid, ts, target, hashbyte);
     return b;
+}
+
+/* fid 20 likes cast 0xc1... */
+static const char *reaction(const char *type, int ts, const char *hashbyte)
+{
+    return reaction_of(20, type, ts, "\"targetCastId\":{\"fid\":10,\"hash\":\"" H("c1") "\"}",
+                       hashbyte);
+}
+
+/* fid's live reactions as "<first hash byte><+ add | - remove>", by hash. */
+static void expect_live_reactions(int fid, const char *want)
+{
+    char sql[400];
+    snprintf(sql, sizeof(sql),
+             "SELECT coalesce(string_agg(encode(substr(hash,1,1),'hex') || (CASE WHEN is_remove "
+             "THEN '-' ELSE '+' END), ',' ORDER BY hash), '') FROM reactions WHERE fid = %d "
+             "AND deleted_at IS NULL",
+             fid);
+    expect(sql, want);
 }
 
 static void later_wins_remove_wins_ties_old_adds_stay_dead(void **state)
 {
     (void)state;
-    const char *live = "SELECT coalesce(string_agg(encode(substr(hash,1,1),'hex') || (CASE WHEN "
-                       "is_remove THEN '-' ELSE '+' END), ',' ORDER BY hash), '') FROM reactions "
-                       "WHERE fid = 20 AND deleted_at IS NULL";
     apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 100, "a1"));
-    expect(live, "a1+");
+    expect_live_reactions(20, "a1+");
     apply("message", reaction("MESSAGE_TYPE_REACTION_REMOVE", 200, "a2"));
-    expect(live, "a2-");
+    expect_live_reactions(20, "a2-");
     apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 50, "a0")); /* older add arrives late */
-    expect(live, "a2-");
+    expect_live_reactions(20, "a2-");
     apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 300, "a3")); /* a new like */
-    expect(live, "a3+");
+    expect_live_reactions(20, "a3+");
     /* equal timestamps: the remove wins whichever arrives first */
     apply("message", reaction("MESSAGE_TYPE_REACTION_REMOVE", 400, "b1"));
     apply("message", reaction("MESSAGE_TYPE_REACTION_ADD", 400, "ff"));
-    expect(live, "b1-");
+    expect_live_reactions(20, "b1-");
     expect("SELECT count(*) FROM reactions WHERE fid = 20", "6");
+}
+
+/* Reactions to a URL are settled among those to the same URL: a remove
+ * stops an older add of that URL and leaves a like of another URL alone. */
+static void url_reactions_resolve_by_their_url(void **state)
+{
+    (void)state;
+    const char *a = "\"targetUrl\":\"https://a.example/\"";
+    const char *b = "\"targetUrl\":\"https://b.example/\"";
+    apply("message", reaction_of(21, "MESSAGE_TYPE_REACTION_ADD", 100, a, "d1"));
+    apply("message", reaction_of(21, "MESSAGE_TYPE_REACTION_ADD", 100, b, "e1"));
+    expect_live_reactions(21, "d1+,e1+");
+    apply("message", reaction_of(21, "MESSAGE_TYPE_REACTION_REMOVE", 200, a, "d2"));
+    expect_live_reactions(21, "d2-,e1+");
+    apply("message", reaction_of(21, "MESSAGE_TYPE_REACTION_ADD", 50, a, "d0"));
+    expect_live_reactions(21, "d2-,e1+");
 }
 
 static void link_compact_state(void **state)
@@ -344,6 +378,7 @@ static void user_data_prune_leaves_a_tombstone(void **state)
 }
 
 FCT_MAIN_NEEDS_DB(setup, teardown, remove_before_add_stays_removed,
-                  later_wins_remove_wins_ties_old_adds_stay_dead, link_compact_state,
+                  later_wins_remove_wins_ties_old_adds_stay_dead,
+                  url_reactions_resolve_by_their_url, link_compact_state,
                   prune_and_revoke, user_data_last_write_wins, everything_twice_changes_nothing,
                   id_register_events_with_empty_fields, user_data_prune_leaves_a_tombstone)
