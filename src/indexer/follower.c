@@ -140,13 +140,14 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
      * pruned events; later pages follow our own reads. */
     bool check_retention = found && from;
     struct fc_keyset keys = {0};
-    struct fc_signer_fetch fetch = {0};
+    struct fc_signer_fetch *fetch = fc_ix_signer_fetch(ix);
+    fetch->fids.n = 0; /* each account may be fetched again in this turn */
     fc_after_list after = {0};
     fc_fid_list new_roots = {0};
     FC_VEC(enum fc_verify_result) checked = {0};
     for (;;) {
         struct follower fo = {.ix = ix, .w = w, .stats = stats, .source = source,
-                              .changed = &changed, .keys = &keys, .fetch = &fetch,
+                              .changed = &changed, .keys = &keys, .fetch = fetch,
                               .after = &after, .new_roots = &new_roots};
         uint64_t next = from;
         size_t n = 0;
@@ -258,7 +259,6 @@ static enum fc_err follow_stream(struct fc_indexer *ix, struct fc_writer *w,
     fc_vec_free(&after);
     fc_vec_free(&new_roots);
     fc_keyset_cleanup(&keys);
-    fc_signer_fetch_cleanup(&fetch);
     fc_page_targets_cleanup(&pt);
     fc_page_targets_cleanup(&pr);
     fc_page_targets_cleanup(&changed);

@@ -56,14 +56,23 @@ bool fc_follower_is_root(const struct follower *fo, uint64_t fid);
 /* Whether the filter keeps message m (its author or the fid it points at is a target). */
 bool fc_follower_touches_target(const struct follower *fo, const struct fc_message *m);
 
-/* Accounts whose signer events the follower fetched from a hub because a
- * message's signer was not known: each is fetched once per stream pass. */
+/* Signer events the follower fetched from a hub because a message's signer
+ * was not known (an account that is not a target, or not yet backfilled, has
+ * none in `signers`). An account is fetched at most once per turn of the
+ * follower, as a key added since may be what a message needs; the keys found
+ * are kept across turns, with the SIGNER adds of every page read (a fetch
+ * only ever adds keys, as `signers` and a page's SIGNER events do), up to
+ * FC_SIGNER_FETCH_KEYS (about 10 MB), then it starts over. */
+#define FC_SIGNER_FETCH_KEYS 200000
 struct fc_signer_fetch {
     struct fc_hub_conn *conn; /* its own: the page's items live in the stream's */
     struct fc_keyset keys;    /* keys the fetched events added */
-    FC_VEC(uint64_t) fids;    /* fids fetched */
+    FC_VEC(uint64_t) fids;    /* fids fetched in this turn */
 };
-void fc_signer_fetch_cleanup(struct fc_signer_fetch *sf);
+/* The indexer's fetch cache, made at the first call; fc_signer_fetch_free
+ * (called by fc_indexer_free) frees it. */
+struct fc_signer_fetch *fc_ix_signer_fetch(struct fc_indexer *ix);
+void fc_signer_fetch_free(struct fc_signer_fetch *sf);
 /* Checks messages of the page that the filter keeps, up front and in
  * parallel, and loads their authors' known signer keys. */
 FC_MUST_CHECK

@@ -11,6 +11,7 @@
 #include "core/fctime.h"
 #include "core/log.h"
 #include "hub/client.h"
+#include "indexer/follower.h"
 #include "indexer/verify_gate.h"
 #include "store/db.h"
 #include "store/targets.h"
@@ -214,6 +215,7 @@ void fc_indexer_free(struct fc_indexer *ix)
 {
     if (!ix)
         return;
+    fc_signer_fetch_free(ix->signer_fetch); /* its connection is to ix->hubs */
     fc_hub_client_free(ix->hubs);
     fc_db_close(ix->db);
     fc_fidset_free(ix->targets);

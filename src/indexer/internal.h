@@ -85,6 +85,9 @@ struct fc_indexer {
     _Atomic uint64_t m_cursor[FC_INDEXER_MAX_STREAMS];
     _Atomic int64_t m_behind_since_ms[FC_INDEXER_MAX_STREAMS]; /* 0: at the head */
     int block_rereads[FC_INDEXER_MAX_STREAMS]; /* the follower's re-reads of an incomplete block */
+    /* accounts whose signer events the follower fetched (indexer/follower.h),
+     * kept across its turns; made at the first fetch */
+    struct fc_signer_fetch *signer_fetch;
 };
 
 void fc_ix_notify_change(struct fc_indexer *ix, const uint64_t *fids, size_t n);

@@ -13,13 +13,22 @@
 #include "hub/client.h"
 #include "store/writer.h"
 
-void fc_signer_fetch_cleanup(struct fc_signer_fetch *sf)
+struct fc_signer_fetch *fc_ix_signer_fetch(struct fc_indexer *ix)
 {
+    if (!ix->signer_fetch)
+        ix->signer_fetch = fc_xcalloc(1, sizeof(*ix->signer_fetch));
+    return ix->signer_fetch;
+}
+
+void fc_signer_fetch_free(struct fc_signer_fetch *sf)
+{
+    if (!sf)
+        return;
     if (sf->conn)
         fc_hub_conn_free(sf->conn);
     fc_keyset_cleanup(&sf->keys);
     fc_vec_free(&sf->fids);
-    memset(sf, 0, sizeof(*sf));
+    free(sf);
 }
 
 static const struct fc_message *kept_merge(const struct follower *fo, const struct fc_item *it)
@@ -44,9 +53,12 @@ enum fc_err fc_follower_check_page(struct follower *fo, struct fc_diag *diag)
     size_t n = 0;
     for (size_t i = 0; i < pi->n; i++) {
         const struct fc_item *it = pi->p[i];
-        /* signers added anywhere in the page count for its messages */
-        if (it->kind == FC_ITEM_EVENT && it->event->onchain)
+        /* signers added anywhere in the page count for its messages, and for
+         * later pages: a fetch would find them */
+        if (it->kind == FC_ITEM_EVENT && it->event->onchain) {
             fc_keyset_note_onchain(fo->keys, it->event->onchain);
+            fc_keyset_note_onchain(&fo->fetch->keys, it->event->onchain);
+        }
         const struct fc_message *msg = kept_merge(fo, it);
         if (msg) {
             m[n] = msg;
@@ -82,14 +94,19 @@ static void fetched_item(void *ud, const struct fc_item *it)
         fc_keyset_note_onchain(&c->fo->fetch->keys, it->onchain);
 }
 
-/* The account's signer events from a hub, once per stream pass: a message
- * can arrive before the SIGNER event that adds its key reaches us. */
+/* The account's signer events from a hub, once per turn: a message can
+ * arrive before the SIGNER event that adds its key reaches us, and an
+ * account that is not a target has none in `signers`. */
 static void fetch_signers(struct follower *fo, uint64_t fid)
 {
     struct fc_signer_fetch *sf = fo->fetch;
     for (size_t i = 0; i < sf->fids.n; i++)
         if (sf->fids.p[i] == fid)
             return;
+    if (sf->keys.n >= FC_SIGNER_FETCH_KEYS) { /* bounded: start over */
+        fc_keyset_clear(&sf->keys);
+        sf->fids.n = 0; /* their keys went too: fetched again when needed */
+    }
     *fc_vec_push(&sf->fids) = fid;
     if (!sf->conn)
         sf->conn = fc_hub_conn_new(fo->ix->hubs);

@@ -71,47 +71,66 @@ void fc_verify_batch(const struct fc_message *const *m, size_t n, unsigned threa
 
 /* ---- signer keys ---- */
 
-static int cmp_fid_key(const void *a, const void *b)
+static size_t key_slot(uint64_t fid, const uint8_t key[32], size_t cap)
 {
-    const struct fc_fid_key *x = a, *y = b;
-    if (x->fid != y->fid)
-        return x->fid < y->fid ? -1 : 1;
-    return memcmp(x->key, y->key, 32);
+    uint64_t k;
+    memcpy(&k, key, sizeof(k)); /* keys are uniformly random bytes */
+    uint64_t h = (fid * 0x9E3779B97F4A7C15ull) ^ k;
+    h ^= h >> 31;
+    return (size_t)h & (cap - 1);
+}
+
+/* The slot holding (fid, key), or the free slot where it would go. */
+static struct fc_fid_key *key_find(const struct fc_keyset *ks, uint64_t fid, const uint8_t key[32])
+{
+    for (size_t i = key_slot(fid, key, ks->cap);; i = (i + 1) & (ks->cap - 1)) {
+        struct fc_fid_key *e = &ks->slots[i];
+        if (!e->fid || (e->fid == fid && memcmp(e->key, key, 32) == 0))
+            return e;
+    }
+}
+
+static void keyset_grow(struct fc_keyset *ks)
+{
+    struct fc_keyset bigger = {fc_xcalloc(ks->cap ? ks->cap * 2 : 64, sizeof(*ks->slots)),
+                               ks->cap ? ks->cap * 2 : 64, ks->n};
+    for (size_t i = 0; i < ks->cap; i++)
+        if (ks->slots[i].fid)
+            *key_find(&bigger, ks->slots[i].fid, ks->slots[i].key) = ks->slots[i];
+    free(ks->slots);
+    *ks = bigger;
 }
 
 void fc_keyset_add(struct fc_keyset *ks, uint64_t fid, const uint8_t key[32])
 {
-    struct fc_fid_key *e = fc_vec_push(&ks->keys);
+    if (!fid)
+        return;
+    if ((ks->n + 1) * 2 > ks->cap) /* at most half full: probes stay short */
+        keyset_grow(ks);
+    struct fc_fid_key *e = key_find(ks, fid, key);
+    if (e->fid)
+        return;
     e->fid = fid;
     memcpy(e->key, key, 32);
-    ks->sorted = false;
+    ks->n++;
 }
 
-bool fc_keyset_has(struct fc_keyset *ks, uint64_t fid, const uint8_t *key, size_t key_len)
+bool fc_keyset_has(const struct fc_keyset *ks, uint64_t fid, const uint8_t *key, size_t key_len)
 {
-    if (key_len != 32)
-        return false;
-    if (!ks->sorted) {
-        if (ks->keys.n > 1)
-            qsort(ks->keys.p, ks->keys.n, sizeof(*ks->keys.p), cmp_fid_key);
-        ks->sorted = true;
-    }
-    struct fc_fid_key want = {.fid = fid};
-    memcpy(want.key, key, 32);
-    return ks->keys.n &&
-           bsearch(&want, ks->keys.p, ks->keys.n, sizeof(*ks->keys.p), cmp_fid_key) != NULL;
+    return key_len == 32 && fid && ks->n && key_find(ks, fid, key)->fid;
 }
 
 void fc_keyset_clear(struct fc_keyset *ks)
 {
-    ks->keys.n = 0;
-    ks->sorted = true;
+    if (ks->n)
+        memset(ks->slots, 0, ks->cap * sizeof(*ks->slots));
+    ks->n = 0;
 }
 
 void fc_keyset_cleanup(struct fc_keyset *ks)
 {
-    fc_vec_free(&ks->keys);
-    ks->sorted = false;
+    free(ks->slots);
+    memset(ks, 0, sizeof(*ks));
 }
 
 void fc_keyset_note_onchain(struct fc_keyset *ks, const struct fc_onchain_event *o)

@@ -36,20 +36,22 @@ enum fc_verify_mode fc_verify_mode_parse(const char *name);
 void fc_verify_batch(const struct fc_message *const *m, size_t n, unsigned threads,
                      enum fc_verify_result *out);
 
-/* Signer keys known per fid: a sorted array once sealed. Starts zeroed;
- * fc_keyset_cleanup frees it. */
+/* Signer keys known per fid: a hash set (open addressing; fid 0, which no
+ * account has, marks a free slot), so adding keys between lookups costs no
+ * re-sort and a key added twice is held once. Starts zeroed;
+ * fc_keyset_cleanup frees it. Lookups do not change it. */
 struct fc_fid_key {
     uint64_t fid;
     uint8_t key[32];
 };
 
 struct fc_keyset {
-    FC_VEC(struct fc_fid_key) keys;
-    bool sorted;
+    struct fc_fid_key *slots;
+    size_t cap, n; /* slots (a power of two, or 0) and keys held */
 };
 
 void fc_keyset_add(struct fc_keyset *ks, uint64_t fid, const uint8_t key[32]);
-bool fc_keyset_has(struct fc_keyset *ks, uint64_t fid, const uint8_t *key, size_t key_len);
+bool fc_keyset_has(const struct fc_keyset *ks, uint64_t fid, const uint8_t *key, size_t key_len);
 void fc_keyset_clear(struct fc_keyset *ks);
 void fc_keyset_cleanup(struct fc_keyset *ks);
 /* Adds the key of a SIGNER add event (other events are ignored). */

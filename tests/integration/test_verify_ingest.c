@@ -7,7 +7,8 @@
  *   reaction the simulator's truth lists is in its table or in a dead
  *   letter, and no dead-lettered message is in a table;
  * - verify.mode=log: the same forged messages are written, none goes to
- *   dead_letters, and /metrics counts each failure by reason. */
+ *   dead_letters, and /metrics counts each failure by reason;
+ * - the stream fetches an account's signer events once, not at each turn. */
 #include "support/hubsim_ctl.h"
 #include "support/fixture.h"
 #include "support/serve.h"
@@ -43,18 +44,17 @@ static void forge(const char *const *endpoints, size_t n, double rate, const cha
     }
 }
 
-/* injected.forged.<way> from the simulator's fault counters. */
-static long long forged(const char *way)
+/* The number at path in the simulator's JSON document at sim_path. */
+static long long sim_number(const char *sim_path, const char *const *path)
 {
     struct fct_http h;
     char url[200];
-    snprintf(url, sizeof(url), "%s/_sim/faults", hubs);
+    snprintf(url, sizeof(url), "%s%s", hubs, sim_path);
     fct_http_do(url, NULL, 5000, &h);
     assert_int_equal(h.status, 200);
     yajl_val root = yajl_tree_parse(h.body.data, NULL, 0);
     assert_non_null(root);
-    const char *path[] = {"injected", "forged", way, NULL};
-    yajl_val v = yajl_tree_get(root, path, yajl_t_number);
+    yajl_val v = yajl_tree_get(root, (const char **)path, yajl_t_number);
     assert_non_null(v);
     long long n = YAJL_GET_INTEGER(v);
     yajl_tree_free(root);
@@ -62,19 +62,37 @@ static long long forged(const char *way)
     return n;
 }
 
-/* fcindex with args (args[0] the command) in verify.mode=enforce, failing
- * the test with its output unless it exits 0. */
-static void fcindex_ok(const char *db, const char *const *args)
+/* injected.forged.<way> from the simulator's fault counters. */
+static long long forged(const char *way)
+{
+    return sim_number("/_sim/faults", (const char *const[]){"injected", "forged", way, NULL});
+}
+
+/* Requests the simulator has answered on endpoint (its /_sim/stats). */
+static long long sim_requests(const char *endpoint)
+{
+    return sim_number("/_sim/stats", (const char *const[]){"requests", endpoint, NULL});
+}
+
+/* fcindex with args (args[0] the command) in verify.mode=enforce, with one
+ * more variable (or NULL), failing the test with its output unless it exits 0. */
+static void fcindex_ok_with(const char *db, const char *extra, const char *const *args)
 {
     char e1[600], e2[200];
     snprintf(e1, sizeof(e1), "DATABASE_URL=%s", db);
     snprintf(e2, sizeof(e2), "FCINDEX_HUBS_URLS=%s", hubs);
     const char *env[] = {e1, e2, "FCINDEX_VERIFY_MODE=enforce", "REDIS_URL=",
-                         "FCINDEX_LOG_LEVEL=warn", "FCINDEX_STRATEGY_ROOT_TARGETS=" ROOTS, NULL};
+                         "FCINDEX_LOG_LEVEL=warn", "FCINDEX_STRATEGY_ROOT_TARGETS=" ROOTS, extra,
+                         NULL};
     struct fc_buf out = FC_BUF_INIT;
     if (fct_fcindex(args, env, &out) != 0)
         fail_msg("%s: %s", args[0], out.data);
     fc_buf_cleanup(&out);
+}
+
+static void fcindex_ok(const char *db, const char *const *args)
+{
+    fcindex_ok_with(db, NULL, args);
 }
 
 /* The simulator's expected state for the roots, as parsed JSON. */
@@ -204,6 +222,32 @@ static void forged_messages_leave_the_rest_applied(void **state)
     fct_db_drop(db);
 }
 
+/* The stream, on a database with no signer rows (nothing backfilled): each
+ * account whose messages it keeps has its signer events fetched from the hub
+ * once, though the stream is read in many small pages over many turns. */
+static void the_stream_fetches_an_accounts_signers_once(void **state)
+{
+    (void)state;
+    char db[512];
+    fct_db_create_migrated("verifyfetch", db, sizeof(db));
+    fct_hubsim_faults(fx.sim_port, "{\"clear\":true}");
+    long long before = sim_requests("/v1/onChainEventsByFid");
+    long long pages0 = sim_requests("/v1/events");
+    fcindex_ok_with(db, "FCINDEX_CONCURRENCY_EVENT_PAGE_SIZE=20",
+                    (const char *[]){"sync", "--until-head", NULL});
+    long long fetches = sim_requests("/v1/onChainEventsByFid") - before;
+    long long pages = sim_requests("/v1/events") - pages0;
+    long long authors = fct_sql_ll(
+        db, "SELECT count(DISTINCT fid) FROM (SELECT fid FROM casts UNION ALL SELECT fid FROM "
+            "reactions UNION ALL SELECT fid FROM links UNION ALL SELECT fid FROM verifications "
+            "UNION ALL SELECT fid FROM user_data) m");
+    assert_true(authors > 0 && pages > 10); /* many turns, or the test shows nothing */
+    if (fetches > authors)
+        fail_msg("%lld fetches of signer events for %lld accounts", fetches, authors);
+    assert_int_equal(fct_sql_ll(db, "SELECT count(*) FROM dead_letters"), 0);
+    fct_db_drop(db);
+}
+
 static double metric(const char *text, const char *series)
 {
     const char *p = strstr(text, series);
@@ -274,4 +318,5 @@ static int setup(void **state)
 }
 
 FCT_MAIN_NEEDS_DB(setup, fct_fixture_teardown, forged_messages_are_dead_lettered_with_their_reason,
-                  forged_messages_leave_the_rest_applied, log_mode_writes_and_counts)
+                  forged_messages_leave_the_rest_applied,
+                  the_stream_fetches_an_accounts_signers_once, log_mode_writes_and_counts)
