@@ -17,7 +17,9 @@ const struct fc_api_window *fc_api_window_arg(const struct fc_http_req *req,
     const char *win = fc_http_arg(req, "window");
     if (!win)
         win = "24h";
-    for (size_t i = 0; i < n && i < sizeof(windows) / sizeof(windows[0]); i++)
+    if (n > sizeof(windows) / sizeof(windows[0]))
+        n = sizeof(windows) / sizeof(windows[0]);
+    for (size_t i = 0; i < n; i++)
         if (strcmp(win, windows[i].name) == 0)
             return &windows[i];
     struct fc_buf allowed = FC_BUF_INIT;

@@ -5,6 +5,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cmd/cmd.h"
+#include "cmd/with_db.h"
 #include "store/db.h"
 #include "store/db_report.h"
 
@@ -53,16 +54,11 @@ static void print_text(yajl_val doc)
         printf("  - %s\n", YAJL_GET_STRING(a->u.array.values[i]));
 }
 
-int fc_cmd_db(struct fc_cmd_ctx *ctx)
+static int report(struct fc_config *cfg, struct fc_db *db, void *arg)
 {
-    bool json = fc_cmd_flag(ctx, "--json");
-    if (ctx->argc != 1 || strcmp(ctx->argv[0], "report") != 0)
-        return fc_cmd_usage("usage: fcindex db report [--json]\n");
-    struct fc_config cfg;
-    struct fc_db *db = NULL;
-    int rc = fc_cmd_connect(ctx, &cfg, &db);
-    if (rc)
-        goto out;
+    (void)cfg;
+    bool json = *(bool *)arg;
+    int rc = 0;
     struct fc_buf b = FC_BUF_INIT;
     struct fc_diag d;
     if (fc_db_report_json(db, &b, &d)) {
@@ -75,7 +71,13 @@ int fc_cmd_db(struct fc_cmd_ctx *ctx)
         yajl_tree_free(doc);
     }
     fc_buf_cleanup(&b);
-out:
-    fc_cmd_disconnect(&cfg, db);
     return rc;
+}
+
+int fc_cmd_db(struct fc_cmd_ctx *ctx)
+{
+    bool json = fc_cmd_flag(ctx, "--json");
+    if (ctx->argc != 1 || strcmp(ctx->argv[0], "report") != 0)
+        return fc_cmd_usage("usage: fcindex db report [--json]\n");
+    return fc_cmd_with_db(ctx, report, &json);
 }

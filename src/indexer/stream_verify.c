@@ -31,6 +31,16 @@ void fc_signer_fetch_free(struct fc_signer_fetch *sf)
     free(sf);
 }
 
+/* Bounded (FC_SIGNER_FETCH_KEYS): full, it starts over, and so do the
+ * turn's fetched accounts, whose keys went with it. */
+static void fetch_bound(struct fc_signer_fetch *sf)
+{
+    if (sf->keys.n < FC_SIGNER_FETCH_KEYS)
+        return;
+    fc_keyset_clear(&sf->keys);
+    sf->fids.n = 0;
+}
+
 static const struct fc_message *kept_merge(const struct follower *fo, const struct fc_item *it)
 {
     if (it->kind != FC_ITEM_EVENT || it->event->type != FC_EVENT_MERGE_MESSAGE ||
@@ -47,6 +57,7 @@ enum fc_err fc_follower_check_page(struct follower *fo, struct fc_diag *diag)
     fc_keyset_clear(fo->keys);
     if (fo->ix->verify_mode == FC_VERIFY_MODE_OFF)
         return FC_OK;
+    fetch_bound(fo->fetch); /* the page's SIGNER adds go in too */
     const struct fc_message **m = fc_xmalloc((pi->n ? pi->n : 1) * sizeof(*m));
     size_t *at = fc_xmalloc((pi->n ? pi->n : 1) * sizeof(*at));
     uint64_t *fids = fc_xmalloc((pi->n ? pi->n : 1) * sizeof(*fids));
@@ -103,10 +114,7 @@ static void fetch_signers(struct follower *fo, uint64_t fid)
     for (size_t i = 0; i < sf->fids.n; i++)
         if (sf->fids.p[i] == fid)
             return;
-    if (sf->keys.n >= FC_SIGNER_FETCH_KEYS) { /* bounded: start over */
-        fc_keyset_clear(&sf->keys);
-        sf->fids.n = 0; /* their keys went too: fetched again when needed */
-    }
+    fetch_bound(sf);
     *fc_vec_push(&sf->fids) = fid;
     if (!sf->conn)
         sf->conn = fc_hub_conn_new(fo->ix->hubs);

@@ -103,6 +103,14 @@ static const char push_lua[] =
     "if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end "
     "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then "
     " redis.call('XADD', KEYS[2], '*', 'fid', ARGV[1]) return 1 end return 0";
+/* A failed job queued again: its error and attempts forgotten and the fid
+ * pushed, in one step (a retry cut half-way would leave it neither failed
+ * nor queued). 0 when the fid has no failed job. */
+static const char retry_lua[] =
+    "if redis.call('HDEL', KEYS[3], ARGV[1]) == 0 then return 0 end "
+    "redis.call('HDEL', KEYS[4], ARGV[1]) "
+    "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then "
+    " redis.call('XADD', KEYS[2], '*', 'fid', ARGV[1]) end return 1";
 static const char promote_lua[] =
     "local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 100) "
     "for _, f in ipairs(due) do redis.call('ZREM', KEYS[1], f) "
@@ -282,24 +290,15 @@ static enum fc_err redis_retry(void *impl, uint64_t fid, bool *found, struct fc_
     struct shared *q = impl;
     char f[24];
     snprintf(f, sizeof(f), "%llu", (unsigned long long)fid);
-    long long removed = 0;
-    *found = false;
+    long long retried = 0;
     pthread_mutex_lock(&q->lock);
-    enum fc_err err = want_int(fc_redis_link_cmd(&q->link, diag, "HDEL %s %s", q->failed, f),
-                               "retrying a job", &removed, diag);
-    *found = !err && removed != 0;
-    /* a failure after the first step reaches the caller: the operator
-     * retries again (each step is harmless to repeat) */
-    if (*found)
-        err = want_int(fc_redis_link_cmd(&q->link, diag, "HDEL %s %s", q->attempts, f),
-                       "retrying a job", NULL, diag);
-    if (*found && !err)
-        err = ensure_group(q, diag);
-    if (*found && !err)
-        err = want_int(fc_redis_link_cmd(&q->link, diag, "EVAL %s 3 %s %s %s %s", push_lua,
-                                         q->queued, q->stream, q->failed, f),
-                       "retrying a job", NULL, diag);
+    enum fc_err err = ensure_group(q, diag);
+    if (!err)
+        err = want_int(fc_redis_link_cmd(&q->link, diag, "EVAL %s 4 %s %s %s %s %s", retry_lua,
+                                         q->queued, q->stream, q->failed, q->attempts, f),
+                       "retrying a job", &retried, diag);
     pthread_mutex_unlock(&q->lock);
+    *found = !err && retried == 1;
     return err;
 }
 

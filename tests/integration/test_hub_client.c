@@ -120,20 +120,6 @@ static int64_t unavailable_after_ms(struct one_hub *hub, struct fc_diag *d)
     return took;
 }
 
-static uint64_t sim_requests(int port, const char *endpoint)
-{
-    char u[128];
-    snprintf(u, sizeof(u), "http://127.0.0.1:%d/_sim/stats", port);
-    struct fct_http h;
-    fct_http_do(u, NULL, 5000, &h);
-    char key[128];
-    snprintf(key, sizeof(key), "\"%s\":", endpoint);
-    char *p = strstr(h.body.data, key);
-    uint64_t v = p ? strtoull(p + strlen(key), NULL, 10) : 0;
-    fct_http_cleanup(&h);
-    return v;
-}
-
 /* A fid with several pages of casts at page size 7. */
 static uint64_t busy_fid(struct fc_hub_conn *conn)
 {
@@ -271,7 +257,7 @@ static void breaker_opens_and_closes(void **state)
     }
     assert_int_equal(fc_hub_client_outcomes(c, 0, FC_HUB_SERVER_ERROR), 3);
     assert_true(fc_hub_client_breaker_open(c, 0));
-    assert_int_equal(sim_requests(pa, "/v1/castsByFid"), 3); /* skipped while open */
+    assert_int_equal(fct_hubsim_requests(pa, "/v1/castsByFid"), 3); /* skipped while open */
     /* hub A recovers; after the cool-down a probe closes the breaker */
     fct_hubsim_faults(pa, "{\"clear\":true}");
     /* hub B answers until the cool-down ends, then the probe goes to A */

@@ -44,34 +44,11 @@ static void forge(const char *const *endpoints, size_t n, double rate, const cha
     }
 }
 
-/* The number at path in the simulator's JSON document at sim_path. */
-static long long sim_number(const char *sim_path, const char *const *path)
-{
-    struct fct_http h;
-    char url[200];
-    snprintf(url, sizeof(url), "%s%s", hubs, sim_path);
-    fct_http_do(url, NULL, 5000, &h);
-    assert_int_equal(h.status, 200);
-    yajl_val root = yajl_tree_parse(h.body.data, NULL, 0);
-    assert_non_null(root);
-    yajl_val v = yajl_tree_get(root, (const char **)path, yajl_t_number);
-    assert_non_null(v);
-    long long n = YAJL_GET_INTEGER(v);
-    yajl_tree_free(root);
-    fct_http_cleanup(&h);
-    return n;
-}
-
 /* injected.forged.<way> from the simulator's fault counters. */
 static long long forged(const char *way)
 {
-    return sim_number("/_sim/faults", (const char *const[]){"injected", "forged", way, NULL});
-}
-
-/* Requests the simulator has answered on endpoint (its /_sim/stats). */
-static long long sim_requests(const char *endpoint)
-{
-    return sim_number("/_sim/stats", (const char *const[]){"requests", endpoint, NULL});
+    return fct_hubsim_number(fx.sim_port, "/_sim/faults",
+                             (const char *const[]){"injected", "forged", way, NULL});
 }
 
 /* fcindex with args (args[0] the command) in verify.mode=enforce, with one
@@ -231,12 +208,12 @@ static void the_stream_fetches_an_accounts_signers_once(void **state)
     char db[512];
     fct_db_create_migrated("verifyfetch", db, sizeof(db));
     fct_hubsim_faults(fx.sim_port, "{\"clear\":true}");
-    long long before = sim_requests("/v1/onChainEventsByFid");
-    long long pages0 = sim_requests("/v1/events");
+    long long before = fct_hubsim_requests(fx.sim_port, "/v1/onChainEventsByFid");
+    long long pages0 = fct_hubsim_requests(fx.sim_port, "/v1/events");
     fcindex_ok_with(db, "FCINDEX_CONCURRENCY_EVENT_PAGE_SIZE=20",
                     (const char *[]){"sync", "--until-head", NULL});
-    long long fetches = sim_requests("/v1/onChainEventsByFid") - before;
-    long long pages = sim_requests("/v1/events") - pages0;
+    long long fetches = fct_hubsim_requests(fx.sim_port, "/v1/onChainEventsByFid") - before;
+    long long pages = fct_hubsim_requests(fx.sim_port, "/v1/events") - pages0;
     long long authors = fct_sql_ll(
         db, "SELECT count(DISTINCT fid) FROM (SELECT fid FROM casts UNION ALL SELECT fid FROM "
             "reactions UNION ALL SELECT fid FROM links UNION ALL SELECT fid FROM verifications "

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <yajl/yajl_tree.h>
 
 #define HEAD_TICK "\"head_tick\":"
 
@@ -52,4 +53,27 @@ void fct_hubsim_wait_tick(int port, unsigned long long tick, int timeout_ms)
         if (fct_now_ms() > end)
             fail_msg("the simulator did not reach block %llu within %d ms", tick, timeout_ms);
     }
+}
+
+long long fct_hubsim_number(int port, const char *sim_path, const char *const *path)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, sim_path);
+    struct fct_http h;
+    fct_http_do(url, NULL, 5000, &h);
+    if (h.status != 200)
+        fail_msg("GET %s: %ld", sim_path, h.status);
+    yajl_val root = yajl_tree_parse(h.body.data, NULL, 0);
+    yajl_val v = root ? yajl_tree_get(root, (const char **)path, yajl_t_number) : NULL;
+    if (!v)
+        fail_msg("GET %s: no number at %s in %.300s", sim_path, path[0], h.body.data);
+    long long n = YAJL_GET_INTEGER(v);
+    yajl_tree_free(root);
+    fct_http_cleanup(&h);
+    return n;
+}
+
+long long fct_hubsim_requests(int port, const char *endpoint)
+{
+    return fct_hubsim_number(port, "/_sim/stats", (const char *const[]){"requests", endpoint, NULL});
 }

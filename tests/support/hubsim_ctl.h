@@ -17,4 +17,12 @@ unsigned long long fct_hubsim_head_tick(int port);
  * fails the test when it is not within timeout_ms. */
 void fct_hubsim_wait_tick(int port, unsigned long long tick, int timeout_ms);
 
+/* The number at path (NULL-terminated keys) in the JSON the simulator on
+ * port answers at sim_path ("/_sim/stats", "/_sim/faults"); fails the test
+ * when it does not answer 200 or has no number there. */
+long long fct_hubsim_number(int port, const char *sim_path, const char *const *path);
+
+/* Requests the simulator on port has answered on endpoint ("/v1/events"). */
+long long fct_hubsim_requests(int port, const char *endpoint);
+
 #endif
