@@ -174,18 +174,26 @@ void fc_api_metrics(struct fc_http_req *req, struct fc_http_resp *resp)
                          "fcindex_backfill_jobs{state=\"failed\"} %zu\n",
                       jc.pending, jc.running, jc.delayed, jc.failed);
     struct fc_db *db = NULL;
-    char dead[32] = "";
+    char dead[32] = "", queued[32] = "";
     struct fc_buf replicas = FC_BUF_INIT;
     bool replicas_ok = false, found = false;
     if (fc_pool_get(api->ops_pool, 500, &db, &d) == FC_OK) {
         if (fc_db_query_value(db, "SELECT count(*)::text FROM dead_letters", 0, NULL, dead,
                               sizeof(dead), &d))
             dead[0] = '\0';
+        /* counted up to a bound: a backlog of millions must not slow a scrape */
+        if (fc_db_query_value(db, "SELECT count(*)::text FROM (SELECT 1 FROM cast_search_queue "
+                                  "LIMIT 1000000) q", 0, NULL, queued, sizeof(queued), &d))
+            queued[0] = '\0';
         replicas_ok = fc_db_query_text(db, replica_lag_sql, 0, NULL, &replicas, &found, &d) == FC_OK;
         fc_pool_put(api->ops_pool, db);
     }
     if (*dead)
         fc_buf_printf(o, "# TYPE fcindex_dead_letters gauge\nfcindex_dead_letters %s\n", dead);
+    if (*queued)
+        fc_buf_printf(o, "# HELP fcindex_search_queue Casts written but not yet searchable "
+                         "(counted up to 1,000,000).\n"
+                         "# TYPE fcindex_search_queue gauge\nfcindex_search_queue %s\n", queued);
     if (replicas_ok) {
         fc_buf_puts(o, "# HELP fcindex_db_replica_lag_seconds Replay delay of each streaming "
                        "replica of the database, as the primary sees it (pg_stat_replication).\n"

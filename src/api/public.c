@@ -291,10 +291,12 @@ void fc_api_user_following(struct fc_http_req *req, struct fc_http_resp *resp)
 
 /* ---- search and trending ---- */
 
+/* Casts are matched in cast_search (their tsvectors, filled behind the
+ * writer: sql/migrations/0017_cast_search.sql); casts decides what is live. */
 static const char search_sql[] =
     "WITH q AS (SELECT websearch_to_tsquery('simple', $1) AS q), "
-    "hits AS (SELECT c AS r, ts_rank(to_tsvector('simple', coalesce(c.text, '')), q.q) AS rank "
-    "  FROM casts c, q WHERE to_tsvector('simple', coalesce(c.text, '')) @@ q.q "
+    "hits AS (SELECT c AS r, ts_rank(s.tsv, q.q) AS rank "
+    "  FROM cast_search s JOIN casts c ON c.hash = s.hash, q WHERE s.tsv @@ q.q "
     "  AND c.deleted_at IS NULL AND c.text IS NOT NULL "
     "  ORDER BY rank DESC, c.\"timestamp\" DESC, c.hash DESC LIMIT $2::int + 1 OFFSET $3::int), "
     "shown AS (SELECT *, row_number() OVER (ORDER BY rank DESC, (r).\"timestamp\" DESC, "

@@ -45,7 +45,9 @@ static int backfill(struct fc_config *cfg, struct fc_db *db, void *arg)
            st.jobs_ok, st.jobs_failed, st.messages, st.pages, st.dead_letters);
     int rc = err ? fc_cmd_fail("backfill", &diag) : FC_EXIT_OK;
     fc_indexer_free(ix);
-    return rc;
+    /* what was written before a failure is searchable too */
+    int search_rc = fc_cmd_index_search("backfill", db);
+    return rc ? rc : search_rc;
 }
 
 int fc_cmd_backfill(struct fc_cmd_ctx *ctx)

@@ -51,7 +51,7 @@ static int import(struct fc_config *cfg, struct fc_db *db, void *arg)
     }
     fc_progress_end(&p, "done");
     print_stats(&st, a->dry_run, a->json);
-    return FC_EXIT_OK;
+    return fc_cmd_index_search("import", db);
 }
 
 int fc_cmd_import(struct fc_cmd_ctx *ctx)

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "indexer/indexer.h"
 #include "indexer/report.h"
+#include "indexer/search_job.h"
 #include "state/changes.h"
 #include "state/procs.h"
 #include "state/procs_heartbeat.h"
@@ -175,12 +176,19 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     struct fc_procs *procs = NULL;
     struct fc_rates *rates = NULL;
     struct fc_proc_heartbeat *heartbeat = NULL;
+    struct fc_search_job *search = NULL;
     struct serve_tick tick = {NULL, ctx, NULL, false};
     struct change_sink sink = {NULL, NULL};
     struct fc_diag diag = {{0}};
     int rc = fc_cmd_connect(ctx, &cfg, &db);
     if (rc)
         goto out;
+    /* every process keeps search current, whoever wrote the casts (an
+     * indexer, a dead letter retried through the API, a command) */
+    if (fc_search_job_start(&cfg, &search, &diag)) {
+        rc = fc_cmd_fail("serve", &diag);
+        goto out;
+    }
     if (run_indexer && fc_indexer_new(&cfg, &ix, &diag)) {
         rc = fc_cmd_fail("serve", &diag);
         goto out;
@@ -257,6 +265,7 @@ out:
         fc_rate_recorder_free(tick.rates);
     }
     fc_api_stop(api);
+    fc_search_job_stop(search);
     if (ix)
         fc_indexer_on_change(ix, NULL, NULL);
     fc_indexer_free(ix);

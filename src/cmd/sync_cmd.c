@@ -9,7 +9,7 @@
 
 static int sync_until_head(struct fc_config *cfg, struct fc_db *db, void *arg)
 {
-    (void)db, (void)arg;
+    (void)arg;
     struct fc_indexer *ix = NULL;
     struct fc_diag diag = {{0}};
     struct fc_sync_stats st;
@@ -21,7 +21,9 @@ static int sync_until_head(struct fc_config *cfg, struct fc_db *db, void *arg)
                "%zu blocks re-read, %zu retention re-syncs\n", st.pages, st.events, st.kept,
                st.new_targets, st.dropped_targets, st.block_rereads, st.retention_resyncs);
     fc_indexer_free(ix);
-    return rc;
+    /* what was applied before a failure is searchable too */
+    int search_rc = fc_cmd_index_search("sync", db);
+    return rc ? rc : search_rc;
 }
 
 int fc_cmd_sync(struct fc_cmd_ctx *ctx)

@@ -19,10 +19,24 @@
 static struct fct_fixture fx;
 static char *const db_a = fx.db, *const db_b = fx.db2, *const hubs = fx.hubs;
 
-/* Tables an export never holds: secrets, sessions, bookkeeping, the pause switch. */
+/* Tables an export never holds: secrets, sessions, bookkeeping, the pause
+ * switch, and what is derived from casts again on import (search). */
 static const char *const never_exported[] = {"schema_migrations", "instance_secrets",
                                              "ended_sessions", "job_queue_control",
-                                             "job_queue_requests", NULL};
+                                             "job_queue_requests", "cast_search",
+                                             "cast_search_queue", NULL};
+
+/* Every live cast with text of db is searchable (the import indexed them
+ * before it ended) and nothing else is, or is still queued. */
+static void searchable_after_import(const char *db)
+{
+    fct_assert_sql(db, "SELECT count(*) FROM cast_search_queue", "0");
+    fct_assert_sql(db, "SELECT (SELECT count(*) FROM casts WHERE deleted_at IS NULL AND text IS "
+                       "NOT NULL) = (SELECT count(*) FROM cast_search s JOIN casts c USING (hash) "
+                       "WHERE c.deleted_at IS NULL AND c.text IS NOT NULL AND s.tsv = "
+                       "to_tsvector('simple', c.text)) AND (SELECT count(*) FROM casts) > 10",
+                   "t");
+}
 
 static int fcindex(const char *db, struct fc_buf *out, const char *const *args)
 {
@@ -110,6 +124,7 @@ static void round_trip_gives_identical_tables(void **state)
     /* into the empty database: identical */
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"import", file, NULL}), 0);
     assert_int_equal(same_tables(db_b), 15);
+    searchable_after_import(db_b);
     /* again: every row is already there */
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"import", file, "--json", NULL}), 0);
     char *lines = fct_sql_value(db_a, "SELECT (SELECT count(*) FROM targets) + (SELECT count(*) "
@@ -124,6 +139,9 @@ static void round_trip_gives_identical_tables(void **state)
                              "INSERT INTO targets (fid, source) VALUES (999999, 'admin')"));
     assert_int_equal(fcindex(db_b, &out, (const char *[]){"import", file, "--replace", NULL}), 0);
     same_tables(db_b);
+    searchable_after_import(db_b);
+    fct_assert_sql(db_b, "SELECT count(*) FROM cast_search s JOIN casts c USING (hash) WHERE "
+                         "c.fid = 1 AND s.tsv @@ 'changed'::tsquery", "0");
     /* new rows get new ids after the imported ones */
     free(fct_sql_value(db_b, "INSERT INTO dead_letters (source, payload, reason) VALUES "
                              "('x', 'y', 'z')"));

@@ -1,6 +1,7 @@
 /* `fcindex migrate` against a real PostgreSQL: creates every table and
- * index, is a no-op the second time, is safe when run concurrently, and
- * refuses a schema newer than the binary. */
+ * index, is a no-op the second time, is safe when run concurrently,
+ * refuses a schema newer than the binary, and fills what a migration
+ * derives from rows already there. */
 #include "store/migrations.h"
 #include "support/testenv.h"
 
@@ -12,12 +13,12 @@
 static const char *const tables[] = {
     "targets", "target_clients", "users", "casts", "reactions", "links", "link_compact_states",
     "verifications", "user_data", "username_proofs", "onchain_events", "signers", "hub_cursors",
-    "dead_letters", "schema_migrations", "dropped_targets",
+    "dead_letters", "schema_migrations", "dropped_targets", "cast_search", "cast_search_queue",
 };
 
 static const char *const indexes[] = {
     "targets_unsynced", "targets_roots", "users_username", "casts_fid_time", "casts_parent",
-    "casts_root_parent", "casts_parent_url", "casts_recent", "casts_text_search",
+    "casts_root_parent", "casts_parent_url", "casts_recent", "cast_search_tsv",
     "reactions_key_cast", "reactions_key_url", "reactions_target_cast", "reactions_target_url",
     "links_key", "links_followers", "links_following", "verifications_key",
     "verifications_address", "user_data_hash", "username_proofs_fid", "onchain_events_fid",
@@ -210,6 +211,57 @@ static void newer_schema_is_refused(void **state)
     fresh_drop(&f);
 }
 
+/* The database of an older fcindex: every migration before the one named
+ * by stem applied by hand, and recorded as `fcindex migrate` records them. */
+static void migrate_until(const char *url, const char *stem)
+{
+    free(fct_sql_value(url, "CREATE TABLE schema_migrations (version integer PRIMARY KEY, "
+                            "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"));
+    const struct fc_migration *m = fc_migrations;
+    for (; m->sql && !strstr(m->name, stem); m++) {
+        free(fct_sql_value(url, m->sql));
+        char sql[256];
+        snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations (version, name) VALUES (%d, "
+                                   "'%s')", m->version, m->name);
+        free(fct_sql_value(url, sql));
+    }
+    if (!m->sql)
+        fail_msg("no migration named *%s*", stem);
+}
+
+/* Casts written before full-text search moved to cast_search: the
+ * migration indexes every live one with text (and no other), drops the GIN
+ * index on casts, and leaves nothing queued; casts inserted afterwards are
+ * queued. */
+static void cast_search_filled_from_existing_casts(void **state)
+{
+    (void)state;
+    struct fresh f;
+    fresh_create(&f, "searchfill");
+    migrate_until(f.url, "_cast_search");
+    fct_assert_sql(f.url, "SELECT to_regclass('cast_search') IS NULL", "t");
+    free(fct_sql_value(f.url,
+        "INSERT INTO casts (hash, fid, text) VALUES (decode(repeat('a1', 20), 'hex'), 1, "
+        "'Older casts are found too'), (decode(repeat('a2', 20), 'hex'), 2, 'found as well');"
+        "INSERT INTO casts (hash, fid, text, deleted_at, deleted_reason) VALUES "
+        "(decode(repeat('a3', 20), 'hex'), 3, 'a removed cast found never', now(), 'removed');"
+        /* a remove that came before its add: no text */
+        "INSERT INTO casts (hash, fid, deleted_at, deleted_reason) VALUES "
+        "(decode(repeat('a4', 20), 'hex'), 4, now(), 'removed')"));
+    assert_int_equal(migrate(f.url, NULL, &f.out), 0);
+    fct_assert_sql(f.url, "SELECT string_agg(encode(substr(hash, 1, 1), 'hex') || ' ' || "
+                          "tsv::text, ', ' ORDER BY hash) FROM cast_search",
+                   "a1 'are':3 'casts':2 'found':4 'older':1 'too':5, a2 'as':2 'found':1 'well':3");
+    fct_assert_sql(f.url, "SELECT count(*) FROM cast_search_queue", "0");
+    fct_assert_sql(f.url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'casts_text_search'",
+                   "0");
+    free(fct_sql_value(f.url, "INSERT INTO casts (hash, fid, text) VALUES "
+                              "(decode(repeat('a5', 20), 'hex'), 5, 'newer')"));
+    fct_assert_sql(f.url, "SELECT encode(hash, 'hex') FROM cast_search_queue", "a5a5a5a5a5a5a5a5"
+                          "a5a5a5a5a5a5a5a5a5a5a5a5");
+    fresh_drop(&f);
+}
+
 static void unreachable_database_is_a_clear_error(void **state)
 {
     (void)state;
@@ -222,4 +274,5 @@ static void unreachable_database_is_a_clear_error(void **state)
 
 FCT_MAIN_NEEDS_DB(NULL, NULL, creates_every_table_and_index_then_noop,
                   status_on_empty_database_lists_pending, concurrent_migrators_do_the_work_once,
-                  newer_schema_is_refused, unreachable_database_is_a_clear_error)
+                  newer_schema_is_refused, cast_search_filled_from_existing_casts,
+                  unreachable_database_is_a_clear_error)
