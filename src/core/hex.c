@@ -1,19 +1,16 @@
 #include "core/hex.h"
 
-/* Digit values, -1 for anything else: a table keeps the decoder's hot path
- * (every hash and key) branch-light. */
-static const signed char digit_value[256] = {
-    ['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7,
-    ['8'] = 8, ['9'] = 9, ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14,
-    ['f'] = 15, ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
+/* Digit values plus one, 0 for anything else: a table keeps the decoder's
+ * hot path (every hash and key) branch-light. */
+static const unsigned char digit_value[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+    ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-static int digit(char c)
+static inline int digit(char c)
 {
-    unsigned char u = (unsigned char)c;
-    if (digit_value[u] == 0 && u != '0')
-        return -1;
-    return digit_value[u];
+    return digit_value[(unsigned char)c] - 1;
 }
 
 enum fc_err fc_hex_decode(const char *s, size_t len, bool require_prefix,

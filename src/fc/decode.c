@@ -1,4 +1,4 @@
-/* Walks hub JSON as it streams in (yajl callbacks): tracks containers and
+/* Walks hub JSON as it streams in (the JSON scanner's tokens): tracks containers and
  * the object being decoded, finds each value's field by its path, hands
  * values and complete objects to the Farcaster checks, and emits items.
  * The page itself is never kept: see carry and keep_raw. */
@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -18,7 +17,7 @@
 
 static size_t pos_now(struct fc_decoder *d)
 {
-    return d->chunk_start + yajl_get_bytes_consumed(d->y);
+    return fc_json_scan_pos(&d->scan);
 }
 
 /* The JSON path of the value being read, e.g. "messages[3].data.fid". */
@@ -87,11 +86,6 @@ static void begin_item(struct fc_decoder *d)
     d->item_open = true;
     fc_buf_reset(&d->carry);
     d->carry_truncated = false;
-}
-
-struct ctx *fc_dec_cur(struct fc_decoder *d)
-{
-    return d->nctx ? &d->ctx[d->nctx - 1] : NULL;
 }
 
 static void ctx_reset(struct ctx *c)
@@ -226,13 +220,13 @@ static void on_scalar(struct fc_decoder *d, const char *s, size_t n, bool is_str
     fc_dec_scalar(d, c, f, s, n, !is_string);
 }
 
-static int cb_null(void *ud)
+static bool cb_null(void *ud)
 {
     on_scalar(ud, "null", 4, false, true);
-    return 1;
+    return true;
 }
 
-static int cb_bool(void *ud, int v)
+static bool cb_bool(void *ud, bool v)
 {
     struct fc_decoder *d = ud;
     if (!d->skip_depth && in_item(d) && d->depth) {
@@ -245,31 +239,31 @@ static int cb_bool(void *ud, int v)
         else if (f == F_NONE)
             count_unknown(d);
     }
-    return 1;
+    return true;
 }
 
-static int cb_number(void *ud, const char *s, size_t n)
+static bool cb_number(void *ud, const char *s, size_t n)
 {
     on_scalar(ud, s, n, false, false);
-    return 1;
+    return true;
 }
 
-static int cb_string(void *ud, const unsigned char *s, size_t n)
+static bool cb_string(void *ud, const char *s, size_t n)
 {
-    on_scalar(ud, (const char *)s, n, true, false);
-    return 1;
+    on_scalar(ud, s, n, true, false);
+    return true;
 }
 
-static int cb_map_key(void *ud, const unsigned char *key, size_t n)
+static bool cb_map_key(void *ud, const char *key, size_t n)
 {
     struct fc_decoder *d = ud;
     if (d->skip_depth)
-        return 1;
+        return true;
     struct frame *f = &d->frames[d->depth - 1];
     size_t k = n < sizeof(f->key) - 1 ? n : sizeof(f->key) - 1;
     memcpy(f->key, key, k);
     f->key[k] = '\0';
-    f->val_h = hmix(f->h, (const char *)key, n);
+    f->val_h = hmix(f->h, key, n);
     if (!d->top_decided && d->depth == 1 && d->kind == FC_PAGE_AUTO) {
         /* The first key tells the page's shape. */
         d->top_decided = true;
@@ -300,7 +294,7 @@ static int cb_map_key(void *ud, const unsigned char *key, size_t n)
             d->item_open = true;
         }
     }
-    return 1;
+    return true;
 }
 
 static const char *page_array_key(enum fc_page_kind k)
@@ -338,11 +332,11 @@ static bool push_frame(struct fc_decoder *d, bool is_array)
     return true;
 }
 
-static int cb_start(struct fc_decoder *d, bool is_array)
+static bool cb_start(struct fc_decoder *d, bool is_array)
 {
     if (d->skip_depth) {
         d->skip_depth++;
-        return 1;
+        return true;
     }
     /* Where this container sits, before pushing it. */
     bool at_item = false;
@@ -362,7 +356,7 @@ static int cb_start(struct fc_decoder *d, bool is_array)
         } else {
             d->skip_depth = 1; /* unknown page-level key */
             count_unknown(d);
-            return 1;
+            return true;
         }
     } else {
         f = fc_dec_field_at(fc_dec_cur(d)->kind, value_hash(d));
@@ -373,14 +367,14 @@ static int cb_start(struct fc_decoder *d, bool is_array)
             if (pf->is_array)
                 pf->index++;
             d->skip_depth = 1;
-            return 1;
+            return true;
         }
     }
     struct frame *parent = d->depth ? &d->frames[d->depth - 1] : NULL;
     size_t parent_index = parent && parent->is_array ? parent->index : 0;
     if (at_item) {
         if (d->info.n_items >= FC_MAX_ITEMS_PER_PAGE)
-            return 0;
+            return false;
         d->item_start = pos_now(d) - 1;
         begin_item(d);
         d->item_index = parent_index;
@@ -404,7 +398,7 @@ static int cb_start(struct fc_decoder *d, bool is_array)
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]) && !is_array; i++) {
         if (f == subs[i].f) {
             if (d->nctx == MAX_CTX)
-                return 0;
+                return false;
             push_ctx(d, subs[i].k, subs[i].dest);
             sub = true;
         }
@@ -412,7 +406,7 @@ static int cb_start(struct fc_decoder *d, bool is_array)
     if (parent && parent->is_array)
         parent->index++;
     if (!push_frame(d, is_array))
-        return 0;
+        return false;
     if (at_item || sub || d->depth == 1)
         d->frames[d->depth - 1].h = H_ROOT;
     /* body objects seen, to check they match the message type */
@@ -427,15 +421,15 @@ static int cb_start(struct fc_decoder *d, bool is_array)
             memset(e, 0, sizeof(*e));
         }
     }
-    return 1;
+    return true;
 }
 
-static int cb_start_map(void *ud)
+static bool cb_start_map(void *ud)
 {
     return cb_start(ud, false);
 }
 
-static int cb_start_array(void *ud)
+static bool cb_start_array(void *ud)
 {
     return cb_start(ud, true);
 }
@@ -493,11 +487,11 @@ static void emit_item(struct fc_decoder *d, struct ctx *c, bool known)
     d->fn(d->ud, &it);
 }
 
-static int cb_end(struct fc_decoder *d, bool is_array)
+static bool cb_end(struct fc_decoder *d, bool is_array)
 {
     if (d->skip_depth) {
         d->skip_depth--;
-        return 1;
+        return true;
     }
     struct ctx *c = fc_dec_cur(d);
     struct frame *fr = &d->frames[d->depth - 1];
@@ -528,41 +522,41 @@ static int cb_end(struct fc_decoder *d, bool is_array)
         else
             attach(d, c, known);
     }
-    return 1;
+    return true;
 }
 
-static int cb_end_map(void *ud)
+static bool cb_end_map(void *ud)
 {
     return cb_end(ud, false);
 }
 
-static int cb_end_array(void *ud)
+static bool cb_end_array(void *ud)
 {
     return cb_end(ud, true);
 }
 
-static const yajl_callbacks callbacks = {
-    cb_null, cb_bool, NULL, NULL, cb_number, cb_string,
-    cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array,
+static const struct fc_json_sink sink = {
+    .null_value = cb_null, .bool_value = cb_bool, .number = cb_number, .string = cb_string,
+    .key = cb_map_key, .start_map = cb_start_map, .end_map = cb_end_map,
+    .start_array = cb_start_array, .end_array = cb_end_array,
 };
 
-/* What a new or reset decoder starts from: the page kind, the callback and
- * a fresh parser. */
+/* What a new or reset decoder starts from: the page kind and the callback.
+ * (The scanner leaves UTF-8 to the per-field checks, so one bad string fails
+ * one item, not the page.) */
 static void start(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn fn, void *ud)
 {
     d->kind = kind;
     d->info.kind = kind;
     d->fn = fn;
     d->ud = ud;
-    d->y = yajl_alloc(&callbacks, NULL, d);
-    /* We check UTF-8 per field so one bad string fails one item, not the page. */
-    yajl_config(d->y, yajl_dont_validate_strings, 1);
 }
 
 struct fc_decoder *fc_decoder_new(enum fc_page_kind kind, fc_item_fn fn, void *ud)
 {
     fc_dec_fields_init();
     struct fc_decoder *d = fc_xcalloc(1, sizeof(*d));
+    fc_json_scan_init(&d->scan, &sink, d);
     start(d, kind, fn, ud);
     return d;
 }
@@ -573,9 +567,9 @@ enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n, st
         return fc_diag_set(diag, FC_ERR_LIMIT, "page larger than %u bytes", FC_MAX_PAGE_BYTES);
     d->chunk = data;
     d->chunk_start = d->fed_total;
-    yajl_status st = yajl_parse(d->y, (const unsigned char *)data, n);
+    enum fc_json_status st = fc_json_scan_feed(&d->scan, data, n);
     d->fed_total += n;
-    if (st == yajl_status_ok) {
+    if (st == FC_JSON_OK) {
         /* The chunk belongs to the caller: carry the open item's bytes in it. */
         if (d->item_open && !d->carry_truncated) {
             size_t from = d->item_start > d->chunk_start ? d->item_start - d->chunk_start : 0;
@@ -595,24 +589,20 @@ enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n, st
                            FC_MAX_ITEMS_PER_PAGE);
     if (d->depth >= MAX_DEPTH)
         return fc_diag_set(diag, FC_ERR_LIMIT, "JSON nested deeper than %d", MAX_DEPTH);
-    unsigned char *msg = yajl_get_error(d->y, 0, NULL, 0);
-    enum fc_err e = fc_diag_set(diag, FC_ERR_INVALID, "invalid JSON at byte %zu: %s",
-                                d->chunk_start + yajl_get_bytes_consumed(d->y),
-                                (const char *)msg);
-    yajl_free_error(d->y, msg);
-    return e;
+    if (st == FC_JSON_STOPPED) /* the walker stops only at the limits above */
+        return fc_diag_set(diag, FC_ERR_LIMIT, "the page's JSON exceeds a decoder limit");
+    return fc_diag_set(diag, FC_ERR_INVALID, "invalid JSON at byte %zu: %s", d->scan.error_at,
+                       d->scan.error);
 }
 
 enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info, struct fc_diag *diag)
 {
-    yajl_status st = yajl_complete_parse(d->y);
-    if (st != yajl_status_ok || d->depth != 0) {
-        unsigned char *msg = yajl_get_error(d->y, 0, NULL, 0);
-        enum fc_err e = fc_diag_set(diag, FC_ERR_INVALID, "incomplete JSON after %zu bytes: %s",
-                                    d->fed_total, (const char *)msg);
-        yajl_free_error(d->y, msg);
-        return e;
-    }
+    enum fc_json_status st = fc_json_scan_finish(&d->scan);
+    if (st == FC_JSON_STOPPED)
+        return fc_diag_set(diag, FC_ERR_LIMIT, "the page's JSON exceeds a decoder limit");
+    if (st != FC_JSON_OK || d->depth != 0)
+        return fc_diag_set(diag, FC_ERR_INVALID, "incomplete JSON after %zu bytes: %s",
+                           d->fed_total, st != FC_JSON_OK ? d->scan.error : "containers left open");
     if (d->token_too_long)
         return fc_diag_set(diag, FC_ERR_LIMIT, "nextPageToken longer than %zu bytes",
                            sizeof(d->info.next_token) - 1);
@@ -624,7 +614,7 @@ enum fc_err fc_decoder_finish(struct fc_decoder *d, struct fc_page_info *info, s
 
 void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn fn, void *ud)
 {
-    yajl_free(d->y);
+    struct fc_json_scan scan = d->scan;
     struct fc_arena arena = d->arena;
     struct fc_buf carry = d->carry;
     struct ctx ctx[MAX_CTX];
@@ -652,6 +642,12 @@ void fc_decoder_reset(struct fc_decoder *d, enum fc_page_kind kind, fc_item_fn f
     }
 #undef SHRINK
     memcpy(d->ctx, ctx, sizeof(ctx)); /* keeps the scratch vectors' storage */
+    if (scan.token.cap > FC_DECODER_KEEP_BYTES || scan.unescaped.cap > FC_DECODER_KEEP_BYTES) {
+        fc_json_scan_cleanup(&scan);
+        fc_json_scan_init(&scan, &sink, d);
+    }
+    d->scan = scan;
+    fc_json_scan_reset(&d->scan, &sink, d);
     start(d, kind, fn, ud);
 }
 
@@ -659,7 +655,7 @@ void fc_decoder_free(struct fc_decoder *d)
 {
     if (!d)
         return;
-    yajl_free(d->y);
+    fc_json_scan_cleanup(&d->scan);
     for (int i = 0; i < MAX_CTX; i++) {
         fc_vec_free(&d->ctx[i].mentions);
         fc_vec_free(&d->ctx[i].positions);
@@ -675,7 +671,8 @@ void fc_decoder_free(struct fc_decoder *d)
 
 size_t fc_decoder_retained_bytes(const struct fc_decoder *d)
 {
-    size_t n = fc_arena_capacity(&d->arena) + d->carry.cap;
+    size_t n = fc_arena_capacity(&d->arena) + d->carry.cap + d->scan.token.cap +
+               d->scan.unescaped.cap;
     for (int i = 0; i < MAX_CTX; i++)
         n += d->ctx[i].mentions.cap * sizeof(uint64_t) + d->ctx[i].positions.cap * sizeof(uint32_t) +
              d->ctx[i].embeds.cap * sizeof(struct fc_embed) + d->ctx[i].compact.cap * sizeof(uint64_t) +

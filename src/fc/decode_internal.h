@@ -7,11 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <yajl/yajl_parse.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/hash.h"
+#include "core/json_scan.h"
 #include "core/vec.h"
 #include "fc/decode.h"
 
@@ -19,10 +19,10 @@
 
 #define H_ROOT FC_FNV1A_INIT
 
-/* FNV-1a over a token after a '.', which separates tokens. */
+/* The path hash h continued by one token (a key, or "[]" for an element). */
 static inline uint64_t hmix(uint64_t h, const char *s, size_t n)
 {
-    return fc_fnv1a(fc_fnv1a(h, ".", 1), s, n);
+    return fc_hash_words(h, s, n);
 }
 #define H_ELEM(h) hmix((h), "[]", 2)
 
@@ -107,7 +107,7 @@ struct frame {
 };
 
 struct fc_decoder {
-    yajl_handle y;
+    struct fc_json_scan scan;
     enum fc_page_kind kind;
     fc_item_fn fn;
     void *ud;
@@ -141,7 +141,10 @@ struct fc_decoder {
 /* ---- shared by the walker and the checks ---- */
 
 /* The innermost open object, or NULL outside items. */
-struct ctx *fc_dec_cur(struct fc_decoder *d);
+static inline struct ctx *fc_dec_cur(struct fc_decoder *d)
+{
+    return d->nctx ? &d->ctx[d->nctx - 1] : NULL;
+}
 /* Records the current item's first error, with its JSON path. */
 void fc_dec_item_error(struct fc_decoder *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

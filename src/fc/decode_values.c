@@ -98,9 +98,18 @@ static const char *text_arena(struct fc_decoder *d, const char *s, size_t n, siz
         return NULL;
     }
     size_t nuls = 0;
-    for (size_t i = 0; i < n; i++)
-        nuls += s[i] == '\0';
+    if (memchr(s, '\0', n)) /* rare: count them only then */
+        for (size_t i = 0; i < n; i++)
+            nuls += s[i] == '\0';
     char *out = fc_arena_alloc(&d->arena, n + 2 * nuls + 1);
+    if (!nuls) {
+        memcpy(out, s, n);
+        out[n] = '\0';
+        *len = n;
+        if (had_nul)
+            *had_nul = false;
+        return out;
+    }
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\0') {
