@@ -30,7 +30,7 @@ enum fc_err fc_hex_decode(const char *s, size_t len, bool require_prefix,
                            digits / 2, out_cap);
     for (size_t o = 0; i < len; i += 2, o++) {
         int hi = digit(s[i]), lo = digit(s[i + 1]);
-        if (hi < 0 || lo < 0)
+        if ((hi | lo) < 0) /* one test for both */
             return fc_diag_set(diag, FC_ERR_INVALID, "invalid hex digit at offset %zu",
                                hi < 0 ? i : i + 1);
         out[o] = (uint8_t)(hi << 4 | lo);

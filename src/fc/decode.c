@@ -10,6 +10,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/json_scan_loop.h"
 #include "fc/decode_internal.h"
 
 /* Memory a reset decoder keeps for the next page. */
@@ -90,14 +91,7 @@ static void begin_item(struct fc_decoder *d)
 
 static void ctx_reset(struct ctx *c)
 {
-    struct ctx keep = *c; /* the arrays' storage */
-    memset(c, 0, sizeof(*c));
-    c->mentions = keep.mentions;
-    c->positions = keep.positions;
-    c->embeds = keep.embeds;
-    c->compact = keep.compact;
-    c->deleted = keep.deleted;
-    c->embeds_dep = keep.embeds_dep;
+    memset(c, 0, CTX_KEPT); /* the arrays' storage stays */
     c->mentions.n = c->positions.n = c->embeds.n = c->compact.n = c->deleted.n = 0;
     c->embeds_dep.n = 0;
 }
@@ -124,7 +118,7 @@ static void push_ctx(struct fc_decoder *d, enum ctx_kind kind, enum dest dest)
 
 /* The hash of the value position the parser is at (key in a map, or the
  * next element of an array), relative to the current object's root. */
-static uint64_t value_hash(struct fc_decoder *d)
+static inline uint64_t value_hash(struct fc_decoder *d)
 {
     struct frame *f = &d->frames[d->depth - 1];
     return f->is_array ? H_ELEM(f->h) : f->val_h;
@@ -567,7 +561,7 @@ enum fc_err fc_decoder_feed(struct fc_decoder *d, const char *data, size_t n, st
         return fc_diag_set(diag, FC_ERR_LIMIT, "page larger than %u bytes", FC_MAX_PAGE_BYTES);
     d->chunk = data;
     d->chunk_start = d->fed_total;
-    enum fc_json_status st = fc_json_scan_feed(&d->scan, data, n);
+    enum fc_json_status st = fc_json_scan_feed_with(&d->scan, &sink, data, n);
     d->fed_total += n;
     if (st == FC_JSON_OK) {
         /* The chunk belongs to the caller: carry the open item's bytes in it. */

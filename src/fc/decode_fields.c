@@ -4,6 +4,7 @@
 #include "fc/decode_internal.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct field_def {
@@ -129,11 +130,15 @@ static const struct field_def onchain_defs[] = {
     {"channelRegisterEventBody", F_SKIP},
 };
 
-/* Open-addressing tables from path hash to field, one per object kind. */
-#define TABLE_SIZE 1024
+/* Open-addressing tables from path hash to field, one per object kind;
+ * small (the largest holds about 110 paths) and each slot's hash beside its
+ * field, so a lookup touches one cache line. */
+#define TABLE_SIZE 256
 struct table {
-    uint64_t key[TABLE_SIZE];
-    uint16_t field[TABLE_SIZE];
+    struct {
+        uint64_t key;
+        uint64_t field;
+    } slot[TABLE_SIZE];
 };
 static struct table tables[C_NKINDS];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
@@ -141,20 +146,24 @@ static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 static void table_put(struct table *t, uint64_t h, enum field f, bool only_if_absent)
 {
     size_t i = h & (TABLE_SIZE - 1);
-    while (t->key[i] && t->key[i] != h)
+    size_t probes = 0;
+    while (t->slot[i].key && t->slot[i].key != h) {
         i = (i + 1) & (TABLE_SIZE - 1);
-    if (t->key[i] == h && only_if_absent)
+        if (++probes == TABLE_SIZE)
+            abort(); /* more paths than slots: a build-time mistake */
+    }
+    if (t->slot[i].key == h && only_if_absent)
         return;
-    t->key[i] = h;
-    t->field[i] = (uint16_t)f;
+    t->slot[i].key = h;
+    t->slot[i].field = f;
 }
 
 static enum field table_get(const struct table *t, uint64_t h)
 {
     size_t i = h & (TABLE_SIZE - 1);
-    while (t->key[i]) {
-        if (t->key[i] == h)
-            return (enum field)t->field[i];
+    while (t->slot[i].key) {
+        if (t->slot[i].key == h)
+            return (enum field)t->slot[i].field;
         i = (i + 1) & (TABLE_SIZE - 1);
     }
     return F_NONE;

@@ -85,8 +85,10 @@ struct ctx {
     /* raw values decoded once the protocol (or flavour) is known */
     const char *addr_raw, *bh_raw, *payer_raw, *tp_payer_raw;
     size_t addr_raw_len, bh_raw_len, payer_raw_len, tp_payer_raw_len;
-    /* arrays collected element by element; their storage is kept between
-     * objects and pages (see fc_decoder_reset) */
+    size_t n_scopes;
+    /* Everything above is zeroed for each object (CTX_KEPT); below, the
+     * arrays collected element by element, whose storage is kept between
+     * objects and pages (see fc_decoder_reset), and scopes up to n_scopes. */
     FC_VEC(uint64_t) mentions;
     FC_VEC(uint32_t) positions;
     FC_VEC(struct fc_embed) embeds;
@@ -94,8 +96,8 @@ struct ctx {
     FC_VEC(struct fc_message *) deleted;
     FC_VEC(struct fc_text) embeds_dep;
     uint8_t scopes[32]; /* keyAddBody.scopes as message type values */
-    size_t n_scopes;
 };
+#define CTX_KEPT offsetof(struct ctx, mentions)
 
 struct frame {
     bool is_array;

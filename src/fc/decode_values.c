@@ -18,7 +18,7 @@ bool fc_dec_to_u64(struct fc_decoder *d, const char *s, size_t n, uint64_t max, 
         if (s[i] < '0' || s[i] > '9')
             goto bad;
         uint64_t nv = v * 10 + (uint64_t)(s[i] - '0');
-        if (nv / 10 != v)
+        if (i >= 19 && nv / 10 != v) /* 19 digits always fit */
             goto bad;
         v = nv;
     }
@@ -130,8 +130,12 @@ static const char *text_arena(struct fc_decoder *d, const char *s, size_t n, siz
 
 static int enum_index(const char *s, size_t n, const char *const *names, int count)
 {
+    /* Without a NUL in s, strncmp equal means names[i] has n bytes before
+     * its own NUL, so names[i][n] is inside it. */
+    if (n == 0 || memchr(s, '\0', n))
+        return -1;
     for (int i = 0; i < count; i++)
-        if (names[i] && strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+        if (names[i] && strncmp(names[i], s, n) == 0 && names[i][n] == '\0')
             return i;
     return -1;
 }

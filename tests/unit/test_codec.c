@@ -1,6 +1,7 @@
 /* hex, base64 and Farcaster time helpers. */
 #include "support/testenv.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/base64.h"
@@ -40,6 +41,49 @@ static void hex_rejects_bad_input(void **state)
     assert_int_equal(n, 99); /* out-params untouched on failure */
     assert_int_equal(fc_hex_decode("0x", 2, true, out, sizeof(out), &n, &d), FC_OK);
     assert_int_equal(n, 0);
+}
+
+/* Every byte value at every position of a 40-digit hash: only the 22 hex
+ * digits pass, each with its value, and a bad one is named at its offset. */
+static void hex_every_byte_at_every_position(void **state)
+{
+    (void)state;
+    static const char digits[] = "0123456789abcdef";
+    char text[43] = "0x";
+    uint8_t want[20];
+    for (int i = 0; i < 20; i++) {
+        want[i] = (uint8_t)(i * 37 + 11);
+        text[2 + 2 * i] = digits[want[i] >> 4];
+        text[3 + 2 * i] = digits[want[i] & 15];
+    }
+    for (int pos = 2; pos < 42; pos++) {
+        for (int b = 0; b < 256; b++) {
+            char t[43];
+            memcpy(t, text, sizeof(t));
+            t[pos] = (char)b;
+            int value = b >= '0' && b <= '9'   ? b - '0'
+                        : b >= 'a' && b <= 'f' ? b - 'a' + 10
+                        : b >= 'A' && b <= 'F' ? b - 'A' + 10
+                                               : -1;
+            uint8_t out[20], expect[20];
+            memcpy(expect, want, sizeof(expect));
+            int k = (pos - 2) / 2;
+            if (value >= 0)
+                expect[k] = (uint8_t)(pos % 2 == 0 ? (value << 4) | (want[k] & 15)
+                                                   : (want[k] & 0xf0) | value);
+            size_t n = 0;
+            struct fc_diag d;
+            enum fc_err err = fc_hex_decode(t, 42, true, out, sizeof(out), &n, &d);
+            if (value < 0) {
+                char off[32];
+                snprintf(off, sizeof(off), "offset %d", pos);
+                if (err != FC_ERR_INVALID || !strstr(d.msg, off))
+                    fail_msg("byte 0x%02x at %d: %s", b, pos, err ? d.msg : "accepted");
+            } else if (err != FC_OK || n != 20 || memcmp(out, expect, 20) != 0) {
+                fail_msg("byte '%c' at %d decoded wrong", b, pos);
+            }
+        }
+    }
 }
 
 static void base64_vectors(void **state)
@@ -99,5 +143,6 @@ static void farcaster_time(void **state)
     assert_int_equal(fc_time_from_unix(FC_EPOCH_UNIX + 4294967296LL), -1);
 }
 
-FCT_MAIN(NULL, NULL, hex_roundtrip_and_case, hex_rejects_bad_input, base64_vectors,
+FCT_MAIN(NULL, NULL, hex_roundtrip_and_case, hex_rejects_bad_input,
+         hex_every_byte_at_every_position, base64_vectors,
          base64_rejects_bad_input, farcaster_time)
