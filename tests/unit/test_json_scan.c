@@ -307,6 +307,51 @@ static void bad_json_says_what_and_where(void **state)
     }
 }
 
+/* Strings are searched many bytes at a time: a quote, an escape or a
+ * control byte is found at any place in a long string, and bytes from 0x80
+ * (UTF-8) are left alone. */
+static void special_bytes_are_found_anywhere_in_a_long_string(void **state)
+{
+    (void)state;
+    for (size_t at = 0; at < 40; at++) {
+        char body[41];
+        memset(body, 'a', 40);
+        body[40] = '\0';
+        char text[64];
+        /* an escaped newline at `at`, a UTF-8 byte pair after it */
+        memcpy(body + at, "\\n", 2);
+        if (at + 4 <= 40)
+            memcpy(body + at + 2, "\xc3\xa9", 2);
+        snprintf(text, sizeof(text), "[\"%.40s\"]", body);
+        expect_same_tokens("escape", text, strlen(text), 0, strlen(text));
+        expect_same_tokens("escape cut", text, strlen(text), at + 2, strlen(text));
+        /* a control byte at `at`: named at its own offset */
+        memset(body, 'a', 40);
+        body[at] = 0x1f;
+        snprintf(text, sizeof(text), "[\"%.40s\"]", body);
+        struct fc_buf log = FC_BUF_INIT;
+        struct fc_json_scan s;
+        assert_int_equal(scan_tokens(text, strlen(text), 0, strlen(text), &log, &s),
+                         FC_JSON_INVALID);
+        assert_non_null(strstr(s.error, "byte 0x1f (a control character) inside a string"));
+        assert_int_equal(s.error_at, at + 2);
+        fc_json_scan_cleanup(&s);
+        fc_buf_cleanup(&log);
+        /* a quote at `at` ends the string there: two strings */
+        if (at + 3 <= 40) {
+            memset(body, 'a', 40);
+            memcpy(body + at, "\",\"", 3);
+            snprintf(text, sizeof(text), "[\"%.40s\"]", body);
+            char *got = tokens_of(text);
+            char want[128];
+            snprintf(want, sizeof(want), "[\ns%zu:%.*s\ns%zu:%.*s\n]\n", at, (int)at, body,
+                     37 - at, (int)(37 - at), body + at + 3);
+            assert_string_equal(got, want);
+            free(got);
+        }
+    }
+}
+
 static void nesting_is_bounded(void **state)
 {
     (void)state;
@@ -429,5 +474,6 @@ static void reset_starts_a_new_text(void **state)
 
 FCT_MAIN(NULL, NULL, tokens_match_yajl_on_every_recorded_hub_page,
          tokens_and_verdicts_match_yajl_on_the_fuzz_corpus, every_cut_gives_the_same_tokens,
-         escapes_come_out_as_utf8, bad_json_says_what_and_where, nesting_is_bounded,
+         escapes_come_out_as_utf8, bad_json_says_what_and_where,
+         special_bytes_are_found_anywhere_in_a_long_string, nesting_is_bounded,
          positions_point_just_past_each_token, a_sink_can_stop_the_scan, reset_starts_a_new_text)
