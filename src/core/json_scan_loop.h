@@ -476,7 +476,7 @@ fc_json_scan_feed_with(struct fc_json_scan *s, const struct fc_json_sink *k, con
         case FC_JX_DONE:
             return bad(s, AT(p), "%s after the end of the JSON value", shown(c, sh));
         }
-        /* A value, or a key. */
+    token: /* a value, or a key, starts at p (its first byte c) */;
         bool is_key = s->expect == FC_JX_KEY_OR_END || s->expect == FC_JX_KEY;
         if (c == '"') {
             const char *close = NULL;
@@ -521,14 +521,23 @@ fc_json_scan_feed_with(struct fc_json_scan *s, const struct fc_json_sink *k, con
         if (st != FC_JSON_OK)
             return st;
         /* Hub JSON has no whitespace: take the punctuation that usually
-         * follows without another turn of the loop. */
-        if (p < end) {
-            if (*p == ':' && s->expect == FC_JX_COLON) {
-                p++;
-                s->expect = FC_JX_VALUE;
-            } else if (*p == ',' && s->expect == FC_JX_COMMA_OR_END) {
-                p++;
-                s->expect = s->is_map[s->depth - 1] ? FC_JX_KEY : FC_JX_VALUE;
+         * follows, and go straight on to the next key or value, without
+         * another turn of the loop. */
+        if (p == end)
+            break;
+        if (*p == ':' && s->expect == FC_JX_COLON) {
+            p++;
+            s->expect = FC_JX_VALUE;
+        } else if (*p == ',' && s->expect == FC_JX_COMMA_OR_END) {
+            p++;
+            s->expect = s->is_map[s->depth - 1] ? FC_JX_KEY : FC_JX_VALUE;
+        }
+        if (p < end && (s->expect == FC_JX_VALUE || s->expect == FC_JX_KEY_OR_END ||
+                        s->expect == FC_JX_KEY)) {
+            c = (unsigned char)*p;
+            if (c == '"' || (s->expect == FC_JX_VALUE && c > ' ')) {
+                tok = p;
+                goto token;
             }
         }
     }

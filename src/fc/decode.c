@@ -248,6 +248,21 @@ static bool cb_string(void *ud, const char *s, size_t n)
     return true;
 }
 
+/* Copies a key of k bytes: most are under 16, where overlapping fixed-size
+ * copies beat a call to memcpy. */
+static inline void key_copy(char *dst, const char *src, size_t k)
+{
+    if (k >= 8 && k <= 16) {
+        memcpy(dst, src, 8);
+        memcpy(dst + k - 8, src + k - 8, 8);
+    } else if (k >= 4 && k < 8) {
+        memcpy(dst, src, 4);
+        memcpy(dst + k - 4, src + k - 4, 4);
+    } else {
+        memcpy(dst, src, k);
+    }
+}
+
 static bool cb_map_key(void *ud, const char *key, size_t n)
 {
     struct fc_decoder *d = ud;
@@ -255,7 +270,7 @@ static bool cb_map_key(void *ud, const char *key, size_t n)
         return true;
     struct frame *f = &d->frames[d->depth - 1];
     size_t k = n < sizeof(f->key) - 1 ? n : sizeof(f->key) - 1;
-    memcpy(f->key, key, k);
+    key_copy(f->key, key, k);
     f->key[k] = '\0';
     f->val_h = hmix(f->h, key, n);
     if (!d->top_decided && d->depth == 1 && d->kind == FC_PAGE_AUTO) {

@@ -15,12 +15,14 @@ bool fc_dec_to_u64(struct fc_decoder *d, const char *s, size_t n, uint64_t max, 
     if (n == 0 || n > 20)
         goto bad;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
+        unsigned digit = (unsigned char)s[i] - (unsigned)'0';
+        if (digit > 9)
             goto bad;
-        uint64_t nv = v * 10 + (uint64_t)(s[i] - '0');
-        if (i >= 19 && nv / 10 != v) /* 19 digits always fit */
-            goto bad;
-        v = nv;
+        if (i == 19) { /* 19 digits always fit; a 20th may not */
+            if (v > (UINT64_MAX - digit) / 10)
+                goto bad;
+        }
+        v = v * 10 + digit;
     }
     if (v > max) {
         fc_dec_item_error(d, "%.*s is out of range (at most %llu)", (int)n, s, (unsigned long long)max);

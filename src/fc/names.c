@@ -46,8 +46,12 @@ static const char *const onchain_names[FC_ONCHAIN_TYPE_MAX] = {
 
 static int lookup(const char *const *names, int n, const char *s, size_t len)
 {
+    /* Without a NUL in s, strncmp equal means names[i] has len bytes before
+     * its own NUL, so names[i][len] is inside it. */
+    if (len == 0 || memchr(s, '\0', len))
+        return 0;
     for (int i = 1; i < n; i++)
-        if (names[i] && strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+        if (names[i] && strncmp(names[i], s, len) == 0 && names[i][len] == '\0')
             return i;
     return 0;
 }

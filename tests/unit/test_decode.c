@@ -265,6 +265,40 @@ static void signer_metadata(void **state)
     assert_int_equal(fc_signed_key_request_fid(md, 288, &fid, &d), FC_ERR_INVALID);
 }
 
+/* The page's next event id reads every unsigned 64-bit integer, and not
+ * one more. */
+static void integers_up_to_the_largest_u64(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *id;
+        bool ok;
+    } cases[] = {
+        {"0", true},
+        {"9999999999999999999", true},  /* 19 digits */
+        {"18446744073709551615", true}, /* 2^64 - 1 */
+        {"18446744073709551616", false},
+        {"18446744073709551620", false},
+        {"99999999999999999999", false},
+        {"100000000000000000000", false}, /* 21 digits */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char page[128];
+        snprintf(page, sizeof(page), "{\"events\":[],\"nextPageEventId\":%s}", cases[i].id);
+        struct collected c;
+        struct fc_page_info info;
+        assert_int_equal(decode(page, &c, &info), FC_OK);
+        if (info.has_next_event_id != cases[i].ok)
+            fail_msg("%s: %s", cases[i].id, cases[i].ok ? "refused" : "accepted");
+        if (cases[i].ok) {
+            char back[32];
+            snprintf(back, sizeof(back), "%llu", (unsigned long long)info.next_event_id);
+            assert_string_equal(back, cases[i].id);
+        }
+        fc_buf_cleanup(&c.lines);
+    }
+}
+
 static void event_id_layouts(void **state)
 {
     (void)state;
@@ -500,6 +534,7 @@ static void empty_byte_fields_both_dialects(void **state)
 
 FCT_MAIN(NULL, NULL, error_names_path_and_reason, validation_rules, byte_field_encodings,
          nul_bytes_become_replacement_char, unknown_values_are_counted_not_fatal,
-         broken_json_fails_the_page, signer_metadata, event_id_layouts, utf8_and_base58,
+         broken_json_fails_the_page, signer_metadata, integers_up_to_the_largest_u64,
+         event_id_layouts, utf8_and_base58,
          reset_decoder_reuses_memory, kept_items_outlive_the_chunks,
          empty_byte_fields_both_dialects, huge_bad_item_is_truncated_and_flagged)
