@@ -130,20 +130,11 @@ static const struct field_def onchain_defs[] = {
     {"channelRegisterEventBody", F_SKIP},
 };
 
-/* Open-addressing tables from path hash to field, one per object kind;
- * small (the largest holds about 110 paths) and each slot's hash beside its
- * field, so a lookup touches one cache line. */
-#define TABLE_SIZE 256
-struct table {
-    struct {
-        uint64_t key;
-        uint64_t field;
-    } slot[TABLE_SIZE];
-};
-static struct table tables[C_NKINDS];
+#define TABLE_SIZE FC_DEC_TABLE_SIZE
+struct fc_dec_table fc_dec_tables[C_NKINDS];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
-static void table_put(struct table *t, uint64_t h, enum field f, bool only_if_absent)
+static void table_put(struct fc_dec_table *t, uint64_t h, enum field f, bool only_if_absent)
 {
     size_t i = h & (TABLE_SIZE - 1);
     size_t probes = 0;
@@ -156,17 +147,6 @@ static void table_put(struct table *t, uint64_t h, enum field f, bool only_if_ab
         return;
     t->slot[i].key = h;
     t->slot[i].field = f;
-}
-
-static enum field table_get(const struct table *t, uint64_t h)
-{
-    size_t i = h & (TABLE_SIZE - 1);
-    while (t->slot[i].key) {
-        if (t->slot[i].key == h)
-            return (enum field)t->slot[i].field;
-        i = (i + 1) & (TABLE_SIZE - 1);
-    }
-    return F_NONE;
 }
 
 /* Hashes "a.b[].c" the way the parser does while walking. */
@@ -198,9 +178,9 @@ static void build_table(enum ctx_kind k, const struct field_def *defs, size_t n)
         uint64_t prefixes[16];
         size_t np;
         uint64_t h = path_hash(defs[i].path, prefixes, &np);
-        table_put(&tables[k], h, defs[i].field, false);
+        table_put(&fc_dec_tables[k], h, defs[i].field, false);
         for (size_t j = 0; j < np; j++)
-            table_put(&tables[k], prefixes[j], F_CONTAINER, true);
+            table_put(&fc_dec_tables[k], prefixes[j], F_CONTAINER, true);
     }
 }
 
@@ -217,7 +197,3 @@ void fc_dec_fields_init(void)
     pthread_once(&tables_once, build_tables);
 }
 
-enum field fc_dec_field_at(enum ctx_kind k, uint64_t h)
-{
-    return table_get(&tables[k], h);
-}

@@ -59,10 +59,34 @@ enum field {
 };
 
 
+/* Open-addressing tables from path hash to field, one per object kind
+ * (decode_fields.c): small (the largest holds about 110 paths) and each
+ * slot's hash beside its field, so a lookup touches one cache line. */
+#define FC_DEC_TABLE_SIZE 256
+struct fc_dec_table {
+    struct {
+        uint64_t key;
+        uint64_t field;
+    } slot[FC_DEC_TABLE_SIZE];
+};
+extern struct fc_dec_table fc_dec_tables[C_NKINDS];
+
 /* Builds the path tables once (thread-safe). */
 void fc_dec_fields_init(void);
-/* What the value at path hash h means inside an object of kind k. */
-enum field fc_dec_field_at(enum ctx_kind k, uint64_t h);
+
+/* What the value at path hash h means inside an object of kind k (inline:
+ * every key and value asks). */
+static inline enum field fc_dec_field_at(enum ctx_kind k, uint64_t h)
+{
+    const struct fc_dec_table *t = &fc_dec_tables[k];
+    size_t i = h & (FC_DEC_TABLE_SIZE - 1);
+    while (t->slot[i].key) {
+        if (t->slot[i].key == h)
+            return (enum field)t->slot[i].field;
+        i = (i + 1) & (FC_DEC_TABLE_SIZE - 1);
+    }
+    return F_NONE;
+}
 
 /* ---- decoder state ---- */
 
