@@ -232,9 +232,7 @@ static enum fc_err import_line(struct importer *im, char *line, size_t len, stru
         im->seen[t] = true;
         if (im->replace) {
             char sql[96];
-            /* CASCADE: what is derived from the table goes with it
-             * (cast_search from casts; the import queues its casts again) */
-            snprintf(sql, sizeof(sql), "TRUNCATE %s CASCADE", all_tables[t]);
+            snprintf(sql, sizeof(sql), "TRUNCATE %s", all_tables[t]);
             if ((err = run(im->c, sql, 0, NULL, NULL, diag)))
                 return err;
         }

@@ -3,8 +3,8 @@
  * writer's own transaction, whatever path wrote it; a running `fcindex serve`
  * makes it searchable within 2 s; casts queued while nothing ran are indexed
  * once a serve starts; the job outlives its connection ending; two jobs
- * share the queue; deleted casts are never found; and the ingest commands
- * leave nothing queued. Casts are
+ * share the queue; deleted casts are never found; the ingest commands
+ * leave nothing queued; and casts deleted for good leave search. Casts are
  * written here by the project's writer (store/writer.h) as the indexer
  * writes them. */
 #include "support/fixture.h"
@@ -430,6 +430,22 @@ static void ingest_commands_leave_nothing_queued(void **state)
     fct_assert_sql(fx.db2, "SELECT count(*) FROM cast_search WHERE tsv @@ 'queued'::tsquery", "1");
 }
 
+/* Casts deleted for good (an account's rows cleaned up, a table emptied)
+ * take their search rows with them. */
+static void hard_deleted_casts_leave_search(void **state)
+{
+    (void)state;
+    fct_assert_sql(fx.db2, "SELECT count(*) FROM cast_search WHERE tsv @@ 'shared'::tsquery",
+                   "6000");
+    free(fct_sql_value(fx.db2, "DELETE FROM casts WHERE fid = 7 AND text LIKE 'shared 1%'"));
+    fct_assert_sql(fx.db2, "SELECT count(*) FROM cast_search WHERE tsv @@ 'shared'::tsquery",
+                   "4889"); /* 6000 less 1, 10-19, 100-199, 1000-1999 */
+    fct_assert_sql(fx.db2, "SELECT count(*) FROM cast_search s LEFT JOIN casts c USING (hash) "
+                           "WHERE c.hash IS NULL", "0");
+    free(fct_sql_value(fx.db2, "TRUNCATE casts"));
+    fct_assert_sql(fx.db2, "SELECT count(*) FROM cast_search", "0");
+}
+
 static int setup(void **state)
 {
     *state = &fx;
@@ -455,4 +471,4 @@ static int teardown(void **state)
 FCT_MAIN_NEEDS_DB(setup, teardown, writer_queues_casts_in_its_transaction,
                   serve_makes_casts_searchable_within_2s, deleted_casts_are_never_found,
                   job_outlives_its_connection, jobs_share_the_queue,
-                  ingest_commands_leave_nothing_queued)
+                  ingest_commands_leave_nothing_queued, hard_deleted_casts_leave_search)
