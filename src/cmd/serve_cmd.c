@@ -183,12 +183,6 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     int rc = fc_cmd_connect(ctx, &cfg, &db);
     if (rc)
         goto out;
-    /* every process keeps search current, whoever wrote the casts (an
-     * indexer, a dead letter retried through the API, a command) */
-    if (fc_search_job_start(&cfg, &search, &diag)) {
-        rc = fc_cmd_fail("serve", &diag);
-        goto out;
-    }
     if (run_indexer && fc_indexer_new(&cfg, &ix, &diag)) {
         rc = fc_cmd_fail("serve", &diag);
         goto out;
@@ -216,6 +210,13 @@ int fc_cmd_serve(struct fc_cmd_ctx *ctx)
     sink.api = api;
     if (ix)
         fc_indexer_on_change(ix, on_change, &sink);
+    /* every process keeps search current, whoever wrote the casts (an
+     * indexer, a dead letter retried through the API, a command); its
+     * connection comes after the indexer's and the API's */
+    if (fc_search_job_start(&cfg, &search, &diag)) {
+        rc = fc_cmd_fail("serve", &diag);
+        goto out;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop;
