@@ -36,7 +36,8 @@ const struct fc_cmd fc_commands[] = {
      "sign up through monitored apps.\n"
      "api: the HTTP API alone (public, admin, /metrics, /healthz, /readyz); run any number\n"
      "of them with redis.url set so they share the target set, the queue, rate limits and\n"
-     "cache invalidations with the indexer. Stops cleanly on SIGINT/SIGTERM.\n"},
+     "cache invalidations with the indexer. Stops cleanly on SIGINT/SIGTERM.\n"
+     "Every role also makes new casts searchable (a search job on its own connection).\n"},
     {"targets", fc_cmd_targets, "list and change the target set",
      "usage: fcindex targets list [--root|--non-root] [--state STATE] [--source SOURCE]\n"
      "                            [--added-after T] [--added-before T] [--synced-after T]\n"
@@ -63,12 +64,14 @@ const struct fc_cmd fc_commands[] = {
      "usage: fcindex backfill [--fid N | --all-unsynced] [--wait]\n\n"
      "With --wait the jobs run in this process (concurrency.backfill_workers workers) and the\n"
      "command returns when they are done: exit 0 only if every job succeeded. Without it the\n"
-     "targets are left pending for a running indexer. A root's follows become targets too.\n"},
+     "targets are left pending for a running indexer. A root's follows become targets too.\n"
+     "Before it exits, --wait makes every cast written searchable.\n"},
     {"sync", fc_cmd_sync, "follow the event stream up to the hub's head",
      "usage: fcindex sync --until-head\n\n"
      "Reads every event stream (each Snapchain shard, or the Hubble hub) from its stored\n"
      "cursor, the first time from the oldest retained event, keeps the events that touch a\n"
-     "target, applies each page in one transaction with its cursor, and exits when caught up.\n"},
+     "target, applies each page in one transaction with its cursor, and exits when caught up,\n"
+     "once every cast written is searchable.\n"},
     {"jobs", fc_cmd_jobs, "backfill jobs: counts, failures, retry, pause, clear",
      "usage: fcindex jobs stats [--json] | failed [--json] | pause | resume |\n"
      "       clear [--pending|--failed] --yes | retry FID | retry --all\n\n"
@@ -107,7 +110,7 @@ const struct fc_cmd fc_commands[] = {
      "a bad line (named by its number) imports nothing. Rows whose key exists are skipped,\n"
      "unless --replace, which first empties each table the file holds. --dry-run checks and\n"
      "inserts everything, then rolls back. Into an empty migrated database the tables come\n"
-     "out identical to those exported.\n"},
+     "out identical to those exported. The casts imported are searchable when it exits.\n"},
     {"debug", fc_cmd_debug, "one account, the hubs or the queue, in detail",
      "usage: fcindex debug target FID | hub | queue   (each prints one JSON document;\n"
      "       --json is accepted)\n\n"
