@@ -90,8 +90,9 @@ static const struct option options[] = {
      0, NULL, "Seconds a cached profile may live (changes invalidate it sooner)."},
     {"api", "cache_feed_ttl_s", T_INT, OFF(api_cache_feed_ttl_s), 0, "900", 0, 86400, NULL, 0,
      NULL, "Seconds a cached feed page may live (changes invalidate it sooner)."},
-    {"api", "cache_search_ttl_s", T_INT, OFF(api_cache_search_ttl_s), 0, "60", 0, 86400, NULL, 0,
-     NULL, "Seconds a cached search answer may live (any change may alter it; 0: not cached)."},
+    {"api", "cache_search_ttl_s", T_INT, OFF(api_cache_search_ttl_s), 0, "1", 0, 86400, NULL, 0,
+     NULL, "Seconds a cached search answer may live (any new cast may alter it: at 1, a cast "
+           "is in search answers within 2 s of its commit; 0: not cached)."},
     {"api", "rate_public_per_min", T_INT, OFF(api_rate_public_per_min), 0, "600", 0, 10000000,
      NULL, 0, NULL, "Public requests per client IP per minute; 0 disables the limit."},
     {"api", "rate_search_per_min", T_INT, OFF(api_rate_search_per_min), 0, "60", 0, 10000000,

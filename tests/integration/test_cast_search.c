@@ -31,6 +31,8 @@ static struct fct_fixture fx;
 static struct fc_db *conn;
 static struct fc_writer *w;
 static struct fct_serve serve = {.pid = -1};
+/* the serve process whose API search_api asks */
+static struct fct_serve *asked = &serve;
 
 /* Search must find a cast within this long of its commit. */
 #define SEARCHABLE_MS 2000
@@ -149,7 +151,7 @@ static void expect_listed(const char *table, unsigned first, unsigned last, cons
 static char *search_api(const char *q)
 {
     char url[256];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/search/casts?q=%s&limit=100", serve.port,
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/search/casts?q=%s&limit=100", asked->port,
              q);
     struct fct_http h;
     fct_http_do(url, NULL, 10000, &h);
@@ -271,6 +273,40 @@ static void serve_makes_casts_searchable_within_2s(void **state)
     }
     printf("search: a committed cast found within %lld ms (worst of 5)\n", worst);
     assert_true(fct_wait_sql(fx.db, "SELECT count(*) FROM cast_search_queue", "0", 5000));
+}
+
+/* With the search cache at its default, an answer cached before a cast's
+ * commit gives way in time: asking the same again finds the new cast
+ * within SEARCHABLE_MS. */
+static void cached_answers_take_new_casts_within_2s(void **state)
+{
+    (void)state;
+    struct fct_env e;
+    fct_env_init(&e, fx.db, fx.hubs, "", NULL, NULL,
+                 (const char *[]){"FCINDEX_API_RATE_SEARCH_PER_MIN=0", "FCINDEX_LOG_LEVEL=warn",
+                                  NULL});
+    struct fct_serve cached = {.pid = -1};
+    fct_serve_start(&cached, "api", e.vars);
+    asked = &cached;
+    char first[43], second[43], both[100];
+    api_hash(50, first);
+    api_hash(51, second);
+    snprintf(both, sizeof(both), "%s,%s", first, second);
+    begin(false);
+    add_cast(50, "the first ibex");
+    commit();
+    bool seen = poll_search("ibex", first, 10000) >= 0; /* that answer is now cached */
+    begin(false);
+    add_cast(51, "the second ibex");
+    commit();
+    long long took = seen ? poll_search("ibex", both, SEARCHABLE_MS) : -1;
+    asked = &serve;
+    fct_serve_stop(&cached, SIGTERM);
+    if (!seen)
+        fail_msg("the first cast was never found");
+    if (took < 0)
+        fail_msg("a cached answer hid a new cast for more than %d ms", SEARCHABLE_MS);
+    printf("search: a cast committed after a cached answer found within %lld ms\n", took);
 }
 
 /* A cast removed in the transaction that added it, one removed after it
@@ -469,6 +505,7 @@ static int teardown(void **state)
 }
 
 FCT_MAIN_NEEDS_DB(setup, teardown, writer_queues_casts_in_its_transaction,
-                  serve_makes_casts_searchable_within_2s, deleted_casts_are_never_found,
+                  serve_makes_casts_searchable_within_2s, cached_answers_take_new_casts_within_2s,
+                  deleted_casts_are_never_found,
                   job_outlives_its_connection, jobs_share_the_queue,
                   ingest_commands_leave_nothing_queued, hard_deleted_casts_leave_search)
