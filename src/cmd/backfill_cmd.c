@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/ingest_search.h"
 #include "cmd/with_db.h"
 #include "indexer/indexer.h"
+#include "indexer/search_job.h"
 #include "store/db.h"
 #include "store/targets.h"
 
@@ -39,13 +41,15 @@ static int backfill(struct fc_config *cfg, struct fc_db *db, void *arg)
     struct fc_indexer *ix = NULL;
     if (fc_indexer_new(cfg, &ix, &diag))
         return fc_cmd_fail("backfill", &diag);
+    struct fc_search_job *search = fc_cmd_search_job_start("backfill", cfg);
     struct fc_backfill_stats st;
     enum fc_err err = fc_indexer_backfill(ix, fid ? &fid : NULL, fid ? 1 : 0, &st, &diag);
+    fc_search_job_stop(search);
     printf("backfill: %zu fids done, %zu failed, %zu messages, %zu pages, %zu dead letters\n",
            st.jobs_ok, st.jobs_failed, st.messages, st.pages, st.dead_letters);
     int rc = err ? fc_cmd_fail("backfill", &diag) : FC_EXIT_OK;
     fc_indexer_free(ix);
-    /* what was written before a failure is searchable too */
+    /* what the job left, and what was written before a failure, is searchable too */
     int search_rc = fc_cmd_index_search("backfill", db);
     return rc ? rc : search_rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/progress.h"
+#include "cmd/ingest_search.h"
 #include "cmd/with_db.h"
 #include "store/db.h"
 #include "store/dump.h"

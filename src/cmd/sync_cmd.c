@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/ingest_search.h"
 #include "cmd/with_db.h"
 #include "indexer/indexer.h"
+#include "indexer/search_job.h"
 #include "store/db.h"
 
 static int sync_until_head(struct fc_config *cfg, struct fc_db *db, void *arg)
@@ -14,14 +16,19 @@ static int sync_until_head(struct fc_config *cfg, struct fc_db *db, void *arg)
     struct fc_diag diag = {{0}};
     struct fc_sync_stats st;
     int rc = FC_EXIT_OK;
-    if (fc_indexer_new(cfg, &ix, &diag) || fc_indexer_sync_until_head(ix, &st, &diag))
+    struct fc_search_job *search = fc_cmd_search_job_start("sync", cfg);
+    enum fc_err err = fc_indexer_new(cfg, &ix, &diag);
+    if (!err)
+        err = fc_indexer_sync_until_head(ix, &st, &diag);
+    fc_search_job_stop(search);
+    if (err)
         rc = fc_cmd_fail("sync", &diag);
     else
         printf("sync: %zu pages, %zu events, %zu applied, %zu new targets, %zu dropped, "
                "%zu blocks re-read, %zu retention re-syncs\n", st.pages, st.events, st.kept,
                st.new_targets, st.dropped_targets, st.block_rereads, st.retention_resyncs);
     fc_indexer_free(ix);
-    /* what was applied before a failure is searchable too */
+    /* what the job left, and what was applied before a failure, is searchable too */
     int search_rc = fc_cmd_index_search("sync", db);
     return rc ? rc : search_rc;
 }

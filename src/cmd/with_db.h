@@ -15,11 +15,4 @@ typedef int fc_cmd_db_work(struct fc_config *cfg, struct fc_db *db, void *arg);
  * work's exit status, or the failed connection's. */
 int fc_cmd_with_db(struct fc_cmd_ctx *ctx, fc_cmd_db_work *work, void *arg);
 
-/* After a command that wrote casts: indexes every queued cast for search
- * (store/cast_search.h) before it exits, so the database it filled answers
- * searches completely without a running `fcindex serve`. FC_EXIT_OK, or
- * FC_EXIT_FAIL with the reason printed as "fcindex NAME: ..." (the casts
- * stay queued for the next serve or command). */
-int fc_cmd_index_search(const char *name, struct fc_db *db);
-
 #endif
