@@ -497,24 +497,18 @@ fc_json_scan_feed_with(struct fc_json_scan *s, const struct fc_json_sink *k, con
         } else if (c == '{' || c == '[') {
             s->pos = AT(++p);
             st = open_container(s, k, c == '{', AT(tok));
-        } else if (c == '-' || digit(c)) {
-            while (p < end && number_byte((unsigned char)*p))
+        } else if (c == '-' || digit(c) || literal_byte(c)) {
+            bool number = c == '-' || digit(c);
+            unsigned char member = number ? JS_NUM : JS_LIT;
+            while (p < end && (byte_class[(unsigned char)*p] & member))
                 p++;
-            if (p == end) {
-                keep_cut(s, FC_JP_NUMBER, tok, end);
+            if (p == end) { /* the next chunk may go on with it */
+                keep_cut(s, number ? FC_JP_NUMBER : FC_JP_LITERAL, tok, end);
                 break;
             }
             s->pos = AT(p);
-            st = number_token(s, k, tok, (size_t)(p - tok), AT(tok));
-        } else if (literal_byte(c)) {
-            while (p < end && literal_byte((unsigned char)*p))
-                p++;
-            if (p == end) {
-                keep_cut(s, FC_JP_LITERAL, tok, end);
-                break;
-            }
-            s->pos = AT(p);
-            st = literal_token(s, k, tok, (size_t)(p - tok), AT(tok));
+            st = number ? number_token(s, k, tok, (size_t)(p - tok), AT(tok))
+                        : literal_token(s, k, tok, (size_t)(p - tok), AT(tok));
         } else {
             return bad(s, AT(p), "unexpected %s where a value should be", shown(c, sh));
         }
