@@ -194,15 +194,15 @@ static void api_hash(unsigned n, char out[43])
     snprintf(out, 43, "0x%s", h);
 }
 
-static void serve_start(void)
+/* A serve process on the test database; with cached false its answers are
+ * not cached (each poll asks the database), else the cache has its default. */
+static void serve_start(struct fct_serve *p, bool cached)
 {
     struct fct_env e;
-    /* answers are not cached: each poll asks the database */
     fct_env_init(&e, fx.db, fx.hubs, "", NULL, NULL,
-                 (const char *[]){"FCINDEX_API_CACHE_SEARCH_TTL_S=0",
-                                  "FCINDEX_API_RATE_SEARCH_PER_MIN=0", "FCINDEX_LOG_LEVEL=warn",
-                                  NULL});
-    fct_serve_start(&serve, "api", e.vars);
+                 (const char *[]){"FCINDEX_API_RATE_SEARCH_PER_MIN=0", "FCINDEX_LOG_LEVEL=warn",
+                                  cached ? NULL : "FCINDEX_API_CACHE_SEARCH_TTL_S=0", NULL});
+    fct_serve_start(p, "api", e.vars);
 }
 
 /* ---- the tests ---- */
@@ -253,7 +253,7 @@ static void serve_makes_casts_searchable_within_2s(void **state)
     add_cast(10, "written while nothing indexed: aardvark");
     commit();
     expect_listed("cast_search", 10, 10, "");
-    serve_start();
+    serve_start(&serve, false);
     char a[43];
     api_hash(10, a);
     assert_true(poll_search("aardvark", a, 10000) >= 0);
@@ -281,12 +281,8 @@ static void serve_makes_casts_searchable_within_2s(void **state)
 static void cached_answers_take_new_casts_within_2s(void **state)
 {
     (void)state;
-    struct fct_env e;
-    fct_env_init(&e, fx.db, fx.hubs, "", NULL, NULL,
-                 (const char *[]){"FCINDEX_API_RATE_SEARCH_PER_MIN=0", "FCINDEX_LOG_LEVEL=warn",
-                                  NULL});
     struct fct_serve cached = {.pid = -1};
-    fct_serve_start(&cached, "api", e.vars);
+    serve_start(&cached, true);
     asked = &cached;
     char first[43], second[43], both[100];
     api_hash(50, first);
