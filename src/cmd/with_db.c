@@ -1,6 +1,5 @@
 #include "cmd/with_db.h"
 
-
 int fc_cmd_with_db(struct fc_cmd_ctx *ctx, fc_cmd_db_work *work, void *arg)
 {
     struct fc_config cfg;

@@ -130,18 +130,6 @@ static const char *text_arena(struct fc_decoder *d, const char *s, size_t n, siz
     return out;
 }
 
-static int enum_index(const char *s, size_t n, const char *const *names, int count)
-{
-    /* Without a NUL in s, strncmp equal means names[i] has n bytes before
-     * its own NUL, so names[i][n] is inside it. */
-    if (n == 0 || memchr(s, '\0', n))
-        return -1;
-    for (int i = 0; i < count; i++)
-        if (names[i] && strncmp(names[i], s, n) == 0 && names[i][n] == '\0')
-            return i;
-    return -1;
-}
-
 /* Enum value by name (several spellings allowed) or number; unknown names
  * are counted and give -1. */
 static int enum_value(struct fc_decoder *d, const char *s, size_t n, bool is_number,
@@ -153,7 +141,7 @@ static int enum_value(struct fc_decoder *d, const char *s, size_t n, bool is_num
             return -1;
         return (int)v;
     }
-    int i = enum_index(s, n, names, count);
+    int i = fc_name_index(names, count, s, n);
     if (i < 0)
         d->info.unknown_enums++;
     return i;
@@ -625,9 +613,9 @@ static void onchain_field(struct fc_decoder *d, struct ctx *c, enum field f, con
         break;
     }
     case F_IR_EVTYPE: {
-        int t = enum_index(s, n, NAMES(idreg_names));
+        int t = fc_name_index(NAMES(idreg_names), s, n);
         if (t < 0)
-            t = enum_index(s, n, NAMES(idreg_short)); /* Snapchain spells it short */
+            t = fc_name_index(NAMES(idreg_short), s, n); /* Snapchain spells it short */
         if (t < 0 && num && fc_dec_to_u64(d, s, n, 3, &v))
             t = (int)v;
         if (t < 0)

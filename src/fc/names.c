@@ -44,16 +44,23 @@ static const char *const onchain_names[FC_ONCHAIN_TYPE_MAX] = {
     [FC_ONCHAIN_CHANNEL_REGISTER] = "EVENT_TYPE_CHANNEL_REGISTER",
 };
 
-static int lookup(const char *const *names, int n, const char *s, size_t len)
+int fc_name_index(const char *const *names, int count, const char *s, size_t n)
 {
-    /* Without a NUL in s, strncmp equal means names[i] has len bytes before
-     * its own NUL, so names[i][len] is inside it. */
-    if (len == 0 || memchr(s, '\0', len))
-        return 0;
-    for (int i = 1; i < n; i++)
-        if (names[i] && strncmp(names[i], s, len) == 0 && names[i][len] == '\0')
+    /* Without a NUL in s, strncmp equal means names[i] has n bytes before
+     * its own NUL, so names[i][n] is inside it. */
+    if (n == 0 || memchr(s, '\0', n))
+        return -1;
+    for (int i = 0; i < count; i++)
+        if (names[i] && strncmp(names[i], s, n) == 0 && names[i][n] == '\0')
             return i;
-    return 0;
+    return -1;
+}
+
+/* Index 0 of each table is its NONE value, never a name. */
+static int lookup(const char *const *names, int count, const char *s, size_t n)
+{
+    int i = fc_name_index(names + 1, count - 1, s, n);
+    return i < 0 ? 0 : i + 1;
 }
 
 const char *fc_msg_type_name(enum fc_msg_type t)

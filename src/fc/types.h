@@ -288,5 +288,7 @@ const char *fc_onchain_type_name(enum fc_onchain_type t);
 enum fc_msg_type fc_msg_type_parse(const char *s, size_t n);
 enum fc_event_type fc_event_type_parse(const char *s, size_t n);
 enum fc_onchain_type fc_onchain_type_parse(const char *s, size_t n);
+/* The index of s[0..n) among names[0..count) (NULL entries skipped), or -1. */
+int fc_name_index(const char *const *names, int count, const char *s, size_t n);
 
 #endif

@@ -41,7 +41,7 @@ enum fc_err fc_cast_search_drain(struct fc_db *db, size_t *indexed, struct fc_di
     do {
         err = fc_cast_search_index_batch(db, FC_CAST_SEARCH_BATCH, &taken, &added, diag);
         total += err ? 0 : added;
-    } while (!err && taken);
+    } while (!err && taken == FC_CAST_SEARCH_BATCH); /* a short batch emptied the queue */
     if (indexed)
         *indexed = total;
     return err;
