@@ -8,6 +8,7 @@
  * written here by the project's writer (store/writer.h) as the indexer
  * writes them. */
 #include "support/fixture.h"
+#include "support/hubsim_ctl.h"
 #include "support/indexrun.h"
 #include "support/json.h"
 #include "support/serve.h"
@@ -437,8 +438,9 @@ static void jobs_share_the_queue(void **state)
 }
 
 /* `backfill --wait` and `sync --until-head` are how a database is filled
- * without a serve: each indexes what it queued (and what it found queued)
- * before it exits (`import` too: test_export_import). */
+ * without a serve: each runs the search job while it writes, and indexes
+ * what it queued (and what it found queued) before it exits (`import` too:
+ * test_export_import). */
 static void ingest_commands_leave_nothing_queued(void **state)
 {
     (void)state;
@@ -451,7 +453,20 @@ static void ingest_commands_leave_nothing_queued(void **state)
         "WHERE deleted_at IS NULL AND text IS NOT NULL) = (SELECT count(*) FROM cast_search s "
         "JOIN casts c USING (hash) WHERE c.deleted_at IS NULL AND s.tsv = to_tsvector('simple', "
         "c.text))) || ' ' || ((SELECT count(*) FROM cast_search) > 0)";
-    assert_int_equal(fct_index_cmd(e.vars, "backfill", "--all-unsynced", "--wait", NULL, NULL), 0);
+    /* Slow pages keep the backfill writing for a while: its search job
+     * (which says what it took at debug level) indexes casts meanwhile. */
+    struct fct_env slow;
+    fct_env_init(&slow, fx.db2, fx.hubs, "", NULL, NULL,
+                 (const char *[]){"FCINDEX_STRATEGY_ROOT_TARGETS=1,2", "FCINDEX_LOG_LEVEL=debug",
+                                  NULL});
+    fct_hubsim_faults(fx.sim_port, "{\"endpoint\":\"/v1/castsByFid\",\"latency_ms\":400}");
+    struct fc_buf out = FC_BUF_INIT;
+    int rc = fct_index_cmd(slow.vars, "backfill", "--all-unsynced", "--wait", NULL, &out);
+    fct_hubsim_faults(fx.sim_port, "{\"clear\":true}");
+    assert_int_equal(rc, 0);
+    if (!strstr(out.data ? out.data : "", "queued casts taken"))
+        fail_msg("the search job indexed nothing while the backfill wrote");
+    fc_buf_cleanup(&out);
     fct_assert_sql(fx.db2, complete, "0 true true");
     /* a cast queued by some other writer is indexed by the next command */
     free(fct_sql_value(fx.db2, "INSERT INTO casts (hash, fid, text) VALUES "
